@@ -1,0 +1,4 @@
+//! The `offerfit` command.
+fn main() {
+    println!("{}", offerfit::call(r#"{"op":"version"}"#));
+}

@@ -1,0 +1,27 @@
+//! # offerfit
+//!
+//! An offer-matching and placement engine for Apache Mesos style schedulers, with a pure,
+//! no-I/O core: it parses placement constraints (Marathon, OpenWhisk and richer operators),
+//! models and parses Mesos resources and attributes, scores offers, places batches of tasks
+//! and emits accept / decline decisions with reasons.
+//!
+//! Every operation is also reachable through one JSON contract, [`call`], shared by the CLI,
+//! the WebAssembly package and the C ABI.
+//!
+//! ```
+//! let v = offerfit::parse_value("[31000-32000, 32001-32005]").unwrap();
+//! assert_eq!(v.to_string(), "[31000-32005]");
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+pub mod error;
+pub mod model;
+pub mod text;
+pub mod wire;
+
+pub use error::{Error, ParseError, Result, Span};
+pub use model::*;
+pub use text::parse_value;
+pub use wire::call;

@@ -1,0 +1,16 @@
+//! The value and resource model: fixed-point scalars, ranges, sets, Mesos values,
+//! resources with reservations and disk info, attributes, offers and task requests.
+
+pub mod attribute;
+pub mod ranges;
+pub mod resource;
+pub mod scalar;
+pub mod set;
+pub mod value;
+
+pub use attribute::{Attribute, Attributes};
+pub use ranges::{Range, Ranges};
+pub use resource::*;
+pub use scalar::Scalar;
+pub use set::Set;
+pub use value::{Value, ValueType};

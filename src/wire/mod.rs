@@ -1,0 +1,132 @@
+//! The JSON contract (`CONTRACT.md`): one request object with an `op`, one response object
+//! `{"ok": true, ...}` or `{"ok": false, "errors": [...]}`. Shared by the CLI, the WASM
+//! package and the C ABI, so every host gets byte-identical answers.
+//!
+//! Each op lives in its own submodule and exposes `fn(Request) -> Result<Response, Errors>`;
+//! the table in [`OPS`] routes to it. Requests are decoded with `serde_path_to_error` so a
+//! malformed field is reported with its JSON pointer.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use crate::error::Error;
+
+mod errors;
+mod json;
+pub mod mesos;
+mod ops_model;
+
+pub use errors::WireError;
+pub use json::parse_strict;
+
+/// The version of the library (and of the contract's `version` op).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A list of errors, the payload of an `ok: false` response.
+pub type Errors = Vec<WireError>;
+
+/// Every op of the contract, in the order `version` lists them.
+pub const OPS: &[&str] =
+    &["version", "parse_value", "parse_resources", "format_resources", "resource_math", "parse_attributes"];
+
+/// Routes an op name to its implementation; `None` for an unknown op.
+fn route(op: &str, json: Json) -> Option<Result<Map<String, Json>, Errors>> {
+    Some(match op {
+        "version" => run(json, ops_model::version),
+        "parse_value" => run(json, ops_model::parse_value),
+        "parse_resources" => run(json, ops_model::parse_resources),
+        "format_resources" => run(json, ops_model::format_resources),
+        "resource_math" => run(json, ops_model::resource_math),
+        "parse_attributes" => run(json, ops_model::parse_attributes),
+        _ => return None,
+    })
+}
+
+/// Decodes the request into the op's typed request, runs it, encodes the typed response.
+fn run<Req, Resp>(json: Json, f: impl FnOnce(Req) -> Result<Resp, Errors>) -> Result<Map<String, Json>, Errors>
+where
+    Req: DeserializeOwned,
+    Resp: Serialize,
+{
+    let req = decode(json, "")?;
+    encode(&f(req)?)
+}
+
+/// Decodes a request (or a part of one) into `T`, reporting the JSON pointer of a bad field
+/// as `base` + the path inside.
+pub fn decode<T: DeserializeOwned>(json: Json, base: &str) -> Result<T, Errors> {
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = errors::pointer(base, e.path());
+        vec![WireError::from_serde(e.inner(), path)]
+    })
+}
+
+fn encode<T: Serialize>(resp: &T) -> Result<Map<String, Json>, Errors> {
+    match serde_json::to_value(resp) {
+        Ok(Json::Object(m)) => Ok(m),
+        Ok(_) => Err(vec![WireError::internal("an op returned a non-object result")]),
+        Err(e) => Err(vec![WireError::internal(format!("could not encode the result: {e}"))]),
+    }
+}
+
+/// Answers one contract request. Never panics on any input; always returns one JSON object
+/// on one line.
+///
+/// ```
+/// let out = offerfit::call(r#"{"op":"parse_value","text":"[1-4, 5-9]"}"#);
+/// assert_eq!(out, r#"{"ok":true,"value":{"type":"RANGES","ranges":{"range":[{"begin":1,"end":9}]}}}"#);
+/// let bad = offerfit::call("{oops");
+/// assert!(bad.starts_with(r#"{"ok":false,"errors":[{"code":"request.json""#));
+/// ```
+pub fn call(request: &str) -> String {
+    let response = match dispatch(request) {
+        Ok(result) => {
+            let mut m = Map::with_capacity(result.len() + 1);
+            m.insert("ok".into(), Json::Bool(true));
+            m.extend(result);
+            m
+        }
+        Err(errors) => errors::response(errors),
+    };
+    serde_json::to_string(&Json::Object(response)).unwrap_or_else(|_| {
+        r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#.to_owned()
+    })
+}
+
+fn dispatch(request: &str) -> Result<Map<String, Json>, Errors> {
+    let json = parse_strict(request).map_err(|e| vec![*e])?;
+    let Json::Object(mut obj) = json else {
+        return Err(vec![
+            WireError::new("request.not_object", "expected a JSON object with an `op` field").with_path("")
+        ]);
+    };
+    let op_name = match obj.remove("op") {
+        Some(Json::String(s)) => s,
+        Some(other) => {
+            return Err(vec![WireError::new(
+                "request.op",
+                format!("expected `op` to be a string, found {}", errors::kind(&other)),
+            )
+            .with_path("/op")])
+        }
+        None => return Err(vec![WireError::new("request.op", "missing field `op`").with_path("")]),
+    };
+    match route(&op_name, Json::Object(obj)) {
+        Some(result) => result,
+        None => {
+            let names = OPS;
+            let mut e = WireError::new("request.unknown_op", format!("unknown op `{op_name}`")).with_path("/op");
+            e.help = Some(match crate::wire::errors::closest(&op_name, names) {
+                Some(s) => format!("did you mean `{s}`? known ops: {}", names.join(", ")),
+                None => format!("known ops: {}", names.join(", ")),
+            });
+            Err(vec![e])
+        }
+    }
+}
+
+/// Converts a core error about the field at `path` into the contract's error list.
+pub fn fail(e: Error, path: &str) -> Errors {
+    vec![WireError::from_error(&e, path)]
+}
