@@ -80,6 +80,24 @@ fn encode<T: Serialize>(resp: &T) -> Result<Map<String, Json>, Errors> {
 /// assert!(bad.starts_with(r#"{"ok":false,"errors":[{"code":"request.json""#));
 /// ```
 pub fn call(request: &str) -> String {
+    let response = match parse_strict(request) {
+        Ok(json) => call_json(json),
+        Err(e) => Json::Object(errors::response(vec![*e])),
+    };
+    serde_json::to_string(&response).unwrap_or_else(|_| {
+        r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#.to_owned()
+    })
+}
+
+/// Answers one contract request that is already a JSON value (for bindings that receive
+/// objects rather than text, such as the JavaScript package). The response is the value
+/// [`call`] would print.
+///
+/// ```
+/// let out = offerfit::wire::call_json(serde_json::json!({"op": "version"}));
+/// assert_eq!(out["ok"], true);
+/// ```
+pub fn call_json(request: Json) -> Json {
     let response = match dispatch(request) {
         Ok(result) => {
             let mut m = Map::with_capacity(result.len() + 1);
@@ -89,13 +107,10 @@ pub fn call(request: &str) -> String {
         }
         Err(errors) => errors::response(errors),
     };
-    serde_json::to_string(&Json::Object(response)).unwrap_or_else(|_| {
-        r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#.to_owned()
-    })
+    Json::Object(response)
 }
 
-fn dispatch(request: &str) -> Result<Map<String, Json>, Errors> {
-    let json = parse_strict(request).map_err(|e| vec![*e])?;
+fn dispatch(json: Json) -> Result<Map<String, Json>, Errors> {
     let Json::Object(mut obj) = json else {
         return Err(vec![
             WireError::new("request.not_object", "expected a JSON object with an `op` field").with_path("")
