@@ -1,4 +1,143 @@
-//! The `offerfit` command.
-fn main() {
-    println!("{}", offerfit::call(r#"{"op":"version"}"#));
+//! The `offerfit` command: a thin shell over the core's JSON contract (`CONTRACT.md`).
+//!
+//! Every subcommand decodes its arguments into one contract request, hands it to
+//! [`offerfit::call`] and encodes the answer for a person (pretty JSON, tables, carets on
+//! stderr) or a program (`offerfit call`). The CLI has no placement, parsing or matching
+//! logic of its own, so it always agrees with the library, the WASM package and the C ABI.
+//!
+//! Exit status everywhere: 0 when the answer is `ok` (and, for `check`, satisfied), 1 when the
+//! input was refused (or a constraint is unsatisfied), 2 for a usage error of the command
+//! itself (bad flags, an unreadable file).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod agent;
+mod call;
+mod constraints;
+mod contract;
+mod place;
+mod render;
+mod text;
+
+/// Exit status 0: every answer was `ok`.
+const EXIT_OK: u8 = 0;
+/// Exit status 1: some input was refused (or, for `check`, a constraint is unsatisfied).
+const EXIT_REFUSED: u8 = 1;
+/// Exit status 2: a usage error of the command itself.
+const EXIT_USAGE: u8 = 2;
+
+/// A usage error of the command itself (exit status 2): a file that cannot be read, a flag
+/// value that cannot be used. Input the core refuses is not a usage error.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+/// What a subcommand returns: its exit status, or a usage error.
+pub type Outcome = Result<u8, UsageError>;
+
+/// offerfit — offer matching and placement for Apache Mesos style schedulers.
+///
+/// Parses Mesos resources and attributes, lints and checks placement constraints (Marathon
+/// and OpenWhisk dialects), and places tasks on offers with accept / decline decisions and
+/// reasons. Every subcommand is a thin front end to the JSON contract that `offerfit call`
+/// speaks directly.
+#[derive(Debug, Parser)]
+#[command(name = "offerfit", version, propagate_version = true, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Answer JSON contract requests: one from FILE (or stdin), or JSON Lines with --lines
+    ///
+    /// Without --lines: reads one request from FILE (or standard input) and writes one
+    /// response line. With --lines: reads JSON Lines and writes one response line per request
+    /// line, in order, flushing after each, and keeps going after bad lines (a blank line gets
+    /// its own `ok: false` answer). Exit status: 0 when every response is `ok: true`, 1 when
+    /// some request was refused, 2 for a usage error. The requests and responses are those of
+    /// CONTRACT.md (ops: version, parse_value, parse_resources, format_resources,
+    /// resource_math, parse_attributes, parse_constraints, check_constraints, place).
+    Call(call::Args),
+    /// Parse or print Mesos resources text (the agent's `--resources` flag)
+    #[command(subcommand)]
+    Resources(text::ResourcesCommand),
+    /// Parse Mesos attributes text (the agent's `--attributes` flag)
+    #[command(subcommand)]
+    Attributes(text::AttributesCommand),
+    /// Turn Mesos agent flags (`--resources=…`, `--attributes=…`) from a file into Mesos JSON
+    ///
+    /// The file holds one flag per line, as `--name=value` (the agent's command line) or
+    /// `MESOS_NAME=value` (its environment). Blank lines and `#` comments are skipped, and flags
+    /// other than --hostname, --resources, --attributes and --default_role are ignored, so a
+    /// real flags file works as it is. A second --hostname starts the next agent. Prints a JSON
+    /// list of `{"hostname", "resources", "attributes"}`; bad text prints carets with the file
+    /// and line on stderr and exits 1.
+    Agent(agent::Args),
+    /// Check placement constraints before deploying them: carets for bad ones, canonical forms
+    ///
+    /// Prints each constraint's canonical text on stdout when all are valid. Each invalid
+    /// constraint gets its caret rendering and help on stderr, and the exit status is 1.
+    /// Constraints the dialect ignores (OpenWhisk understands only LIKE and UNLIKE) are left
+    /// out with a warning on stderr; --deny-warnings makes them fail too.
+    Lint(constraints::LintArgs),
+    /// Evaluate placement constraints against one candidate agent
+    ///
+    /// Prints `satisfied` or `unsatisfied` before each constraint's canonical text. The
+    /// placements of the task's group (for UNIQUE, GROUP_BY, MAX_PER) come from --placed.
+    /// Exit status: 0 when all are satisfied, 1 otherwise (or when a constraint is invalid).
+    Check(constraints::CheckArgs),
+    /// Place tasks on offers: accepts per agent, declines and unplaced tasks with reasons
+    ///
+    /// Reads a `place` request (CONTRACT.md) and prints the decision: the contract response
+    /// as pretty JSON, or with --format table, tables of launches per agent (offers, tasks,
+    /// exact resources, ports, what is left), declines (refuse seconds, reason) and unplaced
+    /// tasks (reasons in check order with offer counts, and the nearest fit). Exit status 0
+    /// for any decision, 1 when the request is refused.
+    Place(place::Args),
+    // `offerfit bench` (issue 7, the performance work) goes here as `Bench(bench::Args)`,
+    // with `mod bench;` above and its arm in `run` below.
+}
+
+fn run(command: Command) -> Outcome {
+    match command {
+        Command::Call(args) => call::run(&args),
+        Command::Resources(cmd) => text::run_resources(&cmd),
+        Command::Attributes(cmd) => text::run_attributes(&cmd),
+        Command::Agent(args) => agent::run(&args),
+        Command::Lint(args) => constraints::run_lint(&args),
+        Command::Check(args) => constraints::run_check(&args),
+        Command::Place(args) => place::run(&args),
+    }
+}
+
+fn main() -> ExitCode {
+    // clap prints its own usage errors and exits with status 2 (0 for --help / --version).
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn exit_codes_are_the_contracts() {
+        assert_eq!((EXIT_OK, EXIT_REFUSED, EXIT_USAGE), (0, 1, 2));
+    }
 }

@@ -1,0 +1,296 @@
+//! `offerfit place REQUEST.json`: the contract op `place`, printed as JSON or as tables of
+//! launches, declines and unplaced tasks.
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::contract::{ask, read_text, Answer};
+use crate::render::{pretty, print_errors, short, str_field, Table};
+use crate::{Outcome, EXIT_OK, EXIT_REFUSED};
+
+/// How `place` prints its decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The contract response, pretty-printed
+    Json,
+    /// Tables for people: launches per agent, declines, unplaced tasks with reasons
+    Table,
+}
+
+/// Place tasks on offers.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The request: `{"offers": [...], "tasks": [...], "running"?: [...], "options"?: {...}}`
+    /// (`"op": "place"` may be left out); `-` reads standard input
+    #[arg(value_name = "REQUEST.json")]
+    file: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+}
+
+/// Runs `offerfit place`.
+pub fn run(args: &Args) -> Outcome {
+    let text = read_text(&args.file)?;
+    let request = match offerfit::wire::parse_strict(&text) {
+        Ok(Json::Object(m)) => with_op(m),
+        Ok(_) => {
+            let e =
+                json!({"code": "request.not_object", "message": "expected a JSON object with `offers` and `tasks`"});
+            print_errors(&[e], &|_| None);
+            return Ok(EXIT_REFUSED);
+        }
+        Err(e) => {
+            let e = serde_json::to_value(&*e).unwrap_or(Json::Null);
+            print_errors(&[e], &|_| Some(args.file.clone()));
+            return Ok(EXIT_REFUSED);
+        }
+    };
+    match ask(&request) {
+        Answer::Refused(errors) => {
+            if args.format == Format::Json {
+                println!("{}", pretty(&json!({"ok": false, "errors": errors})));
+            }
+            print_errors(&errors, &|_| None);
+            Ok(EXIT_REFUSED)
+        }
+        Answer::Ok(result) => {
+            match args.format {
+                Format::Json => {
+                    let mut m = Map::with_capacity(result.len() + 1);
+                    m.insert("ok".into(), Json::Bool(true));
+                    m.extend(result);
+                    println!("{}", pretty(&Json::Object(m)));
+                }
+                Format::Table => print!("{}", table(&result)),
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+/// The request with `"op": "place"` first, unless it names its op already.
+fn with_op(m: Map<String, Json>) -> Json {
+    if m.contains_key("op") {
+        return Json::Object(m);
+    }
+    let mut out = Map::with_capacity(m.len() + 1);
+    out.insert("op".into(), json!("place"));
+    out.extend(m);
+    Json::Object(out)
+}
+
+fn list<'a>(v: &'a Map<String, Json>, key: &str) -> &'a [Json] {
+    v.get(key).and_then(Json::as_array).map_or(&[][..], Vec::as_slice)
+}
+
+/// Mesos resources in Mesos' printed form, through the contract's `format_resources`.
+fn resources_text(resources: &Json) -> String {
+    if resources.as_array().is_some_and(Vec::is_empty) {
+        return String::new();
+    }
+    match ask(&json!({"op": "format_resources", "resources": resources})) {
+        Answer::Ok(r) => r.get("text").map(short).unwrap_or_default(),
+        Answer::Refused(_) => resources.to_string(),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The `place` result as text tables: launches per agent (with what remains of its offers),
+/// declines, unplaced tasks with their reasons in check order and the nearest fit, and stats.
+pub fn table(result: &Map<String, Json>) -> String {
+    let mut out = String::new();
+    let accept = list(result, "accept");
+    let tasks: usize = accept.iter().map(|a| a.get("tasks").and_then(Json::as_array).map_or(0, Vec::len)).sum();
+    out.push_str(&format!(
+        "LAUNCH: {} on {}\n",
+        plural(tasks, "task", "tasks"),
+        plural(accept.len(), "agent", "agents")
+    ));
+    if !accept.is_empty() {
+        let mut t = Table::new(&["AGENT", "HOSTNAME", "OFFERS", "TASK", "RESOURCES", "PORTS"]);
+        for a in accept {
+            let mut first = true;
+            let agent_cells = || {
+                vec![
+                    str_field(a, "agent_id").unwrap_or("").to_owned(),
+                    str_field(a, "hostname").unwrap_or("").to_owned(),
+                    a.get("offer_ids").map(short).unwrap_or_default(),
+                ]
+            };
+            for task in a.get("tasks").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {
+                let mut row = if first { agent_cells() } else { vec![String::new(); 3] };
+                first = false;
+                row.push(str_field(task, "task_id").unwrap_or("").to_owned());
+                row.push(task.get("resources").map(resources_text).unwrap_or_default());
+                row.push(task.get("ports").map(short).unwrap_or_default());
+                t.row(row);
+            }
+            if first {
+                t.row(agent_cells());
+            }
+            if let Some(rem) = a.get("remaining") {
+                let text = resources_text(rem);
+                if !text.is_empty() {
+                    t.row(vec![String::new(), String::new(), String::new(), "(left)".into(), text]);
+                }
+            }
+        }
+        out.push_str(&t.render());
+    }
+
+    let decline = list(result, "decline");
+    out.push_str(&format!("\nDECLINE: {}\n", plural(decline.len(), "offer", "offers")));
+    if !decline.is_empty() {
+        let mut t = Table::new(&["OFFER", "REFUSE", "REASON"]);
+        for d in decline {
+            let refuse = d.get("refuse_seconds").map(|s| format!("{}s", short(s))).unwrap_or_default();
+            t.row(vec![str_field(d, "offer_id").unwrap_or("").to_owned(), refuse, reason_text(d.get("reason"))]);
+        }
+        out.push_str(&t.render());
+    }
+
+    let unplaced = list(result, "unplaced");
+    out.push_str(&format!("\nUNPLACED: {}\n", plural(unplaced.len(), "task", "tasks")));
+    if !unplaced.is_empty() {
+        let mut t = Table::new(&["TASK", "REASON", "OFFERS", "DETAIL"]);
+        for u in unplaced {
+            let mut id = str_field(u, "task_id").unwrap_or("").to_owned();
+            for r in u.get("reasons").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {
+                t.row(vec![
+                    std::mem::take(&mut id),
+                    str_field(r, "code").unwrap_or("").to_owned(),
+                    r.get("offers").map(short).unwrap_or_default(),
+                    str_field(r, "message").unwrap_or("").to_owned(),
+                ]);
+            }
+            if let Some(n) = u.get("nearest").filter(|n| !n.is_null()) {
+                t.row(vec![std::mem::take(&mut id), "nearest".into(), String::new(), nearest_text(n)]);
+            }
+            if !id.is_empty() {
+                t.row(vec![id]);
+            }
+        }
+        out.push_str(&t.render());
+    }
+
+    if let Some(stats) = result.get("stats").and_then(Json::as_object) {
+        let parts: Vec<String> = stats.iter().map(|(k, v)| format!("{} {k}", short(v))).collect();
+        out.push_str(&format!("\nstats: {}\n", parts.join(", ")));
+    }
+    let calls = list(result, "calls");
+    if !calls.is_empty() {
+        out.push_str(&format!(
+            "calls: {} ready to send (see --format json)\n",
+            plural(calls.len(), "Mesos call", "Mesos calls")
+        ));
+    }
+    out
+}
+
+/// A decline reason: a string, or an object with a code and a message.
+fn reason_text(reason: Option<&Json>) -> String {
+    match reason {
+        Some(Json::Object(m)) => {
+            let code = m.get("code").map(short).unwrap_or_default();
+            match m.get("message").map(short) {
+                Some(msg) if !code.is_empty() => format!("{code}: {msg}"),
+                Some(msg) => msg,
+                None => code,
+            }
+        }
+        Some(other) => short(other),
+        None => String::new(),
+    }
+}
+
+/// The nearest fit: the agent first (`hostname (agent_id)`), then every other field as
+/// `key: value`, resource lists in Mesos' printed form.
+fn nearest_text(n: &Json) -> String {
+    let Some(m) = n.as_object() else { return short(n) };
+    let mut parts = Vec::new();
+    let who = match (m.get("hostname").map(short), m.get("agent_id").map(short)) {
+        (Some(h), Some(a)) => format!("{h} ({a})"),
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => String::new(),
+    };
+    if !who.is_empty() {
+        parts.push(who);
+    }
+    for (k, v) in m {
+        if k == "hostname" || k == "agent_id" {
+            continue;
+        }
+        let looks_like_resources = v
+            .as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(|r| r.get("name").is_some() && r.get("type").is_some()));
+        let text = if looks_like_resources { resources_text(v) } else { short(v) };
+        parts.push(format!("{k}: {text}"));
+    }
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_is_added_only_when_missing() {
+        let m = json!({"offers": [], "tasks": []}).as_object().cloned().unwrap();
+        assert_eq!(with_op(m).to_string(), r#"{"op":"place","offers":[],"tasks":[]}"#);
+        let m = json!({"op": "version"}).as_object().cloned().unwrap();
+        assert_eq!(with_op(m), json!({"op": "version"}));
+    }
+
+    #[test]
+    fn table_of_an_empty_decision() {
+        let r = json!({"accept": [], "decline": [], "unplaced": [],
+            "stats": {"offers": 0, "tasks": 0, "placed": 0, "evaluations": 0}});
+        assert_eq!(
+            table(r.as_object().unwrap()),
+            "LAUNCH: 0 tasks on 0 agents\n\nDECLINE: 0 offers\n\nUNPLACED: 0 tasks\n\nstats: 0 offers, 0 tasks, 0 placed, 0 evaluations\n"
+        );
+    }
+
+    #[test]
+    fn table_lists_declines_unplaced_and_nearest() {
+        let r = json!({
+            "accept": [{"agent_id": "A1", "hostname": "w1", "offer_ids": ["O1", "O2"], "tasks": [
+                {"task_id": "t1", "resources": [], "ports": [31000, 31001], "score": 0.5},
+                {"task_id": "t2", "resources": [], "ports": [], "score": 0.5}], "remaining": []}],
+            "decline": [{"offer_id": "O3", "refuse_seconds": 5, "reason": "unused"},
+                        {"offer_id": "O4", "refuse_seconds": 3600, "reason": {"code": "maintenance", "message": "drains soon"}}],
+            "unplaced": [{"task_id": "big", "reasons": [
+                {"code": "constraint", "message": "`rack LIKE r9` fails", "offers": 2},
+                {"code": "insufficient_mem", "message": "needs 9000 mem", "offers": 1}],
+                "nearest": {"agent_id": "A1", "hostname": "w1", "missing": ["mem"]}},
+                {"task_id": "odd", "reasons": []}],
+            "stats": {"offers": 4, "tasks": 4, "placed": 2, "evaluations": 8},
+            "calls": [{"type": "ACCEPT"}, {"type": "DECLINE"}]
+        });
+        let expected = "\
+LAUNCH: 2 tasks on 1 agent
+AGENT  HOSTNAME  OFFERS  TASK  RESOURCES  PORTS
+A1     w1        O1, O2  t1               31000, 31001
+                         t2
+
+DECLINE: 2 offers
+OFFER  REFUSE  REASON
+O3     5s      unused
+O4     3600s   maintenance: drains soon
+
+UNPLACED: 2 tasks
+TASK  REASON            OFFERS  DETAIL
+big   constraint        2       `rack LIKE r9` fails
+      insufficient_mem  1       needs 9000 mem
+      nearest                   w1 (A1); missing: mem
+odd
+
+stats: 4 offers, 4 tasks, 2 placed, 8 evaluations
+calls: 2 Mesos calls ready to send (see --format json)
+";
+        assert_eq!(table(r.as_object().unwrap()), expected);
+    }
+}

@@ -1,0 +1,178 @@
+//! Encoding answers for people: contract errors as carets on stderr, JSON pretty-printed,
+//! aligned plain-text tables. Everything here is deterministic: the same answer always prints
+//! the same bytes.
+
+use serde_json::Value as Json;
+
+/// Pretty JSON (two-space indent, keys in the core's order).
+pub fn pretty(v: &Json) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}
+
+/// Renders one contract error (or warning, with `kind` = `"warning"`) for a terminal.
+///
+/// `label` turns the error's JSON pointer into words for this command ("constraint 2",
+/// "TEXT"); `None` keeps the pointer. A text error shows the error's `rendered` caret drawing,
+/// which already ends with the message:
+///
+/// ```text
+/// error[resources.syntax] in TEXT at column 12:
+///   cpus:8;mem:abc
+///              ^^^ expected a number, found `abc`
+///   help: …
+/// ```
+pub fn problem(kind: &str, e: &Json, label: &dyn Fn(&str) -> Option<String>) -> String {
+    let code = str_field(e, "code").unwrap_or("unknown");
+    let message = str_field(e, "message").unwrap_or("");
+    let place = str_field(e, "path").and_then(|p| label(p).or_else(|| (!p.is_empty()).then(|| p.to_owned())));
+    let mut out = format!("{kind}[{code}]");
+    if let Some(place) = &place {
+        out.push_str(" in ");
+        out.push_str(place);
+    }
+    match str_field(e, "rendered") {
+        Some(rendered) => {
+            let line = e.get("line").and_then(Json::as_u64).unwrap_or(1);
+            if let Some(column) = e.get("column").and_then(Json::as_u64) {
+                if line > 1 {
+                    out.push_str(&format!(" at line {line}, column {column}"));
+                } else {
+                    out.push_str(&format!(" at column {column}"));
+                }
+            }
+            out.push(':');
+            for l in rendered.lines() {
+                out.push_str("\n  ");
+                out.push_str(l);
+            }
+        }
+        None => {
+            out.push_str(": ");
+            out.push_str(message);
+        }
+    }
+    if let Some(help) = str_field(e, "help") {
+        out.push_str("\n  help: ");
+        out.push_str(help);
+    }
+    out
+}
+
+/// Prints every error on stderr, in the order the core gave them.
+pub fn print_errors(errors: &[Json], label: &dyn Fn(&str) -> Option<String>) {
+    for e in errors {
+        eprintln!("{}", problem("error", e, label));
+    }
+}
+
+/// A JSON value as a short piece of text: strings bare, numbers as written, lists joined by
+/// `, `, anything else compact JSON.
+pub fn short(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Null => String::new(),
+        Json::Array(items) => items.iter().map(short).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// A string field of a JSON object.
+pub fn str_field<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Json::as_str)
+}
+
+/// A plain-text table: a header row, then rows, columns left-aligned and separated by two
+/// spaces, trailing spaces trimmed. Widths count characters, not bytes.
+#[derive(Debug, Default)]
+pub struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these column headers.
+    pub fn new(headers: &[&str]) -> Table {
+        Table { rows: vec![headers.iter().map(|h| (*h).to_owned()).collect()] }
+    }
+
+    /// Adds a row (missing cells are empty).
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// The table as lines of text, each ending with `\n`.
+    pub fn render(&self) -> String {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let mut widths = vec![0usize; columns];
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        for row in &self.rows {
+            let mut line = String::new();
+            for (i, w) in widths.iter().enumerate() {
+                let cell = row.get(i).map_or("", String::as_str);
+                line.push_str(cell);
+                if i + 1 < columns {
+                    line.push_str(&" ".repeat(w - cell.chars().count() + 2));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn keep(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn text_errors_show_the_caret_drawing_once() {
+        let e = json!({"code": "value.syntax", "message": "expected a non-negative integer, found `2b`",
+            "path": "/text", "line": 1, "column": 4,
+            "rendered": "[1-2b]\n   ^^ expected a non-negative integer, found `2b`", "help": "write `[1-2]`"});
+        let label = |p: &str| (p == "/text").then(|| "TEXT".to_owned());
+        assert_eq!(
+            problem("error", &e, &label),
+            "error[value.syntax] in TEXT at column 4:\n  [1-2b]\n     ^^ expected a non-negative integer, found `2b`\n  help: write `[1-2]`"
+        );
+    }
+
+    #[test]
+    fn other_errors_are_one_line_with_their_pointer() {
+        let e = json!({"code": "request.unknown_field", "message": "unknown field `cpu`", "path": "/tasks/0"});
+        assert_eq!(problem("error", &e, &keep), "error[request.unknown_field] in /tasks/0: unknown field `cpu`");
+        let e = json!({"code": "request.json", "message": "m", "path": ""});
+        assert_eq!(problem("warning", &e, &keep), "warning[request.json]: m");
+    }
+
+    #[test]
+    fn later_lines_are_named() {
+        let e = json!({"code": "c", "message": "m", "line": 3, "column": 2, "rendered": "ab\n ^ m"});
+        assert_eq!(problem("error", &e, &keep), "error[c] at line 3, column 2:\n  ab\n   ^ m");
+    }
+
+    #[test]
+    fn tables_align_by_characters() {
+        let mut t = Table::new(&["A", "BB"]);
+        t.row(vec!["çç".into(), "x".into()]);
+        t.row(vec!["long cell".into()]);
+        assert_eq!(t.render(), "A          BB\nçç         x\nlong cell\n");
+    }
+
+    #[test]
+    fn short_values() {
+        assert_eq!(short(&json!(["a", 1, null])), "a, 1, ");
+        assert_eq!(short(&json!({"a": 1})), r#"{"a":1}"#);
+        assert_eq!(short(&json!(5.5)), "5.5");
+    }
+}
