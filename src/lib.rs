@@ -17,11 +17,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 pub mod error;
+pub mod limits;
 pub mod model;
 pub mod text;
 pub mod wire;
 
 pub use error::{Error, ParseError, Result, Span};
+pub use limits::{LimitKind, Limits};
 pub use model::*;
 pub use text::parse_value;
 pub use wire::call;

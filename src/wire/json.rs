@@ -9,17 +9,35 @@ use serde_json::{Map, Value as Json};
 
 use super::errors::WireError;
 use crate::error::{ParseError, Span};
+use crate::limits::{LimitKind, Limits, MAX_JSON_DEPTH};
 
-struct StrictSeed;
+/// Reads one value `depth` containers deep; refuses to open a container beyond `max_depth`.
+#[derive(Clone, Copy)]
+struct StrictSeed {
+    depth: usize,
+    max_depth: usize,
+}
 
 impl<'de> DeserializeSeed<'de> for StrictSeed {
     type Value = Json;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        d.deserialize_any(StrictVisitor)
+        d.deserialize_any(StrictVisitor(self))
     }
 }
 
-struct StrictVisitor;
+impl StrictSeed {
+    /// The seed for the elements of a container opened at this level.
+    fn nested<E: de::Error>(self) -> Result<StrictSeed, E> {
+        let depth = self.depth + 1;
+        if depth > self.max_depth {
+            let limits = Limits { json_depth: self.max_depth, ..Limits::DEFAULT };
+            return Err(E::custom(limits.exceeded(LimitKind::JsonDepth, depth).message()));
+        }
+        Ok(StrictSeed { depth, max_depth: self.max_depth })
+    }
+}
+
+struct StrictVisitor(StrictSeed);
 
 impl<'de> Visitor<'de> for StrictVisitor {
     type Value = Json;
@@ -52,37 +70,48 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Json::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        StrictSeed.deserialize(d)
+        self.0.deserialize(d)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let seed = self.0.nested()?;
         let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(x) = seq.next_element_seed(StrictSeed)? {
+        while let Some(x) = seq.next_element_seed(seed)? {
             v.push(x);
         }
         Ok(Json::Array(v))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let seed = self.0.nested()?;
         let mut m = Map::new();
         while let Some(k) = map.next_key::<String>()? {
             if m.contains_key(&k) {
                 return Err(de::Error::custom(format_args!("duplicate key `{k}`")));
             }
-            let v = map.next_value_seed(StrictSeed)?;
+            let v = map.next_value_seed(seed)?;
             m.insert(k, v);
         }
         Ok(Json::Object(m))
     }
 }
 
-/// Parses JSON text, refusing duplicate keys, trailing characters and nesting beyond
-/// serde_json's recursion limit (128), with the error's position as a span.
+/// Parses JSON text, refusing duplicate keys, trailing characters and nesting beyond the
+/// default [`Limits::json_depth`], with the error's position as a span.
 ///
 /// # Errors
-/// A [`WireError`] with code `request.json` (or `request.duplicate_key`), `line`, `column`,
-/// `span` and `rendered`.
+/// A [`WireError`] with code `request.json` (or `request.duplicate_key`, `limit.json_depth`),
+/// `line`, `column`, `span` and `rendered`.
 pub fn parse_strict(text: &str) -> Result<Json, Box<WireError>> {
+    parse_strict_with_depth(text, Limits::DEFAULT.json_depth)
+}
+
+/// [`parse_strict`] with nesting bounded by `max_depth` containers (`{}` is 1 deep); serde_json
+/// refuses more than 127 on its own whatever `max_depth` says.
+///
+/// # Errors
+/// As [`parse_strict`].
+pub fn parse_strict_with_depth(text: &str, max_depth: usize) -> Result<Json, Box<WireError>> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let v = StrictSeed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    let v = StrictSeed { depth: 0, max_depth }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     v.map_err(|e| Box::new(json_error(text, &e)))
 }
 
@@ -95,13 +124,21 @@ pub(crate) fn json_error(text: &str, e: &serde_json::Error) -> WireError {
     };
     let code = if msg.starts_with("duplicate key") {
         "request.duplicate_key"
-    } else if msg.starts_with("recursion limit") {
+    } else if msg.starts_with("recursion limit") || msg.starts_with("request is nested too deeply") {
         "limit.json_depth"
     } else {
         "request.json"
     };
-    let at = byte_offset(text, e.line(), e.column());
-    let message = if msg == "EOF while parsing a value" || msg.starts_with("EOF while parsing") {
+    let mut at = byte_offset(text, e.line(), e.column());
+    if msg.starts_with("request is nested too deeply") {
+        // Reported just after the `[` or `{` (one byte) that opened one level too many.
+        at = at.saturating_sub(1);
+    }
+    let message = if msg.starts_with("recursion limit") {
+        Limits { json_depth: MAX_JSON_DEPTH, ..Limits::DEFAULT }.exceeded(LimitKind::JsonDepth, 0).message().to_owned()
+    } else if code == "limit.json_depth" {
+        msg
+    } else if msg == "EOF while parsing a value" || msg.starts_with("EOF while parsing") {
         format!("invalid JSON: {}, found end of input", msg.replace("EOF while parsing", "expected the rest of"))
     } else {
         format!("invalid JSON: {msg}")
@@ -148,6 +185,22 @@ mod tests {
     fn deep_nesting_is_a_limit() {
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert_eq!(parse_strict(&deep).unwrap_err().code, "limit.json_depth");
+        let e = parse_strict_with_depth(&deep, 1000).unwrap_err();
+        assert_eq!(e.code, "limit.json_depth");
+        assert_eq!(e.message, "request is nested too deeply: more than 127 levels, the limit `json_depth` is 127");
+    }
+
+    #[test]
+    fn nesting_is_bounded_by_the_configured_depth_with_a_caret() {
+        let ok = "[".repeat(64) + &"]".repeat(64);
+        assert!(parse_strict(&ok).is_ok());
+        let e = parse_strict(&format!(r#"{{"a":{}{}}}"#, "[".repeat(64), "]".repeat(64))).unwrap_err();
+        assert_eq!(e.code, "limit.json_depth");
+        assert_eq!(e.message, "request is nested too deeply: more than 64 levels, the limit `json_depth` is 64");
+        assert_eq!(e.column, Some(69));
+        let e = parse_strict_with_depth(r#"{"a":{"b":1}}"#, 1).unwrap_err();
+        assert_eq!(e.message, "request is nested too deeply: more than 1 levels, the limit `json_depth` is 1");
+        assert!(parse_strict_with_depth(r#"{"a":1}"#, 1).is_ok());
     }
 
     #[test]

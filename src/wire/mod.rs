@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use crate::error::Error;
+use crate::limits::{LimitKind, Limits};
 
 mod errors;
 mod json;
@@ -18,7 +19,7 @@ pub mod mesos;
 mod ops_model;
 
 pub use errors::WireError;
-pub use json::parse_strict;
+pub use json::{parse_strict, parse_strict_with_depth};
 
 /// The version of the library (and of the contract's `version` op).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -80,9 +81,26 @@ fn encode<T: Serialize>(resp: &T) -> Result<Map<String, Json>, Errors> {
 /// assert!(bad.starts_with(r#"{"ok":false,"errors":[{"code":"request.json""#));
 /// ```
 pub fn call(request: &str) -> String {
-    let response = match parse_strict(request) {
-        Ok(json) => call_json(json),
-        Err(e) => Json::Object(errors::response(vec![*e])),
+    call_with_limits(request, &Limits::DEFAULT)
+}
+
+/// [`call`] with the host's own [`Limits`] (request size, JSON depth, string lengths and the
+/// counts the JSON shows) instead of the defaults. `limits` should have passed
+/// [`Limits::validate`]; a zero bound simply refuses everything it bounds.
+///
+/// ```
+/// let tight = offerfit::Limits { request_bytes: 16, ..Default::default() };
+/// let out = offerfit::wire::call_with_limits(r#"{"op":"version","x":"long"}"#, &tight);
+/// assert!(out.starts_with(r#"{"ok":false,"errors":[{"code":"limit.request_bytes""#));
+/// ```
+pub fn call_with_limits(request: &str, limits: &Limits) -> String {
+    let response = if let Err(e) = limits.check(LimitKind::RequestBytes, request.len()) {
+        Json::Object(errors::response(fail(e, "")))
+    } else {
+        match json::parse_strict_with_depth(request, limits.json_depth) {
+            Ok(json) => call_json_with_limits(json, limits),
+            Err(e) => Json::Object(errors::response(vec![*e])),
+        }
     };
     serde_json::to_string(&response).unwrap_or_else(|_| {
         r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#.to_owned()
@@ -98,7 +116,14 @@ pub fn call(request: &str) -> String {
 /// assert_eq!(out["ok"], true);
 /// ```
 pub fn call_json(request: Json) -> Json {
-    let response = match dispatch(request) {
+    call_json_with_limits(request, &Limits::DEFAULT)
+}
+
+/// [`call_json`] with the host's own [`Limits`]: the request value is first checked against
+/// them ([`Limits::check_json`]).
+pub fn call_json_with_limits(request: Json, limits: &Limits) -> Json {
+    let checked = limits.check_json(&request).map_err(|(e, path)| fail(e, &path));
+    let response = match checked.and_then(|()| dispatch(request)) {
         Ok(result) => {
             let mut m = Map::with_capacity(result.len() + 1);
             m.insert("ok".into(), Json::Bool(true));
