@@ -14,7 +14,7 @@ use crate::error::{ParseError, Span};
 ///
 /// ```
 /// let out = offerfit::wire::call_bytes(b"{\"op\":\"version\",\"x\":\"\xff\"}");
-/// assert!(out.starts_with(r#"{"ok":false,"errors":[{"code":"request.utf8","message":"invalid UTF-8 at byte 23"#));
+/// assert!(out.starts_with(r#"{"ok":false,"errors":[{"code":"request.utf8","message":"invalid UTF-8 at byte 21"#));
 /// assert_eq!(offerfit::wire::call_bytes(br#"{"op":"parse_value","text":"1"}"#), offerfit::call(r#"{"op":"parse_value","text":"1"}"#));
 /// ```
 pub fn call_bytes(request: &[u8]) -> String {

@@ -13,11 +13,13 @@ use serde_json::{Map, Value as Json};
 use crate::error::Error;
 use crate::limits::{LimitKind, Limits};
 
+mod bytes;
 mod errors;
 mod json;
 pub mod mesos;
 mod ops_model;
 
+pub use bytes::{call_bytes, utf8_error};
 pub use errors::WireError;
 pub use json::{parse_strict, parse_strict_with_depth};
 
