@@ -71,8 +71,9 @@ mod tests {
     #[test]
     fn truncated_sequence_at_the_end() {
         // "é" is C3 A9; the request stops after C3.
-        let e = std::str::from_utf8(b"ab\xc3").unwrap_err();
-        let w = utf8_error(b"ab\xc3", &e);
+        let bytes: Vec<u8> = b"ab\xc3".to_vec();
+        let e = std::str::from_utf8(&bytes).unwrap_err();
+        let w = utf8_error(&bytes, &e);
         assert_eq!(w.code, "request.utf8");
         assert_eq!(w.span, Some(Span::new(2, 3)));
         assert_eq!(w.message, "invalid UTF-8 at byte 2: expected a UTF-8 encoded character, found `\\xc3`");
