@@ -129,11 +129,11 @@ pub fn run(args: &Args) -> Outcome {
             if let (Some(role), Some(m)) = (&agent.default_role, req.as_object_mut()) {
                 m.insert("default_role".into(), Json::String(role.value.clone()));
             }
-            refused |= !take(&ask(&req), "resources", &args.file, r, "--resources", &mut obj);
+            refused |= !take(&ask(req), "resources", &args.file, r, "--resources", &mut obj);
         }
         if let Some(a) = &agent.attributes {
             let req = json!({"op": "parse_attributes", "text": a.value});
-            refused |= !take(&ask(&req), "attributes", &args.file, a, "--attributes", &mut obj);
+            refused |= !take(&ask(req), "attributes", &args.file, a, "--attributes", &mut obj);
         }
         out.push(Json::Object(obj));
     }

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufWriter, Write};
 
-use crate::contract::{io_reason, is_ok, not_utf8_response, read_bytes};
+use crate::contract::{io_reason, is_ok, read_bytes};
 use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
 
 /// `offerfit call` (documented on the subcommand in `main.rs`).
@@ -25,10 +25,7 @@ pub fn run(args: &Args) -> Outcome {
         return run_lines(&args.file);
     }
     let bytes = read_bytes(&args.file)?;
-    let response = match std::str::from_utf8(&bytes) {
-        Ok(text) => offerfit::call(text),
-        Err(e) => not_utf8_response(&e),
-    };
+    let response = offerfit::wire::call_bytes(&bytes);
     let ok = is_ok(&response);
     if args.pretty {
         let v: serde_json::Value =
@@ -67,10 +64,7 @@ fn answer_lines(mut input: impl BufRead, out: impl Write) -> Outcome {
         }
         let request = line.strip_suffix(b"\n").unwrap_or(&line);
         let request = request.strip_suffix(b"\r").unwrap_or(request);
-        let response = match std::str::from_utf8(request) {
-            Ok(text) => offerfit::call(text),
-            Err(e) => not_utf8_response(&e),
-        };
+        let response = offerfit::wire::call_bytes(request);
         refused |= !is_ok(&response);
         writeln!(out, "{response}")
             .and_then(|()| out.flush())
@@ -105,7 +99,7 @@ mod tests {
         let (code, out) = lines(b"{\"op\":\"version\"}\r\n\xff\xfe\n");
         assert_eq!(code, EXIT_REFUSED);
         assert!(out[0].starts_with(r#"{"ok":true"#), "{}", out[0]);
-        assert!(out[1].contains("UTF-8"), "{}", out[1]);
+        assert!(out[1].starts_with(r#"{"ok":false,"errors":[{"code":"request.utf8""#), "{}", out[1]);
     }
 
     #[test]

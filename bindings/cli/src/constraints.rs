@@ -161,7 +161,7 @@ pub fn run_lint(args: &LintArgs) -> Outcome {
     req.insert("op".into(), json!("parse_constraints"));
     req.insert("constraints".into(), Json::Array(constraints));
     args.dialect.add_to(&mut req);
-    match ask(&Json::Object(req)) {
+    match ask(Json::Object(req)) {
         Answer::Refused(errors) => Ok(refuse(&errors, &args.constraints, true)),
         Answer::Ok(result) => {
             let warnings = result.get("warnings").and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
@@ -224,7 +224,7 @@ pub fn run_check(args: &CheckArgs) -> Outcome {
     if let Some(n) = args.instances {
         req.insert("instances".into(), json!(n));
     }
-    match ask(&Json::Object(req)) {
+    match ask(Json::Object(req)) {
         Answer::Refused(errors) => Ok(refuse(&errors, &args.constraints, false)),
         Answer::Ok(result) => {
             for r in result.get("results").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {

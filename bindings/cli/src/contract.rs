@@ -17,14 +17,20 @@ pub enum Answer {
 }
 
 /// Sends `request` (a JSON object with an `op`) to the core and decodes the answer.
-pub fn ask(request: &Json) -> Answer {
-    decode(&offerfit::call(&request.to_string()))
+pub fn ask(request: Json) -> Answer {
+    decode_value(offerfit::wire::call_json(request))
+}
+
+/// Decodes a contract response given as text.
+#[cfg(test)]
+pub fn decode(response: &str) -> Answer {
+    decode_value(serde_json::from_str::<Json>(response).unwrap_or(Json::Null))
 }
 
 /// Decodes a contract response.
-pub fn decode(response: &str) -> Answer {
-    match serde_json::from_str::<Json>(response) {
-        Ok(Json::Object(mut m)) => match m.remove("ok") {
+pub fn decode_value(response: Json) -> Answer {
+    match response {
+        Json::Object(mut m) => match m.remove("ok") {
             Some(Json::Bool(true)) => Answer::Ok(m),
             _ => match m.remove("errors") {
                 Some(Json::Array(errors)) if !errors.is_empty() => Answer::Refused(errors),
@@ -43,17 +49,6 @@ pub fn is_ok(response: &str) -> bool {
 
 fn internal(message: &str) -> Json {
     json!({"code": "internal", "message": message})
-}
-
-/// A contract response refusing a request whose bytes are not UTF-8 (JSON text must be).
-pub fn not_utf8_response(e: &std::str::Utf8Error) -> String {
-    let at = e.valid_up_to();
-    json!({"ok": false, "errors": [{
-        "code": "request.json",
-        "message": format!("invalid JSON: expected UTF-8 text, found an invalid byte at offset {at}"),
-        "help": "JSON text must be encoded in UTF-8",
-    }]})
-    .to_string()
 }
 
 /// Reads the file at `path`, or standard input for `-`, as bytes.
@@ -157,14 +152,5 @@ mod tests {
         let e = json_or_text(r#"["rack","#).unwrap_err();
         assert_eq!(e["code"], "request.json");
         assert!(e["rendered"].as_str().unwrap().contains('^'));
-    }
-
-    #[test]
-    fn non_utf8_is_a_contract_refusal() {
-        let bytes: Vec<u8> = [&b"{\"op\":"[..], &[0xff], &b"}"[..]].concat();
-        let e = std::str::from_utf8(&bytes).unwrap_err();
-        let r = not_utf8_response(&e);
-        assert!(!is_ok(&r));
-        assert!(r.contains("offset 6"), "{r}");
     }
 }

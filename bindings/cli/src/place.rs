@@ -31,26 +31,21 @@ pub struct Args {
 /// Runs `offerfit place`.
 pub fn run(args: &Args) -> Outcome {
     let text = read_text(&args.file)?;
-    let request = match offerfit::wire::parse_strict(&text) {
-        Ok(Json::Object(m)) => with_op(m),
-        Ok(_) => {
-            let e =
-                json!({"code": "request.not_object", "message": "expected a JSON object with `offers` and `tasks`"});
-            print_errors(&[e], &|_| None);
-            return Ok(EXIT_REFUSED);
-        }
+    let file = args.file.clone();
+    let answer = match offerfit::wire::parse_strict(&text) {
+        Ok(Json::Object(m)) => ask(with_op(m)),
+        Ok(_) => Answer::Refused(vec![json!({"code": "request.not_object",
+            "message": "expected a JSON object with `offers` and `tasks`", "path": ""})]),
+        // The file's own syntax errors point into the file.
         Err(e) => {
             let e = serde_json::to_value(&*e).unwrap_or(Json::Null);
-            print_errors(&[e], &|_| Some(args.file.clone()));
+            refuse(args.format, &[e], &|_| Some(file.clone()));
             return Ok(EXIT_REFUSED);
         }
     };
-    match ask(&request) {
+    match answer {
         Answer::Refused(errors) => {
-            if args.format == Format::Json {
-                println!("{}", pretty(&json!({"ok": false, "errors": errors})));
-            }
-            print_errors(&errors, &|_| None);
+            refuse(args.format, &errors, &|_| None);
             Ok(EXIT_REFUSED)
         }
         Answer::Ok(result) => {
@@ -66,6 +61,15 @@ pub fn run(args: &Args) -> Outcome {
             Ok(EXIT_OK)
         }
     }
+}
+
+/// A refusal: the contract answer on stdout (json format, so a program reading it always
+/// gets JSON) and the errors, with carets, on stderr.
+fn refuse(format: Format, errors: &[Json], label: &dyn Fn(&str) -> Option<String>) {
+    if format == Format::Json {
+        println!("{}", pretty(&json!({"ok": false, "errors": errors})));
+    }
+    print_errors(errors, label);
 }
 
 /// The request with `"op": "place"` first, unless it names its op already.
@@ -88,7 +92,7 @@ fn resources_text(resources: &Json) -> String {
     if resources.as_array().is_some_and(Vec::is_empty) {
         return String::new();
     }
-    match ask(&json!({"op": "format_resources", "resources": resources})) {
+    match ask(json!({"op": "format_resources", "resources": resources})) {
         Answer::Ok(r) => r.get("text").map(short).unwrap_or_default(),
         Answer::Refused(_) => resources.to_string(),
     }

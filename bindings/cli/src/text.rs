@@ -71,7 +71,7 @@ pub fn run_resources(cmd: &ResourcesCommand) -> Outcome {
             if let Some(role) = default_role {
                 req.insert("default_role".into(), Json::String(role.clone()));
             }
-            Ok(print_field(&ask(&Json::Object(req)), "resources", false))
+            Ok(print_field(&ask(Json::Object(req)), "resources", false))
         }
         ResourcesCommand::Fmt { text } => {
             let resources = match json_or_text(&text_arg(text)?) {
@@ -81,7 +81,7 @@ pub fn run_resources(cmd: &ResourcesCommand) -> Outcome {
                     return Ok(EXIT_REFUSED);
                 }
             };
-            Ok(print_field(&ask(&json!({"op": "format_resources", "resources": resources})), "text", true))
+            Ok(print_field(&ask(json!({"op": "format_resources", "resources": resources})), "text", true))
         }
     }
 }
@@ -90,7 +90,7 @@ pub fn run_resources(cmd: &ResourcesCommand) -> Outcome {
 pub fn run_attributes(cmd: &AttributesCommand) -> Outcome {
     match cmd {
         AttributesCommand::Parse { text } => {
-            Ok(print_field(&ask(&json!({"op": "parse_attributes", "text": text_arg(text)?})), "attributes", false))
+            Ok(print_field(&ask(json!({"op": "parse_attributes", "text": text_arg(text)?})), "attributes", false))
         }
     }
 }
