@@ -25,5 +25,5 @@ pub mod wire;
 pub use error::{Error, ParseError, Result, Span};
 pub use limits::{LimitKind, Limits};
 pub use model::*;
-pub use text::parse_value;
+pub use text::{parse_attributes, parse_resource, parse_resources, parse_value};
 pub use wire::call;

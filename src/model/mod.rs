@@ -2,6 +2,7 @@
 //! resources with reservations and disk info, attributes, offers and task requests.
 
 pub mod attribute;
+pub mod offer;
 pub mod ranges;
 pub mod resource;
 pub mod scalar;
@@ -9,6 +10,7 @@ pub mod set;
 pub mod value;
 
 pub use attribute::{Attribute, Attributes};
+pub use offer::{Offer, Unavailability};
 pub use ranges::{Range, Ranges};
 pub use resource::*;
 pub use scalar::Scalar;

@@ -5,8 +5,11 @@
 //! may be STATIC and whose later entries refine it); the legacy `role` / `reservation` fields
 //! are upgraded when read. A resource with an empty stack is unreserved (role `*`).
 
+use std::fmt;
+
 use smallvec::SmallVec;
 
+use crate::error::{Error, Result};
 use crate::model::{Ranges, Scalar, Set, ValueType};
 
 /// STATIC (agent flag) or DYNAMIC (made by a framework or operator) reservation.
@@ -243,9 +246,325 @@ impl Resource {
     }
 }
 
-/// A list of resources with Mesos arithmetic (see the methods).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Resources(pub Vec<Resource>);
+
+impl Resource {
+    /// The set, if a set.
+    pub fn set(&self) -> Option<&Set> {
+        match &self.value {
+            ResourceValue::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value type: SCALAR, RANGES or SET.
+    pub fn value_type(&self) -> ValueType {
+        self.value.value_type()
+    }
+
+    /// The disk source type: ROOT unless the resource has a disk source.
+    pub fn disk_source_type(&self) -> DiskSourceType {
+        self.disk.as_ref().map_or(DiskSourceType::Root, DiskInfo::source_type)
+    }
+
+    /// True for a persistent volume (`disk.persistence` set).
+    pub fn is_persistent_volume(&self) -> bool {
+        self.disk.as_ref().is_some_and(|d| d.persistence.is_some())
+    }
+
+    /// True for a resource that is only ever taken whole and never merged with another one:
+    /// shared resources, persistent volumes, MOUNT and BLOCK disks, and RAW disks with an id
+    /// (Mesos' `addable` refuses to merge all of them; `subtractable` wants them identical).
+    pub fn is_exclusive(&self) -> bool {
+        if self.shared || self.is_persistent_volume() {
+            return true;
+        }
+        match self.disk.as_ref().and_then(|d| d.source.as_ref()) {
+            Some(s) => match s.kind {
+                DiskSourceType::Mount | DiskSourceType::Block => true,
+                DiskSourceType::Raw => s.id.is_some(),
+                DiskSourceType::Root | DiskSourceType::Path => false,
+            },
+            None => false,
+        }
+    }
+
+    /// True when `other` is "like" this resource: same name, type, reservation stack, disk
+    /// info, flags, allocation role and provider — everything but the amount (the common part
+    /// of Mesos' `addable` and `subtractable`).
+    pub fn is_like(&self, other: &Resource) -> bool {
+        self.name == other.name
+            && self.value.value_type() == other.value.value_type()
+            && self.reservations == other.reservations
+            && self.disk == other.disk
+            && self.shared == other.shared
+            && self.revocable == other.revocable
+            && self.allocation_role == other.allocation_role
+            && self.provider_id == other.provider_id
+    }
+
+    /// True if this resource holds all of `other` (Mesos' per-resource `contains`): alike, and
+    /// at least the amount; an exclusive resource only holds an identical one.
+    pub fn contains(&self, other: &Resource) -> bool {
+        if !self.is_like(other) {
+            return false;
+        }
+        if self.is_exclusive() {
+            return self == other;
+        }
+        match (&self.value, &other.value) {
+            (ResourceValue::Scalar(a), ResourceValue::Scalar(b)) => b <= a,
+            (ResourceValue::Ranges(a), ResourceValue::Ranges(b)) => a.contains(b),
+            (ResourceValue::Set(a), ResourceValue::Set(b)) => a.contains(b),
+            _ => false,
+        }
+    }
+
+    /// Checks the rules Mesos' `Resources::validate` applies to one resource: a name; a
+    /// non-negative scalar that is not lost to the three-decimal rounding; no set item twice;
+    /// valid roles in a well-formed reservation stack (only the first entry may be STATIC,
+    /// each later one refines the role below it); disk info only on `disk`; only persistent
+    /// volumes shared.
+    ///
+    /// # Errors
+    /// `resources.name`, `resources.scalar`, `resources.duplicate_item`, `resources.role`,
+    /// `resources.reservation`, `resources.disk`, `resources.shared`.
+    pub fn validate(&self) -> Result<()> {
+        if self.name.is_empty() {
+            return Err(Error::invalid("resources.name", "expected a resource name, found nothing"));
+        }
+        match &self.value {
+            ResourceValue::Scalar(s) if s.is_negative() => {
+                return Err(Error::invalid(
+                    "resources.scalar",
+                    format!("expected a non-negative amount of `{}`, found `{s}`", self.name),
+                ));
+            }
+            ResourceValue::Set(s) => {
+                if let Some(d) = s.first_duplicate() {
+                    return Err(Error::invalid(
+                        "resources.duplicate_item",
+                        format!("set item `{d}` of resource `{}` appears more than once", self.name),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        validate_reservations(&self.reservations)?;
+        if let Some(role) = &self.allocation_role {
+            validate_role(role)?;
+        }
+        if self.disk.is_some() && self.name != "disk" {
+            return Err(Error::invalid(
+                "resources.disk",
+                format!("disk info is only allowed on `disk` resources, found it on `{}`", self.name),
+            ));
+        }
+        if self.shared && !self.is_persistent_volume() {
+            return Err(Error::invalid(
+                "resources.shared",
+                format!("only persistent volumes can be shared, found a shared `{}`", self.name),
+            )
+            .with_help("give the disk a `disk.persistence` or drop `shared`"));
+        }
+        Ok(())
+    }
+
+    /// Adds a like resource's amount into this one (scalars sum, ranges and sets union).
+    fn absorb(&mut self, other: &Resource) {
+        match (&mut self.value, &other.value) {
+            (ResourceValue::Scalar(a), ResourceValue::Scalar(b)) => *a += *b,
+            (ResourceValue::Ranges(a), ResourceValue::Ranges(b)) => *a = a.add(b),
+            (ResourceValue::Set(a), ResourceValue::Set(b)) => *a = a.add(b),
+            _ => {}
+        }
+    }
+
+    /// Removes a like resource's amount from this one (scalars saturate at zero).
+    fn deplete(&mut self, other: &Resource) {
+        match (&mut self.value, &other.value) {
+            (ResourceValue::Scalar(a), ResourceValue::Scalar(b)) => *a = a.checked_sub_nonneg(*b).unwrap_or_default(),
+            (ResourceValue::Ranges(a), ResourceValue::Ranges(b)) => *a = a.subtract(b),
+            (ResourceValue::Set(a), ResourceValue::Set(b)) => *a = a.subtract(b),
+            _ => {}
+        }
+    }
+}
+
+/// Mesos' printed form of one resource, in the pre-refinement style that the agent's
+/// `--resources` flag reads back: `cpus:45.55`, `cpus(role1):2`, a dynamic reservation as
+/// `cpus(role1, principal):2`, then `[disk info]` (`[MOUNT:/mnt/d1,id:/data]`), `{REV}` and
+/// `<SHARED>` as Mesos prints them; an allocation role comes first as `(allocated: role)`.
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        if let Some(role) = &self.allocation_role {
+            write!(f, "(allocated: {role})")?;
+        }
+        if let Some(last) = self.reservations.last() {
+            write!(f, "({}", last.role)?;
+            if last.kind == ReservationType::Dynamic {
+                write!(f, ", {}", last.principal.as_deref().unwrap_or(""))?;
+                if !last.labels.is_empty() {
+                    f.write_str(", {")?;
+                    write_labels(f, &last.labels)?;
+                    f.write_str("}")?;
+                }
+            }
+            f.write_str(")")?;
+        }
+        if let Some(disk) = &self.disk {
+            if disk.source.is_some() || disk.persistence.is_some() || disk.volume.is_some() {
+                f.write_str("[")?;
+                if let Some(s) = &disk.source {
+                    f.write_str(s.kind.as_str())?;
+                    if let (DiskSourceType::Path | DiskSourceType::Mount, Some(root)) = (s.kind, &s.root) {
+                        write!(f, ":{root}")?;
+                    }
+                }
+                if let Some(p) = &disk.persistence {
+                    if disk.source.is_some() {
+                        f.write_str(",")?;
+                    }
+                    f.write_str(&p.id)?;
+                }
+                if let Some(v) = &disk.volume {
+                    write!(f, ":{}", v.container_path)?;
+                }
+                f.write_str("]")?;
+            }
+        }
+        if self.revocable {
+            f.write_str("{REV}")?;
+        }
+        if self.shared {
+            f.write_str("<SHARED>")?;
+        }
+        f.write_str(":")?;
+        match &self.value {
+            ResourceValue::Scalar(s) => s.fmt(f),
+            ResourceValue::Ranges(r) => r.fmt(f),
+            ResourceValue::Set(s) => s.fmt(f),
+        }
+    }
+}
+
+fn write_labels(f: &mut fmt::Formatter<'_>, labels: &[Label]) -> fmt::Result {
+    for (i, l) in labels.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        f.write_str(&l.key)?;
+        if let Some(v) = &l.value {
+            write!(f, ": {v}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks a role name as Mesos' `roles::validate` does. `*` (unreserved) is valid;
+/// hierarchical roles `a/b/c` are allowed.
+///
+/// # Errors
+/// `resources.role`: an empty role, a leading or trailing `/`, `//`, a component `.`, `..`
+/// or `*`, a component starting with `-`, or whitespace / backspace anywhere.
+///
+/// ```
+/// use offerfit::validate_role;
+/// assert!(validate_role("*").is_ok() && validate_role("eng/backend").is_ok());
+/// assert_eq!(validate_role("a//b").unwrap_err().message(), "role `a//b` must not contain `//`");
+/// ```
+pub fn validate_role(role: &str) -> Result<()> {
+    let bad = |msg: String| Err(Error::invalid("resources.role", msg));
+    if role == "*" {
+        return Ok(());
+    }
+    if role.is_empty() {
+        return bad("expected a role name, found nothing".into());
+    }
+    if role.chars().any(|c| matches!(c, '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{8}')) {
+        return bad(format!("role `{role}` must not contain whitespace or backspace"));
+    }
+    if role.starts_with('/') {
+        return bad(format!("role `{role}` must not start with `/`"));
+    }
+    if role.ends_with('/') {
+        return bad(format!("role `{role}` must not end with `/`"));
+    }
+    for component in role.split('/') {
+        if component.is_empty() {
+            return bad(format!("role `{role}` must not contain `//`"));
+        }
+        if matches!(component, "." | ".." | "*") {
+            return bad(format!("role `{role}` must not have `{component}` as a component"));
+        }
+        if component.starts_with('-') {
+            return bad(format!("role component `{component}` must not start with `-`"));
+        }
+    }
+    Ok(())
+}
+
+/// True when `role` is a strict descendant of `ancestor` in the role hierarchy: `a/b` is
+/// below `a`, but `a/bx` is not below `a/b` (Mesos' `roles::isStrictSubroleOf`).
+///
+/// ```
+/// use offerfit::is_strict_subrole_of;
+/// assert!(is_strict_subrole_of("a/b/c", "a/b"));
+/// assert!(!is_strict_subrole_of("a/bx", "a/b") && !is_strict_subrole_of("a", "a"));
+/// ```
+pub fn is_strict_subrole_of(role: &str, ancestor: &str) -> bool {
+    role.len() > ancestor.len()
+        && role.starts_with(ancestor)
+        && role.as_bytes().get(ancestor.len()) == Some(&b'/')
+        && ancestor != "*"
+}
+
+fn validate_reservations(stack: &[Reservation]) -> Result<()> {
+    let mut previous: Option<&str> = None;
+    for (i, r) in stack.iter().enumerate() {
+        if r.role == "*" {
+            return Err(Error::invalid("resources.reservation", "expected a role to reserve for, found `*`")
+                .with_help("an unreserved resource has no reservations"));
+        }
+        validate_role(&r.role)?;
+        if i > 0 && r.kind == ReservationType::Static {
+            return Err(Error::invalid(
+                "resources.reservation",
+                format!("only the first reservation may be STATIC, found a STATIC reservation for `{}` on top", r.role),
+            ));
+        }
+        if let Some(p) = previous {
+            if !is_strict_subrole_of(&r.role, p) {
+                return Err(Error::invalid(
+                    "resources.reservation",
+                    format!("a refined reservation must be for a role below `{p}`, found `{}`", r.role),
+                ));
+            }
+        }
+        previous = Some(&r.role);
+    }
+    Ok(())
+}
+
+/// A list of resources with Mesos arithmetic.
+///
+/// The invariant (kept by every method): like resources (same name, type, reservation stack,
+/// disk info, flags, allocation role and provider — see [`Resource::is_like`]) are merged into
+/// one entry, in the order of their first appearance; empty resources (zero, no ranges, no
+/// items) vanish; exclusive resources ([`Resource::is_exclusive`]: shared resources,
+/// persistent volumes, MOUNT / BLOCK disks) are never merged, one entry per copy.
+///
+/// Equality is Mesos': each side contains the other (the order of entries does not matter).
+///
+/// ```
+/// use offerfit::parse_resources;
+/// let left = parse_resources("cpus(role1):5; cpus(role2):3; mem:1024", "*").unwrap();
+/// let right = parse_resources("cpus(role1):1; mem:24", "*").unwrap();
+/// assert_eq!(left.subtract(&right).unwrap().to_string(), "cpus(role1):4; cpus(role2):3; mem:1000");
+/// assert!(!left.contains(&parse_resources("cpus(role3):1", "*").unwrap()));
+/// ```
+#[derive(Debug, Clone, Default, Eq)]
+pub struct Resources(Vec<Resource>);
 
 impl Resources {
     /// No resources.
@@ -253,9 +572,57 @@ impl Resources {
         Resources(Vec::new())
     }
 
+    /// Validates every resource ([`Resource::validate`]), refuses one name with two types,
+    /// then merges like resources; zero-valued ones vanish.
+    ///
+    /// # Errors
+    /// The first invalid resource's error, or `resources.type_conflict`.
+    ///
+    /// ```
+    /// use offerfit::{Resource, ResourceValue, Resources, Scalar};
+    /// let cpus = |n| Resource::new("cpus", ResourceValue::Scalar(Scalar::from_units(n)));
+    /// let r = Resources::from_resources(vec![cpus(1), cpus(2), cpus(0)]).unwrap();
+    /// assert_eq!(r.to_string(), "cpus:3");
+    /// ```
+    pub fn from_resources(resources: Vec<Resource>) -> Result<Resources> {
+        for r in &resources {
+            r.validate()?;
+        }
+        check_types(&resources)?;
+        let mut out = Resources::new();
+        for r in resources {
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    /// Adds one resource (assumed valid), merging it into a like entry.
+    pub fn push(&mut self, resource: Resource) {
+        if resource.value.is_empty() {
+            return;
+        }
+        if !resource.is_exclusive() {
+            if let Some(entry) = self.0.iter_mut().find(|e| e.is_like(&resource)) {
+                entry.absorb(&resource);
+                return;
+            }
+        }
+        self.0.push(resource);
+    }
+
     /// The resources in order.
     pub fn iter(&self) -> std::slice::Iter<'_, Resource> {
         self.0.iter()
+    }
+
+    /// The merged entries.
+    pub fn as_slice(&self) -> &[Resource] {
+        &self.0
+    }
+
+    /// The merged entries, by value.
+    pub fn into_vec(self) -> Vec<Resource> {
+        self.0
     }
 
     /// Number of (merged) resource entries.
@@ -267,6 +634,193 @@ impl Resources {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// `self + other`: like resources merge (scalars sum, ranges and sets union).
+    ///
+    /// This never fails; one name with two types simply stays as two entries (Mesos does the
+    /// same). [`Resources::check_types`] tells whether that happened.
+    #[must_use]
+    pub fn add(&self, other: &Resources) -> Resources {
+        let mut out = self.clone();
+        for r in &other.0 {
+            out.push(r.clone());
+        }
+        out
+    }
+
+    /// True if every resource of `other` is held here, role-aware (`cpus(role1):1` is not in
+    /// `cpus(role2):1`); an exclusive resource (a MOUNT disk, a persistent volume, a shared
+    /// volume) is only held by an identical one, and each copy counts once.
+    pub fn contains(&self, other: &Resources) -> bool {
+        // Exclusive entries pair off one to one; a small bitmap marks the ones already used.
+        let mut used: SmallVec<[bool; 16]> = SmallVec::new();
+        for r in &other.0 {
+            if r.is_exclusive() {
+                if used.is_empty() {
+                    used.resize(self.0.len(), false);
+                }
+                let hit = self.0.iter().zip(used.iter_mut()).find(|(e, u)| !**u && *e == r);
+                match hit {
+                    Some((_, u)) => *u = true,
+                    None => return false,
+                }
+            } else if !self.0.iter().any(|e| e.contains(r)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The first resource of `other` that is not held here, if any.
+    pub fn first_missing<'a>(&self, other: &'a Resources) -> Option<&'a Resource> {
+        other.0.iter().find(|r| !self.contains(&Resources(vec![(*r).clone()])))
+    }
+
+    /// `self - other`, role-aware, for an `other` that `self` contains.
+    ///
+    /// # Errors
+    /// `resources.not_contained` when some resource of `other` is not held (a different role,
+    /// too little, part of a MOUNT disk, ...).
+    pub fn subtract(&self, other: &Resources) -> Result<Resources> {
+        if !self.contains(other) {
+            let missing = self.first_missing(other).map_or_else(|| other.to_string(), ToString::to_string);
+            return Err(Error::invalid(
+                "resources.not_contained",
+                format!("expected resources that contain `{missing}`, found `{self}`"),
+            )
+            .with_help("subtract only what is held, with the same role and disk; MOUNT disks are taken whole"));
+        }
+        Ok(self.saturating_sub(other))
+    }
+
+    /// Mesos' unchecked `-`: each resource of `other` is taken from the like entry here, as
+    /// far as it goes (scalars stop at zero); what is not held is ignored.
+    #[must_use]
+    pub fn saturating_sub(&self, other: &Resources) -> Resources {
+        let mut out = self.clone();
+        for r in &other.0 {
+            if r.is_exclusive() {
+                if let Some(i) = out.0.iter().position(|e| e == r) {
+                    out.0.remove(i);
+                }
+            } else if let Some(i) = out.0.iter().position(|e| e.is_like(r)) {
+                if let Some(entry) = out.0.get_mut(i) {
+                    entry.deplete(r);
+                    if entry.value.is_empty() {
+                        out.0.remove(i);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The resources a role may use: unreserved ones, and those reserved (at the top of their
+    /// stack) for the role itself or one of its ancestors — `a/b/c` may use `a/b` and `a`
+    /// reservations, but `a/bx` is not below `a/b` (Mesos' `allocatableTo`).
+    ///
+    /// ```
+    /// use offerfit::parse_resources;
+    /// let r = parse_resources("cpus:1; cpus(a):2; cpus(a/b):4; cpus(a/bx):8", "*").unwrap();
+    /// assert_eq!(r.allocatable_to("a/b/c").to_string(), "cpus:1; cpus(a):2; cpus(a/b):4");
+    /// assert_eq!(r.allocatable_to("*").to_string(), "cpus:1");
+    /// ```
+    #[must_use]
+    pub fn allocatable_to(&self, role: &str) -> Resources {
+        self.filter(|r| r.is_unreserved() || r.role() == role || is_strict_subrole_of(role, r.role()))
+    }
+
+    /// The entries for which `keep` is true.
+    #[must_use]
+    pub fn filter(&self, mut keep: impl FnMut(&Resource) -> bool) -> Resources {
+        Resources(self.0.iter().filter(|r| keep(r)).cloned().collect())
+    }
+
+    /// The unreserved entries.
+    #[must_use]
+    pub fn unreserved(&self) -> Resources {
+        self.filter(Resource::is_unreserved)
+    }
+
+    /// The entries reserved (at the top of their stack) for exactly `role`.
+    #[must_use]
+    pub fn reserved_for(&self, role: &str) -> Resources {
+        self.filter(|r| !r.is_unreserved() && r.role() == role)
+    }
+
+    /// The total scalar amount named `name`, over every role and disk (zero if none).
+    pub fn scalar(&self, name: &str) -> Scalar {
+        self.0.iter().filter(|r| r.name == name).filter_map(Resource::scalar).sum()
+    }
+
+    /// The union of the ranges named `name` (e.g. every `ports` range), over every role.
+    pub fn ranges(&self, name: &str) -> Ranges {
+        self.0.iter().filter(|r| r.name == name).filter_map(Resource::ranges).fold(Ranges::new(), |a, b| a.add(b))
+    }
+
+    /// The union of the sets named `name`, over every role.
+    pub fn set(&self, name: &str) -> Set {
+        self.0.iter().filter(|r| r.name == name).filter_map(Resource::set).fold(Set::new(), |a, b| a.add(b))
+    }
+
+    /// The distinct names, in order of first appearance.
+    pub fn names(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for r in &self.0 {
+            if !out.contains(&r.name.as_str()) {
+                out.push(&r.name);
+            }
+        }
+        out
+    }
+
+    /// Refuses one name with two value types (`foo(role1):1;foo(role2):[0-1]`).
+    ///
+    /// # Errors
+    /// `resources.type_conflict`.
+    pub fn check_types(&self) -> Result<()> {
+        check_types(&self.0)
+    }
+}
+
+fn check_types(resources: &[Resource]) -> Result<()> {
+    for (i, r) in resources.iter().enumerate() {
+        let earlier = resources.get(..i).unwrap_or(&[]);
+        if let Some(first) = earlier.iter().find(|e| e.name == r.name && e.value_type() != r.value_type()) {
+            return Err(type_conflict(&r.name, first.value_type(), r.value_type()));
+        }
+    }
+    Ok(())
+}
+
+/// The error for one name used with two types.
+pub(crate) fn type_conflict(name: &str, first: ValueType, second: ValueType) -> Error {
+    Error::invalid(
+        "resources.type_conflict",
+        format!("resource `{name}` is a {first} and a {second}: one name must keep one type"),
+    )
+    .with_help("give the resources different names")
+}
+
+/// Mesos' equality: each side contains the other.
+impl PartialEq for Resources {
+    fn eq(&self, other: &Resources) -> bool {
+        self.contains(other) && other.contains(self)
+    }
+}
+
+/// Mesos' printed form: entries joined by `; ` (`cpus:45.55; ports:[10000-20000, 30000-50000];
+/// disks:{sda1}`); no resources print as the empty string.
+impl fmt::Display for Resources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            r.fmt(f)?;
+        }
+        Ok(())
+    }
 }
 
 impl<'a> IntoIterator for &'a Resources {
@@ -274,5 +828,13 @@ impl<'a> IntoIterator for &'a Resources {
     type IntoIter = std::slice::Iter<'a, Resource>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
+    }
+}
+
+impl IntoIterator for Resources {
+    type Item = Resource;
+    type IntoIter = std::vec::IntoIter<Resource>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
     }
 }
