@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+pub mod constraint;
 pub mod error;
 pub mod limits;
 pub mod model;

@@ -2,6 +2,7 @@
 //! leave this module: every parser returns [`crate::Error`] with a span.
 
 pub mod attributes;
+pub(crate) mod constraint;
 pub mod resources;
 pub mod value;
 

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::limits::{LimitKind, Limits};
 
 mod bytes;
-mod errors;
+pub(crate) mod errors;
 mod json;
 pub mod mesos;
 mod ops_model;

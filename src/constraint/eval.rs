@@ -1,0 +1,336 @@
+//! Evaluating one constraint: what a candidate agent (or disk) shows for a field, and
+//! whether a value satisfies an operator given the group's placements.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use crate::model::{Attributes, DiskInfo, DiskSourceType, Label, Value};
+
+use super::ast::{Arg, Constraint, Dialect, Field, Operator};
+use super::compile::FieldCounts;
+use super::dialect::parse_number;
+use super::render::render_value;
+
+/// An agent being considered for a task: what its constraints can look at.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    /// The agent's hostname (`hostname` / `@hostname`).
+    pub hostname: &'a str,
+    /// The agent's attributes.
+    pub attributes: &'a Attributes,
+    /// The offer's fault-domain region (`@region`), if any.
+    pub region: Option<&'a str>,
+    /// The offer's fault-domain zone (`@zone`), if any.
+    pub zone: Option<&'a str>,
+}
+
+impl<'a> Candidate<'a> {
+    /// A candidate without a fault domain.
+    pub fn new(hostname: &'a str, attributes: &'a Attributes) -> Candidate<'a> {
+        Candidate { hostname, attributes, region: None, zone: None }
+    }
+
+    /// What `field` reads on this agent in `dialect`, or `None` when absent. Marathon renders
+    /// non-text attributes (`7`, `[1-2,5-9]`, `{0,1}`); OpenWhisk sees only TEXT values (any
+    /// other type reads as the empty string) and has no special fields. Only the first
+    /// attribute of a duplicated name counts.
+    ///
+    /// ```
+    /// use offerfit::constraint::{Candidate, Dialect, Field};
+    /// use offerfit::{Attribute, Attributes, Value};
+    /// let attrs = Attributes(vec![Attribute { name: "jdk".into(), value: Value::Scalar(7.0) }]);
+    /// let c = Candidate::new("h1", &attrs);
+    /// let jdk = Field::Attribute("jdk".into());
+    /// assert_eq!(c.field_value(&jdk, Dialect::Marathon).as_deref(), Some("7"));
+    /// assert_eq!(c.field_value(&jdk, Dialect::OpenWhisk).as_deref(), Some(""));
+    /// assert_eq!(c.field_value(&Field::Hostname, Dialect::Marathon).as_deref(), Some("h1"));
+    /// ```
+    pub fn field_value(&self, field: &Field, dialect: Dialect) -> Option<Cow<'a, str>> {
+        match (dialect, field) {
+            (Dialect::Marathon, Field::Hostname) => Some(Cow::Borrowed(self.hostname)),
+            (Dialect::Marathon, Field::Region) => self.region.map(Cow::Borrowed),
+            (Dialect::Marathon, Field::Zone) => self.zone.map(Cow::Borrowed),
+            (Dialect::Marathon, Field::Attribute(name)) => self.attributes.get(name).map(|a| render_value(&a.value)),
+            (Dialect::OpenWhisk, f) => self.attributes.get(f.name()).map(|a| match &a.value {
+                Value::Text(t) => Cow::Borrowed(t.as_str()),
+                _ => Cow::Borrowed(""),
+            }),
+        }
+    }
+}
+
+/// A disk being considered for a volume: what its `require` constraints can look at.
+///
+/// Fields: `type` (`ROOT`, `PATH`, `MOUNT`, `BLOCK`, `RAW`), `path` (the source's root;
+/// `""` for ROOT or when none is set), `profile` and `vendor` (absent when unset or empty),
+/// and every label of `disk.source.metadata` (a label without a value reads as `""`). The
+/// four built-in names win over labels of the same key.
+#[derive(Debug, Clone, Copy)]
+pub struct DiskCandidate<'a> {
+    /// The disk's source type.
+    pub kind: DiskSourceType,
+    /// `path.root` / `mount.root`.
+    pub root: Option<&'a str>,
+    /// The CSI profile.
+    pub profile: Option<&'a str>,
+    /// The CSI vendor.
+    pub vendor: Option<&'a str>,
+    /// `disk.source.metadata` labels.
+    pub metadata: &'a [Label],
+}
+
+impl<'a> DiskCandidate<'a> {
+    /// The capabilities of a disk resource's `disk` info (no source = ROOT).
+    pub fn from_disk(disk: &'a DiskInfo) -> DiskCandidate<'a> {
+        match &disk.source {
+            None => DiskCandidate::root(),
+            Some(s) => DiskCandidate {
+                kind: s.kind,
+                root: s.root.as_deref(),
+                profile: s.profile.as_deref(),
+                vendor: s.vendor.as_deref(),
+                metadata: &s.metadata,
+            },
+        }
+    }
+
+    /// The agent's ROOT disk.
+    pub fn root() -> DiskCandidate<'a> {
+        DiskCandidate { kind: DiskSourceType::Root, root: None, profile: None, vendor: None, metadata: &[] }
+    }
+
+    /// What `field` reads on this disk, or `None` when absent.
+    ///
+    /// ```
+    /// use offerfit::constraint::{DiskCandidate, Field};
+    /// use offerfit::{DiskSourceType, Label};
+    /// let labels = [Label { key: "storage_type".into(), value: Some("ssd".into()) }];
+    /// let d = DiskCandidate { kind: DiskSourceType::Mount, root: Some("/mnt/a"), profile: None, vendor: None, metadata: &labels };
+    /// assert_eq!(d.field_value(&Field::Attribute("type".into())).as_deref(), Some("MOUNT"));
+    /// assert_eq!(d.field_value(&Field::Attribute("storage_type".into())).as_deref(), Some("ssd"));
+    /// assert_eq!(d.field_value(&Field::Attribute("profile".into())), None);
+    /// ```
+    pub fn field_value(&self, field: &Field) -> Option<Cow<'a, str>> {
+        let Field::Attribute(name) = field else { return None };
+        match name.as_str() {
+            "type" => Some(Cow::Borrowed(self.kind.as_str())),
+            "path" => Some(Cow::Borrowed(self.root.unwrap_or(""))),
+            "profile" => self.profile.filter(|p| !p.is_empty()).map(Cow::Borrowed),
+            "vendor" => self.vendor.filter(|p| !p.is_empty()).map(Cow::Borrowed),
+            key => self.metadata.iter().find(|l| l.key == key).map(|l| Cow::Borrowed(l.value.as_deref().unwrap_or(""))),
+        }
+    }
+}
+
+/// What a group operator may see of the group: the counts for the constraint's field (when
+/// tracked), the number of placements and the instance target.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GroupView<'g> {
+    pub(crate) counts: Option<&'g FieldCounts>,
+    pub(crate) placed: u32,
+    pub(crate) instances: Option<u32>,
+}
+
+impl GroupView<'_> {
+    /// No group at all (disks).
+    pub(crate) const NONE: GroupView<'static> = GroupView { counts: None, placed: 0, instances: None };
+}
+
+/// Does the value `v` (`None` = the field is absent) satisfy `c`, given the group?
+pub(crate) fn satisfies(c: &Constraint, v: Option<&str>, group: GroupView<'_>) -> bool {
+    let Some(v) = v else {
+        // Marathon: only UNLIKE (and our other negative operators) pass on a missing field;
+        // mesos-actor: LIKE and UNLIKE alike fail.
+        return c.dialect == Dialect::Marathon && c.operator.passes_when_missing();
+    };
+    let non_empty_value = c.value.as_deref().is_some_and(|x| !x.is_empty());
+    match (&c.operator, &c.arg) {
+        (Operator::Like, Arg::Regex(re)) => {
+            (non_empty_value || c.dialect == Dialect::OpenWhisk) && re.whole_match(v) == Some(true)
+        }
+        (Operator::Unlike, Arg::Regex(re)) => {
+            (non_empty_value || c.dialect == Dialect::OpenWhisk) && re.whole_match(v) == Some(false)
+        }
+        (Operator::Cluster, Arg::Text(x)) => v == x,
+        (Operator::Is, Arg::Text(x)) => v == x,
+        (Operator::In, Arg::Set(items)) => items.iter().any(|i| i == v),
+        (Operator::NotIn, Arg::Set(items)) => !items.iter().any(|i| i == v),
+        (Operator::Exists, _) => true,
+        (Operator::NotExists, _) => false,
+        (Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge, Arg::Compare(text, number)) => {
+            let ord = match (parse_number(v), number) {
+                (Some(a), Some(b)) => a.partial_cmp(b),
+                _ => Some(v.cmp(text.as_str())),
+            };
+            match (c.operator, ord) {
+                (Operator::Lt, Some(o)) => o == Ordering::Less,
+                (Operator::Le, Some(o)) => o != Ordering::Greater,
+                (Operator::Gt, Some(o)) => o == Ordering::Greater,
+                (Operator::Ge, Some(o)) => o != Ordering::Less,
+                _ => false,
+            }
+        }
+        (Operator::Version, Arg::Version(req)) => parse_version(v).is_some_and(|ver| req.matches(&ver)),
+        (Operator::Unique, _) => group.counts.is_some_and(|g| g.count(v) == 0),
+        (Operator::Cluster, _) => group.counts.is_some_and(|g| g.first().map_or(true, |first| first == Some(v))),
+        (Operator::MaxPer, Arg::Int(n)) => {
+            group.counts.is_some_and(|g| i64::from(g.count(v)) < i64::from(*n))
+        }
+        (Operator::GroupBy, arg) => {
+            let g = match arg {
+                Arg::Int(g) => Some(*g),
+                _ => None,
+            };
+            group.counts.is_some_and(|counts| counts.group_by_accepts(v, g, group.placed, group.instances))
+        }
+        // Every operator gets its argument from validation; anything else is refused.
+        _ => false,
+    }
+}
+
+/// A version as attributes write them: full semver, or `1`, `1.2` padded with zeros, with an
+/// optional leading `v`.
+fn parse_version(v: &str) -> Option<semver::Version> {
+    let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
+    if let Ok(ver) = semver::Version::parse(v) {
+        return Some(ver);
+    }
+    let (core, rest) = match v.find(['-', '+']) {
+        Some(i) => (v.get(..i)?, v.get(i..)?),
+        None => (v, ""),
+    };
+    let padded = match core.split('.').count() {
+        1 => format!("{core}.0.0{rest}"),
+        2 => format!("{core}.0{rest}"),
+        _ => return None,
+    };
+    semver::Version::parse(&padded).ok()
+}
+
+/// Marathon's persistent-volume constraints (SEMANTICS §1.8, `VolumeConstraints.scala`):
+/// only the field `path` with `LIKE` / `UNLIKE` is understood, as a whole-string regex on
+/// the disk source's root (`""` for ROOT); any other field or operator is unsatisfied.
+///
+/// ```
+/// use offerfit::constraint::{marathon_volume_constraint_matches, Constraint, DiskCandidate};
+/// use offerfit::DiskSourceType;
+/// let c: Constraint = "path UNLIKE .+disk-b".parse().unwrap();
+/// let d = DiskCandidate { kind: DiskSourceType::Path, root: Some("/path/to/disk-a"), profile: None, vendor: None, metadata: &[] };
+/// assert!(marathon_volume_constraint_matches(&c, &d));
+/// ```
+pub fn marathon_volume_constraint_matches(c: &Constraint, disk: &DiskCandidate<'_>) -> bool {
+    match (&c.field, c.operator) {
+        (Field::Attribute(name), Operator::Like | Operator::Unlike) if name == "path" => {
+            satisfies(c, Some(disk.root.unwrap_or("")), GroupView::NONE)
+        }
+        _ => false,
+    }
+}
+
+/// Marathon's disk-profile rule (`VolumeProfileMatcher`): a requested profile matches only
+/// a disk with exactly that profile; no requested profile matches only a disk without a
+/// (non-empty) profile.
+///
+/// ```
+/// use offerfit::constraint::volume_profile_matches;
+/// assert!(volume_profile_matches(Some("fast"), Some("fast")));
+/// assert!(!volume_profile_matches(Some("fast"), None));
+/// assert!(volume_profile_matches(None, None));
+/// assert!(volume_profile_matches(Some(""), None));
+/// ```
+pub fn volume_profile_matches(disk_profile: Option<&str>, required: Option<&str>) -> bool {
+    let disk_profile = disk_profile.filter(|p| !p.is_empty());
+    match required {
+        Some(r) => disk_profile == Some(r),
+        None => disk_profile.is_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Attribute, Ranges, Set};
+
+    fn c(s: &str) -> Constraint {
+        s.parse().unwrap()
+    }
+
+    fn attrs() -> Attributes {
+        Attributes(vec![
+            Attribute { name: "rack".into(), value: Value::Text("r1".into()) },
+            Attribute { name: "level".into(), value: Value::Scalar(2.5) },
+            Attribute { name: "ports".into(), value: Value::Ranges(Ranges::from_pairs([(5, 9), (1, 2)]).unwrap()) },
+            Attribute { name: "gpu".into(), value: Value::Set(Set::from_items(["1", "0"])) },
+            Attribute { name: "rack".into(), value: Value::Text("r2".into()) },
+            Attribute { name: "jdk".into(), value: Value::Text("1.8.0_292".into()) },
+            Attribute { name: "version".into(), value: Value::Text("1.4".into()) },
+        ])
+    }
+
+    fn eval(s: &str) -> bool {
+        let a = attrs();
+        let cand = Candidate { hostname: "h1", attributes: &a, region: Some("eu"), zone: None };
+        let k = c(s);
+        let v = cand.field_value(&k.field, k.dialect);
+        satisfies(&k, v.as_deref(), GroupView::NONE)
+    }
+
+    #[test]
+    fn value_operators() {
+        assert!(eval("rack LIKE r1"));
+        assert!(!eval("rack LIKE r2"), "only the first attribute of a name counts");
+        assert!(eval(r"ports LIKE \[1-2,5-9\]"));
+        assert!(eval(r"gpu LIKE \{0,1\}"));
+        assert!(eval("level IS 2.50"));
+        assert!(eval("rack IN {r0,r1}"));
+        assert!(!eval("rack NOT_IN {r0,r1}"));
+        assert!(eval("missing NOT_IN {r0}"));
+        assert!(eval("missing UNLIKE x"));
+        assert!(!eval("missing LIKE .*"));
+        assert!(eval("missing NOT_EXISTS"));
+        assert!(!eval("missing EXISTS"));
+        assert!(eval("rack EXISTS"));
+        assert!(eval("level > 2"));
+        assert!(eval("level <= 2.5"));
+        assert!(eval("level < 10"));
+        assert!(eval("rack > r0"), "lexical when not both numbers");
+        assert!(eval("@region IS eu"));
+        assert!(!eval("@zone EXISTS"));
+        assert!(eval("hostname LIKE h[0-9]"));
+        assert!(eval("version VERSION >=1.2, <2"));
+        assert!(!eval("version VERSION ^2"));
+        assert!(!eval("rack VERSION >=1"));
+        assert!(!eval(r#"rack LIKE """#), "an empty regex never matches a present value");
+        assert!(!eval(r#"rack UNLIKE """#));
+    }
+
+    #[test]
+    fn versions_are_read_leniently() {
+        assert_eq!(parse_version("1"), Some(semver::Version::new(1, 0, 0)));
+        assert_eq!(parse_version("v1.2"), Some(semver::Version::new(1, 2, 0)));
+        assert_eq!(parse_version("1.2.3"), Some(semver::Version::new(1, 2, 3)));
+        assert!(parse_version("1.2-rc1").is_some());
+        assert_eq!(parse_version("1.8.0_292"), None);
+        assert_eq!(parse_version("abc"), None);
+    }
+
+    #[test]
+    fn disks() {
+        let labels = [Label { key: "replication".into(), value: Some("3".into()) }];
+        let d = DiskCandidate { kind: DiskSourceType::Path, root: Some("/data"), profile: Some(""), vendor: None, metadata: &labels };
+        let ev = |s: &str| {
+            let k = c(s);
+            satisfies(&k, d.field_value(&k.field).as_deref(), GroupView::NONE)
+        };
+        assert!(ev("replication >= 2"));
+        assert!(ev("type IS PATH"));
+        assert!(ev("path LIKE /data"));
+        assert!(ev("profile NOT_EXISTS"));
+        assert!(!ev("dedup IS true"));
+        let root = DiskCandidate::root();
+        assert_eq!(root.field_value(&Field::Attribute("path".into())).as_deref(), Some(""));
+        assert_eq!(root.field_value(&Field::Hostname), None);
+        assert!(!marathon_volume_constraint_matches(&c("type IS PATH"), &d));
+        assert!(marathon_volume_constraint_matches(&c("path LIKE /d.*"), &d));
+    }
+}
