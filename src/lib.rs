@@ -17,12 +17,21 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 pub mod constraint;
+pub mod decision;
+pub mod engine;
 pub mod error;
+mod explain;
+mod fit;
 pub mod limits;
 pub mod model;
+mod place;
+mod rules;
+mod score;
 pub mod text;
 pub mod wire;
 
+pub use decision::{AgentAccept, Decline, DeclineReason, Launch, Nearest, Plan, Reason, ReasonCode, Stats, Unplaced};
+pub use engine::{Engine, Options, PlaceError, PlaceRequest, PortSelection, Profile, Strategy};
 pub use error::{Error, ParseError, Result, Span};
 pub use limits::{LimitKind, Limits};
 pub use model::*;

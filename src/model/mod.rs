@@ -7,6 +7,7 @@ pub mod ranges;
 pub mod resource;
 pub mod scalar;
 pub mod set;
+pub mod task;
 pub mod value;
 
 pub use attribute::{Attribute, Attributes};
@@ -15,4 +16,5 @@ pub use ranges::{Range, Ranges};
 pub use resource::*;
 pub use scalar::Scalar;
 pub use set::Set;
+pub use task::*;
 pub use value::{Value, ValueType};

@@ -18,6 +18,7 @@ pub(crate) mod errors;
 mod json;
 pub mod mesos;
 mod ops_model;
+pub mod ops_place;
 
 pub use bytes::{call_bytes, utf8_error};
 pub use errors::WireError;
@@ -31,7 +32,7 @@ pub type Errors = Vec<WireError>;
 
 /// Every op of the contract, in the order `version` lists them.
 pub const OPS: &[&str] =
-    &["version", "parse_value", "parse_resources", "format_resources", "resource_math", "parse_attributes"];
+    &["version", "parse_value", "parse_resources", "format_resources", "resource_math", "parse_attributes", "place"];
 
 /// Routes an op name to its implementation; `None` for an unknown op.
 fn route(op: &str, json: Json) -> Option<Result<Map<String, Json>, Errors>> {
@@ -42,6 +43,7 @@ fn route(op: &str, json: Json) -> Option<Result<Map<String, Json>, Errors>> {
         "format_resources" => run(json, ops_model::format_resources),
         "resource_math" => run(json, ops_model::resource_math),
         "parse_attributes" => run(json, ops_model::parse_attributes),
+        "place" => run(json, ops_place::place),
         _ => return None,
     })
 }

@@ -1,0 +1,718 @@
+//! Fit: can an agent host a task, and with exactly which resources and ports?
+//!
+//! An agent's offers are pooled into a list of [`Entry`]s (one per distinct resource: name,
+//! reservation stack, disk info, flags) holding amounts in fixed point and port ranges
+//! without ever expanding them. [`Fitter::fit`] decides for one task against one pool and
+//! records what it would take ([`FitOut`]); applying that to the pool is [`apply`].
+//!
+//! Rules (Marathon's `ResourceMatcher`, SEMANTICS.md §2, unless the profile says otherwise):
+//! - a resource is eligible when its role (the last reservation, or `*`) is one of the task's
+//!   roles, and its `allocation_info.role`, if any, is the task's role;
+//! - scalars are summed over eligible resources and may be split across them (offerfit takes
+//!   reserved resources before unreserved ones; Marathon takes them in offer order);
+//! - the scratch `disk` comes from the ROOT disk only;
+//! - fixed host ports must be offered; dynamic ports (0) never take a port the task asks for
+//!   explicitly nor a blacklisted one; `lowest` scans eligible ranges in order, `random` starts
+//!   at a seeded random free port and walks forward with wrap-around — both in O(#ranges);
+//! - volumes: ROOT / PATH (one source only) / MOUNT (taken whole, within `max_size`), storage
+//!   profile and `require` checked on the disk; persistent volumes reused when offered.
+
+use smallvec::SmallVec;
+
+use crate::engine::{PortSelection, Profile};
+use crate::model::{DiskSourceType, Range, Ranges};
+use crate::rules::DiskRules;
+
+/// Interned name ids of the well-known resources.
+pub(crate) const CPUS: u32 = 0;
+pub(crate) const MEM: u32 = 1;
+pub(crate) const DISK: u32 = 2;
+pub(crate) const GPUS: u32 = 3;
+pub(crate) const PORTS: u32 = 4;
+/// No id (no allocation role, no persistence id, ...).
+pub(crate) const NONE: u32 = u32::MAX;
+/// The role id of `*`.
+pub(crate) const STAR: u32 = 0;
+
+/// Failure reasons as bits, in the order the checks run (see `decision::ReasonCode`).
+pub(crate) mod reason {
+    pub const ROLE: u32 = 1 << 0;
+    pub const MAINTENANCE: u32 = 1 << 1;
+    pub const REGION: u32 = 1 << 2;
+    pub const CONSTRAINT: u32 = 1 << 3;
+    pub const RESERVATION: u32 = 1 << 4;
+    pub const SCARCE: u32 = 1 << 5;
+    pub const CPUS: u32 = 1 << 6;
+    pub const MEM: u32 = 1 << 7;
+    pub const DISK: u32 = 1 << 8;
+    pub const GPUS: u32 = 1 << 9;
+    pub const SCALAR: u32 = 1 << 10;
+    pub const VOLUME: u32 = 1 << 11;
+    pub const PORTS: u32 = 1 << 12;
+}
+
+/// What kind of disk an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum DiskKind {
+    NotDisk,
+    Root,
+    Path,
+    Mount,
+    Unusable,
+}
+
+/// The amount an entry holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Amount {
+    Scalar(i64),
+    Ranges(Ranges),
+    Other,
+}
+
+/// One pooled resource of an agent.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub name: u32,
+    /// The resource's role (last reservation, or `*` = [`STAR`]).
+    pub role: u32,
+    /// `allocation_info.role`, or [`NONE`].
+    pub alloc: u32,
+    pub disk: DiskKind,
+    /// Persistence id of a persistent volume, or [`NONE`].
+    pub pid: u32,
+    /// Carries `disk.volume` (a volume, not free disk).
+    pub has_volume: bool,
+    /// Disk source (root path) id for grouping PATH disks, or [`NONE`].
+    pub source: u32,
+    /// Storage profile id, or [`NONE`].
+    pub profile: u32,
+    /// Index of the disk's capabilities (for `require`), or [`NONE`].
+    pub caps: u32,
+    /// Carries Marathon's resident-task reservation labels.
+    pub resident_label: bool,
+    /// Taken only whole (MOUNT disks, persistent volumes, shared resources).
+    pub exclusive: bool,
+    /// Which offer and resource it came from (metadata for output).
+    pub src: (u32, u32),
+    pub amount: Amount,
+}
+
+impl Entry {
+    pub(crate) fn scalar(&self) -> i64 {
+        match self.amount {
+            Amount::Scalar(v) => v,
+            _ => 0,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        match &self.amount {
+            Amount::Scalar(v) => *v <= 0,
+            Amount::Ranges(r) => r.is_empty(),
+            Amount::Other => false,
+        }
+    }
+}
+
+/// A volume a task needs, compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct VolNeed {
+    /// Index in the task's `volumes`.
+    pub index: u16,
+    pub size: i64,
+    pub kind: DiskSourceType,
+    pub profile: u32,
+    pub max_size: Option<i64>,
+    pub rules: DiskRules,
+    /// Persistence id, or [`NONE`].
+    pub pid: u32,
+    /// Some offer in the request carries this persistent volume.
+    pub pid_offered: bool,
+}
+
+/// An executor charged once per agent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ExecNeed {
+    pub id: u32,
+    pub cpus: i64,
+    pub mem: i64,
+    pub disk: i64,
+}
+
+/// A task's needs, compiled once per `place` call.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Need {
+    /// (name, amount, elastic max) in check order: cpus, mem, disk, gpus, then named scalars.
+    pub scalars: SmallVec<[(u32, i64, i64); 4]>,
+    /// The requested host ports (0 = dynamic), in request order.
+    pub ports: SmallVec<[u64; 4]>,
+    /// The explicitly requested ports, as ranges.
+    pub fixed: Ranges,
+    pub fixed_count: usize,
+    pub dynamic: usize,
+    /// Volumes, biggest first.
+    pub volumes: Vec<VolNeed>,
+    /// Resource roles the task may consume.
+    pub roles: SmallVec<[u32; 4]>,
+    /// The role the task's resources are allocated to, or [`NONE`].
+    pub alloc_role: u32,
+    /// The role new reservations are made for, or [`NONE`].
+    pub reserve_role: u32,
+    pub executor: Option<ExecNeed>,
+    pub cpus: i64,
+    pub mem: i64,
+    pub gpus: i64,
+}
+
+/// What a task takes from one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum TakeWhat {
+    Scalar(i64),
+    Ports(Ranges),
+    /// The whole entry (a MOUNT disk or an offered persistent volume); `vol` is the volume
+    /// index of the task (or `u16::MAX`).
+    Whole {
+        vol: u16,
+    },
+    /// Part of a free disk, made into the task's volume `vol`.
+    Volume {
+        vol: u16,
+        amount: i64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Take {
+    pub entry: u16,
+    pub what: TakeWhat,
+}
+
+/// The result of one fit.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FitOut {
+    pub takes: SmallVec<[Take; 8]>,
+    pub exec_takes: SmallVec<[Take; 4]>,
+    /// Host ports in request order.
+    pub ports: SmallVec<[u64; 4]>,
+    /// Failure reasons (0 = fits).
+    pub reasons: u32,
+    /// Shortfalls per scalar name (explain mode only).
+    pub missing: SmallVec<[(u32, i64); 4]>,
+    /// Charged the executor.
+    pub exec_charged: bool,
+}
+
+impl FitOut {
+    fn clear(&mut self) {
+        self.takes.clear();
+        self.exec_takes.clear();
+        self.ports.clear();
+        self.reasons = 0;
+        self.missing.clear();
+        self.exec_charged = false;
+    }
+}
+
+/// What the fitter knows about the agent besides its pool.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AgentView<'a> {
+    pub blacklist: &'a Ranges,
+    pub has_exec: bool,
+    /// Seed for random ports (derived from the engine seed and the task).
+    pub seed: u64,
+}
+
+/// Reusable scratch space: nothing is allocated per (task, agent) pair once warmed up.
+#[derive(Debug, Default)]
+pub(crate) struct Fitter {
+    pub(crate) used: Vec<i64>,
+    pub(crate) excl: Ranges,
+    pub profile: Option<Profile>,
+    pub port_selection: Option<PortSelection>,
+    /// Capabilities of every disk source seen (for `require`), indexed by `Entry::caps`.
+    pub caps: Vec<crate::model::Attributes>,
+    /// Number of full fits run.
+    pub evaluations: u64,
+}
+
+/// splitmix64: a tiny deterministic generator, identical on every platform.
+pub(crate) fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Calls `f(begin, end)` for each maximal run of ports in `r` outside `excl`, ascending,
+/// until `f` returns false. O(#ranges of both).
+fn for_each_free(r: &Ranges, excl: &Ranges, mut f: impl FnMut(u64, u64) -> bool) -> bool {
+    let ex = excl.as_slice();
+    let mut j = 0usize;
+    for rg in r.iter() {
+        let mut cur = rg.begin;
+        while ex.get(j).is_some_and(|e| e.end < cur) {
+            j += 1;
+        }
+        let mut k = j;
+        loop {
+            match ex.get(k) {
+                Some(e) if e.begin <= rg.end => {
+                    if e.begin > cur && !f(cur, e.begin - 1) {
+                        return false;
+                    }
+                    if e.end >= rg.end {
+                        break;
+                    }
+                    cur = cur.max(e.end + 1);
+                    k += 1;
+                }
+                _ => {
+                    if cur <= rg.end && !f(cur, rg.end) {
+                        return false;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    true
+}
+
+fn add_port_take(takes: &mut SmallVec<[Take; 8]>, entry: usize, begin: u64, end: u64) {
+    let range = Range { begin, end };
+    for t in takes.iter_mut() {
+        if t.entry as usize == entry {
+            if let TakeWhat::Ports(r) = &mut t.what {
+                r.insert(range);
+                return;
+            }
+        }
+    }
+    takes.push(Take { entry: entry as u16, what: TakeWhat::Ports(Ranges::from_ranges([range])) });
+}
+
+impl Fitter {
+    fn eligible(&self, e: &Entry, need: &Need) -> bool {
+        if e.alloc != NONE && need.alloc_role != NONE && e.alloc != need.alloc_role {
+            return false;
+        }
+        if self.profile == Some(Profile::Marathon) && e.resident_label {
+            return false;
+        }
+        need.roles.contains(&e.role)
+    }
+
+    /// True when some non-empty resource of the pool is usable by the task's roles.
+    pub(crate) fn any_eligible(&self, pool: &[Entry], need: &Need) -> bool {
+        pool.iter().any(|e| !e.is_empty() && self.eligible(e, need))
+    }
+
+    fn scratch_disk(e: &Entry) -> bool {
+        e.disk == DiskKind::Root && e.pid == NONE && !e.has_volume
+    }
+
+    /// Takes `amount` (up to `max`) of scalar `name` into `out`; returns the shortfall (0 = ok).
+    fn take_scalar(
+        &mut self,
+        pool: &[Entry],
+        need: &Need,
+        name: u32,
+        amount: i64,
+        max: i64,
+        out: &mut SmallVec<[Take; 8]>,
+    ) -> i64 {
+        let mut avail = 0i64;
+        for (i, e) in pool.iter().enumerate() {
+            if e.name == name && !e.exclusive && self.eligible(e, need) && (name != DISK || Self::scratch_disk(e)) {
+                avail += e.scalar() - self.used.get(i).copied().unwrap_or(0);
+            }
+        }
+        if avail < amount {
+            return amount - avail;
+        }
+        let mut left = max.min(avail);
+        // offerfit takes reservations before unreserved resources; Marathon goes in offer order.
+        let passes: &[Option<bool>] =
+            if self.profile == Some(Profile::Offerfit) { &[Some(true), Some(false)] } else { &[None] };
+        for pass in passes {
+            for (i, e) in pool.iter().enumerate() {
+                if left == 0 {
+                    break;
+                }
+                if e.name != name || e.exclusive || !self.eligible(e, need) || (name == DISK && !Self::scratch_disk(e))
+                {
+                    continue;
+                }
+                if let Some(reserved) = pass {
+                    if (e.role != STAR) != *reserved {
+                        continue;
+                    }
+                }
+                let used = self.used.get(i).copied().unwrap_or(0);
+                let free = e.scalar() - used;
+                if free <= 0 {
+                    continue;
+                }
+                let t = free.min(left);
+                left -= t;
+                if let Some(u) = self.used.get_mut(i) {
+                    *u += t;
+                }
+                match out.iter_mut().find(|x| x.entry as usize == i) {
+                    Some(Take { what: TakeWhat::Scalar(v), .. }) => *v += t,
+                    _ => out.push(Take { entry: i as u16, what: TakeWhat::Scalar(t) }),
+                }
+            }
+        }
+        0
+    }
+
+    /// Fits `need` on `pool`. With `all`, every check runs (for explanations); otherwise the
+    /// first failure stops. Returns the failure reasons (0 = fits); `out` holds the takes.
+    pub(crate) fn fit(
+        &mut self,
+        pool: &[Entry],
+        need: &Need,
+        agent: AgentView<'_>,
+        all: bool,
+        out: &mut FitOut,
+    ) -> u32 {
+        self.evaluations += 1;
+        out.clear();
+        self.used.clear();
+        self.used.resize(pool.len(), 0);
+
+        // The executor is charged first, once per agent.
+        if let Some(ex) = need.executor.filter(|_| !agent.has_exec) {
+            out.exec_charged = true;
+            let mut takes = SmallVec::<[Take; 8]>::new();
+            for (name, amount, bit) in
+                [(CPUS, ex.cpus, reason::CPUS), (MEM, ex.mem, reason::MEM), (DISK, ex.disk, reason::DISK)]
+            {
+                if amount > 0 {
+                    let short = self.take_scalar(pool, need, name, amount, amount, &mut takes);
+                    if short > 0 {
+                        out.reasons |= bit;
+                        if !all {
+                            return out.reasons;
+                        }
+                    }
+                }
+            }
+            out.exec_takes.extend(takes);
+        }
+
+        for &(name, amount, max) in &need.scalars {
+            if amount <= 0 {
+                continue;
+            }
+            let mut takes = std::mem::take(&mut out.takes);
+            let short = self.take_scalar(pool, need, name, amount, max, &mut takes);
+            out.takes = takes;
+            if short > 0 {
+                out.reasons |= match name {
+                    CPUS => reason::CPUS,
+                    MEM => reason::MEM,
+                    DISK => reason::DISK,
+                    GPUS => reason::GPUS,
+                    _ => reason::SCALAR,
+                };
+                if all {
+                    out.missing.push((name, short));
+                } else {
+                    return out.reasons;
+                }
+            }
+        }
+
+        for v in &need.volumes {
+            if !self.fit_volume(pool, need, v, out) {
+                out.reasons |= if v.pid_offered { reason::RESERVATION } else { reason::VOLUME };
+                if !all {
+                    return out.reasons;
+                }
+            }
+        }
+
+        // Marathon checks ports only once everything else matched (its tests).
+        let gate = self.profile == Some(Profile::Marathon) && out.reasons != 0;
+        if !need.ports.is_empty() && !gate && !self.fit_ports(pool, need, agent, out) {
+            out.reasons |= reason::PORTS;
+        }
+        out.reasons
+    }
+
+    fn fit_volume(&mut self, pool: &[Entry], need: &Need, v: &VolNeed, out: &mut FitOut) -> bool {
+        let vol = v.index;
+        if v.pid_offered {
+            // Reuse the offered persistent volume.
+            for (i, e) in pool.iter().enumerate() {
+                if e.pid == v.pid && !e.is_empty() && self.eligible(e, need) && self.used.get(i) == Some(&0) {
+                    if let Some(u) = self.used.get_mut(i) {
+                        *u = e.scalar();
+                    }
+                    out.takes.push(Take { entry: i as u16, what: TakeWhat::Whole { vol } });
+                    return true;
+                }
+            }
+            return false;
+        }
+        if v.pid != NONE && need.reserve_role == NONE {
+            return false;
+        }
+        let kind = match v.kind {
+            DiskSourceType::Root => DiskKind::Root,
+            DiskSourceType::Path => DiskKind::Path,
+            DiskSourceType::Mount => DiskKind::Mount,
+            DiskSourceType::Block | DiskSourceType::Raw => return false,
+        };
+        let ok_disk = |f: &Fitter, e: &Entry| -> bool {
+            e.name == DISK
+                && e.disk == kind
+                && e.pid == NONE
+                && !e.has_volume
+                && e.profile == v.profile
+                && f.eligible(e, need)
+                && (v.rules.is_empty() || f.caps.get(e.caps as usize).is_some_and(|c| v.rules.check(c)))
+        };
+        match kind {
+            DiskKind::Mount => {
+                // The smallest untouched mount disk that is big enough and within max_size.
+                let mut best: Option<(i64, usize)> = None;
+                for (i, e) in pool.iter().enumerate() {
+                    let size = e.scalar();
+                    if !ok_disk(self, e) || size <= 0 || self.used.get(i) != Some(&0) || size < v.size {
+                        continue;
+                    }
+                    if v.max_size.is_some_and(|m| size > m) {
+                        continue;
+                    }
+                    if best.is_none_or(|(s, _)| size < s) {
+                        best = Some((size, i));
+                    }
+                }
+                let Some((size, i)) = best else { return false };
+                if let Some(u) = self.used.get_mut(i) {
+                    *u = size;
+                }
+                out.takes.push(Take { entry: i as u16, what: TakeWhat::Whole { vol } });
+                true
+            }
+            _ => {
+                // One source only (ROOT is one source). A persistent volume comes from one
+                // resource; a plain volume may be split over resources of the same source.
+                let persistent = v.pid != NONE;
+                let mut best: Option<(i64, u32)> = None;
+                let mut seen: SmallVec<[u32; 8]> = SmallVec::new();
+                for e in pool.iter() {
+                    if !ok_disk(self, e) || seen.contains(&e.source) {
+                        continue;
+                    }
+                    seen.push(e.source);
+                    let avail = self.source_avail(pool, need, e.source, kind, persistent, &ok_disk);
+                    if avail < v.size {
+                        continue;
+                    }
+                    let better = match (best, self.profile) {
+                        (None, _) => true,
+                        // Marathon spreads PATH volumes over the largest disk first.
+                        (Some((b, _)), Some(Profile::Marathon)) => avail > b,
+                        (Some((b, _)), _) => avail < b,
+                    };
+                    if better {
+                        best = Some((avail, e.source));
+                    }
+                }
+                let Some((_, source)) = best else { return false };
+                let mut left = v.size;
+                for (i, e) in pool.iter().enumerate() {
+                    if left == 0 {
+                        break;
+                    }
+                    if e.source != source || !ok_disk(self, e) {
+                        continue;
+                    }
+                    let free = e.scalar() - self.used.get(i).copied().unwrap_or(0);
+                    if free <= 0 || (persistent && free < left) {
+                        continue;
+                    }
+                    let t = free.min(left);
+                    left -= t;
+                    if let Some(u) = self.used.get_mut(i) {
+                        *u += t;
+                    }
+                    out.takes.push(Take { entry: i as u16, what: TakeWhat::Volume { vol, amount: t } });
+                }
+                left == 0
+            }
+        }
+    }
+
+    fn source_avail(
+        &self,
+        pool: &[Entry],
+        _need: &Need,
+        source: u32,
+        kind: DiskKind,
+        persistent: bool,
+        ok: &dyn Fn(&Fitter, &Entry) -> bool,
+    ) -> i64 {
+        let mut total = 0;
+        for (i, e) in pool.iter().enumerate() {
+            if e.source == source && e.disk == kind && ok(self, e) {
+                let free = e.scalar() - self.used.get(i).copied().unwrap_or(0);
+                if persistent {
+                    total = total.max(free);
+                } else {
+                    total += free.max(0);
+                }
+            }
+        }
+        total
+    }
+
+    fn fit_ports(&mut self, pool: &[Entry], need: &Need, agent: AgentView<'_>, out: &mut FitOut) -> bool {
+        out.ports.clear();
+        out.ports.extend(need.ports.iter().copied());
+        // Fixed ports: each must be offered, eligible and not blacklisted; never twice.
+        if need.fixed.value_count() < need.fixed_count as u64 {
+            return false;
+        }
+        for slot in 0..need.ports.len() {
+            let p = need.ports.get(slot).copied().unwrap_or(0);
+            if p == 0 {
+                continue;
+            }
+            if agent.blacklist.contains_value(p) {
+                return false;
+            }
+            let found = pool.iter().enumerate().find(|(_, e)| {
+                e.name == PORTS
+                    && self.eligible(e, need)
+                    && matches!(&e.amount, Amount::Ranges(r) if r.contains_value(p))
+            });
+            match found {
+                Some((i, _)) => add_port_take(&mut out.takes, i, p, p),
+                None => return false,
+            }
+        }
+        if need.dynamic == 0 {
+            return true;
+        }
+        // Dynamic ports avoid the task's own fixed ports and the host's blacklist.
+        let excl: &Ranges = if agent.blacklist.is_empty() {
+            &need.fixed
+        } else {
+            self.excl = need.fixed.add(agent.blacklist);
+            &self.excl
+        };
+        let mut total = 0u64;
+        for e in pool.iter() {
+            if e.name == PORTS && self.eligible(e, need) {
+                if let Amount::Ranges(r) = &e.amount {
+                    for_each_free(r, excl, |b, en| {
+                        total += en - b + 1;
+                        true
+                    });
+                }
+            }
+        }
+        let k = need.dynamic as u64;
+        if total < k {
+            return false;
+        }
+        let start = match self.port_selection {
+            Some(PortSelection::Random) => {
+                let mut s = agent.seed;
+                splitmix(&mut s) % total
+            }
+            _ => 0,
+        };
+        // Virtual indices start..start+k, wrapping around once.
+        let segments: [(u64, u64); 2] =
+            if start + k <= total { [(start, start + k), (0, 0)] } else { [(start, total), (0, start + k - total)] };
+        let mut chosen: SmallVec<[(usize, u64, u64); 4]> = SmallVec::new();
+        for (lo, hi) in segments {
+            if lo >= hi {
+                continue;
+            }
+            let mut pos = 0u64;
+            for (i, e) in pool.iter().enumerate() {
+                if e.name != PORTS || !self.eligible(e, need) {
+                    continue;
+                }
+                let Amount::Ranges(r) = &e.amount else { continue };
+                let cont = for_each_free(r, excl, |b, en| {
+                    let len = en - b + 1;
+                    let (from, to) = (pos.max(lo), (pos + len).min(hi));
+                    if from < to {
+                        chosen.push((i, b + (from - pos), b + (to - pos) - 1));
+                    }
+                    pos += len;
+                    pos < hi
+                });
+                if !cont {
+                    break;
+                }
+            }
+        }
+        let mut slots = out.ports.iter_mut().filter(|p| **p == 0);
+        for (i, b, e) in chosen {
+            add_port_take(&mut out.takes, i, b, e);
+            for port in b..=e {
+                if let Some(s) = slots.next() {
+                    *s = port;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Applies a fit to a pool: subtracts what the task (and its executor) take.
+pub(crate) fn apply(pool: &mut [Entry], fit: &FitOut) {
+    for t in fit.exec_takes.iter().chain(fit.takes.iter()) {
+        let Some(e) = pool.get_mut(t.entry as usize) else { continue };
+        match (&t.what, &mut e.amount) {
+            (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
+                *a -= *v;
+            }
+            (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.subtract(p),
+            (TakeWhat::Whole { .. }, Amount::Scalar(a)) => *a = 0,
+            (TakeWhat::Whole { .. }, Amount::Ranges(r)) => *r = Ranges::new(),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranges(p: &[(u64, u64)]) -> Ranges {
+        Ranges::from_pairs(p.iter().copied()).unwrap()
+    }
+
+    #[test]
+    fn free_runs_skip_exclusions() {
+        let mut runs = Vec::new();
+        for_each_free(&ranges(&[(1, 10), (20, 25)]), &ranges(&[(3, 4), (10, 21), (25, 30)]), |b, e| {
+            runs.push((b, e));
+            true
+        });
+        assert_eq!(runs, [(1, 2), (5, 9), (22, 24)]);
+        let mut runs = Vec::new();
+        for_each_free(&ranges(&[(31000, 32000)]), &Ranges::new(), |b, e| {
+            runs.push((b, e));
+            true
+        });
+        assert_eq!(runs, [(31000, 32000)]);
+    }
+
+    #[test]
+    fn splitmix_is_stable() {
+        let mut s = 0;
+        assert_eq!(splitmix(&mut s), 0xE220_A839_7B1D_CDAF);
+    }
+}

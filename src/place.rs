@@ -1,0 +1,1352 @@
+//! The batch loop: agents pooled from offers, grouped into classes of identical agents,
+//! tasks placed one by one (gangs all or none) on the best-scoring feasible agent, with the
+//! ledger of what is taken and the constraint counters updated as it goes.
+//!
+//! **Agent classes.** Agents whose offers hold the same resources and attributes (same
+//! region, zone, maintenance, blacklist, running executors) form a *static class*; agents of
+//! a static class that have also been given the same resources in this batch form a *state
+//! class*. A task is evaluated once per state class, not once per agent: the class's first
+//! member (in request order) that passes the hostname-dependent constraints stands for the
+//! class. Placing a task moves one agent to another state class (found by hashing its new
+//! state), so the cost of a call grows with tasks × distinct classes, not tasks × agents.
+//! Per-class numbers the scan reads for every task (available and used cpus / mem, offered
+//! totals) live in flat arrays.
+//!
+//! **Task order** (documented, deterministic): under the `offerfit` profile, biggest first —
+//! by gpus, then cpus, then mem, then disk, descending (first-fit decreasing packs better) —
+//! ties in request order; a gang moves as one unit, ranked by its biggest member. Under the
+//! `marathon` and `mesos-actor` profiles, request order (a gang at its first member).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use smallvec::SmallVec;
+
+use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Stats, Unplaced};
+use crate::engine::{Options, PlaceError, PlaceRequest, Profile, Resolved};
+use crate::error::Error;
+use crate::fit::{self, reason, AgentView, Amount, DiskKind, Entry, ExecNeed, FitOut, Fitter, Need, VolNeed, NONE};
+use crate::model::{
+    Attribute, Attributes, DiskSourceType, GpuScheduling, Ranges, Resource, ResourceValue, Resources, Scalar, Value,
+};
+use crate::rules::{Candidate, DiskRules, Groups, Rules};
+
+/// FxHash: a fast, deterministic, platform-independent hasher for the engine's tables.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            for (d, s) in b.iter_mut().zip(rest) {
+                *d = *s;
+            }
+            self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FxBuild = BuildHasherDefault<Fx>;
+pub(crate) type FxMap<K, V> = HashMap<K, V, FxBuild>;
+
+/// Strings to dense ids.
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    map: FxMap<String, u32>,
+    pub names: Vec<String>,
+}
+
+impl Interner {
+    pub(crate) fn with(fixed: &[&str]) -> Interner {
+        let mut i = Interner::default();
+        for f in fixed {
+            i.id(f);
+        }
+        i
+    }
+
+    pub(crate) fn id(&mut self, s: &str) -> u32 {
+        if let Some(v) = self.map.get(s) {
+            return *v;
+        }
+        let v = self.names.len() as u32;
+        self.map.insert(s.to_owned(), v);
+        self.names.push(s.to_owned());
+        v
+    }
+
+    pub(crate) fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+}
+
+pub(crate) struct Agent<'r> {
+    pub id: &'r str,
+    pub hostname: &'r str,
+    pub offers: SmallVec<[u32; 2]>,
+    pub s: u32,
+    pub c: u32,
+}
+
+pub(crate) struct Static<'r> {
+    pub rep: u32,
+    pub attributes: &'r Attributes,
+    pub region: Option<&'r str>,
+    pub zone: Option<&'r str>,
+    pub blacklist: Ranges,
+    pub pool: Vec<Entry>,
+    pub offered: (i64, i64),
+    pub has_gpus: bool,
+    pub pids: SmallVec<[u32; 2]>,
+    pub maintenance: bool,
+    pub foreign: bool,
+    pub execs: SmallVec<[u32; 2]>,
+    pub init_class: u32,
+}
+
+pub(crate) struct Class {
+    pub s: u32,
+    pub pool: Vec<Entry>,
+    pub used: (i64, i64),
+    pub execs: SmallVec<[u32; 2]>,
+    pub members: BTreeSet<u32>,
+    pub offers: usize,
+}
+
+/// A compiled task.
+pub(crate) struct TaskPlan {
+    pub index: usize,
+    pub need: Need,
+    pub rules: Rules,
+    pub group: u32,
+    pub gpu_restricted: bool,
+    pub gang: Option<u32>,
+}
+
+/// One placement of the batch.
+pub(crate) struct Placement {
+    pub task: usize,
+    pub agent: u32,
+    pub fit: FitOut,
+    pub score: i64,
+}
+
+pub(crate) struct Ctx<'r> {
+    pub req: &'r PlaceRequest,
+    pub opts: &'r Options,
+    pub r: &'r Resolved,
+    pub agents: Vec<Agent<'r>>,
+    pub statics: Vec<Static<'r>>,
+    pub classes: Vec<Class>,
+    class_index: FxMap<u64, SmallVec<[u32; 1]>>,
+    // Flat per-class numbers for the scan.
+    avail: Vec<(i64, i64)>,
+    pub roles: Interner,
+    pub names: Interner,
+    pub ids: Interner,
+    pub fitter: Fitter,
+    pub groups: Groups,
+    pub tasks: Vec<TaskPlan>,
+    pub placements: Vec<Placement>,
+    /// Per task: placement index.
+    pub placed: Vec<Option<usize>>,
+    /// Per task: the gang member that could not be placed (for the others of its gang).
+    pub gang_failed: Vec<Option<usize>>,
+    empty_ranges: Ranges,
+}
+
+fn hash_value(h: &mut Fx, v: &Value) {
+    match v {
+        Value::Scalar(s) => {
+            h.write_u8(0);
+            Scalar::from_f64(*s).map_or(i64::MIN, Scalar::millis).hash(h);
+        }
+        Value::Ranges(r) => {
+            h.write_u8(1);
+            for x in r.iter() {
+                h.write_u64(x.begin);
+                h.write_u64(x.end);
+            }
+        }
+        Value::Set(s) => {
+            h.write_u8(2);
+            s.hash(h);
+        }
+        Value::Text(t) => {
+            h.write_u8(3);
+            t.hash(h);
+        }
+    }
+}
+
+fn attrs_eq(a: &Attributes, b: &Attributes) -> bool {
+    a.0.len() == b.0.len() && a.0.iter().zip(b.0.iter()).all(|(x, y)| x == y)
+}
+
+fn alike(a: &Resource, b: &Resource) -> bool {
+    a.name == b.name
+        && a.value.value_type() == b.value.value_type()
+        && a.reservations == b.reservations
+        && a.disk == b.disk
+        && a.shared == b.shared
+        && a.revocable == b.revocable
+        && a.allocation_role == b.allocation_role
+        && a.provider_id == b.provider_id
+}
+
+const RESIDENT_LABELS: [&str; 2] = ["marathon_framework_id", "marathon_task_id"];
+
+fn disk_caps(r: &Resource) -> Attributes {
+    let text = |name: &str, v: &str| Attribute { name: name.to_owned(), value: Value::Text(v.to_owned()) };
+    let kind = r.disk.as_ref().map_or(DiskSourceType::Root, |d| d.source_type());
+    let mut out = vec![text("type", kind.as_str())];
+    if let Some(src) = r.disk.as_ref().and_then(|d| d.source.as_ref()) {
+        out.push(text("path", src.root.as_deref().unwrap_or("")));
+        if let Some(p) = &src.profile {
+            out.push(text("profile", p));
+        }
+        if let Some(v) = &src.vendor {
+            out.push(text("vendor", v));
+        }
+        for l in &src.metadata {
+            let v = l.value.as_deref().unwrap_or("");
+            let value = crate::text::parse_value(v)
+                .ok()
+                .filter(|x| matches!(x, Value::Scalar(_) | Value::Text(_)))
+                .unwrap_or_else(|| Value::Text(v.to_owned()));
+            out.push(Attribute { name: l.key.clone(), value });
+        }
+    } else {
+        out.push(text("path", ""));
+    }
+    Attributes(out)
+}
+
+impl<'r> Ctx<'r> {
+    fn offer_allocation(&self, o: usize) -> Option<&'r str> {
+        self.req.offers.get(o).and_then(|x| x.allocation_role.as_deref())
+    }
+
+    /// Builds the pool of an agent's offers: one entry per distinct resource, amounts merged.
+    fn build_pool(&mut self, agent: usize) -> Vec<Entry> {
+        let mut pool: Vec<Entry> = Vec::new();
+        let offers: SmallVec<[u32; 2]> = self.agents.get(agent).map(|a| a.offers.clone()).unwrap_or_default();
+        let req = self.req;
+        for &o in &offers {
+            let Some(offer) = req.offers.get(o as usize) else { continue };
+            for (ri, res) in offer.resources.iter().enumerate() {
+                if res.value.is_empty() {
+                    continue;
+                }
+                let amount = match &res.value {
+                    ResourceValue::Scalar(s) => Amount::Scalar(s.millis()),
+                    ResourceValue::Ranges(r) => Amount::Ranges(r.clone()),
+                    ResourceValue::Set(_) => Amount::Other,
+                };
+                let exclusive = res.shared
+                    || res.disk.as_ref().is_some_and(|d| {
+                        d.persistence.is_some()
+                            || matches!(
+                                d.source_type(),
+                                DiskSourceType::Mount | DiskSourceType::Block | DiskSourceType::Raw
+                            )
+                    });
+                if !exclusive {
+                    let merged = pool.iter_mut().find(|e| {
+                        !e.exclusive
+                            && req
+                                .offers
+                                .get(e.src.0 as usize)
+                                .and_then(|x| x.resources.as_slice().get(e.src.1 as usize))
+                                .is_some_and(|other| alike(other, res))
+                    });
+                    if let Some(e) = merged {
+                        match (&mut e.amount, &amount) {
+                            (Amount::Scalar(a), Amount::Scalar(b)) => *a += b,
+                            (Amount::Ranges(a), Amount::Ranges(b)) => *a = a.add(b),
+                            _ => {}
+                        }
+                        continue;
+                    }
+                }
+                let name = self.names.id(&res.name);
+                let role = self.roles.id(res.role());
+                let alloc = match res.allocation_role.as_deref().or(self.offer_allocation(o as usize)) {
+                    Some(a) => self.roles.id(a),
+                    None => NONE,
+                };
+                let (disk, pid, has_volume, source, profile, caps) = if name == fit::DISK {
+                    let d = res.disk.as_ref();
+                    let kind = match d.map_or(DiskSourceType::Root, |d| d.source_type()) {
+                        DiskSourceType::Root => DiskKind::Root,
+                        DiskSourceType::Path => DiskKind::Path,
+                        DiskSourceType::Mount => DiskKind::Mount,
+                        DiskSourceType::Block | DiskSourceType::Raw => DiskKind::Unusable,
+                    };
+                    let pid =
+                        d.and_then(|d| d.persistence.as_ref()).map_or(NONE, |p| self.ids.id(&format!("pid:{}", p.id)));
+                    let src = d.and_then(|d| d.source.as_ref());
+                    let source = self.ids.id(&format!(
+                        "src:{}:{}",
+                        kind as u8,
+                        src.and_then(|s| s.root.as_deref()).unwrap_or("")
+                    ));
+                    let profile = src
+                        .and_then(|s| s.profile.as_deref())
+                        .filter(|p| !p.is_empty())
+                        .map_or(NONE, |p| self.ids.id(&format!("profile:{p}")));
+                    let caps = self.fitter.caps.len() as u32;
+                    self.fitter.caps.push(disk_caps(res));
+                    (kind, pid, d.is_some_and(|d| d.volume.is_some()), source, profile, caps)
+                } else {
+                    (DiskKind::NotDisk, NONE, false, NONE, NONE, NONE)
+                };
+                let resident_label =
+                    res.reservations.iter().any(|r| r.labels.iter().any(|l| RESIDENT_LABELS.contains(&l.key.as_str())));
+                pool.push(Entry {
+                    name,
+                    role,
+                    alloc,
+                    disk,
+                    pid,
+                    has_volume,
+                    source,
+                    profile,
+                    caps,
+                    resident_label,
+                    exclusive,
+                    src: (o, ri as u32),
+                    amount,
+                });
+            }
+        }
+        pool
+    }
+
+    fn static_hash(&self, a: &Agent<'r>) -> u64 {
+        let mut h = Fx::default();
+        for &o in &a.offers {
+            let Some(offer) = self.req.offers.get(o as usize) else { continue };
+            offer.resources.as_slice().hash(&mut h);
+            offer.allocation_role.hash(&mut h);
+            offer.executor_ids.hash(&mut h);
+            offer.unavailability.hash(&mut h);
+        }
+        if let Some(first) = a.offers.first().and_then(|o| self.req.offers.get(*o as usize)) {
+            for at in first.attributes.iter() {
+                at.name.hash(&mut h);
+                hash_value(&mut h, &at.value);
+            }
+            first.region.hash(&mut h);
+            first.zone.hash(&mut h);
+        }
+        if !self.opts.port_blacklist.is_empty() {
+            self.opts.port_blacklist.get(a.hostname).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    fn static_eq(&self, a: &Agent<'r>, b: &Agent<'r>) -> bool {
+        if a.offers.len() != b.offers.len() {
+            return false;
+        }
+        let offers = &self.req.offers;
+        for (x, y) in a.offers.iter().zip(b.offers.iter()) {
+            let (Some(x), Some(y)) = (offers.get(*x as usize), offers.get(*y as usize)) else { return false };
+            if x.resources != y.resources
+                || x.allocation_role != y.allocation_role
+                || x.executor_ids != y.executor_ids
+                || x.unavailability != y.unavailability
+            {
+                return false;
+            }
+        }
+        let (Some(x), Some(y)) = (
+            a.offers.first().and_then(|o| offers.get(*o as usize)),
+            b.offers.first().and_then(|o| offers.get(*o as usize)),
+        ) else {
+            return false;
+        };
+        attrs_eq(&x.attributes, &y.attributes)
+            && x.region == y.region
+            && x.zone == y.zone
+            && (self.opts.port_blacklist.is_empty()
+                || self.opts.port_blacklist.get(a.hostname) == self.opts.port_blacklist.get(b.hostname))
+    }
+
+    fn new_static(&mut self, agent: usize) -> u32 {
+        let pool = self.build_pool(agent);
+        let req = self.req;
+        let a = self.agents.get(agent);
+        let hostname = a.map_or("", |a| a.hostname);
+        let first = a.and_then(|a| a.offers.first()).and_then(|o| req.offers.get(*o as usize));
+        let mut offered = (0, 0);
+        let mut has_gpus = false;
+        let mut pids = SmallVec::new();
+        for e in &pool {
+            match e.name {
+                fit::CPUS => offered.0 += e.scalar(),
+                fit::MEM => offered.1 += e.scalar(),
+                fit::GPUS if e.scalar() > 0 => has_gpus = true,
+                _ => {}
+            }
+            if e.pid != NONE {
+                pids.push(e.pid);
+            }
+        }
+        let blacklist = self
+            .opts
+            .port_blacklist
+            .get(hostname)
+            .map(|ports| Ranges::from_ranges(ports.iter().map(|p| crate::model::Range { begin: *p, end: *p })))
+            .unwrap_or_default();
+        let mut unav = None;
+        let mut execs: SmallVec<[u32; 2]> = SmallVec::new();
+        for &o in a.map(|a| a.offers.as_slice()).unwrap_or(&[]) {
+            if let Some(offer) = req.offers.get(o as usize) {
+                unav = unav.or(offer.unavailability);
+                for e in &offer.executor_ids {
+                    let id = self.ids.id(&format!("exec:{e}"));
+                    if !execs.contains(&id) {
+                        execs.push(id);
+                    }
+                }
+            }
+        }
+        execs.sort_unstable();
+        let maintenance = match (unav, self.r.maintenance) {
+            (Some(u), Some((now, until))) => {
+                let start = i128::from(u.start_ns);
+                let ends = u.duration_ns.map(|d| start + i128::from(d));
+                start <= until && ends.is_none_or(|e| e > now)
+            }
+            _ => false,
+        };
+        let region = first.and_then(|f| f.region.as_deref());
+        let foreign = match (&self.opts.local_region, region) {
+            (Some(local), Some(reg)) => local != reg,
+            (None, Some(_)) => self.opts.profile == Profile::Marathon,
+            _ => false,
+        };
+        let empty: &'r Attributes = &EMPTY_ATTRS;
+        let s = Static {
+            rep: agent as u32,
+            attributes: first.map_or(empty, |f| &f.attributes),
+            region,
+            zone: first.and_then(|f| f.zone.as_deref()),
+            blacklist,
+            pool,
+            offered,
+            has_gpus,
+            pids,
+            maintenance,
+            foreign,
+            execs,
+            init_class: 0,
+        };
+        self.statics.push(s);
+        (self.statics.len() - 1) as u32
+    }
+
+    fn class_key(s: u32, pool: &[Entry], used: (i64, i64), execs: &[u32]) -> u64 {
+        let mut h = Fx::default();
+        h.write_u32(s);
+        for e in pool {
+            e.amount.hash(&mut h);
+        }
+        h.write_u64(used.0 as u64);
+        h.write_u64(used.1 as u64);
+        for x in execs {
+            h.write_u32(*x);
+        }
+        h.finish()
+    }
+
+    fn find_or_create_class(&mut self, s: u32, pool: Vec<Entry>, used: (i64, i64), execs: SmallVec<[u32; 2]>) -> u32 {
+        let key = Ctx::class_key(s, &pool, used, &execs);
+        if let Some(list) = self.class_index.get(&key) {
+            for &c in list {
+                if let Some(cl) = self.classes.get(c as usize) {
+                    if cl.s == s
+                        && cl.used == used
+                        && cl.execs == execs
+                        && cl.pool.len() == pool.len()
+                        && cl.pool.iter().zip(pool.iter()).all(|(a, b)| a.amount == b.amount)
+                    {
+                        return c;
+                    }
+                }
+            }
+        }
+        let mut avail = (0, 0);
+        for e in &pool {
+            match e.name {
+                fit::CPUS => avail.0 += e.scalar(),
+                fit::MEM => avail.1 += e.scalar(),
+                _ => {}
+            }
+        }
+        let c = self.classes.len() as u32;
+        self.classes.push(Class { s, pool, used, execs, members: BTreeSet::new(), offers: 0 });
+        self.avail.push(avail);
+        self.class_index.entry(key).or_default().push(c);
+        c
+    }
+
+    fn move_agent(&mut self, agent: u32, to: u32) {
+        let Some(a) = self.agents.get_mut(agent as usize) else { return };
+        let from = a.c;
+        let n = a.offers.len();
+        a.c = to;
+        if let Some(cl) = self.classes.get_mut(from as usize) {
+            cl.members.remove(&agent);
+            cl.offers -= n;
+        }
+        if let Some(cl) = self.classes.get_mut(to as usize) {
+            cl.members.insert(agent);
+            cl.offers += n;
+        }
+    }
+
+    pub(crate) fn candidate(&self, agent: u32) -> Candidate<'_> {
+        let a = self.agents.get(agent as usize);
+        let s = a.and_then(|a| self.statics.get(a.s as usize));
+        Candidate {
+            hostname: a.map_or("", |a| a.hostname),
+            attributes: s.map_or(&EMPTY_ATTRS, |s| s.attributes),
+            region: s.and_then(|s| s.region),
+            zone: s.and_then(|s| s.zone),
+        }
+    }
+
+    /// Reasons that hold for every agent of static class `s` (and, when the task's rules do
+    /// not read the hostname, its constraints).
+    pub(crate) fn static_reasons(&self, fitter: &Fitter, s: u32, t: &TaskPlan, all: bool) -> u32 {
+        let Some(st) = self.statics.get(s as usize) else { return reason::ROLE };
+        let mut bits = 0;
+        let marathon = self.r.profile == Profile::Marathon;
+        if !fitter.any_eligible(&st.pool, &t.need) {
+            bits |= reason::ROLE;
+            if !all {
+                return bits;
+            }
+        }
+        if st.maintenance {
+            bits |= reason::MAINTENANCE | if marathon { reason::CONSTRAINT } else { 0 };
+            if !all {
+                return bits;
+            }
+        }
+        if st.foreign && !t.rules.names_region {
+            bits |= reason::REGION;
+            if !all {
+                return bits;
+            }
+        }
+        if t.rules.has_hard() && !t.rules.per_agent {
+            let cand = self.candidate(st.rep);
+            if !t.rules.check(&cand, &self.groups, t.group) {
+                bits |= reason::CONSTRAINT;
+                if !all {
+                    return bits;
+                }
+            }
+        }
+        let carries_volume = t.need.volumes.iter().any(|v| v.pid_offered && st.pids.contains(&v.pid));
+        if t.need.volumes.iter().any(|v| v.pid_offered && !st.pids.contains(&v.pid)) {
+            bits |= reason::RESERVATION;
+            if !all {
+                return bits;
+            }
+        }
+        if t.gpu_restricted && t.need.gpus == 0 && st.has_gpus && !carries_volume {
+            bits |= reason::SCARCE;
+        }
+        bits
+    }
+
+    pub(crate) fn view(&self, c: u32, t: &TaskPlan) -> AgentView<'_> {
+        let cl = self.classes.get(c as usize);
+        let st = cl.and_then(|cl| self.statics.get(cl.s as usize));
+        let has_exec = match (&t.need.executor, cl) {
+            (Some(ex), Some(cl)) => cl.execs.contains(&ex.id),
+            _ => false,
+        };
+        let mut seed = self.r.seed ^ (t.index as u64).wrapping_mul(0xA24B_AED4_963E_E407);
+        AgentView {
+            blacklist: st.map_or(&self.empty_ranges, |s| &s.blacklist),
+            has_exec,
+            seed: fit::splitmix(&mut seed),
+        }
+    }
+}
+
+/// Resources in the given order (like ones merged).
+pub(crate) fn to_resources(list: Vec<Resource>) -> Resources {
+    let mut out = Resources::new();
+    for r in list {
+        out.push(r);
+    }
+    out
+}
+
+static EMPTY_ATTRS: Attributes = Attributes(Vec::new());
+
+fn millis(s: Scalar) -> i64 {
+    s.millis()
+}
+
+fn ord_key(t: &crate::model::TaskRequest) -> (i64, i64, i64, i64) {
+    (millis(t.gpus), millis(t.cpus), millis(t.mem), millis(t.disk))
+}
+
+/// Compiles every task; checks ids.
+fn compile_tasks(ctx: &mut Ctx<'_>) -> Result<(), PlaceError> {
+    let req = ctx.req;
+    let mut seen: HashSet<&str, FxBuild> = HashSet::default();
+    let mut pid_offered: HashSet<&str, FxBuild> = HashSet::default();
+    for o in &req.offers {
+        for r in o.resources.iter() {
+            if let Some(p) = r.disk.as_ref().and_then(|d| d.persistence.as_ref()) {
+                pid_offered.insert(p.id.as_str());
+            }
+        }
+    }
+    let default_role = ctx.opts.roles.first().map(String::as_str);
+    let mut gangs = Interner::default();
+    for (i, t) in req.tasks.iter().enumerate() {
+        let base = format!("/tasks/{i}");
+        if !seen.insert(t.id.as_str()) {
+            return Err(PlaceError::new(
+                format!("{base}/id"),
+                Error::invalid("place.duplicate_task", format!("expected unique task ids, found `{}` twice", t.id)),
+            ));
+        }
+        if let Some(role) = &t.role {
+            crate::engine::validate_role(role)
+                .map_err(|m| PlaceError::invalid(format!("{base}/role"), "place.invalid_task", m))?;
+        }
+        let task_role = t.role.as_deref().or(default_role);
+        let mut roles: SmallVec<[u32; 4]> = SmallVec::new();
+        match &t.accepted_roles {
+            Some(list) => {
+                for (j, r) in list.iter().enumerate() {
+                    crate::engine::validate_role(r).map_err(|m| {
+                        PlaceError::invalid(format!("{base}/accepted_roles/{j}"), "place.invalid_task", m)
+                    })?;
+                    roles.push(ctx.roles.id(r));
+                }
+            }
+            None => {
+                roles.push(fit::STAR);
+                match ctx.r.profile {
+                    Profile::Marathon => {
+                        if let Some(r) = task_role {
+                            roles.push(ctx.roles.id(r));
+                        }
+                    }
+                    _ => {
+                        // The role and its ancestors (hierarchical roles: `a` reservations
+                        // are allocatable to `a/b`).
+                        if let Some(r) = task_role {
+                            let mut cur = r;
+                            loop {
+                                roles.push(ctx.roles.id(cur));
+                                match cur.rfind('/') {
+                                    Some(k) => cur = cur.get(..k).unwrap_or(""),
+                                    None => break,
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let alloc_role = task_role.map_or(NONE, |r| ctx.roles.id(r));
+        let mut need = Need { roles, alloc_role, reserve_role: alloc_role, ..Need::default() };
+        need.cpus = millis(t.cpus);
+        need.mem = millis(t.mem);
+        need.gpus = millis(t.gpus);
+        for (path, v) in [("cpus", t.cpus), ("mem", t.mem), ("disk", t.disk), ("gpus", t.gpus)] {
+            if v.is_negative() {
+                return Err(PlaceError::invalid(
+                    format!("{base}/{path}"),
+                    "place.invalid_task",
+                    format!("expected a non-negative amount, found `{v}`"),
+                ));
+            }
+        }
+        let elastic = |e: Option<Scalar>, v: Scalar| e.map_or(millis(v), |m| millis(m).max(millis(v)));
+        need.scalars.push((fit::CPUS, need.cpus, elastic(t.elastic_cpus, t.cpus)));
+        need.scalars.push((fit::MEM, need.mem, elastic(t.elastic_mem, t.mem)));
+        need.scalars.push((fit::DISK, millis(t.disk), millis(t.disk)));
+        need.scalars.push((fit::GPUS, need.gpus, need.gpus));
+        for (name, v) in &t.scalars {
+            if v.is_negative() {
+                return Err(PlaceError::invalid(
+                    format!("{base}/scalars/{name}"),
+                    "place.invalid_task",
+                    format!("expected a non-negative amount, found `{v}`"),
+                ));
+            }
+            let id = ctx.names.id(name);
+            need.scalars.push((id, millis(*v), millis(*v)));
+        }
+        for (j, p) in t.ports.iter().enumerate() {
+            if *p > 65_535 {
+                return Err(PlaceError::invalid(
+                    format!("{base}/ports/{j}"),
+                    "place.invalid_task",
+                    format!("expected a port from 0 to 65535, found `{p}`"),
+                ));
+            }
+            need.ports.push(*p);
+            if *p == 0 {
+                need.dynamic += 1;
+            } else {
+                need.fixed_count += 1;
+                need.fixed.insert(crate::model::Range { begin: *p, end: *p });
+            }
+        }
+        let mut vols = Vec::new();
+        for (j, v) in t.volumes.iter().enumerate() {
+            let vpath = format!("{base}/volumes/{j}");
+            if matches!(v.kind, DiskSourceType::Block | DiskSourceType::Raw) {
+                return Err(PlaceError::invalid(
+                    format!("{vpath}/type"),
+                    "place.invalid_volume",
+                    format!("expected `ROOT`, `PATH` or `MOUNT`, found `{}`", v.kind.as_str()),
+                ));
+            }
+            if v.size.millis() <= 0 {
+                return Err(PlaceError::invalid(
+                    format!("{vpath}/size"),
+                    "place.invalid_volume",
+                    format!("expected a positive size, found `{}`", v.size),
+                ));
+            }
+            let rules = DiskRules::compile(&v.require, &vpath)?;
+            let pid = v.persistence_id.as_deref().map_or(NONE, |p| ctx.ids.id(&format!("pid:{p}")));
+            vols.push(VolNeed {
+                index: j as u16,
+                size: millis(v.size),
+                kind: v.kind,
+                profile: v
+                    .profile
+                    .as_deref()
+                    .filter(|p| !p.is_empty())
+                    .map_or(NONE, |p| ctx.ids.id(&format!("profile:{p}"))),
+                max_size: v.max_size.map(millis),
+                rules,
+                pid,
+                pid_offered: v.persistence_id.as_deref().is_some_and(|p| pid_offered.contains(p)),
+            });
+        }
+        vols.sort_by_key(|v| std::cmp::Reverse(v.size));
+        need.volumes = vols;
+        if let Some(ex) = &t.executor {
+            need.executor = Some(ExecNeed {
+                id: ctx.ids.id(&format!("exec:{}", ex.id)),
+                cpus: millis(ex.cpus),
+                mem: millis(ex.mem),
+                disk: millis(ex.disk),
+            });
+        }
+        let rules = Rules::compile(t, &base)?;
+        let group = ctx.groups.id(t.group_name());
+        let gpu_restricted = match t.gpu_scheduling {
+            Some(g) => g == GpuScheduling::Restricted,
+            None => ctx.r.gpu_restricted,
+        };
+        let gang = t.gang.as_deref().map(|g| gangs.id(g));
+        ctx.tasks.push(TaskPlan { index: i, need, rules, group, gpu_restricted, gang });
+    }
+    Ok(())
+}
+
+/// Units of placement (a task, or a gang's members) in the documented order.
+fn task_order(ctx: &Ctx<'_>) -> Vec<Vec<usize>> {
+    let req = ctx.req;
+    let mut units: Vec<Vec<usize>> = Vec::new();
+    let mut gang_unit: FxMap<u32, usize> = FxMap::default();
+    for t in &ctx.tasks {
+        match t.gang {
+            Some(g) => match gang_unit.get(&g) {
+                Some(u) => {
+                    if let Some(unit) = units.get_mut(*u) {
+                        unit.push(t.index);
+                    }
+                }
+                None => {
+                    gang_unit.insert(g, units.len());
+                    units.push(vec![t.index]);
+                }
+            },
+            None => units.push(vec![t.index]),
+        }
+    }
+    if ctx.r.profile == Profile::Offerfit {
+        let key = |i: &usize| req.tasks.get(*i).map(ord_key).unwrap_or_default();
+        for u in &mut units {
+            u.sort_by(|a, b| key(b).cmp(&key(a)).then(a.cmp(b)));
+        }
+        units.sort_by(|a, b| {
+            let ka = a.first().map(key).unwrap_or_default();
+            let kb = b.first().map(key).unwrap_or_default();
+            kb.cmp(&ka).then(a.iter().min().cmp(&b.iter().min()))
+        });
+    }
+    units
+}
+
+struct Best {
+    score: i64,
+    agent: u32,
+    class: u32,
+}
+
+impl<'r> Ctx<'r> {
+    /// The best agent for task `ti`, with the fit in `out`.
+    fn best_for(&mut self, ti: usize, out: &mut FitOut, scratch: &mut FitOut, s_cache: &mut [u32]) -> Option<Best> {
+        let mut fitter = std::mem::take(&mut self.fitter);
+        let best = self.best_with(&mut fitter, ti, out, scratch, s_cache);
+        self.fitter = fitter;
+        best
+    }
+
+    fn best_with(
+        &self,
+        fitter: &mut Fitter,
+        ti: usize,
+        out: &mut FitOut,
+        scratch: &mut FitOut,
+        s_cache: &mut [u32],
+    ) -> Option<Best> {
+        let t = self.tasks.get(ti)?;
+        let mut best: Option<Best> = None;
+        for v in s_cache.iter_mut() {
+            *v = u32::MAX;
+        }
+        let first_fit = self.r.w_binpack == 0 && self.r.w_spread == 0;
+        let exec = t.need.executor;
+        for c in 0..self.classes.len() as u32 {
+            let Some(cl) = self.classes.get(c as usize) else { continue };
+            let Some(&first) = cl.members.first() else { continue };
+            let s = cl.s;
+            let sbits = match s_cache.get(s as usize) {
+                Some(&b) if b != u32::MAX => b,
+                _ => {
+                    let b = self.static_reasons(fitter, s, t, false);
+                    if let Some(x) = s_cache.get_mut(s as usize) {
+                        *x = b;
+                    }
+                    b
+                }
+            };
+            if sbits != 0 {
+                continue;
+            }
+            let charged = exec.filter(|e| !cl.execs.contains(&e.id));
+            let add = (t.need.cpus + charged.map_or(0, |e| e.cpus), t.need.mem + charged.map_or(0, |e| e.mem));
+            let avail = self.avail.get(c as usize).copied().unwrap_or((0, 0));
+            if avail.0 - cl.used.0 < add.0 || avail.1 - cl.used.1 < add.1 {
+                continue;
+            }
+            let offered = self.statics.get(s as usize).map_or((0, 0), |s| s.offered);
+            let mut score = crate::score::strategy_score(self.r, offered, cl.used, add);
+            if t.rules.has_soft() && !t.rules.per_agent {
+                score += t.rules.preference(&self.candidate(first), &self.groups, t.group);
+            }
+            let beats = |b: &Option<Best>, score: i64, agent: u32| match b {
+                None => true,
+                Some(b) => score > b.score || (score == b.score && agent < b.agent),
+            };
+            if !t.rules.per_agent && !beats(&best, score, first) {
+                continue;
+            }
+            if first_fit && t.rules.per_agent {
+                if let Some(b) = &best {
+                    if b.agent < first {
+                        continue;
+                    }
+                }
+            }
+            let view = self.view(c, t);
+            let pool = &cl.pool;
+            if fitter.fit(pool, &t.need, view, false, scratch) != 0 {
+                continue;
+            }
+            let (agent, score) = if t.rules.per_agent {
+                let mut found: Option<(u32, i64)> = None;
+                for &m in &cl.members {
+                    if let Some(b) = &best {
+                        if first_fit && m > b.agent {
+                            break;
+                        }
+                    }
+                    let cand = self.candidate(m);
+                    if t.rules.has_hard() && !t.rules.check(&cand, &self.groups, t.group) {
+                        continue;
+                    }
+                    let sc =
+                        score + if t.rules.has_soft() { t.rules.preference(&cand, &self.groups, t.group) } else { 0 };
+                    if found.is_none_or(|(_, fs)| sc > fs) {
+                        found = Some((m, sc));
+                    }
+                    if !t.rules.has_soft() {
+                        break;
+                    }
+                }
+                match found {
+                    Some(f) => f,
+                    None => continue,
+                }
+            } else {
+                (first, score)
+            };
+            if beats(&best, score, agent) {
+                best = Some(Best { score, agent, class: c });
+                std::mem::swap(out, scratch);
+            }
+        }
+        best
+    }
+
+    fn place_task(&mut self, ti: usize, b: &Best, fit: FitOut) -> usize {
+        let Some(t) = self.tasks.get(ti) else { return 0 };
+        let group = t.group;
+        let exec = t.need.executor;
+        let task_index = t.index;
+        let (s, mut pool, used, mut execs) = match self.classes.get(b.class as usize) {
+            Some(cl) => (cl.s, cl.pool.clone(), cl.used, cl.execs.clone()),
+            None => return 0,
+        };
+        fit::apply(&mut pool, &fit);
+        let mut taken = (0, 0);
+        for tk in fit.takes.iter().chain(fit.exec_takes.iter()) {
+            if let (Some(e), fit::TakeWhat::Scalar(v)) = (pool.get(tk.entry as usize), &tk.what) {
+                match e.name {
+                    fit::CPUS => taken.0 += v,
+                    fit::MEM => taken.1 += v,
+                    _ => {}
+                }
+            }
+        }
+        if fit.exec_charged {
+            if let Some(ex) = exec {
+                if !execs.contains(&ex.id) {
+                    execs.push(ex.id);
+                    execs.sort_unstable();
+                }
+            }
+        }
+        let to = self.find_or_create_class(s, pool, (used.0 + taken.0, used.1 + taken.1), execs);
+        self.move_agent(b.agent, to);
+        let idx = self.placements.len();
+        self.placements.push(Placement { task: task_index, agent: b.agent, fit, score: b.score });
+        let cand = self.candidate(b.agent);
+        let (h, a, r, z) = (cand.hostname, cand.attributes, cand.region, cand.zone);
+        // Record with owned copies: the candidate borrows self.
+        let (h, a, r, z) = (h.to_owned(), a.clone(), r.map(str::to_owned), z.map(str::to_owned));
+        let c = Candidate { hostname: &h, attributes: &a, region: r.as_deref(), zone: z.as_deref() };
+        self.groups.record(group, &c);
+        if let Some(p) = self.placed.get_mut(ti) {
+            *p = Some(idx);
+        }
+        idx
+    }
+
+    /// Undoes the latest placement (gang roll-back).
+    fn unplace_last(&mut self, from_class: u32) {
+        let Some(p) = self.placements.pop() else { return };
+        self.move_agent(p.agent, from_class);
+        if let Some(t) = self.tasks.get(p.task) {
+            let g = t.group;
+            self.groups.unrecord(g);
+        }
+        if let Some(x) = self.placed.get_mut(p.task) {
+            *x = None;
+        }
+    }
+}
+
+/// Runs the batch.
+pub(crate) fn run(opts: &Options, r: &Resolved, req: &PlaceRequest) -> Result<Plan, PlaceError> {
+    let mut ctx = Ctx {
+        req,
+        opts,
+        r,
+        agents: Vec::with_capacity(req.offers.len()),
+        statics: Vec::new(),
+        classes: Vec::new(),
+        class_index: FxMap::default(),
+        avail: Vec::new(),
+        roles: Interner::with(&["*"]),
+        names: Interner::with(&["cpus", "mem", "disk", "gpus", "ports"]),
+        ids: Interner::default(),
+        fitter: Fitter { profile: Some(r.profile), port_selection: Some(r.port_selection), ..Fitter::default() },
+        groups: Groups::new(&req.running),
+        tasks: Vec::with_capacity(req.tasks.len()),
+        placements: Vec::new(),
+        placed: vec![None; req.tasks.len()],
+        gang_failed: vec![None; req.tasks.len()],
+        empty_ranges: Ranges::new(),
+    };
+    // Offers: unique ids, pooled per agent (per offer under mesos-actor).
+    let mut offer_ids: HashSet<&str, FxBuild> = HashSet::with_capacity_and_hasher(req.offers.len(), FxBuild::default());
+    let mut by_agent: FxMap<&str, u32> = FxMap::with_capacity_and_hasher(req.offers.len(), FxBuild::default());
+    for (i, o) in req.offers.iter().enumerate() {
+        if !offer_ids.insert(o.id.as_str()) {
+            return Err(PlaceError::new(
+                format!("/offers/{i}/id"),
+                Error::invalid("place.duplicate_offer", format!("expected unique offer ids, found `{}` twice", o.id)),
+            ));
+        }
+        let key = if r.profile == Profile::MesosActor { o.id.as_str() } else { o.agent_id.as_str() };
+        match by_agent.get(key) {
+            Some(&a) => {
+                if let Some(agent) = ctx.agents.get_mut(a as usize) {
+                    agent.offers.push(i as u32);
+                }
+            }
+            None => {
+                by_agent.insert(key, ctx.agents.len() as u32);
+                let mut offers = SmallVec::new();
+                offers.push(i as u32);
+                ctx.agents.push(Agent { id: o.agent_id.as_str(), hostname: o.hostname.as_str(), offers, s: 0, c: 0 });
+            }
+        }
+    }
+    compile_tasks(&mut ctx)?;
+    if r.profile == Profile::MesosActor {
+        return crate::explain::mesos_actor(ctx);
+    }
+    // Static classes: agents with identical offers share one.
+    let mut static_index: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
+    for ai in 0..ctx.agents.len() {
+        let Some(agent) = ctx.agents.get(ai) else { continue };
+        let h = ctx.static_hash(agent);
+        let mut found = None;
+        if let Some(list) = static_index.get(&h) {
+            for &s in list {
+                let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
+                if rep.is_some_and(|rep| ctx.static_eq(rep, agent)) {
+                    found = Some(s);
+                    break;
+                }
+            }
+        }
+        let s = match found {
+            Some(s) => s,
+            None => {
+                let s = ctx.new_static(ai);
+                static_index.entry(h).or_default().push(s);
+                let (pool, execs) = match ctx.statics.get(s as usize) {
+                    Some(st) => (st.pool.clone(), st.execs.clone()),
+                    None => (Vec::new(), SmallVec::new()),
+                };
+                let c = ctx.find_or_create_class(s, pool, (0, 0), execs);
+                if let Some(st) = ctx.statics.get_mut(s as usize) {
+                    st.init_class = c;
+                }
+                s
+            }
+        };
+        let c = ctx.statics.get(s as usize).map_or(0, |st| st.init_class);
+        if let Some(agent) = ctx.agents.get_mut(ai) {
+            agent.s = s;
+            agent.c = c;
+            let n = agent.offers.len();
+            if let Some(cl) = ctx.classes.get_mut(c as usize) {
+                cl.members.insert(ai as u32);
+                cl.offers += n;
+            }
+        }
+    }
+    // The batch.
+    let units = task_order(&ctx);
+    let mut out = FitOut::default();
+    let mut scratch = FitOut::default();
+    let mut s_cache = vec![u32::MAX; ctx.statics.len()];
+    let task_pos: Vec<usize> = {
+        let mut v = vec![0; req.tasks.len()];
+        for (k, t) in ctx.tasks.iter().enumerate() {
+            if let Some(x) = v.get_mut(t.index) {
+                *x = k;
+            }
+        }
+        v
+    };
+    for unit in units {
+        let mut undo: Vec<u32> = Vec::new();
+        let mut failed = None;
+        for &ti in &unit {
+            let k = task_pos.get(ti).copied().unwrap_or(0);
+            match ctx.best_for(k, &mut out, &mut scratch, &mut s_cache) {
+                Some(b) => {
+                    let from = ctx.agents.get(b.agent as usize).map_or(0, |a| a.c);
+                    let fit = std::mem::take(&mut out);
+                    ctx.place_task(k, &b, fit);
+                    undo.push(from);
+                }
+                None => {
+                    failed = Some(ti);
+                    break;
+                }
+            }
+        }
+        if let Some(f) = failed {
+            if unit.len() > 1 {
+                while let Some(from) = undo.pop() {
+                    ctx.unplace_last(from);
+                }
+                for &ti in &unit {
+                    if ti != f {
+                        if let Some(g) = ctx.gang_failed.get_mut(ti) {
+                            *g = Some(f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(crate::explain::finish(ctx))
+}
+
+/// Output helpers shared by the explain/decision stage.
+impl<'r> Ctx<'r> {
+    /// The resource an entry came from, with a new amount.
+    pub(crate) fn resource_with(&self, e: &Entry, value: ResourceValue) -> Option<Resource> {
+        let src = self.req.offers.get(e.src.0 as usize)?.resources.as_slice().get(e.src.1 as usize)?;
+        let mut r = src.clone();
+        r.value = value;
+        Some(r)
+    }
+
+    /// What is left of a pool, as resources.
+    pub(crate) fn pool_resources(&self, pool: &[Entry]) -> Resources {
+        let mut out = Vec::new();
+        for e in pool {
+            if e.is_empty() {
+                continue;
+            }
+            let v = match &e.amount {
+                Amount::Scalar(v) => ResourceValue::Scalar(Scalar::from_millis(*v)),
+                Amount::Ranges(r) => ResourceValue::Ranges(r.clone()),
+                Amount::Other => {
+                    match self
+                        .req
+                        .offers
+                        .get(e.src.0 as usize)
+                        .and_then(|o| o.resources.as_slice().get(e.src.1 as usize))
+                    {
+                        Some(r) => r.value.clone(),
+                        None => continue,
+                    }
+                }
+            };
+            if let Some(r) = self.resource_with(e, v) {
+                out.push(r);
+            }
+        }
+        to_resources(out)
+    }
+
+    /// Builds the plan's accepts and declines from the placements.
+    pub(crate) fn accepts_and_declines(&self) -> (Vec<AgentAccept>, Vec<Decline>) {
+        let mut order: Vec<u32> = Vec::new();
+        let mut per_agent: FxMap<u32, Vec<usize>> = FxMap::default();
+        for (i, p) in self.placements.iter().enumerate() {
+            let list = per_agent.entry(p.agent).or_default();
+            if list.is_empty() {
+                order.push(p.agent);
+            }
+            list.push(i);
+        }
+        let mut accepts = Vec::with_capacity(order.len());
+        for a in &order {
+            let Some(agent) = self.agents.get(*a as usize) else { continue };
+            let mut acc = AgentAccept {
+                agent_id: agent.id.to_owned(),
+                hostname: agent.hostname.to_owned(),
+                offer_ids: agent
+                    .offers
+                    .iter()
+                    .filter_map(|o| self.req.offers.get(*o as usize).map(|x| x.id.clone()))
+                    .collect(),
+                tasks: Vec::new(),
+                remaining: self.classes.get(agent.c as usize).map(|c| self.pool_resources(&c.pool)).unwrap_or_default(),
+                executors: Vec::new(),
+            };
+            let pool = self.classes.get(agent.c as usize).map(|c| c.pool.as_slice()).unwrap_or(&[]);
+            for &pi in per_agent.get(a).map(Vec::as_slice).unwrap_or(&[]) {
+                let Some(p) = self.placements.get(pi) else { continue };
+                let launch = self.launch(p, pool);
+                if let (Some(ex), Some(res)) =
+                    (self.req.tasks.get(p.task).and_then(|t| t.executor.as_ref()), &launch.executor_resources)
+                {
+                    acc.executors.push((ex.id.clone(), res.clone()));
+                }
+                acc.tasks.push(launch);
+            }
+            accepts.push(acc);
+        }
+        let mut declines = Vec::new();
+        for (ai, agent) in self.agents.iter().enumerate() {
+            if per_agent.contains_key(&(ai as u32)) {
+                continue;
+            }
+            let maint = self.statics.get(agent.s as usize).is_some_and(|s| s.maintenance);
+            for o in &agent.offers {
+                if let Some(offer) = self.req.offers.get(*o as usize) {
+                    declines.push((
+                        *o,
+                        Decline {
+                            offer_id: offer.id.clone(),
+                            refuse_seconds: self.r.refuse_seconds,
+                            reason: if maint { DeclineReason::Maintenance } else { DeclineReason::Unused },
+                        },
+                    ));
+                }
+            }
+        }
+        declines.sort_by_key(|(o, _)| *o);
+        (accepts, declines.into_iter().map(|(_, d)| d).collect())
+    }
+
+    fn launch(&self, p: &Placement, pool: &[Entry]) -> Launch {
+        let t = self.req.tasks.get(p.task);
+        let mut resources = Vec::new();
+        let mut creates = Vec::new();
+        let role = t.and_then(|t| t.role.as_deref()).or(self.opts.roles.first().map(String::as_str));
+        for tk in &p.fit.takes {
+            let Some(e) = pool.get(tk.entry as usize) else { continue };
+            match &tk.what {
+                fit::TakeWhat::Scalar(v) => {
+                    resources.extend(self.resource_with(e, ResourceValue::Scalar(Scalar::from_millis(*v))));
+                }
+                fit::TakeWhat::Ports(r) => resources.extend(self.resource_with(e, ResourceValue::Ranges(r.clone()))),
+                fit::TakeWhat::Whole { vol } | fit::TakeWhat::Volume { vol, .. } => {
+                    let amount = match &tk.what {
+                        fit::TakeWhat::Volume { amount, .. } => Some(*amount),
+                        _ => None,
+                    };
+                    let Some(src) = self
+                        .req
+                        .offers
+                        .get(e.src.0 as usize)
+                        .and_then(|o| o.resources.as_slice().get(e.src.1 as usize))
+                    else {
+                        continue;
+                    };
+                    let mut disk = src.clone();
+                    if let Some(a) = amount {
+                        disk.value = ResourceValue::Scalar(Scalar::from_millis(a));
+                    }
+                    let vreq = t.and_then(|t| t.volumes.get(*vol as usize));
+                    match vreq.and_then(|v| v.persistence_id.as_deref()) {
+                        Some(pid) if e.pid == NONE => {
+                            let needs_reserve = disk.reservations.is_empty();
+                            if needs_reserve {
+                                disk.reservations.push(crate::model::Reservation {
+                                    kind: crate::model::ReservationType::Dynamic,
+                                    role: role.unwrap_or("*").to_owned(),
+                                    principal: self.opts.principal.clone(),
+                                    labels: Vec::new(),
+                                });
+                            }
+                            let mut volume = disk.clone();
+                            let info = volume.disk.get_or_insert_with(Default::default);
+                            info.persistence = Some(crate::model::Persistence {
+                                id: pid.to_owned(),
+                                principal: self.opts.principal.clone(),
+                            });
+                            info.volume = Some(crate::model::Volume {
+                                container_path: vreq
+                                    .and_then(|v| v.container_path.clone())
+                                    .unwrap_or_else(|| pid.to_owned()),
+                                host_path: None,
+                                mode: Some(crate::model::VolumeMode::Rw),
+                            });
+                            creates.push((disk, needs_reserve, volume.clone()));
+                            resources.push(volume);
+                        }
+                        _ => resources.push(disk),
+                    }
+                }
+            }
+        }
+        let executor_resources = if p.fit.exec_charged {
+            let mut ex = Vec::new();
+            for tk in &p.fit.exec_takes {
+                if let (Some(e), fit::TakeWhat::Scalar(v)) = (pool.get(tk.entry as usize), &tk.what) {
+                    ex.extend(self.resource_with(e, ResourceValue::Scalar(Scalar::from_millis(*v))));
+                }
+            }
+            Some(to_resources(ex))
+        } else {
+            None
+        };
+        Launch {
+            task_id: t.map(|t| t.id.clone()).unwrap_or_default(),
+            resources: to_resources(resources),
+            ports: p.fit.ports.to_vec(),
+            score: crate::score::score_value(p.score),
+            executor_resources,
+            task_index: p.task,
+            creates,
+        }
+    }
+
+    /// Stats of the call.
+    pub(crate) fn stats(&self) -> Stats {
+        Stats {
+            offers: self.req.offers.len(),
+            tasks: self.req.tasks.len(),
+            placed: self.placements.len(),
+            evaluations: self.fitter.evaluations,
+        }
+    }
+
+    /// Tasks not placed, in request order.
+    pub(crate) fn unplaced_tasks(&self) -> Vec<usize> {
+        (0..self.req.tasks.len()).filter(|i| self.placed.get(*i).is_some_and(Option::is_none)).collect()
+    }
+
+    pub(crate) fn empty_unplaced(&self, i: usize) -> Unplaced {
+        Unplaced {
+            task_id: self.req.tasks.get(i).map(|t| t.id.clone()).unwrap_or_default(),
+            reasons: Vec::new(),
+            nearest: None,
+        }
+    }
+}

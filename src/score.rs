@@ -1,0 +1,79 @@
+//! Scores: how good an agent is for a task, in millionths (higher is better).
+//!
+//! - **binpack**: how full the agent's offered cpus and mem are once the task is placed
+//!   (the mean of `used / offered` over the dimensions the agent offers), so the agent left
+//!   fullest wins — best fit;
+//! - **spread**: one minus the binpack score, so the agent left emptiest wins;
+//! - **first fit**: every agent scores 0, and the tie-break picks the first in request order;
+//! - weighted: `(w_binpack · binpack + w_spread · spread)`, plus the weights of the satisfied
+//!   soft preferences.
+//!
+//! Scores use the requested amounts (not elastic extras) and integer arithmetic only, so they
+//! are identical on every platform. Ties go to the agent whose first offer comes first in
+//! the request.
+
+use crate::engine::{Resolved, WEIGHT_ONE};
+
+/// The binpack fraction (millionths) of an agent after adding `add` to `used`.
+fn fullness(offered: (i64, i64), used: (i64, i64), add: (i64, i64)) -> i64 {
+    let mut sum = 0i128;
+    let mut dims = 0i128;
+    for (o, u, a) in [(offered.0, used.0, add.0), (offered.1, used.1, add.1)] {
+        if o > 0 {
+            sum += i128::from((u + a).min(o)) * i128::from(WEIGHT_ONE) / i128::from(o);
+            dims += 1;
+        }
+    }
+    if dims == 0 {
+        0
+    } else {
+        (sum / dims) as i64
+    }
+}
+
+/// The strategy part of the score of an agent with `offered` (cpus, mem), of which `used` is
+/// already taken in this batch, for a task adding `add`.
+pub(crate) fn strategy_score(r: &Resolved, offered: (i64, i64), used: (i64, i64), add: (i64, i64)) -> i64 {
+    if r.w_binpack == 0 && r.w_spread == 0 {
+        return 0;
+    }
+    let full = i128::from(fullness(offered, used, add));
+    let empty = i128::from(WEIGHT_ONE) - full;
+    ((i128::from(r.w_binpack) * full + i128::from(r.w_spread) * empty) / i128::from(WEIGHT_ONE)) as i64
+}
+
+/// A score in millionths as the number shown in plans (rounded to 6 decimals).
+pub(crate) fn score_value(s: i64) -> f64 {
+    s as f64 / WEIGHT_ONE as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Engine, Options, Strategy};
+
+    fn resolved(strategy: Strategy) -> Resolved {
+        // Engine::new fills the weights in.
+        let e = Engine::new(Options { strategy, ..Options::default() }).unwrap();
+        e.resolved_for_tests().clone()
+    }
+
+    #[test]
+    fn binpack_prefers_the_fuller_agent() {
+        let r = resolved(Strategy::Binpack);
+        let small = strategy_score(&r, (4000, 4096_000), (0, 0), (1000, 1024_000));
+        let big = strategy_score(&r, (8000, 8192_000), (0, 0), (1000, 1024_000));
+        assert_eq!(small, 250_000);
+        assert_eq!(big, 125_000);
+        let spread = resolved(Strategy::Spread);
+        assert_eq!(strategy_score(&spread, (8000, 8192_000), (0, 0), (1000, 1024_000)), 875_000);
+        assert_eq!(strategy_score(&resolved(Strategy::FirstFit), (1, 1), (0, 0), (1, 1)), 0);
+    }
+
+    #[test]
+    fn weights_mix() {
+        let r = resolved(Strategy::Weighted { binpack: 1.0, spread: 1.0 });
+        assert_eq!(strategy_score(&r, (4000, 0), (1000, 0), (1000, 0)), 1_000_000);
+        assert_eq!(score_value(1_500_000), 1.5);
+    }
+}

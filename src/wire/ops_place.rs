@@ -1,0 +1,543 @@
+//! Op `place` (CONTRACT.md): decode the request into the engine's types, run
+//! [`crate::Engine::place`], encode the plan.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value as Json};
+
+use super::mesos::{attributes_from_json, offers_from_json, resources_to_json, scalar_json};
+use super::{decode, Errors, WireError};
+use crate::decision::Plan;
+use crate::engine::{Engine, Options, PlaceRequest, PortSelection, Profile, Strategy};
+use crate::limits::Limits;
+use crate::model::{
+    ConstraintInput, Dialect, DiskSourceType, ExecutorRequest, GpuScheduling, Preference, RunningTask, Scalar,
+    TaskRequest, VolumeRequest,
+};
+
+/// `place`: `offers`, `tasks`, `running`?, `options`?.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceRequestDto {
+    offers: Json,
+    tasks: Vec<Json>,
+    #[serde(default)]
+    running: Vec<Json>,
+    #[serde(default)]
+    options: Option<Json>,
+}
+
+/// A constraint in any of its three forms.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ConstraintDto {
+    Text(String),
+    Fields(Vec<String>),
+    Object(ConstraintObject),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConstraintObject {
+    field: String,
+    operator: String,
+    #[serde(default)]
+    value: Option<String>,
+}
+
+impl From<ConstraintDto> for ConstraintInput {
+    fn from(c: ConstraintDto) -> ConstraintInput {
+        match c {
+            ConstraintDto::Text(t) => ConstraintInput::Text(t),
+            ConstraintDto::Fields(f) => ConstraintInput::Fields(f),
+            ConstraintDto::Object(o) => {
+                ConstraintInput::Object { field: o.field, operator: o.operator, value: o.value }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreferenceDto {
+    constraint: ConstraintDto,
+    #[serde(default = "one")]
+    weight: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VolumeDto {
+    size: f64,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    profile: Option<String>,
+    #[serde(default)]
+    max_size: Option<f64>,
+    #[serde(default)]
+    require: Vec<ConstraintDto>,
+    #[serde(default)]
+    persistence_id: Option<String>,
+    #[serde(default)]
+    container_path: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ElasticDto {
+    #[serde(default)]
+    cpus: Option<f64>,
+    #[serde(default)]
+    mem: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExecutorDto {
+    id: String,
+    #[serde(default)]
+    cpus: f64,
+    #[serde(default)]
+    mem: f64,
+    #[serde(default)]
+    disk: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum DialectDto {
+    Marathon,
+    Openwhisk,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum GpuDto {
+    Restricted,
+    Unrestricted,
+}
+
+impl From<GpuDto> for GpuScheduling {
+    fn from(g: GpuDto) -> GpuScheduling {
+        match g {
+            GpuDto::Restricted => GpuScheduling::Restricted,
+            GpuDto::Unrestricted => GpuScheduling::Unrestricted,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskDto {
+    id: String,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    instances: Option<u32>,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    accepted_roles: Option<Vec<String>>,
+    #[serde(default)]
+    cpus: f64,
+    #[serde(default)]
+    mem: f64,
+    #[serde(default)]
+    disk: f64,
+    #[serde(default)]
+    gpus: f64,
+    #[serde(default)]
+    scalars: Map<String, Json>,
+    #[serde(default)]
+    ports: Vec<u64>,
+    #[serde(default)]
+    volumes: Vec<VolumeDto>,
+    #[serde(default)]
+    constraints: Vec<ConstraintDto>,
+    #[serde(default)]
+    preferences: Vec<PreferenceDto>,
+    #[serde(default)]
+    dialect: Option<DialectDto>,
+    #[serde(default)]
+    gang: Option<String>,
+    #[serde(default)]
+    elastic: Option<ElasticDto>,
+    #[serde(default)]
+    executor: Option<ExecutorDto>,
+    #[serde(default)]
+    gpu_scheduling: Option<GpuDto>,
+    #[serde(default)]
+    task_info: Option<Json>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunningDto {
+    id: String,
+    group: String,
+    hostname: String,
+    #[serde(default)]
+    agent_id: Option<String>,
+    #[serde(default)]
+    attributes: Option<Json>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    zone: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StrategyDto {
+    Name(String),
+    Weights(WeightsDto),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightsDto {
+    #[serde(default)]
+    binpack: f64,
+    #[serde(default)]
+    spread: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionsDto {
+    #[serde(default)]
+    strategy: Option<StrategyDto>,
+    #[serde(default)]
+    profile: Option<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    refuse_seconds: Option<f64>,
+    #[serde(default)]
+    port_selection: Option<String>,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    port_blacklist: BTreeMap<String, Vec<u64>>,
+    #[serde(default)]
+    gpu_scheduling: Option<GpuDto>,
+    #[serde(default)]
+    framework_id: Option<String>,
+    #[serde(default)]
+    principal: Option<String>,
+    #[serde(default = "yes")]
+    explain: bool,
+    #[serde(default)]
+    now: Option<f64>,
+    #[serde(default)]
+    drain_seconds: f64,
+    #[serde(default)]
+    local_region: Option<String>,
+    #[serde(default)]
+    limits: Option<Limits>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn bad(path: &str, code: &str, message: String) -> Errors {
+    vec![WireError::new(code, message).with_path(path)]
+}
+
+fn scalar(v: f64, path: &str) -> Result<Scalar, Errors> {
+    Scalar::from_f64(v).map_err(|e| super::fail(e, path))
+}
+
+fn pick<T: Copy>(value: &str, path: &str, names: &[(&str, T)]) -> Result<T, Errors> {
+    match names.iter().find(|(n, _)| *n == value) {
+        Some((_, v)) => Ok(*v),
+        None => {
+            let list: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
+            let mut e = WireError::new(
+                "request.unknown_variant",
+                format!(
+                    "expected one of {}, found `{value}`",
+                    list.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .with_path(path);
+            if let Some(s) = super::errors::closest(value, &list) {
+                e.help = Some(format!("did you mean `{s}`?"));
+            }
+            Err(vec![e])
+        }
+    }
+}
+
+/// Decodes `options` into engine [`Options`].
+pub(crate) fn options_from_json(json: Option<Json>) -> Result<Options, Errors> {
+    let Some(json) = json else { return Ok(Options::default()) };
+    let dto: OptionsDto = decode(json, "/options")?;
+    let strategy = match dto.strategy {
+        None => Strategy::Binpack,
+        Some(StrategyDto::Name(n)) => pick(
+            &n,
+            "/options/strategy",
+            &[("binpack", Strategy::Binpack), ("spread", Strategy::Spread), ("first_fit", Strategy::FirstFit)],
+        )?,
+        Some(StrategyDto::Weights(w)) => Strategy::Weighted { binpack: w.binpack, spread: w.spread },
+    };
+    let profile = match &dto.profile {
+        None => Profile::Offerfit,
+        Some(p) => pick(
+            p,
+            "/options/profile",
+            &[("offerfit", Profile::Offerfit), ("marathon", Profile::Marathon), ("mesos-actor", Profile::MesosActor)],
+        )?,
+    };
+    let port_selection = match &dto.port_selection {
+        None => None,
+        Some(p) => Some(pick(
+            p,
+            "/options/port_selection",
+            &[("lowest", PortSelection::Lowest), ("random", PortSelection::Random)],
+        )?),
+    };
+    Ok(Options {
+        strategy,
+        profile,
+        roles: dto.roles,
+        refuse_seconds: dto.refuse_seconds,
+        port_selection,
+        seed: dto.seed,
+        port_blacklist: dto.port_blacklist,
+        gpu_scheduling: dto.gpu_scheduling.map_or(GpuScheduling::Restricted, Into::into),
+        framework_id: dto.framework_id,
+        principal: dto.principal,
+        explain: dto.explain,
+        now: dto.now,
+        drain_seconds: dto.drain_seconds,
+        local_region: dto.local_region,
+        limits: dto.limits.unwrap_or_default(),
+    })
+}
+
+/// Decodes one task.
+pub(crate) fn task_from_json(json: Json, path: &str) -> Result<TaskRequest, Errors> {
+    let d: TaskDto = decode(json, path)?;
+    let mut t = TaskRequest::new(d.id);
+    t.group = d.group;
+    t.instances = d.instances;
+    t.role = d.role;
+    t.accepted_roles = d.accepted_roles;
+    t.cpus = scalar(d.cpus, &format!("{path}/cpus"))?;
+    t.mem = scalar(d.mem, &format!("{path}/mem"))?;
+    t.disk = scalar(d.disk, &format!("{path}/disk"))?;
+    t.gpus = scalar(d.gpus, &format!("{path}/gpus"))?;
+    for (name, v) in d.scalars {
+        let p = format!("{path}/scalars/{}", name.replace('~', "~0").replace('/', "~1"));
+        let Some(x) = v.as_f64() else {
+            return Err(bad(&p, "request.type", format!("expected a number, found {}", super::errors::kind(&v))));
+        };
+        t.scalars.push((name, scalar(x, &p)?));
+    }
+    t.ports = d.ports;
+    for (i, v) in d.volumes.into_iter().enumerate() {
+        let vp = format!("{path}/volumes/{i}");
+        let kind = match v.kind.as_deref() {
+            None => DiskSourceType::Root,
+            Some(k) => pick(
+                k,
+                &format!("{vp}/type"),
+                &[
+                    ("ROOT", DiskSourceType::Root),
+                    ("PATH", DiskSourceType::Path),
+                    ("MOUNT", DiskSourceType::Mount),
+                    ("BLOCK", DiskSourceType::Block),
+                    ("RAW", DiskSourceType::Raw),
+                ],
+            )?,
+        };
+        let max_size = match v.max_size {
+            Some(m) => Some(scalar(m, &format!("{vp}/max_size"))?),
+            None => None,
+        };
+        t.volumes.push(VolumeRequest {
+            size: scalar(v.size, &format!("{vp}/size"))?,
+            kind,
+            profile: v.profile,
+            max_size,
+            require: v.require.into_iter().map(Into::into).collect(),
+            persistence_id: v.persistence_id,
+            container_path: v.container_path,
+        });
+    }
+    t.constraints = d.constraints.into_iter().map(Into::into).collect();
+    t.preferences =
+        d.preferences.into_iter().map(|p| Preference { constraint: p.constraint.into(), weight: p.weight }).collect();
+    t.dialect = match d.dialect {
+        None | Some(DialectDto::Marathon) => Dialect::Marathon,
+        Some(DialectDto::Openwhisk) => Dialect::Openwhisk,
+    };
+    t.gang = d.gang;
+    if let Some(e) = d.elastic {
+        if let Some(c) = e.cpus {
+            t.elastic_cpus = Some(scalar(c, &format!("{path}/elastic/cpus"))?);
+        }
+        if let Some(m) = e.mem {
+            t.elastic_mem = Some(scalar(m, &format!("{path}/elastic/mem"))?);
+        }
+    }
+    if let Some(e) = d.executor {
+        t.executor = Some(ExecutorRequest {
+            id: e.id,
+            cpus: scalar(e.cpus, &format!("{path}/executor/cpus"))?,
+            mem: scalar(e.mem, &format!("{path}/executor/mem"))?,
+            disk: scalar(e.disk, &format!("{path}/executor/disk"))?,
+        });
+    }
+    t.gpu_scheduling = d.gpu_scheduling.map(Into::into);
+    if let Some(info) = d.task_info {
+        if !info.is_object() {
+            return Err(bad(
+                &format!("{path}/task_info"),
+                "request.type",
+                format!("expected a Mesos TaskInfo object, found {}", super::errors::kind(&info)),
+            ));
+        }
+        t.task_info = Some(info);
+    }
+    Ok(t)
+}
+
+fn running_from_json(json: Json, path: &str) -> Result<RunningTask, Errors> {
+    let d: RunningDto = decode(json, path)?;
+    let attributes = match &d.attributes {
+        Some(a) => attributes_from_json(a, &format!("{path}/attributes"))?,
+        None => Default::default(),
+    };
+    Ok(RunningTask {
+        id: d.id,
+        group: d.group,
+        hostname: d.hostname,
+        agent_id: d.agent_id,
+        attributes,
+        region: d.region,
+        zone: d.zone,
+    })
+}
+
+/// Decodes a whole `place` request into options and an engine request.
+pub(crate) fn request_from_json(req: PlaceRequestDto) -> Result<(Options, PlaceRequest), Errors> {
+    let options = options_from_json(req.options)?;
+    let offers = offers_from_json(&req.offers, "/offers")?;
+    let mut tasks = Vec::with_capacity(req.tasks.len());
+    let mut errors = Errors::new();
+    for (i, t) in req.tasks.into_iter().enumerate() {
+        match task_from_json(t, &format!("/tasks/{i}")) {
+            Ok(t) => tasks.push(t),
+            Err(e) => errors.extend(e),
+        }
+    }
+    let mut running = Vec::with_capacity(req.running.len());
+    for (i, r) in req.running.into_iter().enumerate() {
+        match running_from_json(r, &format!("/running/{i}")) {
+            Ok(r) => running.push(r),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((options, PlaceRequest { offers, tasks, running }))
+}
+
+/// The plan as the contract's result fields.
+pub fn plan_to_json(plan: &Plan) -> Map<String, Json> {
+    let accept: Vec<Json> = plan
+        .accept
+        .iter()
+        .map(|a| {
+            let tasks: Vec<Json> = a
+                .tasks
+                .iter()
+                .map(|t| {
+                    let mut m = Map::new();
+                    m.insert("task_id".into(), json!(t.task_id));
+                    m.insert("resources".into(), resources_to_json(&t.resources));
+                    m.insert("ports".into(), json!(t.ports));
+                    m.insert("score".into(), scalar_json(t.score));
+                    if let Some(ex) = &t.executor_resources {
+                        m.insert("executor_resources".into(), resources_to_json(ex));
+                    }
+                    Json::Object(m)
+                })
+                .collect();
+            json!({
+                "agent_id": a.agent_id,
+                "hostname": a.hostname,
+                "offer_ids": a.offer_ids,
+                "tasks": tasks,
+                "remaining": resources_to_json(&a.remaining),
+            })
+        })
+        .collect();
+    let decline: Vec<Json> = plan
+        .decline
+        .iter()
+        .map(|d| json!({"offer_id": d.offer_id, "refuse_seconds": scalar_json(d.refuse_seconds), "reason": d.reason.as_str()}))
+        .collect();
+    let unplaced: Vec<Json> = plan
+        .unplaced
+        .iter()
+        .map(|u| {
+            let reasons: Vec<Json> = u
+                .reasons
+                .iter()
+                .map(|r| json!({"code": r.code.as_str(), "message": r.message, "offers": r.offers}))
+                .collect();
+            let mut m = Map::new();
+            m.insert("task_id".into(), json!(u.task_id));
+            m.insert("reasons".into(), Json::Array(reasons));
+            if let Some(n) = &u.nearest {
+                let mut missing = Map::new();
+                for (name, v) in &n.missing {
+                    missing.insert(name.clone(), scalar_json(*v));
+                }
+                let lacking: Vec<&str> = n.lacking.iter().map(|c| c.as_str()).collect();
+                m.insert(
+                    "nearest".into(),
+                    json!({"agent_id": n.agent_id, "hostname": n.hostname, "lacking": lacking, "missing": missing}),
+                );
+            }
+            Json::Object(m)
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("accept".into(), Json::Array(accept));
+    out.insert("decline".into(), Json::Array(decline));
+    out.insert("unplaced".into(), Json::Array(unplaced));
+    if let Some(calls) = &plan.calls {
+        out.insert("calls".into(), Json::Array(calls.clone()));
+    }
+    out.insert(
+        "stats".into(),
+        json!({
+            "offers": plan.stats.offers,
+            "tasks": plan.stats.tasks,
+            "placed": plan.stats.placed,
+            "evaluations": plan.stats.evaluations,
+        }),
+    );
+    out
+}
+
+/// `place`.
+pub fn place(req: PlaceRequestDto) -> Result<Map<String, Json>, Errors> {
+    let (options, request) = request_from_json(req)?;
+    let engine = Engine::new(options).map_err(|e| super::fail(e.error, &e.path))?;
+    let plan = engine.place(&request).map_err(|e| super::fail(e.error, &e.path))?;
+    Ok(plan_to_json(&plan))
+}
