@@ -154,7 +154,11 @@ mod tests {
 
     #[test]
     fn lookup_and_display() {
-        let a = Attributes(vec![text("rack", "r1"), Attribute::new("g", Value::Set(Set::from_items(["a"]))), text("rack", "r2")]);
+        let a = Attributes(vec![
+            text("rack", "r1"),
+            Attribute::new("g", Value::Set(Set::from_items(["a"]))),
+            text("rack", "r2"),
+        ]);
         assert_eq!(a.value("rack"), Some(&Value::Text("r1".into())));
         assert_eq!(a.get_all("rack").count(), 2);
         assert_eq!(a.to_string(), "rack:r1;g:{a};rack:r2");

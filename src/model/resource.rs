@@ -246,7 +246,6 @@ impl Resource {
     }
 }
 
-
 impl Resource {
     /// The set, if a set.
     pub fn set(&self) -> Option<&Set> {

@@ -177,9 +177,14 @@ fn parse_item(text: &str, item: &str, base: usize, default_role: &str) -> Result
     let name = name.trim_matches(TRIM);
     if name.is_empty() {
         let at = role.map_or(name_span.start, |(_, role_at)| role_at - 1);
-        return Err(ParseError::new("resources.name", "expected a resource name, found nothing", text, Span::new(at, at))
-            .with_help("write a resource as `cpus:8` or `cpus(role):8`")
-            .into());
+        return Err(ParseError::new(
+            "resources.name",
+            "expected a resource name, found nothing",
+            text,
+            Span::new(at, at),
+        )
+        .with_help("write a resource as `cpus:8` or `cpus(role):8`")
+        .into());
     }
     let Some(&(value_at, value)) = pieces.get(1) else {
         let shown = head.trim_matches(TRIM);
@@ -307,15 +312,27 @@ mod tests {
     fn precision_is_three_decimals() {
         assert_eq!(parse_resources("cpus:1.5011", "*").unwrap().scalar("cpus").millis(), 1501);
         assert_eq!(parse_resources("cpus:1.5015", "*").unwrap().scalar("cpus").millis(), 1502);
-        assert_eq!(render("cpus:0.00001"), "cpus:0.00001\n     ^^^^^^^ expected an amount of at least 0.001 (or 0), found `0.00001`");
+        assert_eq!(
+            render("cpus:0.00001"),
+            "cpus:0.00001\n     ^^^^^^^ expected an amount of at least 0.001 (or 0), found `0.00001`"
+        );
     }
 
     #[test]
     fn syntax_errors_point_at_the_culprit() {
-        assert_eq!(render("cpus(role1)"), "cpus(role1)\n           ^ expected `:` and a value after `cpus(role1)`, found end of input");
+        assert_eq!(
+            render("cpus(role1)"),
+            "cpus(role1)\n           ^ expected `:` and a value after `cpus(role1)`, found end of input"
+        );
         assert_eq!(render("cpus)(role1:1"), "cpus)(role1:1\n    ^ unexpected `)` without an opening `(`");
-        assert_eq!(render("cpus:1:2"), "cpus:1:2\n      ^ expected one `:` between the name and the value, found another `:`");
-        assert_eq!(render("mem:1;cpus(r;x:1"), "mem:1;cpus(r;x:1\n            ^ expected `)` to close the role, found `;`");
+        assert_eq!(
+            render("cpus:1:2"),
+            "cpus:1:2\n      ^ expected one `:` between the name and the value, found another `:`"
+        );
+        assert_eq!(
+            render("mem:1;cpus(r;x:1"),
+            "mem:1;cpus(r;x:1\n            ^ expected `)` to close the role, found `;`"
+        );
         assert_eq!(render("cpus(r)x:1"), "cpus(r)x:1\n       ^ expected `:` after the role, found `x`");
         assert_eq!(render(":1"), ":1\n  ^ expected `:` and a value after `1`, found end of input");
         assert_eq!(render("(r):1"), "(r):1\n^ expected a resource name, found nothing");
@@ -325,11 +342,23 @@ mod tests {
 
     #[test]
     fn values_must_fit_resources() {
-        assert_eq!(render("foo:abc"), "foo:abc\n    ^^^ expected a number, ranges or a set as the value of `foo`, found text `abc`");
-        assert_eq!(render("cpus:-1"), "cpus:-1\n     ^^ expected a number, ranges or a set as the value of `cpus`, found text `-1`");
-        assert_eq!(render("disks:{a, a}"), "disks:{a, a}\n      ^^^^^^ set item `a` of resource `disks` appears more than once");
+        assert_eq!(
+            render("foo:abc"),
+            "foo:abc\n    ^^^ expected a number, ranges or a set as the value of `foo`, found text `abc`"
+        );
+        assert_eq!(
+            render("cpus:-1"),
+            "cpus:-1\n     ^^ expected a number, ranges or a set as the value of `cpus`, found text `-1`"
+        );
+        assert_eq!(
+            render("disks:{a, a}"),
+            "disks:{a, a}\n      ^^^^^^ set item `a` of resource `disks` appears more than once"
+        );
         assert_eq!(parse_resources("ports:[5-3]", "*").unwrap_err().code(), "value.reversed");
-        assert_eq!(render("a:1; ports:[1-2b]"), "a:1; ports:[1-2b]\n               ^^ expected a non-negative integer, found `2b`");
+        assert_eq!(
+            render("a:1; ports:[1-2b]"),
+            "a:1; ports:[1-2b]\n              ^^ expected a non-negative integer, found `2b`"
+        );
     }
 
     #[test]

@@ -727,7 +727,10 @@ fn reservations_from(dto: &mut ResourceDto, default_role: &str) -> Result<SmallV
                 return Err((
                     Error::invalid(
                         "resources.reservation",
-                        format!("legacy `role` `{legacy}` disagrees with the reservations, which end in `{}`", last.role),
+                        format!(
+                            "legacy `role` `{legacy}` disagrees with the reservations, which end in `{}`",
+                            last.role
+                        ),
                     ),
                     "/role".into(),
                 ));
@@ -770,7 +773,10 @@ fn disk_from(dto: DiskDto) -> Result<DiskInfo, Fault> {
                     ))
                 }
                 None => {
-                    return Err((Error::invalid("request.missing_field", "missing field `type`"), "/disk/source".into()))
+                    return Err((
+                        Error::invalid("request.missing_field", "missing field `type`"),
+                        "/disk/source".into(),
+                    ))
                 }
             };
             let root = match kind {
@@ -1111,9 +1117,11 @@ pub fn attributes_from_json(json: &Json, path: &str) -> Result<Attributes, Error
 /// ```
 pub fn offer_from_json(json: &Json, path: &str) -> Result<Offer, Errors> {
     let Json::Object(obj) = json else {
-        return Err(vec![
-            WireError::new("request.type", format!("expected a Mesos offer object, found {}", kind(json))).with_path(path)
-        ]);
+        return Err(vec![WireError::new(
+            "request.type",
+            format!("expected a Mesos offer object, found {}", kind(json)),
+        )
+        .with_path(path)]);
     };
     let dto: OfferDto = structure(json).map_err(|(e, rel)| vec![WireError::from_error(&e, &format!("{path}{rel}"))])?;
     let mut errors = Errors::new();
@@ -1270,7 +1278,8 @@ mod tests {
 
     #[test]
     fn errors_carry_pointers() {
-        let e = err(json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}}, {"name": "x", "type": "SCALAR"}]));
+        let e =
+            err(json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}}, {"name": "x", "type": "SCALAR"}]));
         assert_eq!((e.code.as_str(), e.path.as_deref()), ("resources.value", Some("/r/1")));
         let e = err(json!([{"name": "p", "type": "RANGES", "ranges": {"range": [{"begin": "x", "end": 1}]}}]));
         assert_eq!((e.code.as_str(), e.path.as_deref()), ("request.invalid", Some("/r/0/ranges/range/0/begin")));
@@ -1279,11 +1288,15 @@ mod tests {
         let e = err(json!([{"name": "p", "type": "RANGE"}]));
         assert_eq!(e.message, "expected `type` `SCALAR`, `RANGES`, `SET`, found `RANGE`");
         assert_eq!(e.help.as_deref(), Some("did you mean `RANGES`?"));
-        let e = err(json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}, "reservations": [{"type": "STATIC", "role": "a//b"}]}]));
+        let e = err(
+            json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}, "reservations": [{"type": "STATIC", "role": "a//b"}]}]),
+        );
         assert_eq!((e.code.as_str(), e.path.as_deref()), ("resources.role", Some("/r/0/reservations")));
         let e = err(json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}, "disk": {}}]));
         assert_eq!((e.code.as_str(), e.path.as_deref()), ("resources.disk", Some("/r/0/disk")));
-        let e = err(json!([{"name": "f", "type": "SCALAR", "scalar": {"value": 1}}, {"name": "f", "type": "SET", "set": {"item": ["a"]}}]));
+        let e = err(
+            json!([{"name": "f", "type": "SCALAR", "scalar": {"value": 1}}, {"name": "f", "type": "SET", "set": {"item": ["a"]}}]),
+        );
         assert_eq!((e.code.as_str(), e.path.as_deref()), ("resources.type_conflict", Some("/r/1")));
         let e = err(json!([7]));
         assert_eq!(e.message, "expected a resource object, found a number");
@@ -1291,8 +1304,9 @@ mod tests {
         assert_eq!((e.code.as_str(), e.path.as_deref()), ("request.type", Some("/r")));
         let e = err(json!("cpus(x:1"));
         assert_eq!((e.path.as_deref(), e.span), (Some("/r"), Some(Span::new(6, 7))));
-        let all = resources_from_json(&json!([{"name": ""}, {"name": "a", "type": "SCALAR", "scalar": {"value": -2}}]), "")
-            .unwrap_err();
+        let all =
+            resources_from_json(&json!([{"name": ""}, {"name": "a", "type": "SCALAR", "scalar": {"value": -2}}]), "")
+                .unwrap_err();
         assert_eq!(all.len(), 2);
     }
 
@@ -1316,11 +1330,12 @@ mod tests {
         let p = e.as_parse().unwrap();
         assert_eq!(p.code, "resources.command_line");
         assert_eq!(p.message, "revocable resources cannot be given on the agent command line (at `/1/revocable`)");
-        assert_eq!(p.span.start, 56);
+        assert_eq!(p.span.start, 55);
         assert_eq!(text.get(p.span.start..p.span.end).unwrap().chars().last(), Some('}'));
         let overlap = r#"[{"name":"p","type":"RANGES","ranges":{"range":[{"begin":1,"end":5},{"begin":3,"end":8}]}}]"#;
         assert_eq!(crate::parse_resources(overlap, "*").unwrap_err().code(), "resources.range");
-        let dynamic = r#"[{"name":"cpus","type":"SCALAR","scalar":{"value":1},"role":"r","reservation":{"principal":"p"}}]"#;
+        let dynamic =
+            r#"[{"name":"cpus","type":"SCALAR","scalar":{"value":1},"role":"r","reservation":{"principal":"p"}}]"#;
         assert_eq!(crate::parse_resources(dynamic, "*").unwrap_err().code(), "resources.command_line");
         let bad = crate::parse_resources(r#"[{"name":"a"} {"name":"b"}]"#, "*").unwrap_err();
         assert_eq!((bad.code(), bad.as_parse().unwrap().span.start), ("resources.json", 14));
@@ -1359,7 +1374,7 @@ mod tests {
         )
         .unwrap_err();
         let paths: Vec<_> = e.iter().map(|w| w.path.as_deref().unwrap()).collect();
-        assert_eq!(paths, ["/o/resources", "/o/attributes/0"]);
+        assert_eq!(paths, ["/o/resources", "/o/attributes/0/name"]);
     }
 
     #[test]

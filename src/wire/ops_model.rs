@@ -40,31 +40,241 @@ pub fn parse_value(req: ParseValueRequest) -> Result<ParseValueResponse, Errors>
     Ok(ParseValueResponse { value: mesos::value_to_json(&v) })
 }
 
-fn todo_op(name: &str) -> Errors {
-    vec![WireError::new("request.unsupported", format!("op `{name}` is not available yet"))]
+/// `parse_resources`: `text` (the agent `--resources` text or its JSON array form),
+/// `default_role` (default `*`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParseResourcesRequest {
+    text: String,
+    #[serde(default)]
+    default_role: Option<String>,
 }
 
-/// `parse_resources`.
-#[derive(Debug, Deserialize)]
-pub struct ParseResourcesRequest {}
-pub fn parse_resources(_: ParseResourcesRequest) -> Result<Json, Errors> {
-    Err(todo_op("parse_resources"))
+/// `parse_resources` result: the merged resources as Mesos v1 JSON.
+#[derive(Debug, Serialize)]
+pub struct ParseResourcesResponse {
+    resources: Json,
 }
-/// `format_resources`.
-#[derive(Debug, Deserialize)]
-pub struct FormatResourcesRequest {}
-pub fn format_resources(_: FormatResourcesRequest) -> Result<Json, Errors> {
-    Err(todo_op("format_resources"))
+
+pub fn parse_resources(req: ParseResourcesRequest) -> Result<ParseResourcesResponse, Errors> {
+    let role = req.default_role.as_deref().unwrap_or("*");
+    crate::model::validate_role(role).map_err(|e| fail(e, "/default_role"))?;
+    let r = crate::text::parse_resources(&req.text, role).map_err(|e| fail(e, "/text"))?;
+    Ok(ParseResourcesResponse { resources: mesos::resources_to_json(&r) })
 }
-/// `resource_math`.
+
+/// `format_resources`: `resources` (an array of Mesos resources or a resources text).
 #[derive(Debug, Deserialize)]
-pub struct ResourceMathRequest {}
-pub fn resource_math(_: ResourceMathRequest) -> Result<Json, Errors> {
-    Err(todo_op("resource_math"))
+#[serde(deny_unknown_fields)]
+pub struct FormatResourcesRequest {
+    resources: Json,
 }
-/// `parse_attributes`.
+
+/// `format_resources` result: Mesos' printed form.
+#[derive(Debug, Serialize)]
+pub struct FormatResourcesResponse {
+    text: String,
+}
+
+pub fn format_resources(req: FormatResourcesRequest) -> Result<FormatResourcesResponse, Errors> {
+    let r = mesos::resources_from_json(&req.resources, "/resources")?;
+    Ok(FormatResourcesResponse { text: r.to_string() })
+}
+
+/// The operations of `resource_math`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MathOperation {
+    /// `left + right`.
+    Add,
+    /// `left - right` (right must be contained).
+    Subtract,
+    /// Whether `left` contains `right`.
+    Contains,
+    /// Whether both sides hold the same resources.
+    Equal,
+    /// What of `left` the `role` may use.
+    AllocatableTo,
+}
+
+/// `resource_math`: `operation`, `left`, `right` (unused by `allocatable_to`), `role` (for
+/// `allocatable_to`); sides are arrays of Mesos resources or resources texts.
 #[derive(Debug, Deserialize)]
-pub struct ParseAttributesRequest {}
-pub fn parse_attributes(_: ParseAttributesRequest) -> Result<Json, Errors> {
-    Err(todo_op("parse_attributes"))
+#[serde(deny_unknown_fields)]
+pub struct ResourceMathRequest {
+    operation: MathOperation,
+    left: Json,
+    #[serde(default)]
+    right: Option<Json>,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+/// `resource_math` result: `resources` (add, subtract, allocatable_to) or `result` (contains,
+/// equal).
+#[derive(Debug, Serialize)]
+pub struct ResourceMathResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<bool>,
+}
+
+fn missing(field: &str, operation: &str) -> Errors {
+    let mut e = WireError::new("request.missing_field", format!("missing field `{field}`")).with_path("");
+    e.help = Some(format!("`{operation}` needs `{field}`"));
+    vec![e]
+}
+
+pub fn resource_math(req: ResourceMathRequest) -> Result<ResourceMathResponse, Errors> {
+    let left = mesos::resources_from_json(&req.left, "/left")?;
+    let resources = |r: crate::model::Resources| {
+        Ok(ResourceMathResponse { resources: Some(mesos::resources_to_json(&r)), result: None })
+    };
+    let result = |b: bool| Ok(ResourceMathResponse { resources: None, result: Some(b) });
+    if req.operation == MathOperation::AllocatableTo {
+        let role = req.role.ok_or_else(|| missing("role", "allocatable_to"))?;
+        crate::model::validate_role(&role).map_err(|e| fail(e, "/role"))?;
+        return resources(left.allocatable_to(&role));
+    }
+    let name = match req.operation {
+        MathOperation::Add => "add",
+        MathOperation::Subtract => "subtract",
+        MathOperation::Contains => "contains",
+        MathOperation::Equal => "equal",
+        MathOperation::AllocatableTo => "allocatable_to",
+    };
+    let right = req.right.ok_or_else(|| missing("right", name))?;
+    let right = mesos::resources_from_json(&right, "/right")?;
+    match req.operation {
+        MathOperation::Add => {
+            let sum = left.add(&right);
+            sum.check_types().map_err(|e| fail(e, "/right"))?;
+            resources(sum)
+        }
+        MathOperation::Subtract => resources(left.subtract(&right).map_err(|e| fail(e, "/right"))?),
+        MathOperation::Contains => result(left.contains(&right)),
+        MathOperation::Equal | MathOperation::AllocatableTo => result(left == right),
+    }
+}
+
+/// `parse_attributes`: `text` (the agent `--attributes` text).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParseAttributesRequest {
+    text: String,
+}
+
+/// `parse_attributes` result: the attributes as Mesos v1 JSON, in input order.
+#[derive(Debug, Serialize)]
+pub struct ParseAttributesResponse {
+    attributes: Json,
+}
+
+pub fn parse_attributes(req: ParseAttributesRequest) -> Result<ParseAttributesResponse, Errors> {
+    let a = crate::text::parse_attributes(&req.text).map_err(|e| fail(e, "/text"))?;
+    Ok(ParseAttributesResponse { attributes: mesos::attributes_to_json(&a) })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value as Json};
+
+    fn call(req: Json) -> Json {
+        serde_json::from_str(&crate::call(&req.to_string())).unwrap()
+    }
+
+    #[test]
+    fn parse_resources_op() {
+        let out =
+            call(json!({"op": "parse_resources", "text": "cpus(*):8; ports:[31000-32000]", "default_role": "web"}));
+        assert_eq!(
+            out,
+            json!({"ok": true, "resources": [
+                {"name": "cpus", "type": "SCALAR", "scalar": {"value": 8}, "reservations": []},
+                {"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 31000, "end": 32000}]},
+                 "reservations": [{"type": "STATIC", "role": "web"}]}]})
+        );
+        let out = call(json!({"op": "parse_resources", "text": "cpus(role1:1"}));
+        assert_eq!(
+            out["errors"][0],
+            json!({"code": "resources.syntax", "message": "expected `)` to close the role, found `:`",
+                   "help": "write the role in parentheses after the name: `cpus(role1):8`", "path": "/text",
+                   "span": {"start": 10, "end": 11}, "line": 1, "column": 11,
+                   "rendered": "cpus(role1:1\n          ^ expected `)` to close the role, found `:`"})
+        );
+        let out = call(json!({"op": "parse_resources", "text": "cpus:1", "default_role": "/x"}));
+        assert_eq!(
+            (out["errors"][0]["code"].as_str(), out["errors"][0]["path"].as_str()),
+            (Some("resources.role"), Some("/default_role"))
+        );
+        let out = call(json!({"op": "parse_resources", "text": "cpus:1", "role": "x"}));
+        assert_eq!(out["errors"][0]["code"], "request.unknown_field");
+    }
+
+    #[test]
+    fn format_resources_op() {
+        let out = call(
+            json!({"op": "format_resources", "resources": "cpus:45.55;ports:[10000-20000, 30000-50000];disks:{sda1}"}),
+        );
+        assert_eq!(out, json!({"ok": true, "text": "cpus:45.55; ports:[10000-20000, 30000-50000]; disks:{sda1}"}));
+        let out = call(json!({"op": "format_resources", "resources": [
+            {"name": "mem", "type": "SCALAR", "scalar": {"value": 512}, "role": "r"},
+            {"name": "mem", "type": "SCALAR", "scalar": {"value": "512.5"}, "reservations": [{"type": "STATIC", "role": "r"}]}]}));
+        assert_eq!(out, json!({"ok": true, "text": "mem(r):1024.5"}));
+        let out = call(json!({"op": "format_resources", "resources": 3}));
+        assert_eq!(
+            (out["errors"][0]["code"].as_str(), out["errors"][0]["path"].as_str()),
+            (Some("request.type"), Some("/resources"))
+        );
+    }
+
+    #[test]
+    fn resource_math_op() {
+        let math =
+            |op: &str, l: &str, r: &str| call(json!({"op": "resource_math", "operation": op, "left": l, "right": r}));
+        assert_eq!(math("contains", "cpus(role2):1", "cpus(role1):1"), json!({"ok": true, "result": false}));
+        assert_eq!(math("equal", "ports:[20-40]", "ports:[20-30, 31-39, 40-40]"), json!({"ok": true, "result": true}));
+        let out = math("subtract", "cpus(role1):5;cpus(role2):3", "cpus(role1):1");
+        let text = call(json!({"op": "format_resources", "resources": out["resources"]}));
+        assert_eq!(text["text"], "cpus(role1):4; cpus(role2):3");
+        let out = math("subtract", "cpus:1", "cpus:2");
+        assert_eq!(out["errors"][0]["code"], "resources.not_contained");
+        assert_eq!(out["errors"][0]["path"], "/right");
+        assert_eq!(out["errors"][0]["message"], "expected resources that contain `cpus:2`, found `cpus:1`");
+        let out = math("add", "foo:1", "foo:[1-2]");
+        assert_eq!(
+            (out["errors"][0]["code"].as_str(), out["errors"][0]["path"].as_str()),
+            (Some("resources.type_conflict"), Some("/right"))
+        );
+        let out = math("add", "cpus:1", "cpus(x:1");
+        assert_eq!((out["errors"][0]["path"].as_str(), out["errors"][0]["column"].as_u64()), (Some("/right"), Some(7)));
+        let out = call(
+            json!({"op": "resource_math", "operation": "allocatable_to", "left": "cpus:1;cpus(a):2;cpus(a/bx):3", "role": "a/b"}),
+        );
+        let text = call(json!({"op": "format_resources", "resources": out["resources"]}));
+        assert_eq!(text["text"], "cpus:1; cpus(a):2");
+        let out = call(json!({"op": "resource_math", "operation": "allocatable_to", "left": "cpus:1"}));
+        assert_eq!(out["errors"][0]["message"], "missing field `role`");
+        let out = call(json!({"op": "resource_math", "operation": "add", "left": "cpus:1"}));
+        assert_eq!(out["errors"][0]["message"], "missing field `right`");
+        let out = call(json!({"op": "resource_math", "operation": "multiply", "left": "", "right": ""}));
+        assert_eq!(
+            (out["errors"][0]["code"].as_str(), out["errors"][0]["path"].as_str()),
+            (Some("request.unknown_variant"), Some("/operation"))
+        );
+    }
+
+    #[test]
+    fn parse_attributes_op() {
+        let out = call(json!({"op": "parse_attributes", "text": "rack:r1;level:2.5"}));
+        assert_eq!(
+            out,
+            json!({"ok": true, "attributes": [
+                {"name": "rack", "type": "TEXT", "text": {"value": "r1"}},
+                {"name": "level", "type": "SCALAR", "scalar": {"value": 2.5}}]})
+        );
+        let out = call(json!({"op": "parse_attributes", "text": "rack:r1\ndisks:{a}"}));
+        assert_eq!((out["errors"][0]["line"].as_u64(), out["errors"][0]["column"].as_u64()), (Some(2), Some(7)));
+    }
 }
