@@ -4,8 +4,6 @@
 pub mod attributes;
 pub(crate) mod constraint;
 pub mod resources;
-pub mod attributes;
-pub mod resources;
 pub mod value;
 
 pub use attributes::parse_attributes;
