@@ -59,9 +59,9 @@ impl Agent {
 /// Splits the file into agents.
 ///
 /// # Errors
-/// A message naming the line of a flag given twice for one agent, or of a line that is not
-/// a flag.
-fn read_agents(text: &str) -> Result<Vec<Agent>, String> {
+/// The 1-based line and a message, for a flag given twice for one agent or a line that is
+/// not a flag.
+fn read_agents(text: &str) -> Result<Vec<Agent>, (usize, String)> {
     let mut agents = vec![Agent::default()];
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -71,14 +71,14 @@ fn read_agents(text: &str) -> Result<Vec<Agent>, String> {
         }
         let l = l.strip_prefix("export ").map_or(l, str::trim_start);
         let Some((key, value)) = l.split_once('=') else {
-            return Err(format!("line {line}: expected `--flag=value` or `MESOS_FLAG=value`, found `{l}`"));
+            return Err((line, format!("expected `--flag=value` or `MESOS_FLAG=value`, found `{l}`")));
         };
         let name = if let Some(n) = key.strip_prefix("--") {
             n.to_owned()
         } else if let Some(n) = key.strip_prefix("MESOS_") {
             n.to_ascii_lowercase()
         } else {
-            return Err(format!("line {line}: expected `--flag=value` or `MESOS_FLAG=value`, found `{l}`"));
+            return Err((line, format!("expected `--flag=value` or `MESOS_FLAG=value`, found `{l}`")));
         };
         let flag = Flag { line, value: unquote(value.trim()).to_owned() };
         let starts_next = name == "hostname" && agents.last().is_some_and(|a| a.hostname.is_some());
@@ -88,10 +88,7 @@ fn read_agents(text: &str) -> Result<Vec<Agent>, String> {
         let Some(agent) = agents.last_mut() else { continue };
         if let Some(slot) = agent.slot(&name) {
             if let Some(first) = slot {
-                return Err(format!(
-                    "line {line}: `--{name}` is given twice for one agent (first on line {})",
-                    first.line
-                ));
+                return Err((line, format!("`--{name}` is given twice for one agent (first on line {})", first.line)));
             }
             *slot = Some(flag);
         }
@@ -113,7 +110,8 @@ fn unquote(v: &str) -> &str {
 /// Runs `offerfit agent FILE`.
 pub fn run(args: &Args) -> Outcome {
     let text = read_text(&args.file)?;
-    let agents = read_agents(&text).map_err(|e| UsageError(format!("{}: {e}", args.file)))?;
+    let agents =
+        read_agents(&text).map_err(|(line, message)| UsageError(format!("{}:{line}: {message}", args.file)))?;
     if agents.is_empty() {
         return Err(UsageError(format!("{}: no `--resources` or `--attributes` flag found", args.file)));
     }
@@ -211,11 +209,11 @@ mod tests {
     fn bad_lines_are_named() {
         assert_eq!(
             read_agents("--resources=cpus:1\n--resources=cpus:2\n").unwrap_err(),
-            "line 2: `--resources` is given twice for one agent (first on line 1)"
+            (2, "`--resources` is given twice for one agent (first on line 1)".to_owned())
         );
         assert_eq!(
             read_agents("\nresources cpus:1\n").unwrap_err(),
-            "line 2: expected `--flag=value` or `MESOS_FLAG=value`, found `resources cpus:1`"
+            (2, "expected `--flag=value` or `MESOS_FLAG=value`, found `resources cpus:1`".to_owned())
         );
         assert_eq!(read_agents("# nothing\n\n").unwrap(), vec![]);
     }

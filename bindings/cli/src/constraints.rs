@@ -55,7 +55,7 @@ impl DialectArgs {
 pub struct LintArgs {
     /// Constraints, one per argument: text (`"rack LIKE r[12]"`), or a Marathon JSON array
     /// (`'["rack","GROUP_BY","3"]'`) or object
-    #[arg(value_name = "CONSTRAINT", required = true, allow_hyphen_values = true)]
+    #[arg(value_name = "CONSTRAINT", required = true)]
     constraints: Vec<String>,
     #[command(flatten)]
     dialect: DialectArgs,
@@ -68,7 +68,7 @@ pub struct LintArgs {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Constraints, one per argument (as for `lint`)
-    #[arg(value_name = "CONSTRAINT", required = true, allow_hyphen_values = true)]
+    #[arg(value_name = "CONSTRAINT", required = true)]
     constraints: Vec<String>,
     /// The candidate agent's hostname
     #[arg(long, value_name = "H")]

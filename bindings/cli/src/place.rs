@@ -210,8 +210,9 @@ fn reason_text(reason: Option<&Json>) -> String {
     }
 }
 
-/// The nearest fit: the agent first (`hostname (agent_id)`), then every other field as
-/// `key: value`, resource lists in Mesos' printed form.
+/// The nearest fit: the agent first (`hostname (agent_id)`), the scalar shortfalls of
+/// `missing` as `short of mem 96160`, then every other field as `key: value` (resource lists
+/// in Mesos' printed form).
 fn nearest_text(n: &Json) -> String {
     let Some(m) = n.as_object() else { return short(n) };
     let mut parts = Vec::new();
@@ -225,6 +226,12 @@ fn nearest_text(n: &Json) -> String {
     }
     for (k, v) in m {
         if k == "hostname" || k == "agent_id" {
+            continue;
+        }
+        if let (true, Some(shortfalls)) = (k == "missing", v.as_object()) {
+            let items: Vec<String> =
+                shortfalls.iter().map(|(name, amount)| format!("{name} {}", short(amount))).collect();
+            parts.push(format!("short of {}", items.join(", ")));
             continue;
         }
         let looks_like_resources = v
@@ -269,7 +276,7 @@ mod tests {
             "unplaced": [{"task_id": "big", "reasons": [
                 {"code": "constraint", "message": "`rack LIKE r9` fails", "offers": 2},
                 {"code": "insufficient_mem", "message": "needs 9000 mem", "offers": 1}],
-                "nearest": {"agent_id": "A1", "hostname": "w1", "missing": ["mem"]}},
+                "nearest": {"agent_id": "A1", "hostname": "w1", "lacking": ["insufficient_mem"], "missing": {"mem": 8000}}},
                 {"task_id": "odd", "reasons": []}],
             "stats": {"offers": 4, "tasks": 4, "placed": 2, "evaluations": 8},
             "calls": [{"type": "ACCEPT"}, {"type": "DECLINE"}]
@@ -289,7 +296,7 @@ UNPLACED: 2 tasks
 TASK  REASON            OFFERS  DETAIL
 big   constraint        2       `rack LIKE r9` fails
       insufficient_mem  1       needs 9000 mem
-      nearest                   w1 (A1); missing: mem
+      nearest                   w1 (A1); lacking: insufficient_mem; short of mem 8000
 odd
 
 stats: 4 offers, 4 tasks, 2 placed, 8 evaluations

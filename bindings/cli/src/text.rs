@@ -17,7 +17,7 @@ pub enum ResourcesCommand {
     /// stderr and exits 1.
     Parse {
         /// The resources text; `-` reads it from standard input
-        #[arg(value_name = "TEXT", allow_hyphen_values = true)]
+        #[arg(value_name = "TEXT")]
         text: String,
         /// The role of resources written without one (Mesos' `--default_role`; default `*`)
         #[arg(long, value_name = "ROLE")]
@@ -28,7 +28,7 @@ pub enum ResourcesCommand {
     /// TEXT is resources text or a JSON array of Mesos v1 Resource objects.
     Fmt {
         /// The resources, as text or a JSON array; `-` reads them from standard input
-        #[arg(value_name = "TEXT", allow_hyphen_values = true)]
+        #[arg(value_name = "TEXT")]
         text: String,
     },
 }
@@ -41,7 +41,7 @@ pub enum AttributesCommand {
     /// TEXT is what a Mesos agent takes as `--attributes`, e.g. `rack:r1;zone:a;level:2`.
     Parse {
         /// The attributes text; `-` reads it from standard input
-        #[arg(value_name = "TEXT", allow_hyphen_values = true)]
+        #[arg(value_name = "TEXT")]
         text: String,
     },
 }
