@@ -11,15 +11,15 @@ use crate::decision::{
 use crate::engine::{PlaceError, Profile};
 use crate::error::Error;
 use crate::fit::{reason, FitOut};
-use crate::model::{ConstraintInput, Range, Ranges, Resource, ResourceValue, Resources, Scalar};
+use crate::model::{ConstraintSpec, Range, Ranges, Resource, ResourceValue, Resources, Scalar};
 use crate::place::{Ctx, TaskPlan};
 
 /// The text of a constraint as the user wrote it.
-pub(crate) fn constraint_text(c: &ConstraintInput) -> String {
+pub(crate) fn constraint_text(c: &ConstraintSpec) -> String {
     match c {
-        ConstraintInput::Text(t) => t.clone(),
-        ConstraintInput::Fields(f) => f.join(" "),
-        ConstraintInput::Object { field, operator, value } => match value {
+        ConstraintSpec::Text(t) => t.clone(),
+        ConstraintSpec::Fields(f) => f.join(" "),
+        ConstraintSpec::Object { field, operator, value } => match value {
             Some(v) => format!("{field} {operator} {v}"),
             None => format!("{field} {operator}"),
         },

@@ -229,8 +229,9 @@ pub(crate) struct Fitter {
     pub(crate) excl: Ranges,
     pub profile: Option<Profile>,
     pub port_selection: Option<PortSelection>,
-    /// Capabilities of every disk source seen (for `require`), indexed by `Entry::caps`.
-    pub caps: Vec<crate::model::Attributes>,
+    /// Disk info of every disk entry with a source (for `require`), indexed by `Entry::caps`;
+    /// `None` is the ROOT disk.
+    pub caps: Vec<Option<crate::model::DiskInfo>>,
     /// Number of full fits run.
     pub evaluations: u64,
 }
@@ -474,7 +475,7 @@ impl Fitter {
                 && !e.has_volume
                 && e.profile == v.profile
                 && f.eligible(e, need)
-                && (v.rules.is_empty() || f.caps.get(e.caps as usize).is_some_and(|c| v.rules.check(c)))
+                && (v.rules.is_empty() || f.caps.get(e.caps as usize).is_some_and(|d| v.rules.check(d.as_ref())))
         };
         match kind {
             DiskKind::Mount => {

@@ -27,7 +27,7 @@ use crate::engine::{Options, PlaceError, PlaceRequest, Profile, Resolved};
 use crate::error::Error;
 use crate::fit::{self, reason, AgentView, Amount, DiskKind, Entry, ExecNeed, FitOut, Fitter, Need, VolNeed, NONE};
 use crate::model::{
-    Attribute, Attributes, DiskSourceType, GpuScheduling, Ranges, Resource, ResourceValue, Resources, Scalar, Value,
+    Attributes, DiskSourceType, GpuScheduling, Ranges, Resource, ResourceValue, Resources, Scalar, Value,
 };
 use crate::rules::{Candidate, DiskRules, Groups, Rules};
 
@@ -225,32 +225,6 @@ fn alike(a: &Resource, b: &Resource) -> bool {
 
 const RESIDENT_LABELS: [&str; 2] = ["marathon_framework_id", "marathon_task_id"];
 
-fn disk_caps(r: &Resource) -> Attributes {
-    let text = |name: &str, v: &str| Attribute { name: name.to_owned(), value: Value::Text(v.to_owned()) };
-    let kind = r.disk.as_ref().map_or(DiskSourceType::Root, |d| d.source_type());
-    let mut out = vec![text("type", kind.as_str())];
-    if let Some(src) = r.disk.as_ref().and_then(|d| d.source.as_ref()) {
-        out.push(text("path", src.root.as_deref().unwrap_or("")));
-        if let Some(p) = &src.profile {
-            out.push(text("profile", p));
-        }
-        if let Some(v) = &src.vendor {
-            out.push(text("vendor", v));
-        }
-        for l in &src.metadata {
-            let v = l.value.as_deref().unwrap_or("");
-            let value = crate::text::parse_value(v)
-                .ok()
-                .filter(|x| matches!(x, Value::Scalar(_) | Value::Text(_)))
-                .unwrap_or_else(|| Value::Text(v.to_owned()));
-            out.push(Attribute { name: l.key.clone(), value });
-        }
-    } else {
-        out.push(text("path", ""));
-    }
-    Attributes(out)
-}
-
 impl<'r> Ctx<'r> {
     fn offer_allocation(&self, o: usize) -> Option<&'r str> {
         self.req.offers.get(o).and_then(|x| x.allocation_role.as_deref())
@@ -325,7 +299,7 @@ impl<'r> Ctx<'r> {
                         .filter(|p| !p.is_empty())
                         .map_or(NONE, |p| self.ids.id(&format!("profile:{p}")));
                     let caps = self.fitter.caps.len() as u32;
-                    self.fitter.caps.push(disk_caps(res));
+                    self.fitter.caps.push(res.disk.clone().filter(|d| d.source.is_some()));
                     (kind, pid, d.is_some_and(|d| d.volume.is_some()), source, profile, caps)
                 } else {
                     (DiskKind::NotDisk, NONE, false, NONE, NONE, NONE)
@@ -537,7 +511,7 @@ impl<'r> Ctx<'r> {
         }
     }
 
-    pub(crate) fn candidate(&self, agent: u32) -> Candidate<'_> {
+    pub(crate) fn candidate(&self, agent: u32) -> Candidate<'r> {
         let a = self.agents.get(agent as usize);
         let s = a.and_then(|a| self.statics.get(a.s as usize));
         Candidate {
@@ -754,7 +728,7 @@ fn compile_tasks(ctx: &mut Ctx<'_>) -> Result<(), PlaceError> {
                     format!("expected a positive size, found `{}`", v.size),
                 ));
             }
-            let rules = DiskRules::compile(&v.require, &vpath)?;
+            let rules = DiskRules::compile(&v.require, &vpath, &ctx.opts.limits)?;
             let pid = v.persistence_id.as_deref().map_or(NONE, |p| ctx.ids.id(&format!("pid:{p}")));
             vols.push(VolNeed {
                 index: j as u16,
@@ -781,8 +755,9 @@ fn compile_tasks(ctx: &mut Ctx<'_>) -> Result<(), PlaceError> {
                 disk: millis(ex.disk),
             });
         }
-        let rules = Rules::compile(t, &base)?;
-        let group = ctx.groups.id(t.group_name());
+        let rules = Rules::compile(t, &base, &ctx.opts.limits)?;
+        let group = ctx.groups.id(t.group_name(), t.instances);
+        ctx.groups.track(group, &rules);
         let gpu_restricted = match t.gpu_scheduling {
             Some(g) => g == GpuScheduling::Restricted,
             None => ctx.r.gpu_restricted,
@@ -974,25 +949,17 @@ impl<'r> Ctx<'r> {
         let idx = self.placements.len();
         self.placements.push(Placement { task: task_index, agent: b.agent, fit, score: b.score });
         let cand = self.candidate(b.agent);
-        let (h, a, r, z) = (cand.hostname, cand.attributes, cand.region, cand.zone);
-        // Record with owned copies: the candidate borrows self.
-        let (h, a, r, z) = (h.to_owned(), a.clone(), r.map(str::to_owned), z.map(str::to_owned));
-        let c = Candidate { hostname: &h, attributes: &a, region: r.as_deref(), zone: z.as_deref() };
-        self.groups.record(group, &c);
+        self.groups.record(group, &cand);
         if let Some(p) = self.placed.get_mut(ti) {
             *p = Some(idx);
         }
         idx
     }
 
-    /// Undoes the latest placement (gang roll-back).
+    /// Undoes the latest placement (gang roll-back; the group counters are restored apart).
     fn unplace_last(&mut self, from_class: u32) {
         let Some(p) = self.placements.pop() else { return };
         self.move_agent(p.agent, from_class);
-        if let Some(t) = self.tasks.get(p.task) {
-            let g = t.group;
-            self.groups.unrecord(g);
-        }
         if let Some(x) = self.placed.get_mut(p.task) {
             *x = None;
         }
@@ -1014,7 +981,7 @@ pub(crate) fn run(opts: &Options, r: &Resolved, req: &PlaceRequest) -> Result<Pl
         names: Interner::with(&["cpus", "mem", "disk", "gpus", "ports"]),
         ids: Interner::default(),
         fitter: Fitter { profile: Some(r.profile), port_selection: Some(r.port_selection), ..Fitter::default() },
-        groups: Groups::new(&req.running),
+        groups: Groups::default(),
         tasks: Vec::with_capacity(req.tasks.len()),
         placements: Vec::new(),
         placed: vec![None; req.tasks.len()],
@@ -1047,6 +1014,7 @@ pub(crate) fn run(opts: &Options, r: &Resolved, req: &PlaceRequest) -> Result<Pl
         }
     }
     compile_tasks(&mut ctx)?;
+    ctx.groups.record_running(&req.running);
     if r.profile == Profile::MesosActor {
         return crate::explain::mesos_actor(ctx);
     }
@@ -1108,6 +1076,15 @@ pub(crate) fn run(opts: &Options, r: &Resolved, req: &PlaceRequest) -> Result<Pl
     };
     for unit in units {
         let mut undo: Vec<u32> = Vec::new();
+        let snapshot = if unit.len() > 1 {
+            let groups: Vec<u32> = unit
+                .iter()
+                .filter_map(|ti| task_pos.get(*ti).and_then(|k| ctx.tasks.get(*k)).map(|t| t.group))
+                .collect();
+            Some(ctx.groups.snapshot(&groups))
+        } else {
+            None
+        };
         let mut failed = None;
         for &ti in &unit {
             let k = task_pos.get(ti).copied().unwrap_or(0);
@@ -1128,6 +1105,9 @@ pub(crate) fn run(opts: &Options, r: &Resolved, req: &PlaceRequest) -> Result<Pl
             if unit.len() > 1 {
                 while let Some(from) = undo.pop() {
                     ctx.unplace_last(from);
+                }
+                if let Some(snap) = snapshot {
+                    ctx.groups.restore(snap);
                 }
                 for &ti in &unit {
                     if ti != f {

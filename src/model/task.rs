@@ -4,11 +4,13 @@
 //! These are plain values: amounts are exact fixed point ([`Scalar`]), constraints are kept in
 //! the form they were written in ([`ConstraintInput`]) and compiled once by the engine.
 
+use crate::constraint::{ConstraintInput, Dialect};
 use crate::model::{Attributes, DiskSourceType, Scalar};
 
-/// A placement constraint as written by the user, in any of the contract's three forms.
+/// A placement constraint as written by the user, in any of the contract's three forms
+/// (owned; [`ConstraintSpec::as_input`] lends it to the constraint parser).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConstraintInput {
+pub enum ConstraintSpec {
     /// A text such as `"rack LIKE r[12]"` or `"hostname UNIQUE"` (or, in the openwhisk dialect,
     /// `"att1 LIKE v1"` split by the delimiter).
     Text(String),
@@ -25,36 +27,37 @@ pub enum ConstraintInput {
     },
 }
 
-impl ConstraintInput {
+impl ConstraintSpec {
     /// A text constraint.
     ///
     /// ```
-    /// let c = offerfit::ConstraintInput::text("hostname UNIQUE");
-    /// assert_eq!(c, offerfit::ConstraintInput::Text("hostname UNIQUE".into()));
+    /// let c = offerfit::ConstraintSpec::text("hostname UNIQUE");
+    /// assert_eq!(c, offerfit::ConstraintSpec::Text("hostname UNIQUE".into()));
     /// ```
-    pub fn text(s: impl Into<String>) -> ConstraintInput {
-        ConstraintInput::Text(s.into())
+    pub fn text(s: impl Into<String>) -> ConstraintSpec {
+        ConstraintSpec::Text(s.into())
+    }
+
+    /// The constraint parser's view of it.
+    pub fn as_input(&self) -> ConstraintInput<'_> {
+        match self {
+            ConstraintSpec::Text(t) => ConstraintInput::Text(t),
+            ConstraintSpec::Fields(f) => ConstraintInput::Array(f),
+            ConstraintSpec::Object { field, operator, value } => {
+                ConstraintInput::Object { field, operator, value: value.as_deref() }
+            }
+        }
     }
 }
 
-/// A soft constraint: satisfied candidates get `weight` added to their score.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Preference {
+/// A soft constraint: satisfied candidates get `weight` added to their score (a weight of 1
+/// is worth as much as the whole binpack or spread score).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreferenceSpec {
     /// The constraint.
-    pub constraint: ConstraintInput,
+    pub constraint: ConstraintSpec,
     /// Its weight, in −100..=100 (negative weights push tasks away).
-    pub weight: f64,
-}
-
-/// How constraints are written: Marathon's rules (default) or OpenWhisk's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Dialect {
-    /// Marathon's operators and evaluation rules.
-    #[default]
-    Marathon,
-    /// OpenWhisk / mesos-actor: LIKE and UNLIKE only, a missing attribute fails both, only
-    /// TEXT attribute values are seen.
-    Openwhisk,
+    pub weight: i64,
 }
 
 /// GPU scheduling: keep GPU agents for GPU tasks (`Restricted`) or not.
@@ -80,7 +83,7 @@ pub struct VolumeRequest {
     pub max_size: Option<Scalar>,
     /// Constraints on the disk's capabilities (`type`, `path`, `profile`, `vendor`, and its
     /// metadata labels such as `storage_type`).
-    pub require: Vec<ConstraintInput>,
+    pub require: Vec<ConstraintSpec>,
     /// Persistent volume id: reused when an offer carries it, otherwise created with
     /// RESERVE + CREATE.
     pub persistence_id: Option<String>,
@@ -146,9 +149,9 @@ pub struct TaskRequest {
     /// Disk volumes.
     pub volumes: Vec<VolumeRequest>,
     /// Hard constraints.
-    pub constraints: Vec<ConstraintInput>,
+    pub constraints: Vec<ConstraintSpec>,
     /// Soft preferences.
-    pub preferences: Vec<Preference>,
+    pub preferences: Vec<PreferenceSpec>,
     /// The constraint dialect.
     pub dialect: Dialect,
     /// Tasks sharing a gang id are placed all or none.

@@ -8,12 +8,13 @@ use serde_json::{json, Map, Value as Json};
 
 use super::mesos::{attributes_from_json, offers_from_json, resources_to_json, scalar_json};
 use super::{decode, Errors, WireError};
+use crate::constraint::Dialect;
 use crate::decision::Plan;
 use crate::engine::{Engine, Options, PlaceRequest, PortSelection, Profile, Strategy};
 use crate::limits::Limits;
 use crate::model::{
-    ConstraintInput, Dialect, DiskSourceType, ExecutorRequest, GpuScheduling, Preference, RunningTask, Scalar,
-    TaskRequest, VolumeRequest,
+    ConstraintSpec, DiskSourceType, ExecutorRequest, GpuScheduling, PreferenceSpec, RunningTask, Scalar, TaskRequest,
+    VolumeRequest,
 };
 
 /// `place`: `offers`, `tasks`, `running`?, `options`?.
@@ -46,14 +47,12 @@ struct ConstraintObject {
     value: Option<String>,
 }
 
-impl From<ConstraintDto> for ConstraintInput {
-    fn from(c: ConstraintDto) -> ConstraintInput {
+impl From<ConstraintDto> for ConstraintSpec {
+    fn from(c: ConstraintDto) -> ConstraintSpec {
         match c {
-            ConstraintDto::Text(t) => ConstraintInput::Text(t),
-            ConstraintDto::Fields(f) => ConstraintInput::Fields(f),
-            ConstraintDto::Object(o) => {
-                ConstraintInput::Object { field: o.field, operator: o.operator, value: o.value }
-            }
+            ConstraintDto::Text(t) => ConstraintSpec::Text(t),
+            ConstraintDto::Fields(f) => ConstraintSpec::Fields(f),
+            ConstraintDto::Object(o) => ConstraintSpec::Object { field: o.field, operator: o.operator, value: o.value },
         }
     }
 }
@@ -63,11 +62,11 @@ impl From<ConstraintDto> for ConstraintInput {
 struct PreferenceDto {
     constraint: ConstraintDto,
     #[serde(default = "one")]
-    weight: f64,
+    weight: i64,
 }
 
-fn one() -> f64 {
-    1.0
+fn one() -> i64 {
+    1
 }
 
 #[derive(Debug, Deserialize)]
@@ -375,11 +374,14 @@ pub(crate) fn task_from_json(json: Json, path: &str) -> Result<TaskRequest, Erro
         });
     }
     t.constraints = d.constraints.into_iter().map(Into::into).collect();
-    t.preferences =
-        d.preferences.into_iter().map(|p| Preference { constraint: p.constraint.into(), weight: p.weight }).collect();
+    t.preferences = d
+        .preferences
+        .into_iter()
+        .map(|p| PreferenceSpec { constraint: p.constraint.into(), weight: p.weight })
+        .collect();
     t.dialect = match d.dialect {
         None | Some(DialectDto::Marathon) => Dialect::Marathon,
-        Some(DialectDto::Openwhisk) => Dialect::Openwhisk,
+        Some(DialectDto::Openwhisk) => Dialect::OpenWhisk,
     };
     t.gang = d.gang;
     if let Some(e) = d.elastic {
