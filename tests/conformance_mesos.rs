@@ -103,10 +103,11 @@ fn canonical(v: &Json) -> Json {
 }
 
 fn ranges_of(v: &Json) -> Ranges {
-    let pairs = v.as_array().expect("ranges").iter().map(|p| Range {
-        begin: p[0].as_u64().expect("begin"),
-        end: p[1].as_u64().expect("end"),
-    });
+    let pairs = v
+        .as_array()
+        .expect("ranges")
+        .iter()
+        .map(|p| Range { begin: p[0].as_u64().expect("begin"), end: p[1].as_u64().expect("end") });
     Ranges::from_ranges(pairs)
 }
 
@@ -162,7 +163,9 @@ fn run_case(kind: &str, input: &Json, expect: &Json) -> Result<(), String> {
                     return Err(format!("`resources`: expected {}, got {}", json!(want_c), json!(got_c)));
                 }
                 // And through the contract's own equality, on the Mesos JSON it printed.
-                let eq = call(json!({"op": "resource_math", "operation": "equal", "left": out["resources"], "right": input["text"]}));
+                let eq = call(
+                    json!({"op": "resource_math", "operation": "equal", "left": out["resources"], "right": input["text"]}),
+                );
                 check("resources (equal)", &eq["result"], &json!(true))?;
                 ok("resources");
             }
@@ -202,8 +205,12 @@ fn run_case(kind: &str, input: &Json, expect: &Json) -> Result<(), String> {
             check("ok", &out["ok"], &expect["ok"])?;
             ok("ok");
             if let Some(want) = expect.get("attributes") {
-                let got: Vec<Json> =
-                    out["attributes"].as_array().ok_or("attributes")?.iter().map(|a| canonical(&compact_attribute(a))).collect();
+                let got: Vec<Json> = out["attributes"]
+                    .as_array()
+                    .ok_or("attributes")?
+                    .iter()
+                    .map(|a| canonical(&compact_attribute(a)))
+                    .collect();
                 let want: Vec<Json> =
                     want.as_array().ok_or("attributes")?.iter().map(|a| canonical(&expected_value(a))).collect();
                 check("attributes", &Json::Array(got), &Json::Array(want))?;
@@ -249,14 +256,21 @@ fn run_case(kind: &str, input: &Json, expect: &Json) -> Result<(), String> {
             let out = call(req);
             check("ok", &out["ok"], &json!(true))?;
             if let Some(want) = expect.get("result_text") {
-                let eq = call(json!({"op": "resource_math", "operation": "equal", "left": out["resources"], "right": want}));
+                let eq =
+                    call(json!({"op": "resource_math", "operation": "equal", "left": out["resources"], "right": want}));
                 if eq["result"] != json!(true) {
                     let got = call(json!({"op": "format_resources", "resources": out["resources"]}));
-                    return Err(format!("`result_text`: expected `{}`, got `{}`", want.as_str().unwrap_or(""), got["text"]));
+                    return Err(format!(
+                        "`result_text`: expected `{}`, got `{}`",
+                        want.as_str().unwrap_or(""),
+                        got["text"]
+                    ));
                 }
                 // The Rust API agrees.
-                let l = offerfit::parse_resources(input["left"].as_str().unwrap_or(""), "*").map_err(|e| e.to_string())?;
-                let r = offerfit::parse_resources(input["right"].as_str().unwrap_or(""), "*").map_err(|e| e.to_string())?;
+                let l =
+                    offerfit::parse_resources(input["left"].as_str().unwrap_or(""), "*").map_err(|e| e.to_string())?;
+                let r =
+                    offerfit::parse_resources(input["right"].as_str().unwrap_or(""), "*").map_err(|e| e.to_string())?;
                 let w = offerfit::parse_resources(want.as_str().unwrap_or(""), "*").map_err(|e| e.to_string())?;
                 let got = match input["op"].as_str() {
                     Some("add") => l.add(&r),

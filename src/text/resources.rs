@@ -254,8 +254,9 @@ fn resource_value(name: &str, v: Value, text: &str, span: Span) -> Result<Resour
                     "resources.duplicate_item",
                     format!("set item `{d}` of resource `{name}` appears more than once"),
                     text,
-                    span,
+                    second_occurrence(text, span, d).unwrap_or(span),
                 )
+                .with_help("list each item once")
                 .into());
             }
             Ok(ResourceValue::Set(s))
@@ -269,6 +270,24 @@ fn resource_value(name: &str, v: Value, text: &str, span: Span) -> Result<Resour
         .with_help("resources hold SCALAR (`8`), RANGES (`[31000-32000]`) or SET (`{a,b}`) values")
         .into()),
     }
+}
+
+/// The span of the second set item (in `span` of `text`) that reads `item` once spaces are
+/// removed, for a caret on the repeated item itself.
+fn second_occurrence(text: &str, span: Span, item: &str) -> Option<Span> {
+    let value = text.get(span.start..span.end)?;
+    let mut seen = 0;
+    let mut at = span.start;
+    for token in value.split(['{', '}', ',', '\n']) {
+        if token.replace(' ', "") == item {
+            seen += 1;
+            if seen == 2 {
+                return Some(trimmed_span(token, at));
+            }
+        }
+        at += token.len() + 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -352,7 +371,7 @@ mod tests {
         );
         assert_eq!(
             render("disks:{a, a}"),
-            "disks:{a, a}\n      ^^^^^^ set item `a` of resource `disks` appears more than once"
+            "disks:{a, a}\n          ^ set item `a` of resource `disks` appears more than once"
         );
         assert_eq!(parse_resources("ports:[5-3]", "*").unwrap_err().code(), "value.reversed");
         assert_eq!(
