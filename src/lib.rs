@@ -16,6 +16,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+#[cfg(feature = "bench-gen")]
+pub mod bench_gen;
 pub mod constraint;
 pub mod decision;
 pub mod engine;
@@ -37,3 +39,8 @@ pub use limits::{LimitKind, Limits};
 pub use model::*;
 pub use text::{parse_attributes, parse_resource, parse_resources, parse_value};
 pub use wire::call;
+
+/// The README's Rust examples, compiled and run as doctests so the README cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

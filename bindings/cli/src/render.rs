@@ -52,8 +52,11 @@ pub fn problem(kind: &str, e: &Json, label: &dyn Fn(&str) -> Option<String>) -> 
         }
     }
     if let Some(help) = str_field(e, "help") {
-        out.push_str("\n  help: ");
-        out.push_str(help);
+        // A help of several lines keeps them aligned under its first.
+        for (i, l) in help.lines().enumerate() {
+            out.push_str(if i == 0 { "\n  help: " } else { "\n        " });
+            out.push_str(l);
+        }
     }
     out
 }
@@ -153,6 +156,15 @@ mod tests {
         assert_eq!(problem("error", &e, &keep), "error[request.unknown_field] in /tasks/0: unknown field `cpu`");
         let e = json!({"code": "request.json", "message": "m", "path": ""});
         assert_eq!(problem("warning", &e, &keep), "warning[request.json]: m");
+    }
+
+    #[test]
+    fn help_lines_stay_aligned() {
+        let e = json!({"code": "c", "message": "m", "help": "did you mean `UNIQUE`?\noperators: UNIQUE, LIKE"});
+        assert_eq!(
+            problem("error", &e, &keep),
+            "error[c]: m\n  help: did you mean `UNIQUE`?\n        operators: UNIQUE, LIKE"
+        );
     }
 
     #[test]
