@@ -1,0 +1,216 @@
+//! Laws of the value and resource model, checked with proptest:
+//! - range add / subtract / contains / equal agree with a naive `BTreeSet<u64>` model;
+//! - coalescing is idempotent and leaves sorted, non-touching ranges;
+//! - resources: format then parse gives equal resources, and formatting is a fixed point;
+//! - resources arithmetic: `a + b` contains both, `(a + b) - b` lies between `a - b` and `a`
+//!   (exactly `a` for scalars), subtract fails exactly
+//!   when the right side is not contained, `allocatable_to` is a subset.
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+
+use offerfit::{parse_resources, Range, Ranges, Reservation, Resource, ResourceValue, Resources, Scalar, Set};
+
+const MAX: u64 = 48;
+
+fn pairs() -> impl Strategy<Value = Vec<(u64, u64)>> {
+    prop::collection::vec((0..MAX, 0..6u64).prop_map(|(b, len)| (b, (b + len).min(MAX))), 0..6)
+}
+
+fn ranges(p: &[(u64, u64)]) -> Ranges {
+    Ranges::from_pairs(p.iter().copied()).expect("begin <= end by construction")
+}
+
+fn model(p: &[(u64, u64)]) -> BTreeSet<u64> {
+    p.iter().flat_map(|&(b, e)| b..=e).collect()
+}
+
+fn values(r: &Ranges) -> BTreeSet<u64> {
+    r.iter().flat_map(|x| x.begin..=x.end).collect()
+}
+
+fn well_formed(r: &Ranges) -> bool {
+    r.as_slice().windows(2).all(|w| w[0].end.saturating_add(1) < w[1].begin) && r.iter().all(|x| x.begin <= x.end)
+}
+
+proptest! {
+    #[test]
+    fn ranges_agree_with_a_set_model(a in pairs(), b in pairs()) {
+        let (ra, rb) = (ranges(&a), ranges(&b));
+        let (ma, mb) = (model(&a), model(&b));
+        prop_assert_eq!(values(&ra), ma.clone());
+        let sum = ra.add(&rb);
+        prop_assert_eq!(values(&sum), ma.union(&mb).copied().collect::<BTreeSet<_>>());
+        prop_assert!(well_formed(&sum));
+        let diff = ra.subtract(&rb);
+        prop_assert_eq!(values(&diff), ma.difference(&mb).copied().collect::<BTreeSet<_>>());
+        prop_assert!(well_formed(&diff));
+        prop_assert_eq!(ra.contains(&rb), mb.is_subset(&ma));
+        prop_assert_eq!(ra == rb, ma == mb);
+        prop_assert_eq!(ra.value_count(), ma.len() as u64);
+        for v in 0..=MAX {
+            prop_assert_eq!(ra.contains_value(v), ma.contains(&v));
+        }
+    }
+
+    #[test]
+    fn coalescing_is_idempotent(a in pairs()) {
+        let r = ranges(&a);
+        prop_assert!(well_formed(&r));
+        let again = Ranges::from_ranges(r.iter().copied());
+        prop_assert_eq!(again.as_slice(), r.as_slice());
+        let doubled = Ranges::from_ranges(r.iter().copied().chain(r.iter().copied()));
+        prop_assert_eq!(doubled.as_slice(), r.as_slice());
+        let twice = r.add(&r);
+        prop_assert_eq!(twice.as_slice(), r.as_slice());
+        prop_assert!(r.subtract(&r).is_empty());
+        // The printed form parses back to the same ranges.
+        let parsed = offerfit::parse_value(&r.to_string());
+        if let Ok(offerfit::Value::Ranges(p)) = parsed {
+            prop_assert_eq!(p.as_slice(), r.as_slice());
+        } else {
+            prop_assert!(false, "`{}` did not parse back as ranges", r);
+        }
+    }
+}
+
+/// Names with a fixed type each, so that generated resources never mix types.
+const NAMES: &[(&str, u8)] =
+    &[("cpus", 0), ("mem", 0), ("gpus", 0), ("ports", 1), ("ephemeral_ports", 1), ("disks", 2)];
+const ROLES: &[&str] = &["*", "web", "eng/backend", "eng"];
+const ITEMS: &[&str] = &["sda1", "sda2", "nvme0", "x_y", "a.b"];
+
+fn resource() -> impl Strategy<Value = Resource> {
+    (0..NAMES.len(), 0..ROLES.len(), 0..20_000_000i64, pairs(), prop::collection::btree_set(0..ITEMS.len(), 0..4))
+        .prop_map(|(n, role, millis, p, items)| {
+            let (name, kind) = NAMES[n];
+            let value = match kind {
+                0 => ResourceValue::Scalar(Scalar::from_millis(millis)),
+                1 => ResourceValue::Ranges(ranges(&p)),
+                _ => ResourceValue::Set(Set::from_items(items.iter().map(|&i| ITEMS[i]))),
+            };
+            let mut r = Resource::new(name, value);
+            if ROLES[role] != "*" {
+                r.reservations.push(Reservation::static_for(ROLES[role]));
+            }
+            r
+        })
+}
+
+fn resources() -> impl Strategy<Value = Resources> {
+    prop::collection::vec(resource(), 0..8)
+        .prop_map(|list| Resources::from_resources(list).expect("generated resources are valid"))
+}
+
+proptest! {
+    #[test]
+    fn resources_format_then_parse_round_trips(r in resources()) {
+        let text = r.to_string();
+        let parsed = parse_resources(&text, "*");
+        prop_assert!(parsed.is_ok(), "`{}` did not parse: {:?}", text, parsed.err());
+        let parsed = parsed.unwrap_or_default();
+        prop_assert_eq!(&parsed, &r);
+        prop_assert_eq!(parsed.as_slice(), r.as_slice());
+        prop_assert_eq!(parsed.to_string(), text);
+        // And through the Mesos JSON form.
+        let json = offerfit::wire::mesos::resources_to_json(&r);
+        let back = offerfit::wire::mesos::resources_from_json(&json, "");
+        prop_assert!(back.is_ok());
+        let back = back.unwrap_or_default();
+        prop_assert_eq!(back.as_slice(), r.as_slice());
+    }
+
+    #[test]
+    fn resources_arithmetic_laws(a in resources(), b in resources(), role in 0..ROLES.len()) {
+        let sum = a.add(&b);
+        prop_assert!(sum.contains(&a) && sum.contains(&b));
+        let back = sum.subtract(&b);
+        prop_assert!(back.is_ok());
+        let back = back.unwrap_or_default();
+        // Ranges and sets union (adding what is there already changes nothing), so taking
+        // `b` back out leaves `a` minus `b` at least and `a` at most; scalars come back exactly.
+        prop_assert!(a.contains(&back) && back.contains(&a.saturating_sub(&b)));
+        let scalars = |r: &Resources| r.filter(|x| x.scalar().is_some());
+        prop_assert_eq!(scalars(&back), scalars(&a));
+        prop_assert_eq!(a.subtract(&b).is_ok(), a.contains(&b));
+        prop_assert_eq!(a.add(&b), b.add(&a));
+        prop_assert!(a.contains(&Resources::new()) && a.contains(&a));
+        let mine = a.allocatable_to(ROLES[role]);
+        prop_assert!(a.contains(&mine));
+        let allowed = |r: &Resource| {
+            r.is_unreserved() || ROLES[role] == r.role() || ROLES[role].starts_with(&format!("{}/", r.role()))
+        };
+        prop_assert!(mine.iter().all(allowed));
+        for r in &a {
+            prop_assert!(!r.value.is_empty(), "an empty resource survived: {}", r);
+        }
+        let names: Vec<(&str, offerfit::ValueType)> = sum.iter().map(|r| (r.name.as_str(), r.value_type())).collect();
+        for (i, (n, t)) in names.iter().enumerate() {
+            for (m, u) in &names[..i] {
+                prop_assert!(n != m || t == u);
+            }
+        }
+        let scalar: Scalar = a.iter().filter(|r| r.name == "cpus").filter_map(Resource::scalar).sum();
+        prop_assert_eq!(a.scalar("cpus"), scalar);
+    }
+}
+
+#[test]
+fn mount_disks_are_taken_whole() {
+    let disk = |size: i64, root: &str| {
+        let json = serde_json::json!([{"name": "disk", "type": "SCALAR", "scalar": {"value": size},
+            "disk": {"source": {"type": "MOUNT", "mount": {"root": root}}}}]);
+        offerfit::wire::mesos::resources_from_json(&json, "").expect("valid disk")
+    };
+    let offered = disk(1000, "/mnt/a").add(&disk(1000, "/mnt/b"));
+    assert_eq!(offered.len(), 2, "two identical-size MOUNT disks stay two");
+    assert!(!offered.contains(&disk(500, "/mnt/a")), "part of a MOUNT disk is not contained");
+    assert_eq!(offered.subtract(&disk(500, "/mnt/a")).unwrap_err().code(), "resources.not_contained");
+    let left = offered.subtract(&disk(1000, "/mnt/a")).expect("a whole disk");
+    assert_eq!(left, disk(1000, "/mnt/b"));
+    let twice = disk(1000, "/mnt/a").add(&disk(1000, "/mnt/a"));
+    assert_eq!(twice.len(), 2, "MOUNT disks are never merged");
+    assert!(!disk(1000, "/mnt/a").contains(&twice), "one MOUNT disk cannot be taken twice");
+    let path = |size: i64| {
+        let json = serde_json::json!([{"name": "disk", "type": "SCALAR", "scalar": {"value": size},
+            "disk": {"source": {"type": "PATH", "path": {"root": "/p"}}}}]);
+        offerfit::wire::mesos::resources_from_json(&json, "").expect("valid disk")
+    };
+    assert_eq!(path(1000).subtract(&path(400)).unwrap(), path(600), "PATH disks divide");
+    assert!(!path(1000).contains(&parse_resources("disk:1", "*").unwrap()), "a PATH disk is not the ROOT disk");
+}
+
+#[test]
+fn shared_volumes_count_copies() {
+    let vol = serde_json::json!([{"name": "disk", "type": "SCALAR", "scalar": {"value": 64},
+        "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "p"}],
+        "disk": {"persistence": {"id": "v1"}, "volume": {"container_path": "data", "mode": "RW"}}, "shared": {}}]);
+    let one = offerfit::wire::mesos::resources_from_json(&vol, "").unwrap();
+    let two = one.add(&one);
+    assert_eq!(two.len(), 2);
+    assert!(two.contains(&one) && !one.contains(&two));
+    assert_eq!(two.subtract(&one).unwrap(), one);
+    assert!(two.subtract(&one).unwrap().subtract(&one).unwrap().is_empty());
+}
+
+#[test]
+fn roles_are_hierarchical() {
+    let r = parse_resources(
+        "cpus:1;mem:2;disk:4;cpus(a):2;mem(a):4;disk(a):8;cpus(a/bx):4;mem(a/bx):8;disk(a/bx):16;\
+         cpus(a/b):4;mem(a/b):8;disk(a/b):16;cpus(a/bx/c):8;mem(a/bx/c):16;disk(a/bx/c):32",
+        "*",
+    )
+    .unwrap();
+    let text = |role: &str| r.allocatable_to(role).to_string();
+    assert_eq!(text("*"), "cpus:1; mem:2; disk:4");
+    assert_eq!(text("a"), "cpus:1; mem:2; disk:4; cpus(a):2; mem(a):4; disk(a):8");
+    assert_eq!(
+        text("a/b"),
+        "cpus:1; mem:2; disk:4; cpus(a):2; mem(a):4; disk(a):8; cpus(a/b):4; mem(a/b):8; disk(a/b):16"
+    );
+    assert_eq!(text("a/bx/c").matches("a/b)").count(), 0, "a/b is not an ancestor of a/bx/c");
+    assert_eq!(r.allocatable_to("a/bx/c").scalar("cpus"), Scalar::from_units(1 + 2 + 4 + 8));
+    assert_eq!(r.ranges("ports"), Ranges::new());
+    let _ = Range { begin: 0, end: 0 };
+}
