@@ -853,7 +853,7 @@ impl<'r> Ctx<'r> {
             let charged = exec.filter(|e| !cl.execs.contains(&e.id));
             let add = (t.need.cpus + charged.map_or(0, |e| e.cpus), t.need.mem + charged.map_or(0, |e| e.mem));
             let avail = self.avail.get(c as usize).copied().unwrap_or((0, 0));
-            if avail.0 - cl.used.0 < add.0 || avail.1 - cl.used.1 < add.1 {
+            if avail.0 < add.0 || avail.1 < add.1 {
                 continue;
             }
             let offered = self.statics.get(s as usize).map_or((0, 0), |s| s.offered);
