@@ -343,3 +343,59 @@ fn the_harness_catches_a_wrong_expectation() {
     let unchecked = run_case("mesos.attributes.equal", &json!({"a": "", "b": ""}), &json!({"equal": true, "extra": 1}));
     assert!(unchecked.unwrap_err().contains("not checked"));
 }
+
+#[test]
+fn the_offers_event_fixture_parses() {
+    let event: Json =
+        serde_json::from_str(include_str!("../examples/mesos-offers-event.json")).expect("fixture is JSON");
+    let offers = offerfit::wire::mesos::offers_from_json(&event, "").expect("every offer parses");
+    assert_eq!(offers.len(), 3);
+    let hosts: Vec<&str> = offers.iter().map(|o| o.hostname.as_str()).collect();
+    assert_eq!(hosts, ["mesos-agent-01.dc1.example", "mesos-agent-02.dc1.example", "mesos-agent-03.dc1.example"]);
+    let zones: Vec<Option<&str>> = offers.iter().map(|o| o.zone.as_deref()).collect();
+    assert_eq!(zones, [Some("us-east-1a"), Some("us-east-1b"), Some("us-east-1c")]);
+    assert!(offers.iter().all(|o| o.region.as_deref() == Some("us-east-1")));
+    assert!(offers.iter().all(|o| o.allocation_role.as_deref() == Some("openwhisk")));
+    assert!(offers.iter().all(|o| o.framework_id.as_deref() == Some("5b7e2f3a-1c44-4d1e-9a0b-7f3c2d1e0a9b-0007")));
+
+    let first = &offers[0];
+    assert_eq!(
+        (first.id.as_str(), first.agent_id.as_str()),
+        ("5b7e2f3a-1c44-4d1e-9a0b-7f3c2d1e0a9b-O101", "5b7e2f3a-1c44-4d1e-9a0b-7f3c2d1e0a9b-S1")
+    );
+    assert_eq!(
+        first.resources.to_string(),
+        "cpus(allocated: openwhisk):8; mem(allocated: openwhisk):15360; disk(allocated: openwhisk):51200; \
+         ports(allocated: openwhisk):[4000-5000, 7000-8000, 9000-10000, 25000-26000, 31000-32000]"
+    );
+    assert_eq!(first.attributes.to_string(), "node_id:mesos-agent-01;rack:r1;att1:v1;level:2.5");
+    assert_eq!(first.attributes.value("level"), Some(&offerfit::Value::Scalar(2.5)));
+
+    // Unreserved and reserved cpus stay apart; the PATH and MOUNT disks stay apart.
+    let second = &offers[1];
+    assert_eq!(second.resources.len(), 7);
+    assert_eq!(second.resources.scalar("cpus"), Scalar::from_units(6));
+    assert_eq!(second.resources.reserved_for("openwhisk").scalar("mem"), Scalar::from_units(2048));
+    assert_eq!(second.resources.allocatable_to("*").scalar("cpus"), Scalar::from_units(4));
+    let mount = second.resources.iter().find(|r| r.disk_source_type() == offerfit::DiskSourceType::Mount).unwrap();
+    let source = mount.disk.as_ref().and_then(|d| d.source.as_ref()).unwrap();
+    assert_eq!((source.root.as_deref(), source.profile.as_deref()), (Some("/mnt/flocker/ds-7f1c"), Some("fast-ssd")));
+    assert_eq!(source.metadata.len(), 4);
+    assert!(mount.is_exclusive());
+
+    let third = &offers[2];
+    assert_eq!(third.resources.scalar("gpus"), Scalar::from_units(2));
+    assert_eq!(third.resources.ranges("ports").to_string(), "[31000-32000]");
+    assert_eq!(third.attributes.value("att2"), Some(&offerfit::Value::Text("blackbox".into())));
+
+    // What we read, written back as Mesos JSON, reads the same again.
+    for o in &offers {
+        let again = offerfit::wire::mesos::offer_from_json(&offerfit::wire::mesos::offer_to_json(o), "").unwrap();
+        assert_eq!(&again, o);
+    }
+    // The plain array form and `{"offers": [...]}` read the same offers.
+    let list = event["offers"]["offers"].clone();
+    assert_eq!(offerfit::wire::mesos::offers_from_json(&list, "").unwrap(), offers);
+    let e = offerfit::wire::mesos::offers_from_json(&json!({"offers": 3}), "/x").unwrap_err();
+    assert_eq!((e[0].code.as_str(), e[0].path.as_deref()), ("request.type", Some("/x")));
+}
