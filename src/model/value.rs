@@ -41,7 +41,8 @@ impl fmt::Display for ValueType {
 /// fixed point, as Mesos' `Value::Scalar ==` does.
 #[derive(Debug, Clone)]
 pub enum Value {
-    /// A finite, non-negative number.
+    /// A finite number: never negative when parsed from text (Mesos reads `-1` as TEXT), but
+    /// an attribute given as Mesos JSON may carry any finite double.
     Scalar(f64),
     /// Coalesced ranges.
     Ranges(Ranges),
