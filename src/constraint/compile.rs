@@ -45,8 +45,11 @@ impl Preference {
             Ok(w) if (-Preference::MAX_WEIGHT..=Preference::MAX_WEIGHT).contains(&w) => {
                 Ok(Preference { constraint, weight: w })
             }
-            _ => Err(Error::invalid("constraint.weight", format!("expected a weight from -100 to 100, found `{weight}`"))
-                .with_help("a preference's weight is added to the score of candidates that satisfy it")),
+            _ => Err(Error::invalid(
+                "constraint.weight",
+                format!("expected a weight from -100 to 100, found `{weight}`"),
+            )
+            .with_help("a preference's weight is added to the score of candidates that satisfy it")),
         }
     }
 
@@ -199,7 +202,11 @@ impl CompiledConstraints {
     /// Whether each preference is satisfied.
     pub fn preference_results(&self, values: &FieldValues<'_>, group: &GroupState) -> Vec<bool> {
         let base = self.hard.len();
-        self.preferences.iter().enumerate().map(|(i, p)| self.satisfied(&p.constraint, base + i, values, group)).collect()
+        self.preferences
+            .iter()
+            .enumerate()
+            .map(|(i, p)| self.satisfied(&p.constraint, base + i, values, group))
+            .collect()
     }
 
     /// The sum of the weights of the satisfied preferences.

@@ -231,9 +231,11 @@ pub fn parse_constraint(input: ConstraintInput<'_>, options: &ParseOptions) -> R
             let (f, o, v) = (item(items, 0), item(items, 1), items.get(2).map(String::as_str));
             build(f, o, v, options).map(Parsed::Constraint).map_err(|e| e.on_element(f, o, v))
         }
-        (Dialect::Marathon, ConstraintInput::Object { field, operator, value }) => build(field, operator, value, options)
-            .map(Parsed::Constraint)
-            .map_err(|e| e.on_element(field, operator, value)),
+        (Dialect::Marathon, ConstraintInput::Object { field, operator, value }) => {
+            build(field, operator, value, options)
+                .map(Parsed::Constraint)
+                .map_err(|e| e.on_element(field, operator, value))
+        }
         (Dialect::OpenWhisk, ConstraintInput::Text(t)) => openwhisk_text(t, options),
         (Dialect::OpenWhisk, ConstraintInput::Array(items)) => {
             if items.len() != 3 {
@@ -294,6 +296,14 @@ impl PartError {
 
     /// The error for the element string of an array / object form.
     fn on_element(self, field: &str, operator: &str, value: Option<&str>) -> ConstraintError {
+        if self.code == "constraint.missing_value" {
+            // No element holds the missing value: the error is about the constraint.
+            let mut e = Error::invalid(self.code, self.message);
+            if let Some(h) = self.help {
+                e = e.with_help(h);
+            }
+            return ConstraintError { error: e, part: Part::Whole };
+        }
         let text = match self.part {
             Part::Field => field,
             Part::Operator => operator,
@@ -390,7 +400,12 @@ fn openwhisk_text(text: &str, options: &ParseOptions) -> Result<Parsed, Constrai
 
 fn openwhisk_pieces(field: &str, operator: &str, value: &str, options: &ParseOptions) -> Result<Parsed, PartError> {
     if field.is_empty() {
-        return Err(PartError::new(Part::Field, "constraint.empty_field", "expected an attribute, found nothing".into(), Span::default()));
+        return Err(PartError::new(
+            Part::Field,
+            "constraint.empty_field",
+            "expected an attribute, found nothing".into(),
+            Span::default(),
+        ));
     }
     // OpenWhisk compares operator names exactly and drops anything else with a warning.
     if operator != "LIKE" && operator != "UNLIKE" {
@@ -432,7 +447,8 @@ fn build(field: &str, operator: &str, value: Option<&str>, options: &ParseOption
         return Err(unknown_operator(operator));
     };
     let field = Field::from_name(field, dialect);
-    let mut c = Constraint { field, operator: op, value: value.map(str::to_owned), dialect, spans: None, arg: Arg::None };
+    let mut c =
+        Constraint { field, operator: op, value: value.map(str::to_owned), dialect, spans: None, arg: Arg::None };
     if options.target == Target::Disk {
         check_disk(&c, field_len(&c))?;
     }
@@ -499,7 +515,7 @@ fn parse_arg(op: Operator, value: Option<&str>, limits: &Limits) -> Result<Arg, 
             Some(v) => Err(PartError::new(
                 Part::Value,
                 "constraint.unexpected_value",
-                format!("expected no value after `{op}`, found `{v}`"),
+                format!("expected no value after `{op}`, found {}", found(v)),
                 whole(v),
             )
             .help(format!("`{op}` takes no value: write `field {op}`"))),
@@ -511,15 +527,25 @@ fn parse_arg(op: Operator, value: Option<&str>, limits: &Limits) -> Result<Arg, 
         Operator::GroupBy => match value {
             None => Ok(Arg::None),
             Some(v) => parse_int(v).map(Arg::Int).ok_or_else(|| {
-                PartError::new(Part::Value, "constraint.number", format!("expected an integer, found `{v}`"), whole(v))
-                    .help("GROUP_BY takes the number of groups as a 32-bit integer, or no value at all")
+                PartError::new(
+                    Part::Value,
+                    "constraint.number",
+                    format!("expected an integer, found {}", found(v)),
+                    whole(v),
+                )
+                .help("GROUP_BY takes the number of groups as a 32-bit integer, or no value at all")
             }),
         },
         Operator::MaxPer => match value {
             None => Err(missing_value(op, "an integer", "hostname MAX_PER 2")),
             Some(v) => parse_int(v).map(Arg::Int).ok_or_else(|| {
-                PartError::new(Part::Value, "constraint.number", format!("expected an integer, found `{v}`"), whole(v))
-                    .help("MAX_PER takes the most placements per value as a 32-bit integer")
+                PartError::new(
+                    Part::Value,
+                    "constraint.number",
+                    format!("expected an integer, found {}", found(v)),
+                    whole(v),
+                )
+                .help("MAX_PER takes the most placements per value as a 32-bit integer")
             }),
         },
         Operator::Like | Operator::Unlike => match value {
@@ -570,6 +596,15 @@ fn parse_arg(op: Operator, value: Option<&str>, limits: &Limits) -> Result<Arg, 
                 .help("write comparators separated by commas, e.g. `>=1.2, <2` or `^1.4`")
             }),
         },
+    }
+}
+
+/// `` `v` `` or `nothing`, for "found …".
+fn found(v: &str) -> String {
+    if v.is_empty() {
+        "nothing".to_owned()
+    } else {
+        format!("`{v}`")
     }
 }
 
@@ -673,8 +708,14 @@ mod tests {
     #[test]
     fn caret_errors() {
         assert_eq!(render("rack FOO r1"), "rack FOO r1\n     ^^^ unknown operator `FOO`");
-        assert_eq!(render("rack LIKE"), "rack LIKE\n         ^ expected a regular expression after `LIKE`, found nothing");
-        assert_eq!(render("rack LIKE ab(c"), "rack LIKE ab(c\n            ^ invalid regular expression: unclosed group");
+        assert_eq!(
+            render("rack LIKE"),
+            "rack LIKE\n         ^ expected a regular expression after `LIKE`, found nothing"
+        );
+        assert_eq!(
+            render("rack LIKE ab(c"),
+            "rack LIKE ab(c\n            ^ invalid regular expression: unclosed group"
+        );
         assert_eq!(render("rack MAX_PER two"), "rack MAX_PER two\n             ^^^ expected an integer, found `two`");
         assert_eq!(
             render("rack IN {a,b"),
@@ -685,7 +726,10 @@ mod tests {
             render("rack IS [0-9]"),
             "rack IS [0-9]\n        ^ expected a Mesos text or number after `IS`, found `[` in `[0-9]`"
         );
-        assert_eq!(render("hostname UNIQUE x"), "hostname UNIQUE x\n                ^ expected no value after `UNIQUE`, found `x`");
+        assert_eq!(
+            render("hostname UNIQUE x"),
+            "hostname UNIQUE x\n                ^ expected no value after `UNIQUE`, found `x`"
+        );
         assert_eq!(
             render(r#"rack LIKE "a\"(""#),
             "rack LIKE \"a\\\"(\"\n              ^ invalid regular expression: unclosed group"
@@ -707,8 +751,12 @@ mod tests {
         let e = arr(&["", "CLUSTER"]).unwrap_err();
         assert_eq!((e.error.code(), e.part), ("constraint.empty_field", Part::Field));
         let e = arr(&["rack", "LIKE", "*"]).unwrap_err();
-        assert_eq!(e.error.as_parse().unwrap().render(), "*\n^ invalid regular expression: repetition operator missing expression");
-        let obj = parse_constraint(ConstraintInput::Object { field: "rack", operator: "like", value: Some("r1") }, &opts);
+        assert_eq!(
+            e.error.as_parse().unwrap().render(),
+            "*\n^ invalid regular expression: repetition operator missing expression"
+        );
+        let obj =
+            parse_constraint(ConstraintInput::Object { field: "rack", operator: "like", value: Some("r1") }, &opts);
         let Ok(Parsed::Constraint(c)) = obj else { panic!("{obj:?}") };
         assert_eq!(c.to_string(), "rack LIKE r1");
     }
@@ -722,9 +770,14 @@ mod tests {
         let Ok(Parsed::Constraint(c)) = ow(" ", "hostname LIKE h1") else { panic!() };
         assert_eq!(c.field(), &Field::Attribute("hostname".into()));
         assert!(matches!(ow(" ", "att1 EQUALS v1"), Ok(Parsed::Ignored(w)) if w.span == Some(Span::new(5, 11))));
-        assert!(matches!(ow(" ", "att1 like v1"), Ok(Parsed::Ignored(w)) if w.help.as_deref().unwrap_or("").contains("case-sensitively")));
+        assert!(
+            matches!(ow(" ", "att1 like v1"), Ok(Parsed::Ignored(w)) if w.help.as_deref().unwrap_or("").contains("case-sensitively"))
+        );
         let e = ow(" ", "att1 LIKE").unwrap_err();
-        assert_eq!(e.error.as_parse().unwrap().render(), "att1 LIKE\n         ^ expected `<attribute> <operator> <value>`, found 2 field(s)");
+        assert_eq!(
+            e.error.as_parse().unwrap().render(),
+            "att1 LIKE\n         ^ expected `<attribute> <operator> <value>`, found 2 field(s)"
+        );
         let e = ow(" ", "att1 LIKE v1 v2").unwrap_err();
         assert_eq!(e.error.as_parse().unwrap().span, Span::new(13, 15));
         let e = ow(" ", "att1  LIKE").unwrap_err();

@@ -173,9 +173,7 @@ pub(crate) fn satisfies(c: &Constraint, v: Option<&str>, group: GroupView<'_>) -
         (Operator::Version, Arg::Version(req)) => parse_version(v).is_some_and(|ver| req.matches(&ver)),
         (Operator::Unique, _) => group.counts.is_some_and(|g| g.count(v) == 0),
         (Operator::Cluster, _) => group.counts.is_some_and(|g| g.first().map_or(true, |first| first == Some(v))),
-        (Operator::MaxPer, Arg::Int(n)) => {
-            group.counts.is_some_and(|g| i64::from(g.count(v)) < i64::from(*n))
-        }
+        (Operator::MaxPer, Arg::Int(n)) => group.counts.is_some_and(|g| i64::from(g.count(v)) < i64::from(*n)),
         (Operator::GroupBy, arg) => {
             let g = match arg {
                 Arg::Int(g) => Some(*g),
@@ -317,7 +315,13 @@ mod tests {
     #[test]
     fn disks() {
         let labels = [Label { key: "replication".into(), value: Some("3".into()) }];
-        let d = DiskCandidate { kind: DiskSourceType::Path, root: Some("/data"), profile: Some(""), vendor: None, metadata: &labels };
+        let d = DiskCandidate {
+            kind: DiskSourceType::Path,
+            root: Some("/data"),
+            profile: Some(""),
+            vendor: None,
+            metadata: &labels,
+        };
         let ev = |s: &str| {
             let k = c(s);
             satisfies(&k, d.field_value(&k.field).as_deref(), GroupView::NONE)

@@ -102,7 +102,9 @@ mod render;
 
 pub use ast::{Constraint, ConstraintSpans, Dialect, Field, Operator, Target};
 pub use compile::{CompiledConstraints, FailedConstraint, FieldValues, GroupState, Preference};
-pub use dialect::{parse_constraint, ConstraintError, ConstraintInput, ParseOptions, Parsed, Part, Warning, DEFAULT_DELIMITER};
+pub use dialect::{
+    parse_constraint, ConstraintError, ConstraintInput, ParseOptions, Parsed, Part, Warning, DEFAULT_DELIMITER,
+};
 pub use eval::{marathon_volume_constraint_matches, volume_profile_matches, Candidate, DiskCandidate};
 pub use regex::{JavaRegex, RegexError};
 pub use render::{render_scalar, render_value};

@@ -49,7 +49,10 @@ enum Engine {
 
 impl fmt::Debug for JavaRegex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JavaRegex").field("source", &self.source).field("backtracking", &self.is_backtracking()).finish()
+        f.debug_struct("JavaRegex")
+            .field("source", &self.source)
+            .field("backtracking", &self.is_backtracking())
+            .finish()
     }
 }
 
@@ -222,7 +225,10 @@ fn wrap(body: &str, mode: Mode) -> String {
 fn too_big(pattern: &str, limits: &Limits) -> RegexError {
     RegexError {
         code: LimitKind::RegexSize.code(),
-        message: format!("regular expression is too large once compiled, the limit `regex_size` is {} bytes", limits.regex_size),
+        message: format!(
+            "regular expression is too large once compiled, the limit `regex_size` is {} bytes",
+            limits.regex_size
+        ),
         help: Some("split it into several constraints or simplify the repetitions".to_owned()),
         span: Span::new(0, pattern.len()),
     }
@@ -249,26 +255,27 @@ fn linear(pattern: &str, body: &str, limits: &Limits, mode: Mode) -> Result<Java
 /// The backtracking engine; `Err(None)` when it cannot compile the pattern either (the
 /// caller reports the more precise `regex-syntax` error), `Err(Some(_))` for a limit.
 fn backtracking(pattern: &str, limits: &Limits, mode: Mode) -> Result<JavaRegex, Option<RegexError>> {
+    // The error is classified right away (it is large; only "too big" matters).
     let build = |p: &str| {
         fancy_regex::RegexBuilder::new(p)
             .backtrack_limit(limits.regex_backtrack)
             .delegate_size_limit(limits.regex_size)
             .delegate_dfa_size_limit(limits.regex_size)
             .build()
-    };
-    let classify = |e: fancy_regex::Error| match e {
-        fancy_regex::Error::CompileError(fancy_regex::CompileError::InnerError(inner))
-            if inner.size_limit().is_some() =>
-        {
-            Some(too_big(pattern, limits))
-        }
-        _ => None,
+            .map_err(|e| match e {
+                fancy_regex::Error::CompileError(fancy_regex::CompileError::InnerError(inner))
+                    if inner.size_limit().is_some() =>
+                {
+                    Some(too_big(pattern, limits))
+                }
+                _ => None,
+            })
     };
     // The pattern alone must be valid: wrapping could otherwise hide an unbalanced `)`.
-    build(pattern).map_err(classify)?;
+    build(pattern)?;
     let re = match build(&wrap(pattern, mode)) {
         Ok(re) => re,
-        Err(_) => build(&wrap(&format!("{pattern}\n"), mode)).map_err(classify)?,
+        Err(_) => build(&wrap(&format!("{pattern}\n"), mode))?,
     };
     Ok(JavaRegex { source: pattern.to_owned(), engine: Engine::Backtracking(re) })
 }

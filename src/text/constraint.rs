@@ -109,7 +109,10 @@ fn quoted<'a>(whole: &'a str, i: &'a str) -> Result<(Piece, &'a str), ParseError
         whole,
         Span::new(whole.len(), whole.len()),
     )
-    .with_help(format!("the quote that opens it is at column {}", whole.get(..start).map_or(0, |p| p.chars().count()) + 1)))
+    .with_help(format!(
+        "the quote that opens it is at column {}",
+        whole.get(..start).map_or(0, |p| p.chars().count()) + 1
+    )))
 }
 
 /// Cuts `input` into field, operator and optional value.
@@ -180,9 +183,7 @@ pub(crate) fn split_constraint_text(input: &str) -> Result<TextParts, ParseError
 
 /// True when `s` must be quoted to survive [`split_constraint_text`] as a field or a value.
 pub(crate) fn needs_quotes(s: &str, is_field: bool) -> bool {
-    s.is_empty()
-        || s.starts_with('"')
-        || if is_field { s.contains(char::is_whitespace) } else { s.trim() != s }
+    s.is_empty() || s.starts_with('"') || if is_field { s.contains(char::is_whitespace) } else { s.trim() != s }
 }
 
 /// `s` in double quotes with `"` and `\` escaped.

@@ -17,6 +17,7 @@ mod bytes;
 pub(crate) mod errors;
 mod json;
 pub mod mesos;
+mod ops_constraint;
 mod ops_model;
 pub mod ops_place;
 
@@ -32,7 +33,7 @@ pub type Errors = Vec<WireError>;
 
 /// Every op of the contract, in the order `version` lists them.
 pub const OPS: &[&str] =
-    &["version", "parse_value", "parse_resources", "format_resources", "resource_math", "parse_attributes", "place"];
+    &["version", "parse_value", "parse_resources", "format_resources", "resource_math", "parse_attributes", "parse_constraints", "check_constraints", "place"];
 
 /// Routes an op name to its implementation; `None` for an unknown op.
 fn route(op: &str, json: Json) -> Option<Result<Map<String, Json>, Errors>> {
@@ -43,6 +44,8 @@ fn route(op: &str, json: Json) -> Option<Result<Map<String, Json>, Errors>> {
         "format_resources" => run(json, ops_model::format_resources),
         "resource_math" => run(json, ops_model::resource_math),
         "parse_attributes" => run(json, ops_model::parse_attributes),
+        "parse_constraints" => run(json, ops_constraint::parse_constraints),
+        "check_constraints" => run(json, ops_constraint::check_constraints),
         "place" => run(json, ops_place::place),
         _ => return None,
     })

@@ -1,0 +1,407 @@
+//! Constraint ops: `parse_constraints` and `check_constraints` (CONTRACT.md).
+//!
+//! Additions to the contract's fixed fields (documented in the README): `check_constraints`
+//! also takes `preferences: [{constraint, weight}]` and answers `preferences: [{text,
+//! weight, satisfied}]` with their summed `score`; both ops answer `warnings` (constraints
+//! the dialect ignores, each with its `path`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::constraint::{
+    parse_constraint, Candidate, CompiledConstraints, Constraint, ConstraintInput, Dialect, GroupState, ParseOptions,
+    Parsed, Preference,
+};
+use crate::error::ParseError;
+use crate::limits::Limits;
+use crate::model::Attributes;
+
+use super::errors::kind;
+use super::mesos::{attributes_from_json, offer_from_json};
+use super::{decode, fail, Errors, WireError};
+
+/// The dialect names of the contract.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum DialectDto {
+    #[default]
+    Marathon,
+    Openwhisk,
+}
+
+impl From<DialectDto> for Dialect {
+    fn from(d: DialectDto) -> Dialect {
+        match d {
+            DialectDto::Marathon => Dialect::Marathon,
+            DialectDto::Openwhisk => Dialect::OpenWhisk,
+        }
+    }
+}
+
+/// `parse_constraints`: `constraints`, `dialect`?, `delimiter`?.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParseConstraintsRequest {
+    constraints: Vec<Json>,
+    #[serde(default)]
+    dialect: DialectDto,
+    #[serde(default)]
+    delimiter: Option<String>,
+}
+
+/// A constraint in the contract's output form.
+#[derive(Debug, Serialize)]
+struct ConstraintOut {
+    field: String,
+    operator: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    text: String,
+}
+
+impl From<&Constraint> for ConstraintOut {
+    fn from(c: &Constraint) -> ConstraintOut {
+        ConstraintOut {
+            field: c.field().name().to_owned(),
+            operator: c.operator().name(),
+            value: c.value().map(str::to_owned),
+            text: c.to_string(),
+        }
+    }
+}
+
+/// `parse_constraints` result.
+#[derive(Debug, Serialize)]
+pub struct ParseConstraintsResponse {
+    constraints: Vec<ConstraintOut>,
+    warnings: Vec<WireError>,
+}
+
+/// One constraint of a request, owned.
+enum Owned {
+    Text(String),
+    Array(Vec<String>),
+    Object(String, String, Option<String>),
+}
+
+impl Owned {
+    fn input(&self) -> ConstraintInput<'_> {
+        match self {
+            Owned::Text(t) => ConstraintInput::Text(t),
+            Owned::Array(a) => ConstraintInput::Array(a),
+            Owned::Object(f, o, v) => ConstraintInput::Object { field: f, operator: o, value: v.as_deref() },
+        }
+    }
+}
+
+/// Reads a constraint in any of its three forms.
+fn constraint_from_json(json: &Json, path: &str) -> Result<Owned, Errors> {
+    match json {
+        Json::String(s) => Ok(Owned::Text(s.clone())),
+        Json::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            let mut errors = Errors::new();
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Json::String(s) => out.push(s.clone()),
+                    other => errors.push(
+                        WireError::new("request.type", format!("expected a string, found {}", kind(other)))
+                            .with_path(format!("{path}/{i}")),
+                    ),
+                }
+            }
+            if errors.is_empty() {
+                Ok(Owned::Array(out))
+            } else {
+                Err(errors)
+            }
+        }
+        Json::Object(_) => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct ObjectDto {
+                field: String,
+                operator: String,
+                #[serde(default)]
+                value: Option<String>,
+            }
+            let o: ObjectDto = decode(json.clone(), path)?;
+            Ok(Owned::Object(o.field, o.operator, o.value))
+        }
+        other => Err(vec![WireError::new(
+            "request.type",
+            format!("expected a constraint (a string, an array or an object), found {}", kind(other)),
+        )
+        .with_path(path)]),
+    }
+}
+
+fn options(dialect: DialectDto, delimiter: Option<&str>) -> Result<ParseOptions, Errors> {
+    ParseOptions::new(dialect.into(), delimiter, &Limits::DEFAULT).map_err(|e| fail(e, "/delimiter"))
+}
+
+/// Parses one constraint at `path`; `Ok(None)` when the dialect ignores it (its warning is
+/// pushed).
+fn parse_one(
+    json: &Json,
+    path: &str,
+    opts: &ParseOptions,
+    warnings: &mut Vec<WireError>,
+) -> Result<Option<Constraint>, Errors> {
+    let owned = constraint_from_json(json, path)?;
+    let input = owned.input();
+    match parse_constraint(input, opts) {
+        Ok(Parsed::Constraint(c)) => Ok(Some(c)),
+        Ok(Parsed::Ignored(w)) => {
+            let wpath = format!("{path}{}", w.part.pointer_suffix(&input));
+            let mut we = match (&owned, w.span) {
+                (Owned::Text(t), Some(span)) => {
+                    WireError::from_parse(&ParseError::new(w.code, w.message.clone(), t, span), &wpath)
+                }
+                _ => WireError::new(w.code, w.message.clone()).with_path(wpath),
+            };
+            we.help = w.help;
+            warnings.push(we);
+            Ok(None)
+        }
+        Err(e) => Err(vec![WireError::from_error(&e.error, &format!("{path}{}", e.part.pointer_suffix(&input)))]),
+    }
+}
+
+/// Parses a list of constraints, reporting every bad one; ignored ones are left out.
+fn parse_list(
+    list: &[Json],
+    base: &str,
+    opts: &ParseOptions,
+    warnings: &mut Vec<WireError>,
+) -> Result<Vec<Constraint>, Errors> {
+    let mut out = Vec::with_capacity(list.len());
+    let mut errors = Errors::new();
+    for (i, json) in list.iter().enumerate() {
+        match parse_one(json, &format!("{base}/{i}"), opts, warnings) {
+            Ok(c) => out.extend(c),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+pub fn parse_constraints(req: ParseConstraintsRequest) -> Result<ParseConstraintsResponse, Errors> {
+    let opts = options(req.dialect, req.delimiter.as_deref())?;
+    let mut warnings = Vec::new();
+    let list = parse_list(&req.constraints, "/constraints", &opts, &mut warnings)?;
+    let constraints = list.iter().map(ConstraintOut::from).collect();
+    Ok(ParseConstraintsResponse { constraints, warnings })
+}
+
+/// A preference of `check_constraints`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreferenceDto {
+    constraint: Json,
+    weight: i64,
+}
+
+/// `check_constraints`: `constraints`, `preferences`?, `dialect`?, `delimiter`?, `candidate`,
+/// `placed`?, `instances`?.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConstraintsRequest {
+    #[serde(default)]
+    constraints: Vec<Json>,
+    #[serde(default)]
+    preferences: Vec<PreferenceDto>,
+    #[serde(default)]
+    dialect: DialectDto,
+    #[serde(default)]
+    delimiter: Option<String>,
+    candidate: Json,
+    #[serde(default)]
+    placed: Vec<Json>,
+    #[serde(default)]
+    instances: Option<u32>,
+}
+
+/// One result line.
+#[derive(Debug, Serialize)]
+struct ResultOut {
+    text: String,
+    satisfied: bool,
+}
+
+/// One preference line.
+#[derive(Debug, Serialize)]
+struct PreferenceOut {
+    text: String,
+    weight: i32,
+    satisfied: bool,
+}
+
+/// `check_constraints` result.
+#[derive(Debug, Serialize)]
+pub struct CheckConstraintsResponse {
+    satisfied: bool,
+    results: Vec<ResultOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preferences: Option<Vec<PreferenceOut>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<i64>,
+    warnings: Vec<WireError>,
+}
+
+/// An agent as constraints see it (owned).
+struct Agent {
+    hostname: String,
+    attributes: Attributes,
+    region: Option<String>,
+    zone: Option<String>,
+}
+
+impl Agent {
+    fn candidate(&self) -> Candidate<'_> {
+        Candidate {
+            hostname: &self.hostname,
+            attributes: &self.attributes,
+            region: self.region.as_deref(),
+            zone: self.zone.as_deref(),
+        }
+    }
+}
+
+/// The candidate: `{hostname, attributes?, region?, zone?}`, or a Mesos Offer (recognized by
+/// its `id` / `agent_id`).
+fn candidate_from_json(json: &Json, path: &str) -> Result<Agent, Errors> {
+    let Json::Object(m) = json else {
+        return Err(vec![WireError::new(
+            "request.type",
+            format!("expected a candidate object or a Mesos offer, found {}", kind(json)),
+        )
+        .with_path(path)]);
+    };
+    if ["id", "agent_id", "agentId"].iter().any(|k| m.contains_key(*k)) {
+        let o = offer_from_json(json, path)?;
+        return Ok(Agent { hostname: o.hostname, attributes: o.attributes, region: o.region, zone: o.zone });
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct CandidateDto {
+        hostname: String,
+        #[serde(default)]
+        attributes: Option<Json>,
+        #[serde(default)]
+        region: Option<String>,
+        #[serde(default)]
+        zone: Option<String>,
+    }
+    let d: CandidateDto = decode(json.clone(), path)?;
+    agent(d.hostname, d.attributes.as_ref(), d.region, d.zone, path)
+}
+
+fn agent(
+    hostname: String,
+    attributes: Option<&Json>,
+    region: Option<String>,
+    zone: Option<String>,
+    path: &str,
+) -> Result<Agent, Errors> {
+    let attributes = match attributes {
+        None | Some(Json::Null) => Attributes::new(),
+        Some(a) => attributes_from_json(a, &format!("{path}/attributes"))?,
+    };
+    Ok(Agent { hostname, attributes, region, zone })
+}
+
+/// A running task of the candidate's group (`id` and `group` may be left out here).
+fn placed_from_json(json: &Json, path: &str) -> Result<Agent, Errors> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct PlacedDto {
+        #[serde(default)]
+        #[allow(dead_code)]
+        id: Option<String>,
+        #[serde(default)]
+        #[allow(dead_code)]
+        group: Option<String>,
+        hostname: String,
+        #[serde(default)]
+        #[allow(dead_code)]
+        agent_id: Option<String>,
+        #[serde(default)]
+        attributes: Option<Json>,
+        #[serde(default)]
+        region: Option<String>,
+        #[serde(default)]
+        zone: Option<String>,
+    }
+    let d: PlacedDto = decode(json.clone(), path)?;
+    agent(d.hostname, d.attributes.as_ref(), d.region, d.zone, path)
+}
+
+pub fn check_constraints(req: CheckConstraintsRequest) -> Result<CheckConstraintsResponse, Errors> {
+    let opts = options(req.dialect, req.delimiter.as_deref())?;
+    let mut warnings = Vec::new();
+    let mut errors = Errors::new();
+    let hard = parse_list(&req.constraints, "/constraints", &opts, &mut warnings).unwrap_or_else(|e| {
+        errors.extend(e);
+        Vec::new()
+    });
+    let mut soft = Vec::new();
+    for (i, p) in req.preferences.iter().enumerate() {
+        let base = format!("/preferences/{i}");
+        match parse_one(&p.constraint, &format!("{base}/constraint"), &opts, &mut warnings) {
+            Ok(Some(c)) => match Preference::new(c, p.weight) {
+                Ok(p) => soft.push(p),
+                Err(e) => errors.extend(fail(e, &format!("{base}/weight"))),
+            },
+            Ok(None) => {}
+            Err(e) => errors.extend(e),
+        }
+    }
+    let candidate = candidate_from_json(&req.candidate, "/candidate").map_err(|e| errors.extend(e)).ok();
+    let mut placed = Vec::with_capacity(req.placed.len());
+    for (i, p) in req.placed.iter().enumerate() {
+        match placed_from_json(p, &format!("/placed/{i}")) {
+            Ok(a) => placed.push(a),
+            Err(e) => errors.extend(e),
+        }
+    }
+    let Some(candidate) = candidate.filter(|_| errors.is_empty()) else {
+        return Err(errors);
+    };
+    let has_preferences = !req.preferences.is_empty();
+    let cc = CompiledConstraints::new(hard, soft);
+    let mut group = GroupState::for_constraints(&cc, req.instances);
+    for p in &placed {
+        group.record(&p.candidate());
+    }
+    let cand = candidate.candidate();
+    let values = cc.read(&cand);
+    let results: Vec<ResultOut> = cc
+        .hard()
+        .iter()
+        .zip(cc.results(&values, &group))
+        .map(|(c, satisfied)| ResultOut { text: c.to_string(), satisfied })
+        .collect();
+    let (preferences, score) = if has_preferences {
+        let prefs = cc
+            .preferences()
+            .iter()
+            .zip(cc.preference_results(&values, &group))
+            .map(|(p, satisfied)| PreferenceOut { text: p.constraint().to_string(), weight: p.weight(), satisfied })
+            .collect();
+        (Some(prefs), Some(cc.preference_score_values(&values, &group)))
+    } else {
+        (None, None)
+    };
+    Ok(CheckConstraintsResponse {
+        satisfied: results.iter().all(|r| r.satisfied),
+        results,
+        preferences,
+        score,
+        warnings,
+    })
+}
