@@ -30,7 +30,7 @@ fn quote_list<I: IntoIterator<Item = S>, S: AsRef<str>>(items: I) -> String {
     items.into_iter().map(|s| format!("`{}`", s.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
-fn message(ctx: &Ctx<'_>, t: &TaskPlan, code: ReasonCode) -> String {
+fn message(ctx: &Ctx<'_>, t: &TaskPlan, code: ReasonCode, failed: &[usize]) -> String {
     let task = ctx.req.tasks.get(t.index);
     let amount = |v: Scalar| v.to_string();
     match code {
@@ -42,6 +42,9 @@ fn message(ctx: &Ctx<'_>, t: &TaskPlan, code: ReasonCode) -> String {
             "the offer is from a region other than `{}` and the task names no `@region` or `@zone` constraint",
             ctx.opts.local_region.as_deref().unwrap_or("")
         ),
+        ReasonCode::Constraint if !failed.is_empty() => {
+            format!("constraint not satisfied: {}", quote_list(failed.iter().map(|i| t.rules.hard_text(*i))))
+        }
         ReasonCode::Constraint => format!(
             "constraints not satisfied: {}",
             quote_list(task.map(|t| t.constraints.iter().map(constraint_text).collect::<Vec<_>>()).unwrap_or_default())
@@ -103,6 +106,7 @@ fn explain_task(ctx: &mut Ctx<'_>, k: usize) -> Unplaced {
     // (number of reasons, total shortfall, agent), bits, missing
     let mut nearest: Option<((u32, i64, u32), u32, SmallVec<[(u32, i64); 4]>)> = None;
     let mut out = FitOut::default();
+    let mut failed: Vec<usize> = Vec::new();
     let mut fitter = std::mem::take(&mut ctx.fitter);
     let mut consider = |bits: u32, offers: usize, agent: u32, missing: &SmallVec<[(u32, i64); 4]>| {
         if bits == 0 {
@@ -133,21 +137,33 @@ fn explain_task(ctx: &mut Ctx<'_>, k: usize) -> Unplaced {
         if t.rules.per_agent && t.rules.has_hard() {
             for &m in &cl.members {
                 let cand = ctx.candidate(m);
-                let mb = if t.rules.check(&cand, &ctx.groups, t.group) { bits } else { bits | reason::CONSTRAINT };
+                let f = t.rules.failed(&cand, &ctx.groups, t.group);
+                if let Some(i) = f.filter(|i| !failed.contains(i)) {
+                    failed.push(i);
+                }
+                let mb = if f.is_none() { bits } else { bits | reason::CONSTRAINT };
                 let n = ctx.agents.get(m as usize).map_or(0, |a| a.offers.len());
                 consider(mb, n, m, &out.missing);
             }
         } else {
+            if bits & reason::CONSTRAINT != 0 {
+                if let Some(i) =
+                    t.rules.failed(&ctx.candidate(first), &ctx.groups, t.group).filter(|i| !failed.contains(i))
+                {
+                    failed.push(i);
+                }
+            }
             consider(bits, cl.offers, first, &out.missing);
         }
     }
     drop(consider);
     ctx.fitter = fitter;
+    failed.sort_unstable();
     let Some(t) = ctx.tasks.get(k) else { return u };
     for (i, code) in ReasonCode::ALL.iter().enumerate() {
         let n = counts.get(i).copied().unwrap_or(0);
         if n > 0 {
-            u.reasons.push(Reason { code: *code, message: message(ctx, t, *code), offers: n });
+            u.reasons.push(Reason { code: *code, message: message(ctx, t, *code, &failed), offers: n });
         }
     }
     if let Some(((_, _, agent), bits, missing)) = nearest {
@@ -532,7 +548,7 @@ pub(crate) fn mesos_actor(mut ctx: Ctx<'_>) -> Result<Plan, PlaceError> {
             for (i, code) in ReasonCode::ALL.iter().enumerate() {
                 let n = counts.get(i).copied().unwrap_or(0);
                 if n > 0 {
-                    u.reasons.push(Reason { code: *code, message: message(&ctx, tp, *code), offers: n });
+                    u.reasons.push(Reason { code: *code, message: message(&ctx, tp, *code, &[]), offers: n });
                 }
             }
         }

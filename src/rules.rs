@@ -83,6 +83,16 @@ impl Rules {
         self.cc.check(c, groups.state(group)).is_ok()
     }
 
+    /// The index of the first hard constraint `c` fails, if any.
+    pub(crate) fn failed(&self, c: &Candidate<'_>, groups: &Groups, group: u32) -> Option<usize> {
+        self.cc.check(c, groups.state(group)).err().map(|f| f.index)
+    }
+
+    /// The canonical text of hard constraint `i`.
+    pub(crate) fn hard_text(&self, i: usize) -> String {
+        self.cc.hard().get(i).map(ToString::to_string).unwrap_or_default()
+    }
+
     /// The summed weights of the satisfied preferences, in millionths.
     pub(crate) fn preference(&self, c: &Candidate<'_>, groups: &Groups, group: u32) -> i64 {
         self.cc.preference_score(c, groups.state(group)).saturating_mul(WEIGHT_ONE)
