@@ -5,10 +5,11 @@
 //! use offerfit::{Engine, Offer, Options, PlaceRequest, Resource, ResourceValue, Resources, Scalar, TaskRequest};
 //!
 //! let mut offer = Offer::new("O1", "S1", "agent-1");
-//! offer.resources = Resources(vec![
+//! offer.resources = Resources::from_resources(vec![
 //!     Resource::new("cpus", ResourceValue::Scalar(Scalar::from_units(4))),
 //!     Resource::new("mem", ResourceValue::Scalar(Scalar::from_units(4096))),
-//! ]);
+//! ])
+//! .unwrap();
 //! let mut task = TaskRequest::new("web-1");
 //! task.cpus = Scalar::from_units(1);
 //! task.mem = Scalar::from_units(512);
