@@ -822,6 +822,24 @@ impl fmt::Display for Resources {
     }
 }
 
+/// Collects resources, merging like ones (each is assumed valid; use
+/// [`Resources::from_resources`] to validate).
+///
+/// ```
+/// use offerfit::{Resource, ResourceValue, Resources, Scalar};
+/// let r: Resources = (1..=3).map(|n| Resource::new("cpus", ResourceValue::Scalar(Scalar::from_units(n)))).collect();
+/// assert_eq!(r.to_string(), "cpus:6");
+/// ```
+impl FromIterator<Resource> for Resources {
+    fn from_iter<I: IntoIterator<Item = Resource>>(iter: I) -> Resources {
+        let mut out = Resources::new();
+        for r in iter {
+            out.push(r);
+        }
+        out
+    }
+}
+
 impl<'a> IntoIterator for &'a Resources {
     type Item = &'a Resource;
     type IntoIter = std::slice::Iter<'a, Resource>;
