@@ -34,6 +34,10 @@ fn message(ctx: &Ctx<'_>, t: &TaskPlan, code: ReasonCode, failed: &[usize]) -> S
     let task = ctx.req.tasks.get(t.index);
     let amount = |v: Scalar| v.to_string();
     match code {
+        ReasonCode::Role if ctx.r.profile == Profile::MesosActor => format!(
+            "no cpus, mem and ports of the framework role `{}`",
+            ctx.opts.roles.first().map_or("*", String::as_str)
+        ),
         ReasonCode::Role => {
             format!("no resources usable by the roles {}", quote_list(t.need.roles.iter().map(|r| ctx.roles.name(*r))))
         }
@@ -382,6 +386,7 @@ pub(crate) fn mesos_actor(mut ctx: Ctx<'_>) -> Result<Plan, PlaceError> {
                 k += 1;
                 continue;
             };
+            ctx.fitter.evaluations += 1;
             let fits = tp.rules.check(&cand, &ctx.groups, tp.group)
                 && unit.rem_cpus >= t.cpus.millis()
                 && unit.rem_mem >= t.mem.millis();
@@ -556,6 +561,5 @@ pub(crate) fn mesos_actor(mut ctx: Ctx<'_>) -> Result<Plan, PlaceError> {
     }
     let stats = Stats { offers: req.offers.len(), tasks: req.tasks.len(), placed, evaluations: ctx.fitter.evaluations };
     let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
-    ctx.fitter.evaluations = 0;
     Ok(Plan { accept, decline, unplaced, calls, stats })
 }
