@@ -214,3 +214,79 @@ fn roles_are_hierarchical() {
     assert_eq!(r.ranges("ports"), Ranges::new());
     let _ = Range { begin: 0, end: 0 };
 }
+
+fn many_resources() -> impl Strategy<Value = Vec<Resource>> {
+    // 30 names, so that lists beyond the linear-scan size take the indexed paths.
+    let one = (0..30usize, 0..ROLES.len(), 0..5_000i64, pairs()).prop_map(|(n, role, millis, p)| {
+        let value = if n % 3 == 0 {
+            ResourceValue::Ranges(ranges(&p))
+        } else {
+            ResourceValue::Scalar(Scalar::from_millis(millis))
+        };
+        let mut r = Resource::new(format!("res{n}"), value);
+        if ROLES[role] != "*" {
+            r.reservations.push(Reservation::static_for(ROLES[role]));
+        }
+        r
+    });
+    prop::collection::vec(one, 0..60)
+}
+
+/// The obvious quadratic merge, as a reference for the indexed one.
+fn naive(list: &[Resource]) -> Vec<Resource> {
+    let mut out: Vec<Resource> = Vec::new();
+    for r in list {
+        if r.value.is_empty() {
+            continue;
+        }
+        match out.iter_mut().find(|e| e.is_like(r)) {
+            Some(e) => {
+                e.value = match (&e.value, &r.value) {
+                    (ResourceValue::Scalar(a), ResourceValue::Scalar(b)) => ResourceValue::Scalar(*a + *b),
+                    (ResourceValue::Ranges(a), ResourceValue::Ranges(b)) => ResourceValue::Ranges(a.add(b)),
+                    (other, _) => other.clone(),
+                }
+            }
+            None => out.push(r.clone()),
+        }
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn indexed_paths_agree_with_naive_ones(a in many_resources(), b in many_resources()) {
+        let ra = Resources::from_resources(a.clone()).expect("valid");
+        let rb: Resources = b.iter().cloned().collect();
+        let na = naive(&a);
+        prop_assert_eq!(ra.as_slice(), na.as_slice());
+        let both: Vec<Resource> = a.iter().chain(b.iter()).cloned().collect();
+        let sum = ra.add(&rb);
+        let nb = naive(&both);
+        prop_assert_eq!(sum.as_slice(), nb.as_slice());
+        let contains = rb.iter().all(|r| ra.iter().any(|e| e.contains(r)));
+        prop_assert_eq!(ra.contains(&rb), contains);
+        prop_assert!(sum.contains(&ra) && sum.contains(&rb));
+        let back = sum.subtract(&rb).expect("the sum holds b");
+        prop_assert!(ra.contains(&back) && back.contains(&ra.saturating_sub(&rb)));
+        // The saturating difference removes exactly what the naive walk removes.
+        let mut expect: Vec<Resource> = ra.as_slice().to_vec();
+        for r in rb.iter() {
+            if let Some(i) = expect.iter().position(|e| e.is_like(r)) {
+                let e = &mut expect[i];
+                e.value = match (&e.value, &r.value) {
+                    (ResourceValue::Scalar(x), ResourceValue::Scalar(y)) => {
+                        ResourceValue::Scalar(x.checked_sub_nonneg(*y).unwrap_or_default())
+                    }
+                    (ResourceValue::Ranges(x), ResourceValue::Ranges(y)) => ResourceValue::Ranges(x.subtract(y)),
+                    (other, _) => other.clone(),
+                };
+                if e.value.is_empty() {
+                    expect.remove(i);
+                }
+            }
+        }
+        let diff = ra.saturating_sub(&rb);
+        prop_assert_eq!(diff.as_slice(), expect.as_slice());
+    }
+}

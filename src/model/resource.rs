@@ -5,6 +5,7 @@
 //! may be STATIC and whose later entries refine it); the legacy `role` / `reservation` fields
 //! are upgraded when read. A resource with an empty stack is unreserved (role `*`).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use smallvec::SmallVec;
@@ -589,10 +590,48 @@ impl Resources {
         }
         check_types(&resources)?;
         let mut out = Resources::new();
-        for r in resources {
-            out.push(r);
-        }
+        out.extend_merged(resources);
         Ok(out)
+    }
+
+    /// Adds many resources (assumed valid), merging like ones; like candidates are looked up
+    /// by name, so building from thousands of entries stays fast.
+    fn extend_merged(&mut self, items: impl IntoIterator<Item = Resource>) {
+        let mut index: BTreeMap<String, SmallVec<[usize; 2]>> = BTreeMap::new();
+        for (i, e) in self.0.iter().enumerate() {
+            index.entry(e.name.clone()).or_default().push(i);
+        }
+        for r in items {
+            if r.value.is_empty() {
+                continue;
+            }
+            let like = if r.is_exclusive() {
+                None
+            } else {
+                index
+                    .get(&r.name)
+                    .and_then(|ids| ids.iter().copied().find(|&i| self.0.get(i).is_some_and(|e| e.is_like(&r))))
+            };
+            match like.and_then(|i| self.0.get_mut(i)) {
+                Some(entry) => entry.absorb(&r),
+                None => {
+                    index.entry(r.name.clone()).or_default().push(self.0.len());
+                    self.0.push(r);
+                }
+            }
+        }
+    }
+
+    /// Indices of the entries named `name`: a lookup table when there are many entries.
+    fn by_name(&self) -> Option<BTreeMap<&str, SmallVec<[usize; 4]>>> {
+        if self.0.len() <= SMALL {
+            return None;
+        }
+        let mut index: BTreeMap<&str, SmallVec<[usize; 4]>> = BTreeMap::new();
+        for (i, e) in self.0.iter().enumerate() {
+            index.entry(e.name.as_str()).or_default().push(i);
+        }
+        Some(index)
     }
 
     /// Adds one resource (assumed valid), merging it into a like entry.
@@ -641,8 +680,12 @@ impl Resources {
     #[must_use]
     pub fn add(&self, other: &Resources) -> Resources {
         let mut out = self.clone();
-        for r in &other.0 {
-            out.push(r.clone());
+        if self.0.len() <= SMALL {
+            for r in &other.0 {
+                out.push(r.clone());
+            }
+        } else {
+            out.extend_merged(other.0.iter().cloned());
         }
         out
     }
@@ -653,17 +696,24 @@ impl Resources {
     pub fn contains(&self, other: &Resources) -> bool {
         // Exclusive entries pair off one to one; a small bitmap marks the ones already used.
         let mut used: SmallVec<[bool; 16]> = SmallVec::new();
+        let index = self.by_name();
+        let find = |name: &str, pred: &mut dyn FnMut(usize) -> bool| -> Option<usize> {
+            match &index {
+                Some(ix) => ix.get(name).and_then(|ids| ids.iter().copied().find(|&i| pred(i))),
+                None => (0..self.0.len()).find(|&i| pred(i)),
+            }
+        };
         for r in &other.0 {
             if r.is_exclusive() {
                 if used.is_empty() {
                     used.resize(self.0.len(), false);
                 }
-                let hit = self.0.iter().zip(used.iter_mut()).find(|(e, u)| !**u && *e == r);
-                match hit {
-                    Some((_, u)) => *u = true,
+                let hit = find(&r.name, &mut |i| !used.get(i).copied().unwrap_or(true) && self.0.get(i) == Some(r));
+                match hit.and_then(|i| used.get_mut(i)) {
+                    Some(u) => *u = true,
                     None => return false,
                 }
-            } else if !self.0.iter().any(|e| e.contains(r)) {
+            } else if find(&r.name, &mut |i| self.0.get(i).is_some_and(|e| e.contains(r))).is_none() {
                 return false;
             }
         }
@@ -696,22 +746,34 @@ impl Resources {
     /// far as it goes (scalars stop at zero); what is not held is ignored.
     #[must_use]
     pub fn saturating_sub(&self, other: &Resources) -> Resources {
-        let mut out = self.clone();
+        let mut out = self.0.clone();
+        let mut gone: SmallVec<[bool; 16]> = SmallVec::from_elem(false, out.len());
+        let index = self.by_name();
         for r in &other.0 {
-            if r.is_exclusive() {
-                if let Some(i) = out.0.iter().position(|e| e == r) {
-                    out.0.remove(i);
-                }
-            } else if let Some(i) = out.0.iter().position(|e| e.is_like(r)) {
-                if let Some(entry) = out.0.get_mut(i) {
+            let ids: SmallVec<[usize; SMALL]> = match &index {
+                Some(ix) => ix.get(r.name.as_str()).map(|v| v.iter().copied().collect()).unwrap_or_default(),
+                None => (0..out.len()).collect(),
+            };
+            let live = |i: usize| !gone.get(i).copied().unwrap_or(true);
+            let hit = if r.is_exclusive() {
+                ids.iter().copied().find(|&i| live(i) && out.get(i) == Some(r))
+            } else {
+                ids.iter().copied().find(|&i| live(i) && out.get(i).is_some_and(|e| e.is_like(r)))
+            };
+            if let (Some(i), Some(entry)) = (hit, hit.and_then(|i| out.get_mut(i))) {
+                if !r.is_exclusive() {
                     entry.deplete(r);
-                    if entry.value.is_empty() {
-                        out.0.remove(i);
+                }
+                if r.is_exclusive() || entry.value.is_empty() {
+                    if let Some(g) = gone.get_mut(i) {
+                        *g = true;
                     }
                 }
             }
         }
-        out
+        let mut keep = gone.iter().map(|g| !g);
+        out.retain(|_| keep.next().unwrap_or(true));
+        Resources(out)
     }
 
     /// The resources a role may use: unreserved ones, and those reserved (at the top of their
@@ -782,14 +844,30 @@ impl Resources {
     }
 }
 
+/// Up to this many entries, a linear scan beats building a name index.
+const SMALL: usize = 16;
+
 fn check_types(resources: &[Resource]) -> Result<()> {
+    match first_type_conflict(resources) {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The index of the first resource whose name was used before with another type, and the
+/// error to report.
+pub(crate) fn first_type_conflict(resources: &[Resource]) -> Option<(usize, Error)> {
+    let mut seen: BTreeMap<&str, ValueType> = BTreeMap::new();
     for (i, r) in resources.iter().enumerate() {
-        let earlier = resources.get(..i).unwrap_or(&[]);
-        if let Some(first) = earlier.iter().find(|e| e.name == r.name && e.value_type() != r.value_type()) {
-            return Err(type_conflict(&r.name, first.value_type(), r.value_type()));
+        match seen.get(r.name.as_str()) {
+            Some(&first) if first != r.value_type() => return Some((i, type_conflict(&r.name, first, r.value_type()))),
+            Some(_) => {}
+            None => {
+                seen.insert(&r.name, r.value_type());
+            }
         }
     }
-    Ok(())
+    None
 }
 
 /// The error for one name used with two types.
@@ -833,9 +911,7 @@ impl fmt::Display for Resources {
 impl FromIterator<Resource> for Resources {
     fn from_iter<I: IntoIterator<Item = Resource>>(iter: I) -> Resources {
         let mut out = Resources::new();
-        for r in iter {
-            out.push(r);
-        }
+        out.extend_merged(iter);
         out
     }
 }

@@ -20,8 +20,10 @@
 //!
 //! Errors carry the span of the culprit in the original text.
 
+use std::collections::BTreeMap;
+
 use crate::error::{Error, ParseError, Result, Span};
-use crate::model::{validate_role, Reservation, Resource, ResourceValue, Resources, Scalar, Value};
+use crate::model::{validate_role, Reservation, Resource, ResourceValue, Resources, Scalar, Value, ValueType};
 use crate::text::value::parse_value_at;
 
 /// Mesos' `strings::trim` set.
@@ -51,27 +53,28 @@ pub fn parse_resources(text: &str, default_role: &str) -> Result<Resources> {
     if text.trim_start().starts_with('[') {
         return crate::wire::mesos::resources_from_agent_json(text, default_role);
     }
-    let mut items: Vec<(Resource, Span)> = Vec::new();
+    let mut items: Vec<Resource> = Vec::new();
+    let mut types: BTreeMap<String, ValueType> = BTreeMap::new();
     let mut start = 0;
     for piece in text.split(';') {
-        if let Some(item) = parse_item(text, piece, start, default_role)? {
-            if let Some((first, _)) =
-                items.iter().find(|(r, _)| r.name == item.0.name && r.value_type() != item.0.value_type())
-            {
-                let e = crate::model::resource::type_conflict(&item.0.name, first.value_type(), item.0.value_type());
-                return Err(ParseError::new(e.code(), e.message(), text, item.1)
-                    .with_help(e.help().unwrap_or_default())
-                    .into());
+        if let Some((r, value_span)) = parse_item(text, piece, start, default_role)? {
+            match types.get(&r.name) {
+                Some(&first) if first != r.value_type() => {
+                    let e = crate::model::resource::type_conflict(&r.name, first, r.value_type());
+                    return Err(ParseError::new(e.code(), e.message(), text, value_span)
+                        .with_help(e.help().unwrap_or_default())
+                        .into());
+                }
+                Some(_) => {}
+                None => {
+                    types.insert(r.name.clone(), r.value_type());
+                }
             }
-            items.push(item);
+            items.push(r);
         }
         start += piece.len() + 1;
     }
-    let mut out = Resources::new();
-    for (r, _) in items {
-        out.push(r);
-    }
-    Ok(out)
+    Ok(items.into_iter().collect())
 }
 
 /// Parses one resource from its name, value text and role, as Mesos'
@@ -399,6 +402,17 @@ mod tests {
         let r = parse_resources(r#" [{"name":"bugs","type":"SET","set":{"item":["a"]}}]"#, "dev").unwrap();
         assert_eq!(r.to_string(), "bugs(dev):{a}");
         assert_eq!(parse_resources("[]", "*").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn many_items_merge_by_name() {
+        let text: String =
+            (0..6000).map(|i| format!("r{}({}):1;", i % 3000, if i % 2 == 0 { "*" } else { "a" })).collect();
+        let r = parse_resources(&text, "*").unwrap();
+        assert_eq!(r.len(), 3000, "i and i + 3000 share a name and a role");
+        assert_eq!(r.scalar("r7").millis(), 2000);
+        assert_eq!(r.add(&r).scalar("r7").millis(), 4000);
+        assert!(r.add(&r).contains(&r) && r.subtract(&r).unwrap().is_empty());
     }
 
     #[test]

@@ -881,14 +881,7 @@ fn command_line_rules(r: &Resource) -> Result<(), Fault> {
     Ok(())
 }
 
-/// The index of the first resource whose name was already used with another type.
-fn type_conflict_at(list: &[Resource]) -> Option<(usize, Error)> {
-    list.iter().enumerate().find_map(|(i, r)| {
-        let earlier = list.get(..i)?;
-        let first = earlier.iter().find(|e| e.name == r.name && e.value_type() != r.value_type())?;
-        Some((i, crate::model::resource::type_conflict(&r.name, first.value_type(), r.value_type())))
-    })
-}
+use crate::model::resource::first_type_conflict as type_conflict_at;
 
 /// Converts a list of resource objects, collecting every error with its pointer under `path`.
 fn resources_from_list(list: &[Json], path: &str, default_role: &str, origin: Origin) -> Result<Resources, Errors> {
@@ -906,11 +899,7 @@ fn resources_from_list(list: &[Json], path: &str, default_role: &str, origin: Or
     if let Some((i, e)) = type_conflict_at(&out) {
         return Err(vec![WireError::from_error(&e, &format!("{path}/{i}"))]);
     }
-    let mut merged = Resources::new();
-    for r in out {
-        merged.push(r);
-    }
-    Ok(merged)
+    Ok(out.into_iter().collect())
 }
 
 /// Reads one Mesos v1 `Resource` object (legacy `role` / `reservation` upgraded; an absent
@@ -1013,11 +1002,7 @@ pub(crate) fn resources_from_agent_json(text: &str, default_role: &str) -> Resul
         p.help = e.help().map(str::to_owned);
         return Err(p.into());
     }
-    let mut merged = Resources::new();
-    for r in out {
-        merged.push(r);
-    }
-    Ok(merged)
+    Ok(out.into_iter().collect())
 }
 
 fn attribute_from(json: &Json) -> Result<Attribute, Fault> {
@@ -1145,12 +1130,13 @@ pub fn offer_from_json(json: &Json, path: &str) -> Result<Offer, Errors> {
             errors.push(WireError::from_error(&e, &format!("{path}/allocation_info/role")));
         }
         if resources.iter().any(|r| r.allocation_role.is_none()) {
-            let mut filled = Resources::new();
-            for mut r in resources.into_vec() {
-                r.allocation_role.get_or_insert_with(|| role.clone());
-                filled.push(r);
-            }
-            resources = filled;
+            resources = resources
+                .into_iter()
+                .map(|mut r| {
+                    r.allocation_role.get_or_insert_with(|| role.clone());
+                    r
+                })
+                .collect();
         }
     }
     if !errors.is_empty() {
