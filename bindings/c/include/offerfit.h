@@ -53,10 +53,11 @@ const char *offerfit_version(void);
 //
 // Each `offerfit_engine_call` with a `place` request that has no `options` field uses the
 // stored options; a request with its own `options` keeps them (no deep merge); other ops are
-// answered exactly as by `offerfit_call`. Option values are checked by each `place` call,
-// where errors carry paths under `/options`.
+// answered exactly as by `offerfit_call`. The options are checked once, here, by the core
+// (as a `place` request with no offers and no tasks would be).
 //
-// Returns NULL when the options are not a JSON object (or not UTF-8); then, if `error_out`
+// Returns NULL when the options are not UTF-8, not a JSON object, or not valid `place`
+// options (errors carry paths under `/options`, e.g. `/options/strategy`); then, if `error_out`
 // is not NULL, `*error_out` receives the error response (free it with
 // `offerfit_string_free`). On success `*error_out` is set to NULL. Free the engine with
 // `offerfit_engine_free`.

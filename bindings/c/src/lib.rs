@@ -59,9 +59,9 @@ fn test_panic(request: &[u8]) {
 ///
 /// The rule is deliberately trivial and is the whole of it: a `place` request that has no
 /// `options` field gets the stored options as its `options`; a request that has one keeps it
-/// as it is (no deep merge), and other ops pass through unchanged. The core validates the
-/// options on each `place` call, so an invalid option is reported with its path under
-/// `/options`, exactly as if the request had carried it.
+/// as it is (no deep merge), and other ops pass through unchanged. [`Engine::new`] has the core
+/// check the options once (a `place` with no offers and no tasks), so an invalid option is
+/// refused at creation with the same error, path under `/options`, as a request carrying it.
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
     options: Option<Map<String, Json>>,
@@ -77,13 +77,27 @@ impl Engine {
     ///
     /// # Errors
     /// The contract's error response (`{"ok":false,"errors":[...]}`) when `options` is not
-    /// UTF-8 (`request.utf8`), not JSON (`request.json`, with a caret) or not an object
-    /// (`request.type`).
+    /// UTF-8 (`request.utf8`), not JSON (`request.json`, with a caret), not an object
+    /// (`request.type`), or not valid `place` options (the core's own error, e.g.
+    /// `request.unknown_variant` at `/options/strategy`).
     pub fn new(options: &[u8]) -> Result<Engine, String> {
         let text = std::str::from_utf8(options)
             .map_err(|e| error_response(vec![wire::utf8_error(options, &e).with_path("/options")]))?;
         match wire::parse_strict(text) {
-            Ok(Json::Object(options)) => Ok(Engine { options: Some(options) }),
+            Ok(Json::Object(options)) => {
+                // The core checks the options exactly as a `place` request would carry them.
+                let mut probe = Map::new();
+                probe.insert("op".to_owned(), Json::String("place".to_owned()));
+                probe.insert("offers".to_owned(), Json::Array(Vec::new()));
+                probe.insert("tasks".to_owned(), Json::Array(Vec::new()));
+                probe.insert("options".to_owned(), Json::Object(options.clone()));
+                let answer = wire::call_json(Json::Object(probe));
+                if answer.get("ok") == Some(&Json::Bool(true)) {
+                    Ok(Engine { options: Some(options) })
+                } else {
+                    Err(encode(&answer))
+                }
+            }
             Ok(other) => Err(error_response(vec![WireError::new(
                 "request.type",
                 format!("invalid type: {}, expected the `place` options object", kind(&other)),
@@ -197,6 +211,19 @@ mod tests {
         assert_eq!(e.respond(other), respond(other));
         assert_eq!(e.respond(b"{oops"), respond(b"{oops"));
         assert_eq!(e.respond(b"\"\xc3\""), respond(b"\"\xc3\""));
+    }
+
+    #[test]
+    fn engine_refuses_invalid_options_once() {
+        let err = Engine::new(br#"{"strategy":"nope"}"#).unwrap_err();
+        assert_eq!(
+            err,
+            r#"{"ok":false,"errors":[{"code":"request.unknown_variant","message":"expected one of `binpack`, `spread`, `first_fit`, found `nope`","path":"/options/strategy"}]}"#
+        );
+        // The same error a request carrying those options gets.
+        let direct = respond(br#"{"op":"place","offers":[],"tasks":[],"options":{"strategy":"nope"}}"#);
+        assert_eq!(err, direct);
+        assert!(Engine::new(br#"{"strateg":"spread"}"#).unwrap_err().contains(r#""code":"request.unknown_field""#));
     }
 
     #[test]

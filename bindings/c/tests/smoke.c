@@ -119,6 +119,13 @@ int main(void) {
           "engine_new refuses options that are not an object", err);
     offerfit_string_free(err);
 
+    const char *bad_opts = "{\"strategy\":\"nope\"}";
+    engine = offerfit_engine_new(bad_opts, strlen(bad_opts), &err);
+    check(engine == NULL && starts_with(err, "{\"ok\":false,\"errors\":[{\"code\":\"request.unknown_variant\"") &&
+              strstr(err, "\"path\":\"/options/strategy\"") != NULL,
+          "engine_new checks option values once", err);
+    offerfit_string_free(err);
+
     out = offerfit_engine_call(NULL, vreq, strlen(vreq), NULL);
     check(starts_with(out, "{\"ok\":false,\"errors\":[{\"code\":\"request.null_pointer\""), "NULL engine", out);
     offerfit_string_free(out);

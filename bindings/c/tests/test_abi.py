@@ -354,11 +354,20 @@ def test_engine_stores_place_options(native):
 
 
 def test_engine_refuses_bad_options(native):
-    for options, code in [(b"[1]", "request.type"), (b'{"a":', "request.json"), (b'{"a":"\xff"}', "request.utf8")]:
+    for options, code, path in [
+        (b"[1]", "request.type", "/options"),
+        (b'{"a":', "request.json", "/options"),
+        (b'{"a":"\xff"}', "request.utf8", "/options"),
+        (b'{"strategy":"nope"}', "request.unknown_variant", "/options/strategy"),
+        (b'{"strateg":"spread"}', "request.unknown_field", "/options/strateg"),
+    ]:
         handle, error = native.engine_new(options)
         assert not handle
         v = json.loads(error)
-        assert v["ok"] is False and v["errors"][0]["code"] == code and v["errors"][0]["path"] == "/options", error
+        assert v["ok"] is False and v["errors"][0]["code"] == code and v["errors"][0]["path"] == path, error
+    # The same answer as a place request carrying the bad options.
+    handle, error = native.engine_new(b'{"strategy":"nope"}')
+    assert error == native.call(b'{"op":"place","offers":[],"tasks":[],"options":{"strategy":"nope"}}')
     handle, error = native.engine_new(None)
     assert handle and error is None
     assert native.engine_call(handle, b'{"op":"version"}') == native.call(b'{"op":"version"}')
