@@ -1,0 +1,18 @@
+// offerfit for bundlers (webpack, Vite, Rollup with a wasm plugin): the `bundler` build.
+import * as module from '../pkg/bundler/offerfit_wasm.js';
+import { guardAll } from './guard.mjs';
+
+const api = guardAll(module);
+
+export const {
+  call,
+  version,
+  parseValue,
+  parseResources,
+  formatResources,
+  resourceMath,
+  parseAttributes,
+  parseConstraints,
+  checkConstraints,
+  place,
+} = api;

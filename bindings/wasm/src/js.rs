@@ -1,0 +1,252 @@
+//! The wasm-bindgen exports: `call` plus one typed function per contract op.
+
+use std::cell::Cell;
+use std::fmt;
+
+use offerfit::{LimitKind, Limits};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use tsify::{Ts, Tsify};
+use wasm_bindgen::prelude::*;
+
+use crate::types::*;
+
+/// Installs the panic hook: on `panic=abort` wasm no unwinding exists, so the hook schedules a
+/// fresh instance for the next call and throws `offerfit panicked: …` to the JS entry, which
+/// answers the contract's `internal` error (see the crate docs).
+#[wasm_bindgen(start)]
+pub fn start() {
+    #[cfg(target_arch = "wasm32")]
+    std::panic::set_hook(Box::new(|info| {
+        wasm_bindgen::handler::schedule_reinit();
+        let what = match info.payload().downcast_ref::<&str>() {
+            Some(s) => (*s).to_owned(),
+            None => info.payload().downcast_ref::<String>().cloned().unwrap_or_else(|| info.to_string()),
+        };
+        wasm_bindgen::throw_str(&format!("offerfit panicked: {}", what.lines().next().unwrap_or_default()));
+    }));
+}
+
+/// Answers one contract request given as JSON text with one response as JSON text, exactly as
+/// `offerfit call` does. Never throws for bad input.
+#[wasm_bindgen]
+pub fn call(json: &str) -> String {
+    crate::call_text(json)
+}
+
+/// The library's version and the list of ops.
+#[wasm_bindgen]
+pub fn version() -> Ts<VersionResponse> {
+    typed("version", Ok(Json::Object(Map::new())))
+}
+
+/// Parses a Mesos value (scalar, ranges, set or text).
+#[wasm_bindgen(js_name = parseValue)]
+pub fn parse_value(request: Ts<ParseValueRequest>) -> Ts<ParseValueResponse> {
+    typed("parse_value", to_json(request.js_value()))
+}
+
+/// Parses Mesos resource text into Mesos v1 resources.
+#[wasm_bindgen(js_name = parseResources)]
+pub fn parse_resources(request: Ts<ParseResourcesRequest>) -> Ts<ParseResourcesResponse> {
+    typed("parse_resources", to_json(request.js_value()))
+}
+
+/// Prints resources as Mesos does.
+#[wasm_bindgen(js_name = formatResources)]
+pub fn format_resources(request: Ts<FormatResourcesRequest>) -> Ts<FormatResourcesResponse> {
+    typed("format_resources", to_json(request.js_value()))
+}
+
+/// Adds, subtracts, compares resources, or keeps those allocatable to a role.
+#[wasm_bindgen(js_name = resourceMath)]
+pub fn resource_math(request: Ts<ResourceMathRequest>) -> Ts<ResourceMathResponse> {
+    typed("resource_math", to_json(request.js_value()))
+}
+
+/// Parses Mesos attribute text.
+#[wasm_bindgen(js_name = parseAttributes)]
+pub fn parse_attributes(request: Ts<ParseAttributesRequest>) -> Ts<ParseAttributesResponse> {
+    typed("parse_attributes", to_json(request.js_value()))
+}
+
+/// Parses and validates constraints, answering their canonical form.
+#[wasm_bindgen(js_name = parseConstraints)]
+pub fn parse_constraints(request: Ts<ParseConstraintsRequest>) -> Ts<ParseConstraintsResponse> {
+    typed("parse_constraints", to_json(request.js_value()))
+}
+
+/// Checks constraints against one candidate host and the group's existing placements.
+#[wasm_bindgen(js_name = checkConstraints)]
+pub fn check_constraints(request: Ts<CheckConstraintsRequest>) -> Ts<CheckConstraintsResponse> {
+    typed("check_constraints", to_json(request.js_value()))
+}
+
+/// Places tasks on offers: accepts, declines and unplaced tasks with reasons.
+#[wasm_bindgen]
+pub fn place(request: Ts<PlaceRequest>) -> Ts<PlaceResponse> {
+    typed("place", to_json(request.js_value()))
+}
+
+/// Runs `op` on the decoded request (or answers the decoding error) and encodes the response
+/// as a plain JS object.
+fn typed<R: Tsify>(op: &str, request: Result<Json, Json>) -> Ts<R> {
+    let response = match request {
+        Ok(json) => crate::call_op(op, json),
+        Err(failure) => failure,
+    };
+    Ts::new_unchecked(to_js(&response))
+}
+
+/// A JSON value as a plain JS object (maps as objects, not `Map`s).
+fn to_js(response: &Json) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    response
+        .serialize(&serializer)
+        .or_else(|e| crate::internal_error(&format!("could not encode the response: {e}")).serialize(&serializer))
+        .unwrap_or(JsValue::NULL)
+}
+
+/// A JS value as JSON, or the contract's error when it holds something JSON cannot (a
+/// non-finite number, a function, a symbol, a BigInt beyond 64 bits: `request.json`) or nests
+/// deeper than the core's `json_depth` limit (`limit.json_depth`, as the core reports it).
+fn to_json(value: JsValue) -> Result<Json, Json> {
+    let limit = Cell::new(None);
+    let mut track = serde_path_to_error::Track::new();
+    let de = serde_path_to_error::Deserializer::new(serde_wasm_bindgen::Deserializer::from(value), &mut track);
+    JsonSeed { depth: 0, limit: &limit }.deserialize(de).map_err(|e| {
+        let path = pointer(&track.path());
+        match limit.take() {
+            Some(exceeded) => failure(offerfit::wire::fail(exceeded, &path)),
+            None => {
+                // A serde-wasm-bindgen error prints as a JS `Error`: `Error: <message>`.
+                let message = e.to_string();
+                let message = message.strip_prefix("Error: ").unwrap_or(&message);
+                crate::request_error("request.json", message, &path)
+            }
+        }
+    })
+}
+
+/// `{"ok": false, "errors": [...]}` from the core's error objects.
+fn failure(errors: offerfit::wire::Errors) -> Json {
+    let list = errors.iter().map(|e| serde_json::to_value(e).unwrap_or_else(|_| Json::from(e.message.clone())));
+    serde_json::json!({"ok": false, "errors": list.collect::<Vec<_>>()})
+}
+
+/// A serde path as a JSON pointer (`tasks[3].cpus` → `/tasks/3/cpus`).
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    let mut out = String::new();
+    for seg in path.iter() {
+        use serde_path_to_error::Segment;
+        match seg {
+            Segment::Seq { index } => {
+                out.push('/');
+                out.push_str(&index.to_string());
+            }
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+/// How JavaScript prints a number that JSON cannot hold.
+fn js_number(v: f64) -> &'static str {
+    if v.is_nan() {
+        "NaN"
+    } else if v > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
+}
+
+/// Reads serde_json's `Value`, except that a non-finite number is refused (serde_json would
+/// turn it into `null`, hiding the caller's mistake) and nesting is bounded by the core's
+/// `json_depth` limit, checked while reading so that a deep JS object cannot exhaust wasm's
+/// small stack.
+#[derive(Clone, Copy)]
+struct JsonSeed<'a> {
+    /// Containers open around the value (`{}` at the top is 1 deep once opened).
+    depth: usize,
+    /// Where the limit error is left for [`to_json`] (serde's error type cannot carry it).
+    limit: &'a Cell<Option<offerfit::Error>>,
+}
+
+impl<'de> DeserializeSeed<'de> for JsonSeed<'_> {
+    type Value = Json;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl JsonSeed<'_> {
+    fn nested<E: de::Error>(self) -> Result<Self, E> {
+        let depth = self.depth + 1;
+        if let Err(e) = Limits::DEFAULT.check(LimitKind::JsonDepth, depth) {
+            let message = e.to_string();
+            self.limit.set(Some(e));
+            return Err(E::custom(message));
+        }
+        Ok(JsonSeed { depth, limit: self.limit })
+    }
+}
+
+impl<'de> Visitor<'de> for JsonSeed<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        serde_json::Number::from_f64(v)
+            .map(Json::Number)
+            .ok_or_else(|| E::custom(format_args!("expected a finite number, found `{}`", js_number(v))))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let inner = self.nested()?;
+        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(x) = seq.next_element_seed(inner)? {
+            v.push(x);
+        }
+        Ok(Json::Array(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let inner = self.nested()?;
+        let mut m = Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let v = map.next_value_seed(inner)?;
+            m.insert(k, v);
+        }
+        Ok(Json::Object(m))
+    }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds the npm package `offerfit` (bindings/wasm) into bindings/wasm/pkg/:
+#
+#   pkg/node, pkg/web, pkg/bundler   the release module (cargo profile `wasm-release`, then
+#                                    `wasm-opt -Oz` from npm binaryen) for each wasm-bindgen target
+#   pkg/test-node                    a `nodejs` build with the `test-panic` feature, for the
+#                                    panic-safety tests only (never shipped; dev profile)
+#
+#   scripts/build-wasm.sh [--release-only]
+#
+# Needs: the wasm32-unknown-unknown target, the wasm-bindgen CLI at exactly the version of the
+# `wasm-bindgen` crate in Cargo.lock, and `npm ci` done in bindings/wasm (for wasm-opt).
+# scripts/stages/wasm.sh installs all three. Idempotent: cargo and this script redo only what
+# changed. Honours CARGO_TARGET_DIR.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PKG="$ROOT/bindings/wasm/pkg"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+WASM_OPT="$ROOT/bindings/wasm/node_modules/.bin/wasm-opt"
+release_only=0
+[ "${1:-}" = "--release-only" ] && release_only=1
+
+# The wasm-bindgen crate version pinned in Cargo.lock; the CLI must match it exactly.
+lock_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+want="$(lock_version)"
+[ -n "$want" ] || { echo "build-wasm: Cargo.lock has no wasm-bindgen entry" >&2; exit 1; }
+have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" || true
+if [ "$have" != "$want" ]; then
+  echo "build-wasm: need wasm-bindgen $want, found '${have:-none}' (cargo install wasm-bindgen-cli --version $want)" >&2
+  exit 1
+fi
+[ -x "$WASM_OPT" ] || { echo "build-wasm: $WASM_OPT missing (run npm ci in bindings/wasm)" >&2; exit 1; }
+
+# The features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them
+# (and must not use others the engines might lack).
+FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types --enable-multivalue)
+
+bindgen() { # bindgen INPUT.wasm TARGET OUTDIR
+  local input=$1 target=$2 out=$3 type=module
+  [ "$target" = nodejs ] && type=commonjs
+  rm -rf "$out"
+  wasm-bindgen --target "$target" --out-dir "$out" --out-name offerfit_wasm \
+    --remove-name-section --remove-producers-section "$input"
+  # The package is `"type": "module"`; the nodejs build is CommonJS, the others ES modules.
+  printf '{"type":"%s"}\n' "$type" >"$out/package.json"
+}
+
+cd "$ROOT"
+echo "build-wasm: cargo build (wasm-release)"
+cargo build --locked -p offerfit-wasm --target wasm32-unknown-unknown --profile wasm-release
+release="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/offerfit_wasm.wasm"
+for target in nodejs web bundler; do
+  dir="$PKG/${target/nodejs/node}"
+  bindgen "$release" "$target" "$dir"
+  "$WASM_OPT" -Oz "${FEATURES[@]}" "$dir/offerfit_wasm_bg.wasm" -o "$dir/offerfit_wasm_bg.wasm"
+  echo "build-wasm: $dir/offerfit_wasm_bg.wasm $(wc -c <"$dir/offerfit_wasm_bg.wasm") bytes"
+done
+
+if [ "$release_only" = 0 ]; then
+  echo "build-wasm: cargo build (dev, feature test-panic)"
+  cargo build --locked -p offerfit-wasm --target wasm32-unknown-unknown --features test-panic
+  bindgen "$TARGET_DIR/wasm32-unknown-unknown/debug/offerfit_wasm.wasm" nodejs "$PKG/test-node"
+fi
+echo "build-wasm: done"
