@@ -582,3 +582,15 @@ mod tests {
         assert_eq!(cc.preference_score_values(&values, &g), 5);
     }
 }
+
+#[cfg(test)]
+mod thread_tests {
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn compiled_constraints_can_be_shared_across_threads() {
+        send_sync::<super::CompiledConstraints>();
+        send_sync::<super::GroupState>();
+        send_sync::<super::Constraint>();
+    }
+}

@@ -599,10 +599,10 @@ fn parse_arg(op: Operator, value: Option<&str>, limits: &Limits) -> Result<Arg, 
     }
 }
 
-/// `` `v` `` or `nothing`, for "found …".
+/// `` `v` `` or `an empty value`, for "found …".
 fn found(v: &str) -> String {
     if v.is_empty() {
-        "nothing".to_owned()
+        "an empty value".to_owned()
     } else {
         format!("`{v}`")
     }

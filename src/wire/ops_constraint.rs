@@ -405,3 +405,125 @@ pub fn check_constraints(req: CheckConstraintsRequest) -> Result<CheckConstraint
         warnings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value as Json};
+
+    fn call(req: Json) -> Json {
+        serde_json::from_str(&crate::call(&req.to_string())).unwrap()
+    }
+
+    #[test]
+    fn parse_constraints_answers_object_form_and_text() {
+        let out = call(json!({"op": "parse_constraints", "constraints": [
+            "rack LIKE r[12]", ["rack", "group_by", "3"], {"field": "@hostname", "operator": "UNIQUE"},
+            {"field": "rack", "operator": "IS", "value": null}, "  rack  LIKE   a  b "
+        ]}));
+        assert_eq!(out["ok"], true, "{out}");
+        assert_eq!(
+            out["constraints"][0],
+            json!({"field": "rack", "operator": "LIKE", "value": "r[12]", "text": "rack LIKE r[12]"})
+        );
+        assert_eq!(out["constraints"][1]["text"], "rack GROUP_BY 3");
+        assert_eq!(
+            out["constraints"][2],
+            json!({"field": "hostname", "operator": "UNIQUE", "text": "hostname UNIQUE"})
+        );
+        assert_eq!(out["constraints"][3], json!({"field": "rack", "operator": "IS", "text": "rack IS"}));
+        assert_eq!(out["constraints"][4]["value"], "a  b");
+        assert_eq!(out["constraints"][4]["text"], "rack LIKE a  b");
+        assert_eq!(out["warnings"], json!([]));
+    }
+
+    #[test]
+    fn parse_constraints_reports_every_bad_constraint_with_its_path() {
+        let out = call(json!({"op": "parse_constraints", "constraints": [
+            "rack UNIQE", "ok EXISTS", ["rack", "LIKE", "("], {"field": "x", "operator": "MAX_PER"}, [1, "LIKE"], 7,
+            {"field": "x", "operator": "IS", "extra": 1}
+        ]}));
+        assert_eq!(out["ok"], false);
+        let errors = out["errors"].as_array().unwrap();
+        let got: Vec<(&str, &str)> =
+            errors.iter().map(|e| (e["code"].as_str().unwrap(), e["path"].as_str().unwrap())).collect();
+        assert_eq!(
+            got,
+            [
+                ("constraint.unknown_operator", "/constraints/0"),
+                ("constraint.regex", "/constraints/2/2"),
+                ("constraint.missing_value", "/constraints/3"),
+                ("request.type", "/constraints/4/0"),
+                ("request.type", "/constraints/5"),
+                ("request.unknown_field", "/constraints/6/extra"),
+            ]
+        );
+        assert_eq!(errors[1]["rendered"], "(\n^ invalid regular expression: unclosed group");
+    }
+
+    #[test]
+    fn openwhisk_dialect_warns_for_ignored_operators() {
+        let out = call(json!({"op": "parse_constraints", "dialect": "openwhisk", "delimiter": "\\|",
+            "constraints": ["att1|LIKE|v.*", "att2|EQUALS|v2", ["att3", "like", "x"]]}));
+        assert_eq!(out["ok"], true, "{out}");
+        assert_eq!(out["constraints"].as_array().unwrap().len(), 1);
+        assert_eq!(out["constraints"][0]["text"], "att1 LIKE v.*");
+        let w = &out["warnings"];
+        assert_eq!(w[0]["path"], "/constraints/1");
+        assert_eq!(
+            w[0]["rendered"],
+            "att2|EQUALS|v2\n     ^^^^^^ operator `EQUALS` is ignored: OpenWhisk understands only `LIKE` and `UNLIKE`"
+        );
+        assert_eq!(w[1]["path"], "/constraints/2/1");
+        assert_eq!(w[1]["help"], "OpenWhisk compares operator names case-sensitively: write `LIKE`");
+        let bad = call(json!({"op": "parse_constraints", "dialect": "openwhisk", "delimiter": "(", "constraints": []}));
+        assert_eq!(bad["errors"][0]["path"], "/delimiter");
+        let bad = call(json!({"op": "parse_constraints", "dialect": "nomad", "constraints": []}));
+        assert_eq!(bad["errors"][0]["path"], "/dialect");
+    }
+
+    #[test]
+    fn check_constraints_counts_placements_and_scores_preferences() {
+        let out = call(json!({"op": "check_constraints",
+            "constraints": ["rack GROUP_BY 2", "hostname UNIQUE", "level >= 2"],
+            "preferences": [{"constraint": "rack IS r2", "weight": 30}, {"constraint": ["zone", "LIKE", "a"], "weight": -5}],
+            "candidate": {"hostname": "h1", "attributes": "rack:r1;level:2.5;zone:a"},
+            "placed": [{"id": "t1", "group": "g", "hostname": "h1", "attributes": "rack:r1"},
+                       {"hostname": "h2", "attributes": [{"name": "rack", "type": "TEXT", "text": {"value": "r1"}}]}],
+            "instances": 4}));
+        assert_eq!(out["ok"], true, "{out}");
+        assert_eq!(out["satisfied"], false);
+        assert_eq!(
+            out["results"],
+            json!([
+                {"text": "rack GROUP_BY 2", "satisfied": false},
+                {"text": "hostname UNIQUE", "satisfied": false},
+                {"text": "level >= 2", "satisfied": true}
+            ])
+        );
+        assert_eq!(out["preferences"][1], json!({"text": "zone LIKE a", "weight": -5, "satisfied": true}));
+        assert_eq!(out["score"], -5);
+    }
+
+    #[test]
+    fn check_constraints_takes_a_mesos_offer() {
+        let out = call(json!({"op": "check_constraints",
+            "constraints": ["@region IS us-east-1", "@zone UNIQUE", "rack LIKE r[12]"],
+            "candidate": {"id": {"value": "O1"}, "agent_id": {"value": "S1"}, "hostname": "a1",
+                "resources": "cpus:1", "attributes": [{"name": "rack", "type": "TEXT", "text": {"value": "r2"}}],
+                "domain": {"fault_domain": {"region": {"name": "us-east-1"}, "zone": {"name": "b"}}}},
+            "placed": [{"hostname": "x", "region": "us-east-1", "zone": "a"}]}));
+        assert_eq!(out["ok"], true, "{out}");
+        assert_eq!(out["satisfied"], true);
+        assert!(out.get("score").is_none());
+    }
+
+    #[test]
+    fn check_constraints_reports_bad_parts() {
+        let out = call(json!({"op": "check_constraints", "constraints": ["rack LIKE"],
+            "preferences": [{"constraint": "rack IS a", "weight": 200}],
+            "candidate": {"hostname": "h", "attributes": "rack"}, "placed": [{"attributes": "a:b"}]}));
+        assert_eq!(out["ok"], false);
+        let paths: Vec<&str> = out["errors"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap()).collect();
+        assert_eq!(paths, ["/constraints/0", "/preferences/0/weight", "/candidate/attributes", "/placed/0"]);
+    }
+}
