@@ -21,7 +21,9 @@ pub enum Dialect {
     /// OpenWhisk's `whisk.mesos.constraints` strings evaluated as mesos-actor does
     /// (SEMANTICS §3.1, §3.2 step 5): only `LIKE` / `UNLIKE`, every field is an attribute
     /// name, only TEXT values are seen (any other type reads as the empty string), and a
-    /// missing attribute fails `LIKE` and `UNLIKE` alike.
+    /// missing attribute fails `LIKE` and `UNLIKE` alike. Such a constraint prints as
+    /// `attribute OPERATOR value` joined by single spaces, which the default delimiter splits
+    /// back as long as no piece contains a space.
     OpenWhisk,
 }
 

@@ -7,9 +7,11 @@
 //! A constraint is `field OPERATOR [value]`, written as text (`"rack LIKE r[12]"`), as
 //! Marathon's array (`["rack", "GROUP_BY", "3"]`) or as an object (`{"field", "operator",
 //! "value"}`). In the Marathon dialect the text's value is the rest of the string after the
-//! operator, trimmed; quote it (`rack LIKE ""`, `"my rack" IS a`) when it is empty or has
-//! spaces around it (see [`crate::text`]'s constraint module). `Display` prints the
-//! canonical text, which parses back to an equal constraint.
+//! operator, trimmed. A field or value may be written in double quotes when it is empty, has
+//! spaces around it (a field: anywhere) or starts with a quote (`rack LIKE ""`,
+//! `"my rack" IS a`); inside quotes `\"` is a quote and `\\` a backslash, and any other
+//! backslash is kept as written, so regex escapes such as `"\[6-7\]"` need no doubling.
+//! `Display` prints the canonical text, which parses back to an equal constraint.
 //!
 //! Fields: `hostname` / `@hostname`, `@region`, `@zone` (the offer's fault domain), and any
 //! other name is the first agent attribute of that name. Attribute values are compared as
