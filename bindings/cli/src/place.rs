@@ -87,15 +87,41 @@ fn list<'a>(v: &'a Map<String, Json>, key: &str) -> &'a [Json] {
     v.get(key).and_then(Json::as_array).map_or(&[][..], Vec::as_slice)
 }
 
-/// Mesos resources in Mesos' printed form, through the contract's `format_resources`.
+/// Mesos resources in Mesos' printed form, through the contract's `format_resources`,
+/// without their `allocation_info` (the ROLE column shows it once instead of on every
+/// resource).
 fn resources_text(resources: &Json) -> String {
-    if resources.as_array().is_some_and(Vec::is_empty) {
+    let Some(list) = resources.as_array() else { return short(resources) };
+    if list.is_empty() {
         return String::new();
     }
-    match ask(json!({"op": "format_resources", "resources": resources})) {
+    let bare: Vec<Json> = list
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if let Some(m) = r.as_object_mut() {
+                m.remove("allocation_info");
+            }
+            r
+        })
+        .collect();
+    match ask(json!({"op": "format_resources", "resources": bare})) {
         Answer::Ok(r) => r.get("text").map(short).unwrap_or_default(),
         Answer::Refused(_) => resources.to_string(),
     }
+}
+
+/// The distinct roles the resources are allocated to (`allocation_info.role`), in order.
+fn allocation_roles(resources: &Json) -> String {
+    let mut roles: Vec<&str> = Vec::new();
+    for r in resources.as_array().map_or(&[][..], Vec::as_slice) {
+        if let Some(role) = r.get("allocation_info").and_then(|a| a.get("role")).and_then(Json::as_str) {
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+    }
+    roles.join(", ")
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -113,36 +139,34 @@ pub fn table(result: &Map<String, Json>) -> String {
         plural(tasks, "task", "tasks"),
         plural(accept.len(), "agent", "agents")
     ));
-    if !accept.is_empty() {
-        let mut t = Table::new(&["AGENT", "HOSTNAME", "OFFERS", "TASK", "RESOURCES", "PORTS"]);
-        for a in accept {
-            let mut first = true;
-            let agent_cells = || {
-                vec![
-                    str_field(a, "agent_id").unwrap_or("").to_owned(),
-                    str_field(a, "hostname").unwrap_or("").to_owned(),
-                    a.get("offer_ids").map(short).unwrap_or_default(),
-                ]
-            };
-            for task in a.get("tasks").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {
-                let mut row = if first { agent_cells() } else { vec![String::new(); 3] };
-                first = false;
-                row.push(str_field(task, "task_id").unwrap_or("").to_owned());
-                row.push(task.get("resources").map(resources_text).unwrap_or_default());
-                row.push(task.get("ports").map(short).unwrap_or_default());
-                t.row(row);
-            }
-            if first {
-                t.row(agent_cells());
-            }
-            if let Some(rem) = a.get("remaining") {
-                let text = resources_text(rem);
-                if !text.is_empty() {
-                    t.row(vec![String::new(), String::new(), String::new(), "(left)".into(), text]);
-                }
+    for a in accept {
+        out.push_str(&format!(
+            "\n{}  agent {}  offers {}\n",
+            str_field(a, "hostname").unwrap_or(""),
+            str_field(a, "agent_id").unwrap_or(""),
+            a.get("offer_ids").map(short).unwrap_or_default()
+        ));
+        let mut t = Table::new(&["TASK", "ROLE", "RESOURCES", "PORTS"]);
+        for task in a.get("tasks").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {
+            let resources = task.get("resources").unwrap_or(&Json::Null);
+            t.row(vec![
+                str_field(task, "task_id").unwrap_or("").to_owned(),
+                allocation_roles(resources),
+                resources_text(resources),
+                task.get("ports").map(short).unwrap_or_default(),
+            ]);
+        }
+        if let Some(rem) = a.get("remaining") {
+            let text = resources_text(rem);
+            if !text.is_empty() {
+                t.row(vec!["(left)".into(), String::new(), text]);
             }
         }
-        out.push_str(&t.render());
+        for line in t.render().lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
     }
 
     let decline = list(result, "decline");
@@ -229,6 +253,9 @@ fn nearest_text(n: &Json) -> String {
             continue;
         }
         if let (true, Some(shortfalls)) = (k == "missing", v.as_object()) {
+            if shortfalls.is_empty() {
+                continue;
+            }
             let items: Vec<String> =
                 shortfalls.iter().map(|(name, amount)| format!("{name} {}", short(amount))).collect();
             parts.push(format!("short of {}", items.join(", ")));
@@ -283,9 +310,11 @@ mod tests {
         });
         let expected = "\
 LAUNCH: 2 tasks on 1 agent
-AGENT  HOSTNAME  OFFERS  TASK  RESOURCES  PORTS
-A1     w1        O1, O2  t1               31000, 31001
-                         t2
+
+w1  agent A1  offers O1, O2
+  TASK  ROLE  RESOURCES  PORTS
+  t1                     31000, 31001
+  t2
 
 DECLINE: 2 offers
 OFFER  REFUSE  REASON

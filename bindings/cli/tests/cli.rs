@@ -471,11 +471,12 @@ fn place_prints_the_decision_as_tables() {
     let r = offerfit(&["place", "--format", "table", "-"], PLACE_REQUEST.as_bytes());
     assert_eq!(r.code, 0, "{r:?}");
     let out = &r.stdout;
-    assert!(out.starts_with("LAUNCH: 1 task on 1 agent\n"), "{out}");
-    let header: Vec<&str> = out.lines().nth(1).unwrap().split_whitespace().collect();
-    assert_eq!(header, ["AGENT", "HOSTNAME", "OFFERS", "TASK", "RESOURCES", "PORTS"], "{out}");
-    let launch: Vec<&str> = out.lines().nth(2).unwrap().split_whitespace().collect();
-    assert_eq!(launch[..4], ["A1", "w1", "O1", "web-1"], "{out}");
+    assert!(out.starts_with("LAUNCH: 1 task on 1 agent\n\nw1  agent A1  offers O1\n"), "{out}");
+    let header: Vec<&str> = out.lines().nth(3).unwrap().split_whitespace().collect();
+    assert_eq!(header, ["TASK", "ROLE", "RESOURCES", "PORTS"], "{out}");
+    let launch = out.lines().nth(4).unwrap();
+    assert!(launch.starts_with("  web-1  "), "{out}");
+    let launch: Vec<&str> = launch.split_whitespace().collect();
     assert!(launch.contains(&"cpus:1;") && launch.contains(&"mem:256;"), "{out}");
     let port = launch.last().unwrap().parse::<u16>().unwrap_or_else(|_| panic!("a port last: {out}"));
     assert!(launch.contains(&format!("ports:[{port}-{port}]").as_str()), "{out}");
@@ -532,6 +533,31 @@ fn readme_main_command_runs() {
     assert_eq!(r.code, 0, "README main command `{line}` failed: {r:?}");
     assert!(r.stdout.lines().count() > 5, "{r:?}");
     assert!(readme.contains("./scripts/test.sh"), "README names the test command");
+}
+
+/// The bundled realistic example (Mantl agents, OpenWhisk constraints, a Flocker volume, GPUs,
+/// a reservation): the table shows every agent's launches and the unplaced tasks' reasons.
+#[test]
+fn place_example_table() {
+    let r = offerfit(&["place", "examples/place-request.json", "--format", "table"], b"");
+    assert_eq!(r.code, 0, "{r:?}");
+    let json = offerfit(&["place", "examples/place-request.json"], b"").json();
+    let accept = json["accept"].as_array().unwrap();
+    for a in accept {
+        let head = format!("\n{}  agent {}  offers ", a["hostname"].as_str().unwrap(), a["agent_id"].as_str().unwrap());
+        assert!(r.stdout.contains(&head), "{head} missing:\n{}", r.stdout);
+        for t in a["tasks"].as_array().unwrap() {
+            assert!(r.stdout.contains(&format!("\n  {}  ", t["task_id"].as_str().unwrap())), "{t}:\n{}", r.stdout);
+        }
+    }
+    for u in json["unplaced"].as_array().unwrap() {
+        let id = u["task_id"].as_str().unwrap();
+        let code = u["reasons"][0]["code"].as_str().unwrap();
+        assert!(r.stdout.lines().any(|l| l.starts_with(id) && l.contains(code)), "{id} {code}:\n{}", r.stdout);
+    }
+    let placed = json["stats"]["placed"].as_u64().unwrap();
+    assert!(r.stdout.starts_with(&format!("LAUNCH: {placed} tasks on {} agents\n", accept.len())), "{}", r.stdout);
+    assert!(!r.stdout.contains("allocated:"), "allocation info is the ROLE column: {}", r.stdout);
 }
 
 #[test]
