@@ -1,0 +1,142 @@
+# shellcheck shell=bash
+# Stage `c`: the C ABI and the plain-WASM ABI (bindings/c, crate offerfit-c).
+#
+# Sourced by scripts/test.sh, which provides `step`, `skip`, `have`, `can_install`,
+# `apt_install`, `ensure_rust` and $ROOT; run it alone with `./scripts/test.sh c`.
+#
+# Installs (idempotently; OFFERFIT_SKIP_INSTALL=1 turns a missing tool into a failure):
+#   - cbindgen $C_CBINDGEN_VERSION with `cargo install --locked`, cached in
+#     $OFFERFIT_CACHE/cbindgen-<version> (default ~/.cache/offerfit);
+#   - gcc and valgrind (apt), the wasm32-unknown-unknown target (ensure_rust);
+#   - a Python venv at target/abi-venv with wasmtime and pytest pinned below (PyPI).
+# Builds: offerfit-c native (debug cdylib + staticlib) and wasm32 (release), each also with
+#   `--features test-panic` (copied to $CARGO_TARGET_DIR/abi/), and the `offerfit` CLI.
+# Checks: clippy of the wasm32 build, Rust tests with the test-panic feature, the committed
+#   header against a fresh cbindgen run, the gcc smoke test (static under valgrind, shared),
+#   and pytest: ctypes + wasmtime answers byte-identical to `offerfit call --lines`.
+
+C_CBINDGEN_VERSION=0.29.4
+C_PY_WASMTIME_VERSION=50.0.1
+C_PY_PYTEST_VERSION=9.2.0
+
+stage_c() {
+  [ -d bindings/c ] || skip "bindings/c does not exist yet"
+  ensure_rust
+  C_TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+  C_CACHE="${OFFERFIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/offerfit}"
+  C_VENV="$ROOT/target/abi-venv"
+  step "install cbindgen $C_CBINDGEN_VERSION" c_ensure_cbindgen
+  step "install gcc and valgrind" c_ensure_c_tools
+  step "install python venv (wasmtime $C_PY_WASMTIME_VERSION, pytest $C_PY_PYTEST_VERSION)" c_ensure_venv
+  step "build with test-panic (native, wasm32)" c_build_test_panic
+  # Independent checks: each failure is reported and the stage goes on (`check`), the stage
+  # still failing at its end. The test-panic checks come before the plain build, which must
+  # leave the normal artifacts in place for the smoke test and pytest.
+  c_check "wasm32 ABI is clippy-clean" cargo clippy --locked -p offerfit-c --no-deps \
+    --target wasm32-unknown-unknown --features test-panic -- -D warnings
+  c_check "rust tests with test-panic" cargo test --locked -p offerfit-c --features test-panic
+  step "build (native cdylib/staticlib, wasm32 release, CLI)" c_build
+  c_check "header matches cbindgen" c_header_is_current
+  c_check "C smoke test (gcc; static under valgrind, shared)" c_smoke
+  step "request corpus" python3 scripts/gen-requests.py --out "$ROOT/target/requests.jsonl"
+  c_check "pytest (ctypes + wasmtime vs the CLI)" env CARGO_TARGET_DIR="$C_TARGET" \
+    OFFERFIT_REQUESTS="$ROOT/target/requests.jsonl" timeout 1200 \
+    "$C_VENV/bin/python" -m pytest -p no:cacheprovider -q bindings/c/tests
+}
+
+# `check` (record the failure, go on) where test.sh has it, else `step`.
+c_check() {
+  if declare -F check >/dev/null; then
+    check "$@"
+  else
+    step "$@"
+  fi
+}
+
+c_ensure_cbindgen() {
+  local root="$C_CACHE/cbindgen-$C_CBINDGEN_VERSION"
+  if [ ! -x "$root/bin/cbindgen" ]; then
+    can_install || { echo "missing: cbindgen $C_CBINDGEN_VERSION (OFFERFIT_SKIP_INSTALL=1)" >&2; return 1; }
+    mkdir -p "$root"
+    # Its own target dir: the workspace's is not for tools, and the cache keeps the binary.
+    CARGO_TARGET_DIR="$C_CACHE/cbindgen-build" timeout 1800 \
+      cargo install --locked --quiet --version "$C_CBINDGEN_VERSION" --root "$root" cbindgen || return 1
+    rm -rf "$C_CACHE/cbindgen-build"
+  fi
+  C_CBINDGEN="$root/bin/cbindgen"
+  "$C_CBINDGEN" --version
+}
+
+c_ensure_c_tools() {
+  local missing=()
+  have gcc || missing+=(gcc)
+  have valgrind || missing+=(valgrind)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}" || return 1
+  gcc --version | head -n1
+  valgrind --version
+}
+
+c_ensure_venv() {
+  local py="$C_VENV/bin/python"
+  if [ ! -x "$py" ]; then
+    can_install || { echo "missing: $C_VENV (OFFERFIT_SKIP_INSTALL=1)" >&2; return 1; }
+    if ! python3 -m venv "$C_VENV"; then
+      rm -rf "$C_VENV"
+      apt_install python3-venv python3-pip && python3 -m venv "$C_VENV" || return 1
+    fi
+  fi
+  if ! "$py" - "$C_PY_WASMTIME_VERSION" "$C_PY_PYTEST_VERSION" <<'EOF'; then
+import sys
+from importlib.metadata import version
+sys.exit(0 if (version("wasmtime"), version("pytest")) == (sys.argv[1], sys.argv[2]) else 1)
+EOF
+    can_install || { echo "missing: wasmtime/pytest in $C_VENV (OFFERFIT_SKIP_INSTALL=1)" >&2; return 1; }
+    timeout 600 "$py" -m pip install --quiet --disable-pip-version-check \
+      "wasmtime==$C_PY_WASMTIME_VERSION" "pytest==$C_PY_PYTEST_VERSION" || return 1
+  fi
+  "$py" -c 'import wasmtime, pytest; print("python", __import__("sys").version.split()[0], "pytest", pytest.__version__)'
+}
+
+# The test-panic builds first, copied aside, so the plain builds below leave the normal
+# artifacts in place (the feature adds an op that panics; it must never ship).
+c_build_test_panic() {
+  mkdir -p "$C_TARGET/abi" &&
+    cargo build --locked -p offerfit-c --features test-panic &&
+    cp "$C_TARGET/debug/libofferfit_c.so" "$C_TARGET/abi/libofferfit_c_test_panic.so" &&
+    cargo build --locked -p offerfit-c --release --target wasm32-unknown-unknown --features test-panic &&
+    cp "$C_TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" "$C_TARGET/abi/offerfit_c_test_panic.wasm"
+}
+
+c_build() {
+  cargo build --locked -p offerfit-c -p offerfit-cli &&
+    cargo build --locked -p offerfit-c --release --target wasm32-unknown-unknown &&
+    ls -l "$C_TARGET/debug/libofferfit_c.so" "$C_TARGET/debug/libofferfit_c.a" \
+      "$C_TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" "$C_TARGET/debug/offerfit"
+}
+
+c_header_is_current() {
+  local fresh
+  fresh="$(mktemp --suffix=.h)"
+  (cd bindings/c && "$C_CBINDGEN" --quiet --config cbindgen.toml --crate offerfit-c --output "$fresh") || return 1
+  if ! diff -u bindings/c/include/offerfit.h "$fresh"; then
+    echo "bindings/c/include/offerfit.h is stale; regenerate it:" >&2
+    echo "  (cd bindings/c && cbindgen --config cbindgen.toml --crate offerfit-c --output include/offerfit.h)" >&2
+    rm -f "$fresh"
+    return 1
+  fi
+  rm -f "$fresh"
+  echo "ok: include/offerfit.h is what cbindgen $C_CBINDGEN_VERSION generates"
+}
+
+c_smoke() {
+  local cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -I bindings/c/include)
+  gcc "${cflags[@]}" bindings/c/tests/smoke.c "$C_TARGET/debug/libofferfit_c.a" -lpthread -ldl -lm \
+    -o "$C_TARGET/abi/smoke-static" || return 1
+  gcc "${cflags[@]}" bindings/c/tests/smoke.c -L "$C_TARGET/debug" -lofferfit_c -Wl,-rpath,"$C_TARGET/debug" \
+    -o "$C_TARGET/abi/smoke-shared" || return 1
+  echo "--- shared library:"
+  timeout 120 "$C_TARGET/abi/smoke-shared" || return 1
+  echo "--- static library, under valgrind:"
+  timeout 600 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    "$C_TARGET/abi/smoke-static"
+}
