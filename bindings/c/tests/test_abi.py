@@ -293,6 +293,32 @@ def test_malformed_gets_a_specific_code(native, wasm, req, code):
     assert v["errors"][0]["code"] == code, out
 
 
+# The malformed-input suite of issue 6 (tests/data/malformed/, when present): whatever a
+# file's format, its bytes are a request, and every host must give the CLI's answer to them.
+MALFORMED_DIR = (
+    os.environ.get("OFFERFIT_MALFORMED_DIR")
+    or os.path.join(ROOT, "tests", "data", "malformed")
+)
+MALFORMED_FILES = sorted(
+    os.path.relpath(os.path.join(d, f), MALFORMED_DIR)
+    for d, _, files in os.walk(MALFORMED_DIR)
+    for f in files
+    if not f.startswith(".") and not f.endswith(".md")
+)
+
+
+@pytest.mark.parametrize("name", MALFORMED_FILES)
+def test_malformed_suite_file_matches_cli(native, wasm, cli, name):
+    path = os.path.join(MALFORMED_DIR, name)
+    with open(path, "rb") as f:
+        data = f.read()
+    proc = subprocess.run([cli, "call", path], capture_output=True, timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    expected = proc.stdout.rstrip(b"\n")
+    assert native.call(data) == expected
+    assert wasm.call(data) == expected
+
+
 def test_enormous_request_is_answered(native, wasm):
     req = b'{"op":"parse_value","text":"' + b"9" * (8 * 1024 * 1024) + b'"}'
     out = native.call(req)
