@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod agent;
+mod bench;
 mod call;
 mod constraints;
 mod contract;
@@ -97,8 +98,14 @@ enum Command {
     /// tasks (reasons in check order with offer counts, and the nearest fit). Exit status 0
     /// for any decision, 1 when the request is refused.
     Place(place::Args),
-    // `offerfit bench` (issue 7, the performance work) goes here as `Bench(bench::Args)`,
-    // with `mod bench;` above and its arm in `run` below.
+    /// Run the performance scenarios in-process: ms per call, tasks/s, utilisation, JSON cost
+    ///
+    /// Scenarios (generated deterministically from --seed): Fenzo's TestLotsOfTasks (10,000
+    /// agents × 8 cpus, calls of 200 tasks until full), kube-scheduler's SchedulingBasic shape
+    /// (10,000 tasks onto 5,000 agents in one call), a constraint-heavy and a port-heavy variant
+    /// of it, and a growth table with peak memory. Each is timed through the typed API and
+    /// from JSON text to JSON text, beside serde_json parsing the same request (the floor).
+    Bench(bench::Args),
 }
 
 fn run(command: Command) -> Outcome {
@@ -110,6 +117,7 @@ fn run(command: Command) -> Outcome {
         Command::Lint(args) => constraints::run_lint(&args),
         Command::Check(args) => constraints::run_check(&args),
         Command::Place(args) => place::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }
 

@@ -1,0 +1,498 @@
+//! `offerfit bench`: the performance scenarios of `offerfit::bench_gen`, run in-process.
+//!
+//! For each scenario it measures the typed API (`Engine::place`), the whole contract call
+//! from JSON text to JSON text (`offerfit::call`), and the floor that call is compared with:
+//! `serde_json` parsing the same request into a `serde_json::Value`. Times are medians of
+//! wall-clock samples (the machine may be shared: compare within one run). The placed count
+//! of every sample is checked against the first, so a broken engine cannot look fast.
+//!
+//! `--scenario growth` runs one child process per cell (agents × tasks) so that each cell's
+//! peak resident memory (`VmHWM` in `/proc/self/status`) is its own.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use offerfit::bench_gen::{self, Run, Scenario, Workload};
+use offerfit::{Engine, Plan};
+use serde_json::{json, Value as Json};
+
+use crate::render::Table;
+use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
+
+/// What `--scenario` may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Which {
+    /// fenzo, kube, constraints and ports
+    All,
+    /// Fenzo's TestLotsOfTasks: 10,000 agents × 8 cpus, calls of 200 tasks until full
+    Fenzo,
+    /// The same on 500 agents (the callgrind gate's scenario)
+    FenzoSmall,
+    /// kube-scheduler's SchedulingBasic shape: 10,000 tasks onto 5,000 agents in one call
+    Kube,
+    /// The kube shape with UNIQUE / GROUP_BY / MAX_PER / LIKE constraints and running tasks
+    Constraints,
+    /// The kube shape with 2 dynamic + 1 fixed port per task and mixed roles
+    Ports,
+    /// Time and peak memory for agents (1k, 10k, 100k) × tasks (100, 1k, 10k, 100k)
+    Growth,
+}
+
+/// Run the performance scenarios in-process.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Which scenario
+    #[arg(long, value_enum, default_value_t = Which::All)]
+    scenario: Which,
+    /// Print the results as one JSON document
+    #[arg(long)]
+    json: bool,
+    /// Run the scenario's calls once through the typed API and print only what was placed
+    /// (for instruction counting under callgrind)
+    #[arg(long)]
+    once: bool,
+    /// Samples of each single-call scenario (multi-call scenarios give one sample per call)
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    samples: u32,
+    /// Seed of the generated workloads
+    #[arg(long, default_value_t = bench_gen::DEFAULT_SEED)]
+    seed: u64,
+    /// Write each scenario's workload as JSON into DIR (for the Node benchmark) and exit
+    #[arg(long, value_name = "DIR")]
+    write_workloads: Option<PathBuf>,
+    /// Largest growth cell, as AGENTSxTASKS (smaller cells only), e.g. 10000x10000
+    #[arg(long, value_name = "AxT")]
+    growth_max: Option<String>,
+    /// Internal: run one growth cell (AGENTSxTASKS) and print its result as JSON
+    #[arg(long, value_name = "AxT", hide = true)]
+    growth_cell: Option<String>,
+    /// With --once: repeat the engine call for this percentage of the calls, a deliberate
+    /// regression to check the callgrind gate
+    #[arg(long, value_name = "PERCENT", hide = true, default_value_t = 0)]
+    extra_work: u32,
+}
+
+/// Growth table sizes.
+const GROWTH_AGENTS: [usize; 3] = [1_000, 10_000, 100_000];
+const GROWTH_TASKS: [usize; 4] = [100, 1_000, 10_000, 100_000];
+
+/// Runs `offerfit bench`.
+pub fn run(args: &Args) -> Outcome {
+    if let Some(cell) = &args.growth_cell {
+        let (agents, tasks) = parse_cell(cell)?;
+        let result = growth_cell(agents, tasks, args.seed)?;
+        println!("{result}");
+        return Ok(EXIT_OK);
+    }
+    if let Some(dir) = &args.write_workloads {
+        return write_workloads(dir, args.seed);
+    }
+    let scenarios: Vec<Scenario> = match args.scenario {
+        Which::All => vec![Scenario::Fenzo, Scenario::Kube, Scenario::Constraints, Scenario::Ports],
+        Which::Fenzo => vec![Scenario::Fenzo],
+        Which::FenzoSmall => vec![Scenario::FenzoSmall],
+        Which::Kube => vec![Scenario::Kube],
+        Which::Constraints => vec![Scenario::Constraints],
+        Which::Ports => vec![Scenario::Ports],
+        Which::Growth => return growth(args),
+    };
+    if args.once {
+        for s in scenarios {
+            let w = s.workload(args.seed);
+            let (placed, utilisation) = once(&w, args.extra_work)?;
+            println!("{}: placed {placed} of {} tasks, utilisation {:.2}%", w.name, w.tasks.len(), utilisation * 100.0);
+        }
+        return Ok(EXIT_OK);
+    }
+    let mut results = Vec::new();
+    for s in scenarios {
+        let w = s.workload(args.seed);
+        results.push(measure(&w, args.samples as usize)?);
+    }
+    let doc = json!({
+        "seed": args.seed,
+        "clock": clock_name(),
+        "scenarios": results,
+    });
+    if args.json {
+        println!("{doc}");
+    } else {
+        print!("{}", scenario_table(&results));
+        println!("times: medians of {} time per call; json = offerfit::call from text to text", clock_name());
+    }
+    Ok(if results.iter().all(|r| r["checked"] == true) { EXIT_OK } else { EXIT_REFUSED })
+}
+
+fn usage(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
+
+fn parse_cell(cell: &str) -> Result<(usize, usize), UsageError> {
+    let bad = || usage(format!("expected AGENTSxTASKS such as `1000x100`, found `{cell}`"));
+    let (a, t) = cell.split_once('x').ok_or_else(bad)?;
+    Ok((a.parse().map_err(|_| bad())?, t.parse().map_err(|_| bad())?))
+}
+
+fn engine_for(w: &Workload) -> Result<Engine, UsageError> {
+    Engine::new(w.options.clone()).map_err(|e| usage(format!("the workload's options were refused: {e}")))
+}
+
+fn placed_of(plan: &Plan) -> usize {
+    plan.accept.iter().map(|a| a.tasks.len()).sum()
+}
+
+/// Runs every call of the workload once through the typed API; `extra` percent of the calls
+/// are made twice (a deliberate regression for the gate's self-test).
+fn once(w: &Workload, extra: u32) -> Result<(usize, f64), UsageError> {
+    let engine = engine_for(w)?;
+    let mut run = Run::new(w);
+    let mut k = 0u64;
+    while let Some(req) = run.next_request() {
+        let plan = engine.place(&req).map_err(|e| usage(format!("place failed: {e}")))?;
+        let e = u64::from(extra);
+        if (k + 1) * e / 100 > k * e / 100 {
+            let again = engine.place(&req).map_err(|e| usage(format!("place failed: {e}")))?;
+            if placed_of(&again) != placed_of(&plan) {
+                return Err(usage("the repeated call placed a different number of tasks"));
+            }
+        }
+        run.apply(&plan);
+        k += 1;
+    }
+    Ok((run.placed(), run.utilisation()))
+}
+
+/// Nanoseconds this thread has run on a CPU (Linux `/proc/thread-self/schedstat`): on a
+/// shared machine, time spent waiting for a core is not the engine's.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// The clock samples are taken with: `thread-cpu` where the kernel tells, else `wall`.
+fn clock_name() -> &'static str {
+    if thread_cpu_ns().is_some() {
+        "thread-cpu"
+    } else {
+        "wall"
+    }
+}
+
+/// Runs `f` and returns its result and its time in milliseconds (on-CPU time of this thread
+/// where available, else wall time).
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let (cpu0, wall0) = (thread_cpu_ns(), Instant::now());
+    let out = f();
+    let (cpu1, wall) = (thread_cpu_ns(), wall0.elapsed());
+    match (cpu0, cpu1) {
+        (Some(a), Some(b)) => (out, b.saturating_sub(a) as f64 / 1e6),
+        _ => (out, wall.as_secs_f64() * 1e3),
+    }
+}
+
+/// Median, min, mean and 95th percentile of samples (milliseconds, or ratios).
+fn stats(mut ms: Vec<f64>) -> Json {
+    ms.sort_by(f64::total_cmp);
+    let n = ms.len();
+    let median = match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => ms.get(n / 2).copied().unwrap_or(0.0),
+        _ => (ms.get(n / 2 - 1).copied().unwrap_or(0.0) + ms.get(n / 2).copied().unwrap_or(0.0)) / 2.0,
+    };
+    let mean = if n == 0 { 0.0 } else { ms.iter().sum::<f64>() / n as f64 };
+    let p95 = ms.get((n * 95).div_ceil(100).saturating_sub(1)).copied().unwrap_or(0.0);
+    json!({
+        "median": round3(median),
+        "min": round3(ms.first().copied().unwrap_or(0.0)),
+        "mean": round3(mean),
+        "p95": round3(p95),
+        "samples": n,
+    })
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn progress(len: u64, label: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {msg} ({elapsed})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(label.to_owned());
+    bar
+}
+
+/// Times one scenario: the typed API, the JSON call and the parse floor, per call.
+fn measure(w: &Workload, samples: usize) -> Result<Json, UsageError> {
+    let engine = engine_for(w)?;
+    let calls = w.calls();
+    let single = calls == 1;
+    let reps = if single { samples } else { 1 };
+    let bar = progress((calls * reps * 2) as u64, &w.name);
+
+    // Typed API.
+    let mut typed = Vec::new();
+    let mut checked = true;
+    let mut run = Run::new(w);
+    let mut utilisation = 0.0;
+    let mut placed = 0;
+    while let Some(req) = run.next_request() {
+        let mut first: Option<Plan> = None;
+        for _ in 0..reps {
+            let (plan, t) = timed(|| engine.place(&req));
+            let plan = plan.map_err(|e| usage(format!("place failed: {e}")))?;
+            typed.push(t);
+            bar.inc(1);
+            match &first {
+                Some(f) => checked &= placed_of(f) == placed_of(&plan),
+                None => first = Some(plan),
+            }
+        }
+        if let Some(plan) = first {
+            run.apply(&plan);
+        }
+        placed = run.placed();
+        utilisation = run.utilisation();
+    }
+
+    // JSON text to JSON text, and the parse floor on the same text.
+    let mut text_run = Run::new(w);
+    let mut json_samples = Vec::new();
+    let mut parse_samples = Vec::new();
+    let mut ratios = Vec::new();
+    let mut bytes = 0;
+    while let Some(text) = text_run.next_request_text() {
+        bytes = bytes.max(text.len());
+        let mut first: Option<Json> = None;
+        for _ in 0..reps {
+            let (parsed, parse) = timed(|| serde_json::from_str::<Json>(&text));
+            parsed.map_err(|e| usage(format!("bad request text: {e}")))?;
+            let (out, call) = timed(|| offerfit::call(&text));
+            bar.inc(1);
+            parse_samples.push(parse);
+            json_samples.push(call);
+            ratios.push(call / parse.max(1e-6));
+            let response: Json =
+                serde_json::from_str(&out).map_err(|e| usage(format!("the response is not JSON: {e}")))?;
+            match &first {
+                Some(f) => checked &= f == &response,
+                None => first = Some(response),
+            }
+        }
+        if let Some(response) = first {
+            text_run.apply_json(&response).map_err(usage)?;
+        }
+    }
+    bar.finish_and_clear();
+    checked &= text_run.placed() == placed;
+    let tasks_per_s = if single {
+        let median = stats(typed.clone())["median"].as_f64().unwrap_or(0.0);
+        w.tasks.len() as f64 / (median / 1e3).max(1e-9)
+    } else {
+        w.tasks.len() as f64 / (typed.iter().sum::<f64>() / 1e3).max(1e-9)
+    };
+    let ratio = stats(ratios)["median"].as_f64().unwrap_or(0.0);
+    Ok(json!({
+        "name": w.name,
+        "agents": w.offers.len(),
+        "tasks": w.tasks.len(),
+        "batch": w.batch,
+        "calls": calls,
+        "running": w.running.len(),
+        "placed": placed,
+        "utilisation": (utilisation * 1e4).round() / 1e4,
+        "request_bytes": bytes,
+        "typed_ms": stats(typed),
+        "json_ms": stats(json_samples),
+        "parse_ms": stats(parse_samples),
+        "json_to_parse": round3(ratio),
+        "tasks_per_s": tasks_per_s.round(),
+        "checked": checked,
+    }))
+}
+
+fn f(v: &Json, key: &str) -> f64 {
+    v[key]["median"].as_f64().unwrap_or(f64::NAN)
+}
+
+fn scenario_table(results: &[Json]) -> String {
+    let mut t = Table::new(&[
+        "scenario",
+        "agents",
+        "tasks",
+        "calls",
+        "placed",
+        "util %",
+        "typed ms/call",
+        "tasks/s",
+        "json ms/call",
+        "parse ms/call",
+        "json/parse",
+    ]);
+    for r in results {
+        t.row(vec![
+            r["name"].as_str().unwrap_or("?").to_owned(),
+            r["agents"].to_string(),
+            r["tasks"].to_string(),
+            r["calls"].to_string(),
+            r["placed"].to_string(),
+            format!("{:.2}", r["utilisation"].as_f64().unwrap_or(0.0) * 100.0),
+            format!("{:.3}", f(r, "typed_ms")),
+            format!("{:.0}", r["tasks_per_s"].as_f64().unwrap_or(0.0)),
+            format!("{:.3}", f(r, "json_ms")),
+            format!("{:.3}", f(r, "parse_ms")),
+            format!("{:.2}", r["json_to_parse"].as_f64().unwrap_or(0.0)),
+        ]);
+    }
+    let mut out = t.render();
+    for r in results {
+        if r["checked"] != true {
+            let _ = writeln!(out, "warning: {}: samples disagreed on what was placed", r["name"]);
+        }
+    }
+    out
+}
+
+fn write_workloads(dir: &PathBuf, seed: u64) -> Outcome {
+    std::fs::create_dir_all(dir).map_err(|e| usage(format!("cannot create `{}`: {e}", dir.display())))?;
+    for s in [Scenario::Fenzo, Scenario::FenzoSmall, Scenario::Kube, Scenario::Constraints, Scenario::Ports] {
+        let w = s.workload(seed);
+        let path = dir.join(format!("{}.json", s.name()));
+        let mut file =
+            std::fs::File::create(&path).map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?;
+        serde_json::to_writer(&mut file, &w.to_json())
+            .map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?;
+        file.flush().map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(EXIT_OK)
+}
+
+/// `VmHWM` and `VmRSS` of this process in KiB (Linux; `None` elsewhere).
+fn memory_kib() -> (Option<u64>, Option<u64>) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// One growth cell in this process: generate, place once (more samples while cheap), report
+/// time and memory.
+fn growth_cell(agents: usize, tasks: usize, seed: u64) -> Result<Json, UsageError> {
+    let w = bench_gen::growth(agents, tasks, seed);
+    let engine = engine_for(&w)?;
+    let mut run = Run::new(&w);
+    let req = run.next_request().ok_or_else(|| usage("the growth workload has no tasks"))?;
+    let (before, _) = memory_kib();
+    let mut samples = Vec::new();
+    let mut placed = None;
+    let started = Instant::now();
+    // At least one sample; more while the total stays under a second (at most 7).
+    while samples.is_empty() || (samples.len() < 7 && started.elapsed() < Duration::from_secs(1)) {
+        let (plan, t) = timed(|| engine.place(&req));
+        let plan = plan.map_err(|e| usage(format!("place failed: {e}")))?;
+        samples.push(t);
+        let n = placed_of(&plan);
+        if placed.is_some_and(|p| p != n) {
+            return Err(usage("samples disagreed on what was placed"));
+        }
+        placed = Some(n);
+    }
+    let (peak, _) = memory_kib();
+    Ok(json!({
+        "agents": agents,
+        "tasks": tasks,
+        "placed": placed.unwrap_or(0),
+        "ms": stats(samples),
+        "input_rss_kib": before,
+        "peak_rss_kib": peak,
+    }))
+}
+
+fn growth(args: &Args) -> Outcome {
+    let max = match &args.growth_max {
+        Some(c) => Some(parse_cell(c)?),
+        None => None,
+    };
+    let exe = std::env::current_exe().map_err(|e| usage(format!("cannot find this program: {e}")))?;
+    let cells: Vec<(usize, usize)> = GROWTH_AGENTS
+        .iter()
+        .flat_map(|&a| GROWTH_TASKS.iter().map(move |&t| (a, t)))
+        .filter(|&(a, t)| max.is_none_or(|(ma, mt)| a <= ma && t <= mt))
+        .collect();
+    let bar = progress(cells.len() as u64, "growth");
+    let mut results = Vec::new();
+    for (a, t) in cells {
+        bar.set_message(format!("{a} agents × {t} tasks"));
+        let out = Command::new(&exe)
+            .args(["bench", "--seed", &args.seed.to_string(), "--growth-cell", &format!("{a}x{t}")])
+            .output()
+            .map_err(|e| usage(format!("cannot run `{}`: {e}", exe.display())))?;
+        if !out.status.success() {
+            return Err(usage(format!("growth cell {a}x{t} failed: {}", String::from_utf8_lossy(&out.stderr).trim())));
+        }
+        let cell: Json = serde_json::from_slice(&out.stdout)
+            .map_err(|e| usage(format!("growth cell {a}x{t} printed no JSON: {e}")))?;
+        results.push(cell);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", json!({ "seed": args.seed, "clock": clock_name(), "growth": results }));
+    } else {
+        let mut t = Table::new(&["agents", "tasks", "placed", "ms/call", "µs/task", "input RSS MiB", "peak RSS MiB"]);
+        for r in &results {
+            let ms = r["ms"]["median"].as_f64().unwrap_or(0.0);
+            let tasks = r["tasks"].as_f64().unwrap_or(1.0);
+            let mib = |k: &str| r[k].as_f64().map_or("?".to_owned(), |v| format!("{:.1}", v / 1024.0));
+            t.row(vec![
+                r["agents"].to_string(),
+                r["tasks"].to_string(),
+                r["placed"].to_string(),
+                format!("{ms:.3}"),
+                format!("{:.2}", ms * 1e3 / tasks),
+                mib("input_rss_kib"),
+                mib("peak_rss_kib"),
+            ]);
+        }
+        print!("{}", t.render());
+    }
+    Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_parse() {
+        assert_eq!(parse_cell("1000x100").unwrap(), (1000, 100));
+        assert!(parse_cell("1000").is_err());
+        assert!(parse_cell("ax1").is_err());
+    }
+
+    #[test]
+    fn stats_are_medians() {
+        let s = stats(vec![5.0, 1.0, 3.0]);
+        assert_eq!((s["median"].as_f64(), s["min"].as_f64(), s["samples"].as_u64()), (Some(3.0), Some(1.0), Some(3)));
+        let s = stats(vec![4.0, 2.0]);
+        assert_eq!(s["median"].as_f64(), Some(3.0));
+    }
+
+    #[test]
+    fn once_runs_the_small_fenzo_scenario() {
+        let w = bench_gen::growth(20, 30, 1);
+        let (placed, utilisation) = once(&w, 0).unwrap();
+        assert!(placed > 0 && placed <= 30);
+        assert!(utilisation > 0.0);
+    }
+}
