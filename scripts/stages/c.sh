@@ -41,7 +41,7 @@ stage_c() {
   step "request corpus" python3 scripts/gen-requests.py --out "$ROOT/target/requests.jsonl"
   c_check "pytest (ctypes + wasmtime vs the CLI)" env CARGO_TARGET_DIR="$C_TARGET" \
     OFFERFIT_REQUESTS="$ROOT/target/requests.jsonl" timeout 1200 \
-    "$C_VENV/bin/python" -m pytest -p no:cacheprovider -q bindings/c/tests
+    "$C_VENV/bin/python" -m pytest -p no:cacheprovider -q -rs bindings/c/tests
 }
 
 # `check` (record the failure, go on) where test.sh has it, else `step`.

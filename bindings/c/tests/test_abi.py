@@ -307,7 +307,14 @@ MALFORMED_FILES = sorted(
 )
 
 
-@pytest.mark.parametrize("name", MALFORMED_FILES)
+def test_malformed_suite_is_read_when_present():
+    """Until tests/data/malformed/ exists there is nothing to run; once it does, its files are."""
+    assert os.path.isdir(MALFORMED_DIR) == bool(MALFORMED_FILES)
+
+
+# Parametrized over the suite's files (no test ids at all while the suite does not exist).
+@pytest.mark.parametrize("name", MALFORMED_FILES or [pytest.param(None, marks=pytest.mark.skip(
+    reason="tests/data/malformed/ does not exist yet (issue 6)"))])
 def test_malformed_suite_file_matches_cli(native, wasm, cli, name):
     path = os.path.join(MALFORMED_DIR, name)
     with open(path, "rb") as f:
