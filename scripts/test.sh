@@ -13,9 +13,11 @@
 # Environment: CI=true on CI; CARGO_TARGET_DIR is honoured; OFFERFIT_SKIP_INSTALL=1 never
 # installs anything (a missing tool then fails its stage).
 #
-# Adding a stage: write `stage_<name>()` below (install, then run, using `step` for each
-# command), add `<name>` to STAGES, and call `skip "<why>"` only when the thing it tests does
-# not exist in the tree; never skip because a tool is missing: install it.
+# Adding a stage: write `stage_<name>()` (here, or in scripts/stages/<name>.sh, which is
+# sourced below), install first, then run each command with `step` (stops the stage when it
+# fails) or `check` (records the failure and goes on, for independent checks); add `<name>`
+# to STAGES, and call `skip "<why>"` only when the thing it tests does not exist in the tree;
+# never skip because a tool is missing: install it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +39,15 @@ step() {
   if ! "$@"; then
     printf -- '--- FAILED: %s (%s)\n' "$what" "$*" >&2
     return 1
+  fi
+}
+
+# check DESCRIPTION COMMAND...: like `step`, but a failure is recorded and the stage goes on
+# with its next check (the stage still fails at its end), so one run reports every problem.
+# For independent checks only; use `step` when later commands need this one to succeed.
+check() {
+  if ! step "$@"; then
+    CHECK_FAILED=$((CHECK_FAILED + 1))
   fi
 }
 
@@ -90,15 +101,15 @@ ensure_rust() {
 # dependency purity, and every test (unit, integration, doctests, CLI process tests).
 stage_rust() {
   ensure_rust
-  step "format" cargo fmt --all -- --check
-  step "clippy" cargo clippy --all-targets --workspace --locked -- -D warnings
-  step "core builds for wasm32" cargo build --locked -p offerfit --target wasm32-unknown-unknown
-  step "core has no JS or randomness dependencies" check_core_dependencies
+  check "format" cargo fmt --all -- --check
+  check "clippy" cargo clippy --all-targets --workspace --locked -- -D warnings
+  check "core builds for wasm32" cargo build --locked -p offerfit --target wasm32-unknown-unknown
+  check "core has no JS or randomness dependencies" check_core_dependencies
   if have cargo-nextest; then
-    step "tests (nextest)" cargo nextest run --workspace --locked --no-fail-fast
-    step "doctests" cargo test --workspace --locked --doc
+    check "tests (nextest)" cargo nextest run --workspace --locked --no-fail-fast
+    check "doctests" cargo test --workspace --locked --doc
   else
-    step "tests" cargo test --workspace --locked --no-fail-fast
+    check "tests" cargo test --workspace --locked --no-fail-fast
   fi
 }
 
@@ -124,8 +135,8 @@ stage_cli() {
   local cmd
   cmd="$(readme_main_command)"
   [ -n "$cmd" ] || { echo "README.md has no main command between the main-command markers" >&2; return 1; }
-  step "README main command" bash -c "$cmd >/dev/null"
-  step "README --lines example" check_lines_example
+  check "README main command" bash -c "$cmd >/dev/null"
+  check "README --lines example" check_lines_example
 }
 
 # The command between `<!-- main-command -->` and `<!-- /main-command -->` in README.md.
@@ -207,7 +218,9 @@ main() {
     set +e
     (
       set -euo pipefail
+      CHECK_FAILED=0
       "stage_$name"
+      [ "$CHECK_FAILED" = 0 ] || { echo "--- $CHECK_FAILED check(s) failed in stage $name" >&2; exit 1; }
     )
     rc=$?
     set -e
