@@ -94,9 +94,9 @@ impl ReasonCode {
 
 /// One task to launch.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Launch {
+pub struct Launch<'r> {
     /// The task id.
-    pub task_id: String,
+    pub task_id: &'r str,
     /// Exactly what the task takes (reservations, disk info and the chosen port ranges kept).
     pub resources: Resources,
     /// The host ports, in the task's request order.
@@ -113,19 +113,19 @@ pub struct Launch {
 
 /// Everything launched on one agent.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AgentAccept {
+pub struct AgentAccept<'r> {
     /// The agent id.
-    pub agent_id: String,
+    pub agent_id: &'r str,
     /// The agent's hostname.
-    pub hostname: String,
+    pub hostname: &'r str,
     /// Every offer of the agent, accepted together.
-    pub offer_ids: Vec<String>,
+    pub offer_ids: Vec<&'r str>,
     /// The tasks, in placement order.
-    pub tasks: Vec<Launch>,
+    pub tasks: Vec<Launch<'r>>,
     /// What is left of the agent's offers.
     pub remaining: Resources,
     /// Executor resources on this agent, per executor id (for every TaskInfo using it).
-    pub(crate) executors: Vec<(String, Resources)>,
+    pub(crate) executors: Vec<(&'r str, Resources)>,
 }
 
 /// Why an offer is declined.
@@ -149,9 +149,9 @@ impl DeclineReason {
 
 /// One declined offer.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Decline {
+pub struct Decline<'r> {
     /// The offer id.
-    pub offer_id: String,
+    pub offer_id: &'r str,
     /// The decline filter.
     pub refuse_seconds: f64,
     /// Why.
@@ -171,11 +171,11 @@ pub struct Reason {
 
 /// The agent that came closest to hosting an unplaced task.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Nearest {
+pub struct Nearest<'r> {
     /// The agent id.
-    pub agent_id: String,
+    pub agent_id: &'r str,
     /// The agent's hostname.
-    pub hostname: String,
+    pub hostname: &'r str,
     /// What it lacked, in check order.
     pub lacking: Vec<ReasonCode>,
     /// Scalar shortfalls: (resource name, how much more was needed).
@@ -184,13 +184,13 @@ pub struct Nearest {
 
 /// A task that could not be placed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Unplaced {
+pub struct Unplaced<'r> {
     /// The task id.
-    pub task_id: String,
+    pub task_id: &'r str,
     /// The reasons, in check order.
     pub reasons: Vec<Reason>,
     /// The best agent and what it lacked, if any agent was considered.
-    pub nearest: Option<Nearest>,
+    pub nearest: Option<Nearest<'r>>,
 }
 
 /// Counts of a `place` call.
@@ -206,15 +206,15 @@ pub struct Stats {
     pub evaluations: u64,
 }
 
-/// The answer of [`crate::Engine::place`].
+/// The answer of [`crate::Engine::place`]. Ids borrow from the request (no copy per offer).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
+pub struct Plan<'r> {
     /// Launches per agent, agents in the order of their first placement.
-    pub accept: Vec<AgentAccept>,
+    pub accept: Vec<AgentAccept<'r>>,
     /// Offers not used, in request order.
-    pub decline: Vec<Decline>,
+    pub decline: Vec<Decline<'r>>,
     /// Tasks not placed, in request order.
-    pub unplaced: Vec<Unplaced>,
+    pub unplaced: Vec<Unplaced<'r>>,
     /// Mesos v1 calls ready to send (when `framework_id` is set).
     pub calls: Option<Vec<serde_json::Value>>,
     /// Counts.

@@ -327,7 +327,7 @@ impl Engine {
     /// A [`PlaceError`] with the path of the culprit for malformed input: duplicate offer or
     /// task ids, a constraint that does not parse, a volume of type BLOCK or RAW, a field the
     /// profile cannot honour, or an exceeded [`Limits`] bound.
-    pub fn place(&self, request: &PlaceRequest) -> Result<Plan, PlaceError> {
+    pub fn place<'r>(&self, request: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
         let limits = &self.options.limits;
         limits.check(LimitKind::Offers, request.offers.len()).map_err(|e| PlaceError::new("/offers", e))?;
         limits.check(LimitKind::Tasks, request.tasks.len()).map_err(|e| PlaceError::new("/tasks", e))?;

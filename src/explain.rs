@@ -30,7 +30,7 @@ fn quote_list<I: IntoIterator<Item = S>, S: AsRef<str>>(items: I) -> String {
     items.into_iter().map(|s| format!("`{}`", s.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
-fn message(ctx: &Ctx<'_>, t: &TaskPlan, code: ReasonCode, failed: &[usize]) -> String {
+fn message(ctx: &Ctx<'_, '_>, t: &TaskPlan, code: ReasonCode, failed: &[usize]) -> String {
     let task = ctx.req.tasks.get(t.index);
     let amount = |v: Scalar| v.to_string();
     match code {
@@ -92,7 +92,10 @@ fn message(ctx: &Ctx<'_>, t: &TaskPlan, code: ReasonCode, failed: &[usize]) -> S
     }
 }
 
-fn explain_task(ctx: &mut Ctx<'_>, k: usize) -> Unplaced {
+/// (number of reasons, total shortfall, agent), reason bits, shortfalls.
+type NearestCandidate = ((u32, i64, u32), u32, SmallVec<[(u32, i64); 4]>);
+
+fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, k: usize) -> Unplaced<'r> {
     let Some(t) = ctx.tasks.get(k) else { return ctx.empty_unplaced(0) };
     let ti = t.index;
     let mut u = ctx.empty_unplaced(ti);
@@ -107,8 +110,7 @@ fn explain_task(ctx: &mut Ctx<'_>, k: usize) -> Unplaced {
         return u;
     }
     let mut counts = [0usize; ReasonCode::ALL.len()];
-    // (number of reasons, total shortfall, agent), bits, missing
-    let mut nearest: Option<((u32, i64, u32), u32, SmallVec<[(u32, i64); 4]>)> = None;
+    let mut nearest: Option<NearestCandidate> = None;
     let mut out = FitOut::default();
     let mut failed: Vec<usize> = Vec::new();
     let mut fitter = std::mem::take(&mut ctx.fitter);
@@ -122,7 +124,7 @@ fn explain_task(ctx: &mut Ctx<'_>, k: usize) -> Unplaced {
             }
         }
         let key = (bits.count_ones(), missing.iter().map(|m| m.1).sum::<i64>(), agent);
-        if nearest.as_ref().is_none_or(|(k, _, _)| key < *k) {
+        if nearest.as_ref().map_or(true, |(k, _, _)| key < *k) {
             nearest = Some((key, bits, missing.clone()));
         }
     };
@@ -160,7 +162,6 @@ fn explain_task(ctx: &mut Ctx<'_>, k: usize) -> Unplaced {
             consider(bits, cl.offers, first, &out.missing);
         }
     }
-    drop(consider);
     ctx.fitter = fitter;
     failed.sort_unstable();
     let Some(t) = ctx.tasks.get(k) else { return u };
@@ -173,8 +174,8 @@ fn explain_task(ctx: &mut Ctx<'_>, k: usize) -> Unplaced {
     if let Some(((_, _, agent), bits, missing)) = nearest {
         if let Some(a) = ctx.agents.get(agent as usize) {
             u.nearest = Some(Nearest {
-                agent_id: a.id.to_owned(),
-                hostname: a.hostname.to_owned(),
+                agent_id: a.id,
+                hostname: a.hostname,
                 lacking: ReasonCode::from_bits(bits).collect(),
                 missing: missing
                     .iter()
@@ -187,7 +188,7 @@ fn explain_task(ctx: &mut Ctx<'_>, k: usize) -> Unplaced {
 }
 
 /// Finishes a batch: accepts, declines, explanations, calls, stats.
-pub(crate) fn finish(mut ctx: Ctx<'_>) -> Plan {
+pub(crate) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Plan<'r> {
     let (accept, decline) = ctx.accepts_and_declines();
     let mut unplaced = Vec::new();
     let pos: Vec<usize> = {
@@ -220,7 +221,7 @@ fn resources_json(r: &Resources) -> Json {
     crate::wire::mesos::resources_to_json(r)
 }
 
-fn task_info(ctx: &Ctx<'_>, acc: &AgentAccept, l: &Launch) -> Json {
+fn task_info(ctx: &Ctx<'_, '_>, acc: &AgentAccept<'_>, l: &Launch<'_>) -> Json {
     let task = ctx.req.tasks.get(l.task_index);
     let mut m = match task.and_then(|t| t.task_info.clone()) {
         Some(Json::Object(m)) => m,
@@ -246,7 +247,7 @@ fn task_info(ctx: &Ctx<'_>, acc: &AgentAccept, l: &Launch) -> Json {
     Json::Object(m)
 }
 
-fn calls(ctx: &Ctx<'_>, fw: &str, accept: &[AgentAccept], decline: &[Decline]) -> Vec<Json> {
+fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], decline: &[Decline<'_>]) -> Vec<Json> {
     let refuse = crate::wire::mesos::scalar_json(ctx.r.refuse_seconds);
     let mut out = Vec::new();
     for acc in accept {
@@ -283,7 +284,7 @@ fn calls(ctx: &Ctx<'_>, fw: &str, accept: &[AgentAccept], decline: &[Decline]) -
 /// only, least free memory first (stable), the first role-matching cpus / mem / ports
 /// resources only, every pending task tried in order against each offer, ports lowest first
 /// skipping the host's blacklist.
-pub(crate) fn mesos_actor(mut ctx: Ctx<'_>) -> Result<Plan, PlaceError> {
+pub(crate) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceError> {
     let req = ctx.req;
     for (i, t) in req.tasks.iter().enumerate() {
         let unsupported = [
@@ -463,7 +464,7 @@ pub(crate) fn mesos_actor(mut ctx: Ctx<'_>) -> Result<Plan, PlaceError> {
             }
             placed += 1;
             tasks.push(Launch {
-                task_id: t.id.clone(),
+                task_id: t.id.as_str(),
                 resources: crate::place::to_resources(rs),
                 ports: ports.to_vec(),
                 score: 0.0,
@@ -489,9 +490,9 @@ pub(crate) fn mesos_actor(mut ctx: Ctx<'_>) -> Result<Plan, PlaceError> {
             }
         }
         accept.push(AgentAccept {
-            agent_id: offer.agent_id.clone(),
-            hostname: offer.hostname.clone(),
-            offer_ids: vec![offer.id.clone()],
+            agent_id: offer.agent_id.as_str(),
+            hostname: offer.hostname.as_str(),
+            offer_ids: vec![offer.id.as_str()],
             tasks,
             remaining: crate::place::to_resources(remaining),
             executors: Vec::new(),
@@ -502,7 +503,7 @@ pub(crate) fn mesos_actor(mut ctx: Ctx<'_>) -> Result<Plan, PlaceError> {
         .filter(|u| u.launches.is_empty())
         .filter_map(|u| req.offers.get(u.offer))
         .map(|o| Decline {
-            offer_id: o.id.clone(),
+            offer_id: o.id.as_str(),
             refuse_seconds: ctx.r.refuse_seconds,
             reason: DeclineReason::Unused,
         })

@@ -489,7 +489,7 @@ impl Fitter {
                     if v.max_size.is_some_and(|m| size > m) {
                         continue;
                     }
-                    if best.is_none_or(|(s, _)| size < s) {
+                    if best.map_or(true, |(s, _)| size < s) {
                         best = Some((size, i));
                     }
                 }

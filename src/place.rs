@@ -17,7 +17,7 @@
 //! ties in request order; a gang moves as one unit, ranked by its biggest member. Under the
 //! `marathon` and `mesos-actor` profiles, request order (a gang at its first member).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use smallvec::SmallVec;
@@ -71,7 +71,12 @@ impl Hasher for Fx {
         self.add(i as u64);
     }
     fn finish(&self) -> u64 {
-        self.0
+        // hashbrown picks buckets from the low bits and tags from the high ones: mix both
+        // (murmur3's finalizer), or short keys such as `O17` collide and probe long.
+        let mut z = self.0;
+        z = (z ^ (z >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        z = (z ^ (z >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        z ^ (z >> 33)
     }
 }
 
@@ -133,12 +138,81 @@ pub(crate) struct Static<'r> {
     pub init_class: u32,
 }
 
+/// The agents of a class, ascending. Agents mostly leave a class from the front (the first
+/// member is the one picked), so removal there is O(1); the vector is never re-sorted.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Members {
+    list: Vec<u32>,
+    start: usize,
+}
+
+impl Members {
+    pub(crate) fn first(&self) -> Option<&u32> {
+        self.list.get(self.start)
+    }
+
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, u32> {
+        self.list.get(self.start..).unwrap_or(&[]).iter()
+    }
+
+    pub(crate) fn insert(&mut self, agent: u32) {
+        if self.list.last().is_none_or_less(agent) {
+            self.list.push(agent);
+            return;
+        }
+        let live = self.list.get(self.start..).unwrap_or(&[]);
+        if let Err(pos) = live.binary_search(&agent) {
+            if pos == 0 && self.start > 0 {
+                self.start -= 1;
+                if let Some(x) = self.list.get_mut(self.start) {
+                    *x = agent;
+                }
+            } else {
+                self.list.insert(self.start + pos, agent);
+            }
+        }
+    }
+
+    pub(crate) fn remove(&mut self, agent: u32) {
+        let live = self.list.get(self.start..).unwrap_or(&[]);
+        if let Ok(pos) = live.binary_search(&agent) {
+            if pos == 0 {
+                self.start += 1;
+            } else {
+                self.list.remove(self.start + pos);
+            }
+        }
+        if self.start == self.list.len() {
+            self.list.clear();
+            self.start = 0;
+        }
+    }
+}
+
+trait LessThan {
+    fn is_none_or_less(self, v: u32) -> bool;
+}
+
+impl LessThan for Option<&u32> {
+    fn is_none_or_less(self, v: u32) -> bool {
+        self.map_or(true, |x| *x < v)
+    }
+}
+
+impl<'a> IntoIterator for &'a Members {
+    type Item = &'a u32;
+    type IntoIter = std::slice::Iter<'a, u32>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 pub(crate) struct Class {
     pub s: u32,
     pub pool: Vec<Entry>,
     pub used: (i64, i64),
     pub execs: SmallVec<[u32; 2]>,
-    pub members: BTreeSet<u32>,
+    pub members: Members,
     pub offers: usize,
 }
 
@@ -160,10 +234,10 @@ pub(crate) struct Placement {
     pub score: i64,
 }
 
-pub(crate) struct Ctx<'r> {
+pub(crate) struct Ctx<'r, 'o> {
     pub req: &'r PlaceRequest,
-    pub opts: &'r Options,
-    pub r: &'r Resolved,
+    pub opts: &'o Options,
+    pub r: &'o Resolved,
     pub agents: Vec<Agent<'r>>,
     pub statics: Vec<Static<'r>>,
     pub classes: Vec<Class>,
@@ -225,7 +299,7 @@ fn alike(a: &Resource, b: &Resource) -> bool {
 
 const RESIDENT_LABELS: [&str; 2] = ["marathon_framework_id", "marathon_task_id"];
 
-impl<'r> Ctx<'r> {
+impl<'r> Ctx<'r, '_> {
     fn offer_allocation(&self, o: usize) -> Option<&'r str> {
         self.req.offers.get(o).and_then(|x| x.allocation_role.as_deref())
     }
@@ -356,7 +430,7 @@ impl<'r> Ctx<'r> {
         let offers = &self.req.offers;
         for (x, y) in a.offers.iter().zip(b.offers.iter()) {
             let (Some(x), Some(y)) = (offers.get(*x as usize), offers.get(*y as usize)) else { return false };
-            if x.resources != y.resources
+            if x.resources.as_slice() != y.resources.as_slice()
                 || x.allocation_role != y.allocation_role
                 || x.executor_ids != y.executor_ids
                 || x.unavailability != y.unavailability
@@ -421,7 +495,7 @@ impl<'r> Ctx<'r> {
             (Some(u), Some((now, until))) => {
                 let start = i128::from(u.start_ns);
                 let ends = u.duration_ns.map(|d| start + i128::from(d));
-                start <= until && ends.is_none_or(|e| e > now)
+                start <= until && ends.map_or(true, |e| e > now)
             }
             _ => false,
         };
@@ -490,7 +564,7 @@ impl<'r> Ctx<'r> {
             }
         }
         let c = self.classes.len() as u32;
-        self.classes.push(Class { s, pool, used, execs, members: BTreeSet::new(), offers: 0 });
+        self.classes.push(Class { s, pool, used, execs, members: Members::default(), offers: 0 });
         self.avail.push(avail);
         self.class_index.entry(key).or_default().push(c);
         c
@@ -502,7 +576,7 @@ impl<'r> Ctx<'r> {
         let n = a.offers.len();
         a.c = to;
         if let Some(cl) = self.classes.get_mut(from as usize) {
-            cl.members.remove(&agent);
+            cl.members.remove(agent);
             cl.offers -= n;
         }
         if let Some(cl) = self.classes.get_mut(to as usize) {
@@ -604,7 +678,7 @@ fn ord_key(t: &crate::model::TaskRequest) -> (i64, i64, i64, i64) {
 }
 
 /// Compiles every task; checks ids.
-fn compile_tasks(ctx: &mut Ctx<'_>) -> Result<(), PlaceError> {
+fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let req = ctx.req;
     let mut seen: HashSet<&str, FxBuild> = HashSet::default();
     let mut pid_offered: HashSet<&str, FxBuild> = HashSet::default();
@@ -769,7 +843,7 @@ fn compile_tasks(ctx: &mut Ctx<'_>) -> Result<(), PlaceError> {
 }
 
 /// Units of placement (a task, or a gang's members) in the documented order.
-fn task_order(ctx: &Ctx<'_>) -> Vec<Vec<usize>> {
+fn task_order(ctx: &Ctx<'_, '_>) -> Vec<Vec<usize>> {
     let req = ctx.req;
     let mut units: Vec<Vec<usize>> = Vec::new();
     let mut gang_unit: FxMap<u32, usize> = FxMap::default();
@@ -809,7 +883,7 @@ struct Best {
     class: u32,
 }
 
-impl<'r> Ctx<'r> {
+impl<'r> Ctx<'r, '_> {
     /// The best agent for task `ti`, with the fit in `out`.
     fn best_for(&mut self, ti: usize, out: &mut FitOut, scratch: &mut FitOut, s_cache: &mut [u32]) -> Option<Best> {
         let mut fitter = std::mem::take(&mut self.fitter);
@@ -894,7 +968,7 @@ impl<'r> Ctx<'r> {
                     }
                     let sc =
                         score + if t.rules.has_soft() { t.rules.preference(&cand, &self.groups, t.group) } else { 0 };
-                    if found.is_none_or(|(_, fs)| sc > fs) {
+                    if found.map_or(true, |(_, fs)| sc > fs) {
                         found = Some((m, sc));
                     }
                     if !t.rules.has_soft() {
@@ -967,7 +1041,7 @@ impl<'r> Ctx<'r> {
 }
 
 /// Runs the batch.
-pub(crate) fn run(opts: &Options, r: &Resolved, req: &PlaceRequest) -> Result<Plan, PlaceError> {
+pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
     let mut ctx = Ctx {
         req,
         opts,
@@ -1022,9 +1096,15 @@ pub(crate) fn run(opts: &Options, r: &Resolved, req: &PlaceRequest) -> Result<Pl
     let mut static_index: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
     for ai in 0..ctx.agents.len() {
         let Some(agent) = ctx.agents.get(ai) else { continue };
-        let h = ctx.static_hash(agent);
-        let mut found = None;
-        if let Some(list) = static_index.get(&h) {
+        // Agents often come in runs of one shape: try the previous agent's class first.
+        let prev = ai.checked_sub(1).and_then(|p| ctx.agents.get(p)).map(|p| p.s);
+        let same_as_prev = prev.filter(|s| {
+            let rep = ctx.statics.get(*s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
+            rep.is_some_and(|rep| ctx.static_eq(rep, agent))
+        });
+        let h = if same_as_prev.is_some() { 0 } else { ctx.static_hash(agent) };
+        let mut found = same_as_prev;
+        if let (None, Some(list)) = (found, static_index.get(&h)) {
             for &s in list {
                 let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
                 if rep.is_some_and(|rep| ctx.static_eq(rep, agent)) {
@@ -1123,7 +1203,7 @@ pub(crate) fn run(opts: &Options, r: &Resolved, req: &PlaceRequest) -> Result<Pl
 }
 
 /// Output helpers shared by the explain/decision stage.
-impl<'r> Ctx<'r> {
+impl<'r> Ctx<'r, '_> {
     /// The resource an entry came from, with a new amount.
     pub(crate) fn resource_with(&self, e: &Entry, value: ResourceValue) -> Option<Resource> {
         let src = self.req.offers.get(e.src.0 as usize)?.resources.as_slice().get(e.src.1 as usize)?;
@@ -1162,7 +1242,7 @@ impl<'r> Ctx<'r> {
     }
 
     /// Builds the plan's accepts and declines from the placements.
-    pub(crate) fn accepts_and_declines(&self) -> (Vec<AgentAccept>, Vec<Decline>) {
+    pub(crate) fn accepts_and_declines(&self) -> (Vec<AgentAccept<'r>>, Vec<Decline<'r>>) {
         let mut order: Vec<u32> = Vec::new();
         let mut per_agent: FxMap<u32, Vec<usize>> = FxMap::default();
         for (i, p) in self.placements.iter().enumerate() {
@@ -1176,12 +1256,12 @@ impl<'r> Ctx<'r> {
         for a in &order {
             let Some(agent) = self.agents.get(*a as usize) else { continue };
             let mut acc = AgentAccept {
-                agent_id: agent.id.to_owned(),
-                hostname: agent.hostname.to_owned(),
+                agent_id: agent.id,
+                hostname: agent.hostname,
                 offer_ids: agent
                     .offers
                     .iter()
-                    .filter_map(|o| self.req.offers.get(*o as usize).map(|x| x.id.clone()))
+                    .filter_map(|o| self.req.offers.get(*o as usize).map(|x| x.id.as_str()))
                     .collect(),
                 tasks: Vec::new(),
                 remaining: self.classes.get(agent.c as usize).map(|c| self.pool_resources(&c.pool)).unwrap_or_default(),
@@ -1194,13 +1274,13 @@ impl<'r> Ctx<'r> {
                 if let (Some(ex), Some(res)) =
                     (self.req.tasks.get(p.task).and_then(|t| t.executor.as_ref()), &launch.executor_resources)
                 {
-                    acc.executors.push((ex.id.clone(), res.clone()));
+                    acc.executors.push((ex.id.as_str(), res.clone()));
                 }
                 acc.tasks.push(launch);
             }
             accepts.push(acc);
         }
-        let mut declines = Vec::new();
+        let mut declines = Vec::with_capacity(self.req.offers.len());
         for (ai, agent) in self.agents.iter().enumerate() {
             if per_agent.contains_key(&(ai as u32)) {
                 continue;
@@ -1211,7 +1291,7 @@ impl<'r> Ctx<'r> {
                     declines.push((
                         *o,
                         Decline {
-                            offer_id: offer.id.clone(),
+                            offer_id: offer.id.as_str(),
                             refuse_seconds: self.r.refuse_seconds,
                             reason: if maint { DeclineReason::Maintenance } else { DeclineReason::Unused },
                         },
@@ -1223,8 +1303,9 @@ impl<'r> Ctx<'r> {
         (accepts, declines.into_iter().map(|(_, d)| d).collect())
     }
 
-    fn launch(&self, p: &Placement, pool: &[Entry]) -> Launch {
-        let t = self.req.tasks.get(p.task);
+    fn launch(&self, p: &Placement, pool: &[Entry]) -> Launch<'r> {
+        let req = self.req;
+        let t = req.tasks.get(p.task);
         let mut resources = Vec::new();
         let mut creates = Vec::new();
         let role = t.and_then(|t| t.role.as_deref()).or(self.opts.roles.first().map(String::as_str));
@@ -1297,7 +1378,7 @@ impl<'r> Ctx<'r> {
             None
         };
         Launch {
-            task_id: t.map(|t| t.id.clone()).unwrap_or_default(),
+            task_id: t.map_or("", |t| t.id.as_str()),
             resources: to_resources(resources),
             ports: p.fit.ports.to_vec(),
             score: crate::score::score_value(p.score),
@@ -1322,11 +1403,7 @@ impl<'r> Ctx<'r> {
         (0..self.req.tasks.len()).filter(|i| self.placed.get(*i).is_some_and(Option::is_none)).collect()
     }
 
-    pub(crate) fn empty_unplaced(&self, i: usize) -> Unplaced {
-        Unplaced {
-            task_id: self.req.tasks.get(i).map(|t| t.id.clone()).unwrap_or_default(),
-            reasons: Vec::new(),
-            nearest: None,
-        }
+    pub(crate) fn empty_unplaced(&self, i: usize) -> Unplaced<'r> {
+        Unplaced { task_id: self.req.tasks.get(i).map_or("", |t| t.id.as_str()), reasons: Vec::new(), nearest: None }
     }
 }

@@ -61,12 +61,12 @@ mod tests {
     #[test]
     fn binpack_prefers_the_fuller_agent() {
         let r = resolved(Strategy::Binpack);
-        let small = strategy_score(&r, (4000, 4096_000), (0, 0), (1000, 1024_000));
-        let big = strategy_score(&r, (8000, 8192_000), (0, 0), (1000, 1024_000));
+        let small = strategy_score(&r, (4000, 4_096_000), (0, 0), (1000, 1_024_000));
+        let big = strategy_score(&r, (8000, 8_192_000), (0, 0), (1000, 1_024_000));
         assert_eq!(small, 250_000);
         assert_eq!(big, 125_000);
         let spread = resolved(Strategy::Spread);
-        assert_eq!(strategy_score(&spread, (8000, 8192_000), (0, 0), (1000, 1024_000)), 875_000);
+        assert_eq!(strategy_score(&spread, (8000, 8_192_000), (0, 0), (1000, 1_024_000)), 875_000);
         assert_eq!(strategy_score(&resolved(Strategy::FirstFit), (1, 1), (0, 0), (1, 1)), 0);
     }
 

@@ -125,7 +125,7 @@ fn reason_name(code: &str) -> &'static str {
     }
 }
 
-fn run(options: Options, request: &PlaceRequest) -> Plan {
+fn run(options: Options, request: &PlaceRequest) -> Plan<'_> {
     Engine::new(options).expect("options").place(request).expect("place")
 }
 
@@ -232,7 +232,8 @@ fn marathon_resources(input: &Json, expect: &Json) -> Result<(), String> {
         options.now = Some(NOW);
         options.drain_seconds = cfg.get("draining_seconds").map_or(0.0, f);
     }
-    let plan = run(options, &PlaceRequest { offers: vec![offer], tasks: vec![task], running: vec![] });
+    let request = PlaceRequest { offers: vec![offer], tasks: vec![task], running: vec![] };
+    let plan = run(options, &request);
     let launch = plan.accept.first().and_then(|a| a.tasks.first());
     let reasons: Vec<&str> = plan
         .unplaced
@@ -347,7 +348,8 @@ fn marathon_ports(input: &Json, expect: &Json) -> Result<(), String> {
         other => return Err(format!("mode {other:?}")),
     };
     let options = Options { profile: Profile::Marathon, seed: 7, ..Options::default() };
-    let plan = run(options, &PlaceRequest { offers: vec![offer], tasks: vec![task], running: vec![] });
+    let request = PlaceRequest { offers: vec![offer], tasks: vec![task], running: vec![] };
+    let plan = run(options, &request);
     let launch = plan.accept.first().and_then(|a| a.tasks.first());
     known_keys(
         expect,
@@ -446,7 +448,8 @@ fn volume_case(kind: DiskSourceType, root: Option<&str>, profile: Option<&str>, 
     let mut task = TaskRequest::new("app");
     task.volumes.push(vol);
     let options = Options { profile: Profile::Marathon, ..Options::default() };
-    let plan = run(options, &PlaceRequest { offers: vec![offer], tasks: vec![task], running: vec![] });
+    let request = PlaceRequest { offers: vec![offer], tasks: vec![task], running: vec![] };
+    let plan = run(options, &request);
     !plan.accept.is_empty()
 }
 
@@ -539,7 +542,7 @@ fn mesos_actor(input: &Json, expect: &Json) -> Result<(), String> {
             "remaining_mem_cpus_ports",
         ],
     )?;
-    let placed: Vec<&str> = plan.accept.iter().flat_map(|a| a.tasks.iter().map(|t| t.task_id.as_str())).collect();
+    let placed: Vec<&str> = plan.accept.iter().flat_map(|a| a.tasks.iter().map(|t| t.task_id)).collect();
     if let Some(n) = expect.get("matched_offer_count").and_then(Json::as_u64) {
         if plan.accept.len() as u64 != n {
             return Err(format!("matched_offer_count: expected {n}, got {}", plan.accept.len()));
@@ -560,7 +563,7 @@ fn mesos_actor(input: &Json, expect: &Json) -> Result<(), String> {
     }
     if let Some(ids) = expect.get("unmatched_task_ids").and_then(Json::as_array) {
         let want: BTreeSet<&str> = ids.iter().filter_map(Json::as_str).collect();
-        let got: BTreeSet<&str> = plan.unplaced.iter().map(|u| u.task_id.as_str()).collect();
+        let got: BTreeSet<&str> = plan.unplaced.iter().map(|u| u.task_id).collect();
         if want != got {
             return Err(format!("unmatched_task_ids: expected {want:?}, got {got:?}"));
         }
@@ -569,7 +572,7 @@ fn mesos_actor(input: &Json, expect: &Json) -> Result<(), String> {
         let mut got: BTreeMap<String, Vec<(String, Vec<u64>)>> = BTreeMap::new();
         for a in &plan.accept {
             let [offer] = a.offer_ids.as_slice() else { return Err("one offer per accept".into()) };
-            got.insert(offer.clone(), a.tasks.iter().map(|t| (t.task_id.clone(), t.ports.clone())).collect());
+            got.insert(offer.to_string(), a.tasks.iter().map(|t| (t.task_id.to_owned(), t.ports.clone())).collect());
         }
         let want: BTreeMap<String, Vec<(String, Vec<u64>)>> = m
             .iter()
@@ -601,7 +604,7 @@ fn mesos_actor(input: &Json, expect: &Json) -> Result<(), String> {
     }
     if let Some(rem) = expect.get("remaining_mem_cpus_ports").and_then(Json::as_object) {
         for (offer_id, want) in rem {
-            let resources = match plan.accept.iter().find(|a| a.offer_ids.contains(offer_id)) {
+            let resources = match plan.accept.iter().find(|a| a.offer_ids.contains(&offer_id.as_str())) {
                 Some(a) => a.remaining.clone(),
                 None => offers.iter().find(|o| o.id == *offer_id).ok_or("unknown offer")?.resources.clone(),
             };
@@ -612,7 +615,7 @@ fn mesos_actor(input: &Json, expect: &Json) -> Result<(), String> {
             let taken: u64 = plan
                 .accept
                 .iter()
-                .filter(|a| a.offer_ids.contains(offer_id))
+                .filter(|a| a.offer_ids.contains(&offer_id.as_str()))
                 .flat_map(|a| a.tasks.iter().map(|t| t.ports.len() as u64))
                 .sum();
             let original = offers.iter().find(|o| o.id == *offer_id).ok_or("unknown offer")?;

@@ -60,10 +60,17 @@ fn fenzo(agents: usize, tasks: usize) -> PlaceRequest {
 fn fenzo_sized_request_is_answered() {
     let req = fenzo(10_000, 200);
     let engine = Engine::new(Options::default()).unwrap();
-    let start = std::time::Instant::now();
-    let plan = engine.place(&req).unwrap();
-    let elapsed = start.elapsed();
-    eprintln!("fenzo 10000 x 200: {elapsed:?}, {} evaluations", plan.stats.evaluations);
+    let mut best = std::time::Duration::MAX;
+    let mut plan = None;
+    for _ in 0..5 {
+        let start = std::time::Instant::now();
+        let p = engine.place(&req).unwrap();
+        best = best.min(start.elapsed());
+        plan = Some(p);
+    }
+    let plan = plan.unwrap();
+    // No timing assertion (CI machines are noisy); the number is printed for humans.
+    eprintln!("fenzo 10000 x 200: best of 5 {best:?}, {} evaluations", plan.stats.evaluations);
     assert_eq!(plan.stats.placed, 200);
     // Binpack fills agents: 8 tasks of 1 cpu per 8-cpu agent.
     assert_eq!(plan.accept.len(), 25);
@@ -90,11 +97,11 @@ fn check_invariants(req: &PlaceRequest, plan: &Plan) {
     let mut seen = BTreeMap::new();
     for a in &plan.accept {
         for o in &a.offer_ids {
-            *seen.entry(o.clone()).or_insert(0) += 1;
+            *seen.entry(o.to_string()).or_insert(0) += 1;
         }
     }
     for d in &plan.decline {
-        *seen.entry(d.offer_id.clone()).or_insert(0) += 1;
+        *seen.entry(d.offer_id.to_string()).or_insert(0) += 1;
     }
     for o in &req.offers {
         assert_eq!(seen.remove(&o.id), Some(1), "offer {} answered once", o.id);
@@ -104,11 +111,11 @@ fn check_invariants(req: &PlaceRequest, plan: &Plan) {
     let mut tasks = BTreeMap::new();
     for a in &plan.accept {
         for t in &a.tasks {
-            *tasks.entry(t.task_id.clone()).or_insert(0) += 1;
+            *tasks.entry(t.task_id.to_string()).or_insert(0) += 1;
         }
     }
     for u in &plan.unplaced {
-        *tasks.entry(u.task_id.clone()).or_insert(0) += 1;
+        *tasks.entry(u.task_id.to_string()).or_insert(0) += 1;
     }
     for t in &req.tasks {
         assert_eq!(tasks.remove(&t.id), Some(1), "task {} once", t.id);
@@ -329,7 +336,7 @@ proptest! {
             for l in &a.tasks {
                 let i: usize = l.task_id[1..].parse().unwrap();
                 if tasks[i].unique_host {
-                    prop_assert!(hosts.insert((format!("g{}", i % 3), a.hostname.clone())), "UNIQUE broken");
+                    prop_assert!(hosts.insert((format!("g{}", i % 3), a.hostname.to_owned())), "UNIQUE broken");
                 }
             }
         }
@@ -357,12 +364,19 @@ proptest! {
             ..Options::default()
         };
         let engine = Engine::new(options).unwrap();
-        let before = engine.place(&build(&agents, &tasks)).unwrap();
+        let (small, big) = (build(&agents, &tasks), build(&{
+            let mut b = agents.clone();
+            let i = which.index(b.len());
+            b[i].cpus += extra_cpus;
+            b[i].mem += extra_mem;
+            b
+        }, &tasks));
+        let before = engine.place(&small).unwrap();
         let mut bigger = agents.clone();
         let i = which.index(bigger.len());
         bigger[i].cpus += extra_cpus;
         bigger[i].mem += extra_mem;
-        let after = engine.place(&build(&bigger, &tasks)).unwrap();
+        let after = engine.place(&big).unwrap();
         // One task at a time, the first feasible agent in order: a single task placed before is
         // placed after (its agent only grew).
         if tasks.len() == 1 {
@@ -392,12 +406,7 @@ proptest! {
         }
         // mesos-actor accepts offer by offer: check per offer.
         let per_offer = PlaceRequest { offers: req.offers.clone(), tasks: req.tasks.clone(), running: vec![] };
-        let mut split = plan.clone();
-        for a in &mut split.accept {
-            let o = per_offer.offers.iter().find(|o| o.id == a.offer_ids[0]).unwrap();
-            a.agent_id = o.agent_id.clone();
-        }
-        check_invariants_per_offer(&per_offer, &split);
+        check_invariants_per_offer(&per_offer, &plan);
     }
 }
 
@@ -409,7 +418,7 @@ fn check_invariants_per_offer(req: &PlaceRequest, plan: &Plan) {
     }
     let mut p = plan.clone();
     for a in &mut p.accept {
-        a.agent_id = a.offer_ids[0].clone();
+        a.agent_id = a.offer_ids[0];
     }
     check_invariants(&relabeled, &p);
 }
@@ -437,10 +446,8 @@ fn ranges_stay_ranges() {
     o.resources = r;
     let mut t = TaskRequest::new("t");
     t.ports = vec![0, 0, 50_000];
-    let plan = Engine::new(Options::default())
-        .unwrap()
-        .place(&PlaceRequest { offers: vec![o], tasks: vec![t], running: vec![] })
-        .unwrap();
+    let req = PlaceRequest { offers: vec![o], tasks: vec![t], running: vec![] };
+    let plan = Engine::new(Options::default()).unwrap().place(&req).unwrap();
     assert_eq!(plan.accept[0].tasks[0].ports, [1, 2, 50_000]);
     let left = plan.accept[0].remaining.iter().find(|r| r.name == "ports").unwrap().ranges().unwrap().clone();
     assert_eq!(left, Ranges::from_ranges([Range { begin: 3, end: 49_999 }, Range { begin: 50_001, end: 60_000 }]));

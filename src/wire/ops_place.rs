@@ -457,7 +457,7 @@ pub(crate) fn request_from_json(req: PlaceRequestDto) -> Result<(Options, PlaceR
 }
 
 /// The plan as the contract's result fields.
-pub fn plan_to_json(plan: &Plan) -> Map<String, Json> {
+pub fn plan_to_json(plan: &Plan<'_>) -> Map<String, Json> {
     let accept: Vec<Json> = plan
         .accept
         .iter()
