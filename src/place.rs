@@ -256,6 +256,8 @@ pub(crate) struct Ctx<'r, 'o> {
     /// Per task: the gang member that could not be placed (for the others of its gang).
     pub gang_failed: Vec<Option<usize>>,
     empty_ranges: Ranges,
+    /// Per offer: its agent.
+    offer_agent: Vec<u32>,
 }
 
 fn hash_value(h: &mut Fx, v: &Value) {
@@ -284,6 +286,27 @@ fn hash_value(h: &mut Fx, v: &Value) {
 
 fn attrs_eq(a: &Attributes, b: &Attributes) -> bool {
     a.0.len() == b.0.len() && a.0.iter().zip(b.0.iter()).all(|(x, y)| x == y)
+}
+
+/// `a == b` for resource lists, with the common case (unreserved, no disk, no flags) first:
+/// this runs once per agent, so it is worth avoiding the derived comparison's calls.
+#[inline]
+fn resources_eq(a: &[Resource], b: &[Resource]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.name.as_bytes() == y.name.as_bytes()
+                && match (&x.value, &y.value) {
+                    (ResourceValue::Scalar(p), ResourceValue::Scalar(q)) => p == q,
+                    (ResourceValue::Ranges(p), ResourceValue::Ranges(q)) => p.as_slice() == q.as_slice(),
+                    (p, q) => p == q,
+                }
+                && x.shared == y.shared
+                && x.revocable == y.revocable
+                && (x.reservations.is_empty() && y.reservations.is_empty() || x.reservations == y.reservations)
+                && (x.disk.is_none() && y.disk.is_none() || x.disk == y.disk)
+                && x.allocation_role == y.allocation_role
+                && x.provider_id == y.provider_id
+        })
 }
 
 fn alike(a: &Resource, b: &Resource) -> bool {
@@ -430,7 +453,7 @@ impl<'r> Ctx<'r, '_> {
         let offers = &self.req.offers;
         for (x, y) in a.offers.iter().zip(b.offers.iter()) {
             let (Some(x), Some(y)) = (offers.get(*x as usize), offers.get(*y as usize)) else { return false };
-            if x.resources.as_slice() != y.resources.as_slice()
+            if !resources_eq(x.resources.as_slice(), y.resources.as_slice())
                 || x.allocation_role != y.allocation_role
                 || x.executor_ids != y.executor_ids
                 || x.unavailability != y.unavailability
@@ -1022,6 +1045,7 @@ impl<'r> Ctx<'r, '_> {
         self.move_agent(b.agent, to);
         let idx = self.placements.len();
         self.placements.push(Placement { task: task_index, agent: b.agent, fit, score: b.score });
+
         let cand = self.candidate(b.agent);
         self.groups.record(group, &cand);
         if let Some(p) = self.placed.get_mut(ti) {
@@ -1061,6 +1085,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         placed: vec![None; req.tasks.len()],
         gang_failed: vec![None; req.tasks.len()],
         empty_ranges: Ranges::new(),
+        offer_agent: Vec::with_capacity(req.offers.len()),
     };
     // Offers: unique ids, pooled per agent (per offer under mesos-actor).
     let mut offer_ids: HashSet<&str, FxBuild> = HashSet::with_capacity_and_hasher(req.offers.len(), FxBuild::default());
@@ -1075,11 +1100,13 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         let key = if r.profile == Profile::MesosActor { o.id.as_str() } else { o.agent_id.as_str() };
         match by_agent.get(key) {
             Some(&a) => {
+                ctx.offer_agent.push(a);
                 if let Some(agent) = ctx.agents.get_mut(a as usize) {
                     agent.offers.push(i as u32);
                 }
             }
             None => {
+                ctx.offer_agent.push(ctx.agents.len() as u32);
                 by_agent.insert(key, ctx.agents.len() as u32);
                 let mut offers = SmallVec::new();
                 offers.push(i as u32);
@@ -1280,27 +1307,30 @@ impl<'r> Ctx<'r, '_> {
             }
             accepts.push(acc);
         }
-        let mut declines = Vec::with_capacity(self.req.offers.len());
-        for (ai, agent) in self.agents.iter().enumerate() {
-            if per_agent.contains_key(&(ai as u32)) {
-                continue;
-            }
-            let maint = self.statics.get(agent.s as usize).is_some_and(|s| s.maintenance);
-            for o in &agent.offers {
-                if let Some(offer) = self.req.offers.get(*o as usize) {
-                    declines.push((
-                        *o,
-                        Decline {
-                            offer_id: offer.id.as_str(),
-                            refuse_seconds: self.r.refuse_seconds,
-                            reason: if maint { DeclineReason::Maintenance } else { DeclineReason::Unused },
-                        },
-                    ));
-                }
+        let mut declines = Vec::with_capacity(self.req.offers.len().saturating_sub(order.len()));
+        let mut agent_used = vec![false; self.agents.len()];
+        for p in &self.placements {
+            if let Some(u) = agent_used.get_mut(p.agent as usize) {
+                *u = true;
             }
         }
-        declines.sort_by_key(|(o, _)| *o);
-        (accepts, declines.into_iter().map(|(_, d)| d).collect())
+        for (oi, offer) in self.req.offers.iter().enumerate() {
+            let ai = self.offer_agent.get(oi).copied().unwrap_or(0);
+            if agent_used.get(ai as usize).copied().unwrap_or(false) {
+                continue;
+            }
+            let maint = self
+                .agents
+                .get(ai as usize)
+                .and_then(|a| self.statics.get(a.s as usize))
+                .is_some_and(|s| s.maintenance);
+            declines.push(Decline {
+                offer_id: offer.id.as_str(),
+                refuse_seconds: self.r.refuse_seconds,
+                reason: if maint { DeclineReason::Maintenance } else { DeclineReason::Unused },
+            });
+        }
+        (accepts, declines)
     }
 
     fn launch(&self, p: &Placement, pool: &[Entry]) -> Launch<'r> {
