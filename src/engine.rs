@@ -2,24 +2,28 @@
 //! [`PlaceRequest`] it answers, and [`Engine::place`].
 //!
 //! ```
-//! use offerfit::{Engine, Offer, Options, PlaceRequest, Resource, ResourceValue, Resources, Scalar, TaskRequest};
+//! use offerfit::{ConstraintSpec, Engine, Offer, Options, PlaceRequest, Scalar, TaskRequest};
 //!
 //! let mut offer = Offer::new("O1", "S1", "agent-1");
-//! offer.resources = Resources::from_resources(vec![
-//!     Resource::new("cpus", ResourceValue::Scalar(Scalar::from_units(4))),
-//!     Resource::new("mem", ResourceValue::Scalar(Scalar::from_units(4096))),
-//! ])
-//! .unwrap();
+//! offer.resources = offerfit::parse_resources("cpus:4;mem:4096;ports:[31000-31010]", "*").unwrap();
+//! offer.attributes = offerfit::parse_attributes("rack:r1").unwrap();
 //! let mut task = TaskRequest::new("web-1");
 //! task.cpus = Scalar::from_units(1);
 //! task.mem = Scalar::from_units(512);
+//! task.ports = vec![0];
+//! task.constraints = vec![ConstraintSpec::text("rack LIKE r[12]")];
+//! let mut too_big = TaskRequest::new("big");
+//! too_big.cpus = Scalar::from_units(16);
 //!
 //! let engine = Engine::new(Options::default()).unwrap();
-//! let plan = engine.place(&PlaceRequest { offers: vec![offer], tasks: vec![task], running: vec![] }).unwrap();
-//! assert_eq!(plan.accept.len(), 1);
+//! let request = PlaceRequest { offers: vec![offer], tasks: vec![task, too_big], running: vec![] };
+//! let plan = engine.place(&request).unwrap();
 //! assert_eq!(plan.accept[0].offer_ids, ["O1"]);
 //! assert_eq!(plan.accept[0].tasks[0].task_id, "web-1");
-//! assert!(plan.unplaced.is_empty() && plan.decline.is_empty());
+//! assert_eq!(plan.accept[0].tasks[0].ports, [31000]);
+//! assert_eq!(plan.unplaced[0].task_id, "big");
+//! assert_eq!(plan.unplaced[0].reasons[0].code.as_str(), "insufficient_cpus");
+//! assert!(plan.decline.is_empty());
 //! ```
 
 use std::collections::BTreeMap;

@@ -301,8 +301,10 @@ fn strategy_of(k: u8) -> Strategy {
     }
 }
 
+// 8,000 + 1,500 + 1,000 cases: more than 10,000 random requests per run, on small inputs so
+// the whole file stays within about a minute in a debug build.
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 8000, ..ProptestConfig::default() })]
 
     #[test]
     fn plans_keep_the_invariants(
@@ -344,6 +346,11 @@ proptest! {
         let again = engine.place(&req).unwrap();
         prop_assert_eq!(&plan, &again);
     }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
 
     #[test]
     fn more_resources_never_unplace_under_first_fit(
@@ -388,6 +395,11 @@ proptest! {
             prop_assert!(single(t) <= single_after(t));
         }
     }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
     fn mesos_actor_profile_keeps_the_invariants(
