@@ -613,7 +613,8 @@ impl Fitter {
             if e.name == PORTS && self.eligible(e, need) {
                 if let Amount::Ranges(r) = &e.amount {
                     for_each_free(r, excl, |b, en| {
-                        total += en - b + 1;
+                        // Saturating: a range may span all of u64 (`[0-18446744073709551615]`).
+                        total = total.saturating_add((en - b).saturating_add(1));
                         true
                     });
                 }
@@ -631,8 +632,11 @@ impl Fitter {
             _ => 0,
         };
         // Virtual indices start..start+k, wrapping around once.
-        let segments: [(u64, u64); 2] =
-            if start + k <= total { [(start, start + k), (0, 0)] } else { [(start, total), (0, start + k - total)] };
+        let segments: [(u64, u64); 2] = match start.checked_add(k) {
+            Some(end) if end <= total => [(start, end), (0, 0)],
+            // `start < total`, so `k > total - start` here: wrap around once.
+            _ => [(start, total), (0, k - (total - start))],
+        };
         let mut chosen: SmallVec<[(usize, u64, u64); 4]> = SmallVec::new();
         for (lo, hi) in segments {
             if lo >= hi {
@@ -645,12 +649,12 @@ impl Fitter {
                 }
                 let Amount::Ranges(r) = &e.amount else { continue };
                 let cont = for_each_free(r, excl, |b, en| {
-                    let len = en - b + 1;
-                    let (from, to) = (pos.max(lo), (pos + len).min(hi));
+                    let len = (en - b).saturating_add(1);
+                    let (from, to) = (pos.max(lo), pos.saturating_add(len).min(hi));
                     if from < to {
                         chosen.push((i, b + (from - pos), b + (to - pos) - 1));
                     }
-                    pos += len;
+                    pos = pos.saturating_add(len);
                     pos < hi
                 });
                 if !cont {

@@ -337,14 +337,12 @@ impl Limits {
     /// the regex crate's one-line message for an invalid pattern.
     pub fn compile_regex(&self, pattern: &str) -> Result<regex::Regex> {
         self.check_str(pattern)?;
-        regex::RegexBuilder::new(pattern)
-            .size_limit(self.regex_size)
-            .dfa_size_limit(self.regex_size)
-            .build()
-            .map_err(|e| match e {
+        regex::RegexBuilder::new(pattern).size_limit(self.regex_size).dfa_size_limit(self.regex_size).build().map_err(
+            |e| match e {
                 regex::Error::CompiledTooBig(_) => self.regex_too_big(pattern),
                 other => regex_syntax(pattern, &other.to_string()),
-            })
+            },
+        )
     }
 
     /// Compiles a regex with `fancy-regex` (look-around, backreferences, as Java allows),
@@ -505,7 +503,8 @@ mod tests {
 
     #[test]
     fn check_json_finds_counts_strings_and_depth_with_a_pointer() {
-        let l = Limits { offers: 1, constraints_per_task: 1, ranges_per_resource: 1, string_bytes: 16, ..Limits::DEFAULT };
+        let l =
+            Limits { offers: 1, constraints_per_task: 1, ranges_per_resource: 1, string_bytes: 16, ..Limits::DEFAULT };
         let err = |v: Json| {
             let (e, p) = l.check_json(&v).unwrap_err();
             (e.code(), p)
@@ -538,7 +537,10 @@ mod tests {
         assert!(l.compile_regex("r[12]").unwrap().is_match("r1"));
         let e = l.compile_regex("a{1000}{1000}").unwrap_err();
         assert_eq!(e.code(), "limit.regex_size");
-        assert_eq!(e.message(), "regex `a{1000}{1000}` is too large once compiled, the limit `regex_size` is 10000 bytes");
+        assert_eq!(
+            e.message(),
+            "regex `a{1000}{1000}` is too large once compiled, the limit `regex_size` is 10000 bytes"
+        );
         let e = l.compile_regex("r[12").unwrap_err();
         assert_eq!(e.code(), "regex.syntax");
         assert_eq!(e.message(), "invalid regex `r[12`: unclosed character class");
