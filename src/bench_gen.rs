@@ -617,7 +617,7 @@ impl<'w> Run<'w> {
     /// (dropped once they have no cpus or no mem left).
     pub fn apply(&mut self, plan: &Plan) {
         for a in &plan.accept {
-            self.update(&a.agent_id, a.remaining.clone(), a.tasks.len());
+            self.update(a.agent_id, a.remaining.clone(), a.tasks.len());
         }
     }
 

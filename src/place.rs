@@ -156,7 +156,7 @@ impl Members {
     }
 
     pub(crate) fn insert(&mut self, agent: u32) {
-        if self.list.last().is_none_or_less(agent) {
+        if self.list.last().map_or(true, |x| *x < agent) {
             self.list.push(agent);
             return;
         }
@@ -186,16 +186,6 @@ impl Members {
             self.list.clear();
             self.start = 0;
         }
-    }
-}
-
-trait LessThan {
-    fn is_none_or_less(self, v: u32) -> bool;
-}
-
-impl LessThan for Option<&u32> {
-    fn is_none_or_less(self, v: u32) -> bool {
-        self.map_or(true, |x| *x < v)
     }
 }
 
