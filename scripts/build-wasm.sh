@@ -55,11 +55,25 @@ echo "build-wasm: cargo build (wasm-release)"
 cargo build --locked -p offerfit-wasm --target wasm32-unknown-unknown --profile wasm-release
 release="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/offerfit_wasm.wasm"
 for target in nodejs web bundler; do
-  dir="$PKG/${target/nodejs/node}"
-  bindgen "$release" "$target" "$dir"
-  "$WASM_OPT" -Oz "${FEATURES[@]}" "$dir/offerfit_wasm_bg.wasm" -o "$dir/offerfit_wasm_bg.wasm"
-  echo "build-wasm: $dir/offerfit_wasm_bg.wasm $(wc -c <"$dir/offerfit_wasm_bg.wasm") bytes"
+  bindgen "$release" "$target" "$PKG/${target/nodejs/node}"
 done
+# wasm-bindgen writes the same module for every target (only the JS glue differs), so wasm-opt
+# (the slow step) runs once per distinct module; its output is cached by the input's hash.
+CACHE="$PKG/.wasm-opt-cache"
+mkdir -p "$CACHE"
+for dir in "$PKG/node" "$PKG/web" "$PKG/bundler"; do
+  wasm="$dir/offerfit_wasm_bg.wasm"
+  key="$(sha256sum "$wasm" | cut -c1-64)"
+  if [ ! -s "$CACHE/$key.wasm" ]; then
+    echo "build-wasm: wasm-opt -Oz ($(wc -c <"$wasm") bytes in)"
+    "$WASM_OPT" -Oz "${FEATURES[@]}" "$wasm" -o "$CACHE/$key.tmp"
+    mv "$CACHE/$key.tmp" "$CACHE/$key.wasm"
+  fi
+  cp "$CACHE/$key.wasm" "$wasm"
+  echo "build-wasm: $wasm $(wc -c <"$wasm") bytes"
+done
+# Keep only the cache entries in use.
+find "$CACHE" -name '*.wasm' -mmin +1440 -delete
 
 if [ "$release_only" = 0 ]; then
   echo "build-wasm: cargo build (dev, feature test-panic)"

@@ -1,14 +1,38 @@
 // offerfit for browsers without a bundler: the `web` build. Call `await init()` (or
 // `initSync({ module })`) once before any other function; `init` fetches
-// `pkg/web/offerfit_wasm_bg.wasm` next to this file unless given a URL, Response or module.
+// `pkg/web/offerfit_wasm_bg.wasm` next to the generated module unless given a URL, a Response
+// or compiled bytes.
 import * as module from '../pkg/web/offerfit_wasm.js';
+import rawInit, { initSync as rawInitSync } from '../pkg/web/offerfit_wasm.js';
 import { guard, EXPORTS } from './guard.mjs';
 
-export { default, initSync } from '../pkg/web/offerfit_wasm.js';
+let ready = false;
 
-// Looked up at call time: the web build's exports exist before `init`, but each guarded
-// function simply forwards to them.
-const get = (name) => guard((...args) => module[name](...args), EXPORTS[name]);
+/** Loads the module (asynchronously); the other functions work once it has resolved. */
+export default async function init(input) {
+  const exports = await rawInit(input);
+  ready = true;
+  return exports;
+}
+
+/** Loads the module from a `WebAssembly.Module` or bytes (synchronously). */
+export function initSync(input) {
+  const exports = rawInitSync(input);
+  ready = true;
+  return exports;
+}
+
+// Calling before `init` is a programming error, not a bad request: it throws rather than
+// answering an `internal` error that would hide the mistake.
+const get = (name) => {
+  const guarded = guard((...args) => module[name](...args), EXPORTS[name]);
+  const api = (...args) => {
+    if (!ready) throw new Error(`offerfit: call \`await init()\` before \`${name}()\``);
+    return guarded(...args);
+  };
+  Object.defineProperty(api, 'name', { value: name });
+  return api;
+};
 
 export const call = get('call');
 export const version = get('version');

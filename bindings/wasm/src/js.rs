@@ -89,6 +89,14 @@ pub fn place(request: Ts<PlaceRequest>) -> Ts<PlaceResponse> {
     typed("place", to_json(request.js_value()))
 }
 
+/// The wasm instance's linear memory in bytes (`test-panic` builds only), so the tests can
+/// show that a panic's fresh instance gives back what the aborted call leaked.
+#[cfg(all(feature = "test-panic", target_arch = "wasm32"))]
+#[wasm_bindgen(js_name = __testMemoryBytes)]
+pub fn test_memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
+}
+
 /// Runs `op` on the decoded request (or answers the decoding error) and encodes the response
 /// as a plain JS object.
 fn typed<R: Tsify>(op: &str, request: Result<Json, Json>) -> Ts<R> {
@@ -99,14 +107,51 @@ fn typed<R: Tsify>(op: &str, request: Result<Json, Json>) -> Ts<R> {
     Ts::new_unchecked(to_js(&response))
 }
 
-/// A JSON value as a plain JS object (maps as objects, not `Map`s).
+/// A JSON value as a plain JS object (maps as objects, not `Map`s), numbers as JS numbers.
 fn to_js(response: &Json) -> JsValue {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    response
+    AsJsNumbers(response)
         .serialize(&serializer)
         .or_else(|e| crate::internal_error(&format!("could not encode the response: {e}")).serialize(&serializer))
         .unwrap_or(JsValue::NULL)
 }
+
+/// Serializes a JSON value with every number as a JS number: an integer beyond 2^53 (a Mesos
+/// range can end at u64::MAX) becomes the nearest double, as `JSON.parse` of `call`'s text
+/// would make it, rather than an encoding error (serde-wasm-bindgen refuses such an integer
+/// unless it turns it into a BigInt, which the `number` of the TypeScript types is not).
+struct AsJsNumbers<'a>(&'a Json);
+
+impl Serialize for AsJsNumbers<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) if i.unsigned_abs() <= MAX_SAFE_INTEGER => s.serialize_i64(i),
+                (_, Some(u)) if u <= MAX_SAFE_INTEGER => s.serialize_u64(u),
+                _ => s.serialize_f64(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Json::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&AsJsNumbers(item))?;
+                }
+                seq.end()
+            }
+            Json::Object(fields) => {
+                let mut map = s.serialize_map(Some(fields.len()))?;
+                for (k, v) in fields {
+                    map.serialize_entry(k, &AsJsNumbers(v))?;
+                }
+                map.end()
+            }
+            other => other.serialize(s),
+        }
+    }
+}
+
+/// `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// A JS value as JSON, or the contract's error when it holds something JSON cannot (a
 /// non-finite number, a function, a symbol, a BigInt beyond 64 bits: `request.json`) or nests

@@ -24,7 +24,8 @@
 //! for the next call (`wasm_bindgen::handler::schedule_reinit`) and throws a JS `Error`
 //! `offerfit panicked: …`; the package's JS entry (`js/guard.mjs`) turns any exception out of
 //! the module into the same `internal` error object. The `test-panic` feature adds an op
-//! `__test_panic` so the tests can prove both paths.
+//! `__test_panic` (and, for the typed functions, a request field of that name) that panics,
+//! so the tests can prove both paths.
 
 #![deny(missing_docs)]
 // wasm-bindgen's and tsify's derives expand to `unsafe` ABI glue; this crate writes none itself.
@@ -71,10 +72,11 @@ fn guard(f: impl FnOnce() -> Json) -> Json {
     }
 }
 
-/// Panics if `op` is the test op (only in `test-panic` builds).
+/// Panics if `op` is the test op, or a typed request carries a field named after it (only in
+/// `test-panic` builds).
 #[cfg(feature = "test-panic")]
-fn maybe_test_panic(op: Option<&str>) {
-    if op == Some(TEST_PANIC_OP) {
+fn maybe_test_panic(op: Option<&str>, request: Option<&Json>) {
+    if op == Some(TEST_PANIC_OP) || request.and_then(|r| r.get(TEST_PANIC_OP)).is_some() {
         #[allow(clippy::panic)]
         {
             panic!("forced by the `{TEST_PANIC_OP}` op");
@@ -83,7 +85,7 @@ fn maybe_test_panic(op: Option<&str>) {
 }
 
 #[cfg(not(feature = "test-panic"))]
-fn maybe_test_panic(_: Option<&str>) {}
+fn maybe_test_panic(_: Option<&str>, _: Option<&Json>) {}
 
 /// Answers one contract request given as JSON text: exactly [`offerfit::call`], with a panic
 /// turned into the `internal` error. This is JS `call`.
@@ -97,7 +99,7 @@ pub fn call_text(request: &str) -> String {
         if cfg!(feature = "test-panic") {
             // Cheap check that needs no parse in ordinary builds (the branch is compiled out).
             let op = serde_json::from_str::<Json>(request).ok();
-            maybe_test_panic(op.as_ref().and_then(|j| j.get("op")).and_then(Json::as_str));
+            maybe_test_panic(op.as_ref().and_then(|j| j.get("op")).and_then(Json::as_str), None);
         }
         offerfit::call(request)
     })) {
@@ -117,7 +119,7 @@ pub fn call_text(request: &str) -> String {
 /// ```
 pub fn call_op(op: &str, request: Json) -> Json {
     guard(|| {
-        maybe_test_panic(Some(op));
+        maybe_test_panic(Some(op), Some(&request));
         let request = match request {
             Json::Object(mut fields) => {
                 fields.insert("op".to_owned(), Json::String(op.to_owned()));

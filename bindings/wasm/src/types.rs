@@ -581,6 +581,7 @@ pub struct Executor {
 
 /// One task to place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[tsify(hashmap_as_object)]
 pub struct Task {
     /// The task's id.
     pub id: String,
@@ -644,16 +645,17 @@ pub struct Task {
 /// How offers are scored: a named strategy or weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
 #[serde(untagged)]
+#[tsify(hashmap_as_object)]
 pub enum Strategy {
     /// `binpack` (default), `spread` or `first_fit`.
-    #[tsify(type = "\"binpack\" | \"spread\" | \"first_fit\"")]
-    Named(String),
+    Named(#[tsify(type = "\"binpack\" | \"spread\" | \"first_fit\"")] String),
     /// Weights of the scoring terms.
     Weights(BTreeMap<String, f64>),
 }
 
 /// `place` options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[tsify(hashmap_as_object)]
 pub struct PlaceOptions {
     /// How offers are scored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -775,6 +777,7 @@ pub struct Unplaced {
 /// The agent that came nearest to hosting an unplaced task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
 #[serde(deny_unknown_fields)]
+#[tsify(hashmap_as_object)]
 pub struct Nearest {
     /// The agent's id.
     pub agent_id: String,

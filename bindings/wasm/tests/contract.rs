@@ -189,6 +189,7 @@ mod forced_panic {
 
     #[test]
     fn a_panic_in_a_typed_call_becomes_the_internal_error() {
+        expect_internal(&offerfit_wasm::call_op("place", serde_json::json!({"__test_panic": true})));
         expect_internal(&offerfit_wasm::call_op("__test_panic", serde_json::json!({})));
     }
 }
