@@ -238,7 +238,7 @@ pub(crate) struct Ctx<'r, 'o> {
     pub names: Interner,
     pub ids: Interner,
     pub fitter: Fitter,
-    pub groups: Groups,
+    pub groups: Groups<'r>,
     pub tasks: Vec<TaskPlan>,
     pub placements: Vec<Placement>,
     /// Per task: placement index.
@@ -690,6 +690,15 @@ fn ord_key(t: &crate::model::TaskRequest) -> (i64, i64, i64, i64) {
     (millis(t.gpus), millis(t.cpus), millis(t.mem), millis(t.disk))
 }
 
+/// `/tasks/{i}`, formatted only when an error needs it.
+struct TaskPath(usize);
+
+impl std::fmt::Display for TaskPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/tasks/{}", self.0)
+    }
+}
+
 /// Compiles every task; checks ids.
 fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let req = ctx.req;
@@ -705,7 +714,7 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let default_role = ctx.opts.roles.first().map(String::as_str);
     let mut gangs = Interner::default();
     for (i, t) in req.tasks.iter().enumerate() {
-        let base = format!("/tasks/{i}");
+        let base = TaskPath(i);
         if !seen.insert(t.id.as_str()) {
             return Err(PlaceError::new(
                 format!("{base}/id"),
@@ -856,9 +865,9 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
 }
 
 /// Units of placement (a task, or a gang's members) in the documented order.
-fn task_order(ctx: &Ctx<'_, '_>) -> Vec<Vec<usize>> {
+fn task_order(ctx: &Ctx<'_, '_>) -> Vec<SmallVec<[usize; 1]>> {
     let req = ctx.req;
-    let mut units: Vec<Vec<usize>> = Vec::new();
+    let mut units: Vec<SmallVec<[usize; 1]>> = Vec::with_capacity(ctx.tasks.len());
     let mut gang_unit: FxMap<u32, usize> = FxMap::default();
     for t in &ctx.tasks {
         match t.gang {
@@ -870,10 +879,10 @@ fn task_order(ctx: &Ctx<'_, '_>) -> Vec<Vec<usize>> {
                 }
                 None => {
                     gang_unit.insert(g, units.len());
-                    units.push(vec![t.index]);
+                    units.push(smallvec::smallvec![t.index]);
                 }
             },
-            None => units.push(vec![t.index]),
+            None => units.push(smallvec::smallvec![t.index]),
         }
     }
     if ctx.r.profile == Profile::Offerfit {

@@ -4,6 +4,7 @@
 //! of the task's group, and keeps the group counters live as the batch places tasks.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use crate::constraint::{
     parse_constraint, CompiledConstraints, Dialect, DiskCandidate, Field, GroupState, ParseOptions, Parsed, Preference,
@@ -46,8 +47,15 @@ fn compile_one(
 
 impl Rules {
     /// Compiles a task's constraints and preferences; errors carry `base` + the path inside.
-    pub(crate) fn compile(task: &TaskRequest, base: &str, limits: &Limits) -> Result<Rules, PlaceError> {
-        let opts = ParseOptions::new(task.dialect, None, limits).map_err(|e| PlaceError::new(base, e))?;
+    pub(crate) fn compile(task: &TaskRequest, base: &dyn fmt::Display, limits: &Limits) -> Result<Rules, PlaceError> {
+        if task.constraints.is_empty() && task.preferences.is_empty() {
+            return Ok(Rules {
+                cc: CompiledConstraints::new(Vec::new(), Vec::new()),
+                per_agent: false,
+                names_region: false,
+            });
+        }
+        let opts = ParseOptions::new(task.dialect, None, limits).map_err(|e| PlaceError::new(base.to_string(), e))?;
         let mut hard = Vec::new();
         for (i, c) in task.constraints.iter().enumerate() {
             hard.extend(compile_one(c, &opts, &format!("{base}/constraints/{i}"))?);
@@ -79,12 +87,12 @@ impl Rules {
     }
 
     /// True when every hard constraint holds for `c` given the group's placements.
-    pub(crate) fn check(&self, c: &Candidate<'_>, groups: &Groups, group: u32) -> bool {
+    pub(crate) fn check(&self, c: &Candidate<'_>, groups: &Groups<'_>, group: u32) -> bool {
         self.cc.check(c, groups.state(group)).is_ok()
     }
 
     /// The index of the first hard constraint `c` fails, if any.
-    pub(crate) fn failed(&self, c: &Candidate<'_>, groups: &Groups, group: u32) -> Option<usize> {
+    pub(crate) fn failed(&self, c: &Candidate<'_>, groups: &Groups<'_>, group: u32) -> Option<usize> {
         self.cc.check(c, groups.state(group)).err().map(|f| f.index)
     }
 
@@ -94,7 +102,7 @@ impl Rules {
     }
 
     /// The summed weights of the satisfied preferences, in millionths.
-    pub(crate) fn preference(&self, c: &Candidate<'_>, groups: &Groups, group: u32) -> i64 {
+    pub(crate) fn preference(&self, c: &Candidate<'_>, groups: &Groups<'_>, group: u32) -> i64 {
         self.cc.preference_score(c, groups.state(group)).saturating_mul(WEIGHT_ONE)
     }
 }
@@ -130,20 +138,20 @@ impl DiskRules {
 
 /// The placements of every group: running tasks, then those placed in this batch.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Groups {
-    ids: HashMap<String, u32, crate::place::FxBuild>,
+pub(crate) struct Groups<'r> {
+    ids: HashMap<&'r str, u32, crate::place::FxBuild>,
     states: Vec<GroupState>,
     empty: GroupState,
 }
 
-impl Groups {
+impl<'r> Groups<'r> {
     /// The id of a group, created with `instances` as its target size.
-    pub(crate) fn id(&mut self, name: &str, instances: Option<u32>) -> u32 {
+    pub(crate) fn id(&mut self, name: &'r str, instances: Option<u32>) -> u32 {
         if let Some(i) = self.ids.get(name) {
             return *i;
         }
         let i = self.states.len() as u32;
-        self.ids.insert(name.to_owned(), i);
+        self.ids.insert(name, i);
         self.states.push(GroupState::new(instances));
         i
     }

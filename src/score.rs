@@ -20,7 +20,12 @@ fn fullness(offered: (i64, i64), used: (i64, i64), add: (i64, i64)) -> i64 {
     let mut dims = 0i128;
     for (o, u, a) in [(offered.0, used.0, add.0), (offered.1, used.1, add.1)] {
         if o > 0 {
-            sum += i128::from((u + a).min(o)) * i128::from(WEIGHT_ONE) / i128::from(o);
+            let part = (u + a).min(o);
+            // i64 when it fits (it nearly always does: 128-bit division is slow).
+            sum += match part.checked_mul(WEIGHT_ONE) {
+                Some(x) => i128::from(x / o),
+                None => i128::from(part) * i128::from(WEIGHT_ONE) / i128::from(o),
+            };
             dims += 1;
         }
     }

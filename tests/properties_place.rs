@@ -82,6 +82,22 @@ fn fenzo_sized_request_is_answered() {
 }
 
 #[test]
+fn kube_sized_request_is_answered() {
+    // Kubernetes' SchedulingBasic shape: 10,000 tasks onto 5,000 agents in one call.
+    let mut req = fenzo(5_000, 10_000);
+    for t in &mut req.tasks {
+        t.ports.clear();
+    }
+    let engine = Engine::new(Options::default()).unwrap();
+    let start = std::time::Instant::now();
+    let plan = engine.place(&req).unwrap();
+    eprintln!("kube 5000 x 10000: {:?}, {} evaluations", start.elapsed(), plan.stats.evaluations);
+    assert_eq!(plan.stats.placed, 10_000);
+    assert_eq!(plan.accept.len(), 1_250);
+    assert_eq!(plan.decline.len(), 5_000 - 1_250);
+}
+
+#[test]
 fn spread_uses_distinct_agents() {
     let req = fenzo(500, 200);
     let engine = Engine::new(Options { strategy: Strategy::Spread, ..Options::default() }).unwrap();
