@@ -420,6 +420,7 @@ pub struct Offer {
 
 /// A constraint in object form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
 pub struct ConstraintObject {
     /// The field: an attribute name, `hostname`, `@region`, `@zone`, ...
     pub field: String,
@@ -470,6 +471,7 @@ pub enum Dialect {
 
 /// Where a placement already is, so constraints count it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
 pub struct RunningTask {
     /// The task's id.
     pub id: String,
@@ -493,6 +495,7 @@ pub struct RunningTask {
 
 /// A host to check constraints against.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
 pub struct Host {
     /// The hostname.
     pub hostname: String,
@@ -522,6 +525,7 @@ pub enum Candidate {
 
 /// A volume a task needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
 pub struct VolumeRequest {
     /// Size in MB.
     pub size: f64,
@@ -541,19 +545,25 @@ pub struct VolumeRequest {
     /// The persistent volume to use or create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistence_id: Option<String>,
+    /// Where a persistent volume is mounted in the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_path: Option<String>,
 }
 
 /// A soft preference: a constraint and its weight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
 pub struct Preference {
     /// What is preferred.
     pub constraint: Constraint,
-    /// How much.
-    pub weight: f64,
+    /// How much (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
 }
 
 /// Elastic resources: take the largest fit up to these maxima.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
 pub struct Elastic {
     /// Maximum CPUs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -565,6 +575,7 @@ pub struct Elastic {
 
 /// An executor whose resources are charged once per agent for the tasks sharing its id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
 pub struct Executor {
     /// The executor's id.
     pub id: String,
@@ -581,6 +592,7 @@ pub struct Executor {
 
 /// One task to place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
 #[tsify(hashmap_as_object)]
 pub struct Task {
     /// The task's id.
@@ -636,6 +648,10 @@ pub struct Task {
     /// The executor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub executor: Option<Executor>,
+    /// Overrides `options.gpu_scheduling` for this task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(type = "\"restricted\" | \"unrestricted\"")]
+    pub gpu_scheduling: Option<String>,
     /// Passed through into the Mesos `LAUNCH` TaskInfo of `calls`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[tsify(type = "Record<string, unknown>")]
@@ -655,6 +671,7 @@ pub enum Strategy {
 
 /// `place` options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
 #[tsify(hashmap_as_object)]
 pub struct PlaceOptions {
     /// How offers are scored.
@@ -687,6 +704,9 @@ pub struct PlaceOptions {
     /// When given, `calls` is filled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub framework_id: Option<String>,
+    /// The principal of the `RESERVE` and `CREATE` operations in `calls`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
     /// Whether unplaced tasks get explanations (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<bool>,
@@ -699,9 +719,45 @@ pub struct PlaceOptions {
     /// Offers from another region are used only by tasks that name `@region` or `@zone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_region: Option<String>,
-    /// Input limits (see the README for names and defaults).
+    /// Input limits (each defaults as the README says).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limits: Option<BTreeMap<String, f64>>,
+    pub limits: Option<Limits>,
+}
+
+/// Bounds on the size of untrusted input; an absent field keeps its default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest request text, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_bytes: Option<u64>,
+    /// Deepest nesting of arrays and objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_depth: Option<u64>,
+    /// Offers in one `place` request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offers: Option<u64>,
+    /// Tasks in one `place` request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<u64>,
+    /// Running tasks in one request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running: Option<u64>,
+    /// Constraints (and preferences, volume requirements) of one task or request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraints_per_task: Option<u64>,
+    /// Ranges in one resource or value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranges_per_resource: Option<u64>,
+    /// Bytes of any one string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub string_bytes: Option<u64>,
+    /// Compiled size of one `LIKE` / `UNLIKE` regex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex_size: Option<u64>,
+    /// Backtracking steps of one regex match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex_backtrack: Option<u64>,
 }
 
 /// A task placed on an agent.
