@@ -11,7 +11,7 @@
 //!   cores, each asking for 1 port, shuffled; placed in calls of 200 until all were tried.
 //!   Between calls the agents that received tasks are offered again with what is left (as
 //!   Fenzo re-adds a consumed lease when it still has cpus and mem).
-//! - [`Scenario::FenzoSmall`]: the same on 500 agents (the callgrind regression gate).
+//! - [`Scenario::FenzoSmall`]: the same on 1,000 agents (the callgrind regression gate).
 //! - [`Scenario::Kube`]: kube-scheduler's `SchedulingBasic` shape — 10,000 pods (100m cpu,
 //!   500 MB) onto 5,000 nodes (4 cpus, 32 GB) in one call.
 //! - [`Scenario::Constraints`]: the kube shape with racks, zones and instance types on the
@@ -91,7 +91,7 @@ impl SplitMix64 {
 pub enum Scenario {
     /// Fenzo's `TestLotsOfTasks`: 10,000 agents × 8 cpus, calls of 200 tasks until full.
     Fenzo,
-    /// The same on 500 agents (the callgrind regression gate).
+    /// The same on 1,000 agents (the callgrind regression gate).
     FenzoSmall,
     /// kube-scheduler's `SchedulingBasic` shape: 10,000 tasks onto 5,000 agents in one call.
     Kube,
@@ -132,7 +132,7 @@ impl Scenario {
     pub fn workload(self, seed: u64) -> Workload {
         match self {
             Scenario::Fenzo => fenzo(10_000, 8, 200, seed),
-            Scenario::FenzoSmall => fenzo(500, 8, 200, seed),
+            Scenario::FenzoSmall => fenzo(1_000, 8, 200, seed),
             Scenario::Kube => kube(KubeFlavour::Plain, 5_000, 10_000, seed),
             Scenario::Constraints => kube(KubeFlavour::Constraints, 5_000, 10_000, seed),
             Scenario::Ports => kube(KubeFlavour::Ports, 5_000, 10_000, seed),
