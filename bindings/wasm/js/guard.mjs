@@ -8,7 +8,7 @@
 // `internal` error object, so callers never see a thrown error from offerfit.
 
 /** The `help` of an `internal` error (the same text as the Rust guard's `PANIC_HELP`). */
-export const PANIC_HELP = 'this is a bug in offerfit; please report it with the request';
+export const PANIC_HELP = 'this is a bug in offerfit, not in the request: please report it with the request';
 
 /** Every function the module exports, by JS name: true for the ones that answer JSON text. */
 export const EXPORTS = {
@@ -28,7 +28,7 @@ export const EXPORTS = {
 export function internalError(error) {
   const raw = String(error && error.message !== undefined ? error.message : error);
   const line = raw.split('\n', 1)[0];
-  const message = line.startsWith('offerfit panicked: ') ? line : `offerfit trapped: ${line}`;
+  const message = line.startsWith('offerfit panicked: ') ? line : `offerfit trapped: \`${line}\``;
   return { ok: false, errors: [{ code: 'internal', message, help: PANIC_HELP }] };
 }
 

@@ -24,7 +24,7 @@ pub fn start() {
             Some(s) => (*s).to_owned(),
             None => info.payload().downcast_ref::<String>().cloned().unwrap_or_else(|| info.to_string()),
         };
-        wasm_bindgen::throw_str(&format!("offerfit panicked: {}", what.lines().next().unwrap_or_default()));
+        wasm_bindgen::throw_str(&format!("offerfit panicked: `{}`", what.lines().next().unwrap_or_default()));
     }));
 }
 

@@ -38,22 +38,23 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use serde_json::{Map, Value as Json};
 
 /// The `help` of the `internal` error that a caught panic becomes.
-pub const PANIC_HELP: &str = "this is a bug in offerfit; please report it with the request";
+pub const PANIC_HELP: &str = "this is a bug in offerfit, not in the request: please report it with the request";
 
 /// The op that panics on purpose, in builds with the `test-panic` feature.
 #[cfg(feature = "test-panic")]
 pub const TEST_PANIC_OP: &str = "__test_panic";
 
-/// The message of the `internal` error for a panic with this payload (one line).
+/// The message of the `internal` error for a panic with this payload (its first line), the
+/// same as the C ABI's.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     let what = if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
     } else {
-        "a panic without a message".to_owned()
+        "a non-string panic payload".to_owned()
     };
-    format!("offerfit panicked: {}", what.lines().next().unwrap_or_default())
+    format!("offerfit panicked: `{}`", what.lines().next().unwrap_or_default())
 }
 
 /// `{"ok": false, "errors": [{"code": "internal", "message", "help"}]}`.
@@ -79,7 +80,7 @@ fn maybe_test_panic(op: Option<&str>, request: Option<&Json>) {
     if op == Some(TEST_PANIC_OP) || request.and_then(|r| r.get(TEST_PANIC_OP)).is_some() {
         #[allow(clippy::panic)]
         {
-            panic!("forced by the `{TEST_PANIC_OP}` op");
+            panic!("__test_panic was requested");
         }
     }
 }

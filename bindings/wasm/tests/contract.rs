@@ -150,19 +150,19 @@ fn typed_request_op_field_is_the_functions_op() {
 
 #[test]
 fn internal_error_has_the_contract_shape() {
-    let e = offerfit_wasm::internal_error("offerfit panicked: boom");
+    let e = offerfit_wasm::internal_error("offerfit panicked: `boom`");
     let f: Failure = serde_json::from_value(e).expect("a Failure");
     assert_eq!(f.errors[0].code, "internal");
-    assert_eq!(f.errors[0].message, "offerfit panicked: boom");
+    assert_eq!(f.errors[0].message, "offerfit panicked: `boom`");
     assert_eq!(f.errors[0].help.as_deref(), Some(offerfit_wasm::PANIC_HELP));
 }
 
 #[test]
 fn panic_message_keeps_one_line() {
     let payload: Box<dyn std::any::Any + Send> = Box::new(String::from("first line\nsecond"));
-    assert_eq!(offerfit_wasm::panic_message(payload.as_ref()), "offerfit panicked: first line");
+    assert_eq!(offerfit_wasm::panic_message(payload.as_ref()), "offerfit panicked: `first line`");
     let payload: Box<dyn std::any::Any + Send> = Box::new(7_u8);
-    assert_eq!(offerfit_wasm::panic_message(payload.as_ref()), "offerfit panicked: a panic without a message");
+    assert_eq!(offerfit_wasm::panic_message(payload.as_ref()), "offerfit panicked: `a non-string panic payload`");
 }
 
 #[cfg(feature = "test-panic")]
@@ -172,7 +172,7 @@ mod forced_panic {
     fn expect_internal(out: &Json) {
         assert_eq!(
             out.to_string(),
-            r#"{"ok":false,"errors":[{"code":"internal","message":"offerfit panicked: forced by the `__test_panic` op","help":"this is a bug in offerfit; please report it with the request"}]}"#
+            r#"{"ok":false,"errors":[{"code":"internal","message":"offerfit panicked: `__test_panic was requested`","help":"this is a bug in offerfit, not in the request: please report it with the request"}]}"#
         );
     }
 

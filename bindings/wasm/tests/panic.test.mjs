@@ -18,7 +18,7 @@ const offerfit = guardAll(raw);
 
 const INTERNAL = {
   ok: false,
-  errors: [{ code: 'internal', message: 'offerfit panicked: forced by the `__test_panic` op', help: PANIC_HELP }],
+  errors: [{ code: 'internal', message: 'offerfit panicked: `__test_panic was requested`', help: PANIC_HELP }],
 };
 const FIVE = '{"ok":true,"value":{"type":"SCALAR","scalar":{"value":5}}}';
 
@@ -28,7 +28,7 @@ test('the raw module throws on a panic (no unwinding on wasm32) and starts afres
   // Grow the instance's memory with one big request, then panic.
   assert.equal(raw.call(JSON.stringify({ op: 'parse_value', text: 'x'.repeat(8 << 20) })).startsWith('{"ok":false'), true);
   assert.ok(raw.__testMemoryBytes() > fresh + (8 << 20));
-  assert.throws(() => raw.call('{"op":"__test_panic"}'), { message: 'offerfit panicked: forced by the `__test_panic` op' });
+  assert.throws(() => raw.call('{"op":"__test_panic"}'), { message: 'offerfit panicked: `__test_panic was requested`' });
   assert.equal(raw.call('{"op":"parse_value","text":"5"}'), FIVE, 'a fresh instance answers the next call');
   assert.equal(raw.__testMemoryBytes(), fresh, 'the next call ran on a new instance with fresh memory');
 });
@@ -73,7 +73,7 @@ test('the guard also answers a trap that is not a panic', () => {
   });
   assert.deepEqual(JSON.parse(trapping.call('{}')), {
     ok: false,
-    errors: [{ code: 'internal', message: 'offerfit trapped: unreachable', help: PANIC_HELP }],
+    errors: [{ code: 'internal', message: 'offerfit trapped: `unreachable`', help: PANIC_HELP }],
   });
-  assert.equal(trapping.place({}).errors[0].message, 'offerfit trapped: Maximum call stack size exceeded');
+  assert.equal(trapping.place({}).errors[0].message, 'offerfit trapped: `Maximum call stack size exceeded`');
 });
