@@ -32,8 +32,17 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub type Errors = Vec<WireError>;
 
 /// Every op of the contract, in the order `version` lists them.
-pub const OPS: &[&str] =
-    &["version", "parse_value", "parse_resources", "format_resources", "resource_math", "parse_attributes", "parse_constraints", "check_constraints", "place"];
+pub const OPS: &[&str] = &[
+    "version",
+    "parse_value",
+    "parse_resources",
+    "format_resources",
+    "resource_math",
+    "parse_attributes",
+    "parse_constraints",
+    "check_constraints",
+    "place",
+];
 
 /// Routes an op name to its implementation; `None` for an unknown op.
 fn route(op: &str, json: Json) -> Option<Result<Map<String, Json>, Errors>> {
