@@ -713,6 +713,7 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     }
     let default_role = ctx.opts.roles.first().map(String::as_str);
     let mut gangs = Interner::default();
+    let mut rules_cache = crate::rules::RulesCache::default();
     for (i, t) in req.tasks.iter().enumerate() {
         let base = TaskPath(i);
         if !seen.insert(t.id.as_str()) {
@@ -851,7 +852,7 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
                 disk: millis(ex.disk),
             });
         }
-        let rules = Rules::compile(t, &base, &ctx.opts.limits)?;
+        let rules = rules_cache.compile(t, &base, &ctx.opts.limits)?;
         let group = ctx.groups.id(t.group_name(), t.instances);
         ctx.groups.track(group, &rules);
         let gpu_restricted = match t.gpu_scheduling {

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use crate::constraint::{
     parse_constraint, CompiledConstraints, Dialect, DiskCandidate, Field, GroupState, ParseOptions, Parsed, Preference,
@@ -24,6 +25,53 @@ pub(crate) struct Rules {
     pub per_agent: bool,
     /// Some rule names `@region` or `@zone` (such tasks may use offers of other regions).
     pub names_region: bool,
+}
+
+/// Compiled rules shared by the tasks of a call that have the same dialect, constraints and
+/// preferences: an app submits many identical tasks, and compiling their `LIKE` regexes once
+/// per task was a third of a constraint-heavy call (issue 7, callgrind).
+#[derive(Default)]
+pub(crate) struct RulesCache<'r> {
+    map: HashMap<u64, Vec<(&'r TaskRequest, Rules)>, crate::place::FxBuild>,
+}
+
+fn hash_spec(h: &mut impl Hasher, c: &ConstraintSpec) {
+    match c {
+        ConstraintSpec::Text(t) => (0u8, t).hash(h),
+        ConstraintSpec::Fields(f) => (1u8, f).hash(h),
+        ConstraintSpec::Object { field, operator, value } => (2u8, field, operator, value).hash(h),
+    }
+}
+
+impl<'r> RulesCache<'r> {
+    /// [`Rules::compile`], or a copy of the rules of an earlier task with the same ones.
+    pub(crate) fn compile(
+        &mut self,
+        task: &'r TaskRequest,
+        base: &dyn fmt::Display,
+        limits: &Limits,
+    ) -> Result<Rules, PlaceError> {
+        if task.constraints.is_empty() && task.preferences.is_empty() {
+            return Rules::compile(task, base, limits);
+        }
+        let mut h = crate::place::FxBuild::default().build_hasher();
+        task.dialect.hash(&mut h);
+        task.constraints.iter().for_each(|c| hash_spec(&mut h, c));
+        for p in &task.preferences {
+            hash_spec(&mut h, &p.constraint);
+            p.weight.hash(&mut h);
+        }
+        let key = h.finish();
+        let same = |t: &TaskRequest| {
+            t.dialect == task.dialect && t.constraints == task.constraints && t.preferences == task.preferences
+        };
+        if let Some((_, rules)) = self.map.get(&key).and_then(|list| list.iter().find(|(t, _)| same(t))) {
+            return Ok(rules.clone());
+        }
+        let rules = Rules::compile(task, base, limits)?;
+        self.map.entry(key).or_default().push((task, rules.clone()));
+        Ok(rules)
+    }
 }
 
 /// Compiled volume requirements (on disk capabilities).
