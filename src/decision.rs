@@ -40,11 +40,13 @@ pub enum ReasonCode {
     InsufficientPorts,
     /// Another member of the task's gang could not be placed.
     Gang,
+    /// The request holds no offer to place the task on.
+    NoOffers,
 }
 
 impl ReasonCode {
     /// Every code, in check order.
-    pub const ALL: [ReasonCode; 14] = [
+    pub const ALL: [ReasonCode; 15] = [
         ReasonCode::Role,
         ReasonCode::Maintenance,
         ReasonCode::Region,
@@ -59,6 +61,7 @@ impl ReasonCode {
         ReasonCode::InsufficientVolume,
         ReasonCode::InsufficientPorts,
         ReasonCode::Gang,
+        ReasonCode::NoOffers,
     ];
 
     /// The contract's code: `role`, `insufficient_cpus`, ...
@@ -78,6 +81,7 @@ impl ReasonCode {
             ReasonCode::InsufficientVolume => "insufficient_volume",
             ReasonCode::InsufficientPorts => "insufficient_ports",
             ReasonCode::Gang => "gang",
+            ReasonCode::NoOffers => "no_offers",
         }
     }
 
@@ -187,7 +191,8 @@ pub struct Nearest<'r> {
 pub struct Unplaced<'r> {
     /// The task id.
     pub task_id: &'r str,
-    /// The reasons, in check order.
+    /// The reasons, in check order, found when the task failed (a gang's member that did
+    /// not fit: inside the gang's attempt). Never empty, unless `explain` is off.
     pub reasons: Vec<Reason>,
     /// The best agent and what it lacked, if any agent was considered.
     pub nearest: Option<Nearest<'r>>,

@@ -89,13 +89,17 @@ fn message(ctx: &Ctx<'_, '_>, t: &TaskPlan, code: ReasonCode, failed: &[usize]) 
             quote_list(task.map(|t| t.ports.iter().map(u64::to_string).collect::<Vec<_>>()).unwrap_or_default())
         ),
         ReasonCode::Gang => String::new(),
+        ReasonCode::NoOffers => "the request holds no offers".to_owned(),
     }
 }
 
 /// (number of reasons, total shortfall, agent), reason bits, shortfalls.
 type NearestCandidate = ((u32, i64, u32), u32, SmallVec<[(u32, i64); 4]>);
 
-fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, k: usize) -> Unplaced<'r> {
+/// Why task `k` (its position in `ctx.tasks`) cannot be placed on any agent as they are now:
+/// reasons in check order with offer counts, and the nearest agent. Never empty: a task
+/// with no offer to look at gets `no_offers`.
+pub(crate) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, k: usize) -> Unplaced<'r> {
     let Some(t) = ctx.tasks.get(k) else { return ctx.empty_unplaced(0) };
     let ti = t.index;
     let mut u = ctx.empty_unplaced(ti);
@@ -105,6 +109,14 @@ fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, k: usize) -> Unplaced<'r> {
         u.reasons.push(Reason {
             code: ReasonCode::Gang,
             message: format!("gang `{gang}` is placed all or none, and its member `{member}` could not be placed"),
+            offers: 0,
+        });
+        return u;
+    }
+    if ctx.agents.is_empty() {
+        u.reasons.push(Reason {
+            code: ReasonCode::NoOffers,
+            message: message(ctx, t, ReasonCode::NoOffers, &[]),
             offers: 0,
         });
         return u;
@@ -200,8 +212,16 @@ pub(crate) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Plan<'r> {
         }
         v
     };
+    let mut explained = std::mem::take(&mut ctx.explained);
+    explained.sort_by_key(|(ti, _)| *ti);
+    let mut explained = explained.into_iter().peekable();
     for ti in ctx.unplaced_tasks() {
-        if ctx.r.explain {
+        // Tasks explained when they failed keep that explanation; the other members of a
+        // failed gang are explained here (`gang`).
+        while explained.next_if(|(x, _)| *x < ti).is_some() {}
+        if let Some((_, why)) = explained.next_if(|(x, _)| *x == ti) {
+            unplaced.push(why);
+        } else if ctx.r.explain {
             let k = pos.get(ti).copied().unwrap_or(0);
             unplaced.push(explain_task(&mut ctx, k));
         } else {
@@ -544,6 +564,12 @@ pub(crate) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
                     if free < t.ports.len() as u64 {
                         bits |= reason::PORTS;
                     }
+                    // The task was tried against this offer and refused. Its resources only
+                    // shrank since, so when they suffice now the refusal was the constraints:
+                    // a GROUP_BY count that has moved on since.
+                    if bits == 0 {
+                        bits = reason::CONSTRAINT;
+                    }
                 }
                 for (i, c) in counts.iter_mut().enumerate() {
                     if bits & (1 << i) != 0 {
@@ -556,6 +582,10 @@ pub(crate) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
                 if n > 0 {
                     u.reasons.push(Reason { code: *code, message: message(&ctx, tp, *code, &[]), offers: n });
                 }
+            }
+            if units.is_empty() {
+                let code = ReasonCode::NoOffers;
+                u.reasons.push(Reason { code, message: message(&ctx, tp, code, &[]), offers: 0 });
             }
         }
         unplaced.push(u);

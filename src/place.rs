@@ -245,6 +245,9 @@ pub(crate) struct Ctx<'r, 'o> {
     pub placed: Vec<Option<usize>>,
     /// Per task: the gang member that could not be placed (for the others of its gang).
     pub gang_failed: Vec<Option<usize>>,
+    /// Explanations made when a task could not be placed, against the state of that moment
+    /// (inside a gang's attempt: with what its earlier members had taken): (task, why).
+    pub explained: Vec<(usize, Unplaced<'r>)>,
     empty_ranges: Ranges,
     /// Per offer: its agent.
     offer_agent: Vec<u32>,
@@ -1084,6 +1087,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         placements: Vec::new(),
         placed: vec![None; req.tasks.len()],
         gang_failed: vec![None; req.tasks.len()],
+        explained: Vec::new(),
         empty_ranges: Ranges::new(),
         offer_agent: Vec::with_capacity(req.offers.len()),
     };
@@ -1203,6 +1207,13 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
                     undo.push(from);
                 }
                 None => {
+                    // Explained now, before a gang's roll-back frees what its earlier members
+                    // took and before later tasks change the constraint counters: the reasons
+                    // are the ones that made this task fail.
+                    if ctx.r.explain {
+                        let why = crate::explain::explain_task(&mut ctx, k);
+                        ctx.explained.push((ti, why));
+                    }
                     failed = Some(ti);
                     break;
                 }

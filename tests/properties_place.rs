@@ -132,6 +132,8 @@ fn check_invariants(req: &PlaceRequest, plan: &Plan) {
     }
     for u in &plan.unplaced {
         *tasks.entry(u.task_id.to_string()).or_insert(0) += 1;
+        // Every unplaced task says why (these plans are made with `explain` on).
+        assert!(!u.reasons.is_empty(), "task {} unplaced without a reason", u.task_id);
     }
     for t in &req.tasks {
         assert_eq!(tasks.remove(&t.id), Some(1), "task {} once", t.id);

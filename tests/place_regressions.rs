@@ -1,0 +1,133 @@
+//! Regressions of the `place` op found in review, each with the answer it must give.
+
+use serde_json::{json, Value as Json};
+
+fn call(request: &Json) -> Json {
+    let answer = offerfit::call(&request.to_string());
+    serde_json::from_str(&answer).expect("the answer is JSON")
+}
+
+fn unplaced<'a>(answer: &'a Json, task: &str) -> &'a Json {
+    answer["unplaced"]
+        .as_array()
+        .and_then(|u| u.iter().find(|x| x["task_id"] == task))
+        .unwrap_or_else(|| panic!("{task} is not unplaced: {answer}"))
+}
+
+/// The member of a gang that could not fit is explained inside the gang's attempt (what the
+/// earlier members took), not after the roll-back, when it would fit.
+#[test]
+fn failed_gang_member_is_explained_as_the_attempt_left_the_agents() {
+    let answer = call(&json!({
+        "op": "place",
+        "offers": [
+            {"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": "cpus:4;mem:4096"},
+            {"id": "O2", "agent_id": "S2", "hostname": "h2", "resources": "cpus:3;mem:2048"}
+        ],
+        "tasks": [
+            {"id": "g1", "cpus": 3, "gang": "G"},
+            {"id": "g2", "cpus": 2, "gang": "G"},
+            {"id": "g3", "cpus": 3, "gang": "G"}
+        ]
+    }));
+    assert_eq!(answer["ok"], true, "{answer}");
+    assert_eq!(answer["accept"], json!([]));
+    // g1 and g3 (3 cpus each, placed first) took S2 and 3 of S1's 4 cpus.
+    assert_eq!(
+        unplaced(&answer, "g2"),
+        &json!({
+            "task_id": "g2",
+            "reasons": [{"code": "insufficient_cpus", "message": "not enough cpus: the task needs 2", "offers": 2}],
+            "nearest": {"agent_id": "S1", "hostname": "h1", "lacking": ["insufficient_cpus"], "missing": {"cpus": 1}}
+        })
+    );
+    for other in ["g1", "g3"] {
+        assert_eq!(
+            unplaced(&answer, other),
+            &json!({
+                "task_id": other,
+                "reasons": [{
+                    "code": "gang",
+                    "message": "gang `G` is placed all or none, and its member `g2` could not be placed",
+                    "offers": 0
+                }]
+            })
+        );
+    }
+}
+
+/// A GROUP_BY refusal stays explained when later tasks of the group balance the counts so
+/// that, at the end of the batch, the refused task would pass.
+#[test]
+fn group_by_refusal_is_explained_when_it_happened() {
+    let tasks = json!([
+        {"id": "t1", "group": "g", "cpus": 2, "mem": 1, "constraints": ["rack GROUP_BY 2"]},
+        {"id": "t2", "group": "g", "cpus": 2, "mem": 1, "constraints": ["rack GROUP_BY 2"]},
+        {"id": "t3", "group": "g", "cpus": 1, "mem": 1, "constraints": ["rack GROUP_BY 2"]}
+    ]);
+    let answer = call(&json!({
+        "op": "place",
+        "offers": [
+            {"id": "OA", "agent_id": "A", "hostname": "a", "resources": "cpus:4;mem:4096", "attributes": "rack:r1"},
+            {"id": "OB", "agent_id": "B", "hostname": "b", "resources": "cpus:1;mem:4096", "attributes": "rack:r2"}
+        ],
+        "tasks": tasks
+    }));
+    assert_eq!(answer["stats"]["placed"], 2, "{answer}");
+    assert_eq!(
+        unplaced(&answer, "t2"),
+        &json!({
+            "task_id": "t2",
+            "reasons": [
+                {"code": "constraint", "message": "constraint not satisfied: `rack GROUP_BY 2`", "offers": 1},
+                {"code": "insufficient_cpus", "message": "not enough cpus: the task needs 2", "offers": 1}
+            ],
+            "nearest": {"agent_id": "A", "hostname": "a", "lacking": ["constraint"], "missing": {}}
+        })
+    );
+    // mesos-actor explains against what its offer loop left: the offer that refused t2 for
+    // the constraint has the room now, so the refusal is the constraint's.
+    let answer = call(&json!({
+        "op": "place",
+        "options": {"profile": "mesos-actor"},
+        "offers": [
+            {"id": "OA", "agent_id": "A", "hostname": "a", "resources": "cpus:4;mem:1000;ports:[1-10]", "attributes": "rack:r1"},
+            {"id": "OB", "agent_id": "B", "hostname": "b", "resources": "cpus:1;mem:2000;ports:[1-10]", "attributes": "rack:r2"}
+        ],
+        "tasks": tasks
+    }));
+    assert_eq!(answer["stats"]["placed"], 2, "{answer}");
+    assert_eq!(
+        unplaced(&answer, "t2")["reasons"],
+        json!([
+            {"code": "constraint", "message": "constraints not satisfied: `rack GROUP_BY 2`", "offers": 1},
+            {"code": "insufficient_cpus", "message": "not enough cpus: the task needs 2", "offers": 1}
+        ])
+    );
+}
+
+/// With no offers at all, a task is still told why it was not placed.
+#[test]
+fn no_offers_is_a_reason() {
+    for profile in ["offerfit", "marathon", "mesos-actor"] {
+        let answer = call(&json!({
+            "op": "place",
+            "offers": [],
+            "tasks": [{"id": "a", "cpus": 1, "mem": 1}],
+            "options": {"profile": profile}
+        }));
+        assert_eq!(
+            answer["unplaced"],
+            json!([{
+                "task_id": "a",
+                "reasons": [{"code": "no_offers", "message": "the request holds no offers", "offers": 0}]
+            }]),
+            "{profile}"
+        );
+    }
+    // `explain: false` still gives no reasons (it skips explanations).
+    let answer = call(&json!({
+        "op": "place", "offers": [], "tasks": [{"id": "a", "cpus": 1}], "options": {"explain": false}
+    }));
+    assert_eq!(answer["unplaced"], json!([{"task_id": "a", "reasons": []}]));
+}
