@@ -1,0 +1,16 @@
+//! Arbitrary bytes into the contract dispatcher (`offerfit::wire::call_bytes`, and
+//! `offerfit::call` for UTF-8): the answer is always exactly one JSON object on one line with
+//! a boolean `ok`; `ok:false` carries a non-empty list of errors with a code and a message;
+//! and the same request always gets the same answer.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let out = offerfit::wire::call_bytes(data);
+    offerfit_fuzz::check_response(&out);
+    if let Ok(text) = std::str::from_utf8(data) {
+        let again = offerfit::call(text);
+        assert_eq!(out, again, "call_bytes and call disagree, or call is not deterministic");
+    }
+});
