@@ -42,10 +42,24 @@ fn message(ctx: &Ctx<'_, '_>, t: &TaskPlan, code: ReasonCode, failed: &[usize]) 
             format!("no resources usable by the roles {}", quote_list(t.need.roles.iter().map(|r| ctx.roles.name(*r))))
         }
         ReasonCode::Maintenance => "the agent is in or near a maintenance window".to_owned(),
-        ReasonCode::Region => format!(
-            "the offer is from a region other than `{}` and the task names no `@region` or `@zone` constraint",
-            ctx.opts.local_region.as_deref().unwrap_or("")
-        ),
+        ReasonCode::Region => match ctx.opts.local_region.as_deref() {
+            Some(local) => format!(
+                "the offer is from a region other than `{local}` and the task names no `@region` or `@zone` constraint"
+            ),
+            None => {
+                // Only the marathon profile counts regions as remote without `local_region`.
+                let mut regions: Vec<&str> =
+                    ctx.statics.iter().filter(|s| s.foreign).filter_map(|s| s.region).collect();
+                regions.sort_unstable();
+                regions.dedup();
+                let (what, noun) = if regions.len() == 1 { ("offer is", "region") } else { ("offers are", "regions") };
+                format!(
+                    "the {what} from {noun} {}, and with no `local_region` set the marathon profile counts every \
+                     region as remote; the task names no `@region` or `@zone` constraint",
+                    quote_list(regions)
+                )
+            }
+        },
         ReasonCode::Constraint if !failed.is_empty() => {
             format!("constraint not satisfied: {}", quote_list(failed.iter().map(|i| t.rules.hard_text(*i))))
         }

@@ -131,3 +131,44 @@ fn no_offers_is_a_reason() {
     }));
     assert_eq!(answer["unplaced"], json!([{"task_id": "a", "reasons": []}]));
 }
+
+/// Under `marathon` without `local_region`, every offer with a region is remote: the message
+/// names the regions and says why, with no empty quote.
+#[test]
+fn marathon_region_message_without_local_region() {
+    let offer = |id: &str, region: &str| {
+        json!({"id": id, "agent_id": format!("S{id}"), "hostname": format!("h{id}"), "resources": "cpus:4;mem:4096",
+               "domain": {"fault_domain": {"region": {"name": region}, "zone": {"name": "a"}}}})
+    };
+    let tasks = json!([{"id": "a", "cpus": 1, "mem": 1}]);
+    let answer = call(&json!({
+        "op": "place", "offers": [offer("1", "us-west")], "tasks": tasks, "options": {"profile": "marathon"}
+    }));
+    assert_eq!(
+        unplaced(&answer, "a")["reasons"],
+        json!([{
+            "code": "region",
+            "message": "the offer is from region `us-west`, and with no `local_region` set the marathon profile \
+                        counts every region as remote; the task names no `@region` or `@zone` constraint",
+            "offers": 1
+        }])
+    );
+    let answer = call(&json!({
+        "op": "place", "offers": [offer("1", "us-west"), offer("2", "eu"), offer("3", "us-west")], "tasks": tasks,
+        "options": {"profile": "marathon"}
+    }));
+    assert_eq!(
+        unplaced(&answer, "a")["reasons"][0]["message"],
+        "the offers are from regions `eu`, `us-west`, and with no `local_region` set the marathon profile counts \
+         every region as remote; the task names no `@region` or `@zone` constraint"
+    );
+    // With `local_region`, the message names it.
+    let answer = call(&json!({
+        "op": "place", "offers": [offer("1", "us-west")], "tasks": tasks,
+        "options": {"profile": "marathon", "local_region": "us-east"}
+    }));
+    assert_eq!(
+        unplaced(&answer, "a")["reasons"][0]["message"],
+        "the offer is from a region other than `us-east` and the task names no `@region` or `@zone` constraint"
+    );
+}
