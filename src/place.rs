@@ -965,7 +965,9 @@ impl<'r> Ctx<'r, '_> {
                 None => true,
                 Some(b) => score > b.score || (score == b.score && agent < b.agent),
             };
-            if !t.rules.per_agent && !beats(&best, score, first) {
+            // Without preferences an agent scores as its class, and no member's id is below
+            // `first`: a class that cannot beat the best with `first` cannot with any member.
+            if !(t.rules.per_agent && t.rules.has_soft()) && !beats(&best, score, first) {
                 continue;
             }
             if first_fit && t.rules.per_agent {

@@ -29,10 +29,11 @@ fn fullness(offered: (i64, i64), used: (i64, i64), add: (i64, i64)) -> i64 {
             dims += 1;
         }
     }
-    if dims == 0 {
-        0
-    } else {
-        (sum / dims) as i64
+    match (i64::try_from(sum), dims) {
+        (_, 0) => 0,
+        // i64 division when it fits (128-bit division is a library call).
+        (Ok(sum), _) => sum / dims as i64,
+        (Err(_), _) => (sum / dims) as i64,
     }
 }
 
@@ -42,9 +43,20 @@ pub(crate) fn strategy_score(r: &Resolved, offered: (i64, i64), used: (i64, i64)
     if r.w_binpack == 0 && r.w_spread == 0 {
         return 0;
     }
-    let full = i128::from(fullness(offered, used, add));
-    let empty = i128::from(WEIGHT_ONE) - full;
-    ((i128::from(r.w_binpack) * full + i128::from(r.w_spread) * empty) / i128::from(WEIGHT_ONE)) as i64
+    let full = fullness(offered, used, add);
+    let empty = WEIGHT_ONE - full;
+    // i64 when it fits, as it does for weights up to about 10^6 (128-bit division is a
+    // library call, and this runs for every task × agent class).
+    let fast = r
+        .w_binpack
+        .checked_mul(full)
+        .zip(r.w_spread.checked_mul(empty))
+        .and_then(|(a, b)| a.checked_add(b))
+        .map(|x| x / WEIGHT_ONE);
+    fast.unwrap_or_else(|| {
+        ((i128::from(r.w_binpack) * i128::from(full) + i128::from(r.w_spread) * i128::from(empty))
+            / i128::from(WEIGHT_ONE)) as i64
+    })
 }
 
 /// A score in millionths as the number shown in plans (rounded to 6 decimals).
