@@ -253,8 +253,12 @@ impl Engine {
             Strategy::Spread => (0, WEIGHT_ONE),
             Strategy::FirstFit => (0, 0),
             Strategy::Weighted { binpack, spread } => {
-                check_number("/options/strategy", binpack, 0.0, 1e6)?;
-                check_number("/options/strategy", spread, 0.0, 1e6)?;
+                for (name, w) in [("binpack", binpack), ("spread", spread)] {
+                    check_number("/options/strategy", w, 0.0, 1e6).map_err(|e| PlaceError {
+                        error: e.error.with_help(format!("the `{name}` weight must be from 0 to 1000000")),
+                        ..e
+                    })?;
+                }
                 if binpack == 0.0 && spread == 0.0 {
                     return Err(PlaceError::invalid(
                         "/options/strategy",

@@ -172,3 +172,73 @@ fn marathon_region_message_without_local_region() {
         "the offer is from a region other than `us-east` and the task names no `@region` or `@zone` constraint"
     );
 }
+
+/// A malformed `options.strategy` gets a contract error naming what is wrong, never the
+/// decoder's "did not match any variant of untagged enum".
+#[test]
+fn malformed_strategy_errors_say_what_is_wrong() {
+    let error = |strategy: Json| {
+        let answer = call(&json!({"op": "place", "offers": [], "tasks": [], "options": {"strategy": strategy}}));
+        assert_eq!(answer["ok"], false, "{answer}");
+        let errors = answer["errors"].as_array().expect("errors").clone();
+        assert_eq!(errors.len(), 1, "{answer}");
+        errors.into_iter().next().unwrap_or_default()
+    };
+    assert_eq!(
+        error(json!({"spred": 1})),
+        json!({
+            "code": "request.unknown_field",
+            "message": "expected a strategy weight `binpack` or `spread`, found `spred`",
+            "help": "did you mean `spread`?",
+            "path": "/options/strategy/spred"
+        })
+    );
+    assert_eq!(
+        error(json!({"binpack": 1, "weight": 2}))["help"],
+        "strategy weights are `{\"binpack\": w, \"spread\": w}`, each from 0 to 1000000"
+    );
+    assert_eq!(
+        error(json!("bin_pack")),
+        json!({
+            "code": "request.unknown_variant",
+            "message": "expected one of `binpack`, `spread`, `first_fit`, found `bin_pack`",
+            "help": "did you mean `binpack`?",
+            "path": "/options/strategy"
+        })
+    );
+    assert_eq!(
+        error(json!(7)),
+        json!({
+            "code": "request.type",
+            "message": "expected a strategy name or an object of weights, found a number",
+            "help": "use `\"binpack\"`, `\"spread\"`, `\"first_fit\"` or `{\"binpack\": w, \"spread\": w}`",
+            "path": "/options/strategy"
+        })
+    );
+    assert_eq!(
+        error(json!({"binpack": "0.5"})),
+        json!({"code": "request.type", "message": "expected a number, found a string", "path": "/options/strategy/binpack"})
+    );
+    assert_eq!(
+        error(json!({"binpack": 0.5, "spread": 2_000_000})),
+        json!({
+            "code": "options.invalid",
+            "message": "expected a number from 0 to 1000000, found `2000000`",
+            "help": "the `spread` weight must be from 0 to 1000000",
+            "path": "/options/strategy"
+        })
+    );
+    assert_eq!(
+        error(json!({})),
+        json!({
+            "code": "options.invalid",
+            "message": "expected at least one positive weight, found `binpack` and `spread` both 0",
+            "path": "/options/strategy"
+        })
+    );
+    // Well-formed strategies still work; a missing weight is 0.
+    for ok in [json!("first_fit"), json!({"spread": 0.5}), json!({"binpack": 1, "spread": 0.25}), Json::Null] {
+        let answer = call(&json!({"op": "place", "offers": [], "tasks": [], "options": {"strategy": ok}}));
+        assert_eq!(answer["ok"], true, "{answer}");
+    }
+}

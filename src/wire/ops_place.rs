@@ -192,26 +192,12 @@ struct RunningDto {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum StrategyDto {
-    Name(String),
-    Weights(WeightsDto),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WeightsDto {
-    #[serde(default)]
-    binpack: f64,
-    #[serde(default)]
-    spread: f64,
-}
-
-#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OptionsDto {
+    /// A name or `{"binpack": w, "spread": w}`, decoded by [`strategy_from_json`] (an
+    /// untagged enum would only say that no variant matched).
     #[serde(default)]
-    strategy: Option<StrategyDto>,
+    strategy: Option<Json>,
     #[serde(default)]
     profile: Option<String>,
     #[serde(default)]
@@ -275,18 +261,68 @@ fn pick<T: Copy>(value: &str, path: &str, names: &[(&str, T)]) -> Result<T, Erro
     }
 }
 
+/// Decodes `options.strategy`: a name (`request.unknown_variant` with a "did you mean"
+/// otherwise) or weights `{"binpack": w, "spread": w}` (each defaults to 0; an unknown key is
+/// `request.unknown_field` with a "did you mean", a weight that is not a number or a strategy
+/// of another JSON type `request.type`). Weight ranges are checked by [`Engine::new`].
+fn strategy_from_json(json: &Json) -> Result<Strategy, Errors> {
+    const PATH: &str = "/options/strategy";
+    const WEIGHTS: [&str; 2] = ["binpack", "spread"];
+    match json {
+        Json::String(name) => pick(
+            name,
+            PATH,
+            &[("binpack", Strategy::Binpack), ("spread", Strategy::Spread), ("first_fit", Strategy::FirstFit)],
+        ),
+        Json::Object(m) => {
+            let (mut binpack, mut spread) = (0.0, 0.0);
+            for (key, w) in m {
+                let path = format!("{PATH}/{}", key.replace('~', "~0").replace('/', "~1"));
+                let slot = match key.as_str() {
+                    "binpack" => &mut binpack,
+                    "spread" => &mut spread,
+                    _ => {
+                        let help = match super::errors::closest(key, &WEIGHTS) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => "strategy weights are `{\"binpack\": w, \"spread\": w}`, each from 0 to 1000000"
+                                .to_owned(),
+                        };
+                        let mut e = WireError::new(
+                            "request.unknown_field",
+                            format!("expected a strategy weight `binpack` or `spread`, found `{key}`"),
+                        )
+                        .with_path(path);
+                        e.help = Some(help);
+                        return Err(vec![e]);
+                    }
+                };
+                *slot = w.as_f64().ok_or_else(|| {
+                    bad(&path, "request.type", format!("expected a number, found {}", super::errors::kind(w)))
+                })?;
+            }
+            Ok(Strategy::Weighted { binpack, spread })
+        }
+        other => {
+            let mut e = WireError::new(
+                "request.type",
+                format!("expected a strategy name or an object of weights, found {}", super::errors::kind(other)),
+            )
+            .with_path(PATH);
+            e.help = Some(
+                "use `\"binpack\"`, `\"spread\"`, `\"first_fit\"` or `{\"binpack\": w, \"spread\": w}`".to_owned(),
+            );
+            Err(vec![e])
+        }
+    }
+}
+
 /// Decodes `options` into engine [`Options`].
 pub(crate) fn options_from_json(json: Option<Json>) -> Result<Options, Errors> {
     let Some(json) = json else { return Ok(Options::default()) };
     let dto: OptionsDto = decode(json, "/options")?;
     let strategy = match dto.strategy {
         None => Strategy::Binpack,
-        Some(StrategyDto::Name(n)) => pick(
-            &n,
-            "/options/strategy",
-            &[("binpack", Strategy::Binpack), ("spread", Strategy::Spread), ("first_fit", Strategy::FirstFit)],
-        )?,
-        Some(StrategyDto::Weights(w)) => Strategy::Weighted { binpack: w.binpack, spread: w.spread },
+        Some(s) => strategy_from_json(&s)?,
     };
     let profile = match &dto.profile {
         None => Profile::Offerfit,
