@@ -195,6 +195,31 @@ impl Limits {
         regex_backtrack: 1_000_000,
     };
 
+    /// These limits, lowered wherever `requested` is lower: what a request may ask for
+    /// without being able to raise the host's bounds (a `place` request's `options.limits`).
+    ///
+    /// ```
+    /// use offerfit::Limits;
+    /// let asked = Limits { offers: 5, regex_backtrack: usize::MAX, ..Limits::DEFAULT };
+    /// let got = Limits::DEFAULT.tightened_by(&asked);
+    /// assert_eq!((got.offers, got.regex_backtrack), (5, Limits::DEFAULT.regex_backtrack));
+    /// ```
+    #[must_use]
+    pub fn tightened_by(&self, requested: &Limits) -> Limits {
+        Limits {
+            request_bytes: self.request_bytes.min(requested.request_bytes),
+            json_depth: self.json_depth.min(requested.json_depth),
+            offers: self.offers.min(requested.offers),
+            tasks: self.tasks.min(requested.tasks),
+            running: self.running.min(requested.running),
+            constraints_per_task: self.constraints_per_task.min(requested.constraints_per_task),
+            ranges_per_resource: self.ranges_per_resource.min(requested.ranges_per_resource),
+            string_bytes: self.string_bytes.min(requested.string_bytes),
+            regex_size: self.regex_size.min(requested.regex_size),
+            regex_backtrack: self.regex_backtrack.min(requested.regex_backtrack),
+        }
+    }
+
     /// The bound of one limit.
     pub const fn get(&self, kind: LimitKind) -> usize {
         match kind {

@@ -355,7 +355,8 @@ pub(crate) fn options_from_json(json: Option<Json>) -> Result<Options, Errors> {
         now: dto.now,
         drain_seconds: dto.drain_seconds,
         local_region: dto.local_region,
-        limits: dto.limits.unwrap_or_default(),
+        // A request may lower the limits, never raise them above the defaults.
+        limits: dto.limits.map_or(Limits::DEFAULT, |l| Limits::DEFAULT.tightened_by(&l)),
     })
 }
 
