@@ -967,7 +967,8 @@ impl<'r> Ctx<'r, '_> {
             };
             // Without preferences an agent scores as its class, and no member's id is below
             // `first`: a class that cannot beat the best with `first` cannot with any member.
-            if !(t.rules.per_agent && t.rules.has_soft()) && !beats(&best, score, first) {
+            let scores_as_class = !(t.rules.per_agent && t.rules.has_soft());
+            if scores_as_class && !beats(&best, score, first) {
                 continue;
             }
             if first_fit && t.rules.per_agent {
