@@ -333,8 +333,10 @@ impl Engine {
     ///
     /// # Errors
     /// A [`PlaceError`] with the path of the culprit for malformed input: duplicate offer or
-    /// task ids, a constraint that does not parse, a volume of type BLOCK or RAW, a field the
-    /// profile cannot honour, or an exceeded [`Limits`] bound.
+    /// task ids, a constraint that does not parse, a volume of type BLOCK or RAW, a persistent
+    /// volume of a task with no role to reserve it for (`place.volume_role`: no `role`, no
+    /// `options.roles`, or `*`), a field the profile cannot honour, or an exceeded [`Limits`]
+    /// bound.
     pub fn place<'r>(&self, request: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
         let limits = &self.options.limits;
         limits.check(LimitKind::Offers, request.offers.len()).map_err(|e| PlaceError::new("/offers", e))?;

@@ -828,6 +828,24 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
                     format!("expected a positive size, found `{}`", v.size),
                 ));
             }
+            // Mesos reserves a persistent volume for a role, never for `*` (Marathon refuses a
+            // resident app without one): refused up front rather than matching no disk.
+            if let Some(pid) = v.persistence_id.as_deref() {
+                if let None | Some("*") = task_role {
+                    let found = task_role.map_or_else(|| "none".to_owned(), |r| format!("`{r}`"));
+                    return Err(PlaceError::new(
+                        vpath,
+                        Error::invalid(
+                            "place.volume_role",
+                            format!("expected a role to reserve persistent volume `{pid}` for, found {found}"),
+                        )
+                        .with_help(
+                            "Mesos reserves persistent volumes for a role, never for `*`: set the task's `role` or \
+                             `options.roles`",
+                        ),
+                    ));
+                }
+            }
             let rules = DiskRules::compile(&v.require, &vpath, &ctx.opts.limits)?;
             let pid = v.persistence_id.as_deref().map_or(NONE, |p| ctx.ids.id(&format!("pid:{p}")));
             vols.push(VolNeed {

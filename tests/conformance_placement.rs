@@ -206,6 +206,8 @@ fn marathon_resources(input: &Json, expect: &Json) -> Result<(), String> {
         };
         vol.max_size = v.get("max_size").map(scalar);
         vol.persistence_id = Some(format!("pv-{i}"));
+        // A resident app reserves for Marathon's role (`--mesos_role`), never for `*`.
+        task.role.get_or_insert_with(|| "marathon".into());
         vol.require = v
             .get("constraints")
             .and_then(Json::as_array)

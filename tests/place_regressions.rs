@@ -242,3 +242,53 @@ fn malformed_strategy_errors_say_what_is_wrong() {
         assert_eq!(answer["ok"], true, "{answer}");
     }
 }
+
+/// A persistent volume needs a role to reserve for: without one (or with `*`) the request
+/// is refused at the volume, not explained as `insufficient_volume`.
+#[test]
+fn persistent_volume_without_a_role_is_refused() {
+    let request = |role: Option<&str>, roles: Json| {
+        let mut task = json!({"id": "pg", "cpus": 1, "volumes": [
+            {"size": 100},
+            {"size": 200, "persistence_id": "pg-data-0"}
+        ]});
+        if let Some(r) = role {
+            task["role"] = json!(r);
+        }
+        call(&json!({
+            "op": "place",
+            "offers": [{"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": "cpus:4;mem:4096;disk:1000"}],
+            "tasks": [task],
+            "options": {"roles": roles}
+        }))
+    };
+    let help = "Mesos reserves persistent volumes for a role, never for `*`: set the task's `role` or `options.roles`";
+    assert_eq!(
+        request(None, json!([])),
+        json!({"ok": false, "errors": [{
+            "code": "place.volume_role",
+            "message": "expected a role to reserve persistent volume `pg-data-0` for, found none",
+            "help": help,
+            "path": "/tasks/0/volumes/1"
+        }]})
+    );
+    for (role, roles) in [(Some("*"), json!(["db"])), (None, json!(["*"]))] {
+        let answer = request(role, roles);
+        assert_eq!(answer["errors"][0]["code"], "place.volume_role", "{answer}");
+        assert_eq!(
+            answer["errors"][0]["message"],
+            "expected a role to reserve persistent volume `pg-data-0` for, found `*`"
+        );
+    }
+    // With a role, the volume is reserved for it and created.
+    for (role, roles) in [(Some("db"), json!([])), (None, json!(["db"]))] {
+        let answer = request(role, roles);
+        assert_eq!(answer["stats"]["placed"], 1, "{answer}");
+        let disk = answer["accept"][0]["tasks"][0]["resources"]
+            .as_array()
+            .and_then(|r| r.iter().find(|x| x["disk"]["persistence"]["id"] == "pg-data-0"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(disk["reservations"], json!([{"type": "DYNAMIC", "role": "db"}]), "{answer}");
+    }
+}

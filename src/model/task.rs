@@ -85,7 +85,10 @@ pub struct VolumeRequest {
     /// metadata labels such as `storage_type`).
     pub require: Vec<ConstraintSpec>,
     /// Persistent volume id: reused when an offer carries it, otherwise created with
-    /// RESERVE + CREATE.
+    /// RESERVE + CREATE for the task's role. A task with a persistent volume needs a role
+    /// other than `*` (its `role`, else the framework's first role): Mesos reserves volumes
+    /// for a role, never for `*`, and Marathon refuses a resident app without one, so
+    /// [`crate::Engine::place`] refuses it too (`place.volume_role`, at the volume's path).
     pub persistence_id: Option<String>,
     /// Where the container sees a persistent volume (default: the persistence id).
     pub container_path: Option<String>,
