@@ -190,32 +190,26 @@ fn once_passes(s: Scenario, seed: u64, passes: u32, extra: u32) -> Outcome {
     Ok(EXIT_OK)
 }
 
-/// Nanoseconds this thread has run on a CPU (Linux `/proc/thread-self/schedstat`): on a
-/// shared machine, time spent waiting for a core is not the engine's.
-fn thread_cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
-}
-
-/// The clock samples are taken with: `thread-cpu` where the kernel tells, else `wall`.
+/// The clock samples are taken with: the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`, exact
+/// at every read) where the system has it, else wall time. On a shared machine, time spent
+/// waiting for a core is not the engine's.
 fn clock_name() -> &'static str {
-    if thread_cpu_ns().is_some() {
+    if cpu_time::ThreadTime::try_now().is_ok() {
         "thread-cpu"
     } else {
         "wall"
     }
 }
 
-/// Runs `f` and returns its result and its time in milliseconds (on-CPU time of this thread
-/// where available, else wall time).
+/// Runs `f` and returns its result and its time in milliseconds (see [`clock_name`]).
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
-    let (cpu0, wall0) = (thread_cpu_ns(), Instant::now());
+    let (cpu0, wall0) = (cpu_time::ThreadTime::try_now(), Instant::now());
     let out = f();
-    let (cpu1, wall) = (thread_cpu_ns(), wall0.elapsed());
-    match (cpu0, cpu1) {
-        (Some(a), Some(b)) => (out, b.saturating_sub(a) as f64 / 1e6),
-        _ => (out, wall.as_secs_f64() * 1e3),
-    }
+    let elapsed = match cpu0.and_then(|c| c.try_elapsed()) {
+        Ok(d) => d,
+        Err(_) => wall0.elapsed(),
+    };
+    (out, elapsed.as_secs_f64() * 1e3)
 }
 
 /// Median, min, mean and 95th percentile of samples (milliseconds, or ratios).

@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+// Renders benches/REPORT.md from the JSON that scripts/bench-report.sh collects:
+//
+//   node report.mjs DIR > benches/REPORT.md
+//
+// DIR holds native.json (`offerfit bench --json`), growth.json (`offerfit bench --scenario
+// growth --json`), wasm.json (bench.mjs --json), optionally wasm-speed.json (the same through
+// an opt-level=3 build) and callgrind.txt, and machine.txt (the machine's description).
+
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2];
+if (!dir) {
+  console.error('usage: report.mjs DIR');
+  process.exit(2);
+}
+const load = (name) => (existsSync(join(dir, name)) ? JSON.parse(readFileSync(join(dir, name), 'utf8')) : null);
+const text = (name) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').trim() : '');
+const native = load('native.json');
+const growth = load('growth.json');
+const wasm = load('wasm.json');
+const wasmSpeed = load('wasm-speed.json');
+const machine = text('machine.txt');
+const callgrind = text('callgrind.txt');
+
+const byName = (doc) => new Map((doc ? doc.scenarios : []).map((s) => [s.name, s]));
+const N = byName(native);
+const W = byName(wasm);
+const WS = byName(wasmSpeed);
+const med = (s, key) => (s && s[key] ? s[key].median : NaN);
+const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+const verdict = (ok) => (ok === null ? '—' : ok ? '**met**' : '**not met**');
+
+function table(headers, rows) {
+  const out = [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`];
+  for (const r of rows) out.push(`| ${r.join(' | ')} |`);
+  return out.join('\n');
+}
+
+const lines = [];
+const say = (s = '') => lines.push(s);
+
+say('# offerfit performance report');
+say();
+say('Produced by `scripts/bench-report.sh` (do not edit by hand). Workloads are generated');
+say('deterministically by `offerfit::bench_gen` (seed ' + (native ? native.seed : '?') + ') and shared by');
+say('`offerfit bench`, the criterion benches (`benches/`) and the Node benchmark');
+say('(`bindings/wasm/bench/bench.mjs`). Times are medians of the **on-CPU time of the');
+say(`measuring thread** (clock: native \`${native ? native.clock : '?'}\`, WASM \`${wasm ? wasm.clock : '?'}\`), single core, release builds;`);
+say('the machine is shared with other jobs, so wall-clock times would be noisier: compare');
+say('numbers within this report. Every sample checks what it placed.');
+say();
+
+// ---------------------------------------------------------------------------------------
+say('## Targets');
+say();
+const fz = N.get('fenzo');
+const kube = N.get('kube');
+const targets = [];
+if (fz) {
+  const ms = med(fz, 'typed_ms');
+  targets.push([
+    'Fenzo TestLotsOfTasks: ms per 200-task call (10,000 agents × 8 cpus, every agent evaluated)',
+    '≤ 2.5 ms',
+    `${f(ms, 3)} ms (mean ${f(fz.typed_ms.mean, 3)}, p95 ${f(fz.typed_ms.p95, 3)}, ${fz.calls} calls)`,
+    verdict(ms <= 2.5),
+  ]);
+  targets.push([
+    'Fenzo: cpu utilisation when full',
+    '≥ 97%',
+    `${f(fz.utilisation * 100)}% (${int(fz.placed)} of ${int(fz.tasks)} tasks placed)`,
+    verdict(fz.utilisation >= 0.97),
+  ]);
+}
+if (kube) {
+  const ms = med(kube, 'typed_ms');
+  targets.push([
+    'Kubernetes SchedulingBasic shape: 10,000 tasks onto 5,000 agents, one call',
+    '≤ 50 ms',
+    `${f(ms, 1)} ms (${int(kube.tasks_per_s)} tasks/s)`,
+    verdict(ms <= 50),
+  ]);
+  targets.push([
+    'Whole request JSON → JSON vs serde_json parse into `Value` (same 5,000-offer, 10,000-task text)',
+    '≤ 2×',
+    `${f(kube.json_to_parse)}× (${f(med(kube, 'json_ms'), 1)} ms vs ${f(med(kube, 'parse_ms'), 1)} ms, ${f(kube.request_bytes / 1e6, 1)} MB)`,
+    verdict(kube.json_to_parse <= 2),
+  ]);
+}
+for (const name of ['constraints', 'ports']) {
+  const s = N.get(name);
+  if (s && kube) {
+    const ratio = med(s, 'typed_ms') / med(kube, 'typed_ms');
+    targets.push([
+      `${name === 'constraints' ? 'Constraint-heavy' : 'Port-heavy, mixed roles'} variant vs plain kube (typed API)`,
+      '≤ 2×',
+      `${f(ratio)}× (${f(med(s, 'typed_ms'), 1)} ms vs ${f(med(kube, 'typed_ms'), 1)} ms)`,
+      verdict(ratio <= 2),
+    ]);
+  }
+}
+if (wasm) {
+  const ratios = [...W.values()].map((w) => med(w, 'wasm_ms') / med(N.get(w.name), 'json_ms')).filter(Number.isFinite);
+  const worst = Math.max(...ratios);
+  targets.push([
+    'WASM (Node package `call`) vs native `offerfit::call`, same request text',
+    '≤ 1.5×',
+    `${f(Math.min(...ratios))}× – ${f(worst)}× (per scenario below)`,
+    verdict(worst <= 1.5),
+  ]);
+}
+if (growth) {
+  const big = growth.growth.find((g) => g.agents === 100000 && g.tasks === 100000) ||
+    growth.growth.filter((g) => g.agents === 100000).pop();
+  if (big) {
+    targets.push([
+      'Growth: 100,000 agents fit in memory comfortably (peak RSS)',
+      'report',
+      `${f(big.peak_rss_kib / 1024, 0)} MiB peak at ${int(big.agents)} agents × ${int(big.tasks)} tasks`,
+      '—',
+    ]);
+  }
+}
+say(table(['target', 'goal', 'measured', 'verdict'], targets));
+say();
+
+// ---------------------------------------------------------------------------------------
+say('## Scenarios (native, in-process)');
+say();
+say('`typed` = `Engine::new(options)?.place(&request)` (the request built beforehand);');
+say('`json` = `offerfit::call(text)`, request text to response text; `parse` = `serde_json::from_str::<Value>`');
+say('of the same text (the floor); multi-call scenarios give one sample per call.');
+say();
+say(
+  table(
+    ['scenario', 'agents', 'tasks', 'calls', 'placed', 'util %', 'typed ms/call', 'tasks/s', 'json ms/call', 'parse ms/call', 'json / parse'],
+    [...N.values()].map((s) => [
+      s.name,
+      int(s.agents),
+      int(s.tasks),
+      s.calls,
+      int(s.placed),
+      f(s.utilisation * 100),
+      f(med(s, 'typed_ms'), 3),
+      int(s.tasks_per_s),
+      f(med(s, 'json_ms'), 3),
+      f(med(s, 'parse_ms'), 3),
+      `${f(s.json_to_parse)}×`,
+    ]),
+  ),
+);
+say();
+
+// ---------------------------------------------------------------------------------------
+if (wasm) {
+  say('## WASM beside native (JSON text to JSON text)');
+  say();
+  say(`Node ${wasm.node}, the npm package's \`call\` (\`pkg/node\`, the shipped build: cargo profile`);
+  say('`wasm-release` = opt-level "z" + `wasm-opt -Oz`)' + (wasmSpeed ? ', and the same code built for speed (opt-level 3, `wasm-opt -O3`).' : '.'));
+  say('Both sides place the same workload with the same driver and the same clock.');
+  say();
+  const headers = ['scenario', 'native ms/call', 'wasm ms/call', 'wasm / native'];
+  if (wasmSpeed) headers.push('wasm (speed build) ms/call', 'speed build / native');
+  headers.push('same placements');
+  const rows = [];
+  for (const w of W.values()) {
+    const n = N.get(w.name);
+    const nm = med(n, 'json_ms');
+    const wm = med(w, 'wasm_ms');
+    const row = [w.name, f(nm, 3), f(wm, 3), `${f(wm / nm)}×`];
+    if (wasmSpeed) {
+      const ws = WS.get(w.name);
+      const sm = med(ws, 'wasm_ms');
+      row.push(f(sm, 3), `${f(sm / nm)}×`);
+    }
+    row.push(n && n.placed === w.placed && Math.abs(n.utilisation - w.utilisation) < 1e-9 ? 'yes' : `no (${w.placed} vs ${n ? n.placed : '?'})`);
+    rows.push(row);
+  }
+  say(table(headers, rows));
+  say();
+}
+
+// ---------------------------------------------------------------------------------------
+if (growth) {
+  say('## Growth');
+  say();
+  say('One call of the growth workload (agents of 8/16/32/64 cpus; tasks of 1, 4 and 6 cpus),');
+  say('typed API, median of up to 7 samples. Each cell runs in its own process: `input RSS` is the');
+  say('peak before the call (the generated request), `peak RSS` the peak after it (VmHWM).');
+  say();
+  say(
+    table(
+      ['agents', 'tasks', 'placed', 'ms/call', 'µs/task', 'input RSS MiB', 'peak RSS MiB'],
+      growth.growth.map((g) => [
+        int(g.agents),
+        int(g.tasks),
+        int(g.placed),
+        f(g.ms.median, 3),
+        f((g.ms.median * 1e3) / Math.max(1, g.tasks)),
+        f(g.input_rss_kib / 1024, 1),
+        f(g.peak_rss_kib / 1024, 1),
+      ]),
+    ),
+  );
+  say();
+}
+
+if (callgrind) {
+  say('## Callgrind gate');
+  say();
+  say('```');
+  say(callgrind);
+  say('```');
+  say();
+}
+
+const notes = text('notes.md');
+if (notes) {
+  say(notes);
+  say();
+}
+
+say('## Machine');
+say();
+say('```');
+say(machine);
+say('```');
+console.log(lines.join('\n'));

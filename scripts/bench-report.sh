@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The one command that writes benches/REPORT.md: native and WASM side by side, the growth table
+# with peak memory, the callgrind gate, and the machine's description.
+#
+#   scripts/bench-report.sh [--quick]
+#
+# Steps (results kept in $CARGO_TARGET_DIR/bench-report/, default target/bench-report/):
+#   1. `offerfit bench --json` (release CLI): fenzo, kube, constraints, ports — typed API,
+#      JSON text to JSON text, and the serde_json parse floor;
+#   2. `offerfit bench --scenario growth --json` (each cell in its own process, peak RSS);
+#   3. `offerfit bench --write-workloads` and bindings/wasm/bench/bench.mjs through the npm
+#      package (scripts/build-wasm.sh --release-only), then again through the same code built
+#      for speed (opt-level 3 + wasm-opt -O3) to show what the size-optimised build costs;
+#   4. the callgrind gate (scripts/stages/bench.sh gate);
+#   5. bindings/wasm/bench/report.mjs renders benches/REPORT.md, with benches/REPORT-notes.md
+#      (the analysis of the gaps, kept by hand) and the machine's description.
+#
+# --quick: 3 samples, growth up to 10,000 × 10,000, for trying the pipeline out.
+# Needs: cargo, node, and for step 3 wasm-bindgen at the Cargo.lock version plus `npm ci` in
+# bindings/wasm (scripts/stages/wasm.sh installs both); valgrind for step 4.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+OUT="$TARGET/bench-report"
+SAMPLES=7
+GROWTH=()
+if [ "${1:-}" = "--quick" ]; then
+  SAMPLES=3
+  GROWTH=(--growth-max 10000x10000)
+fi
+mkdir -p "$OUT"
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+say "build the CLI (release)"
+cargo build --locked --release -p offerfit-cli
+BIN="$TARGET/release/offerfit"
+
+say "native scenarios"
+"$BIN" bench --samples "$SAMPLES" --json >"$OUT/native.json"
+say "growth table"
+"$BIN" bench --scenario growth "${GROWTH[@]}" --json >"$OUT/growth.json"
+say "workloads for node"
+"$BIN" bench --write-workloads "$OUT/workloads"
+
+say "WASM package (scripts/build-wasm.sh --release-only)"
+scripts/build-wasm.sh --release-only >&2
+say "WASM scenarios (the npm package)"
+node bindings/wasm/bench/bench.mjs --workloads "$OUT/workloads" --samples "$SAMPLES" --json >"$OUT/wasm.json"
+
+say "WASM built for speed (opt-level 3, wasm-opt -O3)"
+rm -f "$OUT/wasm-speed.json"
+if cargo build --locked -p offerfit-wasm --target wasm32-unknown-unknown --release >&2; then
+  SPEED="$OUT/wasm-speed"
+  rm -rf "$SPEED"
+  wasm-bindgen --target nodejs --out-dir "$SPEED" --out-name offerfit_wasm \
+    "$TARGET/wasm32-unknown-unknown/release/offerfit_wasm.wasm"
+  printf '{"type":"commonjs"}\n' >"$SPEED/package.json"
+  bindings/wasm/node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$SPEED/offerfit_wasm_bg.wasm" -o "$SPEED/offerfit_wasm_bg.wasm"
+  node bindings/wasm/bench/bench.mjs --workloads "$OUT/workloads" --samples "$SAMPLES" \
+    --module "$SPEED/offerfit_wasm.js" --json >"$OUT/wasm-speed.json"
+fi
+
+say "callgrind gate"
+if command -v valgrind >/dev/null 2>&1; then
+  scripts/stages/bench.sh gate 2>&1 | grep -E '^(callgrind gate|fenzo)' >"$OUT/callgrind.txt" || true
+else
+  echo "valgrind is not installed: gate not run" >"$OUT/callgrind.txt"
+fi
+
+say "machine"
+{
+  echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "nproc:   $(nproc)"
+  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') (1, 5, 15 min)"
+  echo "rustc:   $(rustc -V)"
+  echo "node:    $(node --version)"
+  echo "kernel:  $(uname -srm)"
+  echo
+  free -h
+  echo
+  lscpu | grep -vE '^(Flags|Vulnerability)'
+} >"$OUT/machine.txt"
+cp benches/REPORT-notes.md "$OUT/notes.md" 2>/dev/null || rm -f "$OUT/notes.md"
+
+node bindings/wasm/bench/report.mjs "$OUT" >benches/REPORT.md
+say "wrote benches/REPORT.md"
