@@ -333,7 +333,8 @@ impl Engine {
     ///
     /// # Errors
     /// A [`PlaceError`] with the path of the culprit for malformed input: duplicate offer or
-    /// task ids, a constraint that does not parse, a volume of type BLOCK or RAW, a persistent
+    /// task ids, a negative amount (`cpus` ... `executor`, `elastic`, a volume's `max_size`),
+    /// a constraint that does not parse, a volume of type BLOCK or RAW, a persistent
     /// volume of a task with no role to reserve it for (`place.volume_role`: no `role`, no
     /// `options.roles`, or `*`), a field the profile cannot honour, or an exceeded [`Limits`]
     /// bound.

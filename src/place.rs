@@ -770,7 +770,19 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
         need.cpus = millis(t.cpus);
         need.mem = millis(t.mem);
         need.gpus = millis(t.gpus);
-        for (path, v) in [("cpus", t.cpus), ("mem", t.mem), ("disk", t.disk), ("gpus", t.gpus)] {
+        let ex = t.executor.as_ref();
+        for (path, v) in [
+            ("cpus", Some(t.cpus)),
+            ("mem", Some(t.mem)),
+            ("disk", Some(t.disk)),
+            ("gpus", Some(t.gpus)),
+            ("elastic/cpus", t.elastic_cpus),
+            ("elastic/mem", t.elastic_mem),
+            ("executor/cpus", ex.map(|e| e.cpus)),
+            ("executor/mem", ex.map(|e| e.mem)),
+            ("executor/disk", ex.map(|e| e.disk)),
+        ] {
+            let Some(v) = v else { continue };
             if v.is_negative() {
                 return Err(PlaceError::invalid(
                     format!("{base}/{path}"),
@@ -826,6 +838,13 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
                     format!("{vpath}/size"),
                     "place.invalid_volume",
                     format!("expected a positive size, found `{}`", v.size),
+                ));
+            }
+            if let Some(m) = v.max_size.filter(|m| m.is_negative()) {
+                return Err(PlaceError::invalid(
+                    format!("{vpath}/max_size"),
+                    "place.invalid_volume",
+                    format!("expected a non-negative max_size, found `{m}`"),
                 ));
             }
             // Mesos reserves a persistent volume for a role, never for `*` (Marathon refuses a

@@ -292,3 +292,101 @@ fn persistent_volume_without_a_role_is_refused() {
         assert_eq!(disk["reservations"], json!([{"type": "DYNAMIC", "role": "db"}]), "{answer}");
     }
 }
+
+/// Task amounts: a non-zero amount that rounds to zero at Mesos' three decimals is refused
+/// at its path (it was silently dropped); negative ones too, NaN / infinite / huge ones
+/// cannot be held.
+#[test]
+fn task_amounts_that_would_be_lost_or_are_negative_are_refused() {
+    let place = |task: Json| {
+        call(&json!({
+            "op": "place",
+            "offers": [{"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": "cpus:4;mem:4096;disk:1000"}],
+            "tasks": [task]
+        }))
+    };
+    let only_error = |answer: &Json| {
+        assert_eq!(answer["ok"], false, "{answer}");
+        assert_eq!(answer["errors"].as_array().map(Vec::len), Some(1), "{answer}");
+        answer["errors"][0].clone()
+    };
+    let tiny = [
+        (json!({"id": "a", "cpus": 0.0004}), "/tasks/0/cpus"),
+        (json!({"id": "a", "mem": 0.0001}), "/tasks/0/mem"),
+        (json!({"id": "a", "disk": 0.0004}), "/tasks/0/disk"),
+        (json!({"id": "a", "gpus": 0.0002}), "/tasks/0/gpus"),
+        (json!({"id": "a", "scalars": {"fpga": 0.0003}}), "/tasks/0/scalars/fpga"),
+        (json!({"id": "a", "cpus": 1, "elastic": {"cpus": 0.0004}}), "/tasks/0/elastic/cpus"),
+        (json!({"id": "a", "mem": 1, "elastic": {"mem": 0.0004}}), "/tasks/0/elastic/mem"),
+        (json!({"id": "a", "executor": {"id": "e", "cpus": 0.0004}}), "/tasks/0/executor/cpus"),
+        (json!({"id": "a", "executor": {"id": "e", "mem": 0.0004}}), "/tasks/0/executor/mem"),
+        (json!({"id": "a", "executor": {"id": "e", "disk": 0.0004}}), "/tasks/0/executor/disk"),
+    ];
+    for (task, path) in tiny {
+        let found = task.pointer(&path["/tasks/0".len()..]).cloned().unwrap_or_default();
+        assert_eq!(
+            only_error(&place(task)),
+            json!({
+                "code": "place.invalid_task",
+                "message": format!("expected an amount of at least 0.001 (or 0), found `{found}`"),
+                "help": "Mesos keeps three decimals, so this amount would be lost",
+                "path": path
+            })
+        );
+    }
+    for (volume, path, found) in [
+        (json!({"size": 0.0002}), "/tasks/0/volumes/0/size", "0.0002"),
+        (json!({"size": 10, "type": "MOUNT", "max_size": 0.0004}), "/tasks/0/volumes/0/max_size", "0.0004"),
+    ] {
+        assert_eq!(
+            only_error(&place(json!({"id": "a", "volumes": [volume]}))),
+            json!({
+                "code": "place.invalid_volume",
+                "message": format!("expected an amount of at least 0.001, found `{found}`"),
+                "help": "Mesos keeps three decimals, so this amount would be lost",
+                "path": path
+            })
+        );
+    }
+    // Negative amounts, wherever they are.
+    for (task, path, found) in [
+        (json!({"id": "a", "cpus": -1}), "/tasks/0/cpus", "-1"),
+        (json!({"id": "a", "scalars": {"fpga": -2}}), "/tasks/0/scalars/fpga", "-2"),
+        (json!({"id": "a", "cpus": 1, "elastic": {"cpus": -1}}), "/tasks/0/elastic/cpus", "-1"),
+        (json!({"id": "a", "mem": 1, "elastic": {"mem": -0.5}}), "/tasks/0/elastic/mem", "-0.5"),
+        (json!({"id": "a", "cpus": 2, "executor": {"id": "e", "cpus": -1.5}}), "/tasks/0/executor/cpus", "-1.5"),
+        (json!({"id": "a", "executor": {"id": "e", "mem": -1}}), "/tasks/0/executor/mem", "-1"),
+        (json!({"id": "a", "executor": {"id": "e", "disk": -1}}), "/tasks/0/executor/disk", "-1"),
+    ] {
+        assert_eq!(
+            only_error(&place(task)),
+            json!({
+                "code": "place.invalid_task",
+                "message": format!("expected a non-negative amount, found `{found}`"),
+                "path": path
+            })
+        );
+    }
+    assert_eq!(
+        only_error(&place(json!({"id": "a", "volumes": [{"size": 10, "type": "MOUNT", "max_size": -5}]}))),
+        json!({
+            "code": "place.invalid_volume",
+            "message": "expected a non-negative max_size, found `-5`",
+            "path": "/tasks/0/volumes/0/max_size"
+        })
+    );
+    // Too large for fixed point; JSON has no NaN or infinity, and an overflowing literal is
+    // not JSON (serde_json refuses it).
+    let e = only_error(&place(json!({"id": "a", "cpus": 1e300})));
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("scalar.out_of_range"), Some("/tasks/0/cpus")));
+    let answer = offerfit::call(r#"{"op":"place","offers":[],"tasks":[{"id":"a","cpus":1e400}]}"#);
+    let answer: Json = serde_json::from_str(&answer).unwrap_or_default();
+    assert_eq!(only_error(&answer)["code"], "request.json");
+    // Amounts that fixed point holds are taken as given; half a thousandth rounds up.
+    let answer = place(json!({"id": "a", "cpus": 0.0005, "mem": 0.001}));
+    assert_eq!(answer["stats"]["placed"], 1, "{answer}");
+    assert_eq!(
+        answer["accept"][0]["tasks"][0]["resources"][0],
+        json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.001}, "reservations": []})
+    );
+}

@@ -236,8 +236,24 @@ fn bad(path: &str, code: &str, message: String) -> Errors {
     vec![WireError::new(code, message).with_path(path)]
 }
 
+/// A task amount in fixed point: `code` (`place.invalid_task`, `place.invalid_volume`) for a
+/// non-zero amount that rounds to zero at Mesos' three decimals (it would be dropped);
+/// NaN, infinite and too-large numbers are refused by [`Scalar::from_f64`]; negative ones by
+/// the engine (for the Rust API too).
+fn scalar_in(v: f64, path: &str, code: &'static str) -> Result<Scalar, Errors> {
+    let s = Scalar::from_f64(v).map_err(|e| super::fail(e, path))?;
+    if s.is_zero() && v != 0.0 {
+        // A volume's size must be positive anyway; another amount may be 0.
+        let least = if code == "place.invalid_volume" { "at least 0.001" } else { "at least 0.001 (or 0)" };
+        let mut e = WireError::new(code, format!("expected an amount of {least}, found `{v}`")).with_path(path);
+        e.help = Some("Mesos keeps three decimals, so this amount would be lost".to_owned());
+        return Err(vec![e]);
+    }
+    Ok(s)
+}
+
 fn scalar(v: f64, path: &str) -> Result<Scalar, Errors> {
-    Scalar::from_f64(v).map_err(|e| super::fail(e, path))
+    scalar_in(v, path, "place.invalid_task")
 }
 
 fn pick<T: Copy>(value: &str, path: &str, names: &[(&str, T)]) -> Result<T, Errors> {
@@ -397,11 +413,11 @@ pub(crate) fn task_from_json(json: Json, path: &str) -> Result<TaskRequest, Erro
             )?,
         };
         let max_size = match v.max_size {
-            Some(m) => Some(scalar(m, &format!("{vp}/max_size"))?),
+            Some(m) => Some(scalar_in(m, &format!("{vp}/max_size"), "place.invalid_volume")?),
             None => None,
         };
         t.volumes.push(VolumeRequest {
-            size: scalar(v.size, &format!("{vp}/size"))?,
+            size: scalar_in(v.size, &format!("{vp}/size"), "place.invalid_volume")?,
             kind,
             profile: v.profile,
             max_size,
