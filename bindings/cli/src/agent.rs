@@ -11,6 +11,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use crate::contract::{ask, read_text, Answer};
+use crate::out::{errln, outln};
 use crate::render::{pretty, problem};
 use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
 
@@ -138,7 +139,7 @@ pub fn run(args: &Args) -> Outcome {
     if refused {
         return Ok(EXIT_REFUSED);
     }
-    println!("{}", pretty(&Json::Array(out)));
+    outln!("{}", pretty(&Json::Array(out)));
     Ok(EXIT_OK)
 }
 
@@ -156,7 +157,7 @@ fn take(answer: &Answer, field: &str, file: &str, flag: &Flag, flag_name: &str, 
                 _ => Some(format!("{file}:{} ({flag_name})", flag.line)),
             };
             for e in errors {
-                eprintln!("{}", problem("error", e, &label));
+                errln!("{}", problem("error", e, &label));
             }
             false
         }

@@ -20,6 +20,7 @@ use offerfit::bench_gen::{self, Run, Scenario, Workload};
 use offerfit::{Engine, Plan};
 use serde_json::{json, Value as Json};
 
+use crate::out::{errln, out, outln};
 use crate::render::Table;
 use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
 
@@ -88,7 +89,7 @@ pub fn run(args: &Args) -> Outcome {
     if let Some(cell) = &args.growth_cell {
         let (agents, tasks) = parse_cell(cell)?;
         let result = growth_cell(agents, tasks, args.seed)?;
-        println!("{result}");
+        outln!("{result}");
         return Ok(EXIT_OK);
     }
     if let Some(dir) = &args.write_workloads {
@@ -120,10 +121,10 @@ pub fn run(args: &Args) -> Outcome {
         "scenarios": results,
     });
     if args.json {
-        println!("{doc}");
+        outln!("{doc}");
     } else {
-        print!("{}", scenario_table(&results));
-        println!("times: medians of {} time per call; json = offerfit::call from text to text", clock_name());
+        out!("{}", scenario_table(&results));
+        outln!("times: medians of {} time per call; json = offerfit::call from text to text", clock_name());
     }
     Ok(if results.iter().all(|r| r["checked"] == true) { EXIT_OK } else { EXIT_REFUSED })
 }
@@ -180,7 +181,7 @@ fn once_passes(s: Scenario, seed: u64, passes: u32, extra: u32) -> Outcome {
         let w = s.workload(seed);
         let (placed, utilisation) = once(&w)?;
         let extra = if i >= passes as usize { " (extra work)" } else { "" };
-        println!(
+        outln!(
             "{} seed {seed}: placed {placed} of {} tasks, utilisation {:.2}%{extra}",
             w.name,
             w.tasks.len(),
@@ -386,7 +387,7 @@ fn write_workloads(dir: &PathBuf, seed: u64) -> Outcome {
         serde_json::to_writer(&mut file, &w.to_json())
             .map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?;
         file.flush().map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?;
-        eprintln!("wrote {}", path.display());
+        errln!("wrote {}", path.display());
     }
     Ok(EXIT_OK)
 }
@@ -465,7 +466,7 @@ fn growth(args: &Args) -> Outcome {
     }
     bar.finish_and_clear();
     if args.json {
-        println!("{}", json!({ "seed": args.seed, "clock": clock_name(), "growth": results }));
+        outln!("{}", json!({ "seed": args.seed, "clock": clock_name(), "growth": results }));
     } else {
         let mut t = Table::new(&["agents", "tasks", "placed", "ms/call", "µs/task", "input RSS MiB", "peak RSS MiB"]);
         for r in &results {
@@ -482,7 +483,7 @@ fn growth(args: &Args) -> Outcome {
                 mib("peak_rss_kib"),
             ]);
         }
-        print!("{}", t.render());
+        out!("{}", t.render());
     }
     Ok(EXIT_OK)
 }

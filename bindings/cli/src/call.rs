@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufWriter, Write};
 
 use crate::contract::{io_reason, is_ok, read_bytes};
+use crate::out::outln;
 use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
 
 /// `offerfit call` (documented on the subcommand in `main.rs`).
@@ -30,9 +31,9 @@ pub fn run(args: &Args) -> Outcome {
     if args.pretty {
         let v: serde_json::Value =
             serde_json::from_str(&response).map_err(|e| UsageError(format!("the core's response is not JSON: {e}")))?;
-        println!("{}", crate::render::pretty(&v));
+        outln!("{}", crate::render::pretty(&v));
     } else {
-        println!("{response}");
+        outln!("{response}");
     }
     Ok(if ok { EXIT_OK } else { EXIT_REFUSED })
 }
@@ -66,9 +67,13 @@ fn answer_lines(mut input: impl BufRead, out: impl Write) -> Outcome {
         let request = request.strip_suffix(b"\r").unwrap_or(request);
         let response = offerfit::wire::call_bytes(request);
         refused |= !is_ok(&response);
-        writeln!(out, "{response}")
-            .and_then(|()| out.flush())
-            .map_err(|e| UsageError(format!("cannot write the output: {e}")))?;
+        if let Err(e) = writeln!(out, "{response}").and_then(|()| out.flush()) {
+            // The reader has gone (`| head -1`): stop quietly, with the status so far.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                break;
+            }
+            return Err(UsageError(format!("cannot write the output: {e}")));
+        }
     }
     Ok(if refused { EXIT_REFUSED } else { EXIT_OK })
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value as Json};
 
 use crate::contract::{ask, json_or_text, read_text, Answer};
+use crate::out::{errln, outln};
 use crate::render::{print_errors, problem, str_field};
 use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
 
@@ -102,7 +103,7 @@ fn constraint_values(args: &[String]) -> Option<Vec<Json>> {
         match json_or_text(arg) {
             Ok(v) => out.push(v),
             Err(e) => {
-                eprintln!("{}", problem("error", &e, &|_| Some(format!("constraint {}", i + 1))));
+                errln!("{}", problem("error", &e, &|_| Some(format!("constraint {}", i + 1))));
                 bad = true;
             }
         }
@@ -148,7 +149,7 @@ fn refuse(errors: &[Json], args: &[String], summary: bool) -> u8 {
         if !bad.is_empty() {
             let n = bad.len();
             let verb = if n == 1 { "is" } else { "are" };
-            eprintln!("{n} of {} constraints {verb} invalid", args.len());
+            errln!("{n} of {} constraints {verb} invalid", args.len());
         }
     }
     EXIT_REFUSED
@@ -170,12 +171,12 @@ pub fn run_lint(args: &LintArgs) -> Outcome {
                     Json::String(s) => format!("warning: {s}"),
                     other => problem("warning", other, &label(&args.constraints)),
                 };
-                eprintln!("{text}");
+                errln!("{text}");
             }
             for c in result.get("constraints").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {
                 match str_field(c, "text") {
-                    Some(t) => println!("{t}"),
-                    None => println!("{c}"),
+                    Some(t) => outln!("{t}"),
+                    None => outln!("{c}"),
                 }
             }
             Ok(if args.deny_warnings && !warnings.is_empty() { EXIT_REFUSED } else { EXIT_OK })
@@ -192,7 +193,7 @@ pub fn run_check(args: &CheckArgs) -> Outcome {
         match json_or_text(a) {
             Ok(v) => candidate.insert("attributes".into(), v),
             Err(e) => {
-                eprintln!("{}", problem("error", &e, &|_| Some("--attributes".to_owned())));
+                errln!("{}", problem("error", &e, &|_| Some("--attributes".to_owned())));
                 return Ok(EXIT_REFUSED);
             }
         };
@@ -229,7 +230,7 @@ pub fn run_check(args: &CheckArgs) -> Outcome {
         Answer::Ok(result) => {
             for r in result.get("results").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {
                 let verdict = if r.get("satisfied") == Some(&Json::Bool(true)) { "satisfied" } else { "unsatisfied" };
-                println!("{verdict:<11}  {}", str_field(r, "text").unwrap_or(""));
+                outln!("{verdict:<11}  {}", str_field(r, "text").unwrap_or(""));
             }
             let satisfied = result.get("satisfied") == Some(&Json::Bool(true));
             Ok(if satisfied { EXIT_OK } else { EXIT_REFUSED })

@@ -18,6 +18,7 @@ mod bench;
 mod call;
 mod constraints;
 mod contract;
+mod out;
 mod place;
 mod render;
 mod text;
@@ -127,7 +128,7 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(UsageError(message)) => {
-            eprintln!("error: {message}");
+            out::errln!("error: {message}");
             ExitCode::from(EXIT_USAGE)
         }
     }

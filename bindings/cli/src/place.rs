@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use crate::contract::{ask, read_text, Answer};
+use crate::out::{out, outln};
 use crate::render::{pretty, print_errors, short, str_field, Table};
 use crate::{Outcome, EXIT_OK, EXIT_REFUSED};
 
@@ -54,9 +55,9 @@ pub fn run(args: &Args) -> Outcome {
                     let mut m = Map::with_capacity(result.len() + 1);
                     m.insert("ok".into(), Json::Bool(true));
                     m.extend(result);
-                    println!("{}", pretty(&Json::Object(m)));
+                    outln!("{}", pretty(&Json::Object(m)));
                 }
-                Format::Table => print!("{}", table(&result)),
+                Format::Table => out!("{}", table(&result)),
             }
             Ok(EXIT_OK)
         }
@@ -67,7 +68,7 @@ pub fn run(args: &Args) -> Outcome {
 /// gets JSON) and the errors, with carets, on stderr.
 fn refuse(format: Format, errors: &[Json], label: &dyn Fn(&str) -> Option<String>) {
     if format == Format::Json {
-        println!("{}", pretty(&json!({"ok": false, "errors": errors})));
+        outln!("{}", pretty(&json!({"ok": false, "errors": errors})));
     }
     print_errors(errors, label);
 }

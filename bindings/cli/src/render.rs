@@ -2,6 +2,7 @@
 //! aligned plain-text tables. Everything here is deterministic: the same answer always prints
 //! the same bytes.
 
+use crate::out::errln;
 use serde_json::Value as Json;
 
 /// Pretty JSON (two-space indent, keys in the core's order).
@@ -64,7 +65,7 @@ pub fn problem(kind: &str, e: &Json, label: &dyn Fn(&str) -> Option<String>) -> 
 /// Prints every error on stderr, in the order the core gave them.
 pub fn print_errors(errors: &[Json], label: &dyn Fn(&str) -> Option<String>) {
     for e in errors {
-        eprintln!("{}", problem("error", e, label));
+        errln!("{}", problem("error", e, label));
     }
 }
 

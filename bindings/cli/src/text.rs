@@ -4,6 +4,7 @@ use clap::Subcommand;
 use serde_json::{json, Map, Value as Json};
 
 use crate::contract::{ask, json_or_text, text_arg, Answer};
+use crate::out::outln;
 use crate::render::{pretty, print_errors};
 use crate::{Outcome, EXIT_OK, EXIT_REFUSED};
 
@@ -102,8 +103,8 @@ fn print_field(answer: &Answer, field: &str, bare: bool) -> u8 {
         Answer::Ok(result) => {
             let v = result.get(field).cloned().unwrap_or(Json::Null);
             match (&v, bare) {
-                (Json::String(s), true) => println!("{s}"),
-                _ => println!("{}", pretty(&v)),
+                (Json::String(s), true) => outln!("{s}"),
+                _ => outln!("{}", pretty(&v)),
             }
             EXIT_OK
         }

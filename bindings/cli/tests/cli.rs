@@ -566,3 +566,62 @@ fn works_from_any_directory() {
     let r = offerfit_in(Path::new(env!("CARGO_TARGET_TMPDIR")), &["call", &file], b"");
     assert_eq!(r.code, 0, "{r:?}");
 }
+
+/// Runs the binary with its stdout closed before it writes (the read end is dropped at once;
+/// the commands that read stdin get their input only after that), like `| head -1` once
+/// `head` has left. Returns the exit status and stderr.
+fn with_closed_stdout(args: &[&str], stdin: &[u8]) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_offerfit"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    drop(child.stdout.take());
+    // The child may be gone already (a command that does not read stdin).
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().expect("exited normally, not by a signal"), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `offerfit agent examples/agent-flags.txt | head -1` panicked ("failed printing to stdout:
+/// Broken pipe", exit 101). Every subcommand now ends quietly when its reader has gone: no
+/// panic, no message, status 0 (or the command's own status, for `lint` of a bad constraint,
+/// which writes its carets on stderr).
+#[test]
+fn a_reader_that_leaves_early_is_no_panic_for_any_subcommand() {
+    let flags = std::fs::read(root().join("examples/agent-flags.txt")).unwrap();
+    let place = std::fs::read(root().join("examples/place-request.json")).unwrap();
+    let many_lines = r#"{"op":"version"}"#.to_owned() + "\n";
+    let many_lines = many_lines.repeat(2000);
+    let cases: Vec<(Vec<&str>, &[u8], i32)> = vec![
+        (vec!["agent", "-"], &flags, 0),
+        (vec!["agent", "examples/agent-flags.txt"], b"", 0),
+        (vec!["call", "-"], br#"{"op":"version"}"#, 0),
+        (vec!["call", "--pretty", "-"], br#"{"op":"version"}"#, 0),
+        (vec!["call", "--lines", "-"], many_lines.as_bytes(), 0),
+        (vec!["resources", "parse", "-"], b"cpus:4;mem:1024;ports:[31000-32000]", 0),
+        (vec!["resources", "fmt", "-"], b"cpus:4;mem:1024", 0),
+        (vec!["attributes", "parse", "-"], b"rack:r1;zone:a", 0),
+        (vec!["lint", "rack LIKE r[12]", "hostname UNIQUE"], b"", 0),
+        (vec!["lint", "rack LIK r1"], b"", 1),
+        (vec!["check", "hostname UNIQUE", "--hostname", "h1", "--placed", "-"], b"[]", 0),
+        (vec!["place", "-"], &place, 0),
+        (vec!["place", "-", "--format", "table"], &place, 0),
+        (vec!["place", "-"], br#"{"offers": [], "tasks": [{"id": "a", "cpus": -1}]}"#, 0),
+        (vec!["bench", "--growth-cell", "10x10"], b"", 0),
+        (vec!["--help"], b"", 0),
+        (vec!["place", "--help"], b"", 0),
+    ];
+    for (args, stdin, want) in cases {
+        let (code, stderr) = with_closed_stdout(&args, stdin);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert_ne!(code, 101, "{args:?}: {stderr}");
+        assert_eq!(code, want, "{args:?}: {stderr}");
+        if want == 0 {
+            assert_eq!(stderr, "", "{args:?}");
+        }
+    }
+}
