@@ -7,6 +7,7 @@ use std::str::Utf8Error;
 
 use super::{call, errors, WireError};
 use crate::error::{ParseError, Span};
+use crate::limits::{LimitKind, Limits};
 
 /// Answers one contract request given as bytes: UTF-8 text is answered by [`call`]; anything
 /// else gets `{"ok":false,"errors":[{"code":"request.utf8",...}]}` with the byte span of the
@@ -18,10 +19,16 @@ use crate::error::{ParseError, Span};
 /// assert_eq!(offerfit::wire::call_bytes(br#"{"op":"parse_value","text":"1"}"#), offerfit::call(r#"{"op":"parse_value","text":"1"}"#));
 /// ```
 pub fn call_bytes(request: &[u8]) -> String {
-    match std::str::from_utf8(request) {
+    // The size limit comes first: the UTF-8 error below copies the request.
+    let too_big = Limits::DEFAULT.check(LimitKind::RequestBytes, request.len()).err();
+    let checked = match too_big {
+        Some(e) => Err(WireError::from_error(&e, "")),
+        None => std::str::from_utf8(request).map_err(|e| utf8_error(request, &e)),
+    };
+    match checked {
         Ok(text) => call(text),
-        Err(e) => {
-            let response = serde_json::Value::Object(errors::response(vec![utf8_error(request, &e)]));
+        Err(error) => {
+            let response = serde_json::Value::Object(errors::response(vec![error]));
             serde_json::to_string(&response).unwrap_or_else(|_| {
                 r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#.to_owned()
             })
@@ -77,6 +84,14 @@ mod tests {
         assert_eq!(w.code, "request.utf8");
         assert_eq!(w.span, Some(Span::new(2, 3)));
         assert_eq!(w.message, "invalid UTF-8 at byte 2: expected a UTF-8 encoded character, found `\\xc3`");
+    }
+
+    #[test]
+    fn the_size_limit_is_checked_before_utf8() {
+        let mut big = vec![b'a'; Limits::DEFAULT.request_bytes + 1];
+        big[0] = 0xff;
+        let out = call_bytes(&big);
+        assert!(out.starts_with(r#"{"ok":false,"errors":[{"code":"limit.request_bytes","message":"request is too large: found 16777217 bytes"#), "{out}");
     }
 
     #[test]
