@@ -1,7 +1,9 @@
 //! Arbitrary bytes into the contract dispatcher (`offerfit::wire::call_bytes`, and
 //! `offerfit::call` for UTF-8): the answer is always exactly one JSON object on one line with
-//! a boolean `ok`; `ok:false` carries a non-empty list of errors with a code and a message;
-//! and the same request always gets the same answer.
+//! a boolean `ok`; `ok:false` carries a non-empty list of errors with a code and a message,
+//! never `internal`; `call` and `call_bytes` agree; the same request always gets the same
+//! answer. Bytes that are JSON also go through the value entry point (`wire::call_json`, used
+//! by bindings that hold objects), whose answer must be a well-formed response too.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,5 +14,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let again = offerfit::call(text);
         assert_eq!(out, again, "call_bytes and call disagree, or call is not deterministic");
+    }
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
+        let answer = offerfit::wire::call_json(value);
+        offerfit_fuzz::check_response(&answer.to_string());
     }
 });

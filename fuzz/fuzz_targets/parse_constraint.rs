@@ -23,13 +23,7 @@ fuzz_target!(|data: &[u8]| {
                         let _ = w.render(t);
                     }
                 }
-                Err(e) => {
-                    let shown = match input {
-                        ConstraintInput::Text(t) => t,
-                        _ => "",
-                    };
-                    offerfit_fuzz::check_error(&e.error, shown);
-                }
+                Err(e) => offerfit_fuzz::check_error(&e.error, text),
             }
         }
     }
@@ -38,10 +32,10 @@ fuzz_target!(|data: &[u8]| {
         match ParseOptions::new(Dialect::OpenWhisk, Some(delim), &limits) {
             Ok(opts) => {
                 if let Err(e) = parse_constraint(ConstraintInput::Text(rest), &opts) {
-                    offerfit_fuzz::check_error(&e.error, rest);
+                    offerfit_fuzz::check_error(&e.error, text);
                 }
             }
-            Err(e) => offerfit_fuzz::check_error(&e, delim),
+            Err(e) => offerfit_fuzz::check_error(&e, text),
         }
     }
 });

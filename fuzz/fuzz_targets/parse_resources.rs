@@ -7,9 +7,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let mut cases = vec![("*", text)];
-    if let Some((role, rest)) = text.split_once('\n') {
+    let Ok(whole) = std::str::from_utf8(data) else { return };
+    let mut cases = vec![("*", whole)];
+    if let Some((role, rest)) = whole.split_once('\n') {
         cases.push((role, rest));
     }
     for (role, text) in cases {
@@ -20,13 +20,14 @@ fuzz_target!(|data: &[u8]| {
                     let _ = (r.role(), r.is_unreserved(), r.scalar(), r.ranges());
                 }
             }
-            Err(e) => offerfit_fuzz::check_error(&e, text),
+            // The whole input: the message may quote the role as well as the text.
+            Err(e) => offerfit_fuzz::check_error(&e, whole),
         }
     }
-    match offerfit::parse_value(text) {
+    match offerfit::parse_value(whole) {
         Ok(v) => {
             let _ = v.to_string();
         }
-        Err(e) => offerfit_fuzz::check_error(&e, text),
+        Err(e) => offerfit_fuzz::check_error(&e, whole),
     }
 });
