@@ -137,6 +137,8 @@ stage_cli() {
   [ -n "$cmd" ] || { echo "README.md has no main command between the main-command markers" >&2; return 1; }
   check "README main command" bash -c "$cmd >/dev/null"
   check "README --lines example" check_lines_example
+  check "build the CLI" cargo build -q --locked -p offerfit-cli
+  check "malformed suite through the CLI" python3 tests/data/malformed/malformed.py --cli "${CARGO_TARGET_DIR:-$ROOT/target}/debug/offerfit"
 }
 
 # The command between `<!-- main-command -->` and `<!-- /main-command -->` in README.md.
