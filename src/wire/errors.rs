@@ -120,7 +120,7 @@ pub(crate) fn response(errors: Vec<WireError>) -> Map<String, Json> {
 }
 
 /// A JSON pointer: `base` followed by the serde path (`tasks[3].cpus` → `/tasks/3/cpus`).
-pub(crate) fn pointer(base: &str, path: &serde_path_to_error::Path) -> String {
+pub fn pointer(base: &str, path: &serde_path_to_error::Path) -> String {
     let mut out = base.to_owned();
     for seg in path.iter() {
         use serde_path_to_error::Segment;

@@ -22,6 +22,7 @@ mod ops_model;
 pub mod ops_place;
 
 pub use bytes::{call_bytes, utf8_error};
+pub use errors::pointer as json_pointer;
 pub use errors::WireError;
 pub use json::{parse_strict, parse_strict_with_depth};
 

@@ -161,7 +161,7 @@ fn to_json(value: JsValue) -> Result<Json, Json> {
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(serde_wasm_bindgen::Deserializer::from(value), &mut track);
     JsonSeed { depth: 0, limit: &limit }.deserialize(de).map_err(|e| {
-        let path = pointer(&track.path());
+        let path = offerfit::wire::json_pointer("", &track.path());
         match limit.take() {
             Some(exceeded) => failure(offerfit::wire::fail(exceeded, &path)),
             None => {
@@ -178,26 +178,6 @@ fn to_json(value: JsValue) -> Result<Json, Json> {
 fn failure(errors: offerfit::wire::Errors) -> Json {
     let list = errors.iter().map(|e| serde_json::to_value(e).unwrap_or_else(|_| Json::from(e.message.clone())));
     serde_json::json!({"ok": false, "errors": list.collect::<Vec<_>>()})
-}
-
-/// A serde path as a JSON pointer (`tasks[3].cpus` → `/tasks/3/cpus`).
-fn pointer(path: &serde_path_to_error::Path) -> String {
-    let mut out = String::new();
-    for seg in path.iter() {
-        use serde_path_to_error::Segment;
-        match seg {
-            Segment::Seq { index } => {
-                out.push('/');
-                out.push_str(&index.to_string());
-            }
-            Segment::Map { key } => {
-                out.push('/');
-                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
-            }
-            Segment::Enum { .. } | Segment::Unknown => {}
-        }
-    }
-    out
 }
 
 /// How JavaScript prints a number that JSON cannot hold.
