@@ -276,7 +276,7 @@ impl Limits {
             }
             _ => format!("{}: found {found}{unit}, the limit `{}` is {bound}", kind.what(), kind.name()),
         };
-        Error::Limit { code: kind.code(), message }
+        Error::limit(kind.code(), message)
     }
 
     /// `Ok` when `found` is within the limit `kind`.
@@ -398,25 +398,25 @@ impl Limits {
     /// when the backtracking bound was hit, `regex.runtime` otherwise.
     pub fn regex_match_error(&self, pattern: &str, e: &fancy_regex::Error) -> Error {
         match e {
-            fancy_regex::Error::RuntimeError(fancy_regex::RuntimeError::BacktrackLimitExceeded) => Error::Limit {
-                code: LimitKind::RegexBacktrack.code(),
-                message: format!(
+            fancy_regex::Error::RuntimeError(fancy_regex::RuntimeError::BacktrackLimitExceeded) => Error::limit(
+                LimitKind::RegexBacktrack.code(),
+                format!(
                     "regex `{pattern}` needs more than {} backtracking steps, the limit `regex_backtrack` is {}",
                     self.regex_backtrack, self.regex_backtrack
                 ),
-            },
+            ),
             other => Error::invalid("regex.runtime", format!("regex `{pattern}` failed: {}", lowercase_first(other))),
         }
     }
 
     fn regex_too_big(&self, pattern: &str) -> Error {
-        Error::Limit {
-            code: LimitKind::RegexSize.code(),
-            message: format!(
+        Error::limit(
+            LimitKind::RegexSize.code(),
+            format!(
                 "regex `{pattern}` is too large once compiled, the limit `regex_size` is {} bytes",
                 self.regex_size
             ),
-        }
+        )
     }
 }
 

@@ -122,3 +122,20 @@ fn the_format_is_checked() {
     let g = parse_golden("request: {\"op\":\"x\"}\ncode: c\npath: /text\n---\nab\n ^ m\n").unwrap();
     assert_eq!((g.code.as_str(), g.path.as_deref(), g.rendered.as_str()), ("c", Some("/text"), "ab\n ^ m"));
 }
+
+#[test]
+fn a_huge_one_line_request_renders_a_window() {
+    // 10 MB on one line, the syntax error near its end: the caret's line is cut to a window
+    // around it, so the answer stays small.
+    let request = format!("{{\"op\":\"version\",\"x\":[{}1 1]}}", "1,".repeat(5_000_000));
+    let out = offerfit::call(&request);
+    assert!(out.len() < 1000, "{} bytes answered", out.len());
+    let v: Json = serde_json::from_str(&out).unwrap();
+    let e = &v["errors"][0];
+    assert_eq!(e["code"], "request.json");
+    let rendered = e["rendered"].as_str().unwrap();
+    let (line, caret) = rendered.split_once('\n').unwrap();
+    assert_eq!(line, format!("…{}1 1]}}", "1,".repeat(19)));
+    assert_eq!(caret, format!("{}^ invalid JSON: expected `,` or `]`", " ".repeat(41)));
+    assert_eq!(e["column"], 10_000_022 + 2);
+}

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use crate::error::{Error, ParseError, Span};
+use crate::error::{one_line, Error, ParseError, Span};
 
 /// One error of an `ok: false` response (`CONTRACT.md`): `code` and `message` always; `path`
 /// when tied to one input element; `span`, `line`, `column` and `rendered` when inside a text.
@@ -34,11 +34,13 @@ pub struct WireError {
 }
 
 impl WireError {
-    /// An error with a code and message only.
+    /// An error with a code and message only (control characters in the message escaped, see
+    /// [`one_line`]: a contract message is always one line).
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> WireError {
+        let message: String = message.into();
         WireError {
             code: code.into(),
-            message: message.into(),
+            message: one_line(&message).into_owned(),
             help: None,
             path: None,
             span: None,
@@ -65,7 +67,7 @@ impl WireError {
             Error::Parse(p) => WireError::from_parse(p, path),
             other => {
                 let mut w = WireError::new(other.code(), other.message()).with_path(path);
-                w.help = other.help().map(str::to_owned);
+                w.help = other.help().map(|h| one_line(h).into_owned());
                 w
             }
         }
@@ -75,8 +77,8 @@ impl WireError {
     pub fn from_parse(p: &ParseError, path: &str) -> WireError {
         WireError {
             code: p.code.to_owned(),
-            message: p.message.clone(),
-            help: p.help.clone(),
+            message: one_line(&p.message).into_owned(),
+            help: p.help.as_deref().map(|h| one_line(h).into_owned()),
             path: Some(path.to_owned()),
             span: Some(p.span),
             line: Some(p.line()),
@@ -109,10 +111,19 @@ impl WireError {
     }
 }
 
-/// `{"ok": false, "errors": [...]}`.
-pub(crate) fn response(errors: Vec<WireError>) -> Map<String, Json> {
+/// `{"ok": false, "errors": [...]}`. The last guard of "one line": a message or help set
+/// directly on a [`WireError`] is escaped here too.
+pub(crate) fn response(mut errors: Vec<WireError>) -> Map<String, Json> {
     let mut m = Map::new();
     m.insert("ok".into(), Json::Bool(false));
+    for e in &mut errors {
+        if let std::borrow::Cow::Owned(o) = one_line(&e.message) {
+            e.message = o;
+        }
+        if let Some(std::borrow::Cow::Owned(o)) = e.help.as_deref().map(one_line) {
+            e.help = Some(o);
+        }
+    }
     let list =
         errors.iter().map(|e| serde_json::to_value(e).unwrap_or_else(|_| Json::String(e.message.clone()))).collect();
     m.insert("errors".into(), Json::Array(list));
