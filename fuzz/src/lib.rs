@@ -35,11 +35,30 @@ pub fn check_response(out: &str) -> Json {
                 let message = e.get("message").and_then(Json::as_str).unwrap_or("");
                 assert!(!code.is_empty() && !message.is_empty(), "error without code or message: {out}");
                 assert_ne!(code, "internal", "an internal error is a bug: {out}");
+                for field in ["message", "help"] {
+                    let text = e.get(field).and_then(Json::as_str).unwrap_or("");
+                    assert!(is_one_line(text), "error {field} is not one line: {text:?} in {out}");
+                }
+                if let Some(r) = e.get("rendered").and_then(Json::as_str) {
+                    let (line, caret) = r.split_once('\n').unwrap_or((r, ""));
+                    assert!(is_one_line(line) && is_one_line(caret), "rendered is not two lines: {r:?}");
+                    assert!(line.chars().count() <= RENDERED_LINE_MAX, "rendered line not clipped: {r:?}");
+                }
             }
         }
         _ => panic!("response without a boolean `ok`: {out}"),
     }
     v
+}
+
+/// Most characters of a rendered caret line: three windows of `offerfit::error::RENDER_CONTEXT`
+/// characters (before, culprit, after), each escaped in at most 10 characters (`\u{10ffff}`),
+/// plus the `…` marks.
+pub const RENDERED_LINE_MAX: usize = (3 * offerfit::error::RENDER_CONTEXT + 3) * 10 + 2;
+
+/// No control character (nor U+2028 / U+2029) anywhere: the contract's messages are one line.
+pub fn is_one_line(s: &str) -> bool {
+    !s.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
 }
 
 /// Thousandths of a JSON number (as the contract prints scalars).
@@ -233,8 +252,8 @@ fn check_constraints_hold(built: &Built, placed_on: &BTreeMap<String, usize>, ct
 }
 
 /// Asserts that a core error is well formed (`input`: all the user text the error may quote):
-/// a dotted code; a message without a final period that is one line outside backtick-quoted
-/// user text; for a text error a span inside its text on character boundaries whose caret
+/// a dotted code; a message without a final period that is one line (quoted user text
+/// escaped), and so is the help; for a text error a span inside its text on character boundaries whose caret
 /// rendering works.
 ///
 /// # Panics
@@ -243,12 +262,15 @@ pub fn check_error(e: &offerfit::Error, input: &str) {
     let code = e.code();
     assert!(!code.is_empty() && code.contains('.'), "bad code `{code}` for {input:?}");
     let m = e.message();
-    // Messages quote user text verbatim in backticks (a known issue: such text may hold a
-    // newline), so only the message outside backticks must be one line.
-    // (A backtick in the user text itself makes the quoting ambiguous: then skip the check.)
-    let outside: String = m.split('`').step_by(2).collect();
-    let one_line = input.contains('`') || !outside.contains(['\n', '\r']);
-    assert!(!m.is_empty() && one_line, "message is empty or spans lines: {m:?} for {input:?}");
+    // Every message is one line: user text quoted in it has its control characters escaped
+    // (`offerfit::error::one_line`), so no newline, carriage return, U+2028 / U+2029 or other
+    // control character may appear anywhere in it, nor in the help.
+    let one_line = is_one_line;
+    assert!(!m.is_empty() && one_line(m), "message is empty or not one line: {m:?} for {input:?}");
+    if let Some(h) = e.help() {
+        assert!(one_line(h), "help is not one line: {h:?} for {input:?}");
+    }
+    assert_eq!(e.to_string().lines().count(), 1, "Display spans lines: {e} for {input:?}");
     assert!(!m.ends_with('.'), "message ends with a period: {m:?}");
     if let Some(p) = e.as_parse() {
         assert!(p.span.start <= p.span.end && p.span.end <= p.input.len(), "span {:?} outside {:?}", p.span, p.input);
@@ -258,6 +280,9 @@ pub fn check_error(e: &offerfit::Error, input: &str) {
         );
         let r = p.render();
         assert!(r.contains('^'), "render without a caret: {r}");
+        let (line, caret) = r.split_once('\n').unwrap_or((&r, ""));
+        assert!(is_one_line(line) && is_one_line(caret), "render is not two lines: {r:?}");
+        assert!(line.chars().count() <= RENDERED_LINE_MAX, "render not clipped: {r:?}");
         let _ = (p.line(), p.column(), e.to_string());
     }
 }

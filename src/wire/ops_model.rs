@@ -60,6 +60,7 @@ pub fn parse_resources(req: ParseResourcesRequest) -> Result<ParseResourcesRespo
     let role = req.default_role.as_deref().unwrap_or("*");
     crate::model::validate_role(role).map_err(|e| fail(e, "/default_role"))?;
     let r = crate::text::parse_resources(&req.text, role).map_err(|e| fail(e, "/text"))?;
+    check_scalar_bound(&r, "/text")?;
     Ok(ParseResourcesResponse { resources: mesos::resources_to_json(&r) })
 }
 
@@ -78,6 +79,7 @@ pub struct FormatResourcesResponse {
 
 pub fn format_resources(req: FormatResourcesRequest) -> Result<FormatResourcesResponse, Errors> {
     let r = mesos::resources_from_json(&req.resources, "/resources")?;
+    check_scalar_bound(&r, "/resources")?;
     Ok(FormatResourcesResponse { text: r.to_string() })
 }
 
@@ -126,8 +128,35 @@ fn missing(field: &str, operation: &str) -> Errors {
     vec![e]
 }
 
+/// Every scalar of `sum` within ±2^53/1000, the bound every parsed scalar meets (above it
+/// a double, and so a JSON number, no longer holds the thousandths exactly). Like resources
+/// are summed when a list is read (`cpus:1;cpus:2` is `cpus:3`) and by `add`, so both can
+/// cross it; `subtract` and `allocatable_to` give parts of `left`, `contains` and `equal` a
+/// boolean.
+fn check_scalar_bound(sum: &crate::model::Resources, path: &str) -> Result<(), Errors> {
+    use crate::model::scalar::SCALAR_MAX_MILLIS;
+    match sum.iter().find(|r| r.scalar().is_some_and(|s| s.millis().unsigned_abs() > SCALAR_MAX_MILLIS.unsigned_abs()))
+    {
+        None => Ok(()),
+        Some(r) => {
+            let mut e = WireError::new(
+                "scalar.out_of_range",
+                format!(
+                    "the sum of `{}` is {}, too large to be held exactly (at most 2^53/1000)",
+                    r.name,
+                    r.scalar().unwrap_or_default()
+                ),
+            )
+            .with_path(path);
+            e.help = Some("a scalar amount holds at most 9007199254740.992".to_owned());
+            Err(vec![e])
+        }
+    }
+}
+
 pub fn resource_math(req: ResourceMathRequest) -> Result<ResourceMathResponse, Errors> {
     let left = mesos::resources_from_json(&req.left, "/left")?;
+    check_scalar_bound(&left, "/left")?;
     let resources = |r: crate::model::Resources| {
         Ok(ResourceMathResponse { resources: Some(mesos::resources_to_json(&r)), result: None })
     };
@@ -146,10 +175,12 @@ pub fn resource_math(req: ResourceMathRequest) -> Result<ResourceMathResponse, E
     };
     let right = req.right.ok_or_else(|| missing("right", name))?;
     let right = mesos::resources_from_json(&right, "/right")?;
+    check_scalar_bound(&right, "/right")?;
     match req.operation {
         MathOperation::Add => {
             let sum = left.add(&right);
             sum.check_types().map_err(|e| fail(e, "/right"))?;
+            check_scalar_bound(&sum, "/right")?;
             resources(sum)
         }
         MathOperation::Subtract => resources(left.subtract(&right).map_err(|e| fail(e, "/right"))?),
@@ -263,6 +294,54 @@ mod tests {
             (out["errors"][0]["code"].as_str(), out["errors"][0]["path"].as_str()),
             (Some("request.unknown_variant"), Some("/operation"))
         );
+    }
+
+    #[test]
+    fn resource_math_keeps_scalars_in_bound() {
+        let max = "9007199254740.992";
+        let math =
+            |op: &str, l: &str, r: &str| call(json!({"op": "resource_math", "operation": op, "left": l, "right": r}));
+        // Up to the bound the sum is exact.
+        let out = math("add", "cpus:9007199254740", "cpus:0.992");
+        assert_eq!(out["resources"][0]["scalar"]["value"].as_f64(), Some(9_007_199_254_740.992));
+        // One thousandth more is refused, naming the resource and the sum.
+        let out = math("add", &format!("cpus:{max}"), "cpus:0.001");
+        assert_eq!(
+            out["errors"][0],
+            json!({"code": "scalar.out_of_range",
+                   "message": "the sum of `cpus` is 9007199254740.993, too large to be held exactly (at most 2^53/1000)",
+                   "help": "a scalar amount holds at most 9007199254740.992", "path": "/right"})
+        );
+        let out = math("add", &format!("cpus(r):{max};mem:1"), &format!("cpus(r):{max}"));
+        assert_eq!(out["errors"][0]["code"], "scalar.out_of_range");
+        // Different roles do not sum, so each stays in bound.
+        let out = math("add", &format!("cpus(a):{max}"), &format!("cpus(b):{max}"));
+        assert_eq!(out["ok"], true);
+        // subtract, contains and equal cannot leave the bound.
+        let out = math("subtract", &format!("cpus:{max}"), &format!("cpus:{max}"));
+        assert_eq!(out["resources"], json!([]));
+        assert_eq!(math("contains", &format!("cpus:{max}"), "cpus:1")["result"], true);
+        assert_eq!(math("equal", &format!("cpus:{max}"), &format!("cpus:{max}"))["result"], true);
+        // Reading a list sums like resources: that is refused too, at the list.
+        let twice = format!("cpus:{max};cpus:{max}");
+        let out = math("subtract", &twice, "cpus:1");
+        assert_eq!(
+            (out["errors"][0]["code"].as_str(), out["errors"][0]["path"].as_str()),
+            (Some("scalar.out_of_range"), Some("/left"))
+        );
+        assert_eq!(
+            out["errors"][0]["message"],
+            "the sum of `cpus` is 18014398509481.984, too large to be held exactly (at most 2^53/1000)"
+        );
+        assert_eq!(math("contains", "cpus:1", &twice)["errors"][0]["path"], "/right");
+        let out = call(json!({"op": "parse_resources", "text": twice}));
+        assert_eq!(
+            (out["errors"][0]["code"].as_str(), out["errors"][0]["path"].as_str()),
+            (Some("scalar.out_of_range"), Some("/text"))
+        );
+        let one = json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": 9_007_199_254_740.992_f64}});
+        let out = call(json!({"op": "format_resources", "resources": [one, one]}));
+        assert_eq!(out["errors"][0]["path"], "/resources");
     }
 
     #[test]
