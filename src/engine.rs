@@ -343,8 +343,40 @@ impl Engine {
         limits.check(LimitKind::Offers, request.offers.len()).map_err(|e| PlaceError::new("/offers", e))?;
         limits.check(LimitKind::Tasks, request.tasks.len()).map_err(|e| PlaceError::new("/tasks", e))?;
         limits.check(LimitKind::Running, request.running.len()).map_err(|e| PlaceError::new("/running", e))?;
+        check_counts(limits, request)?;
         crate::place::run(&self.options, &self.resolved, request)
     }
+}
+
+/// The per-task and per-resource count limits, as the JSON path checks them on the request
+/// (`Limits::check_json`), for typed callers: constraints, preferences and each volume's
+/// `require` list against `constraints_per_task`; the ranges of each offer's resources and
+/// attributes against `ranges_per_resource`.
+fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceError> {
+    let at = |path: String, kind: LimitKind, n: usize| limits.check(kind, n).map_err(|e| PlaceError::new(path, e));
+    for (i, t) in request.tasks.iter().enumerate() {
+        at(format!("/tasks/{i}/constraints"), LimitKind::ConstraintsPerTask, t.constraints.len())?;
+        at(format!("/tasks/{i}/preferences"), LimitKind::ConstraintsPerTask, t.preferences.len())?;
+        for (j, v) in t.volumes.iter().enumerate() {
+            at(format!("/tasks/{i}/volumes/{j}/require"), LimitKind::ConstraintsPerTask, v.require.len())?;
+        }
+    }
+    for (i, o) in request.offers.iter().enumerate() {
+        for (j, r) in o.resources.iter().enumerate() {
+            let n = r.ranges().map_or(0, |x| x.as_slice().len());
+            at(format!("/offers/{i}/resources/{j}/ranges/range"), LimitKind::RangesPerResource, n)?;
+        }
+        for (j, a) in o.attributes.iter().enumerate() {
+            if let crate::model::Value::Ranges(x) = &a.value {
+                at(
+                    format!("/offers/{i}/attributes/{j}/ranges/range"),
+                    LimitKind::RangesPerResource,
+                    x.as_slice().len(),
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Mesos role names (`roles::validate`): not empty, not `.` or `..` as a component, no
@@ -379,6 +411,42 @@ mod tests {
         for bad in ["", "/a", "a/", "a//b", "a/./b", "-a", "a b", "a/*"] {
             assert!(validate_role(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn typed_requests_meet_the_count_limits() {
+        use crate::model::{Attribute, ConstraintSpec, Offer, Ranges, TaskRequest, Value};
+        let limits = Limits { constraints_per_task: 2, ranges_per_resource: 2, ..Limits::default() };
+        let engine = Engine::new(Options { limits, ..Options::default() }).unwrap();
+        let mut task = TaskRequest::new("t");
+        task.constraints = vec![ConstraintSpec::Text("rack UNIQUE".into()); 3];
+        let e = engine.place(&PlaceRequest { tasks: vec![task.clone()], ..PlaceRequest::default() }).unwrap_err();
+        assert_eq!((e.path.as_str(), e.error.code()), ("/tasks/0/constraints", "limit.constraints_per_task"));
+        assert_eq!(e.error.message(), "too many constraints: found 3, the limit `constraints_per_task` is 2");
+        task.constraints.truncate(2);
+        let mut volume = crate::model::VolumeRequest::new(crate::Scalar::from_units(1));
+        volume.require = vec![ConstraintSpec::Text("type IS MOUNT".into()); 3];
+        task.volumes = vec![volume];
+        let e = engine.place(&PlaceRequest { tasks: vec![task], ..PlaceRequest::default() }).unwrap_err();
+        assert_eq!((e.path.as_str(), e.error.code()), ("/tasks/0/volumes/0/require", "limit.constraints_per_task"));
+        let three = Ranges::from_pairs([(1, 1), (3, 3), (5, 5)]).unwrap();
+        let mut offer = Offer::new("o", "a", "h");
+        offer.resources = crate::parse_resources("cpus:1; ports:[1-1,3-3]", "*").unwrap();
+        assert!(engine.place(&PlaceRequest { offers: vec![offer.clone()], ..PlaceRequest::default() }).is_ok());
+        offer.attributes.0.push(Attribute { name: "r".into(), value: Value::Ranges(three.clone()) });
+        let e = engine.place(&PlaceRequest { offers: vec![offer.clone()], ..PlaceRequest::default() }).unwrap_err();
+        assert_eq!(
+            (e.path.as_str(), e.error.code()),
+            ("/offers/0/attributes/0/ranges/range", "limit.ranges_per_resource")
+        );
+        offer.attributes.0.clear();
+        offer.resources = crate::parse_resources("cpus:1; ports:[1-1,3-3,5-5]", "*").unwrap();
+        let e = engine.place(&PlaceRequest { offers: vec![offer], ..PlaceRequest::default() }).unwrap_err();
+        assert_eq!(
+            (e.path.as_str(), e.error.code()),
+            ("/offers/0/resources/1/ranges/range", "limit.ranges_per_resource")
+        );
+        assert_eq!(e.error.message(), "too many ranges in one resource: found 3, the limit `ranges_per_resource` is 2");
     }
 
     #[test]
