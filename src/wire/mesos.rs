@@ -835,7 +835,11 @@ fn resource_from(json: &Json, default_role: &str, origin: Origin) -> Result<Reso
             String::new(),
         ));
     }
-    let mut dto: ResourceDto = structure(json)?;
+    resource_from_dto(structure(json)?, default_role, origin)
+}
+
+/// [`resource_from`] once the structure is decoded.
+fn resource_from_dto(mut dto: ResourceDto, default_role: &str, origin: Origin) -> Result<Resource, Fault> {
     let value = resource_value(&mut dto, origin)?;
     let reservations = reservations_from(&mut dto, default_role)?;
     let disk = dto.disk.take().map(disk_from).transpose()?;
@@ -1012,7 +1016,11 @@ fn attribute_from(json: &Json) -> Result<Attribute, Fault> {
             String::new(),
         ));
     }
-    let dto: AttributeDto = structure(json)?;
+    attribute_from_dto(structure(json)?)
+}
+
+/// [`attribute_from`] once the structure is decoded.
+fn attribute_from_dto(dto: AttributeDto) -> Result<Attribute, Fault> {
     if dto.name.is_empty() {
         return Err((Error::invalid("attributes.name", "expected an attribute name, found nothing"), "/name".into()));
     }
@@ -1110,8 +1118,7 @@ pub fn offer_from_json(json: &Json, path: &str) -> Result<Offer, Errors> {
     };
     let dto: OfferDto = structure(json).map_err(|(e, rel)| vec![WireError::from_error(&e, &format!("{path}{rel}"))])?;
     let mut errors = Errors::new();
-    let allocation_role = dto.allocation_info.and_then(|a| a.role);
-    let mut resources = match obj.get("resources") {
+    let resources = match obj.get("resources") {
         None | Some(Json::Null) => Resources::new(),
         Some(r) => resources_from_json(r, &format!("{path}/resources")).unwrap_or_else(|e| {
             errors.extend(e);
@@ -1125,6 +1132,19 @@ pub fn offer_from_json(json: &Json, path: &str) -> Result<Offer, Errors> {
             Attributes::new()
         }),
     };
+    offer_from_parts(dto, resources, attributes, errors, path)
+}
+
+/// The offer from its decoded fields, its resources and attributes, and the `errors` found in
+/// them so far.
+fn offer_from_parts(
+    dto: OfferDto,
+    mut resources: Resources,
+    attributes: Attributes,
+    mut errors: Errors,
+    path: &str,
+) -> Result<Offer, Errors> {
+    let allocation_role = dto.allocation_info.and_then(|a| a.role);
     if let Some(role) = &allocation_role {
         if let Err(e) = crate::model::validate_role(role) {
             errors.push(WireError::from_error(&e, &format!("{path}/allocation_info/role")));
@@ -1203,6 +1223,187 @@ fn not_offers(json: &Json, path: &str) -> Errors {
         format!("expected an array of Mesos offers or an `OFFERS` event, found {}", kind(json)),
     )
     .with_path(path)]
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading offers straight from request text (the `place` fast path, `super::place_in`)
+// ---------------------------------------------------------------------------------------
+
+/// Deserializes `T` (a derived struct) only from a JSON object, as the readers above do
+/// (`offer_from_json` and friends refuse anything but an object; serde's derive would also
+/// take an array of the fields in order).
+pub(crate) struct ObjOnly<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ObjOnly<T>, D::Error> {
+        T::deserialize(StructAsMap(d)).map(ObjOnly)
+    }
+}
+
+/// A deserializer that reads a struct only from a map.
+struct StructAsMap<D>(D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for StructAsMap<D> {
+    type Error = D::Error;
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(v)
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(v)
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
+
+/// [`Id`] read from text without an intermediate `serde_json::Value`: a string, or an object
+/// whose `value` is a string (other keys ignored).
+struct TextId(String);
+
+impl<'de> Deserialize<'de> for TextId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TextId, D::Error> {
+        struct IsValue(bool);
+        impl<'de> Deserialize<'de> for IsValue {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<IsValue, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = IsValue;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a key")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<IsValue, E> {
+                        Ok(IsValue(v == "value"))
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TextId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an id `{\"value\": \"...\"}` or a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TextId, E> {
+                Ok(TextId(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<TextId, E> {
+                Ok(TextId(v))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<TextId, A::Error> {
+                let mut value = None;
+                while let Some(IsValue(is_value)) = map.next_key()? {
+                    if is_value {
+                        value = Some(map.next_value::<String>()?);
+                    } else {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+                value.map(TextId).ok_or_else(|| de::Error::custom("expected an id"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `resources` or `attributes` of an offer as text holds them: an array of objects or a text.
+enum ListOrText<T> {
+    List(Vec<T>),
+    Text(String),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ListOrText<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ListOrText<T>, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = ListOrText<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array or a text")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ListOrText<T>, E> {
+                Ok(ListOrText::Text(v.to_owned()))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ListOrText<T>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+                while let Some(ObjOnly(x)) = seq.next_element::<ObjOnly<T>>()? {
+                    out.push(x);
+                }
+                Ok(ListOrText::List(out))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// One Mesos offer as read from request text: [`OfferDto`] with its `resources` and
+/// `attributes`. Unknown fields are ignored, as [`offer_from_json`] does.
+#[derive(Deserialize)]
+pub(crate) struct OfferText {
+    id: TextId,
+    #[serde(alias = "frameworkId")]
+    framework_id: Option<TextId>,
+    #[serde(alias = "agentId", alias = "slave_id", alias = "slaveId")]
+    agent_id: TextId,
+    hostname: String,
+    domain: Option<DomainDto>,
+    unavailability: Option<UnavailabilityDto>,
+    #[serde(alias = "allocationInfo")]
+    allocation_info: Option<RoleDto>,
+    #[serde(alias = "executorIds", default)]
+    executor_ids: Vec<TextId>,
+    resources: Option<ListOrText<ResourceDto>>,
+    attributes: Option<ListOrText<AttributeDto>>,
+}
+
+/// Resources of an API object (an offer, a running task's agent) from their decoded list, as
+/// [`resources_from_list`] makes them; `None` for any problem (the caller then reads the
+/// request again the slow way, which reports it).
+fn resources_from_dtos(list: Vec<ResourceDto>) -> Option<Resources> {
+    let mut out: Vec<Resource> = Vec::with_capacity(list.len());
+    for dto in list {
+        out.push(resource_from_dto(dto, "*", Origin::Api).ok()?);
+    }
+    if type_conflict_at(&out).is_some() {
+        return None;
+    }
+    Some(out.into_iter().collect())
+}
+
+/// The offer [`offer_from_json`] makes of the same object, or `None` where it would fail.
+pub(crate) fn offer_from_text_dto(o: OfferText) -> Option<Offer> {
+    let resources = match o.resources {
+        None => Resources::new(),
+        Some(ListOrText::List(list)) => resources_from_dtos(list)?,
+        Some(ListOrText::Text(text)) => crate::text::parse_resources(&text, "*").ok()?,
+    };
+    let attributes = match o.attributes {
+        None => Attributes::new(),
+        Some(ListOrText::List(list)) => {
+            let mut out = Attributes::new();
+            for dto in list {
+                out.push(attribute_from_dto(dto).ok()?);
+            }
+            out
+        }
+        Some(ListOrText::Text(text)) => crate::text::parse_attributes(&text).ok()?,
+    };
+    let dto = OfferDto {
+        id: Id(o.id.0),
+        framework_id: o.framework_id.map(|f| Id(f.0)),
+        agent_id: Id(o.agent_id.0),
+        hostname: o.hostname,
+        domain: o.domain,
+        unavailability: o.unavailability,
+        allocation_info: o.allocation_info,
+        executor_ids: o.executor_ids.into_iter().map(|e| Id(e.0)).collect(),
+    };
+    offer_from_parts(dto, resources, attributes, Errors::new(), "").ok()
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub mod mesos;
 mod ops_constraint;
 mod ops_model;
 pub mod ops_place;
+mod place_in;
+mod place_out;
 
 pub use bytes::{call_bytes, utf8_error};
 pub use errors::pointer as json_pointer;
@@ -56,7 +58,7 @@ fn route(op: &str, json: Json) -> Option<Result<Map<String, Json>, Errors>> {
         "parse_attributes" => run(json, ops_model::parse_attributes),
         "parse_constraints" => run(json, ops_constraint::parse_constraints),
         "check_constraints" => run(json, ops_constraint::check_constraints),
-        "place" => run(json, ops_place::place),
+        "place" => ops_place::place_value(json),
         _ => return None,
     })
 }
@@ -113,6 +115,9 @@ pub fn call(request: &str) -> String {
 pub fn call_with_limits(request: &str, limits: &Limits) -> String {
     let response = if let Err(e) = limits.check(LimitKind::RequestBytes, request.len()) {
         Json::Object(errors::response(fail(e, "")))
+    } else if let Some(answer) = place_in::try_place(request, limits) {
+        // A `place` request answered without a `Value` tree (same bytes).
+        return answer;
     } else {
         match json::parse_strict_with_depth(request, limits.json_depth) {
             Ok(json) => call_json_with_limits(json, limits),

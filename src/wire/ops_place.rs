@@ -133,7 +133,7 @@ impl From<GpuDto> for GpuScheduling {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TaskDto {
+pub(crate) struct TaskDto {
     id: String,
     #[serde(default)]
     group: Option<String>,
@@ -177,7 +177,7 @@ struct TaskDto {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RunningDto {
+pub(crate) struct RunningDto {
     id: String,
     group: String,
     hostname: String,
@@ -193,7 +193,7 @@ struct RunningDto {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct OptionsDto {
+pub(crate) struct OptionsDto {
     /// A name or `{"binpack": w, "spread": w}`, decoded by [`strategy_from_json`] (an
     /// untagged enum would only say that no variant matched).
     #[serde(default)]
@@ -254,6 +254,14 @@ fn scalar_in(v: f64, path: &str, code: &'static str) -> Result<Scalar, Errors> {
 
 fn scalar(v: f64, path: &str) -> Result<Scalar, Errors> {
     scalar_in(v, path, "place.invalid_task")
+}
+
+/// [`scalar`] for the field `field` of the object at `path`, the pointer built only for an error.
+fn scalar_at(v: f64, path: &str, field: &str) -> Result<Scalar, Errors> {
+    match Scalar::from_f64(v) {
+        Ok(s) if !s.is_zero() || v == 0.0 => Ok(s),
+        _ => scalar(v, &format!("{path}/{field}")),
+    }
 }
 
 fn pick<T: Copy>(value: &str, path: &str, names: &[(&str, T)]) -> Result<T, Errors> {
@@ -335,7 +343,11 @@ fn strategy_from_json(json: &Json) -> Result<Strategy, Errors> {
 /// Decodes `options` into engine [`Options`].
 pub(crate) fn options_from_json(json: Option<Json>) -> Result<Options, Errors> {
     let Some(json) = json else { return Ok(Options::default()) };
-    let dto: OptionsDto = decode(json, "/options")?;
+    options_from_dto(decode(json, "/options")?)
+}
+
+/// [`options_from_json`] once the structure is decoded.
+pub(crate) fn options_from_dto(dto: OptionsDto) -> Result<Options, Errors> {
     let strategy = match dto.strategy {
         None => Strategy::Binpack,
         Some(s) => strategy_from_json(&s)?,
@@ -378,16 +390,20 @@ pub(crate) fn options_from_json(json: Option<Json>) -> Result<Options, Errors> {
 
 /// Decodes one task.
 pub(crate) fn task_from_json(json: Json, path: &str) -> Result<TaskRequest, Errors> {
-    let d: TaskDto = decode(json, path)?;
+    task_from_dto(decode(json, path)?, path)
+}
+
+/// [`task_from_json`] once the structure is decoded; `path` only names culprits in errors.
+pub(crate) fn task_from_dto(d: TaskDto, path: &str) -> Result<TaskRequest, Errors> {
     let mut t = TaskRequest::new(d.id);
     t.group = d.group;
     t.instances = d.instances;
     t.role = d.role;
     t.accepted_roles = d.accepted_roles;
-    t.cpus = scalar(d.cpus, &format!("{path}/cpus"))?;
-    t.mem = scalar(d.mem, &format!("{path}/mem"))?;
-    t.disk = scalar(d.disk, &format!("{path}/disk"))?;
-    t.gpus = scalar(d.gpus, &format!("{path}/gpus"))?;
+    t.cpus = scalar_at(d.cpus, path, "cpus")?;
+    t.mem = scalar_at(d.mem, path, "mem")?;
+    t.disk = scalar_at(d.disk, path, "disk")?;
+    t.gpus = scalar_at(d.gpus, path, "gpus")?;
     for (name, v) in d.scalars {
         let p = format!("{path}/scalars/{}", name.replace('~', "~0").replace('/', "~1"));
         let Some(x) = v.as_f64() else {
@@ -468,7 +484,11 @@ pub(crate) fn task_from_json(json: Json, path: &str) -> Result<TaskRequest, Erro
 }
 
 fn running_from_json(json: Json, path: &str) -> Result<RunningTask, Errors> {
-    let d: RunningDto = decode(json, path)?;
+    running_from_dto(decode(json, path)?, path)
+}
+
+/// [`running_from_json`] once the structure is decoded.
+pub(crate) fn running_from_dto(d: RunningDto, path: &str) -> Result<RunningTask, Errors> {
     let attributes = match &d.attributes {
         Some(a) => attributes_from_json(a, &format!("{path}/attributes"))?,
         None => Default::default(),
@@ -587,6 +607,36 @@ pub fn plan_to_json(plan: &Plan<'_>) -> Map<String, Json> {
         }),
     );
     out
+}
+
+/// `place` on a request value (without `op`): the fields are moved out of the object, not
+/// copied; a request of another shape is decoded as a [`PlaceRequestDto`] for its error.
+pub(crate) fn place_value(json: Json) -> Result<Map<String, Json>, Errors> {
+    let plain = match &json {
+        Json::Object(m) => {
+            m.keys().all(|k| matches!(k.as_str(), "offers" | "tasks" | "running" | "options"))
+                && m.contains_key("offers")
+                && matches!(m.get("tasks"), Some(Json::Array(_)))
+                && matches!(m.get("running"), None | Some(Json::Array(_)))
+        }
+        _ => false,
+    };
+    let req = match json {
+        Json::Object(mut m) if plain => {
+            let list = |v: Option<Json>| match v {
+                Some(Json::Array(list)) => list,
+                _ => Vec::new(),
+            };
+            PlaceRequestDto {
+                offers: m.remove("offers").unwrap_or(Json::Null),
+                tasks: list(m.remove("tasks")),
+                running: list(m.remove("running")),
+                options: m.remove("options").filter(|o| !o.is_null()),
+            }
+        }
+        other => decode(other, "")?,
+    };
+    place(req)
 }
 
 /// `place`.

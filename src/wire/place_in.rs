@@ -1,0 +1,376 @@
+//! The fast path of `place`: request text straight to the engine's types and the plan
+//! straight back to text, with no `serde_json::Value` tree in between.
+//!
+//! The general path ([`super::call_with_limits`]) parses the text into a `Value`, checks it
+//! against the [`Limits`], decodes the request from it, and builds the response as a `Value`.
+//! For a well-formed `place` request this one does the same work in one typed pass:
+//!
+//! 1. [`prescan`] walks the bytes once and proves the limits that the JSON shows (nesting
+//!    depth, string and key lengths, the counted arrays) and that no object repeats a key;
+//! 2. serde derive reads the request into the decoding structs of [`super::ops_place`] and
+//!    [`super::mesos`], converting each offer and task as soon as it is read;
+//! 3. the plan is serialized by [`super::place_out`].
+//!
+//! It only ever answers `ok: true`: at the first doubt (anything the prescan cannot prove, a
+//! decoding or conversion error, an engine error) it gives up and the general path answers,
+//! so every refusal (code, message, path, caret) is the general path's own. The answers are
+//! byte-identical to the general path's (tested over the request corpus).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use smallvec::SmallVec;
+
+use super::mesos::{offer_from_text_dto, ObjOnly, OfferText};
+use super::ops_place::{options_from_dto, running_from_dto, task_from_dto, OptionsDto, RunningDto, TaskDto};
+use crate::engine::{Engine, Options, PlaceRequest};
+use crate::limits::Limits;
+use crate::model::{Offer, RunningTask, TaskRequest};
+
+/// Answers a `place` request given as text, or `None` when the general path must answer
+/// (another op, any refusal, anything this path does not prove safe).
+pub(crate) fn try_place(text: &str, limits: &Limits) -> Option<String> {
+    if !looks_like_place(text) || !prescan(text.as_bytes(), limits) {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let req = de.deserialize_map(RequestVisitor).ok()?;
+    de.end().ok()?;
+    let engine = Engine::new(req.options).ok()?;
+    let plan = engine.place(&req.request).ok()?;
+    super::place_out::response_text(&plan).ok()
+}
+
+/// A cheap filter: the text names the op `place` somewhere.
+fn looks_like_place(text: &str) -> bool {
+    text.contains("\"place\"")
+}
+
+/// One open container during [`prescan`].
+struct Frame {
+    /// An array (else an object).
+    array: bool,
+    /// The most elements the array may hold (`usize::MAX`: not a counted array).
+    bound: usize,
+    /// Elements seen so far (separators + 1 once the first one started).
+    count: usize,
+    /// Objects: the next string is a key.
+    expect_key: bool,
+    /// Objects: the keys so far, as byte ranges of the text (never escaped).
+    keys: SmallVec<[(u32, u32); 12]>,
+}
+
+/// Walks valid-or-not JSON bytes once and returns `true` only when, if the text is valid
+/// JSON, [`Limits::check_json`] would pass on it and no object repeats a key. Conservative:
+/// a key with an escape, or a string whose escaped length exceeds `string_bytes` (its decoded
+/// length can only be shorter), makes it return `false`. Syntax is left to the parser.
+fn prescan(b: &[u8], limits: &Limits) -> bool {
+    if b.len() >= u32::MAX as usize {
+        return false;
+    }
+    let mut stack: Vec<Frame> = Vec::with_capacity(16);
+    // The last key read in the innermost object, for the array that may follow it.
+    let mut last_key: (usize, usize) = (0, 0);
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                let mut escaped = false;
+                loop {
+                    match b.get(j) {
+                        None => return false,
+                        Some(b'"') => break,
+                        Some(b'\\') => {
+                            escaped = true;
+                            j += 2;
+                        }
+                        Some(_) => j += 1,
+                    }
+                }
+                if j - start > limits.string_bytes {
+                    return false;
+                }
+                if let Some(top) = stack.last_mut() {
+                    if !top.array && top.expect_key {
+                        if escaped {
+                            return false;
+                        }
+                        let key = (start as u32, j as u32);
+                        let name = b.get(start..j).unwrap_or_default();
+                        if top.keys.iter().any(|&(s, e)| b.get(s as usize..e as usize) == Some(name)) {
+                            return false;
+                        }
+                        top.keys.push(key);
+                        top.expect_key = false;
+                        last_key = (start, j);
+                    } else if top.array && top.count == 0 {
+                        top.count = 1;
+                    }
+                }
+                i = j + 1;
+                continue;
+            }
+            b'[' | b'{' => {
+                if stack.len() + 1 > limits.json_depth {
+                    return false;
+                }
+                let array = c == b'[';
+                let mut bound = usize::MAX;
+                if let Some(top) = stack.last_mut() {
+                    if top.array {
+                        if top.count == 0 {
+                            top.count = 1;
+                        }
+                    } else if array {
+                        let key = b.get(last_key.0..last_key.1).unwrap_or_default();
+                        bound = array_bound(stack.len() == 1, key, limits);
+                    }
+                }
+                stack.push(Frame { array, bound, count: 0, expect_key: !array, keys: SmallVec::new() });
+            }
+            b']' | b'}' => {
+                let Some(f) = stack.pop() else { return false };
+                if f.count > f.bound {
+                    return false;
+                }
+            }
+            b',' => {
+                if let Some(top) = stack.last_mut() {
+                    if top.array {
+                        top.count += 1;
+                    } else {
+                        top.expect_key = true;
+                    }
+                }
+            }
+            b' ' | b'\t' | b'\n' | b'\r' | b':' => {}
+            _ => {
+                // A number, `true`, `false` or `null`: the start of an array element.
+                if let Some(top) = stack.last_mut() {
+                    if top.array && top.count == 0 {
+                        top.count = 1;
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The bound [`Limits::check_json`] puts on an array under `key` (`top`: in the request
+/// object itself).
+fn array_bound(top: bool, key: &[u8], limits: &Limits) -> usize {
+    match key {
+        b"offers" | b"tasks" | b"running" | b"placed" if top => match key {
+            b"offers" => limits.offers,
+            b"tasks" => limits.tasks,
+            _ => limits.running,
+        },
+        b"constraints" | b"preferences" | b"require" => limits.constraints_per_task,
+        b"range" | b"ranges" => limits.ranges_per_resource,
+        _ => usize::MAX,
+    }
+}
+
+/// The decoded request.
+struct Decoded {
+    options: Options,
+    request: PlaceRequest,
+}
+
+/// Gives up: the general path will answer.
+fn give_up<E: de::Error>() -> E {
+    E::custom("not on the fast path")
+}
+
+/// The request object: `op` (`place`), `offers`, `tasks`, `running`?, `options`?, nothing else.
+struct RequestVisitor;
+
+impl<'de> Visitor<'de> for RequestVisitor {
+    type Value = Decoded;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a place request")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decoded, A::Error> {
+        let (mut op, mut offers, mut tasks, mut running, mut options) = (false, None, None, None, None);
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Op => {
+                    if map.next_value::<&str>()? != "place" {
+                        return Err(give_up());
+                    }
+                    op = true;
+                }
+                Key::Offers => offers = Some(map.next_value_seed(ListSeed(OfferItem))?),
+                Key::Tasks => tasks = Some(map.next_value_seed(ListSeed(TaskItem))?),
+                Key::Running => running = Some(map.next_value_seed(ListSeed(RunningItem))?),
+                Key::Options => {
+                    options = Some(match map.next_value::<Option<OptionsDto>>()? {
+                        None => Options::default(),
+                        Some(dto) => options_from_dto(dto).map_err(|_| give_up::<A::Error>())?,
+                    })
+                }
+            }
+        }
+        match (op, offers, tasks) {
+            (true, Some(offers), Some(tasks)) => Ok(Decoded {
+                options: options.unwrap_or_default(),
+                request: PlaceRequest { offers, tasks, running: running.unwrap_or_default() },
+            }),
+            _ => Err(give_up()),
+        }
+    }
+}
+
+/// A key of the request object; any other gives up.
+enum Key {
+    Op,
+    Offers,
+    Tasks,
+    Running,
+    Options,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(match v {
+                    "op" => Key::Op,
+                    "offers" => Key::Offers,
+                    "tasks" => Key::Tasks,
+                    "running" => Key::Running,
+                    "options" => Key::Options,
+                    _ => return Err(give_up()),
+                })
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// How one element of a list is read and converted.
+trait Item: Copy {
+    type Out;
+    fn read<'de, A: SeqAccess<'de>>(self, seq: &mut A) -> Result<Option<Self::Out>, A::Error>;
+}
+
+#[derive(Clone, Copy)]
+struct OfferItem;
+
+impl Item for OfferItem {
+    type Out = Offer;
+    fn read<'de, A: SeqAccess<'de>>(self, seq: &mut A) -> Result<Option<Offer>, A::Error> {
+        match seq.next_element::<ObjOnly<OfferText>>()? {
+            None => Ok(None),
+            Some(ObjOnly(o)) => offer_from_text_dto(o).map(Some).ok_or_else(give_up),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct TaskItem;
+
+impl Item for TaskItem {
+    type Out = TaskRequest;
+    fn read<'de, A: SeqAccess<'de>>(self, seq: &mut A) -> Result<Option<TaskRequest>, A::Error> {
+        match seq.next_element::<TaskDto>()? {
+            None => Ok(None),
+            Some(t) => task_from_dto(t, "").map(Some).map_err(|_| give_up()),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct RunningItem;
+
+impl Item for RunningItem {
+    type Out = RunningTask;
+    fn read<'de, A: SeqAccess<'de>>(self, seq: &mut A) -> Result<Option<RunningTask>, A::Error> {
+        match seq.next_element::<RunningDto>()? {
+            None => Ok(None),
+            Some(r) => running_from_dto(r, "").map(Some).map_err(|_| give_up()),
+        }
+    }
+}
+
+/// A JSON array of items, each converted as soon as it is read.
+struct ListSeed<I>(I);
+
+impl<'de, I: Item> DeserializeSeed<'de> for ListSeed<I> {
+    type Value = Vec<I::Out>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<I::Out>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, I: Item> Visitor<'de> for ListSeed<I> {
+    type Value = Vec<I::Out>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<I::Out>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(x) = self.0.read(&mut seq)? {
+            out.push(x);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> bool {
+        prescan(text.as_bytes(), &Limits::DEFAULT)
+    }
+
+    #[test]
+    fn prescan_refuses_what_the_limits_check_refuses() {
+        assert!(scan(r#"{"op":"place","offers":[],"tasks":[{"id":"a","constraints":[["a","UNIQUE"]]}]}"#));
+        assert!(!scan(r#"{"a":1,"a":2}"#));
+        assert!(!scan(r#"{"a":{"b":1,"c":[{"d":1,"d":2}]}}"#));
+        assert!(scan(r#"{"a":{"b":1},"c":{"b":1}}"#));
+        assert!(!scan(r#"{"a\u0062":1}"#));
+        let deep = "[".repeat(65) + &"]".repeat(65);
+        assert!(!scan(&deep));
+        assert!(scan(&("[".repeat(64) + &"]".repeat(64))));
+        let tight = Limits { tasks: 2, constraints_per_task: 1, string_bytes: 11, ..Limits::DEFAULT };
+        assert!(prescan(br#"{"tasks":[1,2]}"#, &tight));
+        assert!(!prescan(br#"{"tasks":[1,2,3]}"#, &tight));
+        assert!(prescan(br#"{"x":{"tasks":[1,2,3]}}"#, &tight));
+        assert!(!prescan(br#"{"x":{"constraints":[[],[]]}}"#, &tight));
+        assert!(prescan(br#"{"x":{"constraints":[[1,2]]}}"#, &tight));
+        assert!(!prescan(br#"{"x":"abcdefghijkl"}"#, &tight));
+        assert!(!prescan(br#"{"abcdefghijkl":1}"#, &tight));
+    }
+
+    #[test]
+    fn fast_and_general_paths_agree() {
+        let req = r#"{"op":"place","offers":[{"id":{"value":"o1"},"agent_id":{"value":"a1"},"hostname":"h1",
+            "resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":4}},{"name":"mem","type":"SCALAR","scalar":{"value":1024}},
+            {"name":"ports","type":"RANGES","ranges":{"range":[{"begin":31000,"end":31005}]}}],
+            "attributes":[{"name":"rack","type":"TEXT","text":{"value":"r1"}}],"url":{"x":[1,2]}}],
+            "tasks":[{"id":"t1","cpus":1.5,"mem":128,"ports":[0],"constraints":[["rack","UNIQUE"]]},{"id":"t2","cpus":8}],
+            "options":{"strategy":"spread"}}"#;
+        let fast = try_place(req, &Limits::DEFAULT).expect("the fast path answers");
+        let json = crate::wire::parse_strict(req).unwrap();
+        let general = serde_json::to_string(&crate::wire::call_json(json)).unwrap();
+        assert_eq!(fast, general);
+        assert!(try_place(r#"{"op":"place","offers":[],"tasks":[],"extra":1}"#, &Limits::DEFAULT).is_none());
+        assert!(try_place(r#"{"op":"place","offers":[7],"tasks":[]}"#, &Limits::DEFAULT).is_none());
+        assert!(try_place(r#"{"op":"version"}"#, &Limits::DEFAULT).is_none());
+    }
+}

@@ -1,0 +1,383 @@
+//! The `place` response written straight to text: `Serialize` views of the [`Plan`] and of
+//! the model's resources, serialized by `serde_json` into one buffer. The bytes are those of
+//! the `serde_json::Value` tree that [`super::ops_place::plan_to_json`] builds (same keys in
+//! the same order, same number formatting), without building the tree.
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Map;
+
+use super::mesos::scalar_json;
+use crate::decision::{AgentAccept, Decline, Launch, Nearest, Plan, Reason, Unplaced};
+use crate::model::{DiskInfo, DiskSourceType, Label, Ranges, Reservation, Resource, ResourceValue, Resources, Set};
+
+/// A double as [`scalar_json`] writes it: whole numbers without a fraction, `null` when not
+/// finite.
+struct Num(f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let x = self.0;
+        if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
+            s.serialize_i64(x as i64)
+        } else if x.is_finite() {
+            s.serialize_f64(x)
+        } else {
+            s.serialize_unit()
+        }
+    }
+}
+
+/// A one-entry object `{key: value}`.
+struct One<'a, T: ?Sized>(&'a str, &'a T);
+
+impl<T: Serialize + ?Sized> Serialize for One<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(self.0, self.1)?;
+        m.end()
+    }
+}
+
+/// A list of items seen through `F`.
+struct List<'a, T, F>(&'a [T], F);
+
+impl<'a, T, V: Serialize, F: Fn(&'a T) -> V> Serialize for List<'a, T, F> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for x in self.0 {
+            seq.serialize_element(&(self.1)(x))?;
+        }
+        seq.end()
+    }
+}
+
+struct RangesOut<'a>(&'a Ranges);
+
+impl Serialize for RangesOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Items<'a>(&'a Ranges);
+        impl Serialize for Items<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.0.iter().len()))?;
+                for r in self.0.iter() {
+                    seq.serialize_element(&RangeOut(r.begin, r.end))?;
+                }
+                seq.end()
+            }
+        }
+        struct RangeOut(u64, u64);
+        impl Serialize for RangeOut {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("begin", &self.0)?;
+                m.serialize_entry("end", &self.1)?;
+                m.end()
+            }
+        }
+        One("range", &Items(self.0)).serialize(s)
+    }
+}
+
+struct SetOut<'a>(&'a Set);
+
+impl Serialize for SetOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        One("item", self.0.items()).serialize(s)
+    }
+}
+
+struct LabelsOut<'a>(&'a [Label]);
+
+impl Serialize for LabelsOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct LabelOut<'a>(&'a Label);
+        impl Serialize for LabelOut<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("key", &self.0.key)?;
+                if let Some(v) = &self.0.value {
+                    m.serialize_entry("value", v)?;
+                }
+                m.end()
+            }
+        }
+        One("labels", &List(self.0, LabelOut)).serialize(s)
+    }
+}
+
+struct ReservationOut<'a>(&'a Reservation);
+
+impl Serialize for ReservationOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("type", r.kind.as_str())?;
+        m.serialize_entry("role", &r.role)?;
+        if let Some(p) = &r.principal {
+            m.serialize_entry("principal", p)?;
+        }
+        if !r.labels.is_empty() {
+            m.serialize_entry("labels", &LabelsOut(&r.labels))?;
+        }
+        m.end()
+    }
+}
+
+struct DiskOut<'a>(&'a DiskInfo);
+
+impl Serialize for DiskOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Persist<'a>(&'a crate::model::Persistence);
+        impl Serialize for Persist<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("id", &self.0.id)?;
+                if let Some(p) = &self.0.principal {
+                    m.serialize_entry("principal", p)?;
+                }
+                m.end()
+            }
+        }
+        struct Vol<'a>(&'a crate::model::Volume);
+        impl Serialize for Vol<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let v = self.0;
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("container_path", &v.container_path)?;
+                if let Some(h) = &v.host_path {
+                    m.serialize_entry("host_path", h)?;
+                }
+                if let Some(mode) = v.mode {
+                    m.serialize_entry("mode", if mode == crate::model::VolumeMode::Rw { "RW" } else { "RO" })?;
+                }
+                m.end()
+            }
+        }
+        struct Source<'a>(&'a crate::model::DiskSource);
+        impl Serialize for Source<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let src = self.0;
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("type", src.kind.as_str())?;
+                if let Some(root) = &src.root {
+                    match src.kind {
+                        DiskSourceType::Path => m.serialize_entry("path", &One("root", root))?,
+                        DiskSourceType::Mount => m.serialize_entry("mount", &One("root", root))?,
+                        _ => {}
+                    }
+                }
+                for (key, v) in [("vendor", &src.vendor), ("id", &src.id), ("profile", &src.profile)] {
+                    if let Some(v) = v {
+                        m.serialize_entry(key, v)?;
+                    }
+                }
+                if !src.metadata.is_empty() {
+                    m.serialize_entry("metadata", &LabelsOut(&src.metadata))?;
+                }
+                m.end()
+            }
+        }
+        let d = self.0;
+        let mut m = s.serialize_map(None)?;
+        if let Some(p) = &d.persistence {
+            m.serialize_entry("persistence", &Persist(p))?;
+        }
+        if let Some(v) = &d.volume {
+            m.serialize_entry("volume", &Vol(v))?;
+        }
+        if let Some(src) = &d.source {
+            m.serialize_entry("source", &Source(src))?;
+        }
+        m.end()
+    }
+}
+
+/// One resource, as [`super::mesos::resource_to_json`] writes it.
+pub(crate) struct ResourceOut<'a>(pub(crate) &'a Resource);
+
+impl Serialize for ResourceOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Empty;
+        impl Serialize for Empty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_map(Some(0))?.end()
+            }
+        }
+        let r = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("name", &r.name)?;
+        m.serialize_entry("type", r.value_type().as_str())?;
+        match &r.value {
+            ResourceValue::Scalar(x) => m.serialize_entry("scalar", &One("value", &Num(x.to_f64())))?,
+            ResourceValue::Ranges(x) => m.serialize_entry("ranges", &RangesOut(x))?,
+            ResourceValue::Set(x) => m.serialize_entry("set", &SetOut(x))?,
+        }
+        m.serialize_entry("reservations", &List(&r.reservations, ReservationOut))?;
+        if let Some(d) = &r.disk {
+            m.serialize_entry("disk", &DiskOut(d))?;
+        }
+        if r.shared {
+            m.serialize_entry("shared", &Empty)?;
+        }
+        if r.revocable {
+            m.serialize_entry("revocable", &Empty)?;
+        }
+        if let Some(role) = &r.allocation_role {
+            m.serialize_entry("allocation_info", &One("role", role))?;
+        }
+        if let Some(p) = &r.provider_id {
+            m.serialize_entry("provider_id", &One("value", p))?;
+        }
+        m.end()
+    }
+}
+
+/// Resources as [`super::mesos::resources_to_json`] writes them.
+pub(crate) struct ResourcesOut<'a>(pub(crate) &'a Resources);
+
+impl Serialize for ResourcesOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for r in self.0.iter() {
+            seq.serialize_element(&ResourceOut(r))?;
+        }
+        seq.end()
+    }
+}
+
+struct LaunchOut<'a, 'r>(&'a Launch<'r>);
+
+impl Serialize for LaunchOut<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let t = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("task_id", t.task_id)?;
+        m.serialize_entry("resources", &ResourcesOut(&t.resources))?;
+        m.serialize_entry("ports", &t.ports)?;
+        m.serialize_entry("score", &Num(t.score))?;
+        if let Some(ex) = &t.executor_resources {
+            m.serialize_entry("executor_resources", &ResourcesOut(ex))?;
+        }
+        m.end()
+    }
+}
+
+struct AcceptOut<'a, 'r>(&'a AgentAccept<'r>);
+
+impl Serialize for AcceptOut<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("agent_id", a.agent_id)?;
+        m.serialize_entry("hostname", a.hostname)?;
+        m.serialize_entry("offer_ids", &a.offer_ids)?;
+        m.serialize_entry("tasks", &List(&a.tasks, LaunchOut))?;
+        m.serialize_entry("remaining", &ResourcesOut(&a.remaining))?;
+        m.end()
+    }
+}
+
+struct DeclineOut<'a, 'r>(&'a Decline<'r>);
+
+impl Serialize for DeclineOut<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let d = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("offer_id", d.offer_id)?;
+        m.serialize_entry("refuse_seconds", &Num(d.refuse_seconds))?;
+        m.serialize_entry("reason", d.reason.as_str())?;
+        m.end()
+    }
+}
+
+struct ReasonOut<'a>(&'a Reason);
+
+impl Serialize for ReasonOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("code", r.code.as_str())?;
+        m.serialize_entry("message", &r.message)?;
+        m.serialize_entry("offers", &r.offers)?;
+        m.end()
+    }
+}
+
+struct NearestOut<'a, 'r>(&'a Nearest<'r>);
+
+impl Serialize for NearestOut<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let n = self.0;
+        // A map, as `plan_to_json` builds it: a repeated name keeps its first place and its
+        // last value.
+        let mut missing = Map::new();
+        for (name, v) in &n.missing {
+            missing.insert(name.clone(), scalar_json(*v));
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("agent_id", n.agent_id)?;
+        m.serialize_entry("hostname", n.hostname)?;
+        m.serialize_entry("lacking", &List(&n.lacking, |c: &crate::decision::ReasonCode| c.as_str()))?;
+        m.serialize_entry("missing", &missing)?;
+        m.end()
+    }
+}
+
+struct UnplacedOut<'a, 'r>(&'a Unplaced<'r>);
+
+impl Serialize for UnplacedOut<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let u = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("task_id", u.task_id)?;
+        m.serialize_entry("reasons", &List(&u.reasons, ReasonOut))?;
+        if let Some(n) = &u.nearest {
+            m.serialize_entry("nearest", &NearestOut(n))?;
+        }
+        m.end()
+    }
+}
+
+/// The whole `ok: true` response of `place`: `{"ok": true, "accept", "decline", "unplaced",
+/// "calls"?, "stats"}`.
+struct ResponseOut<'a, 'r>(&'a Plan<'r>);
+
+impl Serialize for ResponseOut<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct StatsOut<'a>(&'a crate::decision::Stats);
+        impl Serialize for StatsOut<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let st = self.0;
+                let mut m = s.serialize_map(Some(4))?;
+                m.serialize_entry("offers", &st.offers)?;
+                m.serialize_entry("tasks", &st.tasks)?;
+                m.serialize_entry("placed", &st.placed)?;
+                m.serialize_entry("evaluations", &st.evaluations)?;
+                m.end()
+            }
+        }
+        let p = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("ok", &true)?;
+        m.serialize_entry("accept", &List(&p.accept, AcceptOut))?;
+        m.serialize_entry("decline", &List(&p.decline, DeclineOut))?;
+        m.serialize_entry("unplaced", &List(&p.unplaced, UnplacedOut))?;
+        if let Some(calls) = &p.calls {
+            m.serialize_entry("calls", calls)?;
+        }
+        m.serialize_entry("stats", &StatsOut(&p.stats))?;
+        m.end()
+    }
+}
+
+/// The `ok: true` response of `place` for `plan`, as one line of JSON text: the bytes
+/// `serde_json::to_string` writes for `{"ok": true}` followed by [`super::ops_place::plan_to_json`].
+///
+/// # Errors
+/// Only if `serde_json` fails to write (it does not for these types).
+pub(crate) fn response_text(plan: &Plan<'_>) -> Result<String, serde_json::Error> {
+    let mut out = Vec::with_capacity(64 + 512 * plan.accept.len() + 96 * plan.decline.len());
+    serde_json::to_writer(&mut out, &ResponseOut(plan))?;
+    // serde_json writes valid UTF-8 only.
+    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
+}
