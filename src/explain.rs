@@ -139,6 +139,9 @@ pub(crate) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, k: usize) -> Unplaced<'r> 
     let mut nearest: Option<NearestCandidate> = None;
     let mut out = FitOut::default();
     let mut failed: Vec<usize> = Vec::new();
+    // Hard constraints whose regex ran out of backtracking steps on some agent (said in the
+    // `constraint` reason: failing closed, never silently).
+    let mut undecided: Vec<usize> = Vec::new();
     let mut fitter = std::mem::take(&mut ctx.fitter);
     let mut consider = |bits: u32, offers: usize, agent: u32, missing: &SmallVec<[(u32, i64); 4]>| {
         if bits == 0 {
@@ -173,16 +176,22 @@ pub(crate) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, k: usize) -> Unplaced<'r> 
                 if let Some(i) = f.filter(|i| !failed.contains(i)) {
                     failed.push(i);
                 }
+                if let Some(i) = f.filter(|i| !undecided.contains(i) && t.rules.hard_regex_limit_hit(*i, &cand)) {
+                    undecided.push(i);
+                }
                 let mb = if f.is_none() { bits } else { bits | reason::CONSTRAINT };
                 let n = ctx.agents.get(m as usize).map_or(0, |a| a.offers.len());
                 consider(mb, n, m, &out.missing);
             }
         } else {
             if bits & reason::CONSTRAINT != 0 {
-                if let Some(i) =
-                    t.rules.failed(&ctx.candidate(first), &ctx.groups, t.group).filter(|i| !failed.contains(i))
-                {
+                let cand = ctx.candidate(first);
+                let f = t.rules.failed(&cand, &ctx.groups, t.group);
+                if let Some(i) = f.filter(|i| !failed.contains(i)) {
                     failed.push(i);
+                }
+                if let Some(i) = f.filter(|i| !undecided.contains(i) && t.rules.hard_regex_limit_hit(*i, &cand)) {
+                    undecided.push(i);
                 }
             }
             consider(bits, cl.offers, first, &out.missing);
@@ -194,7 +203,17 @@ pub(crate) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, k: usize) -> Unplaced<'r> 
     for (i, code) in ReasonCode::ALL.iter().enumerate() {
         let n = counts.get(i).copied().unwrap_or(0);
         if n > 0 {
-            u.reasons.push(Reason { code: *code, message: message(ctx, t, *code, &failed), offers: n });
+            let mut text = message(ctx, t, *code, &failed);
+            if *code == ReasonCode::Constraint && !undecided.is_empty() {
+                undecided.sort_unstable();
+                let limit = ctx.opts.limits.regex_backtrack;
+                text.push_str(&format!(
+                    " (limit.regex_backtrack: the regex of {} needed more than {limit} backtracking steps on some agent, \
+                     the limit `regex_backtrack` is {limit}; an undecided match counts as not satisfied)",
+                    quote_list(undecided.iter().map(|i| t.rules.hard_text(*i)))
+                ));
+            }
+            u.reasons.push(Reason { code: *code, message: text, offers: n });
         }
     }
     if let Some(((_, _, agent), bits, missing)) = nearest {

@@ -149,6 +149,12 @@ impl Rules {
         self.cc.hard().get(i).map(ToString::to_string).unwrap_or_default()
     }
 
+    /// True when hard constraint `i` failed on `c` only because its regex ran out of
+    /// backtracking steps (see `Constraint::regex_limit_hit`).
+    pub(crate) fn hard_regex_limit_hit(&self, i: usize, c: &Candidate<'_>) -> bool {
+        self.cc.hard().get(i).is_some_and(|h| h.regex_limit_hit(c))
+    }
+
     /// The summed weights of the satisfied preferences, in millionths.
     pub(crate) fn preference(&self, c: &Candidate<'_>, groups: &Groups<'_>, group: u32) -> i64 {
         self.cc.preference_score(c, groups.state(group)).saturating_mul(WEIGHT_ONE)

@@ -176,3 +176,50 @@ fn the_suite_is_large_and_covers_every_op() {
         assert!(cases.iter().any(|c| c.code == code), "no case expects `{code}`");
     }
 }
+
+/// A regex that runs out of backtracking steps fails closed without aborting the placement,
+/// and the unplaced task's reason says so (`limit.regex_backtrack`, the constraint, the limit).
+#[test]
+fn a_regex_out_of_backtracking_steps_is_reported_in_the_placement() {
+    let offer = |id: &str, host: &str, rack: &str| {
+        serde_json::json!({"id": id, "agent_id": host, "hostname": host, "resources": "cpus:4;mem:4096",
+                           "attributes": format!("rack:{rack}")})
+    };
+    let request = serde_json::json!({
+        "op": "place",
+        "offers": [offer("o1", "h1", &"a".repeat(5000)), offer("o2", "h2", "ab")],
+        "tasks": [
+            {"id": "hostile", "cpus": 1, "mem": 128, "constraints": [r"rack LIKE (a+)+\1b"]},
+            {"id": "fine", "cpus": 1, "mem": 128, "constraints": ["rack LIKE a.*"]}
+        ],
+        "options": {"limits": {"regex_backtrack": 10000}}
+    });
+    let out: Json = serde_json::from_str(&offerfit::call(&request.to_string())).unwrap();
+    assert_eq!(out["ok"], true, "{out}");
+    // The other task is placed: one hostile value did not abort the call.
+    let launched: Vec<String> = out["accept"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a["tasks"].as_array().into_iter().flatten())
+        .filter_map(|t| t["task_id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(launched, ["fine"], "{out}");
+    let unplaced = out["unplaced"].as_array().unwrap_or_else(|| panic!("no unplaced list: {out}"));
+    assert_eq!(unplaced.len(), 1, "{out}");
+    assert_eq!(unplaced[0]["task_id"], "hostile", "{out}");
+    let reason = &unplaced[0]["reasons"][0];
+    assert_eq!(reason["code"], "constraint", "{out}");
+    assert_eq!(
+        reason["message"],
+        "constraint not satisfied: `rack LIKE (a+)+\\1b` (limit.regex_backtrack: the regex of `rack LIKE (a+)+\\1b` \
+         needed more than 10000 backtracking steps on some agent, the limit `regex_backtrack` is 10000; an undecided \
+         match counts as not satisfied)"
+    );
+    // Without the hostile agent, the reason is the plain one.
+    let mut calm = request.clone();
+    calm["offers"].as_array_mut().unwrap().remove(0);
+    let out: Json = serde_json::from_str(&offerfit::call(&calm.to_string())).unwrap();
+    let reason = &out["unplaced"][0]["reasons"][0];
+    assert_eq!(reason["message"], "constraint not satisfied: `rack LIKE (a+)+\\1b`", "{out}");
+}

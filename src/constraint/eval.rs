@@ -186,6 +186,35 @@ pub(crate) fn satisfies(c: &Constraint, v: Option<&str>, group: GroupView<'_>) -
     }
 }
 
+impl Constraint {
+    /// True when this is a `LIKE` / `UNLIKE` whose regex ran out of backtracking steps
+    /// ([`crate::Limits::regex_backtrack`]) on the value `candidate` shows for its field. Such
+    /// a match is undecided and the constraint counts as not satisfied (fail closed: one
+    /// hostile attribute can neither pass an `UNLIKE` nor abort a whole placement); callers
+    /// use this to say so (`limit.regex_backtrack` warnings, unplaced reasons). Re-runs the
+    /// match, so call it only for a constraint already found unsatisfied.
+    ///
+    /// ```
+    /// use offerfit::constraint::{parse_constraint, Candidate, ConstraintInput, Dialect, ParseOptions, Parsed};
+    /// use offerfit::{Attribute, Attributes, Limits, Value};
+    /// let limits = Limits { regex_backtrack: 10_000, ..Limits::default() };
+    /// let opts = ParseOptions::new(Dialect::Marathon, None, &limits).unwrap();
+    /// let Ok(Parsed::Constraint(c)) = parse_constraint(ConstraintInput::Text(r"rack LIKE (a+)+\1b"), &opts) else { panic!() };
+    /// let attrs = Attributes(vec![Attribute { name: "rack".into(), value: Value::Text("a".repeat(5000)) }]);
+    /// assert!(c.regex_limit_hit(&Candidate::new("h", &attrs)));
+    /// let short = Attributes(vec![Attribute { name: "rack".into(), value: Value::Text("aab".into()) }]);
+    /// assert!(!c.regex_limit_hit(&Candidate::new("h", &short)));
+    /// ```
+    pub fn regex_limit_hit(&self, candidate: &Candidate<'_>) -> bool {
+        match (&self.operator, &self.arg) {
+            (Operator::Like | Operator::Unlike, Arg::Regex(re)) if re.is_backtracking() => {
+                candidate.field_value(&self.field, self.dialect).is_some_and(|v| re.whole_match(&v).is_none())
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A version as attributes write them: full semver, or `1`, `1.2` padded with zeros, with an
 /// optional leading `v`.
 fn parse_version(v: &str) -> Option<semver::Version> {

@@ -13,7 +13,7 @@ use crate::constraint::{
     Parsed, Preference,
 };
 use crate::error::ParseError;
-use crate::limits::Limits;
+use crate::limits::{LimitKind, Limits};
 use crate::model::Attributes;
 
 use super::errors::kind;
@@ -168,18 +168,19 @@ fn parse_one(
     }
 }
 
-/// Parses a list of constraints, reporting every bad one; ignored ones are left out.
+/// Parses a list of constraints, reporting every bad one; ignored ones are left out (each
+/// kept one comes with its index in `list`).
 fn parse_list(
     list: &[Json],
     base: &str,
     opts: &ParseOptions,
     warnings: &mut Vec<WireError>,
-) -> Result<Vec<Constraint>, Errors> {
+) -> Result<Vec<(usize, Constraint)>, Errors> {
     let mut out = Vec::with_capacity(list.len());
     let mut errors = Errors::new();
     for (i, json) in list.iter().enumerate() {
         match parse_one(json, &format!("{base}/{i}"), opts, warnings) {
-            Ok(c) => out.extend(c),
+            Ok(c) => out.extend(c.map(|c| (i, c))),
             Err(e) => errors.extend(e),
         }
     }
@@ -194,7 +195,7 @@ pub fn parse_constraints(req: ParseConstraintsRequest) -> Result<ParseConstraint
     let opts = options(req.dialect, req.delimiter.as_deref())?;
     let mut warnings = Vec::new();
     let list = parse_list(&req.constraints, "/constraints", &opts, &mut warnings)?;
-    let constraints = list.iter().map(ConstraintOut::from).collect();
+    let constraints = list.iter().map(|(_, c)| ConstraintOut::from(c)).collect();
     Ok(ParseConstraintsResponse { constraints, warnings })
 }
 
@@ -341,6 +342,26 @@ fn placed_from_json(json: &Json, path: &str) -> Result<Agent, Errors> {
     agent(d.hostname, d.attributes.as_ref(), d.region, d.zone, path)
 }
 
+/// The warning for a constraint whose regex ran out of backtracking steps on the candidate:
+/// the match is undecided and counts as not satisfied (for `LIKE` and `UNLIKE` alike).
+fn regex_limit_warning(c: &Constraint, path: &str) -> WireError {
+    let limit = Limits::DEFAULT.regex_backtrack;
+    let mut w = WireError::new(
+        LimitKind::RegexBacktrack.code(),
+        format!(
+            "the regex of `{c}` needed more than {limit} backtracking steps on the candidate's `{}`, the limit \
+             `regex_backtrack` is {limit}; the constraint counts as not satisfied",
+            c.field().name()
+        ),
+    )
+    .with_path(path);
+    w.help = Some(
+        "a pattern that needs backtracking (look-around, backreferences) can take exponential time: simplify it"
+            .to_owned(),
+    );
+    w
+}
+
 pub fn check_constraints(req: CheckConstraintsRequest) -> Result<CheckConstraintsResponse, Errors> {
     let opts = options(req.dialect, req.delimiter.as_deref())?;
     let mut warnings = Vec::new();
@@ -349,12 +370,17 @@ pub fn check_constraints(req: CheckConstraintsRequest) -> Result<CheckConstraint
         errors.extend(e);
         Vec::new()
     });
+    let (hard_at, hard): (Vec<usize>, Vec<Constraint>) = hard.into_iter().unzip();
     let mut soft = Vec::new();
+    let mut soft_at = Vec::new();
     for (i, p) in req.preferences.iter().enumerate() {
         let base = format!("/preferences/{i}");
         match parse_one(&p.constraint, &format!("{base}/constraint"), &opts, &mut warnings) {
             Ok(Some(c)) => match Preference::new(c, p.weight) {
-                Ok(p) => soft.push(p),
+                Ok(p) => {
+                    soft.push(p);
+                    soft_at.push(i);
+                }
                 Err(e) => errors.extend(fail(e, &format!("{base}/weight"))),
             },
             Ok(None) => {}
@@ -387,7 +413,7 @@ pub fn check_constraints(req: CheckConstraintsRequest) -> Result<CheckConstraint
         .map(|(c, satisfied)| ResultOut { text: c.to_string(), satisfied })
         .collect();
     let (preferences, score) = if has_preferences {
-        let prefs = cc
+        let prefs: Vec<PreferenceOut> = cc
             .preferences()
             .iter()
             .zip(cc.preference_results(&values, &group))
@@ -397,6 +423,20 @@ pub fn check_constraints(req: CheckConstraintsRequest) -> Result<CheckConstraint
     } else {
         (None, None)
     };
+    // A regex that ran out of backtracking steps fails closed (not satisfied), and says so.
+    let unsatisfied_hard = cc.hard().iter().zip(&results).zip(&hard_at).filter(|((_, r), _)| !r.satisfied);
+    for ((c, _), i) in unsatisfied_hard {
+        if c.regex_limit_hit(&cand) {
+            warnings.push(regex_limit_warning(c, &format!("/constraints/{i}")));
+        }
+    }
+    let unsatisfied_soft =
+        cc.preferences().iter().zip(preferences.iter().flatten()).zip(&soft_at).filter(|((_, out), _)| !out.satisfied);
+    for ((p, _), i) in unsatisfied_soft {
+        if p.constraint().regex_limit_hit(&cand) {
+            warnings.push(regex_limit_warning(p.constraint(), &format!("/preferences/{i}/constraint")));
+        }
+    }
     Ok(CheckConstraintsResponse {
         satisfied: results.iter().all(|r| r.satisfied),
         results,
@@ -525,5 +565,48 @@ mod tests {
         assert_eq!(out["ok"], false);
         let paths: Vec<&str> = out["errors"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap()).collect();
         assert_eq!(paths, ["/constraints/0", "/preferences/0/weight", "/candidate/attributes", "/placed/0"]);
+    }
+
+    #[test]
+    fn a_regex_out_of_backtracking_steps_fails_closed_with_a_warning() {
+        // `(a+)+\1b` needs the backtracking engine (a backreference); against 30 `a`s it runs
+        // out of steps: the match is undecided, LIKE and UNLIKE both count as not satisfied,
+        // and each says why.
+        let long = "a".repeat(30);
+        let out = call(json!({"op": "check_constraints",
+            "constraints": ["rack UNIQUE", "rack LIKE (a+)+\\1b", "rack UNLIKE (a+)+\\1b", "rack LIKE a+"],
+            "preferences": [{"constraint": "rack UNLIKE (a+)+\\1b", "weight": 5}],
+            "candidate": {"hostname": "h", "attributes": format!("rack:{long}")}, "placed": []}));
+        assert_eq!(out["satisfied"], false);
+        let sat: Vec<&Json> = out["results"].as_array().unwrap().iter().map(|r| &r["satisfied"]).collect();
+        assert_eq!(sat, [&json!(true), &json!(false), &json!(false), &json!(true)]);
+        assert_eq!(out["preferences"][0]["satisfied"], false);
+        assert_eq!(out["score"], 0);
+        let w = out["warnings"].as_array().unwrap();
+        let codes_paths: Vec<(&str, &str)> =
+            w.iter().map(|w| (w["code"].as_str().unwrap(), w["path"].as_str().unwrap())).collect();
+        assert_eq!(
+            codes_paths,
+            [
+                ("limit.regex_backtrack", "/constraints/1"),
+                ("limit.regex_backtrack", "/constraints/2"),
+                ("limit.regex_backtrack", "/preferences/0/constraint")
+            ]
+        );
+        let limit = crate::Limits::DEFAULT.regex_backtrack;
+        assert_eq!(
+            w[0]["message"],
+            format!(
+                "the regex of `rack LIKE (a+)+\\1b` needed more than {limit} backtracking steps on the candidate's \
+                 `rack`, the limit `regex_backtrack` is {limit}; the constraint counts as not satisfied"
+            )
+        );
+        // A short value is decided: no warning.
+        let out = call(json!({"op": "check_constraints", "constraints": ["rack LIKE (a+)+\\1b"],
+            "candidate": {"hostname": "h", "attributes": "rack:ab"}, "placed": []}));
+        assert_eq!((&out["satisfied"], &out["warnings"]), (&json!(false), &json!([])));
+        let out = call(json!({"op": "check_constraints", "constraints": ["rack LIKE (a+)+\\1b"],
+            "candidate": {"hostname": "h", "attributes": "rack:aaaab"}, "placed": []}));
+        assert_eq!((&out["satisfied"], &out["warnings"]), (&json!(true), &json!([])));
     }
 }
