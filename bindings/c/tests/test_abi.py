@@ -1,5 +1,7 @@
 """The C ABI (through ctypes) and the plain-WASM ABI (through wasmtime) answer every request
-with exactly the bytes the native CLI (`offerfit call --lines`) writes.
+with exactly the bytes the native CLI (`offerfit call --lines`) writes, and refuse every case
+of the malformed-input suite (tests/data/malformed/, through its runner `malformed.py`) with
+the code, message and path the suite expects.
 
 Run by scripts/stages/c.sh, which builds the artifacts first; to run by hand:
 
@@ -293,37 +295,53 @@ def test_malformed_gets_a_specific_code(native, wasm, req, code):
     assert v["errors"][0]["code"] == code, out
 
 
-# The malformed-input suite of issue 6 (tests/data/malformed/, when present): whatever a
-# file's format, its bytes are a request, and every host must give the CLI's answer to them.
-MALFORMED_DIR = (
-    os.environ.get("OFFERFIT_MALFORMED_DIR")
-    or os.path.join(ROOT, "tests", "data", "malformed")
-)
-MALFORMED_FILES = sorted(
-    os.path.relpath(os.path.join(d, f), MALFORMED_DIR)
-    for d, _, files in os.walk(MALFORMED_DIR)
-    for f in files
-    if not f.startswith(".") and not f.endswith(".md")
-)
+# The malformed-input suite of issue 6 (tests/data/malformed/*.jsonl, format in its
+# README), loaded case by case with its own runner: every case, the raw-byte ones
+# (`request_hex`: invalid UTF-8) included, goes through the C ABI and the plain-WASM ABI,
+# and each answer must be the refusal the suite's `judge` asks for (ok:false, the code, the
+# message text, the path). Both ABIs must also give the very same bytes.
+sys.path.insert(0, os.path.join(ROOT, "tests", "data", "malformed"))
+import malformed  # noqa: E402  (the suite's runner, beside its data)
+
+MALFORMED_CASES = malformed.load()
 
 
-def test_malformed_suite_is_read_when_present():
-    """Until tests/data/malformed/ exists there is nothing to run; once it does, its files are."""
-    assert os.path.isdir(MALFORMED_DIR) == bool(MALFORMED_FILES)
+def test_malformed_suite_is_loaded_whole():
+    """Every line of every suite file is a case here, raw-byte cases included."""
+    lines = 0
+    for name in os.listdir(malformed.HERE):
+        if name.endswith(".jsonl"):
+            with open(os.path.join(malformed.HERE, name), encoding="utf-8") as f:
+                lines += sum(1 for line in f if line.strip())
+    assert len(MALFORMED_CASES) == lines >= 190
+    # The raw-byte cases (`request_hex`, not UTF-8) are here too: invalid UTF-8 must come back
+    # as `request.utf8` (or `limit.request_bytes`: the size is checked first).
+    raw = [c for c in MALFORMED_CASES if not c.is_text]
+    assert [c.file for c in raw] == ["utf8.jsonl"] * len(raw) and len(raw) >= 8, [c.id for c in raw]
+    assert sum(c.code == "request.utf8" for c in raw) >= 7
+    assert {c.code for c in raw} <= {"request.utf8", "limit.request_bytes"}
+    assert len({c.id for c in MALFORMED_CASES}) == len(MALFORMED_CASES), "duplicate case ids"
 
 
-# Parametrized over the suite's files (no test ids at all while the suite does not exist).
-@pytest.mark.parametrize("name", MALFORMED_FILES or [pytest.param(None, marks=pytest.mark.skip(
-    reason="tests/data/malformed/ does not exist yet (issue 6)"))])
-def test_malformed_suite_file_matches_cli(native, wasm, cli, name):
-    path = os.path.join(MALFORMED_DIR, name)
-    with open(path, "rb") as f:
-        data = f.read()
-    proc = subprocess.run([cli, "call", path], capture_output=True, timeout=120)
-    assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    expected = proc.stdout.rstrip(b"\n")
-    assert native.call(data) == expected
-    assert wasm.call(data) == expected
+@pytest.fixture(scope="session")
+def native_engine(native):
+    """An engine handle with no stored options: it must answer exactly like offerfit_call."""
+    handle, error = native.engine_new(None)
+    assert handle and error is None
+    yield handle
+    native.lib.offerfit_engine_free(handle)
+
+
+@pytest.mark.parametrize("case", MALFORMED_CASES, ids=[c.id for c in MALFORMED_CASES])
+def test_malformed_case_is_refused_by_both_abis(native, wasm, native_engine, case):
+    out = native.call(case.request)
+    problem = malformed.judge(case, out)
+    assert problem is None, f"{case.id} (C ABI): {problem}"
+    from_wasm = wasm.call(case.request)
+    problem = malformed.judge(case, from_wasm)
+    assert problem is None, f"{case.id} (plain WASM): {problem}"
+    assert from_wasm == out, f"{case.id}: the C and plain-WASM ABIs answer differently"
+    assert native.engine_call(native_engine, case.request) == out, f"{case.id}: offerfit_engine_call differs"
 
 
 def test_enormous_request_is_answered(native, wasm):
