@@ -373,4 +373,41 @@ mod tests {
         assert!(try_place(r#"{"op":"place","offers":[7],"tasks":[]}"#, &Limits::DEFAULT).is_none());
         assert!(try_place(r#"{"op":"version"}"#, &Limits::DEFAULT).is_none());
     }
+
+    /// The golden requests (every profile, disks, volumes, gangs, executors, running tasks)
+    /// take the fast path, and it answers exactly what the general path does.
+    #[test]
+    fn golden_requests_take_the_fast_path() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/place");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".request.json"))
+            .collect();
+        files.sort();
+        files.push(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/place-request.json").into());
+        assert!(files.len() >= 13);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let fast = try_place(&text, &Limits::DEFAULT).unwrap_or_else(|| panic!("{}: no fast answer", f.display()));
+            let general = crate::wire::call_json(crate::wire::parse_strict(&text).unwrap()).to_string();
+            assert_eq!(fast, general, "{}", f.display());
+        }
+    }
+
+    /// Whatever the fast path gives up on, `call` still answers as the general path does.
+    #[test]
+    fn refusals_come_from_the_general_path() {
+        for req in [
+            r#"{"op":"place","offers":[],"tasks":[{"id":"a","cpus":-1}]}"#,
+            r#"{"op":"place","offers":[],"tasks":[],"tasks":[]}"#,
+            r#"{"op":"place","offers":[{"id":"o","agent_id":"a","hostname":"h","x":{"y":1,"y":2}}],"tasks":[]}"#,
+            r#"{"op":"place","offers":[],"tasks":[{"id":"a","constraints":[["x","LIKE","("]]}]}"#,
+            r#"{"op":"place","offers":[],"tasks":[] "#,
+        ] {
+            assert!(try_place(req, &Limits::DEFAULT).is_none(), "{req}");
+            let out = crate::call(req);
+            assert!(out.starts_with(r#"{"ok":false"#), "{out}");
+        }
+    }
 }
