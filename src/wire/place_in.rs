@@ -80,14 +80,17 @@ fn prescan(b: &[u8], limits: &Limits) -> bool {
                 let mut j = start;
                 let mut escaped = false;
                 loop {
-                    match b.get(j) {
+                    let rest = b.get(j..).unwrap_or_default();
+                    match rest.iter().position(|&c| c == b'"' || c == b'\\') {
                         None => return false,
-                        Some(b'"') => break,
-                        Some(b'\\') => {
-                            escaped = true;
-                            j += 2;
+                        Some(k) if rest.get(k) == Some(&b'"') => {
+                            j += k;
+                            break;
                         }
-                        Some(_) => j += 1,
+                        Some(k) => {
+                            escaped = true;
+                            j += k + 2;
+                        }
                     }
                 }
                 if j - start > limits.string_bytes {
