@@ -51,7 +51,9 @@ export function buildRequest(line) {
 
 /** Every case of every `*.jsonl` file, in file order. */
 export function load(dir = HERE) {
-  const dec = new TextDecoder("utf-8", { fatal: true });
+  // `ignoreBOM`: keep a leading U+FEFF in `text` (by default TextDecoder drops it, and a
+  // request starting with a BOM must be refused as it is).
+  const dec = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const cases = [];
   for (const name of readdirSync(dir).filter((n) => n.endsWith(".jsonl")).sort()) {
     for (const raw of readFileSync(join(dir, name), "utf8").split("\n")) {
