@@ -10,7 +10,10 @@
 //!   [`Limits::regex_backtrack`] steps per match. A match that runs out of steps (or of
 //!   stack) is **undecided**: [`JavaRegex::whole_match`] returns `None` and constraint
 //!   evaluation treats it as a failed constraint, for `LIKE` and `UNLIKE` alike (fail closed:
-//!   a hostile value can never sneak through an `UNLIKE`).
+//!   a hostile value can never sneak through an `UNLIKE`, and one hostile value does not
+//!   abort a whole placement). It is never silent: [`super::Constraint::regex_limit_hit`]
+//!   tells the callers, and `check_constraints` warns `limit.regex_backtrack`, an unplaced
+//!   task's `constraint` reason names the constraint and the limit.
 //! * **Size bound.** The compiled program is bounded by [`Limits::regex_size`]; a larger
 //!   pattern (`a{1000}{1000}`) is refused with `limit.regex_size`, and the pattern text itself
 //!   by [`Limits::string_bytes`].
