@@ -20,7 +20,6 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use smallvec::SmallVec;
 
 use super::mesos::{offer_from_text_dto, ObjOnly, OfferText};
 use super::ops_place::{options_from_dto, running_from_dto, task_from_dto, OptionsDto, RunningDto, TaskDto};
@@ -48,17 +47,23 @@ fn looks_like_place(text: &str) -> bool {
 }
 
 /// One open container during [`prescan`].
+#[derive(Clone, Copy)]
 struct Frame {
     /// An array (else an object).
     array: bool,
+    /// Objects: the next string is a key.
+    expect_key: bool,
     /// The most elements the array may hold (`usize::MAX`: not a counted array).
     bound: usize,
     /// Elements seen so far (separators + 1 once the first one started).
     count: usize,
-    /// Objects: the next string is a key.
-    expect_key: bool,
-    /// Objects: the keys so far, as byte ranges of the text (never escaped).
-    keys: SmallVec<[(u32, u32); 12]>,
+    /// Objects: where this object's keys start in the stack of keys.
+    keys_from: usize,
+}
+
+/// A cheap hash of a key, compared before the key's bytes.
+fn fingerprint(key: &[u8]) -> u64 {
+    key.iter().fold(key.len() as u64, |h, &c| h.wrapping_mul(0x100_0000_01b3) ^ u64::from(c))
 }
 
 /// Walks valid-or-not JSON bytes once and returns `true` only when, if the text is valid
@@ -66,10 +71,9 @@ struct Frame {
 /// a key with an escape, or a string whose escaped length exceeds `string_bytes` (its decoded
 /// length can only be shorter), makes it return `false`. Syntax is left to the parser.
 fn prescan(b: &[u8], limits: &Limits) -> bool {
-    if b.len() >= u32::MAX as usize {
-        return false;
-    }
     let mut stack: Vec<Frame> = Vec::with_capacity(16);
+    // The keys of every open object, innermost last: fingerprint and byte range.
+    let mut keys: Vec<(u64, usize, usize)> = Vec::with_capacity(64);
     // The last key read in the innermost object, for the array that may follow it.
     let mut last_key: (usize, usize) = (0, 0);
     let mut i = 0;
@@ -101,12 +105,13 @@ fn prescan(b: &[u8], limits: &Limits) -> bool {
                         if escaped {
                             return false;
                         }
-                        let key = (start as u32, j as u32);
                         let name = b.get(start..j).unwrap_or_default();
-                        if top.keys.iter().any(|&(s, e)| b.get(s as usize..e as usize) == Some(name)) {
+                        let fp = fingerprint(name);
+                        let mine = keys.get(top.keys_from..).unwrap_or_default();
+                        if mine.iter().any(|&(f, s, e)| f == fp && b.get(s..e) == Some(name)) {
                             return false;
                         }
-                        top.keys.push(key);
+                        keys.push((fp, start, j));
                         top.expect_key = false;
                         last_key = (start, j);
                     } else if top.array && top.count == 0 {
@@ -132,13 +137,14 @@ fn prescan(b: &[u8], limits: &Limits) -> bool {
                         bound = array_bound(stack.len() == 1, key, limits);
                     }
                 }
-                stack.push(Frame { array, bound, count: 0, expect_key: !array, keys: SmallVec::new() });
+                stack.push(Frame { array, expect_key: !array, bound, count: 0, keys_from: keys.len() });
             }
             b']' | b'}' => {
                 let Some(f) = stack.pop() else { return false };
                 if f.count > f.bound {
                     return false;
                 }
+                keys.truncate(f.keys_from);
             }
             b',' => {
                 if let Some(top) = stack.last_mut() {
