@@ -353,23 +353,26 @@ impl Engine {
 /// `require` list against `constraints_per_task`; the ranges of each offer's resources and
 /// attributes against `ranges_per_resource`.
 fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceError> {
-    let at = |path: String, kind: LimitKind, n: usize| limits.check(kind, n).map_err(|e| PlaceError::new(path, e));
+    // The path is formatted only for an error: this runs once per offer resource and task.
+    let at = |path: &dyn Fn() -> String, kind: LimitKind, n: usize| {
+        limits.check(kind, n).map_err(|e| PlaceError::new(path(), e))
+    };
     for (i, t) in request.tasks.iter().enumerate() {
-        at(format!("/tasks/{i}/constraints"), LimitKind::ConstraintsPerTask, t.constraints.len())?;
-        at(format!("/tasks/{i}/preferences"), LimitKind::ConstraintsPerTask, t.preferences.len())?;
+        at(&|| format!("/tasks/{i}/constraints"), LimitKind::ConstraintsPerTask, t.constraints.len())?;
+        at(&|| format!("/tasks/{i}/preferences"), LimitKind::ConstraintsPerTask, t.preferences.len())?;
         for (j, v) in t.volumes.iter().enumerate() {
-            at(format!("/tasks/{i}/volumes/{j}/require"), LimitKind::ConstraintsPerTask, v.require.len())?;
+            at(&|| format!("/tasks/{i}/volumes/{j}/require"), LimitKind::ConstraintsPerTask, v.require.len())?;
         }
     }
     for (i, o) in request.offers.iter().enumerate() {
         for (j, r) in o.resources.iter().enumerate() {
             let n = r.ranges().map_or(0, |x| x.as_slice().len());
-            at(format!("/offers/{i}/resources/{j}/ranges/range"), LimitKind::RangesPerResource, n)?;
+            at(&|| format!("/offers/{i}/resources/{j}/ranges/range"), LimitKind::RangesPerResource, n)?;
         }
         for (j, a) in o.attributes.iter().enumerate() {
             if let crate::model::Value::Ranges(x) = &a.value {
                 at(
-                    format!("/offers/{i}/attributes/{j}/ranges/range"),
+                    &|| format!("/offers/{i}/attributes/{j}/ranges/range"),
                     LimitKind::RangesPerResource,
                     x.as_slice().len(),
                 )?;

@@ -42,20 +42,26 @@ impl Fx {
 }
 
 impl Hasher for Fx {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            self.add(u64::from_le_bytes(b));
+        let mut rest = bytes;
+        while let Some((c, r)) = rest.split_first_chunk::<8>() {
+            self.add(u64::from_le_bytes(*c));
+            rest = r;
         }
-        let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            for (d, s) in b.iter_mut().zip(rest) {
-                *d = *s;
+            // The tail (1 to 7 bytes) assembled in a register: no copy through memory.
+            let mut w = 0u64;
+            if let Some((c, r)) = rest.split_first_chunk::<4>() {
+                w = u64::from(u32::from_le_bytes(*c));
+                rest = r;
             }
-            self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 56));
+            let mut shift = (bytes.len() % 8 - rest.len()) * 8;
+            for &b in rest {
+                w |= u64::from(b) << shift;
+                shift += 8;
+            }
+            self.add(w ^ (((bytes.len() % 8) as u64) << 56));
         }
     }
     fn write_u8(&mut self, i: u8) {
@@ -155,6 +161,7 @@ impl Members {
         self.list.get(self.start..).unwrap_or(&[]).iter()
     }
 
+    #[inline]
     pub(crate) fn insert(&mut self, agent: u32) {
         if self.list.last().map_or(true, |x| *x < agent) {
             self.list.push(agent);
@@ -232,6 +239,9 @@ pub(crate) struct Ctx<'r, 'o> {
     pub statics: Vec<Static<'r>>,
     pub classes: Vec<Class>,
     class_index: FxMap<u64, SmallVec<[u32; 1]>>,
+    /// The classes that have members, as a bitset over class ids: the scan walks these
+    /// (ascending, as over every class) and skips the many emptied ones.
+    live: Vec<u64>,
     // Flat per-class numbers for the scan.
     avail: Vec<(i64, i64)>,
     pub roles: Interner,
@@ -277,29 +287,107 @@ fn hash_value(h: &mut Fx, v: &Value) {
     }
 }
 
+/// `a == b` for the short strings of offers (names, ids, attribute texts) without a call to
+/// `memcmp`: words, then the tail.
+#[inline]
+fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    // Up to 8 bytes: two loads and one compare (resource and attribute names mostly).
+    if a.len() <= 8 {
+        return load_short(a) == load_short(b);
+    }
+    a == b
+}
+
+/// The bytes of a slice of at most 8 bytes as one little-endian word (zero-padded).
+#[inline(always)]
+fn load_short(s: &[u8]) -> u64 {
+    let mut w = 0u64;
+    let mut rest = s;
+    let mut shift = 0;
+    if let Some((c, r)) = rest.split_first_chunk::<4>() {
+        w = u64::from(u32::from_le_bytes(*c));
+        rest = r;
+        shift = 32;
+    }
+    if let Some((c, r)) = rest.split_first_chunk::<2>() {
+        w |= u64::from(u16::from_le_bytes(*c)) << shift;
+        rest = r;
+        shift += 16;
+    }
+    if let Some(c) = rest.first() {
+        w |= u64::from(*c) << (shift & 63);
+    }
+    if let Some((c, _)) = s.split_first_chunk::<8>() {
+        w = u64::from_le_bytes(*c);
+    }
+    w
+}
+
+/// One resource of two offers compared for static classes: the fields every resource has
+/// first, the optional ones (reservations, disk, allocation and provider ids) only when set.
+#[inline(always)]
+fn resource_eq(x: &Resource, y: &Resource) -> bool {
+    if x.shared != y.shared || x.revocable != y.revocable {
+        return false;
+    }
+    let same_value = match (&x.value, &y.value) {
+        (ResourceValue::Scalar(p), ResourceValue::Scalar(q)) => p == q,
+        (ResourceValue::Ranges(p), ResourceValue::Ranges(q)) => {
+            let (p, q) = (p.as_slice(), q.as_slice());
+            p.len() == q.len() && p.iter().zip(q).all(|(u, v)| u.begin == v.begin && u.end == v.end)
+        }
+        (p, q) => p == q,
+    };
+    if !same_value || !str_eq(&x.name, &y.name) {
+        return false;
+    }
+    let plain = |r: &Resource| {
+        r.reservations.is_empty() && r.disk.is_none() && r.allocation_role.is_none() && r.provider_id.is_none()
+    };
+    (plain(x) && plain(y))
+        || (x.reservations == y.reservations
+            && x.disk == y.disk
+            && x.allocation_role == y.allocation_role
+            && x.provider_id == y.provider_id)
+}
+
+#[inline]
+fn opt_str_eq(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => str_eq(a, b),
+        _ => false,
+    }
+}
+
 fn attrs_eq(a: &Attributes, b: &Attributes) -> bool {
-    a.0.len() == b.0.len() && a.0.iter().zip(b.0.iter()).all(|(x, y)| x == y)
+    a.0.len() == b.0.len()
+        && a.0.iter().zip(b.0.iter()).all(|(x, y)| {
+            str_eq(&x.name, &y.name)
+                && match (&x.value, &y.value) {
+                    (Value::Text(p), Value::Text(q)) => str_eq(p, q),
+                    (p, q) => p == q,
+                }
+        })
 }
 
 /// `a == b` for resource lists, with the common case (unreserved, no disk, no flags) first:
 /// this runs once per agent, so it is worth avoiding the derived comparison's calls.
 #[inline]
 fn resources_eq(a: &[Resource], b: &[Resource]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| {
-            x.name.as_bytes() == y.name.as_bytes()
-                && match (&x.value, &y.value) {
-                    (ResourceValue::Scalar(p), ResourceValue::Scalar(q)) => p == q,
-                    (ResourceValue::Ranges(p), ResourceValue::Ranges(q)) => p.as_slice() == q.as_slice(),
-                    (p, q) => p == q,
-                }
-                && x.shared == y.shared
-                && x.revocable == y.revocable
-                && (x.reservations.is_empty() && y.reservations.is_empty() || x.reservations == y.reservations)
-                && (x.disk.is_none() && y.disk.is_none() || x.disk == y.disk)
-                && x.allocation_role == y.allocation_role
-                && x.provider_id == y.provider_id
-        })
+    if a.len() != b.len() {
+        return false;
+    }
+    for (x, y) in a.iter().zip(b) {
+        if !resource_eq(x, y) {
+            return false;
+        }
+    }
+    true
 }
 
 fn alike(a: &Resource, b: &Resource) -> bool {
@@ -440,29 +528,29 @@ impl<'r> Ctx<'r, '_> {
     }
 
     fn static_eq(&self, a: &Agent<'r>, b: &Agent<'r>) -> bool {
-        if a.offers.len() != b.offers.len() {
+        let (ao, bo) = (a.offers.as_slice(), b.offers.as_slice());
+        if ao.len() != bo.len() {
             return false;
         }
-        let offers = &self.req.offers;
-        for (x, y) in a.offers.iter().zip(b.offers.iter()) {
+        let offers = self.req.offers.as_slice();
+        for (x, y) in ao.iter().zip(bo) {
             let (Some(x), Some(y)) = (offers.get(*x as usize), offers.get(*y as usize)) else { return false };
             if !resources_eq(x.resources.as_slice(), y.resources.as_slice())
-                || x.allocation_role != y.allocation_role
-                || x.executor_ids != y.executor_ids
+                || !opt_str_eq(x.allocation_role.as_deref(), y.allocation_role.as_deref())
+                || !(x.executor_ids.is_empty() && y.executor_ids.is_empty() || x.executor_ids == y.executor_ids)
                 || x.unavailability != y.unavailability
             {
                 return false;
             }
         }
-        let (Some(x), Some(y)) = (
-            a.offers.first().and_then(|o| offers.get(*o as usize)),
-            b.offers.first().and_then(|o| offers.get(*o as usize)),
-        ) else {
+        let (Some(x), Some(y)) =
+            (ao.first().and_then(|o| offers.get(*o as usize)), bo.first().and_then(|o| offers.get(*o as usize)))
+        else {
             return false;
         };
         attrs_eq(&x.attributes, &y.attributes)
-            && x.region == y.region
-            && x.zone == y.zone
+            && opt_str_eq(x.region.as_deref(), y.region.as_deref())
+            && opt_str_eq(x.zone.as_deref(), y.zone.as_deref())
             && (self.opts.port_blacklist.is_empty()
                 || self.opts.port_blacklist.get(a.hostname) == self.opts.port_blacklist.get(b.hostname))
     }
@@ -582,6 +670,9 @@ impl<'r> Ctx<'r, '_> {
         let c = self.classes.len() as u32;
         self.classes.push(Class { s, pool, used, execs, members: Members::default(), offers: 0 });
         self.avail.push(avail);
+        if self.live.len() * 64 < self.classes.len() {
+            self.live.push(0);
+        }
         self.class_index.entry(key).or_default().push(c);
         c
     }
@@ -594,10 +685,25 @@ impl<'r> Ctx<'r, '_> {
         if let Some(cl) = self.classes.get_mut(from as usize) {
             cl.members.remove(agent);
             cl.offers -= n;
+            if cl.members.first().is_none() {
+                self.set_live(from, false);
+            }
         }
         if let Some(cl) = self.classes.get_mut(to as usize) {
             cl.members.insert(agent);
             cl.offers += n;
+            self.set_live(to, true);
+        }
+    }
+
+    fn set_live(&mut self, c: u32, on: bool) {
+        if let Some(w) = self.live.get_mut(c as usize / 64) {
+            let bit = 1u64 << (c % 64);
+            if on {
+                *w |= bit;
+            } else {
+                *w &= !bit;
+            }
         }
     }
 
@@ -615,6 +721,20 @@ impl<'r> Ctx<'r, '_> {
     /// Reasons that hold for every agent of static class `s` (and, when the task's rules do
     /// not read the hostname, its constraints).
     pub(crate) fn static_reasons(&self, fitter: &Fitter, s: u32, t: &TaskPlan, all: bool) -> u32 {
+        self.static_reasons_with(fitter, s, t, all, None)
+    }
+
+    /// [`Ctx::static_reasons`], with the values the task's rules read from the class (and
+    /// whether its constraints that count no placements hold) kept in `cache` across tasks
+    /// with the same rules.
+    fn static_reasons_with(
+        &self,
+        fitter: &Fitter,
+        s: u32,
+        t: &TaskPlan,
+        all: bool,
+        cache: Option<&mut RuleCache<'r>>,
+    ) -> u32 {
         let Some(st) = self.statics.get(s as usize) else { return reason::ROLE };
         let mut bits = 0;
         let marathon = self.r.profile == Profile::Marathon;
@@ -637,8 +757,15 @@ impl<'r> Ctx<'r, '_> {
             }
         }
         if t.rules.has_hard() && !t.rules.per_agent {
-            let cand = self.candidate(st.rep);
-            if !t.rules.check(&cand, &self.groups, t.group) {
+            let ok = match cache {
+                Some(cache) if t.rules.id != Rules::NO_ID => {
+                    let (static_ok, _, values) =
+                        cache.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(st.rep)));
+                    *static_ok && t.rules.dynamic_ok(values, &self.groups, t.group)
+                }
+                _ => t.rules.check(&self.candidate(st.rep), &self.groups, t.group),
+            };
+            if !ok {
                 bits |= reason::CONSTRAINT;
                 if !all {
                     return bits;
@@ -707,7 +834,9 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let req = ctx.req;
     let mut seen: HashSet<&str, FxBuild> = HashSet::default();
     let mut pid_offered: HashSet<&str, FxBuild> = HashSet::default();
-    for o in &req.offers {
+    // Only tasks with persistent volumes ask (most calls have none: skip the walk).
+    let wants_pids = req.tasks.iter().any(|t| t.volumes.iter().any(|v| v.persistence_id.is_some()));
+    for o in req.offers.iter().filter(|_| wants_pids) {
         for r in o.resources.iter() {
             if let Some(p) = r.disk.as_ref().and_then(|d| d.persistence.as_ref()) {
                 pid_offered.insert(p.id.as_str());
@@ -946,11 +1075,69 @@ struct Best {
     class: u32,
 }
 
+/// Per (rules id, static class): whether the rules' constraints that count no placements
+/// hold, and the values the rules read from the class. A dense table when rules × classes
+/// is small (the common case), else a map.
+#[derive(Default)]
+pub(crate) struct RuleCache<'r> {
+    statics: usize,
+    dense: Vec<Option<RuleEntry<'r>>>,
+    map: FxMap<u64, RuleEntry<'r>>,
+}
+
+/// Whether the constraints that count no placements hold (all of them; all but those on the
+/// hostname), and the values read from the class's first agent.
+type RuleEntry<'r> = (bool, bool, crate::constraint::FieldValues<'r>);
+
+/// The [`RuleEntry`] of rules `rules` for a class's agent `cand`.
+fn rule_entry<'r>(rules: &Rules, cand: &Candidate<'r>) -> RuleEntry<'r> {
+    let values = rules.read(cand);
+    (rules.static_ok(&values), rules.static_ok_except_host(&values), values)
+}
+
+impl<'r> RuleCache<'r> {
+    /// Dense entries allowed (about 64 bytes each).
+    const DENSE_MAX: usize = 1 << 18;
+
+    fn new(rules: usize, statics: usize) -> RuleCache<'r> {
+        let n = rules.saturating_mul(statics);
+        let dense = if n <= Self::DENSE_MAX { std::iter::repeat_with(|| None).take(n).collect() } else { Vec::new() };
+        RuleCache { statics, dense, map: FxMap::default() }
+    }
+
+    fn get_or_insert_with(&mut self, id: u32, s: u32, f: impl FnOnce() -> RuleEntry<'r>) -> &RuleEntry<'r> {
+        let i = (id as usize).saturating_mul(self.statics).saturating_add(s as usize);
+        if self.dense.is_empty() {
+            return self.map.entry((u64::from(id) << 32) | u64::from(s)).or_insert_with(f);
+        }
+        match self.dense.get_mut(i) {
+            Some(slot) => slot.get_or_insert_with(f),
+            None => self.map.entry((u64::from(id) << 32) | u64::from(s)).or_insert_with(f),
+        }
+    }
+}
+
+/// What the scan keeps between tasks.
+struct ScanCache<'r> {
+    /// Per static class: its static reasons for the current task (`u32::MAX` = not yet).
+    statics: Vec<u32>,
+    rules: RuleCache<'r>,
+    /// Per class: the last strategy score computed, with the amounts added it was for
+    /// (consecutive tasks are often of one size; a class's score changes only with them).
+    scores: Vec<((i64, i64), i64)>,
+}
+
 impl<'r> Ctx<'r, '_> {
     /// The best agent for task `ti`, with the fit in `out`.
-    fn best_for(&mut self, ti: usize, out: &mut FitOut, scratch: &mut FitOut, s_cache: &mut [u32]) -> Option<Best> {
+    fn best_for(
+        &mut self,
+        ti: usize,
+        out: &mut FitOut,
+        scratch: &mut FitOut,
+        cache: &mut ScanCache<'r>,
+    ) -> Option<Best> {
         let mut fitter = std::mem::take(&mut self.fitter);
-        let best = self.best_with(&mut fitter, ti, out, scratch, s_cache);
+        let best = self.best_with(&mut fitter, ti, out, scratch, cache);
         self.fitter = fitter;
         best
     }
@@ -961,24 +1148,72 @@ impl<'r> Ctx<'r, '_> {
         ti: usize,
         out: &mut FitOut,
         scratch: &mut FitOut,
-        s_cache: &mut [u32],
+        cache: &mut ScanCache<'r>,
     ) -> Option<Best> {
         let t = self.tasks.get(ti)?;
         let mut best: Option<Best> = None;
-        for v in s_cache.iter_mut() {
-            *v = u32::MAX;
-        }
+        cache.statics.clear();
+        cache.statics.resize(self.statics.len(), u32::MAX);
         let first_fit = self.r.w_binpack == 0 && self.r.w_spread == 0;
         let exec = t.need.executor;
-        for c in 0..self.classes.len() as u32 {
+        // Ascending class ids, as over every class (the evaluations counted depend on the
+        // order), skipping the classes without members.
+        let mut word = 0usize;
+        let mut bits = self.live.first().copied().unwrap_or(0);
+        loop {
+            while bits == 0 {
+                word += 1;
+                match self.live.get(word) {
+                    Some(&w) => bits = w,
+                    None => break,
+                }
+            }
+            if bits == 0 {
+                break;
+            }
+            let c = (word * 64) as u32 + bits.trailing_zeros();
+            bits &= bits - 1;
             let Some(cl) = self.classes.get(c as usize) else { continue };
             let Some(&first) = cl.members.first() else { continue };
             let s = cl.s;
-            let sbits = match s_cache.get(s as usize) {
+            // The filters below are pure, so their order changes nothing but their cost: the
+            // cheap ones (amounts, score against the best so far) run before the static
+            // reasons, which evaluate the task's constraints.
+            let charged = exec.filter(|e| !cl.execs.contains(&e.id));
+            let add = (t.need.cpus + charged.map_or(0, |e| e.cpus), t.need.mem + charged.map_or(0, |e| e.mem));
+            let avail = self.avail.get(c as usize).copied().unwrap_or((0, 0));
+            if avail.0 < add.0 || avail.1 < add.1 {
+                continue;
+            }
+            if cache.scores.len() <= c as usize {
+                cache.scores.resize(self.classes.len(), ((i64::MIN, i64::MIN), 0));
+            }
+            let mut score = match cache.scores.get_mut(c as usize) {
+                Some((a, sc)) if *a == add => *sc,
+                slot => {
+                    let offered = self.statics.get(s as usize).map_or((0, 0), |s| s.offered);
+                    let sc = crate::score::strategy_score(self.r, offered, cl.used, add);
+                    if let Some(x) = slot {
+                        *x = (add, sc);
+                    }
+                    sc
+                }
+            };
+            let beats = |b: &Option<Best>, score: i64, agent: u32| match b {
+                None => true,
+                Some(b) => score > b.score || (score == b.score && agent < b.agent),
+            };
+            // Without preferences an agent scores as its class, and no member's id is below
+            // `first`: a class that cannot beat the best with `first` cannot with any member.
+            let scores_as_class = !(t.rules.per_agent && t.rules.has_soft());
+            if !t.rules.has_soft() && !beats(&best, score, first) {
+                continue;
+            }
+            let sbits = match cache.statics.get(s as usize) {
                 Some(&b) if b != u32::MAX => b,
                 _ => {
-                    let b = self.static_reasons(fitter, s, t, false);
-                    if let Some(x) = s_cache.get_mut(s as usize) {
+                    let b = self.static_reasons_with(fitter, s, t, false, Some(&mut cache.rules));
+                    if let Some(x) = cache.statics.get_mut(s as usize) {
                         *x = b;
                     }
                     b
@@ -987,24 +1222,9 @@ impl<'r> Ctx<'r, '_> {
             if sbits != 0 {
                 continue;
             }
-            let charged = exec.filter(|e| !cl.execs.contains(&e.id));
-            let add = (t.need.cpus + charged.map_or(0, |e| e.cpus), t.need.mem + charged.map_or(0, |e| e.mem));
-            let avail = self.avail.get(c as usize).copied().unwrap_or((0, 0));
-            if avail.0 < add.0 || avail.1 < add.1 {
-                continue;
-            }
-            let offered = self.statics.get(s as usize).map_or((0, 0), |s| s.offered);
-            let mut score = crate::score::strategy_score(self.r, offered, cl.used, add);
             if t.rules.has_soft() && !t.rules.per_agent {
                 score += t.rules.preference(&self.candidate(first), &self.groups, t.group);
             }
-            let beats = |b: &Option<Best>, score: i64, agent: u32| match b {
-                None => true,
-                Some(b) => score > b.score || (score == b.score && agent < b.agent),
-            };
-            // Without preferences an agent scores as its class, and no member's id is below
-            // `first`: a class that cannot beat the best with `first` cannot with any member.
-            let scores_as_class = !(t.rules.per_agent && t.rules.has_soft());
             if scores_as_class && !beats(&best, score, first) {
                 continue;
             }
@@ -1021,6 +1241,13 @@ impl<'r> Ctx<'r, '_> {
                 continue;
             }
             let (agent, score) = if t.rules.per_agent {
+                // The class's values for every field but the hostname, read once per rules.
+                let entry = if t.rules.has_hard() && t.rules.id != Rules::NO_ID {
+                    let rep = self.statics.get(s as usize).map_or(first, |st| st.rep);
+                    Some(cache.rules.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(rep))))
+                } else {
+                    None
+                };
                 let mut found: Option<(u32, i64)> = None;
                 for &m in &cl.members {
                     if let Some(b) = &best {
@@ -1029,7 +1256,13 @@ impl<'r> Ctx<'r, '_> {
                         }
                     }
                     let cand = self.candidate(m);
-                    if t.rules.has_hard() && !t.rules.check(&cand, &self.groups, t.group) {
+                    let ok = match entry {
+                        Some((_, others_ok, values)) => {
+                            *others_ok && t.rules.host_ok(values, cand.hostname, &self.groups, t.group)
+                        }
+                        None => !t.rules.has_hard() || t.rules.check(&cand, &self.groups, t.group),
+                    };
+                    if !ok {
                         continue;
                     }
                     let sc =
@@ -1117,6 +1350,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         statics: Vec::new(),
         classes: Vec::new(),
         class_index: FxMap::default(),
+        live: Vec::new(),
         avail: Vec::new(),
         roles: Interner::with(&["*"]),
         names: Interner::with(&["cpus", "mem", "disk", "gpus", "ports"]),
@@ -1124,7 +1358,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         fitter: Fitter { profile: Some(r.profile), port_selection: Some(r.port_selection), ..Fitter::default() },
         groups: Groups::default(),
         tasks: Vec::with_capacity(req.tasks.len()),
-        placements: Vec::new(),
+        placements: Vec::with_capacity(req.tasks.len().min(req.offers.len().saturating_mul(64))),
         placed: vec![None; req.tasks.len()],
         gang_failed: vec![None; req.tasks.len()],
         explained: Vec::new(),
@@ -1142,16 +1376,17 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
             ));
         }
         let key = if r.profile == Profile::MesosActor { o.id.as_str() } else { o.agent_id.as_str() };
-        match by_agent.get(key) {
-            Some(&a) => {
+        match by_agent.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let a = *e.get();
                 ctx.offer_agent.push(a);
                 if let Some(agent) = ctx.agents.get_mut(a as usize) {
                     agent.offers.push(i as u32);
                 }
             }
-            None => {
+            std::collections::hash_map::Entry::Vacant(e) => {
                 ctx.offer_agent.push(ctx.agents.len() as u32);
-                by_agent.insert(key, ctx.agents.len() as u32);
+                e.insert(ctx.agents.len() as u32);
                 let mut offers = SmallVec::new();
                 offers.push(i as u32);
                 ctx.agents.push(Agent { id: o.agent_id.as_str(), hostname: o.hostname.as_str(), offers, s: 0, c: 0 });
@@ -1209,13 +1444,17 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
                 cl.members.insert(ai as u32);
                 cl.offers += n;
             }
+            ctx.set_live(c, true);
         }
     }
     // The batch.
     let units = task_order(&ctx);
     let mut out = FitOut::default();
     let mut scratch = FitOut::default();
-    let mut s_cache = vec![u32::MAX; ctx.statics.len()];
+    let rule_ids =
+        ctx.tasks.iter().map(|t| t.rules.id).filter(|id| *id != Rules::NO_ID).max().map_or(0, |m| m as usize + 1);
+    let mut cache =
+        ScanCache { statics: Vec::new(), rules: RuleCache::new(rule_ids, ctx.statics.len()), scores: Vec::new() };
     let task_pos: Vec<usize> = {
         let mut v = vec![0; req.tasks.len()];
         for (k, t) in ctx.tasks.iter().enumerate() {
@@ -1239,7 +1478,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         let mut failed = None;
         for &ti in &unit {
             let k = task_pos.get(ti).copied().unwrap_or(0);
-            match ctx.best_for(k, &mut out, &mut scratch, &mut s_cache) {
+            match ctx.best_for(k, &mut out, &mut scratch, &mut cache) {
                 Some(b) => {
                     let from = ctx.agents.get(b.agent as usize).map_or(0, |a| a.c);
                     let fit = std::mem::take(&mut out);
@@ -1285,9 +1524,17 @@ impl<'r> Ctx<'r, '_> {
     /// The resource an entry came from, with a new amount.
     pub(crate) fn resource_with(&self, e: &Entry, value: ResourceValue) -> Option<Resource> {
         let src = self.req.offers.get(e.src.0 as usize)?.resources.as_slice().get(e.src.1 as usize)?;
-        let mut r = src.clone();
-        r.value = value;
-        Some(r)
+        // Field by field: the source's own value is never copied.
+        Some(Resource {
+            name: src.name.clone(),
+            value,
+            reservations: if src.reservations.is_empty() { SmallVec::new() } else { src.reservations.clone() },
+            disk: src.disk.clone(),
+            shared: src.shared,
+            revocable: src.revocable,
+            allocation_role: src.allocation_role.clone(),
+            provider_id: src.provider_id.clone(),
+        })
     }
 
     /// What is left of a pool, as resources.
@@ -1321,17 +1568,44 @@ impl<'r> Ctx<'r, '_> {
 
     /// Builds the plan's accepts and declines from the placements.
     pub(crate) fn accepts_and_declines(&self) -> (Vec<AgentAccept<'r>>, Vec<Decline<'r>>) {
+        // Agents in the order of their first placement (`slot[agent]` = rank + 1, 0 = unused),
+        // placements grouped per rank by a counting sort.
         let mut order: Vec<u32> = Vec::new();
-        let mut per_agent: FxMap<u32, Vec<usize>> = FxMap::default();
-        for (i, p) in self.placements.iter().enumerate() {
-            let list = per_agent.entry(p.agent).or_default();
-            if list.is_empty() {
-                order.push(p.agent);
+        let mut slot = vec![0u32; self.agents.len()];
+        let mut rank_of: Vec<u32> = Vec::with_capacity(self.placements.len());
+        for p in &self.placements {
+            if let Some(x) = slot.get_mut(p.agent as usize) {
+                if *x == 0 {
+                    order.push(p.agent);
+                    *x = order.len() as u32;
+                }
+                rank_of.push(*x - 1);
             }
-            list.push(i);
+        }
+        let mut start = vec![0usize; order.len() + 1];
+        for r in &rank_of {
+            if let Some(x) = start.get_mut(*r as usize + 1) {
+                *x += 1;
+            }
+        }
+        for i in 1..start.len() {
+            let prev = start.get(i - 1).copied().unwrap_or(0);
+            if let Some(x) = start.get_mut(i) {
+                *x += prev;
+            }
+        }
+        let mut grouped = vec![0usize; rank_of.len()];
+        let mut fill = start.clone();
+        for (i, r) in rank_of.iter().enumerate() {
+            if let Some(f) = fill.get_mut(*r as usize) {
+                if let Some(g) = grouped.get_mut(*f) {
+                    *g = i;
+                }
+                *f += 1;
+            }
         }
         let mut accepts = Vec::with_capacity(order.len());
-        for a in &order {
+        for (rank, a) in order.iter().enumerate() {
             let Some(agent) = self.agents.get(*a as usize) else { continue };
             let mut acc = AgentAccept {
                 agent_id: agent.id,
@@ -1346,7 +1620,12 @@ impl<'r> Ctx<'r, '_> {
                 executors: Vec::new(),
             };
             let pool = self.classes.get(agent.c as usize).map(|c| c.pool.as_slice()).unwrap_or(&[]);
-            for &pi in per_agent.get(a).map(Vec::as_slice).unwrap_or(&[]) {
+            let mine = match (start.get(rank), start.get(rank + 1)) {
+                (Some(&b), Some(&e)) => grouped.get(b..e).unwrap_or(&[]),
+                _ => &[],
+            };
+            acc.tasks.reserve_exact(mine.len());
+            for &pi in mine {
                 let Some(p) = self.placements.get(pi) else { continue };
                 let launch = self.launch(p, pool);
                 if let (Some(ex), Some(res)) =
@@ -1359,15 +1638,9 @@ impl<'r> Ctx<'r, '_> {
             accepts.push(acc);
         }
         let mut declines = Vec::with_capacity(self.req.offers.len().saturating_sub(order.len()));
-        let mut agent_used = vec![false; self.agents.len()];
-        for p in &self.placements {
-            if let Some(u) = agent_used.get_mut(p.agent as usize) {
-                *u = true;
-            }
-        }
         for (oi, offer) in self.req.offers.iter().enumerate() {
             let ai = self.offer_agent.get(oi).copied().unwrap_or(0);
-            if agent_used.get(ai as usize).copied().unwrap_or(false) {
+            if slot.get(ai as usize).copied().unwrap_or(0) != 0 {
                 continue;
             }
             let maint = self
@@ -1387,7 +1660,7 @@ impl<'r> Ctx<'r, '_> {
     fn launch(&self, p: &Placement, pool: &[Entry]) -> Launch<'r> {
         let req = self.req;
         let t = req.tasks.get(p.task);
-        let mut resources = Vec::new();
+        let mut resources = Vec::with_capacity(p.fit.takes.len());
         let mut creates = Vec::new();
         let role = t.and_then(|t| t.role.as_deref()).or(self.opts.roles.first().map(String::as_str));
         for tk in &p.fit.takes {

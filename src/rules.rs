@@ -8,8 +8,8 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use crate::constraint::{
-    parse_constraint, CompiledConstraints, Dialect, DiskCandidate, Field, GroupState, ParseOptions, Parsed, Preference,
-    Target,
+    parse_constraint, CompiledConstraints, Dialect, DiskCandidate, Field, FieldValues, GroupState, ParseOptions,
+    Parsed, Preference, Target,
 };
 use crate::engine::{PlaceError, WEIGHT_ONE};
 use crate::limits::Limits;
@@ -25,6 +25,10 @@ pub(crate) struct Rules {
     pub per_agent: bool,
     /// Some rule names `@region` or `@zone` (such tasks may use offers of other regions).
     pub names_region: bool,
+    /// Tasks of a call with the same compiled rules share this id (from [`RulesCache`]);
+    /// [`Rules::NO_ID`] when the rules were compiled alone. Keys per-class caches of what the
+    /// rules read.
+    pub id: u32,
 }
 
 /// Compiled rules shared by the tasks of a call that have the same dialect, constraints and
@@ -33,6 +37,7 @@ pub(crate) struct Rules {
 #[derive(Default)]
 pub(crate) struct RulesCache<'r> {
     map: HashMap<u64, Vec<(&'r TaskRequest, Rules)>, crate::place::FxBuild>,
+    next: u32,
 }
 
 fn hash_spec(h: &mut impl Hasher, c: &ConstraintSpec) {
@@ -68,7 +73,9 @@ impl<'r> RulesCache<'r> {
         if let Some((_, rules)) = self.map.get(&key).and_then(|list| list.iter().find(|(t, _)| same(t))) {
             return Ok(rules.clone());
         }
-        let rules = Rules::compile(task, base, limits)?;
+        let mut rules = Rules::compile(task, base, limits)?;
+        rules.id = self.next;
+        self.next = self.next.saturating_add(1).min(Rules::NO_ID - 1);
         self.map.entry(key).or_default().push((task, rules.clone()));
         Ok(rules)
     }
@@ -101,6 +108,7 @@ impl Rules {
                 cc: CompiledConstraints::new(Vec::new(), Vec::new()),
                 per_agent: false,
                 names_region: false,
+                id: Rules::NO_ID,
             });
         }
         let opts = ParseOptions::new(task.dialect, None, limits).map_err(|e| PlaceError::new(base.to_string(), e))?;
@@ -121,7 +129,39 @@ impl Rules {
                 || soft.iter().any(|p| *p.constraint().field() == Field::Hostname));
         let cc = CompiledConstraints::new(hard, soft);
         let names_region = cc.mentions_domain();
-        Ok(Rules { cc, per_agent, names_region })
+        Ok(Rules { cc, per_agent, names_region, id: Rules::NO_ID })
+    }
+
+    /// The id of rules compiled alone (no cache may be keyed by it).
+    pub(crate) const NO_ID: u32 = u32::MAX;
+
+    /// The values candidate `c` shows for every field these rules read.
+    pub(crate) fn read<'a>(&self, c: &Candidate<'a>) -> FieldValues<'a> {
+        self.cc.read(c)
+    }
+
+    /// True when the hard constraints that do not count placements hold for `values`
+    /// (constant during a call).
+    pub(crate) fn static_ok(&self, values: &FieldValues<'_>) -> bool {
+        self.cc.static_ok(values)
+    }
+
+    /// True when the hard constraints that count the group's placements hold for `values`;
+    /// with [`Rules::static_ok`], the same answer as [`Rules::check`].
+    pub(crate) fn dynamic_ok(&self, values: &FieldValues<'_>, groups: &Groups<'_>, group: u32) -> bool {
+        !self.cc.has_dynamic() || self.cc.dynamic_ok(values, groups.state(group))
+    }
+
+    /// True when the hard constraints that neither count placements nor read the hostname
+    /// hold for `values` (constant during a call, the same for every agent of a class).
+    pub(crate) fn static_ok_except_host(&self, values: &FieldValues<'_>) -> bool {
+        self.cc.static_ok_except_host(values)
+    }
+
+    /// With [`Rules::static_ok_except_host`], [`Rules::check`] for an agent named `hostname`
+    /// of the class whose values are `values`.
+    pub(crate) fn host_ok(&self, values: &FieldValues<'_>, hostname: &str, groups: &Groups<'_>, group: u32) -> bool {
+        self.cc.host_ok(values, hostname, groups.state(group))
     }
 
     /// True when there are hard constraints.

@@ -2,9 +2,7 @@
 //! make `UNIQUE`, `CLUSTER`, `GROUP_BY` and `MAX_PER` cost O(1) per candidate.
 
 use std::borrow::Cow;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasherDefault;
 
 use smallvec::SmallVec;
 
@@ -13,9 +11,11 @@ use crate::error::Error;
 use super::ast::{Arg, Constraint, Dialect, Field, Operator};
 use super::eval::{satisfies, Candidate, DiskCandidate, GroupView};
 
-/// A deterministic hasher: the core holds no randomness, and the counters are never iterated
-/// for output, so the order of the map never shows.
-type Hasher = BuildHasherDefault<DefaultHasher>;
+/// A deterministic hasher (the engine's FxHash: the same on every platform, wasm32
+/// included): the core holds no randomness, and the counters are never iterated for output,
+/// so the order of the map never shows. Counting reads it once per candidate and constraint
+/// (SipHash here was an eighth of a constraint-heavy call).
+type Hasher = crate::place::FxBuild;
 
 /// A soft constraint: satisfied preferences add their weight to a candidate's score; an
 /// unsatisfied one never vetoes.
@@ -170,6 +170,56 @@ impl CompiledConstraints {
     fn satisfied(&self, c: &Constraint, i: usize, values: &FieldValues<'_>, group: &GroupState) -> bool {
         let view = if c.uses_placements() { group.view(&c.field) } else { GroupView::NONE };
         satisfies(c, values.get(self.slot(i)), view)
+    }
+
+    /// True when every hard constraint that does not count the group's placements holds for
+    /// `values` (a result that never changes during a call: the placement loop caches it per
+    /// agent class).
+    pub(crate) fn static_ok(&self, values: &FieldValues<'_>) -> bool {
+        self.hard
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.uses_placements() || satisfies(c, values.get(self.slot(i)), GroupView::NONE))
+    }
+
+    /// True when every hard constraint that counts the group's placements holds for `values`.
+    /// `static_ok && dynamic_ok` is `check_values(..).is_ok()`.
+    pub(crate) fn dynamic_ok(&self, values: &FieldValues<'_>, group: &GroupState) -> bool {
+        self.hard.iter().enumerate().all(|(i, c)| !c.uses_placements() || self.satisfied(c, i, values, group))
+    }
+
+    /// True when hard constraint `c` reads the agent's hostname (which differs between
+    /// agents that are otherwise alike).
+    fn reads_host(c: &Constraint) -> bool {
+        c.field == Field::Hostname && c.dialect == Dialect::Marathon
+    }
+
+    /// True when every hard constraint that neither counts placements nor reads the hostname
+    /// holds for `values` (the same for every agent of a class).
+    pub(crate) fn static_ok_except_host(&self, values: &FieldValues<'_>) -> bool {
+        self.hard.iter().enumerate().all(|(i, c)| {
+            c.uses_placements() || Self::reads_host(c) || satisfies(c, values.get(self.slot(i)), GroupView::NONE)
+        })
+    }
+
+    /// True when every hard constraint that counts placements or reads the hostname holds for
+    /// an agent named `hostname` whose other fields show `values`. With
+    /// [`CompiledConstraints::static_ok_except_host`], the same answer as `check` on that
+    /// agent.
+    pub(crate) fn host_ok(&self, values: &FieldValues<'_>, hostname: &str, group: &GroupState) -> bool {
+        self.hard.iter().enumerate().all(|(i, c)| {
+            if Self::reads_host(c) {
+                let view = if c.uses_placements() { group.view(&c.field) } else { GroupView::NONE };
+                satisfies(c, Some(hostname), view)
+            } else {
+                !c.uses_placements() || self.satisfied(c, i, values, group)
+            }
+        })
+    }
+
+    /// True when some hard constraint counts the group's placements.
+    pub(crate) fn has_dynamic(&self) -> bool {
+        self.hard.iter().any(Constraint::uses_placements)
     }
 
     /// Checks the hard constraints against values read with [`CompiledConstraints::read`].
@@ -564,6 +614,47 @@ mod tests {
         assert_eq!(fc.consumed(1), 2);
         assert_eq!(fc.consumed(0), 5);
         assert_eq!(fc.first(), Some(Some("a")));
+    }
+
+    #[test]
+    fn split_checks_agree_with_check() {
+        // Static and dynamic halves (and the hostname split the placement loop uses per agent)
+        // give `check`'s answer for every candidate and group state.
+        let sets = [
+            "rack LIKE r[12]",
+            "hostname UNIQUE",
+            "rack GROUP_BY 2",
+            "hostname LIKE h[0-9]",
+            "rack MAX_PER 1",
+            "hostname CLUSTER h1",
+        ];
+        let racks = [Some("r1"), Some("r2"), Some("r3"), None];
+        let hosts = ["h1", "h2", "hx"];
+        for a in sets {
+            for b in sets {
+                let cc = CompiledConstraints::new(vec![a.parse().unwrap(), b.parse().unwrap()], vec![]);
+                let mut g = GroupState::for_constraints(&cc, Some(4));
+                for step in 0..4 {
+                    for rack in racks {
+                        let at = attrs(rack);
+                        let rep = cc.read(&Candidate::new("h1", &at));
+                        for host in hosts {
+                            let cand = Candidate::new(host, &at);
+                            let values = cc.read(&cand);
+                            let want = cc.check(&cand, &g).is_ok();
+                            assert_eq!(cc.static_ok(&values) && cc.dynamic_ok(&values, &g), want, "{a}; {b}; {host}");
+                            assert_eq!(
+                                cc.static_ok_except_host(&rep) && cc.host_ok(&rep, host, &g),
+                                want,
+                                "{a}; {b}; {host} via the class's values"
+                            );
+                        }
+                    }
+                    let at = attrs(racks.get(step % 3).copied().flatten());
+                    g.record(&Candidate::new(hosts.get(step % 3).copied().unwrap_or("h1"), &at));
+                }
+            }
+        }
     }
 
     #[test]
