@@ -30,15 +30,17 @@ use crate::model::{Offer, RunningTask, TaskRequest};
 /// Answers a `place` request given as text, or `None` when the general path must answer
 /// (another op, any refusal, anything this path does not prove safe).
 pub(crate) fn try_place(text: &str, limits: &Limits) -> Option<String> {
-    if !looks_like_place(text) || !prescan(text.as_bytes(), limits) {
+    if !looks_like_place(text) {
         return None;
     }
+    let sizes = prescan(text.as_bytes(), limits)?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let req = de.deserialize_map(RequestVisitor).ok()?;
+    let req = de.deserialize_map(RequestVisitor(sizes)).ok()?;
     de.end().ok()?;
     let engine = Engine::new(req.options).ok()?;
     let plan = engine.place(&req.request).ok()?;
-    super::place_out::response_text(&plan).ok()
+    // The response is about as long as the request when most tasks are placed.
+    super::place_out::response_text(&plan, text.len()).ok()
 }
 
 /// A cheap filter: the text names the op `place` somewhere.
@@ -59,6 +61,16 @@ struct Frame {
     count: usize,
     /// Objects: where this object's keys start in the stack of keys.
     keys_from: usize,
+    /// Arrays of the request object: which of [`Sizes`] this is (0: none).
+    slot: u8,
+}
+
+/// The lengths of the request's `offers`, `tasks` and `running` arrays, if valid JSON.
+#[derive(Clone, Copy, Default)]
+struct Sizes {
+    offers: usize,
+    tasks: usize,
+    running: usize,
 }
 
 /// A cheap hash of a key, compared before the key's bytes.
@@ -66,16 +78,18 @@ fn fingerprint(key: &[u8]) -> u64 {
     key.iter().fold(key.len() as u64, |h, &c| h.wrapping_mul(0x100_0000_01b3) ^ u64::from(c))
 }
 
-/// Walks valid-or-not JSON bytes once and returns `true` only when, if the text is valid
-/// JSON, [`Limits::check_json`] would pass on it and no object repeats a key. Conservative:
+/// Walks valid-or-not JSON bytes once and returns the lengths of the request's arrays only
+/// when, if the text is valid JSON, [`Limits::check_json`] would pass on it and no object
+/// repeats a key. Conservative:
 /// a key with an escape, or a string whose escaped length exceeds `string_bytes` (its decoded
 /// length can only be shorter), makes it return `false`. Syntax is left to the parser.
-fn prescan(b: &[u8], limits: &Limits) -> bool {
+fn prescan(b: &[u8], limits: &Limits) -> Option<Sizes> {
     let mut stack: Vec<Frame> = Vec::with_capacity(16);
     // The keys of every open object, innermost last: fingerprint and byte range.
     let mut keys: Vec<(u64, usize, usize)> = Vec::with_capacity(64);
     // The last key read in the innermost object, for the array that may follow it.
     let mut last_key: (usize, usize) = (0, 0);
+    let mut sizes = Sizes::default();
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         match c {
@@ -86,7 +100,7 @@ fn prescan(b: &[u8], limits: &Limits) -> bool {
                 loop {
                     let rest = b.get(j..).unwrap_or_default();
                     match rest.iter().position(|&c| c == b'"' || c == b'\\') {
-                        None => return false,
+                        None => return None,
                         Some(k) if rest.get(k) == Some(&b'"') => {
                             j += k;
                             break;
@@ -98,18 +112,18 @@ fn prescan(b: &[u8], limits: &Limits) -> bool {
                     }
                 }
                 if j - start > limits.string_bytes {
-                    return false;
+                    return None;
                 }
                 if let Some(top) = stack.last_mut() {
                     if !top.array && top.expect_key {
                         if escaped {
-                            return false;
+                            return None;
                         }
                         let name = b.get(start..j).unwrap_or_default();
                         let fp = fingerprint(name);
                         let mine = keys.get(top.keys_from..).unwrap_or_default();
                         if mine.iter().any(|&(f, s, e)| f == fp && b.get(s..e) == Some(name)) {
-                            return false;
+                            return None;
                         }
                         keys.push((fp, start, j));
                         top.expect_key = false;
@@ -123,10 +137,10 @@ fn prescan(b: &[u8], limits: &Limits) -> bool {
             }
             b'[' | b'{' => {
                 if stack.len() + 1 > limits.json_depth {
-                    return false;
+                    return None;
                 }
                 let array = c == b'[';
-                let mut bound = usize::MAX;
+                let (mut bound, mut slot) = (usize::MAX, 0);
                 if let Some(top) = stack.last_mut() {
                     if top.array {
                         if top.count == 0 {
@@ -134,15 +148,21 @@ fn prescan(b: &[u8], limits: &Limits) -> bool {
                         }
                     } else if array {
                         let key = b.get(last_key.0..last_key.1).unwrap_or_default();
-                        bound = array_bound(stack.len() == 1, key, limits);
+                        (bound, slot) = array_bound(stack.len() == 1, key, limits);
                     }
                 }
-                stack.push(Frame { array, expect_key: !array, bound, count: 0, keys_from: keys.len() });
+                stack.push(Frame { array, expect_key: !array, bound, count: 0, keys_from: keys.len(), slot });
             }
             b']' | b'}' => {
-                let Some(f) = stack.pop() else { return false };
+                let f = stack.pop()?;
                 if f.count > f.bound {
-                    return false;
+                    return None;
+                }
+                match f.slot {
+                    1 => sizes.offers = f.count,
+                    2 => sizes.tasks = f.count,
+                    3 => sizes.running = f.count,
+                    _ => {}
                 }
                 keys.truncate(f.keys_from);
             }
@@ -167,21 +187,20 @@ fn prescan(b: &[u8], limits: &Limits) -> bool {
         }
         i += 1;
     }
-    true
+    Some(sizes)
 }
 
 /// The bound [`Limits::check_json`] puts on an array under `key` (`top`: in the request
-/// object itself).
-fn array_bound(top: bool, key: &[u8], limits: &Limits) -> usize {
+/// object itself), and its slot in [`Sizes`].
+fn array_bound(top: bool, key: &[u8], limits: &Limits) -> (usize, u8) {
     match key {
-        b"offers" | b"tasks" | b"running" | b"placed" if top => match key {
-            b"offers" => limits.offers,
-            b"tasks" => limits.tasks,
-            _ => limits.running,
-        },
-        b"constraints" | b"preferences" | b"require" => limits.constraints_per_task,
-        b"range" | b"ranges" => limits.ranges_per_resource,
-        _ => usize::MAX,
+        b"offers" if top => (limits.offers, 1),
+        b"tasks" if top => (limits.tasks, 2),
+        b"running" if top => (limits.running, 3),
+        b"placed" if top => (limits.running, 0),
+        b"constraints" | b"preferences" | b"require" => (limits.constraints_per_task, 0),
+        b"range" | b"ranges" => (limits.ranges_per_resource, 0),
+        _ => (usize::MAX, 0),
     }
 }
 
@@ -197,7 +216,7 @@ fn give_up<E: de::Error>() -> E {
 }
 
 /// The request object: `op` (`place`), `offers`, `tasks`, `running`?, `options`?, nothing else.
-struct RequestVisitor;
+struct RequestVisitor(Sizes);
 
 impl<'de> Visitor<'de> for RequestVisitor {
     type Value = Decoded;
@@ -216,9 +235,9 @@ impl<'de> Visitor<'de> for RequestVisitor {
                     }
                     op = true;
                 }
-                Key::Offers => offers = Some(map.next_value_seed(ListSeed(OfferItem))?),
-                Key::Tasks => tasks = Some(map.next_value_seed(ListSeed(TaskItem))?),
-                Key::Running => running = Some(map.next_value_seed(ListSeed(RunningItem))?),
+                Key::Offers => offers = Some(map.next_value_seed(ListSeed(OfferItem, self.0.offers))?),
+                Key::Tasks => tasks = Some(map.next_value_seed(ListSeed(TaskItem, self.0.tasks))?),
+                Key::Running => running = Some(map.next_value_seed(ListSeed(RunningItem, self.0.running))?),
                 Key::Options => {
                     options = Some(match map.next_value::<Option<OptionsDto>>()? {
                         None => Options::default(),
@@ -315,7 +334,8 @@ impl Item for RunningItem {
 }
 
 /// A JSON array of items, each converted as soon as it is read.
-struct ListSeed<I>(I);
+/// The capacity comes from the prescan (the array's length when the text is valid).
+struct ListSeed<I>(I, usize);
 
 impl<'de, I: Item> DeserializeSeed<'de> for ListSeed<I> {
     type Value = Vec<I::Out>;
@@ -330,7 +350,7 @@ impl<'de, I: Item> Visitor<'de> for ListSeed<I> {
         f.write_str("an array")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<I::Out>, A::Error> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.1);
         while let Some(x) = self.0.read(&mut seq)? {
             out.push(x);
         }
@@ -343,7 +363,7 @@ mod tests {
     use super::*;
 
     fn scan(text: &str) -> bool {
-        prescan(text.as_bytes(), &Limits::DEFAULT)
+        prescan(text.as_bytes(), &Limits::DEFAULT).is_some()
     }
 
     #[test]
@@ -357,13 +377,13 @@ mod tests {
         assert!(!scan(&deep));
         assert!(scan(&("[".repeat(64) + &"]".repeat(64))));
         let tight = Limits { tasks: 2, constraints_per_task: 1, string_bytes: 11, ..Limits::DEFAULT };
-        assert!(prescan(br#"{"tasks":[1,2]}"#, &tight));
-        assert!(!prescan(br#"{"tasks":[1,2,3]}"#, &tight));
-        assert!(prescan(br#"{"x":{"tasks":[1,2,3]}}"#, &tight));
-        assert!(!prescan(br#"{"x":{"constraints":[[],[]]}}"#, &tight));
-        assert!(prescan(br#"{"x":{"constraints":[[1,2]]}}"#, &tight));
-        assert!(!prescan(br#"{"x":"abcdefghijkl"}"#, &tight));
-        assert!(!prescan(br#"{"abcdefghijkl":1}"#, &tight));
+        assert!(prescan(br#"{"tasks":[1,2]}"#, &tight).is_some());
+        assert!(prescan(br#"{"tasks":[1,2,3]}"#, &tight).is_none());
+        assert!(prescan(br#"{"x":{"tasks":[1,2,3]}}"#, &tight).is_some());
+        assert!(prescan(br#"{"x":{"constraints":[[],[]]}}"#, &tight).is_none());
+        assert!(prescan(br#"{"x":{"constraints":[[1,2]]}}"#, &tight).is_some());
+        assert!(prescan(br#"{"x":"abcdefghijkl"}"#, &tight).is_none());
+        assert!(prescan(br#"{"abcdefghijkl":1}"#, &tight).is_none());
     }
 
     #[test]
@@ -381,6 +401,12 @@ mod tests {
         assert!(try_place(r#"{"op":"place","offers":[],"tasks":[],"extra":1}"#, &Limits::DEFAULT).is_none());
         assert!(try_place(r#"{"op":"place","offers":[7],"tasks":[]}"#, &Limits::DEFAULT).is_none());
         assert!(try_place(r#"{"op":"version"}"#, &Limits::DEFAULT).is_none());
+        let sizes = prescan(
+            br#"{"op":"place","offers":[{}],"tasks":[{},{"constraints":[1,2,3]}],"running":[]}"#,
+            &Limits::DEFAULT,
+        )
+        .unwrap();
+        assert_eq!((sizes.offers, sizes.tasks, sizes.running), (1, 2, 0));
     }
 
     /// The golden requests (every profile, disks, volumes, gangs, executors, running tasks)

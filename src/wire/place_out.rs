@@ -371,12 +371,13 @@ impl Serialize for ResponseOut<'_, '_> {
 }
 
 /// The `ok: true` response of `place` for `plan`, as one line of JSON text: the bytes
-/// `serde_json::to_string` writes for `{"ok": true}` followed by [`super::ops_place::plan_to_json`].
+/// `serde_json::to_string` writes for `{"ok": true}` followed by [`super::ops_place::plan_to_json`];
+/// `capacity` is a guess of its length in bytes.
 ///
 /// # Errors
 /// Only if `serde_json` fails to write (it does not for these types).
-pub(crate) fn response_text(plan: &Plan<'_>) -> Result<String, serde_json::Error> {
-    let mut out = Vec::with_capacity(64 + 512 * plan.accept.len() + 96 * plan.decline.len());
+pub(crate) fn response_text(plan: &Plan<'_>, capacity: usize) -> Result<String, serde_json::Error> {
+    let mut out = Vec::with_capacity(capacity.max(64 + 512 * plan.accept.len() + 96 * plan.decline.len()));
     serde_json::to_writer(&mut out, &ResponseOut(plan))?;
     // serde_json writes valid UTF-8 only.
     String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
