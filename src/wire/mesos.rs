@@ -478,7 +478,8 @@ struct ResourceDto {
     reservation: Option<LegacyReservationDto>,
     #[serde(default)]
     reservations: Vec<ReservationDto>,
-    disk: Option<DiskDto>,
+    /// Boxed: rare, and large enough to make every resource's decoding struct costly to move.
+    disk: Option<Box<DiskDto>>,
     shared: Option<Json>,
     revocable: Option<Json>,
     #[serde(alias = "allocationInfo")]
@@ -842,7 +843,7 @@ fn resource_from(json: &Json, default_role: &str, origin: Origin) -> Result<Reso
 fn resource_from_dto(mut dto: ResourceDto, default_role: &str, origin: Origin) -> Result<Resource, Fault> {
     let value = resource_value(&mut dto, origin)?;
     let reservations = reservations_from(&mut dto, default_role)?;
-    let disk = dto.disk.take().map(disk_from).transpose()?;
+    let disk = dto.disk.take().map(|d| disk_from(*d)).transpose()?;
     let r = Resource {
         name: dto.name,
         value,
