@@ -350,7 +350,8 @@ impl<'de, I: Item> Visitor<'de> for ListSeed<I> {
         f.write_str("an array")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<I::Out>, A::Error> {
-        let mut out = Vec::with_capacity(self.1);
+        // Bounded: on text that is not valid JSON the count may be anything up to the limit.
+        let mut out = Vec::with_capacity(self.1.min(1 << 14));
         while let Some(x) = self.0.read(&mut seq)? {
             out.push(x);
         }
@@ -444,5 +445,9 @@ mod tests {
             let out = crate::call(req);
             assert!(out.starts_with(r#"{"ok":false"#), "{out}");
         }
+        // Invalid text whose separators would claim a huge array: no huge allocation.
+        let huge = Limits { tasks: usize::MAX, ..Limits::DEFAULT };
+        let commas = format!(r#"{{"op":"place","offers":[],"tasks":[{}]}}"#, ",".repeat(200_000));
+        assert!(try_place(&commas, &huge).is_none());
     }
 }
