@@ -408,9 +408,7 @@ impl Fitter {
             if amount <= 0 {
                 continue;
             }
-            let mut takes = std::mem::take(&mut out.takes);
-            let short = self.take_scalar(pool, need, name, amount, max, &mut takes);
-            out.takes = takes;
+            let short = self.take_scalar(pool, need, name, amount, max, &mut out.takes);
             if short > 0 {
                 out.reasons |= match name {
                     CPUS => reason::CPUS,

@@ -338,7 +338,10 @@ fn resource_eq(x: &Resource, y: &Resource) -> bool {
         (ResourceValue::Scalar(p), ResourceValue::Scalar(q)) => p == q,
         (ResourceValue::Ranges(p), ResourceValue::Ranges(q)) => {
             let (p, q) = (p.as_slice(), q.as_slice());
-            p.len() == q.len() && p.iter().zip(q).all(|(u, v)| u.begin == v.begin && u.end == v.end)
+            match (p, q) {
+                ([u], [v]) => u.begin == v.begin && u.end == v.end,
+                _ => p == q,
+            }
         }
         (p, q) => p == q,
     };
@@ -382,10 +385,12 @@ fn resources_eq(a: &[Resource], b: &[Resource]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    for (x, y) in a.iter().zip(b) {
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
         if !resource_eq(x, y) {
             return false;
         }
+        i += 1;
     }
     true
 }
@@ -533,8 +538,10 @@ impl<'r> Ctx<'r, '_> {
             return false;
         }
         let offers = self.req.offers.as_slice();
-        for (x, y) in ao.iter().zip(bo) {
-            let (Some(x), Some(y)) = (offers.get(*x as usize), offers.get(*y as usize)) else { return false };
+        let mut k = 0;
+        while let (Some(&x), Some(&y)) = (ao.get(k), bo.get(k)) {
+            k += 1;
+            let (Some(x), Some(y)) = (offers.get(x as usize), offers.get(y as usize)) else { return false };
             if !resources_eq(x.resources.as_slice(), y.resources.as_slice())
                 || !opt_str_eq(x.allocation_role.as_deref(), y.allocation_role.as_deref())
                 || !(x.executor_ids.is_empty() && y.executor_ids.is_empty() || x.executor_ids == y.executor_ids)
@@ -1539,7 +1546,7 @@ impl<'r> Ctx<'r, '_> {
 
     /// What is left of a pool, as resources.
     pub(crate) fn pool_resources(&self, pool: &[Entry]) -> Resources {
-        let mut out = Vec::new();
+        let mut out = Resources::new();
         for e in pool {
             if e.is_empty() {
                 continue;
@@ -1563,7 +1570,7 @@ impl<'r> Ctx<'r, '_> {
                 out.push(r);
             }
         }
-        to_resources(out)
+        out
     }
 
     /// Builds the plan's accepts and declines from the placements.
@@ -1660,16 +1667,23 @@ impl<'r> Ctx<'r, '_> {
     fn launch(&self, p: &Placement, pool: &[Entry]) -> Launch<'r> {
         let req = self.req;
         let t = req.tasks.get(p.task);
-        let mut resources = Vec::with_capacity(p.fit.takes.len());
+        // Pushed straight into the plan's `Resources` (merging like ones, as `to_resources`).
+        let mut resources = Resources::new();
         let mut creates = Vec::new();
         let role = t.and_then(|t| t.role.as_deref()).or(self.opts.roles.first().map(String::as_str));
         for tk in &p.fit.takes {
             let Some(e) = pool.get(tk.entry as usize) else { continue };
             match &tk.what {
                 fit::TakeWhat::Scalar(v) => {
-                    resources.extend(self.resource_with(e, ResourceValue::Scalar(Scalar::from_millis(*v))));
+                    if let Some(r) = self.resource_with(e, ResourceValue::Scalar(Scalar::from_millis(*v))) {
+                        resources.push(r);
+                    }
                 }
-                fit::TakeWhat::Ports(r) => resources.extend(self.resource_with(e, ResourceValue::Ranges(r.clone()))),
+                fit::TakeWhat::Ports(r) => {
+                    if let Some(r) = self.resource_with(e, ResourceValue::Ranges(r.clone())) {
+                        resources.push(r);
+                    }
+                }
                 fit::TakeWhat::Whole { vol } | fit::TakeWhat::Volume { vol, .. } => {
                     let amount = match &tk.what {
                         fit::TakeWhat::Volume { amount, .. } => Some(*amount),
@@ -1733,7 +1747,7 @@ impl<'r> Ctx<'r, '_> {
         };
         Launch {
             task_id: t.map_or("", |t| t.id.as_str()),
-            resources: to_resources(resources),
+            resources,
             ports: p.fit.ports.to_vec(),
             score: crate::score::score_value(p.score),
             executor_resources,
