@@ -1,13 +1,14 @@
-//! The `place` response written straight to text: `Serialize` views of the [`Plan`] and of
-//! the model's resources, serialized by `serde_json` into one buffer. The bytes are those of
-//! the `serde_json::Value` tree that [`super::ops_place::plan_to_json`] builds (same keys in
-//! the same order, same number formatting), without building the tree.
+//! The `place` response written straight to text, with no `serde_json::Value` tree: by hand
+//! where it is hot (accepts, launches, plain scalar resources, declines), through `Serialize`
+//! views of the [`Plan`] and of the model elsewhere, every string and number by `serde_json`.
+//! The bytes are those of the tree that [`super::ops_place::plan_to_json`] builds (same keys
+//! in the same order, same escaping and number formatting).
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Map;
 
 use super::mesos::scalar_json;
-use crate::decision::{AgentAccept, Decline, Launch, Nearest, Plan, Reason, Unplaced};
+use crate::decision::{AgentAccept, Nearest, Plan, Reason, Unplaced};
 use crate::model::{DiskInfo, DiskSourceType, Label, Ranges, Reservation, Resource, ResourceValue, Resources, Set};
 
 /// A double as [`scalar_json`] writes it: whole numbers without a fraction, `null` when not
@@ -232,64 +233,6 @@ impl Serialize for ResourceOut<'_> {
     }
 }
 
-/// Resources as [`super::mesos::resources_to_json`] writes them.
-pub(crate) struct ResourcesOut<'a>(pub(crate) &'a Resources);
-
-impl Serialize for ResourcesOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(None)?;
-        for r in self.0.iter() {
-            seq.serialize_element(&ResourceOut(r))?;
-        }
-        seq.end()
-    }
-}
-
-struct LaunchOut<'a, 'r>(&'a Launch<'r>);
-
-impl Serialize for LaunchOut<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let t = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("task_id", t.task_id)?;
-        m.serialize_entry("resources", &ResourcesOut(&t.resources))?;
-        m.serialize_entry("ports", &t.ports)?;
-        m.serialize_entry("score", &Num(t.score))?;
-        if let Some(ex) = &t.executor_resources {
-            m.serialize_entry("executor_resources", &ResourcesOut(ex))?;
-        }
-        m.end()
-    }
-}
-
-struct AcceptOut<'a, 'r>(&'a AgentAccept<'r>);
-
-impl Serialize for AcceptOut<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let a = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("agent_id", a.agent_id)?;
-        m.serialize_entry("hostname", a.hostname)?;
-        m.serialize_entry("offer_ids", &a.offer_ids)?;
-        m.serialize_entry("tasks", &List(&a.tasks, LaunchOut))?;
-        m.serialize_entry("remaining", &ResourcesOut(&a.remaining))?;
-        m.end()
-    }
-}
-
-struct DeclineOut<'a, 'r>(&'a Decline<'r>);
-
-impl Serialize for DeclineOut<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let d = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("offer_id", d.offer_id)?;
-        m.serialize_entry("refuse_seconds", &Num(d.refuse_seconds))?;
-        m.serialize_entry("reason", d.reason.as_str())?;
-        m.end()
-    }
-}
-
 struct ReasonOut<'a>(&'a Reason);
 
 impl Serialize for ReasonOut<'_> {
@@ -338,38 +281,6 @@ impl Serialize for UnplacedOut<'_, '_> {
     }
 }
 
-/// The whole `ok: true` response of `place`: `{"ok": true, "accept", "decline", "unplaced",
-/// "calls"?, "stats"}`.
-struct ResponseOut<'a, 'r>(&'a Plan<'r>);
-
-impl Serialize for ResponseOut<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct StatsOut<'a>(&'a crate::decision::Stats);
-        impl Serialize for StatsOut<'_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let st = self.0;
-                let mut m = s.serialize_map(Some(4))?;
-                m.serialize_entry("offers", &st.offers)?;
-                m.serialize_entry("tasks", &st.tasks)?;
-                m.serialize_entry("placed", &st.placed)?;
-                m.serialize_entry("evaluations", &st.evaluations)?;
-                m.end()
-            }
-        }
-        let p = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("ok", &true)?;
-        m.serialize_entry("accept", &List(&p.accept, AcceptOut))?;
-        m.serialize_entry("decline", &List(&p.decline, DeclineOut))?;
-        m.serialize_entry("unplaced", &List(&p.unplaced, UnplacedOut))?;
-        if let Some(calls) = &p.calls {
-            m.serialize_entry("calls", calls)?;
-        }
-        m.serialize_entry("stats", &StatsOut(&p.stats))?;
-        m.end()
-    }
-}
-
 /// The `ok: true` response of `place` for `plan`, as one line of JSON text: the bytes
 /// `serde_json::to_string` writes for `{"ok": true}` followed by [`super::ops_place::plan_to_json`];
 /// `capacity` is a guess of its length in bytes.
@@ -378,7 +289,114 @@ impl Serialize for ResponseOut<'_, '_> {
 /// Only if `serde_json` fails to write (it does not for these types).
 pub(crate) fn response_text(plan: &Plan<'_>, capacity: usize) -> Result<String, serde_json::Error> {
     let mut out = Vec::with_capacity(capacity.max(64 + 512 * plan.accept.len() + 96 * plan.decline.len()));
-    serde_json::to_writer(&mut out, &ResponseOut(plan))?;
-    // serde_json writes valid UTF-8 only.
+    write_response(&mut out, plan)?;
+    // serde_json writes valid UTF-8 only, and so do the literals below.
     String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
+}
+
+/// Writes `v` with `serde_json` (its escaping and number formatting).
+fn put<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> Result<(), serde_json::Error> {
+    serde_json::to_writer(&mut *out, v)
+}
+
+/// [`ResponseOut`] written by hand where it is hot (the accepts, their launches and
+/// resources, the declines): the same bytes, without the generic map machinery.
+fn write_response(out: &mut Vec<u8>, p: &Plan<'_>) -> Result<(), serde_json::Error> {
+    out.extend_from_slice(br#"{"ok":true,"accept":["#);
+    for (i, a) in p.accept.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_accept(out, a)?;
+    }
+    out.extend_from_slice(br#"],"decline":["#);
+    for (i, d) in p.decline.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"offer_id":"#);
+        put(out, d.offer_id)?;
+        out.extend_from_slice(br#","refuse_seconds":"#);
+        put(out, &Num(d.refuse_seconds))?;
+        out.extend_from_slice(br#","reason":"#);
+        put(out, d.reason.as_str())?;
+        out.push(b'}');
+    }
+    out.extend_from_slice(br#"],"unplaced":"#);
+    put(out, &List(&p.unplaced, UnplacedOut))?;
+    if let Some(calls) = &p.calls {
+        out.extend_from_slice(br#","calls":"#);
+        put(out, calls)?;
+    }
+    let st = &p.stats;
+    out.extend_from_slice(br#","stats":{"offers":"#);
+    put(out, &st.offers)?;
+    out.extend_from_slice(br#","tasks":"#);
+    put(out, &st.tasks)?;
+    out.extend_from_slice(br#","placed":"#);
+    put(out, &st.placed)?;
+    out.extend_from_slice(br#","evaluations":"#);
+    put(out, &st.evaluations)?;
+    out.extend_from_slice(b"}}");
+    Ok(())
+}
+
+fn write_accept(out: &mut Vec<u8>, a: &AgentAccept<'_>) -> Result<(), serde_json::Error> {
+    out.extend_from_slice(br#"{"agent_id":"#);
+    put(out, a.agent_id)?;
+    out.extend_from_slice(br#","hostname":"#);
+    put(out, a.hostname)?;
+    out.extend_from_slice(br#","offer_ids":"#);
+    put(out, &a.offer_ids)?;
+    out.extend_from_slice(br#","tasks":["#);
+    for (i, t) in a.tasks.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"task_id":"#);
+        put(out, t.task_id)?;
+        out.extend_from_slice(br#","resources":"#);
+        write_resources(out, &t.resources)?;
+        out.extend_from_slice(br#","ports":"#);
+        put(out, &t.ports)?;
+        out.extend_from_slice(br#","score":"#);
+        put(out, &Num(t.score))?;
+        if let Some(ex) = &t.executor_resources {
+            out.extend_from_slice(br#","executor_resources":"#);
+            write_resources(out, ex)?;
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(br#"],"remaining":"#);
+    write_resources(out, &a.remaining)?;
+    out.push(b'}');
+    Ok(())
+}
+
+/// Resources: the common plain scalar resource by hand, any other through [`ResourceOut`].
+fn write_resources(out: &mut Vec<u8>, r: &Resources) -> Result<(), serde_json::Error> {
+    out.push(b'[');
+    for (i, res) in r.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let plain = res.reservations.is_empty()
+            && res.disk.is_none()
+            && !res.shared
+            && !res.revocable
+            && res.allocation_role.is_none()
+            && res.provider_id.is_none();
+        match &res.value {
+            ResourceValue::Scalar(x) if plain => {
+                out.extend_from_slice(br#"{"name":"#);
+                put(out, &res.name)?;
+                out.extend_from_slice(br#","type":"SCALAR","scalar":{"value":"#);
+                put(out, &Num(x.to_f64()))?;
+                out.extend_from_slice(br#"},"reservations":[]}"#);
+            }
+            _ => put(out, &ResourceOut(res))?,
+        }
+    }
+    out.push(b']');
+    Ok(())
 }
