@@ -204,6 +204,14 @@ impl<'a> IntoIterator for &'a Members {
     }
 }
 
+/// The per-class numbers the scan reads for every task, flat: available cpus / mem, and the
+/// last strategy score computed with the amounts added it was for (consecutive tasks are
+/// often of one size, and a class's used amounts never change).
+pub(crate) struct ScanRow {
+    avail: (i64, i64),
+    score: std::cell::Cell<((i64, i64), i64)>,
+}
+
 pub(crate) struct Class {
     pub s: u32,
     pub pool: Vec<Entry>,
@@ -243,7 +251,7 @@ pub(crate) struct Ctx<'r, 'o> {
     /// (ascending, as over every class) and skips the many emptied ones.
     live: Vec<u64>,
     // Flat per-class numbers for the scan.
-    avail: Vec<(i64, i64)>,
+    avail: Vec<ScanRow>,
     pub roles: Interner,
     pub names: Interner,
     pub ids: Interner,
@@ -676,7 +684,7 @@ impl<'r> Ctx<'r, '_> {
         }
         let c = self.classes.len() as u32;
         self.classes.push(Class { s, pool, used, execs, members: Members::default(), offers: 0 });
-        self.avail.push(avail);
+        self.avail.push(ScanRow { avail, score: std::cell::Cell::new(((i64::MIN, i64::MIN), 0)) });
         if self.live.len() * 64 < self.classes.len() {
             self.live.push(0);
         }
@@ -1129,9 +1137,6 @@ struct ScanCache<'r> {
     /// Per static class: its static reasons for the current task (`u32::MAX` = not yet).
     statics: Vec<u32>,
     rules: RuleCache<'r>,
-    /// Per class: the last strategy score computed, with the amounts added it was for
-    /// (consecutive tasks are often of one size; a class's score changes only with them).
-    scores: Vec<((i64, i64), i64)>,
 }
 
 impl<'r> Ctx<'r, '_> {
@@ -1188,21 +1193,16 @@ impl<'r> Ctx<'r, '_> {
             // reasons, which evaluate the task's constraints.
             let charged = exec.filter(|e| !cl.execs.contains(&e.id));
             let add = (t.need.cpus + charged.map_or(0, |e| e.cpus), t.need.mem + charged.map_or(0, |e| e.mem));
-            let avail = self.avail.get(c as usize).copied().unwrap_or((0, 0));
-            if avail.0 < add.0 || avail.1 < add.1 {
+            let Some(row) = self.avail.get(c as usize) else { continue };
+            if row.avail.0 < add.0 || row.avail.1 < add.1 {
                 continue;
             }
-            if cache.scores.len() <= c as usize {
-                cache.scores.resize(self.classes.len(), ((i64::MIN, i64::MIN), 0));
-            }
-            let mut score = match cache.scores.get_mut(c as usize) {
-                Some((a, sc)) if *a == add => *sc,
-                slot => {
+            let mut score = match row.score.get() {
+                (a, sc) if a == add => sc,
+                _ => {
                     let offered = self.statics.get(s as usize).map_or((0, 0), |s| s.offered);
                     let sc = crate::score::strategy_score(self.r, offered, cl.used, add);
-                    if let Some(x) = slot {
-                        *x = (add, sc);
-                    }
+                    row.score.set((add, sc));
                     sc
                 }
             };
@@ -1460,8 +1460,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
     let mut scratch = FitOut::default();
     let rule_ids =
         ctx.tasks.iter().map(|t| t.rules.id).filter(|id| *id != Rules::NO_ID).max().map_or(0, |m| m as usize + 1);
-    let mut cache =
-        ScanCache { statics: Vec::new(), rules: RuleCache::new(rule_ids, ctx.statics.len()), scores: Vec::new() };
+    let mut cache = ScanCache { statics: Vec::new(), rules: RuleCache::new(rule_ids, ctx.statics.len()) };
     let task_pos: Vec<usize> = {
         let mut v = vec![0; req.tasks.len()];
         for (k, t) in ctx.tasks.iter().enumerate() {
