@@ -13,7 +13,9 @@
 #   `--features test-panic` (copied to $CARGO_TARGET_DIR/abi/), and the `offerfit` CLI.
 # Checks: clippy of the wasm32 build, Rust tests with the test-panic feature, the committed
 #   header against a fresh cbindgen run, the gcc smoke test (static under valgrind, shared),
-#   and pytest: ctypes + wasmtime answers byte-identical to `offerfit call --lines`.
+#   and pytest: ctypes + wasmtime answers byte-identical to `offerfit call --lines` on the request
+#   corpus, and every malformed-suite case (tests/data/malformed, via malformed.py load + judge)
+#   refused as expected by the C ABI, the plain-WASM ABI and an engine handle.
 
 C_CBINDGEN_VERSION=0.29.4
 C_PY_WASMTIME_VERSION=50.0.1
