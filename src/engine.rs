@@ -32,6 +32,7 @@ use std::fmt;
 use crate::decision::Plan;
 use crate::error::Error;
 use crate::limits::{LimitKind, Limits};
+use crate::model::scalar::SCALAR_MAX_MILLIS;
 use crate::model::{GpuScheduling, Offer, RunningTask, TaskRequest};
 
 /// Which system's matching rules to follow.
@@ -364,10 +365,16 @@ fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceErro
             at(&|| format!("/tasks/{i}/volumes/{j}/require"), LimitKind::ConstraintsPerTask, v.require.len())?;
         }
     }
+    // The sum of every scalar of every offer: at most the scalar bound, then so is every sum the
+    // engine forms (an agent's offers are pooled); only above it is the exact check needed.
+    let mut total: u64 = 0;
     for (i, o) in request.offers.iter().enumerate() {
         for (j, r) in o.resources.iter().enumerate() {
             let n = r.ranges().map_or(0, |x| x.as_slice().len());
             at(&|| format!("/offers/{i}/resources/{j}/ranges/range"), LimitKind::RangesPerResource, n)?;
+            if let Some(s) = r.scalar() {
+                total = total.saturating_add(s.millis().unsigned_abs());
+            }
         }
         for (j, a) in o.attributes.iter().enumerate() {
             if let crate::model::Value::Ranges(x) = &a.value {
@@ -376,6 +383,37 @@ fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceErro
                     LimitKind::RangesPerResource,
                     x.as_slice().len(),
                 )?;
+            }
+        }
+    }
+    if total > SCALAR_MAX_MILLIS.unsigned_abs() {
+        check_agent_sums(request)?;
+    }
+    Ok(())
+}
+
+/// Every agent's pooled scalars within ±2^53/1000, the bound every parsed scalar meets (above
+/// it a JSON number no longer holds the thousandths exactly): an agent's offers, and like
+/// resources within one offer, are summed. Refused at the offer that crosses it.
+fn check_agent_sums(request: &PlaceRequest) -> Result<(), PlaceError> {
+    let mut sums: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for (i, o) in request.offers.iter().enumerate() {
+        for r in o.resources.iter() {
+            let Some(s) = r.scalar() else { continue };
+            let sum = sums.entry((o.agent_id.as_str(), r.name.as_str())).or_insert(0);
+            *sum = sum.saturating_add(s.millis().unsigned_abs());
+            if *sum > SCALAR_MAX_MILLIS.unsigned_abs() {
+                return Err(PlaceError::new(
+                    format!("/offers/{i}/resources"),
+                    Error::invalid(
+                        "scalar.out_of_range",
+                        format!(
+                            "the agent `{}` offers more `{}` in all than a scalar holds exactly (at most 2^53/1000)",
+                            o.agent_id, r.name
+                        ),
+                    )
+                    .with_help("a scalar amount holds at most 9007199254740.992, summed over an agent's offers"),
+                ));
             }
         }
     }
@@ -405,6 +443,36 @@ pub(crate) fn validate_role(role: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Scalar;
+
+    #[test]
+    fn pooled_scalars_stay_within_the_bound() {
+        let max = Scalar::from_millis(SCALAR_MAX_MILLIS);
+        let offer = |id: &str, agent: &str| {
+            let mut o = Offer::new(id, agent, "h");
+            o.resources.push(crate::model::Resource::new("cpus", crate::model::resource::ResourceValue::Scalar(max)));
+            o
+        };
+        let mut task = TaskRequest::new("t1");
+        task.cpus = Scalar::from_units(1);
+        let engine = Engine::new(Options::default()).unwrap();
+        // Two agents at the bound each: fine, nothing is summed across agents.
+        let ok = PlaceRequest {
+            offers: vec![offer("o1", "a1"), offer("o2", "a2")],
+            tasks: vec![task.clone()],
+            ..PlaceRequest::default()
+        };
+        assert_eq!(engine.place(&ok).unwrap().accept.len(), 1);
+        // Two offers of one agent are pooled: refused at the second.
+        let bad = PlaceRequest {
+            offers: vec![offer("o1", "a1"), offer("o2", "a1")],
+            tasks: vec![task],
+            ..PlaceRequest::default()
+        };
+        let err = engine.place(&bad).unwrap_err();
+        assert_eq!(err.path, "/offers/1/resources");
+        assert_eq!(err.error.code(), "scalar.out_of_range");
+    }
 
     #[test]
     fn roles_are_validated() {
