@@ -1149,7 +1149,19 @@ impl<'r> Ctx<'r, '_> {
         cache: &mut ScanCache<'r>,
     ) -> Option<Best> {
         let mut fitter = std::mem::take(&mut self.fitter);
-        let best = self.best_with(&mut fitter, ti, out, scratch, cache);
+        // Without preferences, the classes that pass the cheap filters are only fitted once:
+        // the scan keeps the best (score, first member) among them, and the fit and the
+        // member's rules are checked for that class alone. When they fail, or another member
+        // had to be taken, the full scan decides (same decision, more evaluations).
+        // Tasks with host ports are not deferred: their fits fail too often (port conflicts).
+        let defer = self.tasks.get(ti).is_some_and(|t| !t.rules.has_soft() && t.need.ports.is_empty());
+        let best = match self.best_with(&mut fitter, ti, out, scratch, cache, defer) {
+            Some(b) if defer => match self.verify(&mut fitter, ti, &b, out) {
+                true => Some(b),
+                false => self.best_with(&mut fitter, ti, out, scratch, cache, false),
+            },
+            other => other,
+        };
         self.fitter = fitter;
         best
     }
@@ -1161,6 +1173,7 @@ impl<'r> Ctx<'r, '_> {
         out: &mut FitOut,
         scratch: &mut FitOut,
         cache: &mut ScanCache<'r>,
+        defer: bool,
     ) -> Option<Best> {
         let t = self.tasks.get(ti)?;
         let mut best: Option<Best> = None;
@@ -1242,6 +1255,20 @@ impl<'r> Ctx<'r, '_> {
                     }
                 }
             }
+            if defer {
+                let agent = if t.rules.per_agent {
+                    match self.first_ok_member(t, cl, first, score, best.as_ref(), first_fit, &mut cache.rules) {
+                        Some(a) => a,
+                        None => continue,
+                    }
+                } else {
+                    first
+                };
+                if beats(&best, score, agent) {
+                    best = Some(Best { score, agent, class: c });
+                }
+                continue;
+            }
             let view = self.view(c, t);
             let pool = &cl.pool;
             if fitter.fit(pool, &t.need, view, false, scratch) != 0 {
@@ -1294,6 +1321,54 @@ impl<'r> Ctx<'r, '_> {
             }
         }
         best
+    }
+
+    /// The first member of class `cl` (no preferences) that passes the task's rules and could
+    /// beat `best` with `score`.
+    #[allow(clippy::too_many_arguments)]
+    fn first_ok_member(
+        &self,
+        t: &TaskPlan,
+        cl: &Class,
+        first: u32,
+        score: i64,
+        best: Option<&Best>,
+        first_fit: bool,
+        rules: &mut RuleCache<'r>,
+    ) -> Option<u32> {
+        let entry = if t.rules.has_hard() && t.rules.id != Rules::NO_ID {
+            let rep = self.statics.get(cl.s as usize).map_or(first, |st| st.rep);
+            Some(rules.get_or_insert_with(t.rules.id, cl.s, || rule_entry(&t.rules, &self.candidate(rep))))
+        } else {
+            None
+        };
+        for &m in &cl.members {
+            if let Some(b) = best {
+                // Members ascend: once one cannot beat the best, none after it can.
+                if (first_fit && m > b.agent) || score < b.score || (score == b.score && m > b.agent) {
+                    return None;
+                }
+            }
+            let cand = self.candidate(m);
+            let ok = match entry {
+                Some((_, others_ok, values)) => {
+                    *others_ok && t.rules.host_ok(values, cand.hostname, &self.groups, t.group)
+                }
+                None => !t.rules.has_hard() || t.rules.check(&cand, &self.groups, t.group),
+            };
+            if ok {
+                return Some(m);
+            }
+        }
+        None
+    }
+
+    /// Whether the deferred best `b` of task `ti` (a class, and a member that passes the
+    /// task's rules) fits; the fit is left in `out`.
+    fn verify(&self, fitter: &mut Fitter, ti: usize, b: &Best, out: &mut FitOut) -> bool {
+        let (Some(t), Some(cl)) = (self.tasks.get(ti), self.classes.get(b.class as usize)) else { return false };
+        let view = self.view(b.class, t);
+        fitter.fit(&cl.pool, &t.need, view, false, out) == 0
     }
 
     fn place_task(&mut self, ti: usize, b: &Best, fit: FitOut) -> usize {
