@@ -9,8 +9,8 @@
 #      JSON text to JSON text, and the serde_json parse floor;
 #   2. `offerfit bench --scenario growth --json` (each cell in its own process, peak RSS);
 #   3. `offerfit bench --write-workloads` and bindings/wasm/bench/bench.mjs through the npm
-#      package (scripts/build-wasm.sh --release-only), then again through the same code built
-#      for speed (opt-level 3 + wasm-opt -O3) to show what the size-optimised build costs;
+#      package (scripts/build-wasm.sh --release-only; built for speed), then again through the
+#      same code built for size (opt-level "z" + wasm-opt -Oz) to show what the speed costs;
 #   4. the callgrind gate (scripts/stages/bench.sh gate);
 #   5. bindings/wasm/bench/report.mjs renders benches/REPORT.md, with benches/REPORT-notes.md
 #      (the analysis of the gaps, kept by hand) and the machine's description.
@@ -49,19 +49,21 @@ scripts/build-wasm.sh --release-only >&2
 say "WASM scenarios (the npm package)"
 node bindings/wasm/bench/bench.mjs --workloads "$OUT/workloads" --samples "$SAMPLES" --json >"$OUT/wasm.json"
 
-say "WASM built for speed (opt-level 3, wasm-opt -O3)"
-rm -f "$OUT/wasm-speed.json"
-if cargo build --locked -p offerfit-wasm --target wasm32-unknown-unknown --release >&2; then
-  SPEED="$OUT/wasm-speed"
-  rm -rf "$SPEED"
-  wasm-bindgen --target nodejs --out-dir "$SPEED" --out-name offerfit_wasm \
-    "$TARGET/wasm32-unknown-unknown/release/offerfit_wasm.wasm"
-  printf '{"type":"commonjs"}\n' >"$SPEED/package.json"
-  bindings/wasm/node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int \
+say "WASM built for size (opt-level z, wasm-opt -Oz)"
+rm -f "$OUT/wasm-size.json"
+# Its own target dir: the same profile with another opt-level would rebuild the shipped one.
+if CARGO_TARGET_DIR="$TARGET/size-build" cargo build --locked -p offerfit-wasm --target wasm32-unknown-unknown \
+  --profile wasm-release --config 'profile.wasm-release.opt-level="z"' >&2; then
+  SIZE="$OUT/wasm-size"
+  rm -rf "$SIZE"
+  wasm-bindgen --target nodejs --out-dir "$SIZE" --out-name offerfit_wasm \
+    "$TARGET/size-build/wasm32-unknown-unknown/wasm-release/offerfit_wasm.wasm"
+  printf '{"type":"commonjs"}\n' >"$SIZE/package.json"
+  bindings/wasm/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$SPEED/offerfit_wasm_bg.wasm" -o "$SPEED/offerfit_wasm_bg.wasm"
+    "$SIZE/offerfit_wasm_bg.wasm" -o "$SIZE/offerfit_wasm_bg.wasm"
   node bindings/wasm/bench/bench.mjs --workloads "$OUT/workloads" --samples "$SAMPLES" \
-    --module "$SPEED/offerfit_wasm.js" --json >"$OUT/wasm-speed.json"
+    --module "$SIZE/offerfit_wasm.js" --json >"$OUT/wasm-size.json"
 fi
 
 say "callgrind gate"

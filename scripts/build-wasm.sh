@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the npm package `offerfit` (bindings/wasm) into bindings/wasm/pkg/:
 #
-#   pkg/node, pkg/web, pkg/bundler   the release module (cargo profile `wasm-release`, then
-#                                    `wasm-opt -Oz` from npm binaryen) for each wasm-bindgen target
+#   pkg/node, pkg/web, pkg/bundler   the release module (cargo profile `wasm-release`, built for
+#                                    speed, then `wasm-opt -O3` from npm binaryen) for each
+#                                    wasm-bindgen target
 #   pkg/test-node                    a `nodejs` build with the `test-panic` feature, for the
 #                                    panic-safety tests only (never shipped; dev profile)
 #
@@ -63,10 +64,10 @@ CACHE="$PKG/.wasm-opt-cache"
 mkdir -p "$CACHE"
 for dir in "$PKG/node" "$PKG/web" "$PKG/bundler"; do
   wasm="$dir/offerfit_wasm_bg.wasm"
-  key="$(sha256sum "$wasm" | cut -c1-64)"
+  key="$(sha256sum "$wasm" | cut -c1-64)-O3"
   if [ ! -s "$CACHE/$key.wasm" ]; then
-    echo "build-wasm: wasm-opt -Oz ($(wc -c <"$wasm") bytes in)"
-    "$WASM_OPT" -Oz "${FEATURES[@]}" "$wasm" -o "$CACHE/$key.tmp"
+    echo "build-wasm: wasm-opt -O3 ($(wc -c <"$wasm") bytes in)"
+    "$WASM_OPT" -O3 "${FEATURES[@]}" "$wasm" -o "$CACHE/$key.tmp"
     mv "$CACHE/$key.tmp" "$CACHE/$key.wasm"
   fi
   cp "$CACHE/$key.wasm" "$wasm"

@@ -14,7 +14,7 @@
 #     `npm ci` from the committed package-lock.json (typescript, binaryen for wasm-opt,
 #     playwright-core), redone only when the lockfile changes;
 #   - Debian's chromium, only when /usr/bin/chromium is missing (the browser stage).
-# Builds (scripts/build-wasm.sh): pkg/{node,web,bundler} (profile wasm-release, wasm-opt -Oz
+# Builds (scripts/build-wasm.sh): pkg/{node,web,bundler} (profile wasm-release, wasm-opt -O3
 #   from npm binaryen, not Debian's binaryen 108) and pkg/test-node (feature test-panic).
 # Checks: see each stage.
 

@@ -4,8 +4,8 @@
 //   node report.mjs DIR > benches/REPORT.md
 //
 // DIR holds native.json (`offerfit bench --json`), growth.json (`offerfit bench --scenario
-// growth --json`), wasm.json (bench.mjs --json), optionally wasm-speed.json (the same through
-// an opt-level=3 build) and callgrind.txt, and machine.txt (the machine's description).
+// growth --json`), wasm.json (bench.mjs --json), optionally wasm-size.json (the same through
+// the size build, opt-level z) and callgrind.txt, and machine.txt (the machine's description).
 
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,14 +20,14 @@ const text = (name) => (existsSync(join(dir, name)) ? readFileSync(join(dir, nam
 const native = load('native.json');
 const growth = load('growth.json');
 const wasm = load('wasm.json');
-const wasmSpeed = load('wasm-speed.json');
+const wasmSize = load('wasm-size.json');
 const machine = text('machine.txt');
 const callgrind = text('callgrind.txt');
 
 const byName = (doc) => new Map((doc ? doc.scenarios : []).map((s) => [s.name, s]));
 const N = byName(native);
 const W = byName(wasm);
-const WS = byName(wasmSpeed);
+const WS = byName(wasmSize);
 const med = (s, key) => (s && s[key] ? s[key].median : NaN);
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
@@ -158,11 +158,11 @@ if (wasm) {
   say('## WASM beside native (JSON text to JSON text)');
   say();
   say(`Node ${wasm.node}, the npm package's \`call\` (\`pkg/node\`, the shipped build: cargo profile`);
-  say('`wasm-release` = opt-level "z" + `wasm-opt -Oz`)' + (wasmSpeed ? ', and the same code built for speed (opt-level 3, `wasm-opt -O3`).' : '.'));
+  say('`wasm-release` = opt-level 3 + `wasm-opt -O3`, built for speed)' + (wasmSize ? ', and the same code built for size (opt-level "z", `wasm-opt -Oz`), what the package would cost in time if it shipped the smaller build.' : '.'));
   say('Both sides place the same workload with the same driver and the same clock.');
   say();
   const headers = ['scenario', 'native ms/call', 'wasm ms/call', 'wasm / native'];
-  if (wasmSpeed) headers.push('wasm (speed build) ms/call', 'speed build / native');
+  if (wasmSize) headers.push('wasm (size build) ms/call', 'size build / native');
   headers.push('same placements');
   const rows = [];
   for (const w of W.values()) {
@@ -170,7 +170,7 @@ if (wasm) {
     const nm = med(n, 'json_ms');
     const wm = med(w, 'wasm_ms');
     const row = [w.name, f(nm, 3), f(wm, 3), `${f(wm / nm)}×`];
-    if (wasmSpeed) {
+    if (wasmSize) {
       const ws = WS.get(w.name);
       const sm = med(ws, 'wasm_ms');
       row.push(f(sm, 3), `${f(sm / nm)}×`);
