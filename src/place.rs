@@ -209,6 +209,10 @@ impl<'a> IntoIterator for &'a Members {
 /// often of one size, and a class's used amounts never change).
 pub(crate) struct ScanRow {
     avail: (i64, i64),
+    /// The class's static class, and its first member (`u32::MAX` when it has none), kept
+    /// here so that the scan reads the class itself only for the classes that pass.
+    s: u32,
+    first: u32,
     score: std::cell::Cell<((i64, i64), i64)>,
 }
 
@@ -684,7 +688,7 @@ impl<'r> Ctx<'r, '_> {
         }
         let c = self.classes.len() as u32;
         self.classes.push(Class { s, pool, used, execs, members: Members::default(), offers: 0 });
-        self.avail.push(ScanRow { avail, score: std::cell::Cell::new(((i64::MIN, i64::MIN), 0)) });
+        self.avail.push(ScanRow { avail, s, first: u32::MAX, score: std::cell::Cell::new(((i64::MIN, i64::MIN), 0)) });
         if self.live.len() * 64 < self.classes.len() {
             self.live.push(0);
         }
@@ -700,18 +704,22 @@ impl<'r> Ctx<'r, '_> {
         if let Some(cl) = self.classes.get_mut(from as usize) {
             cl.members.remove(agent);
             cl.offers -= n;
-            if cl.members.first().is_none() {
-                self.set_live(from, false);
-            }
         }
+        self.refresh(from);
         if let Some(cl) = self.classes.get_mut(to as usize) {
             cl.members.insert(agent);
             cl.offers += n;
-            self.set_live(to, true);
         }
+        self.refresh(to);
     }
 
-    fn set_live(&mut self, c: u32, on: bool) {
+    /// Brings class `c`'s live bit and first member in line with its members.
+    fn refresh(&mut self, c: u32) {
+        let first = self.classes.get(c as usize).and_then(|cl| cl.members.first().copied());
+        if let Some(row) = self.avail.get_mut(c as usize) {
+            row.first = first.unwrap_or(u32::MAX);
+        }
+        let on = first.is_some();
         if let Some(w) = self.live.get_mut(c as usize / 64) {
             let bit = 1u64 << (c % 64);
             if on {
@@ -1181,8 +1189,11 @@ impl<'r> Ctx<'r, '_> {
         cache.statics.resize(self.statics.len(), u32::MAX);
         let first_fit = self.r.w_binpack == 0 && self.r.w_spread == 0;
         let exec = t.need.executor;
-        // Ascending class ids, as over every class (the evaluations counted depend on the
-        // order), skipping the classes without members.
+        let soft = t.rules.has_soft();
+        let base = (t.need.cpus, t.need.mem);
+        // The best (score, agent) so far as plain numbers, for the quick test below.
+        let (mut best_score, mut best_agent) = (i64::MIN, u32::MAX);
+        // Ascending class ids, skipping the classes without members.
         let mut word = 0usize;
         let mut bits = self.live.first().copied().unwrap_or(0);
         loop {
@@ -1198,15 +1209,21 @@ impl<'r> Ctx<'r, '_> {
             }
             let c = (word * 64) as u32 + bits.trailing_zeros();
             bits &= bits - 1;
-            let Some(cl) = self.classes.get(c as usize) else { continue };
-            let Some(&first) = cl.members.first() else { continue };
-            let s = cl.s;
+            let Some(row) = self.avail.get(c as usize) else { continue };
+            let (first, s) = (row.first, row.s);
+            if first == u32::MAX {
+                continue;
+            }
             // The filters below are pure, so their order changes nothing but their cost: the
             // cheap ones (amounts, score against the best so far) run before the static
             // reasons, which evaluate the task's constraints.
-            let charged = exec.filter(|e| !cl.execs.contains(&e.id));
-            let add = (t.need.cpus + charged.map_or(0, |e| e.cpus), t.need.mem + charged.map_or(0, |e| e.mem));
-            let Some(row) = self.avail.get(c as usize) else { continue };
+            let add = match exec {
+                None => base,
+                Some(e) => match self.classes.get(c as usize) {
+                    Some(cl) if !cl.execs.contains(&e.id) => (base.0 + e.cpus, base.1 + e.mem),
+                    _ => base,
+                },
+            };
             if row.avail.0 < add.0 || row.avail.1 < add.1 {
                 continue;
             }
@@ -1214,7 +1231,8 @@ impl<'r> Ctx<'r, '_> {
                 (a, sc) if a == add => sc,
                 _ => {
                     let offered = self.statics.get(s as usize).map_or((0, 0), |s| s.offered);
-                    let sc = crate::score::strategy_score(self.r, offered, cl.used, add);
+                    let used = self.classes.get(c as usize).map_or((0, 0), |cl| cl.used);
+                    let sc = crate::score::strategy_score(self.r, offered, used, add);
                     row.score.set((add, sc));
                     sc
                 }
@@ -1225,8 +1243,8 @@ impl<'r> Ctx<'r, '_> {
             };
             // Without preferences an agent scores as its class, and no member's id is below
             // `first`: a class that cannot beat the best with `first` cannot with any member.
-            let scores_as_class = !(t.rules.per_agent && t.rules.has_soft());
-            if !t.rules.has_soft() && !beats(&best, score, first) {
+            let scores_as_class = !(t.rules.per_agent && soft);
+            if !soft && (score < best_score || (score == best_score && first >= best_agent)) {
                 continue;
             }
             let sbits = match cache.statics.get(s as usize) {
@@ -1255,6 +1273,7 @@ impl<'r> Ctx<'r, '_> {
                     }
                 }
             }
+            let Some(cl) = self.classes.get(c as usize) else { continue };
             if defer {
                 let agent = if t.rules.per_agent {
                     match self.first_ok_member(t, cl, first, score, best.as_ref(), first_fit, &mut cache.rules) {
@@ -1266,6 +1285,7 @@ impl<'r> Ctx<'r, '_> {
                 };
                 if beats(&best, score, agent) {
                     best = Some(Best { score, agent, class: c });
+                    (best_score, best_agent) = (score, agent);
                 }
                 continue;
             }
@@ -1317,6 +1337,7 @@ impl<'r> Ctx<'r, '_> {
             };
             if beats(&best, score, agent) {
                 best = Some(Best { score, agent, class: c });
+                (best_score, best_agent) = (score, agent);
                 std::mem::swap(out, scratch);
             }
         }
@@ -1526,7 +1547,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
                 cl.members.insert(ai as u32);
                 cl.offers += n;
             }
-            ctx.set_live(c, true);
+            ctx.refresh(c);
         }
     }
     // The batch.
