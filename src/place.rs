@@ -256,6 +256,11 @@ pub(crate) struct Ctx<'r, 'o> {
     live: Vec<u64>,
     // Flat per-class numbers for the scan.
     avail: Vec<ScanRow>,
+    /// The live classes by strategy score for tasks adding `order_add` (no executor), best
+    /// first, ties by class id; kept up to date once built. `last_add`: the previous task's.
+    order: Vec<(std::cmp::Reverse<i64>, u32)>,
+    order_add: Option<(i64, i64)>,
+    last_add: Option<(i64, i64)>,
     pub roles: Interner,
     pub names: Interner,
     pub ids: Interner,
@@ -713,6 +718,30 @@ impl<'r> Ctx<'r, '_> {
         self.refresh(to);
     }
 
+    /// The strategy score of class `c` for a task adding `add`.
+    fn class_score(&self, c: u32, add: (i64, i64)) -> i64 {
+        let Some(cl) = self.classes.get(c as usize) else { return 0 };
+        let offered = self.statics.get(cl.s as usize).map_or((0, 0), |s| s.offered);
+        crate::score::strategy_score(self.r, offered, cl.used, add)
+    }
+
+    /// Builds [`Ctx::order`] for tasks adding `add`.
+    fn build_order(&mut self, add: (i64, i64)) {
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        for (word, &w) in self.live.iter().enumerate() {
+            let mut bits = w;
+            while bits != 0 {
+                let c = (word * 64) as u32 + bits.trailing_zeros();
+                bits &= bits - 1;
+                order.push((std::cmp::Reverse(self.class_score(c, add)), c));
+            }
+        }
+        order.sort_unstable();
+        self.order = order;
+        self.order_add = Some(add);
+    }
+
     /// Brings class `c`'s live bit and first member in line with its members.
     fn refresh(&mut self, c: u32) {
         let first = self.classes.get(c as usize).and_then(|cl| cl.members.first().copied());
@@ -720,6 +749,17 @@ impl<'r> Ctx<'r, '_> {
             row.first = first.unwrap_or(u32::MAX);
         }
         let on = first.is_some();
+        let was = self.live.get(c as usize / 64).is_some_and(|w| w & (1u64 << (c % 64)) != 0);
+        if let (Some(add), true) = (self.order_add, was != on) {
+            let key = (std::cmp::Reverse(self.class_score(c, add)), c);
+            match self.order.binary_search(&key) {
+                Ok(i) if !on => {
+                    self.order.remove(i);
+                }
+                Err(i) if on => self.order.insert(i, key),
+                _ => {}
+            }
+        }
         if let Some(w) = self.live.get_mut(c as usize / 64) {
             let bit = 1u64 << (c % 64);
             if on {
@@ -1159,14 +1199,29 @@ impl<'r> Ctx<'r, '_> {
         let mut fitter = std::mem::take(&mut self.fitter);
         // Without preferences, the classes that pass the cheap filters are only fitted once:
         // the scan keeps the best (score, first member) among them, and the fit and the
-        // member's rules are checked for that class alone. When they fail, or another member
-        // had to be taken, the full scan decides (same decision, more evaluations).
+        // member's rules are checked for that class alone. When that fit fails, the full scan
+        // decides (same decision, more evaluations).
         // Tasks with host ports are not deferred: their fits fail too often (port conflicts).
         let defer = self.tasks.get(ti).is_some_and(|t| !t.rules.has_soft() && t.need.ports.is_empty());
-        let best = match self.best_with(&mut fitter, ti, out, scratch, cache, defer) {
+        // A deferred scan's pick does not depend on the order the classes are visited in, so
+        // for tasks without an executor it can visit them by score, best first, and stop at
+        // the first class scoring below the best so far. The order is built once two tasks in
+        // a row add the same amounts, and kept up to date from then on.
+        let add = self.tasks.get(ti).map(|t| (t.need.cpus, t.need.mem));
+        let scored = self.r.w_binpack != 0 || self.r.w_spread != 0;
+        let no_exec = self.tasks.get(ti).is_some_and(|t| t.need.executor.is_none());
+        let mut ordered = false;
+        if let (true, true, true, Some(add)) = (defer, scored, no_exec, add) {
+            if self.order_add != Some(add) && self.last_add == Some(add) {
+                self.build_order(add);
+            }
+            ordered = self.order_add == Some(add);
+        }
+        self.last_add = add;
+        let best = match self.best_with(&mut fitter, ti, out, scratch, cache, defer, ordered) {
             Some(b) if defer => match self.verify(&mut fitter, ti, &b, out) {
                 true => Some(b),
-                false => self.best_with(&mut fitter, ti, out, scratch, cache, false),
+                false => self.best_with(&mut fitter, ti, out, scratch, cache, false, false),
             },
             other => other,
         };
@@ -1174,6 +1229,7 @@ impl<'r> Ctx<'r, '_> {
         best
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn best_with(
         &self,
         fitter: &mut Fitter,
@@ -1182,6 +1238,7 @@ impl<'r> Ctx<'r, '_> {
         scratch: &mut FitOut,
         cache: &mut ScanCache<'r>,
         defer: bool,
+        ordered: bool,
     ) -> Option<Best> {
         let t = self.tasks.get(ti)?;
         let mut best: Option<Best> = None;
@@ -1196,19 +1253,31 @@ impl<'r> Ctx<'r, '_> {
         // Ascending class ids, skipping the classes without members.
         let mut word = 0usize;
         let mut bits = self.live.first().copied().unwrap_or(0);
+        let mut next = 0usize;
         loop {
-            while bits == 0 {
-                word += 1;
-                match self.live.get(word) {
-                    Some(&w) => bits = w,
+            let c = if ordered {
+                match self.order.get(next) {
+                    Some(&(_, c)) => {
+                        next += 1;
+                        c
+                    }
                     None => break,
                 }
-            }
-            if bits == 0 {
-                break;
-            }
-            let c = (word * 64) as u32 + bits.trailing_zeros();
-            bits &= bits - 1;
+            } else {
+                while bits == 0 {
+                    word += 1;
+                    match self.live.get(word) {
+                        Some(&w) => bits = w,
+                        None => break,
+                    }
+                }
+                if bits == 0 {
+                    break;
+                }
+                let c = (word * 64) as u32 + bits.trailing_zeros();
+                bits &= bits - 1;
+                c
+            };
             let Some(row) = self.avail.get(c as usize) else { continue };
             let (first, s) = (row.first, row.s);
             if first == u32::MAX {
@@ -1243,6 +1312,10 @@ impl<'r> Ctx<'r, '_> {
             };
             // Without preferences an agent scores as its class, and no member's id is below
             // `first`: a class that cannot beat the best with `first` cannot with any member.
+            if ordered && score < best_score {
+                // Visited by score: no class after this one can beat the best.
+                break;
+            }
             let scores_as_class = !(t.rules.per_agent && soft);
             if !soft && (score < best_score || (score == best_score && first >= best_agent)) {
                 continue;
@@ -1455,6 +1528,9 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         class_index: FxMap::default(),
         live: Vec::new(),
         avail: Vec::new(),
+        order: Vec::new(),
+        order_add: None,
+        last_add: None,
         roles: Interner::with(&["*"]),
         names: Interner::with(&["cpus", "mem", "disk", "gpus", "ports"]),
         ids: Interner::default(),
