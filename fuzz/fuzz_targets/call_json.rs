@@ -3,7 +3,10 @@
 //! a boolean `ok`; `ok:false` carries a non-empty list of errors with a code and a message,
 //! never `internal`; `call` and `call_bytes` agree; the same request always gets the same
 //! answer. Bytes that are JSON also go through the value entry point (`wire::call_json`, used
-//! by bindings that hold objects), whose answer must be a well-formed response too.
+//! by bindings that hold objects), whose answer must be a well-formed response too, and
+//! byte-identical to `call`'s whenever `call` accepted the request (`place` answers through a
+//! typed fast path from text and through the general `Value` path from objects: a
+//! differential check of the two).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(out, again, "call_bytes and call disagree, or call is not deterministic");
     }
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
-        let answer = offerfit::wire::call_json(value);
-        offerfit_fuzz::check_response(&answer.to_string());
+        let answer = offerfit::wire::call_json(value).to_string();
+        offerfit_fuzz::check_response(&answer);
+        if out.starts_with(r#"{"ok":true"#) {
+            assert_eq!(answer, out, "call (text) and call_json (value) answer an accepted request differently");
+        }
     }
 });
