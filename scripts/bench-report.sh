@@ -5,19 +5,21 @@
 #   scripts/bench-report.sh [--quick]
 #
 # Steps (results kept in $CARGO_TARGET_DIR/bench-report/, default target/bench-report/):
-#   1. `offerfit bench --json` (release CLI): fenzo, kube, constraints, ports — typed API,
-#      JSON text to JSON text, and the serde_json parse floor;
+#   1. `offerfit bench --rounds 3 --json` (release CLI): fenzo, kube, constraints, ports, round-
+#      robin three times — typed API, JSON text to JSON text, and the serde_json parse floor;
 #   2. `offerfit bench --scenario growth --json` (each cell in its own process, peak RSS);
 #   3. `offerfit bench --write-workloads` and bindings/wasm/bench/bench.mjs through the npm
 #      package (scripts/build-wasm.sh --release-only; built for speed), then again through the
 #      same code built for size (opt-level "z" + wasm-opt -Oz) to show what the speed costs;
-#   4. the callgrind gate (scripts/stages/bench.sh gate);
-#   5. bindings/wasm/bench/report.mjs renders benches/REPORT.md, with benches/REPORT-notes.md
+#   4. instruction counts under callgrind: each scenario's engine calls (`--once`) and the first
+#      call's text through `offerfit::call` and through the parse floor (`--once-text`);
+#   5. the callgrind gate (scripts/stages/bench.sh gate);
+#   6. bindings/wasm/bench/report.mjs renders benches/REPORT.md, with benches/REPORT-notes.md
 #      (the analysis of the gaps, kept by hand) and the machine's description.
 #
-# --quick: 3 samples, growth up to 10,000 × 10,000, for trying the pipeline out.
+# --quick: 3 samples, one round, growth up to 10,000 × 10,000, for trying the pipeline out.
 # Needs: cargo, node, and for step 3 wasm-bindgen at the Cargo.lock version plus `npm ci` in
-# bindings/wasm (scripts/stages/wasm.sh installs both); valgrind for step 4.
+# bindings/wasm (scripts/stages/wasm.sh installs both); valgrind for steps 4 and 5.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,9 +27,11 @@ cd "$ROOT"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 OUT="$TARGET/bench-report"
 SAMPLES=7
+ROUNDS=3
 GROWTH=()
 if [ "${1:-}" = "--quick" ]; then
   SAMPLES=3
+  ROUNDS=1
   GROWTH=(--growth-max 10000x10000)
 fi
 mkdir -p "$OUT"
@@ -38,7 +42,7 @@ cargo build --locked --release -p offerfit-cli
 BIN="$TARGET/release/offerfit"
 
 say "native scenarios"
-"$BIN" bench --samples "$SAMPLES" --json >"$OUT/native.json"
+"$BIN" bench --samples "$SAMPLES" --rounds "$ROUNDS" --json >"$OUT/native.json"
 say "growth table"
 "$BIN" bench --scenario growth "${GROWTH[@]}" --json >"$OUT/growth.json"
 say "workloads for node"
@@ -64,6 +68,38 @@ if CARGO_TARGET_DIR="$TARGET/size-build" cargo build --locked -p offerfit-wasm -
     "$SIZE/offerfit_wasm_bg.wasm" -o "$SIZE/offerfit_wasm_bg.wasm"
   node bindings/wasm/bench/bench.mjs --workloads "$OUT/workloads" --samples "$SAMPLES" \
     --module "$SIZE/offerfit_wasm.js" --json >"$OUT/wasm-size.json"
+fi
+
+say "instruction counts (callgrind)"
+# Instructions are what a noisy machine cannot blur: the engine's calls (typed API, every call
+# of the scenario) and, on the first call's request text, `offerfit::call` against the parse
+# floor. report.mjs quotes them beside the times.
+ir() { # ir PATTERN ARGS... -> the Ir collected inside functions matching PATTERN
+  local out
+  out="$(mktemp)"
+  valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect="$1" "$BIN" "${@:2}" >/dev/null 2>&1 || {
+    rm -f "$out"
+    echo null
+    return 0
+  }
+  awk '/^(summary|totals):/ { print $2; exit }' "$out"
+  rm -f "$out"
+}
+if command -v valgrind >/dev/null 2>&1; then
+  {
+    echo '{'
+    sep=''
+    for s in fenzo kube constraints ports; do
+      engine="$(ir '*measured_place*' bench --scenario "$s" --once)"
+      call="$(ir '*measured_call*' bench --scenario "$s" --once-text)"
+      parse="$(ir '*measured_parse*' bench --scenario "$s" --once-text)"
+      printf '%s"%s": {"engine": %s, "call": %s, "parse": %s}\n' "$sep" "$s" "$engine" "$call" "$parse"
+      sep=','
+    done
+    echo '}'
+  } >"$OUT/instructions.json"
+else
+  rm -f "$OUT/instructions.json"
 fi
 
 say "callgrind gate"

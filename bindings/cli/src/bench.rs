@@ -3,8 +3,18 @@
 //! For each scenario it measures the typed API (`Engine::place`), the whole contract call
 //! from JSON text to JSON text (`offerfit::call`), and the floor that call is compared with:
 //! `serde_json` parsing the same request into a `serde_json::Value`. Times are medians of
-//! wall-clock samples (the machine may be shared: compare within one run). The placed count
-//! of every sample is checked against the first, so a broken engine cannot look fast.
+//! the measuring thread's CPU time (the machine may be shared: compare within one run). The
+//! placed count of every sample is checked against the first, so a broken engine cannot look
+//! fast.
+//!
+//! `--rounds N` measures every scenario N times, round-robin (fenzo, kube, constraints, ports,
+//! fenzo, kube, …), so that load which comes and goes on a shared machine falls on every
+//! scenario alike; the ratios to the plain kube call are taken within each round and their
+//! median reported.
+//!
+//! `--once` and `--once-text` run the work once, out-of-line, for `valgrind --tool=callgrind`
+//! (`--toggle-collect='*measured_place*'`, `'*measured_call*'`, `'*measured_parse*'`): the
+//! instruction counts the report quotes beside the times.
 //!
 //! `--scenario growth` runs one child process per cell (agents × tasks) so that each cell's
 //! peak resident memory (`VmHWM` in `/proc/self/status`) is its own.
@@ -56,9 +66,18 @@ pub struct Args {
     /// (for instruction counting under callgrind)
     #[arg(long)]
     once: bool,
-    /// Samples of each single-call scenario (multi-call scenarios give one sample per call)
+    /// Samples of each single-call scenario per round (multi-call scenarios give one sample per
+    /// call)
     #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=1000))]
     samples: u32,
+    /// Measure every scenario this many times, round-robin; samples are pooled and the ratios
+    /// to the plain kube call taken within each round
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    rounds: u32,
+    /// Run the first call's request text once through `serde_json::from_str::<Value>`
+    /// (`measured_parse`) and once through `offerfit::call` (`measured_call`), for callgrind
+    #[arg(long, conflicts_with = "once")]
+    once_text: bool,
     /// Seed of the generated workloads
     #[arg(long, default_value_t = bench_gen::DEFAULT_SEED)]
     seed: u64,
@@ -110,14 +129,27 @@ pub fn run(args: &Args) -> Outcome {
         }
         return Ok(EXIT_OK);
     }
-    let mut results = Vec::new();
-    for s in scenarios {
-        let w = s.workload(args.seed);
-        results.push(measure(&w, args.samples as usize)?);
+    if args.once_text {
+        for s in scenarios {
+            once_text(&s.workload(args.seed))?;
+        }
+        return Ok(EXIT_OK);
     }
+    let workloads: Vec<Workload> = scenarios.iter().map(|s| s.workload(args.seed)).collect();
+    let mut rounds: Vec<Vec<Samples>> = workloads.iter().map(|_| Vec::new()).collect();
+    for round in 0..args.rounds {
+        for (w, done) in workloads.iter().zip(rounds.iter_mut()) {
+            let label =
+                if args.rounds > 1 { format!("{} {}/{}", w.name, round + 1, args.rounds) } else { w.name.clone() };
+            done.push(measure(w, args.samples as usize, &label)?);
+        }
+    }
+    let kube = workloads.iter().position(|w| w.name == Scenario::Kube.name()).and_then(|i| rounds.get(i));
+    let results: Vec<Json> = workloads.iter().zip(&rounds).map(|(w, done)| summarise(w, done, kube)).collect();
     let doc = json!({
         "seed": args.seed,
         "clock": clock_name(),
+        "rounds": args.rounds,
         "scenarios": results,
     });
     if args.json {
@@ -152,6 +184,40 @@ fn placed_of(plan: &Plan) -> usize {
 #[inline(never)]
 fn measured_place<'r>(engine: &Engine, request: &'r offerfit::PlaceRequest) -> Result<Plan<'r>, UsageError> {
     engine.place(request).map_err(|e| usage(format!("place failed: {e}")))
+}
+
+/// The parse floor `--once-text` counts (`--toggle-collect=*measured_parse*`).
+#[inline(never)]
+fn measured_parse(text: &str) -> Result<Json, UsageError> {
+    serde_json::from_str::<Json>(text).map_err(|e| usage(format!("bad request text: {e}")))
+}
+
+/// The contract call `--once-text` counts (`--toggle-collect=*measured_call*`).
+#[inline(never)]
+fn measured_call(text: &str) -> String {
+    offerfit::call(text)
+}
+
+/// `--once-text`: the first call's request text through the parse floor and through
+/// `offerfit::call`, once each; prints the request's size and what the call placed.
+fn once_text(w: &Workload) -> Outcome {
+    let mut run = Run::new(w);
+    let Some(text) = run.next_request_text() else {
+        return Err(usage(format!("{}: the workload has no calls", w.name)));
+    };
+    let parsed = measured_parse(&text)?;
+    drop(parsed);
+    let out = measured_call(&text);
+    let response: Json = serde_json::from_str(&out).map_err(|e| usage(format!("the response is not JSON: {e}")))?;
+    let placed: usize = response["accept"]
+        .as_array()
+        .map(|a| a.iter().map(|acc| acc["tasks"].as_array().map_or(0, Vec::len)).sum())
+        .unwrap_or(0);
+    if response["ok"] != true {
+        return Err(usage(format!("{}: the call was refused: {out}", w.name)));
+    }
+    outln!("{} first call: {} bytes of request text, placed {placed} tasks", w.name, text.len());
+    Ok(EXIT_OK)
 }
 
 /// Runs every call of the workload once through the typed API.
@@ -246,13 +312,25 @@ fn progress(len: u64, label: &str) -> ProgressBar {
     bar
 }
 
-/// Times one scenario: the typed API, the JSON call and the parse floor, per call.
-fn measure(w: &Workload, samples: usize) -> Result<Json, UsageError> {
+/// One round of one scenario: the raw samples (milliseconds) and what they placed.
+struct Samples {
+    typed: Vec<f64>,
+    json: Vec<f64>,
+    parse: Vec<f64>,
+    /// `json / parse` of each call (both timed back to back on the same text).
+    ratios: Vec<f64>,
+    placed: usize,
+    utilisation: f64,
+    bytes: usize,
+    checked: bool,
+}
+
+/// Times one round of one scenario: the typed API, the JSON call and the parse floor, per call.
+fn measure(w: &Workload, samples: usize, label: &str) -> Result<Samples, UsageError> {
     let engine = engine_for(w)?;
     let calls = w.calls();
-    let single = calls == 1;
-    let reps = if single { samples } else { 1 };
-    let bar = progress((calls * reps * 2) as u64, &w.name);
+    let reps = if calls == 1 { samples } else { 1 };
+    let bar = progress((calls * reps * 2) as u64, label);
 
     // Typed API.
     let mut typed = Vec::new();
@@ -309,30 +387,55 @@ fn measure(w: &Workload, samples: usize) -> Result<Json, UsageError> {
     }
     bar.finish_and_clear();
     checked &= text_run.placed() == placed;
+    Ok(Samples { typed, json: json_samples, parse: parse_samples, ratios, placed, utilisation, bytes, checked })
+}
+
+/// The median of some samples (0 for none).
+fn median(samples: &[f64]) -> f64 {
+    stats(samples.to_vec())["median"].as_f64().unwrap_or(0.0)
+}
+
+/// One scenario's result over all rounds; `kube`, the plain scenario's rounds when it was
+/// measured too, gives the within-round ratios `typed_to_kube` (median typed time of this
+/// scenario over kube's, per round).
+fn summarise(w: &Workload, rounds: &[Samples], kube: Option<&Vec<Samples>>) -> Json {
+    let pooled = |f: fn(&Samples) -> &Vec<f64>| rounds.iter().flat_map(|r| f(r).iter().copied()).collect::<Vec<f64>>();
+    let typed = pooled(|r| &r.typed);
+    let single = w.calls() == 1;
     let tasks_per_s = if single {
-        let median = stats(typed.clone())["median"].as_f64().unwrap_or(0.0);
-        w.tasks.len() as f64 / (median / 1e3).max(1e-9)
+        w.tasks.len() as f64 / (median(&typed) / 1e3).max(1e-9)
     } else {
-        w.tasks.len() as f64 / (typed.iter().sum::<f64>() / 1e3).max(1e-9)
+        // One pass places every task once: the tasks over the mean time of a pass.
+        let pass_ms = typed.iter().sum::<f64>() / rounds.len().max(1) as f64;
+        w.tasks.len() as f64 / (pass_ms / 1e3).max(1e-9)
     };
-    let ratio = stats(ratios)["median"].as_f64().unwrap_or(0.0);
-    Ok(json!({
+    let first = rounds.first();
+    let checked = rounds.iter().all(|r| r.checked && Some(r.placed) == first.map(|f| f.placed));
+    let mut doc = json!({
         "name": w.name,
         "agents": w.offers.len(),
         "tasks": w.tasks.len(),
         "batch": w.batch,
-        "calls": calls,
+        "calls": w.calls(),
         "running": w.running.len(),
-        "placed": placed,
-        "utilisation": (utilisation * 1e4).round() / 1e4,
-        "request_bytes": bytes,
+        "rounds": rounds.len(),
+        "placed": first.map_or(0, |f| f.placed),
+        "utilisation": (first.map_or(0.0, |f| f.utilisation) * 1e4).round() / 1e4,
+        "request_bytes": rounds.iter().map(|r| r.bytes).max().unwrap_or(0),
         "typed_ms": stats(typed),
-        "json_ms": stats(json_samples),
-        "parse_ms": stats(parse_samples),
-        "json_to_parse": round3(ratio),
+        "json_ms": stats(pooled(|r| &r.json)),
+        "parse_ms": stats(pooled(|r| &r.parse)),
+        "json_to_parse": round3(median(&pooled(|r| &r.ratios))),
         "tasks_per_s": tasks_per_s.round(),
         "checked": checked,
-    }))
+    });
+    // The kube-shaped variants (one call, the same cluster size) against the plain kube call.
+    if let Some(kube) = kube.filter(|_| single && w.name != Scenario::Kube.name()) {
+        let per_round: Vec<f64> =
+            rounds.iter().zip(kube).map(|(r, k)| median(&r.typed) / median(&k.typed).max(1e-9)).collect();
+        doc["typed_to_kube"] = stats(per_round);
+    }
+    doc
 }
 
 fn f(v: &Json, key: &str) -> f64 {
@@ -352,6 +455,7 @@ fn scenario_table(results: &[Json]) -> String {
         "json ms/call",
         "parse ms/call",
         "json/parse",
+        "typed/kube",
     ]);
     for r in results {
         t.row(vec![
@@ -366,6 +470,7 @@ fn scenario_table(results: &[Json]) -> String {
             format!("{:.3}", f(r, "json_ms")),
             format!("{:.3}", f(r, "parse_ms")),
             format!("{:.2}", r["json_to_parse"].as_f64().unwrap_or(0.0)),
+            r["typed_to_kube"]["median"].as_f64().map_or_else(|| "-".to_owned(), |x| format!("{x:.2}")),
         ]);
     }
     let mut out = t.render();
@@ -505,6 +610,43 @@ mod tests {
         assert_eq!((s["median"].as_f64(), s["min"].as_f64(), s["samples"].as_u64()), (Some(3.0), Some(1.0), Some(3)));
         let s = stats(vec![4.0, 2.0]);
         assert_eq!(s["median"].as_f64(), Some(3.0));
+    }
+
+    fn round(typed: &[f64], placed: usize) -> Samples {
+        Samples {
+            typed: typed.to_vec(),
+            json: vec![2.0],
+            parse: vec![1.0],
+            ratios: vec![2.0],
+            placed,
+            utilisation: 0.5,
+            bytes: 10,
+            checked: true,
+        }
+    }
+
+    #[test]
+    fn rounds_pool_samples_and_compare_with_kube_within_each_round() {
+        let w = bench_gen::growth(20, 30, 1);
+        let kube = vec![round(&[2.0], 30), round(&[3.0], 30)];
+        let doc = summarise(&w, &[round(&[4.0, 4.0], 30), round(&[9.0], 30)], Some(&kube));
+        assert_eq!(doc["rounds"], 2);
+        assert_eq!(doc["typed_ms"]["samples"], 3);
+        assert_eq!(doc["typed_ms"]["median"], 4.0);
+        // Round 1: 4 / 2 = 2; round 2: 9 / 3 = 3.
+        assert_eq!(doc["typed_to_kube"]["samples"], 2);
+        assert_eq!(doc["typed_to_kube"]["median"], 2.5);
+        assert_eq!(doc["checked"], true);
+        // Rounds that placed differently are not a valid measurement.
+        let doc = summarise(&w, &[round(&[4.0], 30), round(&[4.0], 29)], None);
+        assert_eq!(doc["checked"], false);
+        assert!(doc.get("typed_to_kube").is_none());
+    }
+
+    #[test]
+    fn once_text_places_the_first_call() {
+        let w = bench_gen::growth(20, 30, 1);
+        assert_eq!(once_text(&w).unwrap(), EXIT_OK);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //
 // DIR holds native.json (`offerfit bench --json`), growth.json (`offerfit bench --scenario
 // growth --json`), wasm.json (bench.mjs --json), optionally wasm-size.json (the same through
-// the size build, opt-level z) and callgrind.txt, and machine.txt (the machine's description).
+// the size build, opt-level z), instructions.json (callgrind counts per scenario: engine,
+// call, parse) and callgrind.txt, and machine.txt (the machine's description).
 
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ const wasm = load('wasm.json');
 const wasmSize = load('wasm-size.json');
 const machine = text('machine.txt');
 const callgrind = text('callgrind.txt');
+const instructions = load('instructions.json');
 
 const byName = (doc) => new Map((doc ? doc.scenarios : []).map((s) => [s.name, s]));
 const N = byName(native);
@@ -32,6 +34,20 @@ const med = (s, key) => (s && s[key] ? s[key].median : NaN);
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
 const verdict = (ok) => (ok === null ? '—' : ok ? '**met**' : '**not met**');
+const mega = (x) => (Number.isFinite(x) ? `${(x / 1e6).toFixed(1)} M` : 'n/a');
+// Callgrind instruction counts (null when valgrind was not run): `engine` = every typed call
+// of the scenario, `call` / `parse` = the first call's text through offerfit::call / the floor.
+const I = (name) => (instructions && instructions[name]) || null;
+const engineIr = (name) => {
+  const i = I(name);
+  const s = N.get(name);
+  return i && Number.isFinite(i.engine) && s ? i.engine / s.calls : NaN;
+};
+const callToParse = (name) => {
+  const i = I(name);
+  return i && Number.isFinite(i.call) && Number.isFinite(i.parse) ? i.call / i.parse : NaN;
+};
+const byIr = (ratio, goal) => (Number.isFinite(ratio) ? `${f(ratio)}× ${ratio <= goal ? '(within)' : '(over)'}` : '—');
 
 function table(headers, rows) {
   const out = [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`];
@@ -50,7 +66,7 @@ say('`offerfit bench`, the criterion benches (`benches/`) and the Node benchmark
 say('(`bindings/wasm/bench/bench.mjs`). Times are medians of the **on-CPU time of the');
 say(`measuring thread** (clock: native \`${native ? native.clock : '?'}\`, WASM \`${wasm ? wasm.clock : '?'}\`), single core, release builds;`);
 say('the machine is shared with other jobs, so wall-clock times would be noisier: compare');
-say('numbers within this report. Every sample checks what it placed.');
+say('numbers within this report. Every sample checks what it placed.' + (native && native.rounds > 1 ? ` The native scenarios ran ${native.rounds} times round-robin; their samples are pooled.` : ''));
 say();
 
 // ---------------------------------------------------------------------------------------
@@ -64,14 +80,16 @@ if (fz) {
   targets.push([
     'Fenzo TestLotsOfTasks: ms per 200-task call (10,000 agents × 8 cpus, every agent evaluated)',
     '≤ 2.5 ms',
-    `${f(ms, 3)} ms (mean ${f(fz.typed_ms.mean, 3)}, p95 ${f(fz.typed_ms.p95, 3)}, ${fz.calls} calls)`,
+    `${f(ms, 3)} ms (mean ${f(fz.typed_ms.mean, 3)}, p95 ${f(fz.typed_ms.p95, 3)}, ${fz.typed_ms.samples} samples)`,
     verdict(ms <= 2.5),
+    Number.isFinite(engineIr('fenzo')) ? `${mega(engineIr('fenzo'))} instructions per call` : '—',
   ]);
   targets.push([
     'Fenzo: cpu utilisation when full',
     '≥ 97%',
     `${f(fz.utilisation * 100)}% (${int(fz.placed)} of ${int(fz.tasks)} tasks placed)`,
     verdict(fz.utilisation >= 0.97),
+    '—',
   ]);
 }
 if (kube) {
@@ -81,23 +99,28 @@ if (kube) {
     '≤ 50 ms',
     `${f(ms, 1)} ms (${int(kube.tasks_per_s)} tasks/s)`,
     verdict(ms <= 50),
+    Number.isFinite(engineIr('kube')) ? `${mega(engineIr('kube'))} instructions` : '—',
   ]);
   targets.push([
     'Whole request JSON → JSON vs serde_json parse into `Value` (same 5,000-offer, 10,000-task text)',
     '≤ 2×',
     `${f(kube.json_to_parse)}× (${f(med(kube, 'json_ms'), 1)} ms vs ${f(med(kube, 'parse_ms'), 1)} ms, ${f(kube.request_bytes / 1e6, 1)} MB)`,
     verdict(kube.json_to_parse <= 2),
+    byIr(callToParse('kube'), 2),
   ]);
 }
 for (const name of ['constraints', 'ports']) {
   const s = N.get(name);
   if (s && kube) {
-    const ratio = med(s, 'typed_ms') / med(kube, 'typed_ms');
+    // Within-round ratios when the native run had rounds (load falls on both alike).
+    const ratio = s.typed_to_kube ? s.typed_to_kube.median : med(s, 'typed_ms') / med(kube, 'typed_ms');
+    const rounds = s.typed_to_kube ? `; median of ${s.typed_to_kube.samples} within-round ratios, ${f(s.typed_to_kube.min)}–${f(Math.max(s.typed_to_kube.p95, s.typed_to_kube.median))}` : '';
     targets.push([
       `${name === 'constraints' ? 'Constraint-heavy' : 'Port-heavy, mixed roles'} variant vs plain kube (typed API)`,
       '≤ 2×',
-      `${f(ratio)}× (${f(med(s, 'typed_ms'), 1)} ms vs ${f(med(kube, 'typed_ms'), 1)} ms)`,
+      `${f(ratio)}× (${f(med(s, 'typed_ms'), 1)} ms vs ${f(med(kube, 'typed_ms'), 1)} ms${rounds})`,
       verdict(ratio <= 2),
+      byIr(engineIr(name) / engineIr('kube'), 2),
     ]);
   }
 }
@@ -109,6 +132,7 @@ if (wasm) {
     '≤ 1.5×',
     `${f(Math.min(...ratios))}× – ${f(worst)}× (per scenario below)`,
     verdict(worst <= 1.5),
+    '—',
   ]);
 }
 if (growth) {
@@ -120,10 +144,14 @@ if (growth) {
       'report',
       `${f(big.peak_rss_kib / 1024, 0)} MiB peak at ${int(big.agents)} agents × ${int(big.tasks)} tasks`,
       '—',
+      '—',
     ]);
   }
 }
-say(table(['target', 'goal', 'measured', 'verdict'], targets));
+say(table(['target', 'goal', 'measured', 'verdict', 'by instructions (callgrind)'], targets));
+say();
+say('The verdict is the time\'s. The last column gives the same ratio in instructions (stable where');
+say('times are not); instructions and time differ by how fast the work runs (memory traffic, allocation).');
 say();
 
 // ---------------------------------------------------------------------------------------
@@ -179,6 +207,32 @@ if (wasm) {
     rows.push(row);
   }
   say(table(headers, rows));
+  say();
+}
+
+// ---------------------------------------------------------------------------------------
+if (instructions) {
+  say('## Instruction counts (callgrind)');
+  say();
+  say('`valgrind --tool=callgrind`, release build, counting only inside the measured function:');
+  say("engine = every typed call of the scenario (`offerfit bench --scenario S --once`,");
+  say("`--toggle-collect='*measured_place*'`), per call; call and parse = the first call's request");
+  say("text through `offerfit::call` and through `serde_json::from_str::<Value>` (`--once-text`,");
+  say("`'*measured_call*'`, `'*measured_parse*'`).");
+  say();
+  say(
+    table(
+      ['scenario', 'engine per call', 'engine / kube', 'call', 'parse (floor)', 'call / parse'],
+      ['fenzo', 'kube', 'constraints', 'ports'].filter((n) => I(n)).map((n) => [
+        n,
+        mega(engineIr(n)),
+        n === 'fenzo' || n === 'kube' ? '—' : `${f(engineIr(n) / engineIr('kube'))}×`,
+        mega(I(n).call),
+        mega(I(n).parse),
+        `${f(callToParse(n))}×`,
+      ]),
+    ),
+  );
   say();
 }
 
