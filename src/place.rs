@@ -499,7 +499,7 @@ impl<'r> Ctx<'r, '_> {
                         .filter(|p| !p.is_empty())
                         .map_or(NONE, |p| self.ids.id(&format!("profile:{p}")));
                     let caps = self.fitter.caps.len() as u32;
-                    self.fitter.caps.push(res.disk.clone().filter(|d| d.source.is_some()));
+                    self.fitter.caps.push(res.disk.as_deref().filter(|d| d.source.is_some()).cloned());
                     (kind, pid, d.is_some_and(|d| d.volume.is_some()), source, profile, caps)
                 } else {
                     (DiskKind::NotDisk, NONE, false, NONE, NONE, NONE)

@@ -69,7 +69,7 @@ fn resource(r: &Json) -> Resource {
             "BLOCK" => DiskSourceType::Block,
             other => panic!("disk source {other}"),
         };
-        res.disk = Some(DiskInfo {
+        res.disk = Some(Box::new(DiskInfo {
             persistence: None,
             volume: None,
             source: Some(DiskSource {
@@ -80,7 +80,7 @@ fn resource(r: &Json) -> Resource {
                 id: None,
                 metadata: Vec::new(),
             }),
-        });
+        }));
     }
     res
 }
@@ -432,7 +432,7 @@ fn marathon_ports(input: &Json, expect: &Json) -> Result<(), String> {
 fn volume_case(kind: DiskSourceType, root: Option<&str>, profile: Option<&str>, vol: VolumeRequest) -> bool {
     let mut offer = Offer::new("O1", "S1", "host");
     let mut disk = Resource::new("disk", ResourceValue::Scalar(Scalar::from_units(1024)));
-    disk.disk = Some(DiskInfo {
+    disk.disk = Some(Box::new(DiskInfo {
         persistence: None,
         volume: None,
         source: Some(DiskSource {
@@ -443,7 +443,7 @@ fn volume_case(kind: DiskSourceType, root: Option<&str>, profile: Option<&str>, 
             id: None,
             metadata: Vec::new(),
         }),
-    });
+    }));
     let mut list = Resources::new();
     list.push(disk);
     offer.resources = list;

@@ -193,8 +193,9 @@ pub struct Resource {
     pub value: ResourceValue,
     /// The reservation stack (empty = unreserved).
     pub reservations: SmallVec<[Reservation; 1]>,
-    /// Disk info (only on `disk` resources).
-    pub disk: Option<DiskInfo>,
+    /// Disk info (only on `disk` resources). Boxed: rare, and large enough to double the size
+    /// of every resource if held inline.
+    pub disk: Option<Box<DiskInfo>>,
     /// `shared {}`: may be used by several tasks at once.
     pub shared: bool,
     /// `revocable {}`: may be taken back.
@@ -263,7 +264,7 @@ impl Resource {
 
     /// The disk source type: ROOT unless the resource has a disk source.
     pub fn disk_source_type(&self) -> DiskSourceType {
-        self.disk.as_ref().map_or(DiskSourceType::Root, DiskInfo::source_type)
+        self.disk.as_deref().map_or(DiskSourceType::Root, DiskInfo::source_type)
     }
 
     /// True for a persistent volume (`disk.persistence` set).
@@ -597,6 +598,15 @@ impl Resources {
     /// Adds many resources (assumed valid), merging like ones; like candidates are looked up
     /// by name, so building from thousands of entries stays fast.
     fn extend_merged(&mut self, items: impl IntoIterator<Item = Resource>) {
+        let items = items.into_iter();
+        // Few entries: a linear search for the like entry (what `push` does) finds the same
+        // one as the index below, for less than building the index.
+        if items.size_hint().1.is_some_and(|n| n.saturating_add(self.0.len()) <= SMALL) {
+            for r in items {
+                self.push(r);
+            }
+            return;
+        }
         let mut index: BTreeMap<String, SmallVec<[usize; 2]>> = BTreeMap::new();
         for (i, e) in self.0.iter().enumerate() {
             index.entry(e.name.clone()).or_default().push(i);
@@ -857,6 +867,18 @@ fn check_types(resources: &[Resource]) -> Result<()> {
 /// The index of the first resource whose name was used before with another type, and the
 /// error to report.
 pub(crate) fn first_type_conflict(resources: &[Resource]) -> Option<(usize, Error)> {
+    if resources.len() <= SMALL {
+        // The first entry of each name holds the type that name keeps.
+        for (i, r) in resources.iter().enumerate() {
+            let before = resources.get(..i).unwrap_or_default();
+            if let Some(first) = before.iter().find(|f| f.name == r.name) {
+                if first.value_type() != r.value_type() {
+                    return Some((i, type_conflict(&r.name, first.value_type(), r.value_type())));
+                }
+            }
+        }
+        return None;
+    }
     let mut seen: BTreeMap<&str, ValueType> = BTreeMap::new();
     for (i, r) in resources.iter().enumerate() {
         match seen.get(r.name.as_str()) {

@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 /// of the left side that the right lacks, and equality ignores order — unlike Mesos' own
 /// item-by-item `==`, a latent bug we deliberately do not copy.
 #[derive(Debug, Clone, Default, Eq)]
-pub struct Set(SmallVec<[String; 4]>);
+pub struct Set(SmallVec<[String; 2]>);
 
 impl Set {
     /// An empty set.

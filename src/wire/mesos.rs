@@ -480,8 +480,10 @@ struct ResourceDto {
     reservations: Vec<ReservationDto>,
     /// Boxed: rare, and large enough to make every resource's decoding struct costly to move.
     disk: Option<Box<DiskDto>>,
-    shared: Option<Json>,
-    revocable: Option<Json>,
+    /// Present and not `null` (whatever it holds).
+    shared: Option<de::IgnoredAny>,
+    /// Present and not `null` (whatever it holds).
+    revocable: Option<de::IgnoredAny>,
     #[serde(alias = "allocationInfo")]
     allocation_info: Option<RoleDto>,
     #[serde(alias = "providerId")]
@@ -638,7 +640,7 @@ fn unknown_type(found: &str, expected: &[&str], code: &'static str) -> Error {
 
 /// The payload of the declared type, refusing the payload of another type alongside it.
 fn resource_value(dto: &mut ResourceDto, origin: Origin) -> Result<ResourceValue, Fault> {
-    let kind = dto.kind.clone().ok_or_else(|| {
+    let kind = dto.kind.take().ok_or_else(|| {
         (
             Error::invalid("request.missing_field", "missing field `type`")
                 .with_help("a resource needs `\"type\": \"SCALAR\"`, `\"RANGES\"` or `\"SET\"`"),
@@ -843,14 +845,14 @@ fn resource_from(json: &Json, default_role: &str, origin: Origin) -> Result<Reso
 fn resource_from_dto(mut dto: ResourceDto, default_role: &str, origin: Origin) -> Result<Resource, Fault> {
     let value = resource_value(&mut dto, origin)?;
     let reservations = reservations_from(&mut dto, default_role)?;
-    let disk = dto.disk.take().map(|d| disk_from(*d)).transpose()?;
+    let disk = dto.disk.take().map(|d| disk_from(*d).map(Box::new)).transpose()?;
     let r = Resource {
         name: dto.name,
         value,
         reservations,
         disk,
-        shared: dto.shared.is_some_and(|v| !v.is_null()),
-        revocable: dto.revocable.is_some_and(|v| !v.is_null()),
+        shared: dto.shared.is_some(),
+        revocable: dto.revocable.is_some(),
         allocation_role: dto.allocation_info.and_then(|a| a.role),
         provider_id: dto.provider_id.map(|p| p.0),
     };
@@ -1358,18 +1360,47 @@ pub(crate) struct OfferText {
     allocation_info: Option<RoleDto>,
     #[serde(alias = "executorIds", default)]
     executor_ids: Vec<TextId>,
-    resources: Option<ListOrText<ResourceDto>>,
+    resources: Option<ResourceList>,
     attributes: Option<ListOrText<AttributeDto>>,
+}
+
+/// `resources` of an offer as read from request text: each resource object converted (as
+/// [`resource_from_dto`] does for the API) as soon as it is read, or a resources text. Any
+/// problem is a deserialization error: the fast path then gives up.
+enum ResourceList {
+    List(Vec<Resource>),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for ResourceList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ResourceList, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ResourceList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array or a text")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ResourceList, E> {
+                Ok(ResourceList::Text(v.to_owned()))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ResourceList, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(64));
+                while let Some(ObjOnly(dto)) = seq.next_element::<ObjOnly<ResourceDto>>()? {
+                    let r = resource_from_dto(dto, "*", Origin::Api)
+                        .map_err(|_| de::Error::custom("not on the fast path"))?;
+                    out.push(r);
+                }
+                Ok(ResourceList::List(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// Resources of an API object (an offer, a running task's agent) from their decoded list, as
 /// [`resources_from_list`] makes them; `None` for any problem (the caller then reads the
 /// request again the slow way, which reports it).
-fn resources_from_dtos(list: Vec<ResourceDto>) -> Option<Resources> {
-    let mut out: Vec<Resource> = Vec::with_capacity(list.len());
-    for dto in list {
-        out.push(resource_from_dto(dto, "*", Origin::Api).ok()?);
-    }
+fn resources_from_list_read(out: Vec<Resource>) -> Option<Resources> {
     if type_conflict_at(&out).is_some() {
         return None;
     }
@@ -1380,8 +1411,8 @@ fn resources_from_dtos(list: Vec<ResourceDto>) -> Option<Resources> {
 pub(crate) fn offer_from_text_dto(o: OfferText) -> Option<Offer> {
     let resources = match o.resources {
         None => Resources::new(),
-        Some(ListOrText::List(list)) => resources_from_dtos(list)?,
-        Some(ListOrText::Text(text)) => crate::text::parse_resources(&text, "*").ok()?,
+        Some(ResourceList::List(list)) => resources_from_list_read(list)?,
+        Some(ResourceList::Text(text)) => crate::text::parse_resources(&text, "*").ok()?,
     };
     let attributes = match o.attributes {
         None => Attributes::new(),

@@ -84,8 +84,16 @@ fn fingerprint(key: &[u8]) -> u64 {
 /// repeats a key. Conservative:
 /// a key with an escape, or a string whose escaped length exceeds `string_bytes` (its decoded
 /// length can only be shorter), makes it return `false`. Syntax is left to the parser.
+///
+/// Only the bytes `"`, `[`, `]`, `{`, `}` and `,` matter (numbers, literals, `:` and
+/// whitespace are stepped over); string bodies are skipped eight bytes at a time. An array
+/// counts one element from its opening bracket unless the next non-blank byte closes it, and
+/// one more per comma (exact for valid JSON, which is all the counts have to be right for).
 fn prescan(b: &[u8], limits: &Limits) -> Option<Sizes> {
+    // The open containers outside `top`, outermost first (`top` is the innermost one; at the
+    // outside it is a virtual array that no limit applies to).
     let mut stack: Vec<Frame> = Vec::with_capacity(16);
+    let mut top = Frame { array: true, expect_key: false, bound: usize::MAX, count: 0, keys_from: 0, slot: 0 };
     // The keys of every open object, innermost last: fingerprint and byte range.
     let mut keys: Vec<(u64, usize, usize)> = Vec::with_capacity(64);
     // The last key read in the innermost object, for the array that may follow it.
@@ -96,99 +104,106 @@ fn prescan(b: &[u8], limits: &Limits) -> Option<Sizes> {
         match c {
             b'"' => {
                 let start = i + 1;
-                let mut j = start;
-                let mut escaped = false;
-                loop {
-                    let rest = b.get(j..).unwrap_or_default();
-                    match rest.iter().position(|&c| c == b'"' || c == b'\\') {
-                        None => return None,
-                        Some(k) if rest.get(k) == Some(&b'"') => {
-                            j += k;
-                            break;
-                        }
-                        Some(k) => {
-                            escaped = true;
-                            j += k + 2;
-                        }
-                    }
-                }
+                let (j, escaped) = string_end(b, start)?;
                 if j - start > limits.string_bytes {
                     return None;
                 }
-                if let Some(top) = stack.last_mut() {
-                    if !top.array && top.expect_key {
-                        if escaped {
-                            return None;
-                        }
-                        let name = b.get(start..j).unwrap_or_default();
-                        let fp = fingerprint(name);
-                        let mine = keys.get(top.keys_from..).unwrap_or_default();
-                        if mine.iter().any(|&(f, s, e)| f == fp && b.get(s..e) == Some(name)) {
-                            return None;
-                        }
-                        keys.push((fp, start, j));
-                        top.expect_key = false;
-                        last_key = (start, j);
-                    } else if top.array && top.count == 0 {
-                        top.count = 1;
+                if top.expect_key {
+                    if escaped {
+                        return None;
                     }
+                    let name = b.get(start..j).unwrap_or_default();
+                    let fp = fingerprint(name);
+                    let mine = keys.get(top.keys_from..).unwrap_or_default();
+                    if mine.iter().any(|&(f, s, e)| f == fp && b.get(s..e) == Some(name)) {
+                        return None;
+                    }
+                    keys.push((fp, start, j));
+                    top.expect_key = false;
+                    last_key = (start, j);
                 }
-                i = j + 1;
-                continue;
+                i = j;
             }
             b'[' | b'{' => {
                 if stack.len() + 1 > limits.json_depth {
                     return None;
                 }
                 let array = c == b'[';
-                let (mut bound, mut slot) = (usize::MAX, 0);
-                if let Some(top) = stack.last_mut() {
-                    if top.array {
-                        if top.count == 0 {
-                            top.count = 1;
-                        }
-                    } else if array {
-                        let key = b.get(last_key.0..last_key.1).unwrap_or_default();
-                        (bound, slot) = array_bound(stack.len() == 1, key, limits);
-                    }
-                }
-                stack.push(Frame { array, expect_key: !array, bound, count: 0, keys_from: keys.len(), slot });
+                let (bound, slot) = if array && !top.array {
+                    let key = b.get(last_key.0..last_key.1).unwrap_or_default();
+                    array_bound(stack.len() == 1, key, limits)
+                } else {
+                    (usize::MAX, 0)
+                };
+                let count = usize::from(array && !closes_next(b, i + 1));
+                stack.push(top);
+                top = Frame { array, expect_key: !array, bound, count, keys_from: keys.len(), slot };
             }
             b']' | b'}' => {
-                let f = stack.pop()?;
-                if f.count > f.bound {
+                if top.count > top.bound {
                     return None;
                 }
-                match f.slot {
-                    1 => sizes.offers = f.count,
-                    2 => sizes.tasks = f.count,
-                    3 => sizes.running = f.count,
+                match top.slot {
+                    1 => sizes.offers = top.count,
+                    2 => sizes.tasks = top.count,
+                    3 => sizes.running = top.count,
                     _ => {}
                 }
-                keys.truncate(f.keys_from);
+                keys.truncate(top.keys_from);
+                top = stack.pop()?;
             }
             b',' => {
-                if let Some(top) = stack.last_mut() {
-                    if top.array {
-                        top.count += 1;
-                    } else {
-                        top.expect_key = true;
-                    }
+                if top.array {
+                    top.count += 1;
+                } else {
+                    top.expect_key = true;
                 }
             }
-            b' ' | b'\t' | b'\n' | b'\r' | b':' => {}
-            _ => {
-                // A number, `true`, `false` or `null`: the start of an array element.
-                if let Some(top) = stack.last_mut() {
-                    if top.array && top.count == 0 {
-                        top.count = 1;
-                    }
-                }
-            }
+            _ => {}
         }
         i += 1;
     }
     Some(sizes)
+}
+
+/// True when the first byte from `i` that is not JSON whitespace is `]`.
+fn closes_next(b: &[u8], i: usize) -> bool {
+    let rest = b.get(i..).unwrap_or_default();
+    rest.iter().find(|&&c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r')) == Some(&b']')
+}
+
+/// Where the string whose body starts at `i` ends (its closing quote) and whether it holds an
+/// escape; `None` when it does not end.
+fn string_end(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Bytes of `w` equal to `x` (the lowest flagged byte is exact).
+    let find = |w: u64, x: u8| {
+        let v = w ^ (ONES * u64::from(x));
+        v.wrapping_sub(ONES) & !v & HIGHS
+    };
+    let mut escaped = false;
+    loop {
+        if let Some(chunk) = b.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(w);
+            let hit = find(w, b'"') | find(w, b'\\');
+            if hit == 0 {
+                i += 8;
+                continue;
+            }
+            i += (hit.trailing_zeros() / 8) as usize;
+        }
+        match b.get(i)? {
+            b'"' => return Some((i, escaped)),
+            b'\\' => {
+                escaped = true;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
 }
 
 /// The bound [`Limits::check_json`] puts on an array under `key` (`top`: in the request
@@ -450,5 +465,188 @@ mod tests {
         let huge = Limits { tasks: usize::MAX, ..Limits::DEFAULT };
         let commas = format!(r#"{{"op":"place","offers":[],"tasks":[{}]}}"#, ",".repeat(200_000));
         assert!(try_place(&commas, &huge).is_none());
+    }
+}
+
+/// The prescan against its first, byte-at-a-time version on valid JSON: the golden requests,
+/// the request corpus shapes, and many small edits of them.
+#[cfg(test)]
+mod prescan_equivalence {
+    use super::*;
+
+    /// The first version of [`prescan`] (one byte at a time, a frame stack).
+    fn prescan_reference(b: &[u8], limits: &Limits) -> Option<Sizes> {
+        let mut stack: Vec<Frame> = Vec::with_capacity(16);
+        // The keys of every open object, innermost last: fingerprint and byte range.
+        let mut keys: Vec<(u64, usize, usize)> = Vec::with_capacity(64);
+        // The last key read in the innermost object, for the array that may follow it.
+        let mut last_key: (usize, usize) = (0, 0);
+        let mut sizes = Sizes::default();
+        let mut i = 0;
+        while let Some(&c) = b.get(i) {
+            match c {
+                b'"' => {
+                    let start = i + 1;
+                    let mut j = start;
+                    let mut escaped = false;
+                    loop {
+                        let rest = b.get(j..).unwrap_or_default();
+                        match rest.iter().position(|&c| c == b'"' || c == b'\\') {
+                            None => return None,
+                            Some(k) if rest.get(k) == Some(&b'"') => {
+                                j += k;
+                                break;
+                            }
+                            Some(k) => {
+                                escaped = true;
+                                j += k + 2;
+                            }
+                        }
+                    }
+                    if j - start > limits.string_bytes {
+                        return None;
+                    }
+                    if let Some(top) = stack.last_mut() {
+                        if !top.array && top.expect_key {
+                            if escaped {
+                                return None;
+                            }
+                            let name = b.get(start..j).unwrap_or_default();
+                            let fp = fingerprint(name);
+                            let mine = keys.get(top.keys_from..).unwrap_or_default();
+                            if mine.iter().any(|&(f, s, e)| f == fp && b.get(s..e) == Some(name)) {
+                                return None;
+                            }
+                            keys.push((fp, start, j));
+                            top.expect_key = false;
+                            last_key = (start, j);
+                        } else if top.array && top.count == 0 {
+                            top.count = 1;
+                        }
+                    }
+                    i = j + 1;
+                    continue;
+                }
+                b'[' | b'{' => {
+                    if stack.len() + 1 > limits.json_depth {
+                        return None;
+                    }
+                    let array = c == b'[';
+                    let (mut bound, mut slot) = (usize::MAX, 0);
+                    if let Some(top) = stack.last_mut() {
+                        if top.array {
+                            if top.count == 0 {
+                                top.count = 1;
+                            }
+                        } else if array {
+                            let key = b.get(last_key.0..last_key.1).unwrap_or_default();
+                            (bound, slot) = array_bound(stack.len() == 1, key, limits);
+                        }
+                    }
+                    stack.push(Frame { array, expect_key: !array, bound, count: 0, keys_from: keys.len(), slot });
+                }
+                b']' | b'}' => {
+                    let f = stack.pop()?;
+                    if f.count > f.bound {
+                        return None;
+                    }
+                    match f.slot {
+                        1 => sizes.offers = f.count,
+                        2 => sizes.tasks = f.count,
+                        3 => sizes.running = f.count,
+                        _ => {}
+                    }
+                    keys.truncate(f.keys_from);
+                }
+                b',' => {
+                    if let Some(top) = stack.last_mut() {
+                        if top.array {
+                            top.count += 1;
+                        } else {
+                            top.expect_key = true;
+                        }
+                    }
+                }
+                b' ' | b'\t' | b'\n' | b'\r' | b':' => {}
+                _ => {
+                    // A number, `true`, `false` or `null`: the start of an array element.
+                    if let Some(top) = stack.last_mut() {
+                        if top.array && top.count == 0 {
+                            top.count = 1;
+                        }
+                    }
+                }
+            }
+            i += 1;
+        }
+        Some(sizes)
+    }
+
+    fn agree(text: &str, limits: &Limits) {
+        if serde_json::from_str::<serde_json::Value>(text).is_err() {
+            return;
+        }
+        let a = prescan(text.as_bytes(), limits).map(|s| (s.offers, s.tasks, s.running));
+        let b = prescan_reference(text.as_bytes(), limits).map(|s| (s.offers, s.tasks, s.running));
+        assert_eq!(a, b, "{text}");
+    }
+
+    #[test]
+    fn same_answers_as_the_reference() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/place");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".json"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        texts.sort();
+        texts.push(r#"{"a":[ ],"b":[ 1 ,2],"c":["x\"y",{"k":"v","k\u0031":1}],"d":{"e":{"e":[[],[[]]]}}}"#.into());
+        texts.push(r#"  [ {"offers":[1,2]} , "s" , {"x":{"tasks":[{"constraints":[[],[],[]]}]}} ] "#.into());
+        let tight = Limits {
+            tasks: 2,
+            offers: 1,
+            constraints_per_task: 1,
+            ranges_per_resource: 1,
+            string_bytes: 12,
+            json_depth: 6,
+            ..Limits::DEFAULT
+        };
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for t in &texts {
+            agree(t, &Limits::DEFAULT);
+            agree(t, &tight);
+            let bytes = t.as_bytes();
+            for _ in 0..300 {
+                let mut m = bytes.to_vec();
+                for _ in 0..(next() % 3 + 1) {
+                    let at = (next() % m.len() as u64) as usize;
+                    let pick = b"\"[]{},: \\a1";
+                    match next() % 3 {
+                        0 => m.insert(at, pick[(next() % pick.len() as u64) as usize]),
+                        1 => {
+                            m.remove(at);
+                        }
+                        _ => {
+                            let from = (next() % m.len() as u64) as usize;
+                            let len = ((next() % 40) as usize).min(m.len() - from);
+                            let piece: Vec<u8> = m[from..from + len].to_vec();
+                            let at = at.min(m.len());
+                            m.splice(at..at, piece);
+                        }
+                    }
+                }
+                if let Ok(text) = String::from_utf8(m) {
+                    agree(&text, &Limits::DEFAULT);
+                    agree(&text, &tight);
+                }
+            }
+        }
     }
 }
