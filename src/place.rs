@@ -51,17 +51,7 @@ impl Hasher for Fx {
         }
         if !rest.is_empty() {
             // The tail (1 to 7 bytes) assembled in a register: no copy through memory.
-            let mut w = 0u64;
-            if let Some((c, r)) = rest.split_first_chunk::<4>() {
-                w = u64::from(u32::from_le_bytes(*c));
-                rest = r;
-            }
-            let mut shift = (bytes.len() % 8 - rest.len()) * 8;
-            for &b in rest {
-                w |= u64::from(b) << shift;
-                shift += 8;
-            }
-            self.add(w ^ (((bytes.len() % 8) as u64) << 56));
+            self.add(load_short(rest) ^ (((bytes.len() % 8) as u64) << 56));
         }
     }
     fn write_u8(&mut self, i: u8) {
@@ -88,6 +78,51 @@ impl Hasher for Fx {
 
 pub(crate) type FxBuild = BuildHasherDefault<Fx>;
 pub(crate) type FxMap<K, V> = HashMap<K, V, FxBuild>;
+
+/// A set of strings held elsewhere, by index (open addressing, linear probing, never more
+/// than two thirds full): the offer-id and agent tables of a call, one hash and mostly one slot
+/// read per string.
+struct StrIndex {
+    /// `index + 1` of the string in the slot, 0 for none.
+    slots: Vec<u32>,
+    mask: usize,
+    /// The hash's top bits pick the slot (FxHash ends with a multiply: its high bits mix
+    /// every byte, so no finalizer is needed).
+    shift: u32,
+}
+
+impl StrIndex {
+    fn with_capacity(n: usize) -> StrIndex {
+        // At most two thirds full: short probes, and a table small enough to clear cheaply.
+        let size = n.saturating_add(n / 2).max(8).next_power_of_two();
+        StrIndex { slots: vec![0; size], mask: size - 1, shift: 64 - size.trailing_zeros() }
+    }
+
+    /// The index of the string equal to `key` (`key_of` gives each held index's string), or
+    /// `None` after inserting `new` for it.
+    #[inline]
+    fn get_or_insert<'s>(&mut self, key: &str, new: u32, key_of: impl Fn(u32) -> &'s str) -> Option<u32> {
+        let mut h = Fx::default();
+        h.write(key.as_bytes());
+        let mut i = (h.0 >> self.shift) as usize & self.mask;
+        loop {
+            match self.slots.get_mut(i) {
+                Some(slot) if *slot == 0 => {
+                    *slot = new + 1;
+                    return None;
+                }
+                Some(slot) => {
+                    let held = *slot - 1;
+                    if str_eq(key_of(held), key) {
+                        return Some(held);
+                    }
+                }
+                None => return None,
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
 
 /// Strings to dense ids.
 #[derive(Debug, Default)]
@@ -142,6 +177,8 @@ pub(crate) struct Static<'r> {
     pub foreign: bool,
     pub execs: SmallVec<[u32; 2]>,
     pub init_class: u32,
+    /// The representative's shape ([`walk_shape`]); empty when it has none.
+    shape: Vec<u64>,
 }
 
 /// The agents of a class, ascending. Agents mostly leave a class from the front (the first
@@ -161,12 +198,18 @@ impl Members {
         self.list.get(self.start..).unwrap_or(&[]).iter()
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn insert(&mut self, agent: u32) {
         if self.list.last().map_or(true, |x| *x < agent) {
             self.list.push(agent);
             return;
         }
+        self.insert_within(agent);
+    }
+
+    /// [`Members::insert`] below the last member.
+    #[inline(never)]
+    fn insert_within(&mut self, agent: u32) {
         let live = self.list.get(self.start..).unwrap_or(&[]);
         if let Err(pos) = live.binary_search(&agent) {
             if pos == 0 && self.start > 0 {
@@ -412,6 +455,114 @@ fn resources_eq(a: &[Resource], b: &[Resource]) -> bool {
     true
 }
 
+/// Receives the words of an agent's static *shape*: the fields [`Ctx::static_eq`] compares,
+/// as plain words, for agents whose offers hold only plain resources (unreserved, no disk,
+/// allocation or provider ids, scalar or ranges values), text attributes, and no allocation
+/// role, executors or maintenance. Built once per static class ([`Build`]), then matched word
+/// by word against each agent that may join it ([`Match`]), reading the agent's fields once.
+trait ShapeSink {
+    /// Takes the next word; false when it differs from the expected one.
+    fn word(&mut self, w: u64) -> bool;
+}
+
+/// Writes a shape.
+struct Build<'a>(&'a mut Vec<u64>);
+
+impl ShapeSink for Build<'_> {
+    #[inline(always)]
+    fn word(&mut self, w: u64) -> bool {
+        self.0.push(w);
+        true
+    }
+}
+
+/// Matches a shape.
+struct Match<'a>(std::slice::Iter<'a, u64>);
+
+impl ShapeSink for Match<'_> {
+    #[inline(always)]
+    fn word(&mut self, w: u64) -> bool {
+        self.0.next() == Some(&w)
+    }
+}
+
+/// The words of a string: its length, then its bytes 8 at a time.
+#[inline(always)]
+fn str_words<S: ShapeSink>(s: &str, sink: &mut S) -> bool {
+    let b = s.as_bytes();
+    if !sink.word(b.len() as u64) {
+        return false;
+    }
+    if b.len() <= 8 {
+        return b.is_empty() || sink.word(load_short(b));
+    }
+    b.chunks(8).all(|c| sink.word(load_short(c)))
+}
+
+/// Walks the shape of an agent with offers `ids`: `None` when the agent has something a
+/// shape does not hold (it is compared field by field instead), `Some(false)` at the first
+/// word the sink refuses, `Some(true)` when every word was taken. Each part is checked for
+/// being plain before any of its words is given, so a refused word means a field that
+/// [`Ctx::static_eq`] compares differs (when the shape matched against is complete).
+fn walk_shape<S: ShapeSink>(offers: &[crate::model::Offer], ids: &[u32], sink: &mut S) -> Option<bool> {
+    macro_rules! put {
+        ($e:expr) => {
+            if !$e {
+                return Some(false);
+            }
+        };
+    }
+    put!(sink.word(ids.len() as u64));
+    let mut first = None;
+    for &o in ids {
+        let offer = offers.get(o as usize)?;
+        first = first.or(Some(offer));
+        if offer.allocation_role.is_some() || !offer.executor_ids.is_empty() || offer.unavailability.is_some() {
+            return None;
+        }
+        let res = offer.resources.as_slice();
+        put!(sink.word(res.len() as u64));
+        for r in res {
+            if !r.reservations.is_empty() || r.disk.is_some() || r.allocation_role.is_some() || r.provider_id.is_some()
+            {
+                return None;
+            }
+            let flags = u64::from(r.shared) | u64::from(r.revocable) << 1;
+            match &r.value {
+                ResourceValue::Scalar(v) => {
+                    put!(sink.word(flags));
+                    put!(sink.word(v.millis() as u64));
+                }
+                ResourceValue::Ranges(x) => {
+                    let x = x.as_slice();
+                    put!(sink.word(flags | 4 | (x.len() as u64) << 8));
+                    for g in x {
+                        put!(sink.word(g.begin));
+                        put!(sink.word(g.end));
+                    }
+                }
+                ResourceValue::Set(_) => return None,
+            }
+            put!(str_words(&r.name, sink));
+        }
+    }
+    let first = first?;
+    let attrs = &first.attributes.0;
+    put!(sink.word(attrs.len() as u64));
+    for a in attrs {
+        let Value::Text(t) = &a.value else { return None };
+        put!(str_words(&a.name, sink));
+        put!(str_words(t, sink));
+    }
+    for part in [&first.region, &first.zone] {
+        match part {
+            None => put!(sink.word(u64::MAX)),
+            Some(x) => put!(str_words(x, sink)),
+        }
+    }
+    Some(true)
+}
+
 fn alike(a: &Resource, b: &Resource) -> bool {
     a.name == b.name
         && a.value.value_type() == b.value.value_type()
@@ -579,6 +730,20 @@ impl<'r> Ctx<'r, '_> {
                 || self.opts.port_blacklist.get(a.hostname) == self.opts.port_blacklist.get(b.hostname))
     }
 
+    /// Whether `agent` belongs to static class `s`, by the class's shape: `None` when either
+    /// has none (then [`Ctx::static_eq`] decides), else exactly what [`Ctx::static_eq`] with
+    /// the class's representative would answer.
+    #[inline]
+    fn shape_eq(&self, s: u32, agent: &Agent<'r>) -> Option<bool> {
+        let shape = self.statics.get(s as usize).map(|st| st.shape.as_slice()).filter(|x| !x.is_empty())?;
+        let mut m = Match(shape.iter());
+        match walk_shape(&self.req.offers, &agent.offers, &mut m)? {
+            false => Some(false),
+            true if m.0.next().is_none() => Some(true),
+            true => None,
+        }
+    }
+
     fn new_static(&mut self, agent: usize) -> u32 {
         let pool = self.build_pool(agent);
         let req = self.req;
@@ -634,6 +799,13 @@ impl<'r> Ctx<'r, '_> {
             _ => false,
         };
         let empty: &'r Attributes = &EMPTY_ATTRS;
+        let mut shape = Vec::new();
+        if self.opts.port_blacklist.is_empty() {
+            let ids = a.map_or(&[][..], |a| a.offers.as_slice());
+            if walk_shape(&req.offers, ids, &mut Build(&mut shape)) != Some(true) {
+                shape = Vec::new();
+            }
+        }
         let s = Static {
             rep: agent as u32,
             attributes: first.map_or(empty, |f| &f.attributes),
@@ -648,6 +820,7 @@ impl<'r> Ctx<'r, '_> {
             foreign,
             execs,
             init_class: 0,
+            shape,
         };
         self.statics.push(s);
         (self.statics.len() - 1) as u32
@@ -1545,27 +1718,32 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         offer_agent: Vec::with_capacity(req.offers.len()),
     };
     // Offers: unique ids, pooled per agent (per offer under mesos-actor).
-    let mut offer_ids: HashSet<&str, FxBuild> = HashSet::with_capacity_and_hasher(req.offers.len(), FxBuild::default());
-    let mut by_agent: FxMap<&str, u32> = FxMap::with_capacity_and_hasher(req.offers.len(), FxBuild::default());
-    for (i, o) in req.offers.iter().enumerate() {
-        if !offer_ids.insert(o.id.as_str()) {
+    let mut offer_ids = StrIndex::with_capacity(req.offers.len());
+    let mut by_agent = StrIndex::with_capacity(req.offers.len());
+    let offers = req.offers.as_slice();
+    let actor = r.profile == Profile::MesosActor;
+    let offer_id = |k: u32| offers.get(k as usize).map_or("", |o| o.id.as_str());
+    // An agent's key: its first offer's id (one agent per offer) or its agent id.
+    let agent_key =
+        |k: u32| offers.get(k as usize).map_or("", |o| if actor { o.id.as_str() } else { o.agent_id.as_str() });
+    for (i, o) in offers.iter().enumerate() {
+        if offer_ids.get_or_insert(&o.id, i as u32, offer_id).is_some() {
             return Err(PlaceError::new(
                 format!("/offers/{i}/id"),
                 Error::invalid("place.duplicate_offer", format!("expected unique offer ids, found `{}` twice", o.id)),
             ));
         }
-        let key = if r.profile == Profile::MesosActor { o.id.as_str() } else { o.agent_id.as_str() };
-        match by_agent.entry(key) {
-            std::collections::hash_map::Entry::Occupied(e) => {
-                let a = *e.get();
+        // The table holds each agent's first offer; `offer_agent` maps it to the agent.
+        match by_agent.get_or_insert(agent_key(i as u32), i as u32, agent_key) {
+            Some(first) => {
+                let a = ctx.offer_agent.get(first as usize).copied().unwrap_or(0);
                 ctx.offer_agent.push(a);
                 if let Some(agent) = ctx.agents.get_mut(a as usize) {
                     agent.offers.push(i as u32);
                 }
             }
-            std::collections::hash_map::Entry::Vacant(e) => {
+            None => {
                 ctx.offer_agent.push(ctx.agents.len() as u32);
-                e.insert(ctx.agents.len() as u32);
                 let mut offers = SmallVec::new();
                 offers.push(i as u32);
                 ctx.agents.push(Agent { id: o.agent_id.as_str(), hostname: o.hostname.as_str(), offers, s: 0, c: 0 });
@@ -1584,15 +1762,20 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         // Agents often come in runs of one shape: try the previous agent's class first.
         let prev = ai.checked_sub(1).and_then(|p| ctx.agents.get(p)).map(|p| p.s);
         let same_as_prev = prev.filter(|s| {
-            let rep = ctx.statics.get(*s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
-            rep.is_some_and(|rep| ctx.static_eq(rep, agent))
+            ctx.shape_eq(*s, agent).unwrap_or_else(|| {
+                let rep = ctx.statics.get(*s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
+                rep.is_some_and(|rep| ctx.static_eq(rep, agent))
+            })
         });
         let h = if same_as_prev.is_some() { 0 } else { ctx.static_hash(agent) };
         let mut found = same_as_prev;
-        if let (None, Some(list)) = (found, static_index.get(&h)) {
+        if let Some(list) = found.map_or_else(|| static_index.get(&h), |_| None) {
             for &s in list {
-                let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
-                if rep.is_some_and(|rep| ctx.static_eq(rep, agent)) {
+                let same = ctx.shape_eq(s, agent).unwrap_or_else(|| {
+                    let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
+                    rep.is_some_and(|rep| ctx.static_eq(rep, agent))
+                });
+                if same {
                     found = Some(s);
                     break;
                 }
@@ -1623,8 +1806,11 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
                 cl.members.insert(ai as u32);
                 cl.offers += n;
             }
-            ctx.refresh(c);
         }
+    }
+    // Scan rows and live bits once per class (nothing reads them while agents are sorted in).
+    for c in 0..ctx.classes.len() as u32 {
+        ctx.refresh(c);
     }
     // The batch.
     let units = task_order(&ctx);
@@ -1944,5 +2130,129 @@ impl<'r> Ctx<'r, '_> {
 
     pub(crate) fn empty_unplaced(&self, i: usize) -> Unplaced<'r> {
         Unplaced { task_id: self.req.tasks.get(i).map_or("", |t| t.id.as_str()), reasons: Vec::new(), nearest: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Attribute, Offer, Range, Reservation, Unavailability};
+
+    fn res(name: &str, value: ResourceValue) -> Resource {
+        Resource::new(name, value)
+    }
+
+    fn scalar(name: &str, millis: i64) -> Resource {
+        res(name, ResourceValue::Scalar(Scalar::from_millis(millis)))
+    }
+
+    fn ports(list: &[(u64, u64)]) -> Resource {
+        res("ports", ResourceValue::Ranges(Ranges::from_ranges(list.iter().map(|&(begin, end)| Range { begin, end }))))
+    }
+
+    /// Offers that differ from the first in one field each (and some that are equal to it).
+    fn variants() -> Vec<Offer> {
+        let base = || {
+            let mut o = Offer::new("o", "a", "h");
+            for r in [scalar("cpus", 8000), scalar("mem", 8_000_000), ports(&[(1, 10)])] {
+                o.resources.push(r);
+            }
+            o
+        };
+        let mut out = vec![base(), base()];
+        let with = |f: &dyn Fn(&mut Offer)| {
+            let mut o = base();
+            f(&mut o);
+            o
+        };
+        out.push(with(&|o| o.resources = Resources::new()));
+        out.push(with(&|o| o.resources.push(scalar("gpus", 1000))));
+        out.push(with(&|o| o.resources.push(scalar("a_long_resource_name", 1000))));
+        out.push(with(&|o| o.resources.push(scalar("a_long_resource_namf", 1000))));
+        out.push(with(&|o| o.resources.push(scalar("ab", 1000))));
+        out.push(with(&|o| o.resources.push(scalar("ab\0", 1000))));
+        out.push(with(&|o| o.resources.push(scalar("", 1000))));
+        out.push(with(&|o| {
+            let mut r = scalar("cpus", 1000);
+            r.reservations.push(Reservation::static_for("web"));
+            o.resources.push(r);
+        }));
+        out.push(with(&|o| {
+            let mut r = scalar("shared", 1000);
+            r.shared = true;
+            o.resources.push(r);
+        }));
+        out.push(with(&|o| {
+            let mut r = scalar("revoc", 1000);
+            r.revocable = true;
+            o.resources.push(r);
+        }));
+        out.push(with(&|o| {
+            let mut r = scalar("revoc", 1000);
+            r.allocation_role = Some("x".into());
+            o.resources.push(r);
+        }));
+        out.push(with(&|o| o.resources.push(ports(&[(20, 30), (40, 50)]))));
+        out.push(with(&|o| o.resources.push(ports(&[(20, 30), (40, 51)]))));
+        out.push(with(&|o| {
+            o.resources.push(res("set", ResourceValue::Set(crate::model::Set::from_items(["a"]))));
+        }));
+        out.push(with(&|o| o.attributes = Attributes(vec![Attribute::new("rack", Value::Text("r1".into()))])));
+        out.push(with(&|o| o.attributes = Attributes(vec![Attribute::new("rack", Value::Text("r2".into()))])));
+        out.push(with(&|o| o.attributes = Attributes(vec![Attribute::new("rack", Value::Scalar(1.0))])));
+        out.push(with(&|o| o.region = Some("eu".into())));
+        out.push(with(&|o| o.region = Some("us".into())));
+        out.push(with(&|o| o.zone = Some("eu".into())));
+        out.push(with(&|o| o.allocation_role = Some("web".into())));
+        out.push(with(&|o| o.executor_ids = vec!["e".into()]));
+        out.push(with(&|o| o.unavailability = Some(Unavailability { start_ns: 1, duration_ns: None })));
+        out
+    }
+
+    /// What [`Ctx::static_eq`] compares, by the derived comparisons.
+    fn same(a: &Offer, b: &Offer) -> bool {
+        a.resources.as_slice() == b.resources.as_slice()
+            && a.allocation_role == b.allocation_role
+            && a.executor_ids == b.executor_ids
+            && a.unavailability == b.unavailability
+            && a.attributes.0.len() == b.attributes.0.len()
+            && a.attributes.0.iter().zip(&b.attributes.0).all(|(x, y)| x.name == y.name && x.value == y.value)
+            && a.region == b.region
+            && a.zone == b.zone
+    }
+
+    #[test]
+    fn a_shape_match_answers_as_the_field_by_field_comparison() {
+        let offers = variants();
+        let mut decided = 0;
+        for (i, a) in offers.iter().enumerate() {
+            let mut shape = Vec::new();
+            let built = walk_shape(std::slice::from_ref(a), &[0], &mut Build(&mut shape));
+            for (j, b) in offers.iter().enumerate() {
+                let mut m = Match(shape.iter());
+                let found = match (built, walk_shape(std::slice::from_ref(b), &[0], &mut m)) {
+                    (Some(true), Some(false)) => Some(false),
+                    (Some(true), Some(true)) => m.0.next().is_none().then_some(true),
+                    _ => None,
+                };
+                if let Some(f) = found {
+                    decided += 1;
+                    assert_eq!(f, same(a, b), "offers {i} and {j}");
+                }
+            }
+        }
+        // Most pairs are decided by their shapes (the plain variants).
+        assert!(decided > 300, "{decided}");
+    }
+
+    #[test]
+    fn the_string_index_finds_each_string_once() {
+        let keys: Vec<String> = (0..1000).map(|i| format!("o-{}", i % 700)).collect();
+        let mut index = StrIndex::with_capacity(keys.len());
+        let key_of = |k: u32| keys.get(k as usize).map_or("", String::as_str);
+        for (i, k) in keys.iter().enumerate() {
+            let found = index.get_or_insert(k, i as u32, key_of);
+            assert_eq!(found, if i < 700 { None } else { Some((i - 700) as u32) }, "{k}");
+        }
     }
 }
