@@ -466,11 +466,41 @@ struct DiskDto {
     source: Option<SourceDto>,
 }
 
+/// A resource's `type`, read without allocating for the names a resource may have.
+enum TypeName {
+    Scalar,
+    Ranges,
+    Set,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for TypeName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TypeName, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = TypeName;
+            // As `String`'s own visitor says, so that errors read the same.
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TypeName, E> {
+                Ok(match v {
+                    "SCALAR" => TypeName::Scalar,
+                    "RANGES" => TypeName::Ranges,
+                    "SET" => TypeName::Set,
+                    other => TypeName::Other(other.to_owned()),
+                })
+            }
+        }
+        d.deserialize_string(V)
+    }
+}
+
 #[derive(Deserialize)]
 struct ResourceDto {
     name: String,
     #[serde(rename = "type")]
-    kind: Option<String>,
+    kind: Option<TypeName>,
     scalar: Option<ScalarDto>,
     ranges: Option<RangesDto>,
     set: Option<SetDto>,
@@ -601,7 +631,6 @@ fn scalar_from(name: &str, v: f64, path: &str) -> Result<Scalar, Fault> {
 }
 
 fn ranges_from(dto: RangesDto, origin: Origin) -> Result<Ranges, Fault> {
-    let mut pairs: Vec<(u64, u64, usize)> = Vec::with_capacity(dto.range.len());
     for (i, r) in dto.range.iter().enumerate() {
         if r.begin > r.end {
             return Err((
@@ -610,9 +639,10 @@ fn ranges_from(dto: RangesDto, origin: Origin) -> Result<Ranges, Fault> {
                 format!("/ranges/range/{i}"),
             ));
         }
-        pairs.push((r.begin, r.end, i));
     }
     if origin == Origin::AgentFlag {
+        let mut pairs: Vec<(u64, u64, usize)> =
+            dto.range.iter().enumerate().map(|(i, r)| (r.begin, r.end, i)).collect();
         // Mesos' `Resources::validate` refuses overlapping ranges; the API side coalesces them.
         pairs.sort_unstable();
         for w in pairs.windows(2) {
@@ -626,7 +656,7 @@ fn ranges_from(dto: RangesDto, origin: Origin) -> Result<Ranges, Fault> {
             }
         }
     }
-    Ranges::from_pairs(pairs.into_iter().map(|(b, e, _)| (b, e))).map_err(at("/ranges"))
+    Ranges::from_pairs(dto.range.iter().map(|r| (r.begin, r.end))).map_err(at("/ranges"))
 }
 
 fn unknown_type(found: &str, expected: &[&str], code: &'static str) -> Error {
@@ -661,28 +691,30 @@ fn resource_value(dto: &mut ResourceDto, origin: Origin) -> Result<ResourceValue
     let missing = |field: &str, kind: &str| {
         (Error::invalid("resources.value", format!("expected `{field}` in a {kind} resource")), String::new())
     };
-    match kind.as_str() {
-        "SCALAR" => {
+    match kind {
+        TypeName::Scalar => {
             others([("ranges", dto.ranges.is_some()), ("set", dto.set.is_some())], "SCALAR")?;
             let s = dto.scalar.take().ok_or_else(|| missing("scalar", "SCALAR"))?;
             scalar_from(&dto.name, s.value, "/scalar/value").map(ResourceValue::Scalar)
         }
-        "RANGES" => {
+        TypeName::Ranges => {
             others([("scalar", dto.scalar.is_some()), ("set", dto.set.is_some())], "RANGES")?;
             let r = dto.ranges.take().ok_or_else(|| missing("ranges", "RANGES"))?;
             ranges_from(r, origin).map(ResourceValue::Ranges)
         }
-        "SET" => {
+        TypeName::Set => {
             others([("scalar", dto.scalar.is_some()), ("ranges", dto.ranges.is_some())], "SET")?;
             let s = dto.set.take().ok_or_else(|| missing("set", "SET"))?;
             Ok(ResourceValue::Set(Set::from_items(s.item)))
         }
-        "TEXT" => Err((
+        TypeName::Other(text) if text == "TEXT" => Err((
             Error::invalid("resources.type", "expected `type` `SCALAR`, `RANGES` or `SET`, found `TEXT`")
                 .with_help("resources never hold TEXT; attributes do"),
             "/type".into(),
         )),
-        other => Err((unknown_type(other, &["SCALAR", "RANGES", "SET"], "resources.type"), "/type".into())),
+        TypeName::Other(other) => {
+            Err((unknown_type(&other, &["SCALAR", "RANGES", "SET"], "resources.type"), "/type".into()))
+        }
     }
 }
 

@@ -121,6 +121,11 @@ fn prescan(b: &[u8], limits: &Limits) -> Option<Sizes> {
                     keys.push((fp, start, j));
                     top.expect_key = false;
                     last_key = (start, j);
+                    // Step over the `:` that follows a key in compact text.
+                    if b.get(j + 1) == Some(&b':') {
+                        i = j + 2;
+                        continue;
+                    }
                 }
                 i = j;
             }
@@ -159,7 +164,12 @@ fn prescan(b: &[u8], limits: &Limits) -> Option<Sizes> {
                     top.expect_key = true;
                 }
             }
-            _ => {}
+            _ => {
+                // A number, a literal, `:` or whitespace: step over the whole run.
+                while b.get(i + 1).is_some_and(|&c| !matches!(c, b'"' | b'[' | b']' | b'{' | b'}' | b',')) {
+                    i += 1;
+                }
+            }
         }
         i += 1;
     }
