@@ -595,6 +595,22 @@ impl Resources {
         Ok(out)
     }
 
+    /// [`Resources`] from a list of resources (assumed valid), merged as collecting them
+    /// does; a short list with nothing to merge and nothing empty is kept as it is, without
+    /// moving its entries.
+    pub(crate) fn from_vec_merged(list: Vec<Resource>) -> Resources {
+        let untouched = list.len() <= SMALL
+            && list.iter().enumerate().all(|(j, r)| {
+                !r.value.is_empty()
+                    && (r.is_exclusive() || !list.get(..j).unwrap_or_default().iter().any(|e| e.is_like(r)))
+            });
+        if untouched {
+            Resources(list)
+        } else {
+            list.into_iter().collect()
+        }
+    }
+
     /// Adds many resources (assumed valid), merging like ones; like candidates are looked up
     /// by name, so building from thousands of entries stays fast.
     fn extend_merged(&mut self, items: impl IntoIterator<Item = Resource>) {
@@ -951,5 +967,42 @@ impl IntoIterator for Resources {
     type IntoIter = std::vec::IntoIter<Resource>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar(name: &str, n: i64) -> Resource {
+        Resource::new(name, ResourceValue::Scalar(Scalar::from_units(n)))
+    }
+
+    /// Keeping a list as it is gives what collecting it gives, whether or not it merges.
+    #[test]
+    fn from_vec_merged_is_collecting() {
+        let mut reserved = scalar("cpus", 2);
+        reserved.reservations.push(Reservation::static_for("web"));
+        let mut shared = scalar("disk", 5);
+        shared.disk = Some(Box::new(DiskInfo {
+            persistence: Some(Persistence { id: "p".into(), principal: None }),
+            ..DiskInfo::default()
+        }));
+        shared.shared = true;
+        let lists: Vec<Vec<Resource>> = vec![
+            vec![],
+            vec![scalar("cpus", 1), scalar("mem", 2)],
+            vec![scalar("cpus", 1), reserved.clone(), scalar("cpus", 3)],
+            vec![scalar("cpus", 0), scalar("mem", 2)],
+            vec![shared.clone(), shared.clone(), scalar("disk", 1), scalar("disk", 1)],
+            vec![shared.clone(), reserved.clone()],
+            (0..20).map(|i| scalar(&format!("r{}", i % 7), i + 1)).collect(),
+            (0..16).map(|i| scalar(&format!("r{i}"), i + 1)).collect(),
+        ];
+        for list in lists {
+            let kept = Resources::from_vec_merged(list.clone());
+            let collected: Resources = list.into_iter().collect();
+            assert_eq!(kept.as_slice(), collected.as_slice());
+        }
     }
 }

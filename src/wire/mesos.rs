@@ -938,7 +938,7 @@ fn resources_from_list(list: &[Json], path: &str, default_role: &str, origin: Or
     if let Some((i, e)) = type_conflict_at(&out) {
         return Err(vec![WireError::from_error(&e, &format!("{path}/{i}"))]);
     }
-    Ok(out.into_iter().collect())
+    Ok(Resources::from_vec_merged(out))
 }
 
 /// Reads one Mesos v1 `Resource` object (legacy `role` / `reservation` upgraded; an absent
@@ -1436,7 +1436,7 @@ fn resources_from_list_read(out: Vec<Resource>) -> Option<Resources> {
     if type_conflict_at(&out).is_some() {
         return None;
     }
-    Some(out.into_iter().collect())
+    Some(Resources::from_vec_merged(out))
 }
 
 /// The offer [`offer_from_json`] makes of the same object, or `None` where it would fail.
