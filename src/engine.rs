@@ -368,12 +368,16 @@ fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceErro
     // The sum of every scalar of every offer: at most the scalar bound, then so is every sum the
     // engine forms (an agent's offers are pooled); only above it is the exact check needed.
     let mut total: u64 = 0;
+    let max_ranges = limits.get(LimitKind::RangesPerResource);
     for (i, o) in request.offers.iter().enumerate() {
         for (j, r) in o.resources.iter().enumerate() {
-            let n = r.ranges().map_or(0, |x| x.as_slice().len());
-            at(&|| format!("/offers/{i}/resources/{j}/ranges/range"), LimitKind::RangesPerResource, n)?;
-            if let Some(s) = r.scalar() {
-                total = total.saturating_add(s.millis().unsigned_abs());
+            match &r.value {
+                crate::model::ResourceValue::Scalar(s) => total = total.saturating_add(s.millis().unsigned_abs()),
+                crate::model::ResourceValue::Ranges(x) if x.as_slice().len() > max_ranges => {
+                    let n = x.as_slice().len();
+                    at(&|| format!("/offers/{i}/resources/{j}/ranges/range"), LimitKind::RangesPerResource, n)?;
+                }
+                _ => {}
             }
         }
         for (j, a) in o.attributes.iter().enumerate() {

@@ -324,9 +324,12 @@ impl Fitter {
         out: &mut SmallVec<[Take; 8]>,
     ) -> i64 {
         let mut avail = 0i64;
+        // The entries the task may take from, ascending (the passes below visit only these).
+        let mut usable: SmallVec<[u32; 8]> = SmallVec::new();
         for (i, e) in pool.iter().enumerate() {
             if e.name == name && !e.exclusive && self.eligible(e, need) && (name != DISK || Self::scratch_disk(e)) {
                 avail += e.scalar() - self.used.get(i).copied().unwrap_or(0);
+                usable.push(i as u32);
             }
         }
         if avail < amount {
@@ -337,14 +340,12 @@ impl Fitter {
         let passes: &[Option<bool>] =
             if self.profile == Some(Profile::Offerfit) { &[Some(true), Some(false)] } else { &[None] };
         for pass in passes {
-            for (i, e) in pool.iter().enumerate() {
+            for &i in &usable {
+                let i = i as usize;
                 if left == 0 {
                     break;
                 }
-                if e.name != name || e.exclusive || !self.eligible(e, need) || (name == DISK && !Self::scratch_disk(e))
-                {
-                    continue;
-                }
+                let Some(e) = pool.get(i) else { continue };
                 if let Some(reserved) = pass {
                     if (e.role != STAR) != *reserved {
                         continue;
@@ -380,6 +381,12 @@ impl Fitter {
         out: &mut FitOut,
     ) -> u32 {
         self.evaluations += 1;
+        // Host ports that cannot be had fail the fit whatever else fits (under Marathon too,
+        // where they are checked last): told before the scalars are taken. Callers that ask for
+        // the first failure only test for any.
+        if !all && !need.ports.is_empty() && !self.ports_possible(pool, need, agent.blacklist) {
+            return reason::PORTS;
+        }
         out.clear();
         self.used.clear();
         self.used.resize(pool.len(), 0);
@@ -569,6 +576,47 @@ impl Fitter {
             }
         }
         total
+    }
+
+    /// Whether [`Fitter::fit_ports`] would find the task's host ports on `pool` (the same
+    /// checks, nothing taken).
+    fn ports_possible(&mut self, pool: &[Entry], need: &Need, blacklist: &Ranges) -> bool {
+        if need.fixed.value_count() < need.fixed_count as u64 {
+            return false;
+        }
+        for &p in need.ports.iter().filter(|p| **p != 0) {
+            if blacklist.contains_value(p)
+                || !pool.iter().any(|e| {
+                    e.name == PORTS
+                        && self.eligible(e, need)
+                        && matches!(&e.amount, Amount::Ranges(r) if r.contains_value(p))
+                })
+            {
+                return false;
+            }
+        }
+        if need.dynamic == 0 {
+            return true;
+        }
+        let excl: &Ranges = if blacklist.is_empty() {
+            &need.fixed
+        } else {
+            self.excl = need.fixed.add(blacklist);
+            &self.excl
+        };
+        let k = need.dynamic as u64;
+        let mut total = 0u64;
+        for e in pool.iter() {
+            if e.name == PORTS && self.eligible(e, need) {
+                if let Amount::Ranges(r) = &e.amount {
+                    for_each_free(r, excl, |b, en| {
+                        total = total.saturating_add((en - b).saturating_add(1));
+                        total < k
+                    });
+                }
+            }
+        }
+        total >= k
     }
 
     fn fit_ports(&mut self, pool: &[Entry], need: &Need, agent: AgentView<'_>, out: &mut FitOut) -> bool {

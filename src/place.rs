@@ -80,7 +80,7 @@ pub(crate) type FxBuild = BuildHasherDefault<Fx>;
 pub(crate) type FxMap<K, V> = HashMap<K, V, FxBuild>;
 
 /// A set of strings held elsewhere, by index (open addressing, linear probing, never more
-/// than two thirds full): the offer-id and agent tables of a call, one hash and mostly one slot
+/// than half full): the offer-id and agent tables of a call, one hash and mostly one slot
 /// read per string.
 struct StrIndex {
     /// `index + 1` of the string in the slot, 0 for none.
@@ -93,8 +93,8 @@ struct StrIndex {
 
 impl StrIndex {
     fn with_capacity(n: usize) -> StrIndex {
-        // At most two thirds full: short probes, and a table small enough to clear cheaply.
-        let size = n.saturating_add(n / 2).max(8).next_power_of_two();
+        // At most half full: inserts (nearly every lookup here) probe far more often above.
+        let size = n.saturating_mul(2).max(8).next_power_of_two();
         StrIndex { slots: vec![0; size], mask: size - 1, shift: 64 - size.trailing_zeros() }
     }
 
@@ -299,8 +299,9 @@ pub(crate) struct Ctx<'r, 'o> {
     live: Vec<u64>,
     // Flat per-class numbers for the scan.
     avail: Vec<ScanRow>,
-    /// The live classes by strategy score for tasks adding `order_add` (no executor), best
-    /// first, ties by class id; kept up to date once built. `last_add`: the previous task's.
+    /// The live classes that can take `order_add` (no executor), by strategy score for it,
+    /// best last, ties by class id (descending: the scan walks it from the end); kept up to
+    /// date once built. `last_add`: the previous task's.
     order: Vec<(std::cmp::Reverse<i64>, u32)>,
     order_add: Option<(i64, i64)>,
     last_add: Option<(i64, i64)>,
@@ -898,7 +899,14 @@ impl<'r> Ctx<'r, '_> {
         crate::score::strategy_score(self.r, offered, cl.used, add)
     }
 
-    /// Builds [`Ctx::order`] for tasks adding `add`.
+    /// Whether class `c` has the cpus and mem to take `add` (fixed for a class: its used
+    /// amounts never change).
+    fn holds(&self, c: u32, add: (i64, i64)) -> bool {
+        self.avail.get(c as usize).is_some_and(|row| row.avail.0 >= add.0 && row.avail.1 >= add.1)
+    }
+
+    /// Builds [`Ctx::order`] for tasks adding `add`: the live classes that can take it (the
+    /// scan passes over the others without a look at anything else).
     fn build_order(&mut self, add: (i64, i64)) {
         let mut order = std::mem::take(&mut self.order);
         order.clear();
@@ -907,10 +915,14 @@ impl<'r> Ctx<'r, '_> {
             while bits != 0 {
                 let c = (word * 64) as u32 + bits.trailing_zeros();
                 bits &= bits - 1;
-                order.push((std::cmp::Reverse(self.class_score(c, add)), c));
+                if self.holds(c, add) {
+                    order.push((std::cmp::Reverse(self.class_score(c, add)), c));
+                }
             }
         }
-        order.sort_unstable();
+        // Worst first: the scan walks it from the end, where classes mostly come and go
+        // (binpack fills the best-scoring agents), so inserts and removals move little.
+        order.sort_unstable_by(|a, b| b.cmp(a));
         self.order = order;
         self.order_add = Some(add);
     }
@@ -923,9 +935,9 @@ impl<'r> Ctx<'r, '_> {
         }
         let on = first.is_some();
         let was = self.live.get(c as usize / 64).is_some_and(|w| w & (1u64 << (c % 64)) != 0);
-        if let (Some(add), true) = (self.order_add, was != on) {
+        if let Some(add) = self.order_add.filter(|add| was != on && self.holds(c, *add)) {
             let key = (std::cmp::Reverse(self.class_score(c, add)), c);
-            match self.order.binary_search(&key) {
+            match self.order.binary_search_by(|x| key.cmp(x)) {
                 Ok(i) if !on => {
                     self.order.remove(i);
                 }
@@ -1429,7 +1441,7 @@ impl<'r> Ctx<'r, '_> {
         let mut next = 0usize;
         loop {
             let c = if ordered {
-                match self.order.get(next) {
+                match self.order.len().checked_sub(next + 1).and_then(|i| self.order.get(i)) {
                     Some(&(_, c)) => {
                         next += 1;
                         c

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::rc::Rc;
 
 use crate::constraint::{
     parse_constraint, CompiledConstraints, Dialect, DiskCandidate, Field, FieldValues, GroupState, ParseOptions,
@@ -20,7 +21,10 @@ pub(crate) use crate::constraint::Candidate;
 /// A task's compiled constraints and preferences.
 #[derive(Debug, Clone)]
 pub(crate) struct Rules {
-    cc: CompiledConstraints,
+    /// Shared: the tasks of an app get the same compiled rules ([`RulesCache`]), and a copy
+    /// per task (allocations for every constraint, regexes, counters) cost as much as the
+    /// constraint checks of a call.
+    cc: Rc<CompiledConstraints>,
     /// Some rule reads the hostname, so agents of one class may differ.
     pub per_agent: bool,
     /// Some rule names `@region` or `@zone` (such tasks may use offers of other regions).
@@ -38,6 +42,8 @@ pub(crate) struct Rules {
 pub(crate) struct RulesCache<'r> {
     map: HashMap<u64, Vec<(&'r TaskRequest, Rules)>, crate::place::FxBuild>,
     next: u32,
+    /// The rules of tasks without constraints or preferences (the same for all of them).
+    empty: Option<Rules>,
 }
 
 fn hash_spec(h: &mut impl Hasher, c: &ConstraintSpec) {
@@ -57,7 +63,12 @@ impl<'r> RulesCache<'r> {
         limits: &Limits,
     ) -> Result<Rules, PlaceError> {
         if task.constraints.is_empty() && task.preferences.is_empty() {
-            return Rules::compile(task, base, limits);
+            if let Some(rules) = &self.empty {
+                return Ok(rules.clone());
+            }
+            let rules = Rules::compile(task, base, limits)?;
+            self.empty = Some(rules.clone());
+            return Ok(rules);
         }
         let mut h = crate::place::FxBuild::default().build_hasher();
         task.dialect.hash(&mut h);
@@ -105,7 +116,7 @@ impl Rules {
     pub(crate) fn compile(task: &TaskRequest, base: &dyn fmt::Display, limits: &Limits) -> Result<Rules, PlaceError> {
         if task.constraints.is_empty() && task.preferences.is_empty() {
             return Ok(Rules {
-                cc: CompiledConstraints::new(Vec::new(), Vec::new()),
+                cc: Rc::new(CompiledConstraints::new(Vec::new(), Vec::new())),
                 per_agent: false,
                 names_region: false,
                 id: Rules::NO_ID,
@@ -129,7 +140,7 @@ impl Rules {
                 || soft.iter().any(|p| *p.constraint().field() == Field::Hostname));
         let cc = CompiledConstraints::new(hard, soft);
         let names_region = cc.mentions_domain();
-        Ok(Rules { cc, per_agent, names_region, id: Rules::NO_ID })
+        Ok(Rules { cc: Rc::new(cc), per_agent, names_region, id: Rules::NO_ID })
     }
 
     /// The id of rules compiled alone (no cache may be keyed by it).
