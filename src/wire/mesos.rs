@@ -773,20 +773,23 @@ fn reservations_from(dto: &mut ResourceDto, default_role: &str) -> Result<SmallV
         }
         return Ok(stack);
     }
-    let role = dto.role.take().unwrap_or_else(|| default_role.to_owned());
-    match (role.as_str(), dto.reservation.take()) {
-        ("*", Some(_)) => Err((
+    // The role is copied only when it is kept (unreserved resources, the common case, keep none).
+    let given = dto.role.take();
+    let unreserved = given.as_deref().unwrap_or(default_role) == "*";
+    let role = || given.unwrap_or_else(|| default_role.to_owned());
+    match (unreserved, dto.reservation.take()) {
+        (true, Some(_)) => Err((
             Error::invalid("resources.reservation", "expected a `role` for the dynamic reservation, found `*`"),
             "/reservation".into(),
         )),
-        ("*", None) => Ok(stack),
-        (_, Some(legacy)) => {
+        (true, None) => Ok(stack),
+        (false, Some(legacy)) => {
             let labels = legacy.labels.map(LabelsDto::into_labels).unwrap_or_default();
-            stack.push(Reservation { kind: ReservationType::Dynamic, role, principal: legacy.principal, labels });
+            stack.push(Reservation { kind: ReservationType::Dynamic, role: role(), principal: legacy.principal, labels });
             Ok(stack)
         }
-        (_, None) => {
-            stack.push(Reservation::static_for(role));
+        (false, None) => {
+            stack.push(Reservation::static_for(role()));
             Ok(stack)
         }
     }
