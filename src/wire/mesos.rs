@@ -785,7 +785,12 @@ fn reservations_from(dto: &mut ResourceDto, default_role: &str) -> Result<SmallV
         (true, None) => Ok(stack),
         (false, Some(legacy)) => {
             let labels = legacy.labels.map(LabelsDto::into_labels).unwrap_or_default();
-            stack.push(Reservation { kind: ReservationType::Dynamic, role: role(), principal: legacy.principal, labels });
+            stack.push(Reservation {
+                kind: ReservationType::Dynamic,
+                role: role(),
+                principal: legacy.principal,
+                labels,
+            });
             Ok(stack)
         }
         (false, None) => {
