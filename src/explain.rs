@@ -276,7 +276,7 @@ fn resources_json(r: &Resources) -> Json {
 
 fn task_info(ctx: &Ctx<'_, '_>, acc: &AgentAccept<'_>, l: &Launch<'_>) -> Json {
     let task = ctx.req.tasks.get(l.task_index);
-    let mut m = match task.and_then(|t| t.task_info.clone()) {
+    let mut m = match task.and_then(|t| t.task_info.as_deref().cloned()) {
         Some(Json::Object(m)) => m,
         _ => Map::new(),
     };

@@ -169,7 +169,8 @@ pub struct TaskRequest {
     /// `GPU_SCHEDULING_BEHAVIOR` label).
     pub gpu_scheduling: Option<GpuScheduling>,
     /// Passed through into the Mesos `LAUNCH` TaskInfo (name, command, container, ...).
-    pub task_info: Option<serde_json::Value>,
+    /// Boxed: most tasks have none, and a JSON value held inline would make every task larger.
+    pub task_info: Option<Box<serde_json::Value>>,
 }
 
 impl TaskRequest {

@@ -478,7 +478,7 @@ pub(crate) fn task_from_dto(d: TaskDto, path: &str) -> Result<TaskRequest, Error
                 format!("expected a Mesos TaskInfo object, found {}", super::errors::kind(&info)),
             ));
         }
-        t.task_info = Some(info);
+        t.task_info = Some(Box::new(info));
     }
     Ok(t)
 }
