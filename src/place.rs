@@ -487,17 +487,16 @@ impl ShapeSink for Match<'_> {
     }
 }
 
-/// The words of a string: its length, then its bytes 8 at a time.
+/// The words of a string with a `tag` below 16: one word for up to 7 bytes (the bytes, and
+/// the length and tag in the top byte, at most 0x7f), else a head word (top byte 0xff, the
+/// tag), the length, and the bytes 8 at a time.
 #[inline(always)]
-fn str_words<S: ShapeSink>(s: &str, sink: &mut S) -> bool {
+fn str_words<S: ShapeSink>(s: &str, tag: u64, sink: &mut S) -> bool {
     let b = s.as_bytes();
-    if !sink.word(b.len() as u64) {
-        return false;
+    if b.len() <= 7 {
+        return sink.word(load_short(b) | ((b.len() as u64) | (tag & 15) << 3) << 56);
     }
-    if b.len() <= 8 {
-        return b.is_empty() || sink.word(load_short(b));
-    }
-    b.chunks(8).all(|c| sink.word(load_short(c)))
+    sink.word(0xff << 56 | tag) && sink.word(b.len() as u64) && b.chunks(8).all(|c| sink.word(load_short(c)))
 }
 
 /// Walks the shape of an agent with offers `ids`: `None` when the agent has something a
@@ -531,12 +530,13 @@ fn walk_shape<S: ShapeSink>(offers: &[crate::model::Offer], ids: &[u32], sink: &
             let flags = u64::from(r.shared) | u64::from(r.revocable) << 1;
             match &r.value {
                 ResourceValue::Scalar(v) => {
-                    put!(sink.word(flags));
+                    put!(str_words(&r.name, flags, sink));
                     put!(sink.word(v.millis() as u64));
                 }
                 ResourceValue::Ranges(x) => {
                     let x = x.as_slice();
-                    put!(sink.word(flags | 4 | (x.len() as u64) << 8));
+                    put!(str_words(&r.name, flags | 4, sink));
+                    put!(sink.word(x.len() as u64));
                     for g in x {
                         put!(sink.word(g.begin));
                         put!(sink.word(g.end));
@@ -544,7 +544,6 @@ fn walk_shape<S: ShapeSink>(offers: &[crate::model::Offer], ids: &[u32], sink: &
                 }
                 ResourceValue::Set(_) => return None,
             }
-            put!(str_words(&r.name, sink));
         }
     }
     let first = first?;
@@ -552,13 +551,13 @@ fn walk_shape<S: ShapeSink>(offers: &[crate::model::Offer], ids: &[u32], sink: &
     put!(sink.word(attrs.len() as u64));
     for a in attrs {
         let Value::Text(t) = &a.value else { return None };
-        put!(str_words(&a.name, sink));
-        put!(str_words(t, sink));
+        put!(str_words(&a.name, 0, sink));
+        put!(str_words(t, 0, sink));
     }
     for part in [&first.region, &first.zone] {
         match part {
             None => put!(sink.word(u64::MAX)),
-            Some(x) => put!(str_words(x, sink)),
+            Some(x) => put!(str_words(x, 0, sink)),
         }
     }
     Some(true)
@@ -2184,6 +2183,10 @@ mod tests {
         out.push(with(&|o| o.resources.push(scalar("ab", 1000))));
         out.push(with(&|o| o.resources.push(scalar("ab\0", 1000))));
         out.push(with(&|o| o.resources.push(scalar("", 1000))));
+        out.push(with(&|o| o.resources.push(scalar("seven77", 1000))));
+        out.push(with(&|o| o.resources.push(scalar("seven78", 1000))));
+        out.push(with(&|o| o.resources.push(scalar("eight888", 1000))));
+        out.push(with(&|o| o.resources.push(scalar("eight889", 1000))));
         out.push(with(&|o| {
             let mut r = scalar("cpus", 1000);
             r.reservations.push(Reservation::static_for("web"));
