@@ -978,6 +978,16 @@ mod tests {
         Resource::new(name, ResourceValue::Scalar(Scalar::from_units(n)))
     }
 
+    /// Resources and tasks are built, moved and dropped by the thousand for each request:
+    /// the rare parts (disk info, a task's TaskInfo) stay boxed so that they stay small.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn the_bulk_types_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<Resource>() <= 256, "{}", size_of::<Resource>());
+        assert!(size_of::<crate::model::TaskRequest>() <= 376, "{}", size_of::<crate::model::TaskRequest>());
+    }
+
     /// Keeping a list as it is gives what collecting it gives, whether or not it merges.
     #[test]
     fn from_vec_merged_is_collecting() {
