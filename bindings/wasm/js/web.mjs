@@ -4,7 +4,7 @@
 // or compiled bytes.
 import * as module from '../pkg/web/offerfit_wasm.js';
 import rawInit, { initSync as rawInitSync } from '../pkg/web/offerfit_wasm.js';
-import { guard, EXPORTS } from './guard.mjs';
+import { guard, textCall, EXPORTS } from './guard.mjs';
 
 let ready = false;
 
@@ -25,7 +25,8 @@ export function initSync(input) {
 // Calling before `init` is a programming error, not a bad request: it throws rather than
 // answering an `internal` error that would hide the mistake.
 const get = (name) => {
-  const guarded = guard((...args) => module[name](...args), EXPORTS[name]);
+  const raw = name === 'call' ? textCall(module) : (...args) => module[name](...args);
+  const guarded = guard(raw, EXPORTS[name]);
   const api = (...args) => {
     if (!ready) throw new Error(`offerfit: call \`await init()\` before \`${name}()\``);
     return guarded(...args);

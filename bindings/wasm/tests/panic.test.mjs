@@ -63,17 +63,23 @@ test('the module survives many panics: each one gets a fresh instance, nothing l
 
 test('the guard also answers a trap that is not a panic', () => {
   const trapping = guardAll({
-    ...offerfit,
+    ...raw,
     call: () => {
+      throw new WebAssembly.RuntimeError('unreachable');
+    },
+    // The package's `call` passes a string through these two (js/guard.mjs `textCall`).
+    __callRequest: () => {
       throw new WebAssembly.RuntimeError('unreachable');
     },
     place: () => {
       throw new RangeError('Maximum call stack size exceeded');
     },
   });
-  assert.deepEqual(JSON.parse(trapping.call('{}')), {
-    ok: false,
-    errors: [{ code: 'internal', message: 'offerfit trapped: `unreachable`', help: PANIC_HELP }],
-  });
+  for (const request of ['{}', undefined]) {
+    assert.deepEqual(JSON.parse(trapping.call(request)), {
+      ok: false,
+      errors: [{ code: 'internal', message: 'offerfit trapped: `unreachable`', help: PANIC_HELP }],
+    });
+  }
   assert.equal(trapping.place({}).errors[0].message, 'offerfit trapped: `Maximum call stack size exceeded`');
 });
