@@ -1322,6 +1322,23 @@ struct Best {
     class: u32,
 }
 
+/// How a task's scan runs: deferring the fit to the one class it picks, and visiting the
+/// classes by score ([`Ctx::best_for`]).
+#[derive(Clone, Copy)]
+struct Scan {
+    defer: bool,
+    ordered: bool,
+}
+
+/// What a member must beat to be picked: its class's score against the best so far (under
+/// first-fit, the lowest agent wins).
+#[derive(Clone, Copy)]
+struct Bound<'b> {
+    score: i64,
+    best: Option<&'b Best>,
+    first_fit: bool,
+}
+
 /// Per (rules id, static class): whether the rules' constraints that count no placements
 /// hold, and the values the rules read from the class. A dense table when rules × classes
 /// is small (the common case), else a map.
@@ -1402,10 +1419,10 @@ impl<'r> Ctx<'r, '_> {
             ordered = self.order_add == Some(add);
         }
         self.last_add = add;
-        let best = match self.best_with(&mut fitter, ti, out, scratch, cache, defer, ordered) {
+        let best = match self.best_with(&mut fitter, ti, out, scratch, cache, Scan { defer, ordered }) {
             Some(b) if defer => match self.verify(&mut fitter, ti, &b, out) {
                 true => Some(b),
-                false => self.best_with(&mut fitter, ti, out, scratch, cache, false, false),
+                false => self.best_with(&mut fitter, ti, out, scratch, cache, Scan { defer: false, ordered: false }),
             },
             other => other,
         };
@@ -1413,7 +1430,6 @@ impl<'r> Ctx<'r, '_> {
         best
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn best_with(
         &self,
         fitter: &mut Fitter,
@@ -1421,9 +1437,9 @@ impl<'r> Ctx<'r, '_> {
         out: &mut FitOut,
         scratch: &mut FitOut,
         cache: &mut ScanCache<'r>,
-        defer: bool,
-        ordered: bool,
+        scan: Scan,
     ) -> Option<Best> {
+        let Scan { defer, ordered } = scan;
         let t = self.tasks.get(ti)?;
         let mut best: Option<Best> = None;
         cache.statics.clear();
@@ -1533,7 +1549,8 @@ impl<'r> Ctx<'r, '_> {
             let Some(cl) = self.classes.get(c as usize) else { continue };
             if defer {
                 let agent = if t.rules.per_agent {
-                    match self.first_ok_member(t, cl, first, score, best.as_ref(), first_fit, &mut cache.rules) {
+                    let bound = Bound { score, best: best.as_ref(), first_fit };
+                    match self.first_ok_member(t, cl, first, bound, &mut cache.rules) {
                         Some(a) => a,
                         None => continue,
                     }
@@ -1601,19 +1618,17 @@ impl<'r> Ctx<'r, '_> {
         best
     }
 
-    /// The first member of class `cl` (no preferences) that passes the task's rules and could
-    /// beat `best` with `score`.
-    #[allow(clippy::too_many_arguments)]
+    /// The first member of class `cl` (no preferences; `first` its first member) that passes
+    /// the task's rules and could beat the best so far with the class's score (`bound`).
     fn first_ok_member(
         &self,
         t: &TaskPlan,
         cl: &Class,
         first: u32,
-        score: i64,
-        best: Option<&Best>,
-        first_fit: bool,
+        bound: Bound<'_>,
         rules: &mut RuleCache<'r>,
     ) -> Option<u32> {
+        let Bound { score, best, first_fit } = bound;
         let entry = if t.rules.has_hard() && t.rules.id != Rules::NO_ID {
             let rep = self.statics.get(cl.s as usize).map_or(first, |st| st.rep);
             Some(rules.get_or_insert_with(t.rules.id, cl.s, || rule_entry(&t.rules, &self.candidate(rep))))
