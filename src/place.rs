@@ -1404,15 +1404,18 @@ impl<'r> Ctx<'r, '_> {
         // decides (same decision, more evaluations).
         // Tasks with host ports are not deferred: their fits fail too often (port conflicts).
         let defer = self.tasks.get(ti).is_some_and(|t| !t.rules.has_soft() && t.need.ports.is_empty());
-        // A deferred scan's pick does not depend on the order the classes are visited in, so
-        // for tasks without an executor it can visit them by score, best first, and stop at
-        // the first class scoring below the best so far. The order is built once two tasks in
+        // Without preferences a scan's pick (deferred or not: the maximum of (score, -agent)
+        // over the classes that pass) does not depend on the order the classes are visited
+        // in, so for tasks without an executor it can visit them by score, best first, and
+        // stop at the first class scoring below the best so far (or, fitting, below the best
+        // fit so far: tasks with host ports fit the top classes until one fits). The order is built once two tasks in
         // a row add the same amounts, and kept up to date from then on.
         let add = self.tasks.get(ti).map(|t| (t.need.cpus, t.need.mem));
         let scored = self.r.w_binpack != 0 || self.r.w_spread != 0;
         let no_exec = self.tasks.get(ti).is_some_and(|t| t.need.executor.is_none());
         let mut ordered = false;
-        if let (true, true, true, Some(add)) = (defer, scored, no_exec, add) {
+        let soft = self.tasks.get(ti).is_some_and(|t| t.rules.has_soft());
+        if let (false, true, true, Some(add)) = (soft, scored, no_exec, add) {
             if self.order_add != Some(add) && self.last_add == Some(add) {
                 self.build_order(add);
             }
@@ -1422,7 +1425,7 @@ impl<'r> Ctx<'r, '_> {
         let best = match self.best_with(&mut fitter, ti, out, scratch, cache, Scan { defer, ordered }) {
             Some(b) if defer => match self.verify(&mut fitter, ti, &b, out) {
                 true => Some(b),
-                false => self.best_with(&mut fitter, ti, out, scratch, cache, Scan { defer: false, ordered: false }),
+                false => self.best_with(&mut fitter, ti, out, scratch, cache, Scan { defer: false, ordered }),
             },
             other => other,
         };
