@@ -30,10 +30,7 @@ use crate::model::{Offer, RunningTask, TaskRequest};
 /// Answers a `place` request given as text, or `None` when the general path must answer
 /// (another op, any refusal, anything this path does not prove safe).
 pub(crate) fn try_place(text: &str, limits: &Limits) -> Option<String> {
-    if !looks_like_place(text) {
-        return None;
-    }
-    let sizes = prescan(text.as_bytes(), limits)?;
+    let sizes = prescan(text.as_bytes(), limits).filter(|s| s.place)?;
     let mut de = serde_json::Deserializer::from_str(text);
     let req = de.deserialize_map(RequestVisitor(sizes)).ok()?;
     de.end().ok()?;
@@ -41,11 +38,6 @@ pub(crate) fn try_place(text: &str, limits: &Limits) -> Option<String> {
     let plan = engine.place(&req.request).ok()?;
     // The response is about as long as the request when most tasks are placed.
     super::place_out::response_text(&plan, text.len()).ok()
-}
-
-/// A cheap filter: the text names the op `place` somewhere.
-fn looks_like_place(text: &str) -> bool {
-    text.contains("\"place\"")
 }
 
 /// One open container during [`prescan`].
@@ -71,6 +63,8 @@ struct Sizes {
     offers: usize,
     tasks: usize,
     running: usize,
+    /// The request object's `op` is `"place"` (written without escapes).
+    place: bool,
 }
 
 /// A cheap summary of a key (its length, first and last bytes), compared before its bytes.
@@ -121,6 +115,11 @@ fn prescan(b: &[u8], limits: &Limits) -> Option<Sizes> {
                     keys.push((fp, start, j));
                     top.expect_key = false;
                     last_key = (start, j);
+                    // The request's `op`: anything but a plain `"place"` is for the general path
+                    // (found here rather than by searching the text: `op` often comes last).
+                    if stack.len() == 1 && name == b"op" {
+                        sizes.place = op_is_place(b, j + 1);
+                    }
                     // Step over the `:` that follows a key in compact text.
                     if b.get(j + 1) == Some(&b':') {
                         i = j + 2;
@@ -174,6 +173,20 @@ fn prescan(b: &[u8], limits: &Limits) -> Option<Sizes> {
         i += 1;
     }
     Some(sizes)
+}
+
+/// True when the value after the key that ends at `i` (its closing quote) is the string
+/// `"place"`, written without escapes.
+fn op_is_place(b: &[u8], i: usize) -> bool {
+    let rest = b.get(i..).unwrap_or_default();
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let Some(colon) = rest.iter().position(|c| !ws(c)) else { return false };
+    if rest.get(colon) != Some(&b':') {
+        return false;
+    }
+    let after = rest.get(colon + 1..).unwrap_or_default();
+    let value = after.iter().position(|c| !ws(c)).and_then(|v| after.get(v..)).unwrap_or_default();
+    value.starts_with(b"\"place\"")
 }
 
 /// True when the first byte from `i` that is not JSON whitespace is `]`.
@@ -433,7 +446,19 @@ mod tests {
             &Limits::DEFAULT,
         )
         .unwrap();
-        assert_eq!((sizes.offers, sizes.tasks, sizes.running), (1, 2, 0));
+        assert_eq!((sizes.offers, sizes.tasks, sizes.running, sizes.place), (1, 2, 0, true));
+        for (text, place) in [
+            (r#"{"op":"place"}"#, true),
+            (" { \"op\" :\n \"place\" , \"x\":[]} ", true),
+            (r#"{"x":{"op":"place"},"op":"version"}"#, false),
+            (r#"{"x":{"op":"place"}}"#, false),
+            (r#"{"op":"pl\u0061ce"}"#, false),
+            (r#"{"op":"placed"}"#, false),
+            (r#"[{"op":"place"}]"#, false),
+            (r#"{"tasks":["place"],"op":"place"}"#, true),
+        ] {
+            assert_eq!(prescan(text.as_bytes(), &Limits::DEFAULT).map(|s| s.place), Some(place), "{text}");
+        }
     }
 
     /// The golden requests (every profile, disks, volumes, gangs, executors, running tasks)
