@@ -63,8 +63,9 @@ say();
 say('Produced by `scripts/bench-report.sh` (do not edit by hand). Workloads are generated');
 say('deterministically by `offerfit::bench_gen` (seed ' + (native ? native.seed : '?') + ') and shared by');
 say('`offerfit bench`, the criterion benches (`benches/`) and the Node benchmark');
-say('(`bindings/wasm/bench/bench.mjs`). Times are medians of the **on-CPU time of the');
-say(`measuring thread** (clock: native \`${native ? native.clock : '?'}\`, WASM \`${wasm ? wasm.clock : '?'}\`), single core, release builds;`);
+say('(`bindings/wasm/bench/bench.mjs`). Times are medians of **on-CPU time** (clock: native');
+say(`\`${native ? native.clock : '?'}\`, the measuring thread's; WASM \`${wasm ? wasm.clock : '?'}\`, the whole Node process's, which also`);
+say('counts V8\'s background compiler and GC threads, so it never flatters WASM), single core, release builds;');
 say('the machine is shared with other jobs, so wall-clock times would be noisier: compare');
 say('numbers within this report. Every sample checks what it placed.' + (native && native.rounds > 1 ? ` The native scenarios ran ${native.rounds} times round-robin; their samples are pooled.` : ''));
 say();
@@ -187,9 +188,14 @@ if (wasm) {
   say();
   say(`Node ${wasm.node}, the npm package's \`call\` (\`pkg/node\`, the shipped build: cargo profile`);
   say('`wasm-release` = opt-level 3 + `wasm-opt -O3`, built for speed)' + (wasmSize ? ', and the same code built for size (opt-level "z", `wasm-opt -Oz`), what the package would cost in time if it shipped the smaller build.' : '.'));
-  say('Both sides place the same workload with the same driver and the same clock.');
+  say('Both sides place the same workload with the same driver. The Node side samples after');
+say(`${wasm.warmup ?? '?'} warm-up calls of each scenario's first request (V8 compiles the module in tiers in the background;`);
+say('a long-running host reaches that steady state) on request text already flat in memory (a fresh');
+say('`JSON.stringify` result is a rope that V8 flattens on first read: ~1 ms per MB, paid by the caller');
+say('whatever the API). `main thread` is the Node main thread\'s own CPU time (from `/proc`), beside the');
+say('process time the ratio uses.');
   say();
-  const headers = ['scenario', 'native ms/call', 'wasm ms/call', 'wasm / native'];
+  const headers = ['scenario', 'native ms/call', 'wasm ms/call', 'wasm / native', 'wasm main thread ms/call'];
   if (wasmSize) headers.push('wasm (size build) ms/call', 'size build / native');
   headers.push('same placements');
   const rows = [];
@@ -197,7 +203,7 @@ if (wasm) {
     const n = N.get(w.name);
     const nm = med(n, 'json_ms');
     const wm = med(w, 'wasm_ms');
-    const row = [w.name, f(nm, 3), f(wm, 3), `${f(wm / nm)}×`];
+    const row = [w.name, f(nm, 3), f(wm, 3), `${f(wm / nm)}×`, w.main_thread_ms ? f(w.main_thread_ms.median, 3) : 'n/a'];
     if (wasmSize) {
       const ws = WS.get(w.name);
       const sm = med(ws, 'wasm_ms');
