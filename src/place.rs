@@ -257,6 +257,9 @@ pub(crate) struct ScanRow {
     s: u32,
     first: u32,
     score: std::cell::Cell<((i64, i64), i64)>,
+    /// The [`TaskPlan::need_id`] whose fit last failed on the class (`u32::MAX`: none). A
+    /// class's pool never changes, so the same needs fail again.
+    failed: std::cell::Cell<u32>,
 }
 
 pub(crate) struct Class {
@@ -276,6 +279,9 @@ pub(crate) struct TaskPlan {
     pub group: u32,
     pub gpu_restricted: bool,
     pub gang: Option<u32>,
+    /// Runs of tasks in a row with equal needs (fixed host ports, no volumes) share this id,
+    /// `u32::MAX` for the others: whether a class fits depends only on its pool and the needs.
+    pub need_id: u32,
 }
 
 /// One placement of the batch.
@@ -866,7 +872,13 @@ impl<'r> Ctx<'r, '_> {
         }
         let c = self.classes.len() as u32;
         self.classes.push(Class { s, pool, used, execs, members: Members::default(), offers: 0 });
-        self.avail.push(ScanRow { avail, s, first: u32::MAX, score: std::cell::Cell::new(((i64::MIN, i64::MIN), 0)) });
+        self.avail.push(ScanRow {
+            avail,
+            s,
+            first: u32::MAX,
+            score: std::cell::Cell::new(((i64::MIN, i64::MIN), 0)),
+            failed: std::cell::Cell::new(u32::MAX),
+        });
         if self.live.len() * 64 < self.classes.len() {
             self.live.push(0);
         }
@@ -1077,6 +1089,19 @@ impl std::fmt::Display for TaskPath {
 }
 
 /// Compiles every task; checks ids.
+/// Whether two needs without volumes are equal (for [`TaskPlan::need_id`]).
+fn same_need(a: &Need, b: &Need) -> bool {
+    let exec = |n: &Need| n.executor.map(|e| (e.id, e.cpus, e.mem, e.disk));
+    a.volumes.is_empty()
+        && b.volumes.is_empty()
+        && (a.cpus, a.mem, a.gpus, a.alloc_role, a.reserve_role)
+            == (b.cpus, b.mem, b.gpus, b.alloc_role, b.reserve_role)
+        && a.scalars == b.scalars
+        && a.ports == b.ports
+        && a.roles == b.roles
+        && exec(a) == exec(b)
+}
+
 fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let req = ctx.req;
     let mut seen: HashSet<&str, FxBuild> = HashSet::default();
@@ -1093,6 +1118,7 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let default_role = ctx.opts.roles.first().map(String::as_str);
     let mut gangs = Interner::default();
     let mut rules_cache = crate::rules::RulesCache::default();
+    let mut next_need_id = 0u32;
     for (i, t) in req.tasks.iter().enumerate() {
         let base = TaskPath(i);
         if !seen.insert(t.id.as_str()) {
@@ -1276,7 +1302,16 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
             None => ctx.r.gpu_restricted,
         };
         let gang = t.gang.as_deref().map(|g| gangs.id(g));
-        ctx.tasks.push(TaskPlan { index: i, need, rules, group, gpu_restricted, gang });
+        // Only tasks with fixed host ports fail fits on the best classes often enough to gain.
+        let need_id = match ctx.tasks.last() {
+            _ if need.fixed_count == 0 || !need.volumes.is_empty() => u32::MAX,
+            Some(prev) if prev.need_id != u32::MAX && same_need(&prev.need, &need) => prev.need_id,
+            _ => {
+                next_need_id += 1;
+                next_need_id
+            }
+        };
+        ctx.tasks.push(TaskPlan { index: i, need, rules, group, gpu_restricted, gang, need_id });
     }
     Ok(())
 }
@@ -1566,9 +1601,14 @@ impl<'r> Ctx<'r, '_> {
                 }
                 continue;
             }
+            if t.need_id != u32::MAX && row.failed.get() == t.need_id {
+                // Failed for these needs before: it would again.
+                continue;
+            }
             let view = self.view(c, t);
             let pool = &cl.pool;
             if fitter.fit(pool, &t.need, view, false, scratch) != 0 {
+                row.failed.set(t.need_id);
                 continue;
             }
             let (agent, score) = if t.rules.per_agent {
