@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # shellcheck shell=bash
 # Stage `bench`: benchmarks never rot, and the engine never silently gets slower.
 #
