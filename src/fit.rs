@@ -598,25 +598,31 @@ impl Fitter {
         if need.dynamic == 0 {
             return true;
         }
-        let excl: &Ranges = if blacklist.is_empty() {
-            &need.fixed
-        } else {
-            self.excl = need.fixed.add(blacklist);
-            &self.excl
-        };
         let k = need.dynamic as u64;
+        self.free_ports(pool, need, blacklist, k) >= k
+    }
+
+    /// The ports of `pool` a task's dynamic ports may take (eligible `ports` entries, minus the
+    /// task's own fixed ports and the host's blacklist, which it leaves in `self.excl` when there
+    /// is one), counted until `enough`.
+    fn free_ports(&mut self, pool: &[Entry], need: &Need, blacklist: &Ranges, enough: u64) -> u64 {
+        if !blacklist.is_empty() {
+            self.excl = need.fixed.add(blacklist);
+        }
+        let excl: &Ranges = if blacklist.is_empty() { &need.fixed } else { &self.excl };
         let mut total = 0u64;
         for e in pool.iter() {
             if e.name == PORTS && self.eligible(e, need) {
                 if let Amount::Ranges(r) = &e.amount {
                     for_each_free(r, excl, |b, en| {
+                        // Saturating: a range may span all of u64 (`[0-18446744073709551615]`).
                         total = total.saturating_add((en - b).saturating_add(1));
-                        total < k
+                        total < enough
                     });
                 }
             }
         }
-        total >= k
+        total
     }
 
     fn fit_ports(&mut self, pool: &[Entry], need: &Need, agent: AgentView<'_>, out: &mut FitOut) -> bool {
@@ -648,24 +654,8 @@ impl Fitter {
             return true;
         }
         // Dynamic ports avoid the task's own fixed ports and the host's blacklist.
-        let excl: &Ranges = if agent.blacklist.is_empty() {
-            &need.fixed
-        } else {
-            self.excl = need.fixed.add(agent.blacklist);
-            &self.excl
-        };
-        let mut total = 0u64;
-        for e in pool.iter() {
-            if e.name == PORTS && self.eligible(e, need) {
-                if let Amount::Ranges(r) = &e.amount {
-                    for_each_free(r, excl, |b, en| {
-                        // Saturating: a range may span all of u64 (`[0-18446744073709551615]`).
-                        total = total.saturating_add((en - b).saturating_add(1));
-                        true
-                    });
-                }
-            }
-        }
+        let total = self.free_ports(pool, need, agent.blacklist, u64::MAX);
+        let excl: &Ranges = if agent.blacklist.is_empty() { &need.fixed } else { &self.excl };
         let k = need.dynamic as u64;
         if total < k {
             return false;
