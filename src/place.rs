@@ -311,6 +311,8 @@ pub(crate) struct Ctx<'r, 'o> {
     order: Vec<(std::cmp::Reverse<i64>, u32)>,
     order_add: Option<(i64, i64)>,
     last_add: Option<(i64, i64)>,
+    /// A placement's new pool, kept for the next one when its class already exists.
+    pool_buf: Vec<Entry>,
     pub roles: Interner,
     pub names: Interner,
     pub ids: Interner,
@@ -846,8 +848,16 @@ impl<'r> Ctx<'r, '_> {
         h.finish()
     }
 
-    fn find_or_create_class(&mut self, s: u32, pool: Vec<Entry>, used: (i64, i64), execs: SmallVec<[u32; 2]>) -> u32 {
-        let key = Ctx::class_key(s, &pool, used, &execs);
+    /// The class of static class `s` with this pool, used amounts and executors; created
+    /// (taking `pool`) when there is none.
+    fn find_or_create_class(
+        &mut self,
+        s: u32,
+        pool: &mut Vec<Entry>,
+        used: (i64, i64),
+        execs: SmallVec<[u32; 2]>,
+    ) -> u32 {
+        let key = Ctx::class_key(s, pool, used, &execs);
         if let Some(list) = self.class_index.get(&key) {
             for &c in list {
                 if let Some(cl) = self.classes.get(c as usize) {
@@ -862,6 +872,7 @@ impl<'r> Ctx<'r, '_> {
                 }
             }
         }
+        let pool = std::mem::take(pool);
         let mut avail = (0, 0);
         for e in &pool {
             match e.name {
@@ -1707,16 +1718,23 @@ impl<'r> Ctx<'r, '_> {
         fitter.fit(&cl.pool, &t.need, view, false, out) == 0
     }
 
-    fn place_task(&mut self, ti: usize, b: &Best, fit: FitOut) -> usize {
+    fn place_task(&mut self, ti: usize, b: &Best, fit: &mut FitOut) -> usize {
         let Some(t) = self.tasks.get(ti) else { return 0 };
         let group = t.group;
         let exec = t.need.executor;
         let task_index = t.index;
-        let (s, mut pool, used, mut execs) = match self.classes.get(b.class as usize) {
-            Some(cl) => (cl.s, cl.pool.clone(), cl.used, cl.execs.clone()),
-            None => return 0,
+        let mut pool = std::mem::take(&mut self.pool_buf);
+        let (s, used, mut execs) = match self.classes.get(b.class as usize) {
+            Some(cl) => {
+                pool.clone_from(&cl.pool);
+                (cl.s, cl.used, cl.execs.clone())
+            }
+            None => {
+                self.pool_buf = pool;
+                return 0;
+            }
         };
-        fit::apply(&mut pool, &fit);
+        fit::apply(&mut pool, fit);
         let mut taken = (0, 0);
         for tk in fit.takes.iter().chain(fit.exec_takes.iter()) {
             if let (Some(e), fit::TakeWhat::Scalar(v)) = (pool.get(tk.entry as usize), &tk.what) {
@@ -1735,10 +1753,11 @@ impl<'r> Ctx<'r, '_> {
                 }
             }
         }
-        let to = self.find_or_create_class(s, pool, (used.0 + taken.0, used.1 + taken.1), execs);
+        let to = self.find_or_create_class(s, &mut pool, (used.0 + taken.0, used.1 + taken.1), execs);
+        self.pool_buf = pool;
         self.move_agent(b.agent, to);
         let idx = self.placements.len();
-        self.placements.push(Placement { task: task_index, agent: b.agent, fit, score: b.score });
+        self.placements.push(Placement { task: task_index, agent: b.agent, fit: std::mem::take(fit), score: b.score });
 
         let cand = self.candidate(b.agent);
         self.groups.record(group, &cand);
@@ -1773,6 +1792,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         order: Vec::new(),
         order_add: None,
         last_add: None,
+        pool_buf: Vec::new(),
         roles: Interner::with(&["*"]),
         names: Interner::with(&["cpus", "mem", "disk", "gpus", "ports"]),
         ids: Interner::default(),
@@ -1855,11 +1875,11 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
             None => {
                 let s = ctx.new_static(ai);
                 static_index.entry(h).or_default().push(s);
-                let (pool, execs) = match ctx.statics.get(s as usize) {
+                let (mut pool, execs) = match ctx.statics.get(s as usize) {
                     Some(st) => (st.pool.clone(), st.execs.clone()),
                     None => (Vec::new(), SmallVec::new()),
                 };
-                let c = ctx.find_or_create_class(s, pool, (0, 0), execs);
+                let c = ctx.find_or_create_class(s, &mut pool, (0, 0), execs);
                 if let Some(st) = ctx.statics.get_mut(s as usize) {
                     st.init_class = c;
                 }
@@ -1914,8 +1934,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
             match ctx.best_for(k, &mut out, &mut scratch, &mut cache) {
                 Some(b) => {
                     let from = ctx.agents.get(b.agent as usize).map_or(0, |a| a.c);
-                    let fit = std::mem::take(&mut out);
-                    ctx.place_task(k, &b, fit);
+                    ctx.place_task(k, &b, &mut out);
                     undo.push(from);
                 }
                 None => {
