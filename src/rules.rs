@@ -44,7 +44,15 @@ pub(crate) struct RulesCache<'r> {
     next: u32,
     /// The rules of tasks without constraints or preferences (the same for all of them).
     empty: Option<Rules>,
+    /// Every constraint parsed so far, by (dialect, text): apps with different constraint
+    /// sets often share a constraint (a `LIKE`), and compiling its regex once per set was a
+    /// twentieth of a constraint-heavy call (issue 7, callgrind).
+    parsed: ParsedMemo<'r>,
 }
+
+/// Constraints already parsed in a call, by dialect and spec (`None`: ignored by the dialect).
+type ParsedMemo<'r> =
+    HashMap<u64, Vec<(Dialect, &'r ConstraintSpec, Option<crate::constraint::Constraint>)>, crate::place::FxBuild>;
 
 fn hash_spec(h: &mut impl Hasher, c: &ConstraintSpec) {
     match c {
@@ -84,7 +92,7 @@ impl<'r> RulesCache<'r> {
         if let Some((_, rules)) = self.map.get(&key).and_then(|list| list.iter().find(|(t, _)| same(t))) {
             return Ok(rules.clone());
         }
-        let mut rules = Rules::compile(task, base, limits)?;
+        let mut rules = Rules::compile_with(task, base, limits, Some(&mut self.parsed))?;
         rules.id = self.next;
         self.next = self.next.saturating_add(1).min(Rules::NO_ID - 1);
         self.map.entry(key).or_default().push((task, rules.clone()));
@@ -96,6 +104,28 @@ impl<'r> RulesCache<'r> {
 #[derive(Debug, Clone)]
 pub(crate) struct DiskRules {
     cc: Option<CompiledConstraints>,
+}
+
+/// [`compile_one`] through `memo`: a spec parsed before (same dialect) is cloned (a clone
+/// shares a regex's compiled program) instead of parsed again.
+fn compile_memo<'r>(
+    spec: &'r ConstraintSpec,
+    opts: &ParseOptions,
+    dialect: Dialect,
+    path: &dyn Fn() -> String,
+    memo: Option<&mut ParsedMemo<'r>>,
+) -> Result<Option<crate::constraint::Constraint>, PlaceError> {
+    let Some(memo) = memo else { return compile_one(spec, opts, &path()) };
+    let mut h = crate::place::FxBuild::default().build_hasher();
+    dialect.hash(&mut h);
+    hash_spec(&mut h, spec);
+    let list = memo.entry(h.finish()).or_default();
+    if let Some((_, _, c)) = list.iter().find(|(d, s, _)| *d == dialect && *s == spec) {
+        return Ok(c.clone());
+    }
+    let c = compile_one(spec, opts, &path())?;
+    list.push((dialect, spec, c.clone()));
+    Ok(c)
 }
 
 fn compile_one(
@@ -114,6 +144,16 @@ fn compile_one(
 impl Rules {
     /// Compiles a task's constraints and preferences; errors carry `base` + the path inside.
     pub(crate) fn compile(task: &TaskRequest, base: &dyn fmt::Display, limits: &Limits) -> Result<Rules, PlaceError> {
+        Rules::compile_with(task, base, limits, None)
+    }
+
+    /// [`Rules::compile`], parsing each constraint through `memo` when given.
+    fn compile_with<'r>(
+        task: &'r TaskRequest,
+        base: &dyn fmt::Display,
+        limits: &Limits,
+        mut memo: Option<&mut ParsedMemo<'r>>,
+    ) -> Result<Rules, PlaceError> {
         if task.constraints.is_empty() && task.preferences.is_empty() {
             return Ok(Rules {
                 cc: Rc::new(CompiledConstraints::new(Vec::new(), Vec::new())),
@@ -125,12 +165,14 @@ impl Rules {
         let opts = ParseOptions::new(task.dialect, None, limits).map_err(|e| PlaceError::new(base.to_string(), e))?;
         let mut hard = Vec::new();
         for (i, c) in task.constraints.iter().enumerate() {
-            hard.extend(compile_one(c, &opts, &format!("{base}/constraints/{i}"))?);
+            let path = || format!("{base}/constraints/{i}");
+            hard.extend(compile_memo(c, &opts, task.dialect, &path, memo.as_deref_mut())?);
         }
         let mut soft = Vec::new();
         for (i, p) in task.preferences.iter().enumerate() {
             let path = format!("{base}/preferences/{i}");
-            if let Some(c) = compile_one(&p.constraint, &opts, &format!("{path}/constraint"))? {
+            let cpath = || format!("{path}/constraint");
+            if let Some(c) = compile_memo(&p.constraint, &opts, task.dialect, &cpath, memo.as_deref_mut())? {
                 soft.push(Preference::new(c, p.weight).map_err(|e| PlaceError::new(format!("{path}/weight"), e))?);
             }
         }

@@ -366,11 +366,17 @@ impl FieldCounts {
 
     fn add(&mut self, v: Option<&str>) {
         let old = match v {
-            Some(v) => {
-                let slot = self.counts.entry(v.into()).or_insert(0);
-                *slot += 1;
-                *slot - 1
-            }
+            // A value seen before is counted without allocating its key again.
+            Some(v) => match self.counts.get_mut(v) {
+                Some(slot) => {
+                    *slot += 1;
+                    *slot - 1
+                }
+                None => {
+                    self.counts.insert(v.into(), 1);
+                    0
+                }
+            },
             None => {
                 self.absent += 1;
                 self.absent - 1
