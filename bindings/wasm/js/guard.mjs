@@ -56,8 +56,14 @@ const encoder = new TextEncoder();
  * the module makes room for (`__requestBuffer`), which `__callRequest` then answers. The bytes
  * are the ones wasm-bindgen would pass (it encodes with `encodeInto` too: a lone surrogate
  * becomes U+FFFD). Anything but a string goes to the module's `call` as before.
+ *
+ * With `decodeAscii(buffer, ptr, len)` (Node's entry passes one over `Buffer`), the answer is
+ * decoded where the module keeps it (`__callRequestKept`, `__response`): an all-ASCII answer
+ * (`__responseAscii`) by `decodeAscii`, which must be exact for ASCII, any other by
+ * `TextDecoder` as wasm-bindgen decodes it. Without it, `__callRequest` answers through
+ * wasm-bindgen's `TextDecoder`.
  */
-export function textCall(module) {
+export function textCall(module, decodeAscii) {
   const call = function call(text) {
     if (typeof text !== 'string') return module.call(text);
     // One byte per UTF-16 unit first (exact for ASCII), then room for the rest at 3 bytes a unit.
@@ -69,16 +75,26 @@ export function textCall(module) {
       ptr = module.__requestBuffer(len);
       written += encoder.encodeInto(rest, new Uint8Array(module.__memory().buffer, ptr + written, len - written)).written;
     }
-    return module.__callRequest(written);
+    if (decodeAscii === undefined) return module.__callRequest(written);
+    const len = module.__callRequestKept(written);
+    const at = module.__response();
+    const buffer = module.__memory().buffer;
+    return module.__responseAscii() ? decodeAscii(buffer, at, len) : decoder.decode(new Uint8Array(buffer, at, len));
   };
   return call;
 }
 
-/** The exports `textCall` needs besides `call`. */
-const TEXT_CALL_EXPORTS = ['__requestBuffer', '__callRequest', '__memory'];
+// wasm-bindgen's own decoder for the strings a module returns.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
 
-/** The guarded API over a wasm-bindgen module (`pkg/<target>/offerfit_wasm.js`). */
-export function guardAll(module) {
+/** The exports `textCall` needs besides `call`. */
+const TEXT_CALL_EXPORTS = ['__requestBuffer', '__callRequest', '__callRequestKept', '__response', '__responseAscii', '__memory'];
+
+/**
+ * The guarded API over a wasm-bindgen module (`pkg/<target>/offerfit_wasm.js`); `decodeAscii`
+ * as for `textCall`.
+ */
+export function guardAll(module, decodeAscii) {
   const api = {};
   for (const name of [...Object.keys(EXPORTS), ...TEXT_CALL_EXPORTS]) {
     if (typeof module[name] !== 'function') {
@@ -86,7 +102,7 @@ export function guardAll(module) {
     }
   }
   for (const [name, text] of Object.entries(EXPORTS)) {
-    api[name] = guard(name === 'call' ? textCall(module) : module[name], text);
+    api[name] = guard(name === 'call' ? textCall(module, decodeAscii) : module[name], text);
   }
   return api;
 }

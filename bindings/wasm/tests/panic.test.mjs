@@ -67,8 +67,11 @@ test('the guard also answers a trap that is not a panic', () => {
     call: () => {
       throw new WebAssembly.RuntimeError('unreachable');
     },
-    // The package's `call` passes a string through these two (js/guard.mjs `textCall`).
+    // The package's `call` passes a string through these (js/guard.mjs `textCall`).
     __callRequest: () => {
+      throw new WebAssembly.RuntimeError('unreachable');
+    },
+    __callRequestKept: () => {
       throw new WebAssembly.RuntimeError('unreachable');
     },
     place: () => {
