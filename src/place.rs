@@ -311,6 +311,8 @@ pub(crate) struct Ctx<'r, 'o> {
     order: Vec<(std::cmp::Reverse<i64>, u32)>,
     order_add: Option<(i64, i64)>,
     last_add: Option<(i64, i64)>,
+    /// One more than the highest rules id of the tasks (0 when none has one).
+    rule_ids: usize,
     /// A placement's new pool, kept for the next one when its class already exists.
     pool_buf: Vec<Entry>,
     pub roles: Interner,
@@ -958,7 +960,9 @@ impl<'r> Ctx<'r, '_> {
         let on = first.is_some();
         let was = self.live.get(c as usize / 64).is_some_and(|w| w & (1u64 << (c % 64)) != 0);
         if let Some(add) = self.order_add.filter(|add| was != on && self.holds(c, *add)) {
-            let key = (std::cmp::Reverse(self.class_score(c, add)), c);
+            // The scan's score for these amounts when it has one (the same number).
+            let cached = self.avail.get(c as usize).map(|row| row.score.get()).filter(|(a, _)| *a == add);
+            let key = (std::cmp::Reverse(cached.map_or_else(|| self.class_score(c, add), |(_, sc)| sc)), c);
             match self.order.binary_search_by(|x| key.cmp(x)) {
                 Ok(i) if !on => {
                     self.order.remove(i);
@@ -991,12 +995,13 @@ impl<'r> Ctx<'r, '_> {
     /// Reasons that hold for every agent of static class `s` (and, when the task's rules do
     /// not read the hostname, its constraints).
     pub(crate) fn static_reasons(&self, fitter: &Fitter, s: u32, t: &TaskPlan, all: bool) -> u32 {
-        self.static_reasons_with(fitter, s, t, all, None)
+        self.static_reasons_with(fitter, s, t, all, None, true)
     }
 
     /// [`Ctx::static_reasons`], with the values the task's rules read from the class (and
     /// whether its constraints that count no placements hold) kept in `cache` across tasks
-    /// with the same rules.
+    /// with the same rules. Without `dynamic` (and with `cache` and rules of an id), the
+    /// constraints that count the group's placements are left out.
     fn static_reasons_with(
         &self,
         fitter: &Fitter,
@@ -1004,6 +1009,7 @@ impl<'r> Ctx<'r, '_> {
         t: &TaskPlan,
         all: bool,
         cache: Option<&mut RuleCache<'r>>,
+        dynamic: bool,
     ) -> u32 {
         let Some(st) = self.statics.get(s as usize) else { return reason::ROLE };
         let mut bits = 0;
@@ -1031,7 +1037,7 @@ impl<'r> Ctx<'r, '_> {
                 Some(cache) if t.rules.id != Rules::NO_ID => {
                     let (static_ok, _, values) =
                         cache.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(st.rep)));
-                    *static_ok && t.rules.dynamic_ok(values, &self.groups, t.group)
+                    *static_ok && (!dynamic || t.rules.dynamic_ok(values, &self.groups, t.group))
                 }
                 _ => t.rules.check(&self.candidate(st.rep), &self.groups, t.group),
             };
@@ -1111,6 +1117,16 @@ fn same_need(a: &Need, b: &Need) -> bool {
         && a.ports == b.ports
         && a.roles == b.roles
         && exec(a) == exec(b)
+}
+
+/// Whether two tasks read the same parts of their needs in the static reasons (for
+/// [`ScanCache::fixed`], kept per rules id): roles, allocation role and GPUs, no volumes, and
+/// the same GPU rule.
+fn same_fixed(a: &TaskPlan, b: &TaskPlan) -> bool {
+    a.need.volumes.is_empty()
+        && b.need.volumes.is_empty()
+        && (a.need.alloc_role, a.need.gpus, a.gpu_restricted) == (b.need.alloc_role, b.need.gpus, b.gpu_restricted)
+        && a.need.roles == b.need.roles
 }
 
 fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
@@ -1431,6 +1447,12 @@ impl<'r> RuleCache<'r> {
 struct ScanCache<'r> {
     /// Per static class: its static reasons for the current task (`u32::MAX` = not yet).
     statics: Vec<u32>,
+    /// Per (rules id, static class), the tasks without an id in the last row: whether the
+    /// class passes the static reasons but those counting the group's placements (0 = not
+    /// yet, 1 = passes, 2 = fails). Valid while tasks in a row read the same parts of their
+    /// needs ([`same_fixed`]; `fixed_for` the last task); empty when too large.
+    fixed: Vec<u8>,
+    fixed_for: Option<usize>,
     rules: RuleCache<'r>,
 }
 
@@ -1444,6 +1466,14 @@ impl<'r> Ctx<'r, '_> {
         cache: &mut ScanCache<'r>,
     ) -> Option<Best> {
         let mut fitter = std::mem::take(&mut self.fitter);
+        let keep = match (cache.fixed_for.and_then(|p| self.tasks.get(p)), self.tasks.get(ti)) {
+            (Some(a), Some(b)) => same_fixed(a, b),
+            _ => false,
+        };
+        if !keep {
+            cache.fixed.fill(0);
+        }
+        cache.fixed_for = Some(ti);
         // Without preferences, the classes that pass the cheap filters are only fitted once:
         // the scan keeps the best (score, first member) among them, and the fit and the
         // member's rules are checked for that class alone. When that fit fails, the full scan
@@ -1572,7 +1602,7 @@ impl<'r> Ctx<'r, '_> {
             let sbits = match cache.statics.get(s as usize) {
                 Some(&b) if b != u32::MAX => b,
                 _ => {
-                    let b = self.static_reasons_with(fitter, s, t, false, Some(&mut cache.rules));
+                    let b = self.scan_reasons(fitter, s, t, cache);
                     if let Some(x) = cache.statics.get_mut(s as usize) {
                         *x = b;
                     }
@@ -1670,6 +1700,47 @@ impl<'r> Ctx<'r, '_> {
             }
         }
         best
+    }
+
+    /// Whether static class `s` has static reasons for task `t` (0 = none; else some
+    /// reason): the part that counts no placements comes from [`ScanCache::fixed`].
+    fn scan_reasons(&self, fitter: &Fitter, s: u32, t: &TaskPlan, cache: &mut ScanCache<'r>) -> u32 {
+        let hard = t.rules.has_hard() && !t.rules.per_agent;
+        let row = match t.rules.id {
+            Rules::NO_ID if t.rules.has_hard() || t.rules.names_region => None,
+            Rules::NO_ID => Some(self.rule_ids),
+            id => Some(id as usize),
+        };
+        let slot = row.map(|r| r.saturating_mul(self.statics.len()).saturating_add(s as usize));
+        let Some(slot) = slot.filter(|i| *i < cache.fixed.len()) else {
+            return self.static_reasons_with(fitter, s, t, false, Some(&mut cache.rules), true);
+        };
+        let fixed = match cache.fixed.get(slot) {
+            Some(&f) if f != 0 => f,
+            _ => {
+                let f = match self.static_reasons_with(fitter, s, t, false, Some(&mut cache.rules), false) {
+                    0 => 1,
+                    _ => 2,
+                };
+                if let Some(x) = cache.fixed.get_mut(slot) {
+                    *x = f;
+                }
+                f
+            }
+        };
+        if fixed != 1 {
+            return reason::ROLE;
+        }
+        if !hard {
+            return 0;
+        }
+        let rep = self.statics.get(s as usize).map_or(0, |st| st.rep);
+        let (_, _, values) =
+            cache.rules.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(rep)));
+        match t.rules.dynamic_ok(values, &self.groups, t.group) {
+            true => 0,
+            false => reason::CONSTRAINT,
+        }
     }
 
     /// The first member of class `cl` (no preferences; `first` its first member) that passes
@@ -1792,6 +1863,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         order: Vec::new(),
         order_add: None,
         last_add: None,
+        rule_ids: 0,
         pool_buf: Vec::new(),
         roles: Interner::with(&["*"]),
         names: Interner::with(&["cpus", "mem", "disk", "gpus", "ports"]),
@@ -1907,7 +1979,14 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
     let mut scratch = FitOut::default();
     let rule_ids =
         ctx.tasks.iter().map(|t| t.rules.id).filter(|id| *id != Rules::NO_ID).max().map_or(0, |m| m as usize + 1);
-    let mut cache = ScanCache { statics: Vec::new(), rules: RuleCache::new(rule_ids, ctx.statics.len()) };
+    ctx.rule_ids = rule_ids;
+    let fixed_len = (rule_ids + 1).saturating_mul(ctx.statics.len());
+    let mut cache = ScanCache {
+        statics: Vec::new(),
+        fixed: if fixed_len <= 1 << 20 { vec![0; fixed_len] } else { Vec::new() },
+        fixed_for: None,
+        rules: RuleCache::new(rule_ids, ctx.statics.len()),
+    };
     let task_pos: Vec<usize> = {
         let mut v = vec![0; req.tasks.len()];
         for (k, t) in ctx.tasks.iter().enumerate() {

@@ -29,6 +29,8 @@ pub(crate) struct Rules {
     pub per_agent: bool,
     /// Some rule names `@region` or `@zone` (such tasks may use offers of other regions).
     pub names_region: bool,
+    /// Some hard constraint counts the group's placements.
+    dynamic: bool,
     /// Tasks of a call with the same compiled rules share this id (from [`RulesCache`]);
     /// [`Rules::NO_ID`] when the rules were compiled alone. Keys per-class caches of what the
     /// rules read.
@@ -159,6 +161,7 @@ impl Rules {
                 cc: Rc::new(CompiledConstraints::new(Vec::new(), Vec::new())),
                 per_agent: false,
                 names_region: false,
+                dynamic: false,
                 id: Rules::NO_ID,
             });
         }
@@ -182,7 +185,8 @@ impl Rules {
                 || soft.iter().any(|p| *p.constraint().field() == Field::Hostname));
         let cc = CompiledConstraints::new(hard, soft);
         let names_region = cc.mentions_domain();
-        Ok(Rules { cc: Rc::new(cc), per_agent, names_region, id: Rules::NO_ID })
+        let dynamic = cc.has_dynamic();
+        Ok(Rules { cc: Rc::new(cc), per_agent, names_region, dynamic, id: Rules::NO_ID })
     }
 
     /// The id of rules compiled alone (no cache may be keyed by it).
@@ -202,7 +206,7 @@ impl Rules {
     /// True when the hard constraints that count the group's placements hold for `values`;
     /// with [`Rules::static_ok`], the same answer as [`Rules::check`].
     pub(crate) fn dynamic_ok(&self, values: &FieldValues<'_>, groups: &Groups<'_>, group: u32) -> bool {
-        !self.cc.has_dynamic() || self.cc.dynamic_ok(values, groups.state(group))
+        !self.dynamic || self.cc.dynamic_ok(values, groups.state(group))
     }
 
     /// True when the hard constraints that neither count placements nor read the hostname
