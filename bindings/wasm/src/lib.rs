@@ -28,8 +28,7 @@
 //! so the tests can prove both paths.
 
 #![deny(missing_docs)]
-// wasm-bindgen's and tsify's derives expand to `unsafe` ABI glue; this crate writes one block
-// itself (`js::call_request`: bytes it has just checked to be ASCII read as a `&str`).
+// wasm-bindgen's and tsify's derives expand to `unsafe` ABI glue; this crate writes none itself.
 #![allow(unsafe_code)]
 
 pub mod types;

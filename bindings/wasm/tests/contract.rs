@@ -19,8 +19,15 @@ fn root() -> PathBuf {
 }
 
 /// The cross-host request corpus, from `scripts/gen-requests.py` (conformance vectors,
-/// examples, malformed requests).
+/// examples, malformed requests). Generated once per test process: under plain `cargo test`
+/// the tests run on parallel threads of one process, and a per-call file named after the
+/// process id raced (one test removed the file another was about to read).
 fn corpus() -> Vec<String> {
+    static CORPUS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    CORPUS.get_or_init(generate_corpus).clone()
+}
+
+fn generate_corpus() -> Vec<String> {
     let out = std::env::temp_dir().join(format!("offerfit-wasm-requests-{}.jsonl", std::process::id()));
     let status = Command::new("python3")
         .arg(root().join("scripts/gen-requests.py"))
