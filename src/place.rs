@@ -22,6 +22,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use smallvec::SmallVec;
 
+use crate::constraint::{Dialect, Field};
 use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Stats, Unplaced};
 use crate::engine::{Options, PlaceError, PlaceRequest, Profile, Resolved};
 use crate::error::Error;
@@ -332,6 +333,12 @@ pub(crate) struct Ctx<'r, 'o> {
     empty_ranges: Ranges,
     /// Per offer: its agent.
     offer_agent: Vec<u32>,
+    /// Per agent: its hostname's value id in [`Ctx::groups`] (empty when no group counts
+    /// hostnames).
+    host_ids: Vec<u32>,
+    /// Per static class, the value ids its agents show for each of
+    /// [`Groups::counted_fields`] (empty when no group counts a field).
+    static_ids: Vec<Option<u32>>,
 }
 
 fn hash_value(h: &mut Fx, v: &Value) {
@@ -1035,8 +1042,9 @@ impl<'r> Ctx<'r, '_> {
         if t.rules.has_hard() && !t.rules.per_agent {
             let ok = match cache {
                 Some(cache) if t.rules.id != Rules::NO_ID => {
-                    let (static_ok, _, values) =
-                        cache.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(st.rep)));
+                    let (static_ok, _, values) = cache.get_or_insert_with(t.rules.id, s, || {
+                        rule_entry(&t.rules, &self.candidate(st.rep), &self.groups)
+                    });
                     *static_ok && (!dynamic || t.rules.dynamic_ok(values, &self.groups, t.group))
                 }
                 _ => t.rules.check(&self.candidate(st.rep), &self.groups, t.group),
@@ -1343,6 +1351,36 @@ fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     Ok(())
 }
 
+/// Gives every value an agent shows for a field some group counts its id before the batch:
+/// values are then checked by id (read once per class, the hostname once per agent), and
+/// a class's values read with ids stay valid while placements are recorded.
+fn intern_values(ctx: &mut Ctx<'_, '_>) {
+    let fields = ctx.groups.counted_fields().to_vec();
+    if fields.is_empty() {
+        return;
+    }
+    let hosts = fields.contains(&Field::Hostname);
+    ctx.groups.reserve_values(if hosts { ctx.agents.len() } else { 0 } + ctx.statics.len() * fields.len());
+    if hosts {
+        let mut ids = Vec::with_capacity(ctx.agents.len());
+        for a in &ctx.agents {
+            ids.push(ctx.groups.intern(std::borrow::Cow::Borrowed(a.hostname)));
+        }
+        ctx.host_ids = ids;
+    }
+    let mut ids = Vec::with_capacity(ctx.statics.len() * fields.len());
+    for s in 0..ctx.statics.len() {
+        let rep = ctx.statics.get(s).map_or(0, |st| st.rep);
+        let cand = ctx.candidate(rep);
+        for f in &fields {
+            // The hostname differs between the agents of a class (`host_ids` has it).
+            let v = if *f == Field::Hostname { None } else { cand.field_value(f, Dialect::Marathon) };
+            ids.push(v.map(|v| ctx.groups.intern(v)));
+        }
+    }
+    ctx.static_ids = ids;
+}
+
 /// Units of placement (a task, or a gang's members) in the documented order.
 fn task_order(ctx: &Ctx<'_, '_>) -> Vec<SmallVec<[usize; 1]>> {
     let req = ctx.req;
@@ -1416,8 +1454,8 @@ pub(crate) struct RuleCache<'r> {
 type RuleEntry<'r> = (bool, bool, crate::constraint::FieldValues<'r>);
 
 /// The [`RuleEntry`] of rules `rules` for a class's agent `cand`.
-fn rule_entry<'r>(rules: &Rules, cand: &Candidate<'r>) -> RuleEntry<'r> {
-    let values = rules.read(cand);
+fn rule_entry<'r>(rules: &Rules, cand: &Candidate<'r>, groups: &Groups<'_>) -> RuleEntry<'r> {
+    let values = rules.read(cand, groups);
     (rules.static_ok(&values), rules.static_ok_except_host(&values), values)
 }
 
@@ -1445,13 +1483,14 @@ impl<'r> RuleCache<'r> {
 
 /// What the scan keeps between tasks.
 struct ScanCache<'r> {
-    /// Per static class: its static reasons for the current task (`u32::MAX` = not yet).
-    statics: Vec<u32>,
+    /// Per static class: whether it has a static reason against the current task (`None` =
+    /// not looked at yet).
+    statics: Vec<Option<bool>>,
     /// Per (rules id, static class), the tasks without an id in the last row: whether the
-    /// class passes the static reasons but those counting the group's placements (0 = not
-    /// yet, 1 = passes, 2 = fails). Valid while tasks in a row read the same parts of their
-    /// needs ([`same_fixed`]; `fixed_for` the last task); empty when too large.
-    fixed: Vec<u8>,
+    /// class passes the static reasons but those counting the group's placements (`None` =
+    /// not looked at yet). Valid while tasks in a row read the same parts of their needs
+    /// ([`same_fixed`]; `fixed_for` the last task); empty when too large.
+    fixed: Vec<Option<bool>>,
     fixed_for: Option<usize>,
     rules: RuleCache<'r>,
 }
@@ -1471,7 +1510,7 @@ impl<'r> Ctx<'r, '_> {
             _ => false,
         };
         if !keep {
-            cache.fixed.fill(0);
+            cache.fixed.fill(None);
         }
         cache.fixed_for = Some(ti);
         // Without preferences, the classes that pass the cheap filters are only fitted once:
@@ -1522,7 +1561,7 @@ impl<'r> Ctx<'r, '_> {
         let t = self.tasks.get(ti)?;
         let mut best: Option<Best> = None;
         cache.statics.clear();
-        cache.statics.resize(self.statics.len(), u32::MAX);
+        cache.statics.resize(self.statics.len(), None);
         let first_fit = self.r.w_binpack == 0 && self.r.w_spread == 0;
         let exec = t.need.executor;
         let soft = t.rules.has_soft();
@@ -1599,17 +1638,17 @@ impl<'r> Ctx<'r, '_> {
             if !soft && (score < best_score || (score == best_score && first >= best_agent)) {
                 continue;
             }
-            let sbits = match cache.statics.get(s as usize) {
-                Some(&b) if b != u32::MAX => b,
+            let barred = match cache.statics.get(s as usize) {
+                Some(&Some(b)) => b,
                 _ => {
-                    let b = self.scan_reasons(fitter, s, t, cache);
+                    let b = self.scan_barred(fitter, s, t, cache);
                     if let Some(x) = cache.statics.get_mut(s as usize) {
-                        *x = b;
+                        *x = Some(b);
                     }
                     b
                 }
             };
-            if sbits != 0 {
+            if barred {
                 continue;
             }
             if t.rules.has_soft() && !t.rules.per_agent {
@@ -1654,12 +1693,15 @@ impl<'r> Ctx<'r, '_> {
             }
             let (agent, score) = if t.rules.per_agent {
                 // The class's values for every field but the hostname, read once per rules.
-                let entry = if t.rules.has_hard() && t.rules.id != Rules::NO_ID {
-                    let rep = self.statics.get(s as usize).map_or(first, |st| st.rep);
-                    Some(cache.rules.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(rep))))
-                } else {
-                    None
-                };
+                let entry =
+                    if t.rules.has_hard() && t.rules.id != Rules::NO_ID {
+                        let rep = self.statics.get(s as usize).map_or(first, |st| st.rep);
+                        Some(cache.rules.get_or_insert_with(t.rules.id, s, || {
+                            rule_entry(&t.rules, &self.candidate(rep), &self.groups)
+                        }))
+                    } else {
+                        None
+                    };
                 let mut found: Option<(u32, i64)> = None;
                 for &m in &cl.members {
                     if let Some(b) = &best {
@@ -1670,7 +1712,14 @@ impl<'r> Ctx<'r, '_> {
                     let cand = self.candidate(m);
                     let ok = match entry {
                         Some((_, others_ok, values)) => {
-                            *others_ok && t.rules.host_ok(values, cand.hostname, &self.groups, t.group)
+                            *others_ok
+                                && t.rules.host_ok(
+                                    values,
+                                    cand.hostname,
+                                    self.host_ids.get(m as usize).copied(),
+                                    &self.groups,
+                                    t.group,
+                                )
                         }
                         None => !t.rules.has_hard() || t.rules.check(&cand, &self.groups, t.group),
                     };
@@ -1702,9 +1751,10 @@ impl<'r> Ctx<'r, '_> {
         best
     }
 
-    /// Whether static class `s` has static reasons for task `t` (0 = none; else some
-    /// reason): the part that counts no placements comes from [`ScanCache::fixed`].
-    fn scan_reasons(&self, fitter: &Fitter, s: u32, t: &TaskPlan, cache: &mut ScanCache<'r>) -> u32 {
+    /// Whether static class `s` has a static reason against task `t` (which one is not
+    /// known: the part that counts no placements comes from [`ScanCache::fixed`], which keeps
+    /// only whether there was one; [`Ctx::static_reasons`] tells which for explanations).
+    fn scan_barred(&self, fitter: &Fitter, s: u32, t: &TaskPlan, cache: &mut ScanCache<'r>) -> bool {
         let hard = t.rules.has_hard() && !t.rules.per_agent;
         let row = match t.rules.id {
             Rules::NO_ID if t.rules.has_hard() || t.rules.names_region => None,
@@ -1713,34 +1763,28 @@ impl<'r> Ctx<'r, '_> {
         };
         let slot = row.map(|r| r.saturating_mul(self.statics.len()).saturating_add(s as usize));
         let Some(slot) = slot.filter(|i| *i < cache.fixed.len()) else {
-            return self.static_reasons_with(fitter, s, t, false, Some(&mut cache.rules), true);
+            return self.static_reasons_with(fitter, s, t, false, Some(&mut cache.rules), true) != 0;
         };
-        let fixed = match cache.fixed.get(slot) {
-            Some(&f) if f != 0 => f,
+        let passes = match cache.fixed.get(slot) {
+            Some(&Some(p)) => p,
             _ => {
-                let f = match self.static_reasons_with(fitter, s, t, false, Some(&mut cache.rules), false) {
-                    0 => 1,
-                    _ => 2,
-                };
+                let p = self.static_reasons_with(fitter, s, t, false, Some(&mut cache.rules), false) == 0;
                 if let Some(x) = cache.fixed.get_mut(slot) {
-                    *x = f;
+                    *x = Some(p);
                 }
-                f
+                p
             }
         };
-        if fixed != 1 {
-            return reason::ROLE;
+        if !passes {
+            return true;
         }
         if !hard {
-            return 0;
+            return false;
         }
         let rep = self.statics.get(s as usize).map_or(0, |st| st.rep);
         let (_, _, values) =
-            cache.rules.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(rep)));
-        match t.rules.dynamic_ok(values, &self.groups, t.group) {
-            true => 0,
-            false => reason::CONSTRAINT,
-        }
+            cache.rules.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(rep), &self.groups));
+        !t.rules.dynamic_ok(values, &self.groups, t.group)
     }
 
     /// The first member of class `cl` (no preferences; `first` its first member) that passes
@@ -1756,10 +1800,35 @@ impl<'r> Ctx<'r, '_> {
         let Bound { score, best, first_fit } = bound;
         let entry = if t.rules.has_hard() && t.rules.id != Rules::NO_ID {
             let rep = self.statics.get(cl.s as usize).map_or(first, |st| st.rep);
-            Some(rules.get_or_insert_with(t.rules.id, cl.s, || rule_entry(&t.rules, &self.candidate(rep))))
+            Some(
+                rules.get_or_insert_with(t.rules.id, cl.s, || rule_entry(&t.rules, &self.candidate(rep), &self.groups)),
+            )
         } else {
             None
         };
+        if let (Some((_, others_ok, values)), Some(limit)) = (entry, t.rules.host_limit) {
+            // The hostname rules are all `UNIQUE` / `MAX_PER`: the class's other rules are
+            // checked once, and each member by its hostname's count alone.
+            if !*others_ok || !t.rules.dynamic_ok_except_host(values, &self.groups, t.group) {
+                return None;
+            }
+            let counts = t.rules.host_counts(&self.groups, t.group)?;
+            for &m in &cl.members {
+                if let Some(b) = best {
+                    if (first_fit && m > b.agent) || score < b.score || (score == b.score && m > b.agent) {
+                        return None;
+                    }
+                }
+                let host = match self.host_ids.get(m as usize) {
+                    Some(&id) => id,
+                    None => Rules::host_id(&self.groups, self.agents.get(m as usize).map_or("", |a| a.hostname)),
+                };
+                if counts.count(host) < limit {
+                    return Some(m);
+                }
+            }
+            return None;
+        }
         for &m in &cl.members {
             if let Some(b) = best {
                 // Members ascend: once one cannot beat the best, none after it can.
@@ -1770,7 +1839,14 @@ impl<'r> Ctx<'r, '_> {
             let cand = self.candidate(m);
             let ok = match entry {
                 Some((_, others_ok, values)) => {
-                    *others_ok && t.rules.host_ok(values, cand.hostname, &self.groups, t.group)
+                    *others_ok
+                        && t.rules.host_ok(
+                            values,
+                            cand.hostname,
+                            self.host_ids.get(m as usize).copied(),
+                            &self.groups,
+                            t.group,
+                        )
                 }
                 None => !t.rules.has_hard() || t.rules.check(&cand, &self.groups, t.group),
             };
@@ -1831,7 +1907,13 @@ impl<'r> Ctx<'r, '_> {
         self.placements.push(Placement { task: task_index, agent: b.agent, fit: std::mem::take(fit), score: b.score });
 
         let cand = self.candidate(b.agent);
-        self.groups.record(group, &cand);
+        let host = self.host_ids.get(b.agent as usize).copied();
+        let n = self.groups.counted_fields().len();
+        let ids = self.agents.get(b.agent as usize).and_then(|a| {
+            let from = (a.s as usize).checked_mul(n)?;
+            self.static_ids.get(from..from.checked_add(n)?)
+        });
+        self.groups.record_on(group, &cand, host, ids);
         if let Some(p) = self.placed.get_mut(ti) {
             *p = Some(idx);
         }
@@ -1877,6 +1959,8 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
         explained: Vec::new(),
         empty_ranges: Ranges::new(),
         offer_agent: Vec::with_capacity(req.offers.len()),
+        host_ids: Vec::new(),
+        static_ids: Vec::new(),
     };
     // Offers: unique ids, pooled per agent (per offer under mesos-actor).
     let mut offer_ids = StrIndex::with_capacity(req.offers.len());
@@ -1973,6 +2057,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
     for c in 0..ctx.classes.len() as u32 {
         ctx.refresh(c);
     }
+    intern_values(&mut ctx);
     // The batch.
     let units = task_order(&ctx);
     let mut out = FitOut::default();
@@ -1983,7 +2068,7 @@ pub(crate) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
     let fixed_len = (rule_ids + 1).saturating_mul(ctx.statics.len());
     let mut cache = ScanCache {
         statics: Vec::new(),
-        fixed: if fixed_len <= 1 << 20 { vec![0; fixed_len] } else { Vec::new() },
+        fixed: if fixed_len <= 1 << 20 { vec![None; fixed_len] } else { Vec::new() },
         fixed_for: None,
         rules: RuleCache::new(rule_ids, ctx.statics.len()),
     };

@@ -12,6 +12,7 @@ use crate::constraint::{
     parse_constraint, CompiledConstraints, Dialect, DiskCandidate, Field, FieldValues, GroupState, ParseOptions,
     Parsed, Preference, Target,
 };
+use crate::constraint::{FieldCounts, GroupRef, ValueIds};
 use crate::engine::{PlaceError, WEIGHT_ONE};
 use crate::limits::Limits;
 use crate::model::{ConstraintSpec, DiskInfo, RunningTask, TaskRequest};
@@ -31,6 +32,9 @@ pub(crate) struct Rules {
     pub names_region: bool,
     /// Some hard constraint counts the group's placements.
     dynamic: bool,
+    /// [`CompiledConstraints::host_limit`]: the hard constraints on the hostname are only
+    /// `UNIQUE` / `MAX_PER`, and an agent passes them below this many placements on it.
+    pub host_limit: Option<u32>,
     /// Tasks of a call with the same compiled rules share this id (from [`RulesCache`]);
     /// [`Rules::NO_ID`] when the rules were compiled alone. Keys per-class caches of what the
     /// rules read.
@@ -162,6 +166,7 @@ impl Rules {
                 per_agent: false,
                 names_region: false,
                 dynamic: false,
+                host_limit: None,
                 id: Rules::NO_ID,
             });
         }
@@ -186,15 +191,17 @@ impl Rules {
         let cc = CompiledConstraints::new(hard, soft);
         let names_region = cc.mentions_domain();
         let dynamic = cc.has_dynamic();
-        Ok(Rules { cc: Rc::new(cc), per_agent, names_region, dynamic, id: Rules::NO_ID })
+        let host_limit = cc.host_limit();
+        Ok(Rules { cc: Rc::new(cc), per_agent, names_region, dynamic, host_limit, id: Rules::NO_ID })
     }
 
     /// The id of rules compiled alone (no cache may be keyed by it).
     pub(crate) const NO_ID: u32 = u32::MAX;
 
-    /// The values candidate `c` shows for every field these rules read.
-    pub(crate) fn read<'a>(&self, c: &Candidate<'a>) -> FieldValues<'a> {
-        self.cc.read(c)
+    /// The values candidate `c` shows for every field these rules read, with their ids in
+    /// `groups`.
+    pub(crate) fn read<'a>(&self, c: &Candidate<'a>, groups: &Groups<'_>) -> FieldValues<'a> {
+        self.cc.read_ids(c, &groups.values)
     }
 
     /// True when the hard constraints that do not count placements hold for `values`
@@ -206,7 +213,24 @@ impl Rules {
     /// True when the hard constraints that count the group's placements hold for `values`;
     /// with [`Rules::static_ok`], the same answer as [`Rules::check`].
     pub(crate) fn dynamic_ok(&self, values: &FieldValues<'_>, groups: &Groups<'_>, group: u32) -> bool {
-        !self.dynamic || self.cc.dynamic_ok(values, groups.state(group))
+        !self.dynamic || self.cc.dynamic_ok(values, groups.gref(group))
+    }
+
+    /// True when the hard constraints that count placements but do not read the hostname hold
+    /// for `values` (the same for every agent of a class).
+    pub(crate) fn dynamic_ok_except_host(&self, values: &FieldValues<'_>, groups: &Groups<'_>, group: u32) -> bool {
+        !self.dynamic || self.cc.dynamic_ok_except_host(values, groups.gref(group))
+    }
+
+    /// The group's hostname counters (`None` when it counts no hostnames): with
+    /// [`Rules::host_limit`], an agent passes the hostname rules iff its count is below it.
+    pub(crate) fn host_counts<'g>(&self, groups: &'g Groups<'_>, group: u32) -> Option<&'g FieldCounts> {
+        groups.gref(group).host_counts()
+    }
+
+    /// The value id of `hostname` in `groups` (unknown: counted nowhere).
+    pub(crate) fn host_id(groups: &Groups<'_>, hostname: &str) -> u32 {
+        groups.values.get(hostname)
     }
 
     /// True when the hard constraints that neither count placements nor read the hostname
@@ -216,9 +240,16 @@ impl Rules {
     }
 
     /// With [`Rules::static_ok_except_host`], [`Rules::check`] for an agent named `hostname`
-    /// of the class whose values are `values`.
-    pub(crate) fn host_ok(&self, values: &FieldValues<'_>, hostname: &str, groups: &Groups<'_>, group: u32) -> bool {
-        self.cc.host_ok(values, hostname, groups.state(group))
+    /// (value id `host_id` in `groups`, when known) of the class whose values are `values`.
+    pub(crate) fn host_ok(
+        &self,
+        values: &FieldValues<'_>,
+        hostname: &str,
+        host_id: Option<u32>,
+        groups: &Groups<'_>,
+        group: u32,
+    ) -> bool {
+        self.cc.host_ok(values, hostname, host_id, groups.gref(group))
     }
 
     /// True when there are hard constraints.
@@ -233,12 +264,12 @@ impl Rules {
 
     /// True when every hard constraint holds for `c` given the group's placements.
     pub(crate) fn check(&self, c: &Candidate<'_>, groups: &Groups<'_>, group: u32) -> bool {
-        self.cc.check(c, groups.state(group)).is_ok()
+        self.cc.check_in(c, groups.gref(group)).is_ok()
     }
 
     /// The index of the first hard constraint `c` fails, if any.
     pub(crate) fn failed(&self, c: &Candidate<'_>, groups: &Groups<'_>, group: u32) -> Option<usize> {
-        self.cc.check(c, groups.state(group)).err().map(|f| f.index)
+        self.cc.check_in(c, groups.gref(group)).err().map(|f| f.index)
     }
 
     /// The canonical text of hard constraint `i`.
@@ -254,7 +285,7 @@ impl Rules {
 
     /// The summed weights of the satisfied preferences, in millionths.
     pub(crate) fn preference(&self, c: &Candidate<'_>, groups: &Groups<'_>, group: u32) -> i64 {
-        self.cc.preference_score(c, groups.state(group)).saturating_mul(WEIGHT_ONE)
+        self.cc.preference_score_in(c, groups.gref(group)).saturating_mul(WEIGHT_ONE)
     }
 }
 
@@ -293,6 +324,10 @@ pub(crate) struct Groups<'r> {
     ids: HashMap<&'r str, u32, crate::place::FxBuild>,
     states: Vec<GroupState>,
     empty: GroupState,
+    /// The ids the groups count values by (one table for the call).
+    values: ValueIds<'r>,
+    /// The fields some group counts.
+    counted: Vec<Field>,
 }
 
 impl<'r> Groups<'r> {
@@ -311,11 +346,18 @@ impl<'r> Groups<'r> {
     pub(crate) fn track(&mut self, group: u32, rules: &Rules) {
         if let Some(s) = self.states.get_mut(group as usize) {
             s.track(&rules.cc);
+            if !rules.cc.is_empty() {
+                for f in s.fields() {
+                    if !self.counted.contains(f) {
+                        self.counted.push(f.clone());
+                    }
+                }
+            }
         }
     }
 
     /// Records the running tasks (after every task's rules are tracked).
-    pub(crate) fn record_running(&mut self, running: &[RunningTask]) {
+    pub(crate) fn record_running(&mut self, running: &'r [RunningTask]) {
         for r in running {
             let Some(&g) = self.ids.get(r.group.as_str()) else { continue };
             let c = Candidate {
@@ -332,9 +374,49 @@ impl<'r> Groups<'r> {
         self.states.get(group as usize).unwrap_or(&self.empty)
     }
 
-    pub(crate) fn record(&mut self, group: u32, c: &Candidate<'_>) {
-        if let Some(s) = self.states.get_mut(group as usize) {
-            s.record(c);
+    fn gref(&self, group: u32) -> GroupRef<'_> {
+        GroupRef { state: self.state(group), ids: Some(&self.values) }
+    }
+
+    /// The fields some group counts (each once, in first-tracked order).
+    pub(crate) fn counted_fields(&self) -> &[Field] {
+        &self.counted
+    }
+
+    /// The id of a value an agent shows, interned now so that values read with ids later
+    /// ([`Rules::read`]) find it.
+    pub(crate) fn intern(&mut self, v: std::borrow::Cow<'r, str>) -> u32 {
+        self.values.intern(v)
+    }
+
+    /// Makes room for `n` more value ids.
+    pub(crate) fn reserve_values(&mut self, n: usize) {
+        self.values.reserve(n);
+    }
+
+    pub(crate) fn record(&mut self, group: u32, c: &Candidate<'r>) {
+        self.record_on(group, c, None, None);
+    }
+
+    /// [`Groups::record`] on an agent whose hostname's value id is `host`, and whose value
+    /// ids for the fields of [`Groups::counted_fields`] are `ids` (`None` in it: the agent
+    /// lacks the field), when known.
+    pub(crate) fn record_on(&mut self, group: u32, c: &Candidate<'r>, host: Option<u32>, ids: Option<&[Option<u32>]>) {
+        let Groups { states, values, counted, .. } = self;
+        if let Some(s) = states.get_mut(group as usize) {
+            s.record_ids(|f| {
+                if let (Field::Hostname, Some(id)) = (f, host) {
+                    return Some(id);
+                }
+                let known = match f {
+                    Field::Hostname => None,
+                    _ => ids.and_then(|ids| counted.iter().position(|x| x == f).and_then(|k| ids.get(k))),
+                };
+                if let Some(id) = known {
+                    return *id;
+                }
+                c.field_value(f, Dialect::Marathon).map(|v| values.intern(v))
+            });
         }
     }
 

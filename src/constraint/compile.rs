@@ -2,7 +2,7 @@
 //! make `UNIQUE`, `CLUSTER`, `GROUP_BY` and `MAX_PER` cost O(1) per candidate.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use smallvec::SmallVec;
 
@@ -76,11 +76,78 @@ pub struct FailedConstraint {
 /// once per (agent, constraint set) with [`CompiledConstraints::read`] so a placement loop
 /// can reuse them for every task sharing those constraints.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldValues<'a>(SmallVec<[Option<Cow<'a, str>>; 4]>);
+pub struct FieldValues<'a>(SmallVec<[Option<Cow<'a, str>>; 4]>, SmallVec<[u32; 4]>);
 
 impl FieldValues<'_> {
     fn get(&self, slot: usize) -> Option<&str> {
         self.0.get(slot).and_then(|v| v.as_deref())
+    }
+
+    /// The value id of a slot, when the values were read with ids ([`CompiledConstraints::read_ids`]).
+    fn id(&self, slot: usize) -> Option<u32> {
+        self.1.get(slot).copied()
+    }
+}
+
+/// The values group counters have seen, as dense ids: the counters count ids, so a check
+/// whose value id is known (the engine reads them once per agent class, and once per agent
+/// for the hostname) hashes no string.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ValueIds<'a> {
+    map: HashMap<Cow<'a, str>, u32, Hasher>,
+}
+
+impl<'a> ValueIds<'a> {
+    /// The id of a value never interned (no counter has counted it).
+    pub(crate) const UNKNOWN: u32 = u32::MAX;
+
+    /// The id of `v`, or [`ValueIds::UNKNOWN`].
+    pub(crate) fn get(&self, v: &str) -> u32 {
+        self.map.get(v).copied().unwrap_or(Self::UNKNOWN)
+    }
+
+    /// Makes room for `n` more values.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.map.reserve(n);
+    }
+
+    /// The id of `v`, interned when new.
+    pub(crate) fn intern(&mut self, v: Cow<'a, str>) -> u32 {
+        if let Some(&id) = self.map.get(&*v) {
+            return id;
+        }
+        let id = u32::try_from(self.map.len()).unwrap_or(Self::UNKNOWN - 1).min(Self::UNKNOWN - 1);
+        self.map.insert(v, id);
+        id
+    }
+}
+
+/// A group's counters with the ids their values are counted by.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GroupRef<'g> {
+    pub(crate) state: &'g GroupState,
+    /// `None`: no value was ever counted.
+    pub(crate) ids: Option<&'g ValueIds<'g>>,
+}
+
+impl<'g> GroupRef<'g> {
+    /// The group's hostname counters (`None` when it does not count hostnames).
+    pub(crate) fn host_counts(&self) -> Option<&'g FieldCounts> {
+        self.view(&Field::Hostname).counts
+    }
+
+    /// A group with its own ids (the public API's groups).
+    fn own(state: &'g GroupState) -> GroupRef<'g> {
+        GroupRef { state, ids: state.ids.as_deref() }
+    }
+
+    fn view(&self, field: &Field) -> GroupView<'g> {
+        GroupView {
+            counts: self.state.fields.iter().find(|f| f.field == *field && f.complete),
+            placed: self.state.placed,
+            instances: self.state.instances,
+            ids: self.ids,
+        }
     }
 }
 
@@ -160,16 +227,30 @@ impl CompiledConstraints {
 
     /// The values `candidate` shows for every field read here (compute once per agent).
     pub fn read<'a>(&self, candidate: &Candidate<'a>) -> FieldValues<'a> {
-        FieldValues(self.reads.iter().map(|(f, d)| candidate.field_value(f, *d)).collect())
+        FieldValues(self.reads.iter().map(|(f, d)| candidate.field_value(f, *d)).collect(), SmallVec::new())
+    }
+
+    /// [`CompiledConstraints::read`], with each value's id in `ids`.
+    pub(crate) fn read_ids<'a>(&self, candidate: &Candidate<'a>, ids: &ValueIds<'_>) -> FieldValues<'a> {
+        let mut values = self.read(candidate);
+        values.1 = values.0.iter().map(|v| v.as_deref().map_or(ValueIds::UNKNOWN, |v| ids.get(v))).collect();
+        values
     }
 
     fn slot(&self, i: usize) -> usize {
         self.slots.get(i).copied().unwrap_or(usize::MAX)
     }
 
-    fn satisfied(&self, c: &Constraint, i: usize, values: &FieldValues<'_>, group: &GroupState) -> bool {
+    fn satisfied(&self, c: &Constraint, i: usize, values: &FieldValues<'_>, group: GroupRef<'_>) -> bool {
         let view = if c.uses_placements() { group.view(&c.field) } else { GroupView::NONE };
-        satisfies(c, values.get(self.slot(i)), view)
+        let slot = self.slot(i);
+        satisfies(c, values.get(slot), values.id(slot), view)
+    }
+
+    /// [`CompiledConstraints::satisfied`] for a constraint known to count placements.
+    fn satisfied_dynamic(&self, c: &Constraint, i: usize, values: &FieldValues<'_>, group: GroupRef<'_>) -> bool {
+        let slot = self.slot(i);
+        satisfies(c, values.get(slot), values.id(slot), group.view(&c.field))
     }
 
     /// True when every hard constraint that does not count the group's placements holds for
@@ -179,13 +260,13 @@ impl CompiledConstraints {
         self.hard
             .iter()
             .enumerate()
-            .all(|(i, c)| c.uses_placements() || satisfies(c, values.get(self.slot(i)), GroupView::NONE))
+            .all(|(i, c)| c.uses_placements() || satisfies(c, values.get(self.slot(i)), None, GroupView::NONE))
     }
 
     /// True when every hard constraint that counts the group's placements holds for `values`.
     /// `static_ok && dynamic_ok` is `check_values(..).is_ok()`.
-    pub(crate) fn dynamic_ok(&self, values: &FieldValues<'_>, group: &GroupState) -> bool {
-        self.hard.iter().enumerate().all(|(i, c)| !c.uses_placements() || self.satisfied(c, i, values, group))
+    pub(crate) fn dynamic_ok(&self, values: &FieldValues<'_>, group: GroupRef<'_>) -> bool {
+        self.hard.iter().enumerate().all(|(i, c)| !c.uses_placements() || self.satisfied_dynamic(c, i, values, group))
     }
 
     /// True when hard constraint `c` reads the agent's hostname (which differs between
@@ -198,23 +279,55 @@ impl CompiledConstraints {
     /// holds for `values` (the same for every agent of a class).
     pub(crate) fn static_ok_except_host(&self, values: &FieldValues<'_>) -> bool {
         self.hard.iter().enumerate().all(|(i, c)| {
-            c.uses_placements() || Self::reads_host(c) || satisfies(c, values.get(self.slot(i)), GroupView::NONE)
+            c.uses_placements() || Self::reads_host(c) || satisfies(c, values.get(self.slot(i)), None, GroupView::NONE)
         })
     }
 
     /// True when every hard constraint that counts placements or reads the hostname holds for
-    /// an agent named `hostname` whose other fields show `values`. With
-    /// [`CompiledConstraints::static_ok_except_host`], the same answer as `check` on that
-    /// agent.
-    pub(crate) fn host_ok(&self, values: &FieldValues<'_>, hostname: &str, group: &GroupState) -> bool {
+    /// an agent named `hostname` (value id `host_id`, when known) whose other fields show
+    /// `values`. With [`CompiledConstraints::static_ok_except_host`], the same answer as
+    /// `check` on that agent.
+    pub(crate) fn host_ok(
+        &self,
+        values: &FieldValues<'_>,
+        hostname: &str,
+        host_id: Option<u32>,
+        group: GroupRef<'_>,
+    ) -> bool {
         self.hard.iter().enumerate().all(|(i, c)| {
             if Self::reads_host(c) {
                 let view = if c.uses_placements() { group.view(&c.field) } else { GroupView::NONE };
-                satisfies(c, Some(hostname), view)
+                satisfies(c, Some(hostname), host_id, view)
             } else {
                 !c.uses_placements() || self.satisfied(c, i, values, group)
             }
         })
+    }
+
+    /// True when every hard constraint that counts placements but does not read the
+    /// hostname holds for `values` (the same for every agent of a class).
+    pub(crate) fn dynamic_ok_except_host(&self, values: &FieldValues<'_>, group: GroupRef<'_>) -> bool {
+        self.hard
+            .iter()
+            .enumerate()
+            .all(|(i, c)| !c.uses_placements() || Self::reads_host(c) || self.satisfied_dynamic(c, i, values, group))
+    }
+
+    /// `Some(limit)` when the hard constraints that read the hostname are all `UNIQUE` (a
+    /// limit of 1) or `MAX_PER n` (`n`; none below 0), at least one: an agent then passes
+    /// them iff the group has fewer than `limit` placements on its hostname (and the group
+    /// counts hostnames), the least limit deciding.
+    pub(crate) fn host_limit(&self) -> Option<u32> {
+        let mut limit: Option<u32> = None;
+        for c in self.hard.iter().filter(|c| Self::reads_host(c)) {
+            let l = match (c.operator, &c.arg) {
+                (Operator::Unique, _) => 1,
+                (Operator::MaxPer, Arg::Int(n)) => u32::try_from(*n).unwrap_or(0),
+                _ => return None,
+            };
+            limit = Some(limit.map_or(l, |x| x.min(l)));
+        }
+        limit
     }
 
     /// True when some hard constraint counts the group's placements.
@@ -227,6 +340,10 @@ impl CompiledConstraints {
     /// # Errors
     /// The first hard constraint that is not satisfied.
     pub fn check_values(&self, values: &FieldValues<'_>, group: &GroupState) -> Result<(), FailedConstraint> {
+        self.check_values_in(values, GroupRef::own(group))
+    }
+
+    fn check_values_in(&self, values: &FieldValues<'_>, group: GroupRef<'_>) -> Result<(), FailedConstraint> {
         match self.hard.iter().enumerate().find(|(i, c)| !self.satisfied(c, *i, values, group)) {
             Some((index, _)) => Err(FailedConstraint { index }),
             None => Ok(()),
@@ -238,19 +355,26 @@ impl CompiledConstraints {
     /// # Errors
     /// The first hard constraint that is not satisfied.
     pub fn check(&self, candidate: &Candidate<'_>, group: &GroupState) -> Result<(), FailedConstraint> {
+        self.check_in(candidate, GroupRef::own(group))
+    }
+
+    /// [`CompiledConstraints::check`] against a group counted by `group.ids`.
+    pub(crate) fn check_in(&self, candidate: &Candidate<'_>, group: GroupRef<'_>) -> Result<(), FailedConstraint> {
         if self.hard.is_empty() {
             return Ok(());
         }
-        self.check_values(&self.read(candidate), group)
+        self.check_values_in(&self.read(candidate), group)
     }
 
     /// Whether each hard constraint is satisfied (for explanations).
     pub fn results(&self, values: &FieldValues<'_>, group: &GroupState) -> Vec<bool> {
+        let group = GroupRef::own(group);
         self.hard.iter().enumerate().map(|(i, c)| self.satisfied(c, i, values, group)).collect()
     }
 
     /// Whether each preference is satisfied.
     pub fn preference_results(&self, values: &FieldValues<'_>, group: &GroupState) -> Vec<bool> {
+        let group = GroupRef::own(group);
         let base = self.hard.len();
         self.preferences
             .iter()
@@ -261,6 +385,10 @@ impl CompiledConstraints {
 
     /// The sum of the weights of the satisfied preferences.
     pub fn preference_score_values(&self, values: &FieldValues<'_>, group: &GroupState) -> i64 {
+        self.preference_score_values_in(values, GroupRef::own(group))
+    }
+
+    fn preference_score_values_in(&self, values: &FieldValues<'_>, group: GroupRef<'_>) -> i64 {
         let base = self.hard.len();
         self.preferences
             .iter()
@@ -286,10 +414,15 @@ impl CompiledConstraints {
     /// assert_eq!(cc.preference_score(&Candidate::new("b1", &none), &group), -10);
     /// ```
     pub fn preference_score(&self, candidate: &Candidate<'_>, group: &GroupState) -> i64 {
+        self.preference_score_in(candidate, GroupRef::own(group))
+    }
+
+    /// [`CompiledConstraints::preference_score`] against a group counted by `group.ids`.
+    pub(crate) fn preference_score_in(&self, candidate: &Candidate<'_>, group: GroupRef<'_>) -> i64 {
         if self.preferences.is_empty() {
             return 0;
         }
-        self.preference_score_values(&self.read(candidate), group)
+        self.preference_score_values_in(&self.read(candidate), group)
     }
 
     /// Checks the hard constraints against a disk (a volume's `require` list). Operators that
@@ -307,22 +440,24 @@ impl CompiledConstraints {
 }
 
 fn disk_satisfies(c: &Constraint, disk: &DiskCandidate<'_>) -> bool {
-    !c.uses_placements() && satisfies(c, disk.field_value(&c.field).as_deref(), GroupView::NONE)
+    !c.uses_placements() && satisfies(c, disk.field_value(&c.field).as_deref(), None, GroupView::NONE)
 }
 
 /// Counters of one field over the placements of a group.
 #[derive(Debug, Clone)]
 pub(crate) struct FieldCounts {
     field: Field,
-    /// Placements per value.
-    counts: HashMap<Box<str>, u32, Hasher>,
+    /// Placements per value id.
+    counts: HashMap<u32, u32, Hasher>,
     /// Placements lacking the field (one more group for GROUP_BY).
     absent: u32,
     /// The first placement's value (CLUSTER without a value); `Some(None)` when it lacked
     /// the field.
-    first: Option<Option<Box<str>>>,
+    first: Option<Option<u32>>,
     /// How many groups (values, plus the absent group) have each count.
-    hist: BTreeMap<u32, u32>,
+    /// `(count, groups)` ascending by count, counts with no group left out (few distinct
+    /// counts: at most √(2·placements)).
+    hist: SmallVec<[(u32, u32); 4]>,
     /// `(g, per, consumed)` for each `GROUP_BY g` tracked, refreshed on every placement.
     group_by: SmallVec<[(i32, u64, u64); 1]>,
     /// False when the field was tracked after placements had been recorded.
@@ -336,21 +471,21 @@ impl FieldCounts {
             counts: HashMap::default(),
             absent: 0,
             first: None,
-            hist: BTreeMap::new(),
+            hist: SmallVec::new(),
             group_by: SmallVec::new(),
             complete,
         }
     }
 
-    /// Placements with value `v`.
-    pub(crate) fn count(&self, v: &str) -> u32 {
-        self.counts.get(v).copied().unwrap_or(0)
+    /// Placements with value id `v`.
+    pub(crate) fn count(&self, v: u32) -> u32 {
+        self.counts.get(&v).copied().unwrap_or(0)
     }
 
-    /// The first placement's value: `None` when nothing is placed, `Some(None)` when the
+    /// The first placement's value id: `None` when nothing is placed, `Some(None)` when the
     /// first placement lacked the field.
-    pub(crate) fn first(&self) -> Option<Option<&str>> {
-        self.first.as_ref().map(|f| f.as_deref())
+    pub(crate) fn first(&self) -> Option<Option<u32>> {
+        self.first
     }
 
     /// Number of groups, the absent group included.
@@ -360,39 +495,47 @@ impl FieldCounts {
 
     /// `Σ max(0, c(x) − per)` over all groups.
     fn consumed(&self, per: u64) -> u64 {
-        let from = u32::try_from(per.saturating_add(1)).unwrap_or(u32::MAX);
-        self.hist.range(from..).map(|(&k, &n)| (u64::from(k) - per) * u64::from(n)).sum()
+        self.hist.iter().filter(|(k, _)| u64::from(*k) > per).map(|&(k, n)| (u64::from(k) - per) * u64::from(n)).sum()
     }
 
-    fn add(&mut self, v: Option<&str>) {
+    /// Counts a placement on value id `v` (`None`: lacking the field); `expect` the number of
+    /// values the group may come to have (room is made for that many at once).
+    fn add(&mut self, v: Option<u32>, expect: usize) {
         let old = match v {
-            // A value seen before is counted without allocating its key again.
-            Some(v) => match self.counts.get_mut(v) {
-                Some(slot) => {
-                    *slot += 1;
-                    *slot - 1
+            Some(v) => {
+                if self.counts.capacity() == 0 {
+                    self.counts.reserve(expect);
                 }
-                None => {
-                    self.counts.insert(v.into(), 1);
-                    0
-                }
-            },
+                let slot = self.counts.entry(v).or_insert(0);
+                *slot += 1;
+                *slot - 1
+            }
             None => {
                 self.absent += 1;
                 self.absent - 1
             }
         };
         if old > 0 {
-            if let Some(n) = self.hist.get_mut(&old) {
-                *n -= 1;
-                if *n == 0 {
-                    self.hist.remove(&old);
+            if let Ok(i) = self.hist.binary_search_by_key(&old, |e| e.0) {
+                if let Some(e) = self.hist.get_mut(i) {
+                    e.1 -= 1;
+                    if e.1 == 0 {
+                        self.hist.remove(i);
+                    }
                 }
             }
         }
-        *self.hist.entry(old + 1).or_insert(0) += 1;
+        let new = old + 1;
+        match self.hist.binary_search_by_key(&new, |e| e.0) {
+            Ok(i) => {
+                if let Some(e) = self.hist.get_mut(i) {
+                    e.1 += 1;
+                }
+            }
+            Err(i) => self.hist.insert(i, (new, 1)),
+        }
         if self.first.is_none() {
-            self.first = Some(v.map(Into::into));
+            self.first = Some(v);
         }
     }
 
@@ -411,7 +554,7 @@ impl FieldCounts {
     /// fewer than `g` groups exist. Without a value (or `g ≤ 0`), Marathon's rule before
     /// PR #7206: a new value is accepted, a used one iff its count is the smallest group count
     /// (balance over the values seen so far).
-    pub(crate) fn group_by_accepts(&self, v: &str, g: Option<i32>, placed: u32, instances: Option<u32>) -> bool {
+    pub(crate) fn group_by_accepts(&self, v: u32, g: Option<i32>, placed: u32, instances: Option<u32>) -> bool {
         let c = self.count(v);
         match g {
             Some(g) if g >= 1 => {
@@ -427,7 +570,7 @@ impl FieldCounts {
                 };
                 u64::from(c) < per || (u64::from(c) == per && rem > consumed)
             }
-            _ => c == 0 || self.hist.keys().next().is_some_and(|&min| c == min),
+            _ => c == 0 || self.hist.first().is_some_and(|&(min, _)| c == min),
         }
     }
 }
@@ -445,13 +588,16 @@ pub struct GroupState {
     instances: Option<u32>,
     placed: u32,
     fields: Vec<FieldCounts>,
+    /// The ids of the values [`GroupState::record`] counted (the engine's groups count
+    /// values by the ids of a table shared by the call's groups, and have none).
+    ids: Option<Box<ValueIds<'static>>>,
 }
 
 impl GroupState {
     /// An empty group whose target size is `instances` (`N` of GROUP_BY; when `None`, `N` is
     /// the number of placements plus one — the group ends with the placement being decided).
     pub fn new(instances: Option<u32>) -> GroupState {
-        GroupState { instances, placed: 0, fields: Vec::new() }
+        GroupState { instances, placed: 0, fields: Vec::new(), ids: None }
     }
 
     /// An empty group tracking the fields of one constraint set.
@@ -496,13 +642,31 @@ impl GroupState {
 
     /// Records one placement of the group on `candidate`.
     pub fn record(&mut self, candidate: &Candidate<'_>) {
+        let mut ids = self.ids.take().unwrap_or_default();
+        self.record_ids(|field| {
+            candidate.field_value(field, Dialect::Marathon).map(|v| match ids.get(&v) {
+                ValueIds::UNKNOWN => ids.intern(Cow::Owned(v.into_owned())),
+                id => id,
+            })
+        });
+        self.ids = Some(ids);
+    }
+
+    /// Records one placement of the group on an agent whose value id for each tracked field
+    /// is `id_of(field)` (`None`: the agent lacks the field).
+    pub(crate) fn record_ids(&mut self, mut id_of: impl FnMut(&Field) -> Option<u32>) {
         self.placed = self.placed.saturating_add(1);
         let n = self.target();
+        let expect = self.instances.map_or(4, |i| i.min(64) as usize);
         for fc in &mut self.fields {
-            let v = candidate.field_value(&fc.field, Dialect::Marathon);
-            fc.add(v.as_deref());
+            fc.add(id_of(&fc.field), expect);
             fc.refresh(n);
         }
+    }
+
+    /// The fields tracked.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().map(|f| &f.field)
     }
 
     /// Number of placements recorded.
@@ -513,14 +677,6 @@ impl GroupState {
     /// The group's target size, if known.
     pub fn instances(&self) -> Option<u32> {
         self.instances
-    }
-
-    pub(crate) fn view(&self, field: &Field) -> GroupView<'_> {
-        GroupView {
-            counts: self.fields.iter().find(|f| f.field == *field && f.complete),
-            placed: self.placed,
-            instances: self.instances,
-        }
     }
 }
 
@@ -611,15 +767,15 @@ mod tests {
     #[test]
     fn counters_stay_consistent() {
         let mut fc = FieldCounts::new(Field::Hostname, true);
-        for v in [Some("a"), Some("a"), Some("b"), None, Some("a")] {
-            fc.add(v);
+        for v in [Some(0), Some(0), Some(1), None, Some(0)] {
+            fc.add(v, 4);
         }
-        assert_eq!((fc.count("a"), fc.count("b"), fc.count("c")), (3, 1, 0));
+        assert_eq!((fc.count(0), fc.count(1), fc.count(2)), (3, 1, 0));
         assert_eq!(fc.distinct(), 3);
-        assert_eq!(fc.hist.iter().map(|(k, n)| (*k, *n)).collect::<Vec<_>>(), vec![(1, 2), (3, 1)]);
+        assert_eq!(fc.hist.to_vec(), vec![(1, 2), (3, 1)]);
         assert_eq!(fc.consumed(1), 2);
         assert_eq!(fc.consumed(0), 5);
-        assert_eq!(fc.first(), Some(Some("a")));
+        assert_eq!(fc.first(), Some(Some(0)));
     }
 
     #[test]
@@ -648,9 +804,13 @@ mod tests {
                             let cand = Candidate::new(host, &at);
                             let values = cc.read(&cand);
                             let want = cc.check(&cand, &g).is_ok();
-                            assert_eq!(cc.static_ok(&values) && cc.dynamic_ok(&values, &g), want, "{a}; {b}; {host}");
                             assert_eq!(
-                                cc.static_ok_except_host(&rep) && cc.host_ok(&rep, host, &g),
+                                cc.static_ok(&values) && cc.dynamic_ok(&values, GroupRef::own(&g)),
+                                want,
+                                "{a}; {b}; {host}"
+                            );
+                            assert_eq!(
+                                cc.static_ok_except_host(&rep) && cc.host_ok(&rep, host, None, GroupRef::own(&g)),
                                 want,
                                 "{a}; {b}; {host} via the class's values"
                             );

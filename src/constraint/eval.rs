@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use crate::model::{Attributes, DiskInfo, DiskSourceType, Label, Value};
 
 use super::ast::{Arg, Constraint, Dialect, Field, Operator};
-use super::compile::FieldCounts;
+use super::compile::{FieldCounts, ValueIds};
 use super::dialect::parse_number;
 use super::render::render_value;
 
@@ -129,15 +129,26 @@ pub(crate) struct GroupView<'g> {
     pub(crate) counts: Option<&'g FieldCounts>,
     pub(crate) placed: u32,
     pub(crate) instances: Option<u32>,
+    /// The ids the counts count values by.
+    pub(crate) ids: Option<&'g ValueIds<'g>>,
 }
 
 impl GroupView<'_> {
     /// No group at all (disks).
-    pub(crate) const NONE: GroupView<'static> = GroupView { counts: None, placed: 0, instances: None };
+    pub(crate) const NONE: GroupView<'static> = GroupView { counts: None, placed: 0, instances: None, ids: None };
+
+    /// The id the counts know `v` by (`id` when known).
+    fn id(&self, v: &str, id: Option<u32>) -> u32 {
+        match id {
+            Some(id) if id != ValueIds::UNKNOWN => id,
+            _ => self.ids.map_or(ValueIds::UNKNOWN, |ids| ids.get(v)),
+        }
+    }
 }
 
-/// Does the value `v` (`None` = the field is absent) satisfy `c`, given the group?
-pub(crate) fn satisfies(c: &Constraint, v: Option<&str>, group: GroupView<'_>) -> bool {
+/// Does the value `v` (`None` = the field is absent; `id` its value id, when known) satisfy
+/// `c`, given the group?
+pub(crate) fn satisfies(c: &Constraint, v: Option<&str>, id: Option<u32>, group: GroupView<'_>) -> bool {
     let Some(v) = v else {
         // Marathon: only UNLIKE (and our other negative operators) pass on a missing field;
         // mesos-actor: LIKE and UNLIKE alike fail.
@@ -171,15 +182,21 @@ pub(crate) fn satisfies(c: &Constraint, v: Option<&str>, group: GroupView<'_>) -
             }
         }
         (Operator::Version, Arg::Version(req)) => parse_version(v).is_some_and(|ver| req.matches(&ver)),
-        (Operator::Unique, _) => group.counts.is_some_and(|g| g.count(v) == 0),
-        (Operator::Cluster, _) => group.counts.is_some_and(|g| g.first().map_or(true, |first| first == Some(v))),
-        (Operator::MaxPer, Arg::Int(n)) => group.counts.is_some_and(|g| i64::from(g.count(v)) < i64::from(*n)),
+        (Operator::Unique, _) => group.counts.is_some_and(|g| g.count(group.id(v, id)) == 0),
+        (Operator::Cluster, _) => {
+            group.counts.is_some_and(|g| g.first().map_or(true, |first| first == Some(group.id(v, id))))
+        }
+        (Operator::MaxPer, Arg::Int(n)) => {
+            group.counts.is_some_and(|g| i64::from(g.count(group.id(v, id))) < i64::from(*n))
+        }
         (Operator::GroupBy, arg) => {
             let g = match arg {
                 Arg::Int(g) => Some(*g),
                 _ => None,
             };
-            group.counts.is_some_and(|counts| counts.group_by_accepts(v, g, group.placed, group.instances))
+            group
+                .counts
+                .is_some_and(|counts| counts.group_by_accepts(group.id(v, id), g, group.placed, group.instances))
         }
         // Every operator gets its argument from validation; anything else is refused.
         _ => false,
@@ -248,7 +265,7 @@ fn parse_version(v: &str) -> Option<semver::Version> {
 pub fn marathon_volume_constraint_matches(c: &Constraint, disk: &DiskCandidate<'_>) -> bool {
     match (&c.field, c.operator) {
         (Field::Attribute(name), Operator::Like | Operator::Unlike) if name == "path" => {
-            satisfies(c, Some(disk.root.unwrap_or("")), GroupView::NONE)
+            satisfies(c, Some(disk.root.unwrap_or("")), None, GroupView::NONE)
         }
         _ => false,
     }
@@ -299,7 +316,7 @@ mod tests {
         let cand = Candidate { hostname: "h1", attributes: &a, region: Some("eu"), zone: None };
         let k = c(s);
         let v = cand.field_value(&k.field, k.dialect);
-        satisfies(&k, v.as_deref(), GroupView::NONE)
+        satisfies(&k, v.as_deref(), None, GroupView::NONE)
     }
 
     #[test]
@@ -353,7 +370,7 @@ mod tests {
         };
         let ev = |s: &str| {
             let k = c(s);
-            satisfies(&k, d.field_value(&k.field).as_deref(), GroupView::NONE)
+            satisfies(&k, d.field_value(&k.field).as_deref(), None, GroupView::NONE)
         };
         assert!(ev("replication >= 2"));
         assert!(ev("type IS PATH"));

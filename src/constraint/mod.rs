@@ -104,6 +104,7 @@ mod render;
 
 pub use ast::{Constraint, ConstraintSpans, Dialect, Field, Operator, Target};
 pub use compile::{CompiledConstraints, FailedConstraint, FieldValues, GroupState, Preference};
+pub(crate) use compile::{FieldCounts, GroupRef, ValueIds};
 pub use dialect::{
     parse_constraint, ConstraintError, ConstraintInput, ParseOptions, Parsed, Part, Warning, DEFAULT_DELIMITER,
 };
