@@ -187,7 +187,7 @@ if (wasm) {
   say('## WASM beside native (JSON text to JSON text)');
   say();
   say(`Node ${wasm.node}, the npm package's \`call\` (\`pkg/node\`, the shipped build: cargo profile`);
-  say('`wasm-release` = opt-level 3 + `wasm-opt -O3`, built for speed)' + (wasmSize ? ', and the same code built for size (opt-level "z", `wasm-opt -Oz`), what the package would cost in time if it shipped the smaller build.' : '.'));
+  say('`wasm-release` = opt-level 3 + `wasm-opt -O3 -ocimfs 0` (no inlining of big single-caller functions), built for speed)' + (wasmSize ? ', and the same code built for size (opt-level "z", `wasm-opt -Oz`), what the package would cost in time if it shipped the smaller build.' : '.'));
   say('Both sides place the same workload with the same driver. The Node side samples after');
 say(`${wasm.warmup ?? '?'} warm-up calls of each scenario's first request (V8 compiles the module in tiers in the background;`);
 say('a long-running host reaches that steady state) on request text already flat in memory (a fresh');
