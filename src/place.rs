@@ -1483,9 +1483,10 @@ impl<'r> RuleCache<'r> {
 
 /// What the scan keeps between tasks.
 struct ScanCache<'r> {
-    /// Per static class: whether it has a static reason against the current task (`None` =
-    /// not looked at yet).
-    statics: Vec<Option<bool>>,
+    /// Per static class: whether it has a static reason against the current task (0: no, 1:
+    /// yes, [`ScanCache::NOT_YET`]: not looked at yet; a word, as the scan reads it for
+    /// every class it visits).
+    statics: Vec<u32>,
     /// Per (rules id, static class), the tasks without an id in the last row: whether the
     /// class passes the static reasons but those counting the group's placements (`None` =
     /// not looked at yet). Valid while tasks in a row read the same parts of their needs
@@ -1493,6 +1494,11 @@ struct ScanCache<'r> {
     fixed: Vec<Option<bool>>,
     fixed_for: Option<usize>,
     rules: RuleCache<'r>,
+}
+
+impl ScanCache<'_> {
+    /// [`ScanCache::statics`]: not looked at yet.
+    const NOT_YET: u32 = u32::MAX;
 }
 
 impl<'r> Ctx<'r, '_> {
@@ -1561,7 +1567,7 @@ impl<'r> Ctx<'r, '_> {
         let t = self.tasks.get(ti)?;
         let mut best: Option<Best> = None;
         cache.statics.clear();
-        cache.statics.resize(self.statics.len(), None);
+        cache.statics.resize(self.statics.len(), ScanCache::NOT_YET);
         let first_fit = self.r.w_binpack == 0 && self.r.w_spread == 0;
         let exec = t.need.executor;
         let soft = t.rules.has_soft();
@@ -1639,11 +1645,11 @@ impl<'r> Ctx<'r, '_> {
                 continue;
             }
             let barred = match cache.statics.get(s as usize) {
-                Some(&Some(b)) => b,
+                Some(&b) if b != ScanCache::NOT_YET => b != 0,
                 _ => {
                     let b = self.scan_barred(fitter, s, t, cache);
                     if let Some(x) = cache.statics.get_mut(s as usize) {
-                        *x = Some(b);
+                        *x = u32::from(b);
                     }
                     b
                 }
@@ -1789,6 +1795,7 @@ impl<'r> Ctx<'r, '_> {
 
     /// The first member of class `cl` (no preferences; `first` its first member) that passes
     /// the task's rules and could beat the best so far with the class's score (`bound`).
+    #[inline(never)]
     fn first_ok_member(
         &self,
         t: &TaskPlan,
@@ -1806,7 +1813,7 @@ impl<'r> Ctx<'r, '_> {
         } else {
             None
         };
-        if let (Some((_, others_ok, values)), Some(limit)) = (entry, t.rules.host_limit) {
+        if let (Some((_, others_ok, values)), Some(limit)) = (entry, t.rules.host_limit()) {
             // The hostname rules are all `UNIQUE` / `MAX_PER`: the class's other rules are
             // checked once, and each member by its hostname's count alone.
             if !*others_ok || !t.rules.dynamic_ok_except_host(values, &self.groups, t.group) {
@@ -1906,14 +1913,18 @@ impl<'r> Ctx<'r, '_> {
         let idx = self.placements.len();
         self.placements.push(Placement { task: task_index, agent: b.agent, fit: std::mem::take(fit), score: b.score });
 
-        let cand = self.candidate(b.agent);
-        let host = self.host_ids.get(b.agent as usize).copied();
-        let n = self.groups.counted_fields().len();
-        let ids = self.agents.get(b.agent as usize).and_then(|a| {
-            let from = (a.s as usize).checked_mul(n)?;
-            self.static_ids.get(from..from.checked_add(n)?)
-        });
-        self.groups.record_on(group, &cand, host, ids);
+        if self.groups.counts_any() {
+            let cand = self.candidate(b.agent);
+            let host = self.host_ids.get(b.agent as usize).copied();
+            let n = self.groups.counted_fields().len();
+            let ids = self.agents.get(b.agent as usize).and_then(|a| {
+                let from = (a.s as usize).checked_mul(n)?;
+                self.static_ids.get(from..from.checked_add(n)?)
+            });
+            self.groups.record_on(group, &cand, host, ids);
+        } else {
+            self.groups.record_placed(group);
+        }
         if let Some(p) = self.placed.get_mut(ti) {
             *p = Some(idx);
         }

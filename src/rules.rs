@@ -32,9 +32,6 @@ pub(crate) struct Rules {
     pub names_region: bool,
     /// Some hard constraint counts the group's placements.
     dynamic: bool,
-    /// [`CompiledConstraints::host_limit`]: the hard constraints on the hostname are only
-    /// `UNIQUE` / `MAX_PER`, and an agent passes them below this many placements on it.
-    pub host_limit: Option<u32>,
     /// Tasks of a call with the same compiled rules share this id (from [`RulesCache`]);
     /// [`Rules::NO_ID`] when the rules were compiled alone. Keys per-class caches of what the
     /// rules read.
@@ -166,7 +163,6 @@ impl Rules {
                 per_agent: false,
                 names_region: false,
                 dynamic: false,
-                host_limit: None,
                 id: Rules::NO_ID,
             });
         }
@@ -191,8 +187,7 @@ impl Rules {
         let cc = CompiledConstraints::new(hard, soft);
         let names_region = cc.mentions_domain();
         let dynamic = cc.has_dynamic();
-        let host_limit = cc.host_limit();
-        Ok(Rules { cc: Rc::new(cc), per_agent, names_region, dynamic, host_limit, id: Rules::NO_ID })
+        Ok(Rules { cc: Rc::new(cc), per_agent, names_region, dynamic, id: Rules::NO_ID })
     }
 
     /// The id of rules compiled alone (no cache may be keyed by it).
@@ -226,6 +221,13 @@ impl Rules {
     /// [`Rules::host_limit`], an agent passes the hostname rules iff its count is below it.
     pub(crate) fn host_counts<'g>(&self, groups: &'g Groups<'_>, group: u32) -> Option<&'g FieldCounts> {
         groups.gref(group).host_counts()
+    }
+
+    /// `Some(limit)` when the hard constraints on the hostname are only `UNIQUE` / `MAX_PER`
+    /// (see [`CompiledConstraints::host_limit`]): an agent passes them iff the group has
+    /// fewer than `limit` placements on its hostname.
+    pub(crate) fn host_limit(&self) -> Option<u32> {
+        self.cc.host_limit()
     }
 
     /// The value id of `hostname` in `groups` (unknown: counted nowhere).
@@ -353,6 +355,19 @@ impl<'r> Groups<'r> {
                     }
                 }
             }
+        }
+    }
+
+    /// True when some group counts a field.
+    pub(crate) fn counts_any(&self) -> bool {
+        !self.counted.is_empty()
+    }
+
+    /// Records one placement of `group` when no group counts a field (nothing but the number
+    /// of placements to keep).
+    pub(crate) fn record_placed(&mut self, group: u32) {
+        if let Some(s) = self.states.get_mut(group as usize) {
+            s.record_ids(|_| None);
         }
     }
 

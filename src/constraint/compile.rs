@@ -126,7 +126,7 @@ impl<'a> ValueIds<'a> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct GroupRef<'g> {
     pub(crate) state: &'g GroupState,
-    /// `None`: no value was ever counted.
+    /// `None`: each field's own ids ([`GroupState::record`]).
     pub(crate) ids: Option<&'g ValueIds<'g>>,
 }
 
@@ -138,15 +138,16 @@ impl<'g> GroupRef<'g> {
 
     /// A group with its own ids (the public API's groups).
     fn own(state: &'g GroupState) -> GroupRef<'g> {
-        GroupRef { state, ids: state.ids.as_deref() }
+        GroupRef { state, ids: None }
     }
 
     fn view(&self, field: &Field) -> GroupView<'g> {
+        let counts = self.state.fields.iter().find(|f| f.field == *field && f.complete);
         GroupView {
-            counts: self.state.fields.iter().find(|f| f.field == *field && f.complete),
+            counts,
             placed: self.state.placed,
             instances: self.state.instances,
-            ids: self.ids,
+            ids: self.ids.or_else(|| counts.and_then(|c| c.own.as_deref())),
         }
     }
 }
@@ -174,6 +175,8 @@ pub struct CompiledConstraints {
     reads: Vec<(Field, Dialect)>,
     /// For each hard constraint, then each preference: its index into `reads`.
     slots: Vec<usize>,
+    /// [`CompiledConstraints::host_limit`], computed once.
+    host_limit: Option<u32>,
 }
 
 impl CompiledConstraints {
@@ -192,7 +195,8 @@ impl CompiledConstraints {
             };
             slots.push(slot);
         }
-        CompiledConstraints { hard, preferences, reads, slots }
+        let host_limit = Self::limit_on_host(&hard);
+        CompiledConstraints { hard, preferences, reads, slots, host_limit }
     }
 
     /// The hard constraints, in the order given.
@@ -318,8 +322,12 @@ impl CompiledConstraints {
     /// them iff the group has fewer than `limit` placements on its hostname (and the group
     /// counts hostnames), the least limit deciding.
     pub(crate) fn host_limit(&self) -> Option<u32> {
+        self.host_limit
+    }
+
+    fn limit_on_host(hard: &[Constraint]) -> Option<u32> {
         let mut limit: Option<u32> = None;
-        for c in self.hard.iter().filter(|c| Self::reads_host(c)) {
+        for c in hard.iter().filter(|c| Self::reads_host(c)) {
             let l = match (c.operator, &c.arg) {
                 (Operator::Unique, _) => 1,
                 (Operator::MaxPer, Arg::Int(n)) => u32::try_from(*n).unwrap_or(0),
@@ -462,6 +470,9 @@ pub(crate) struct FieldCounts {
     group_by: SmallVec<[(i32, u64, u64); 1]>,
     /// False when the field was tracked after placements had been recorded.
     complete: bool,
+    /// The ids of the values [`GroupState::record`] counted (the engine's groups count
+    /// values by the ids of a table shared by the call's groups, and have none).
+    own: Option<Box<ValueIds<'static>>>,
 }
 
 impl FieldCounts {
@@ -474,6 +485,7 @@ impl FieldCounts {
             hist: SmallVec::new(),
             group_by: SmallVec::new(),
             complete,
+            own: None,
         }
     }
 
@@ -588,16 +600,13 @@ pub struct GroupState {
     instances: Option<u32>,
     placed: u32,
     fields: Vec<FieldCounts>,
-    /// The ids of the values [`GroupState::record`] counted (the engine's groups count
-    /// values by the ids of a table shared by the call's groups, and have none).
-    ids: Option<Box<ValueIds<'static>>>,
 }
 
 impl GroupState {
     /// An empty group whose target size is `instances` (`N` of GROUP_BY; when `None`, `N` is
     /// the number of placements plus one — the group ends with the placement being decided).
     pub fn new(instances: Option<u32>) -> GroupState {
-        GroupState { instances, placed: 0, fields: Vec::new(), ids: None }
+        GroupState { instances, placed: 0, fields: Vec::new() }
     }
 
     /// An empty group tracking the fields of one constraint set.
@@ -635,6 +644,11 @@ impl GroupState {
         ok
     }
 
+    /// How many values a field may come to count (room is made for that many at once).
+    fn expect(&self) -> usize {
+        self.instances.map_or(4, |i| i.min(64) as usize)
+    }
+
     /// `N` for GROUP_BY.
     fn target(&self) -> u64 {
         self.instances.map_or(u64::from(self.placed) + 1, u64::from)
@@ -642,14 +656,20 @@ impl GroupState {
 
     /// Records one placement of the group on `candidate`.
     pub fn record(&mut self, candidate: &Candidate<'_>) {
-        let mut ids = self.ids.take().unwrap_or_default();
-        self.record_ids(|field| {
-            candidate.field_value(field, Dialect::Marathon).map(|v| match ids.get(&v) {
-                ValueIds::UNKNOWN => ids.intern(Cow::Owned(v.into_owned())),
-                id => id,
-            })
-        });
-        self.ids = Some(ids);
+        self.placed = self.placed.saturating_add(1);
+        let n = self.target();
+        let expect = self.expect();
+        for fc in &mut self.fields {
+            let id = candidate.field_value(&fc.field, Dialect::Marathon).map(|v| {
+                let ids = fc.own.get_or_insert_with(Box::default);
+                match ids.get(&v) {
+                    ValueIds::UNKNOWN => ids.intern(Cow::Owned(v.into_owned())),
+                    id => id,
+                }
+            });
+            fc.add(id, expect);
+            fc.refresh(n);
+        }
     }
 
     /// Records one placement of the group on an agent whose value id for each tracked field
@@ -657,7 +677,7 @@ impl GroupState {
     pub(crate) fn record_ids(&mut self, mut id_of: impl FnMut(&Field) -> Option<u32>) {
         self.placed = self.placed.saturating_add(1);
         let n = self.target();
-        let expect = self.instances.map_or(4, |i| i.min(64) as usize);
+        let expect = self.expect();
         for fc in &mut self.fields {
             fc.add(id_of(&fc.field), expect);
             fc.refresh(n);
