@@ -330,6 +330,8 @@ pub(crate) struct Groups<'r> {
     values: ValueIds<'r>,
     /// The fields some group counts.
     counted: Vec<Field>,
+    /// The group and rules id [`Groups::track`] saw last.
+    last_tracked: Option<(u32, u32)>,
 }
 
 impl<'r> Groups<'r> {
@@ -346,6 +348,11 @@ impl<'r> Groups<'r> {
 
     /// Makes `group` count the fields `rules` read (before any placement is recorded).
     pub(crate) fn track(&mut self, group: u32, rules: &Rules) {
+        // An app's tasks come in a row with the same rules: tracking them again changes nothing.
+        if rules.id != Rules::NO_ID && self.last_tracked == Some((group, rules.id)) {
+            return;
+        }
+        self.last_tracked = Some((group, rules.id));
         if let Some(s) = self.states.get_mut(group as usize) {
             s.track(&rules.cc);
             if !rules.cc.is_empty() {

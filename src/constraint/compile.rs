@@ -177,6 +177,8 @@ pub struct CompiledConstraints {
     slots: Vec<usize>,
     /// [`CompiledConstraints::host_limit`], computed once.
     host_limit: Option<u32>,
+    /// Some hard constraint counts placements without reading the hostname.
+    dynamic_except_host: bool,
 }
 
 impl CompiledConstraints {
@@ -196,7 +198,8 @@ impl CompiledConstraints {
             slots.push(slot);
         }
         let host_limit = Self::limit_on_host(&hard);
-        CompiledConstraints { hard, preferences, reads, slots, host_limit }
+        let dynamic_except_host = hard.iter().any(|c| c.uses_placements() && !Self::reads_host(c));
+        CompiledConstraints { hard, preferences, reads, slots, host_limit, dynamic_except_host }
     }
 
     /// The hard constraints, in the order given.
@@ -311,10 +314,10 @@ impl CompiledConstraints {
     /// True when every hard constraint that counts placements but does not read the
     /// hostname holds for `values` (the same for every agent of a class).
     pub(crate) fn dynamic_ok_except_host(&self, values: &FieldValues<'_>, group: GroupRef<'_>) -> bool {
-        self.hard
-            .iter()
-            .enumerate()
-            .all(|(i, c)| !c.uses_placements() || Self::reads_host(c) || self.satisfied_dynamic(c, i, values, group))
+        !self.dynamic_except_host
+            || self.hard.iter().enumerate().all(|(i, c)| {
+                !c.uses_placements() || Self::reads_host(c) || self.satisfied_dynamic(c, i, values, group)
+            })
     }
 
     /// `Some(limit)` when the hard constraints that read the hostname are all `UNIQUE` (a
