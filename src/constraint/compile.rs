@@ -113,12 +113,9 @@ impl<'a> ValueIds<'a> {
 
     /// The id of `v`, interned when new.
     pub(crate) fn intern(&mut self, v: Cow<'a, str>) -> u32 {
-        if let Some(&id) = self.map.get(&*v) {
-            return id;
-        }
         let id = u32::try_from(self.map.len()).unwrap_or(Self::UNKNOWN - 1).min(Self::UNKNOWN - 1);
-        self.map.insert(v, id);
-        id
+        // One hash and one probe: the key is borrowed (or already owned) either way.
+        *self.map.entry(v).or_insert(id)
     }
 }
 
