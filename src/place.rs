@@ -1483,10 +1483,9 @@ impl<'r> RuleCache<'r> {
 
 /// What the scan keeps between tasks.
 struct ScanCache<'r> {
-    /// Per static class: whether it has a static reason against the current task (0: no, 1:
-    /// yes, [`ScanCache::NOT_YET`]: not looked at yet; a word, as the scan reads it for
-    /// every class it visits).
-    statics: Vec<u32>,
+    /// Per static class: whether it has a static reason against the current task (`None` =
+    /// not looked at yet).
+    statics: Vec<Option<bool>>,
     /// Per (rules id, static class), the tasks without an id in the last row: whether the
     /// class passes the static reasons but those counting the group's placements (`None` =
     /// not looked at yet). Valid while tasks in a row read the same parts of their needs
@@ -1494,11 +1493,6 @@ struct ScanCache<'r> {
     fixed: Vec<Option<bool>>,
     fixed_for: Option<usize>,
     rules: RuleCache<'r>,
-}
-
-impl ScanCache<'_> {
-    /// [`ScanCache::statics`]: not looked at yet.
-    const NOT_YET: u32 = u32::MAX;
 }
 
 impl<'r> Ctx<'r, '_> {
@@ -1567,7 +1561,7 @@ impl<'r> Ctx<'r, '_> {
         let t = self.tasks.get(ti)?;
         let mut best: Option<Best> = None;
         cache.statics.clear();
-        cache.statics.resize(self.statics.len(), ScanCache::NOT_YET);
+        cache.statics.resize(self.statics.len(), None);
         let first_fit = self.r.w_binpack == 0 && self.r.w_spread == 0;
         let exec = t.need.executor;
         let soft = t.rules.has_soft();
@@ -1645,11 +1639,11 @@ impl<'r> Ctx<'r, '_> {
                 continue;
             }
             let barred = match cache.statics.get(s as usize) {
-                Some(&b) if b != ScanCache::NOT_YET => b != 0,
+                Some(&Some(b)) => b,
                 _ => {
                     let b = self.scan_barred(fitter, s, t, cache);
                     if let Some(x) = cache.statics.get_mut(s as usize) {
-                        *x = u32::from(b);
+                        *x = Some(b);
                     }
                     b
                 }
