@@ -15,7 +15,8 @@
 #     playwright-core), redone only when the lockfile changes;
 #   - Debian's chromium, only when /usr/bin/chromium is missing (the browser stage).
 # Builds (scripts/build-wasm.sh): pkg/{node,web,bundler} (profile wasm-release, wasm-opt -O3
-#   from npm binaryen, not Debian's binaryen 108) and pkg/test-node (feature test-panic).
+#   --one-caller-inline-max-function-size 0 from npm binaryen, not Debian's binaryen 108) and
+#   pkg/test-node (feature test-panic).
 # Checks: see each stage.
 
 WASM_PKG_DIR="bindings/wasm"

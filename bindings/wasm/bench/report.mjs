@@ -4,7 +4,8 @@
 //   node report.mjs DIR > benches/REPORT.md
 //
 // DIR holds native.json (`offerfit bench --json`), growth.json (`offerfit bench --scenario
-// growth --json`), wasm.json (bench.mjs --json), optionally wasm-size.json (the same through
+// growth --json`), wasm.json (bench.mjs --json) or wasm-1.json, wasm-2.json, … (one Node
+// process each: merged below), optionally wasm-size.json / wasm-size-1.json, … (the same through
 // the size build, opt-level z), instructions.json (callgrind counts per scenario: engine,
 // call, parse) and callgrind.txt, and machine.txt (the machine's description).
 
@@ -20,8 +21,32 @@ const load = (name) => (existsSync(join(dir, name)) ? JSON.parse(readFileSync(jo
 const text = (name) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').trim() : '');
 const native = load('native.json');
 const growth = load('growth.json');
-const wasm = load('wasm.json');
-const wasmSize = load('wasm-size.json');
+// One process's medians can sit far from another's (V8 places and tiers the module's code anew
+// in each process: on the shared VM, the same package gave the constraint-heavy call 95-105 ms
+// in some processes and 140-170 ms in others), so the WASM side runs in several processes, as
+// the native side runs in rounds: a scenario's figure is the median of the processes' medians,
+// and `processes` keeps each one's.
+const loadProcesses = (base) => {
+  const docs = [];
+  for (let i = 1; existsSync(join(dir, `${base}-${i}.json`)); i++) docs.push(load(`${base}-${i}.json`));
+  if (docs.length === 0) return load(`${base}.json`);
+  const median = (xs) => {
+    const v = [...xs].sort((a, b) => a - b);
+    const n = v.length;
+    return n % 2 === 1 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  const scenarios = docs[0].scenarios.map((first) => {
+    const all = docs.map((d) => d.scenarios.find((s) => s.name === first.name)).filter(Boolean);
+    const merged = { ...first, processes: all.map((s) => s.wasm_ms.median) };
+    merged.wasm_ms = { ...first.wasm_ms, median: median(merged.processes), samples: all.reduce((a, s) => a + s.wasm_ms.samples, 0) };
+    merged.checked = all.every((s) => s.checked && s.placed === first.placed);
+    if (all.every((s) => s.main_thread_ms)) merged.main_thread_ms = { median: median(all.map((s) => s.main_thread_ms.median)) };
+    return merged;
+  });
+  return { ...docs[0], processes: docs.length, scenarios };
+};
+const wasm = loadProcesses('wasm');
+const wasmSize = loadProcesses('wasm-size');
 const machine = text('machine.txt');
 const callgrind = text('callgrind.txt');
 const instructions = load('instructions.json');
@@ -193,9 +218,15 @@ say(`${wasm.warmup ?? '?'} warm-up calls of each scenario's first request (V8 co
 say('a long-running host reaches that steady state) on request text already flat in memory (a fresh');
 say('`JSON.stringify` result is a rope that V8 flattens on first read: ~1 ms per MB, paid by the caller');
 say('whatever the API). `main thread` is the Node main thread\'s own CPU time (from `/proc`), beside the');
-say('process time the ratio uses.');
+say('process time the ratio uses.' + (wasm.processes ? ` The Node side ran in ${wasm.processes} processes, one after another: \`wasm ms/call\` is the median of` : ''));
+if (wasm.processes) {
+  say('the processes\' medians, `per process` gives each process\'s median (V8 lays out and tiers up the module anew');
+  say('in each process, and one process can run a scenario markedly faster or slower than the next).');
+}
   say();
-  const headers = ['scenario', 'native ms/call', 'wasm ms/call', 'wasm / native', 'wasm main thread ms/call'];
+  const headers = ['scenario', 'native ms/call', 'wasm ms/call', 'wasm / native'];
+  if (wasm.processes) headers.push('wasm per process ms/call');
+  headers.push('wasm main thread ms/call');
   if (wasmSize) headers.push('wasm (size build) ms/call', 'size build / native');
   headers.push('same placements');
   const rows = [];
@@ -203,7 +234,9 @@ say('process time the ratio uses.');
     const n = N.get(w.name);
     const nm = med(n, 'json_ms');
     const wm = med(w, 'wasm_ms');
-    const row = [w.name, f(nm, 3), f(wm, 3), `${f(wm / nm)}×`, w.main_thread_ms ? f(w.main_thread_ms.median, 3) : 'n/a'];
+    const row = [w.name, f(nm, 3), f(wm, 3), `${f(wm / nm)}×`];
+    if (wasm.processes) row.push((w.processes || []).map((x) => f(x, 1)).join(', '));
+    row.push(w.main_thread_ms ? f(w.main_thread_ms.median, 3) : 'n/a');
     if (wasmSize) {
       const ws = WS.get(w.name);
       const sm = med(ws, 'wasm_ms');
