@@ -1710,20 +1710,7 @@ impl<'r> Ctx<'r, '_> {
                         }
                     }
                     let cand = self.candidate(m);
-                    let ok = match entry {
-                        Some((_, others_ok, values)) => {
-                            *others_ok
-                                && t.rules.host_ok(
-                                    values,
-                                    cand.hostname,
-                                    self.host_ids.get(m as usize).copied(),
-                                    &self.groups,
-                                    t.group,
-                                )
-                        }
-                        None => !t.rules.has_hard() || t.rules.check(&cand, &self.groups, t.group),
-                    };
-                    if !ok {
+                    if !self.member_passes(t, m, &cand, entry) {
                         continue;
                     }
                     let sc =
@@ -1837,25 +1824,30 @@ impl<'r> Ctx<'r, '_> {
                     return None;
                 }
             }
-            let cand = self.candidate(m);
-            let ok = match entry {
-                Some((_, others_ok, values)) => {
-                    *others_ok
-                        && t.rules.host_ok(
-                            values,
-                            cand.hostname,
-                            self.host_ids.get(m as usize).copied(),
-                            &self.groups,
-                            t.group,
-                        )
-                }
-                None => !t.rules.has_hard() || t.rules.check(&cand, &self.groups, t.group),
-            };
-            if ok {
+            if self.member_passes(t, m, &self.candidate(m), entry) {
                 return Some(m);
             }
         }
         None
+    }
+
+    /// Whether agent `m` (`cand`) passes task `t`'s hard rules; `entry` holds its class's
+    /// values read once per rules (then only the hostname rules are checked per agent).
+    #[inline(always)]
+    fn member_passes(&self, t: &TaskPlan, m: u32, cand: &Candidate<'_>, entry: Option<&RuleEntry<'r>>) -> bool {
+        match entry {
+            Some((_, others_ok, values)) => {
+                *others_ok
+                    && t.rules.host_ok(
+                        values,
+                        cand.hostname,
+                        self.host_ids.get(m as usize).copied(),
+                        &self.groups,
+                        t.group,
+                    )
+            }
+            None => !t.rules.has_hard() || t.rules.check(cand, &self.groups, t.group),
+        }
     }
 
     /// Whether the deferred best `b` of task `ti` (a class, and a member that passes the
