@@ -35,6 +35,7 @@ pub mod engine;
 pub mod error;
 mod explain;
 mod fit;
+mod hash;
 pub mod limits;
 pub mod model;
 mod place;

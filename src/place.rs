@@ -17,8 +17,7 @@
 //! ties in request order; a gang moves as one unit, ranked by its biggest member. Under the
 //! `marathon` and `mesos-actor` profiles, request order (a gang at its first member).
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 use smallvec::SmallVec;
 
@@ -27,58 +26,11 @@ use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Stats, 
 use crate::engine::{Options, PlaceError, PlaceRequest, Profile, Resolved};
 use crate::error::Error;
 use crate::fit::{self, reason, AgentView, Amount, DiskKind, Entry, ExecNeed, FitOut, Fitter, Need, VolNeed, NONE};
+use crate::hash::{load_short, str_eq, Fx, FxMap, FxSet};
 use crate::model::{
     Attributes, DiskSourceType, GpuScheduling, Ranges, Resource, ResourceValue, Resources, Scalar, Value,
 };
 use crate::rules::{Candidate, DiskRules, Groups, Rules};
-
-/// FxHash: a fast, deterministic, platform-independent hasher for the engine's tables.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct Fx(u64);
-
-impl Fx {
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for Fx {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut rest = bytes;
-        while let Some((c, r)) = rest.split_first_chunk::<8>() {
-            self.add(u64::from_le_bytes(*c));
-            rest = r;
-        }
-        if !rest.is_empty() {
-            // The tail (1 to 7 bytes) assembled in a register: no copy through memory.
-            self.add(load_short(rest) ^ (((bytes.len() % 8) as u64) << 56));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        // hashbrown picks buckets from the low bits and tags from the high ones: mix both
-        // (murmur3's finalizer), or short keys such as `O17` collide and probe long.
-        let mut z = self.0;
-        z = (z ^ (z >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-        z = (z ^ (z >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        z ^ (z >> 33)
-    }
-}
-
-pub(crate) type FxBuild = BuildHasherDefault<Fx>;
-pub(crate) type FxMap<K, V> = HashMap<K, V, FxBuild>;
 
 /// A set of strings held elsewhere, by index (open addressing, linear probing, never more
 /// than half full): the offer-id and agent tables of a call, one hash and mostly one slot
@@ -105,7 +57,7 @@ impl StrIndex {
     fn get_or_insert<'s>(&mut self, key: &str, new: u32, key_of: impl Fn(u32) -> &'s str) -> Option<u32> {
         let mut h = Fx::default();
         h.write(key.as_bytes());
-        let mut i = (h.0 >> self.shift) as usize & self.mask;
+        let mut i = (h.state() >> self.shift) as usize & self.mask;
         loop {
             match self.slots.get_mut(i) {
                 Some(slot) if *slot == 0 => {
@@ -363,46 +315,6 @@ fn hash_value(h: &mut Fx, v: &Value) {
             t.hash(h);
         }
     }
-}
-
-/// `a == b` for the short strings of offers (names, ids, attribute texts) without a call to
-/// `memcmp`: words, then the tail.
-#[inline]
-fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    // Up to 8 bytes: two loads and one compare (resource and attribute names mostly).
-    if a.len() <= 8 {
-        return load_short(a) == load_short(b);
-    }
-    a == b
-}
-
-/// The bytes of a slice of at most 8 bytes as one little-endian word (zero-padded).
-#[inline(always)]
-fn load_short(s: &[u8]) -> u64 {
-    let mut w = 0u64;
-    let mut rest = s;
-    let mut shift = 0;
-    if let Some((c, r)) = rest.split_first_chunk::<4>() {
-        w = u64::from(u32::from_le_bytes(*c));
-        rest = r;
-        shift = 32;
-    }
-    if let Some((c, r)) = rest.split_first_chunk::<2>() {
-        w |= u64::from(u16::from_le_bytes(*c)) << shift;
-        rest = r;
-        shift += 16;
-    }
-    if let Some(c) = rest.first() {
-        w |= u64::from(*c) << (shift & 63);
-    }
-    if let Some((c, _)) = s.split_first_chunk::<8>() {
-        w = u64::from_le_bytes(*c);
-    }
-    w
 }
 
 /// One resource of two offers compared for static classes: the fields every resource has
@@ -1139,8 +1051,8 @@ fn same_fixed(a: &TaskPlan, b: &TaskPlan) -> bool {
 
 fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let req = ctx.req;
-    let mut seen: HashSet<&str, FxBuild> = HashSet::default();
-    let mut pid_offered: HashSet<&str, FxBuild> = HashSet::default();
+    let mut seen: FxSet<&str> = FxSet::default();
+    let mut pid_offered: FxSet<&str> = FxSet::default();
     // Only tasks with persistent volumes ask (most calls have none: skip the walk).
     let wants_pids = req.tasks.iter().any(|t| t.volumes.iter().any(|v| v.persistence_id.is_some()));
     for o in req.offers.iter().filter(|_| wants_pids) {
