@@ -8,12 +8,13 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::rc::Rc;
 
+use super::options::WEIGHT_ONE;
+use super::request::PlaceError;
 use crate::constraint::{
     parse_constraint, CompiledConstraints, Dialect, DiskCandidate, Field, FieldValues, GroupState, ParseOptions,
     Parsed, Preference, Target,
 };
 use crate::constraint::{FieldCounts, GroupRef, ValueIds};
-use crate::engine::{PlaceError, WEIGHT_ONE};
 use crate::limits::Limits;
 use crate::model::{ConstraintSpec, DiskInfo, RunningTask, TaskRequest};
 

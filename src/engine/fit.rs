@@ -19,9 +19,9 @@
 
 use smallvec::SmallVec;
 
-use crate::engine::{PortSelection, Profile};
+use super::options::{PortSelection, Profile};
+use super::rules::DiskRules;
 use crate::model::{DiskSourceType, Range, Ranges};
-use crate::rules::DiskRules;
 
 /// Interned name ids of the well-known resources.
 pub(crate) const CPUS: u32 = 0;
