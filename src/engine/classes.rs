@@ -311,6 +311,8 @@ pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
         // The table holds each agent's first offer; `offer_agent` maps it to the agent.
         match by_agent.get_or_insert(agent_key(i as u32), i as u32, agent_key) {
             Some(first) => {
+                // INVARIANT: `first` is an earlier offer's index, and every earlier offer has its entry
+                // in `offer_agent` (one pushed per offer, in order).
                 let a = ctx.offer_agent.get(first as usize).copied().unwrap_or(0);
                 ctx.offer_agent.push(a);
                 if let Some(agent) = ctx.agents.get_mut(a as usize) {
@@ -379,6 +381,7 @@ pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
                 s
             }
         };
+        // INVARIANT: `s` is a static class just found or created (an index into `statics`).
         let c = ctx.statics.get(s as usize).map_or(0, |st| st.init_class);
         if let Some(agent) = ctx.agents.get_mut(ai) {
             agent.static_class = s;

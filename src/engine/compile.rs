@@ -284,6 +284,7 @@ pub(super) fn intern_values(ctx: &mut Ctx<'_, '_>) {
     }
     let mut ids = Vec::with_capacity(ctx.statics.len() * fields.len());
     for s in 0..ctx.statics.len() {
+        // INVARIANT: `s` walks the indices of `statics`.
         let rep = ctx.statics.get(s).map_or(0, |st| st.rep);
         let cand = ctx.candidate(rep);
         for f in &fields {

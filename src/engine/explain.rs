@@ -175,6 +175,7 @@ pub(super) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, ti: usize) -> Unplaced<'r>
                     undecided.push(i);
                 }
                 let mb = if f.is_none() { bits } else { bits | reason::CONSTRAINT };
+                // INVARIANT: `m` is a member of a class, so an agent of the ledger.
                 let n = ctx.agents.get(m as usize).map_or(0, |a| a.offers.len());
                 consider(mb, n, m, &out.missing);
             }
@@ -196,6 +197,7 @@ pub(super) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, ti: usize) -> Unplaced<'r>
     failed.sort_unstable();
     let Some(t) = ctx.tasks.get(ti) else { return u };
     for (i, code) in ReasonCode::ALL.iter().enumerate() {
+        // INVARIANT: `counts` holds one count per code of `ReasonCode::ALL`.
         let n = counts.get(i).copied().unwrap_or(0);
         if n > 0 {
             let mut text = message(ctx, t, *code, &failed);

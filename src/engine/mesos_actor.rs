@@ -116,6 +116,7 @@ pub(super) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
         };
         let mut k = 0;
         while k < pending.len() {
+            // INVARIANT: `k < pending.len()` (the loop's condition).
             let ti = pending.get(k).copied().unwrap_or(0);
             let (Some(t), Some(tp)) = (req.tasks.get(ti), ctx.tasks.get(ti)) else {
                 k += 1;
@@ -292,6 +293,7 @@ pub(super) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
                 }
             }
             for (i, code) in ReasonCode::ALL.iter().enumerate() {
+                // INVARIANT: `counts` holds one count per code of `ReasonCode::ALL`.
                 let n = counts.get(i).copied().unwrap_or(0);
                 if n > 0 {
                     u.reasons.push(Reason { code: *code, message: message(&ctx, tp, *code, &[]), offers: n });

@@ -90,6 +90,7 @@ impl<'r> Ctx<'r, '_> {
             }
         }
         for i in 1..start.len() {
+            // INVARIANT: `1 <= i < start.len()`.
             let prev = start.get(i - 1).copied().unwrap_or(0);
             if let Some(x) = start.get_mut(i) {
                 *x += prev;
@@ -144,6 +145,7 @@ impl<'r> Ctx<'r, '_> {
         }
         let mut declines = Vec::with_capacity(self.req.offers.len().saturating_sub(order.len()));
         for (oi, offer) in self.req.offers.iter().enumerate() {
+            // INVARIANT: `offer_agent` holds one agent per offer of the request.
             let ai = self.offer_agent.get(oi).copied().unwrap_or(0);
             if slot.get(ai as usize).copied().unwrap_or(0) != 0 {
                 continue;

@@ -345,6 +345,7 @@ impl<'r> Ctx<'r, '_> {
         if !hard {
             return false;
         }
+        // INVARIANT: `s` is a static class of the ledger (the caller read it from a class).
         let rep = self.statics.get(s as usize).map_or(0, |st| st.rep);
         let (_, _, values) =
             cache.rules.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(rep), &self.groups));
