@@ -15,7 +15,7 @@ use super::eval::{satisfies, Candidate, DiskCandidate, GroupView};
 /// included): the core holds no randomness, and the counters are never iterated for output,
 /// so the order of the map never shows. Counting reads it once per candidate and constraint
 /// (SipHash here was an eighth of a constraint-heavy call).
-type Hasher = crate::place::FxBuild;
+type Hasher = crate::hash::FxBuild;
 
 /// A soft constraint: satisfied preferences add their weight to a candidate's score; an
 /// unsatisfied one never vetoes.
