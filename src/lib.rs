@@ -36,10 +36,12 @@ pub mod error;
 mod explain;
 mod fit;
 pub mod limits;
+pub mod mesos;
 pub mod model;
 mod place;
 mod rules;
 mod score;
+pub mod suggest;
 pub mod text;
 pub mod wire;
 
