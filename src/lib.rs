@@ -35,7 +35,9 @@ pub mod engine;
 pub mod error;
 mod hash;
 pub mod limits;
+pub mod mesos;
 pub mod model;
+pub mod suggest;
 pub mod text;
 pub mod wire;
 

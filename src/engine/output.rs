@@ -301,11 +301,11 @@ pub(super) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Plan<'r> {
 }
 
 pub(super) fn resource_json(r: &Resource) -> Json {
-    crate::wire::mesos::resource_to_json(r)
+    crate::mesos::resource_to_json(r)
 }
 
 pub(super) fn resources_json(r: &Resources) -> Json {
-    crate::wire::mesos::resources_to_json(r)
+    crate::mesos::resources_to_json(r)
 }
 
 pub(super) fn task_info(ctx: &Ctx<'_, '_>, acc: &AgentAccept<'_>, l: &Launch<'_>) -> Json {
@@ -335,7 +335,7 @@ pub(super) fn task_info(ctx: &Ctx<'_, '_>, acc: &AgentAccept<'_>, l: &Launch<'_>
 }
 
 pub(super) fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], decline: &[Decline<'_>]) -> Vec<Json> {
-    let refuse = crate::wire::mesos::scalar_json(ctx.resolved.refuse_seconds);
+    let refuse = crate::mesos::scalar_json(ctx.resolved.refuse_seconds);
     let mut out = Vec::new();
     for acc in accept {
         let mut ops = Vec::new();
