@@ -88,7 +88,7 @@ impl Engine {
     /// `options.invalid` with the option's path (`/options/strategy`, ...) for a weight that
     /// is negative or not finite, both weights zero, a negative `refuse_seconds` or
     /// `drain_seconds`, an empty or malformed role, a port above 65535 in the blacklist; and
-    /// any error of [`Limits::validate`].
+    /// any error of [`Limits::validate`](crate::Limits::validate).
     ///
     /// ```
     /// use offerfit::{Engine, Options, Strategy};
@@ -119,7 +119,7 @@ impl Engine {
     /// task ids, a negative amount (`cpus` ... `executor`, `elastic`, a volume's `max_size`),
     /// a constraint that does not parse, a volume of type BLOCK or RAW, a persistent
     /// volume of a task with no role to reserve it for (`place.volume_role`: no `role`, no
-    /// `options.roles`, or `*`), a field the profile cannot honour, or an exceeded [`Limits`]
+    /// `options.roles`, or `*`), a field the profile cannot honour, or an exceeded [`Limits`](crate::Limits)
     /// bound.
     pub fn place<'r>(&self, request: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
         let limits = &self.options.limits;
