@@ -1,6 +1,4 @@
-//! The batch loop: agents pooled from offers, grouped into classes of identical agents,
-//! tasks placed one by one (gangs all or none) on the best-scoring feasible agent, with the
-//! ledger of what is taken and the constraint counters updated as it goes.
+//! Offers into agents, agents into classes.
 //!
 //! **Agent classes.** Agents whose offers hold the same resources and attributes (same
 //! region, zone, maintenance, blacklist, running executors) form a *static class*; agents of
@@ -12,14 +10,11 @@
 //! Per-class numbers the scan reads for every task (available and used cpus / mem, offered
 //! totals) live in flat arrays.
 //!
-//! **Task order** (documented, deterministic): under the `offerfit` profile, biggest first —
-//! by gpus, then cpus, then mem, then disk, descending (first-fit decreasing packs better) —
-//! ties in request order; a gang moves as one unit, ranked by its biggest member. Under the
-//! `marathon` and `mesos-actor` profiles, request order (a gang at its first member).
-//!
-//! This room pools the offers into agents ([`pool_agents`]) and groups the agents into
-//! static classes ([`group_agents`]), comparing them by shape ([`super::shapes`]) or field by
-//! field.
+//! This room pools the offers into agents ([`pool_agents`]: one agent per agent id, or per
+//! offer under mesos-actor) and groups the agents into static classes ([`group_agents`]),
+//! comparing them by shape ([`super::shapes`]) or field by field ([`Ctx::static_eq`]); each
+//! agent's pool of resources is built here ([`Ctx::build_pool`]). It fills the ledger
+//! ([`super::state`]) and sits above it.
 
 use std::hash::{Hash, Hasher};
 

@@ -6,7 +6,6 @@ use smallvec::SmallVec;
 
 use super::explain::message;
 use super::fit::reason;
-
 use super::output::{calls, to_resources};
 use super::request::PlaceError;
 use super::state::Ctx;
@@ -309,4 +308,53 @@ pub(super) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
     let stats = Stats { offers: req.offers.len(), tasks: req.tasks.len(), placed, evaluations: ctx.fitter.evaluations };
     let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
     Ok(Plan { accept, decline, unplaced, calls, stats })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::classes::pool_agents;
+    use super::super::compile::compile_tasks;
+    use super::super::compile::fixture::{offer, task};
+    use super::super::options::{Options, Profile, Resolved};
+    use super::super::request::PlaceRequest;
+    use super::*;
+
+    fn plan(req: &PlaceRequest) -> Result<Plan<'_>, PlaceError> {
+        let opts = Options { profile: Profile::MesosActor, ..Options::default() };
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = Ctx::new(&opts, &resolved, req);
+        pool_agents(&mut ctx).unwrap();
+        compile_tasks(&mut ctx).unwrap();
+        mesos_actor(ctx)
+    }
+
+    #[test]
+    fn offers_with_the_least_free_memory_are_filled_first() {
+        let req = PlaceRequest {
+            offers: vec![
+                offer("o1", "a1", "cpus:4;mem:4096;ports:[31000-31001]", ""),
+                offer("o2", "a2", "cpus:4;mem:1024;ports:[31000-31001]", ""),
+            ],
+            tasks: vec![task("t1", 1, 512, &[]), task("t2", 1, 512, &[]), task("t3", 1, 8000, &[])],
+            ..PlaceRequest::default()
+        };
+        let plan = plan(&req).unwrap();
+        assert_eq!(plan.accept.len(), 1);
+        assert_eq!(plan.accept[0].offer_ids, ["o2"]);
+        let launched: Vec<&str> = plan.accept[0].tasks.iter().map(|l| l.task_id).collect();
+        assert_eq!(launched, ["t1", "t2"]);
+        assert_eq!(plan.decline.iter().map(|d| d.offer_id).collect::<Vec<_>>(), ["o1"]);
+        assert_eq!(plan.unplaced.len(), 1);
+        assert_eq!(plan.unplaced[0].task_id, "t3");
+        assert_eq!(plan.stats.placed, 2);
+    }
+
+    #[test]
+    fn fields_the_profile_cannot_run_are_refused() {
+        let mut t = task("t", 1, 1, &[]);
+        t.gpus = Scalar::from_units(1);
+        let req = PlaceRequest { tasks: vec![t], ..PlaceRequest::default() };
+        let e = plan(&req).unwrap_err();
+        assert_eq!((e.path.as_str(), e.error.code()), ("/tasks/0/gpus", "place.unsupported"));
+    }
 }

@@ -28,17 +28,24 @@
 //!
 //! # Rooms
 //!
-//! The engine's files import one way, bottom up (no file imports one above it):
+//! The engine's files import one way, bottom up (no file imports one above it; test modules
+//! included):
 //!
-//! - [`options`] and [`request`]: what is asked (options, the resolved options, the request and
-//!   its error); below every other room, so nothing imports the facade back;
-//! - `tables` (strings to ids), `shapes` (offers compared fast), `rules` (constraints and
-//!   preferences compiled for a task, the group counters), `score` (strategy scores), `fit`
-//!   (one task against one agent's pool);
-//! - `state`: the batch ledger ([`Ctx`](state::Ctx)) and the methods that keep it consistent;
-//! - `classes` (offers → agents → classes), `compile` (tasks), `reasons` (static reasons),
-//!   `scan` (the best class for a task), `explain` (why a task was not placed);
-//! - `output` (ledger → plan and Mesos calls), `mesos_actor` (that profile's own loop);
+//! - `options` and `request`: what is asked (the options and their resolved form, checked by
+//!   `Resolved::new`; the request, its error and its count checks). Below every other room, so
+//!   nothing imports this facade back.
+//! - `tables` (strings to ids) and `shapes` (offers compared fast, against a field-by-field
+//!   comparison): pure helpers, split out of the ledger so each is tested alone.
+//! - `rules` (constraints and preferences compiled for a task, the group counters), `score`
+//!   (strategy scores), `fit` (one task against one agent's pool).
+//! - `state`: the batch ledger (`Ctx`) with every type its fields hold (agents, static and
+//!   state classes, compiled tasks, placements) and the methods that keep it consistent,
+//!   recording a placement included. The types live here rather than in the rooms that fill
+//!   them: a ledger field typed from a room above would close an import circle.
+//! - `classes` (offers → agents → classes), `compile` (tasks, their order; the rooms' shared
+//!   test fixture), `reasons` (static reasons and the rules cache), `scan` (the best class
+//!   for a task), `explain` (why a task was not placed).
+//! - `output` (ledger → plan and Mesos calls), `mesos_actor` (that profile's own loop).
 //! - `batch` (the loop), and this facade ([`Engine`]) on top.
 
 mod batch;
@@ -81,7 +88,7 @@ impl Engine {
     /// `options.invalid` with the option's path (`/options/strategy`, ...) for a weight that
     /// is negative or not finite, both weights zero, a negative `refuse_seconds` or
     /// `drain_seconds`, an empty or malformed role, a port above 65535 in the blacklist; and
-    /// any error of [`Limits::validate`].
+    /// any error of [`Limits::validate`](crate::Limits::validate).
     ///
     /// ```
     /// use offerfit::{Engine, Options, Strategy};
@@ -112,7 +119,7 @@ impl Engine {
     /// task ids, a negative amount (`cpus` ... `executor`, `elastic`, a volume's `max_size`),
     /// a constraint that does not parse, a volume of type BLOCK or RAW, a persistent
     /// volume of a task with no role to reserve it for (`place.volume_role`: no `role`, no
-    /// `options.roles`, or `*`), a field the profile cannot honour, or an exceeded [`Limits`]
+    /// `options.roles`, or `*`), a field the profile cannot honour, or an exceeded [`Limits`](crate::Limits)
     /// bound.
     pub fn place<'r>(&self, request: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
         let limits = &self.options.limits;

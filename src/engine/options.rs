@@ -62,7 +62,7 @@ pub enum PortSelection {
 }
 
 /// Engine options. Build with struct update syntax over [`Options::default`]; checked once by
-/// [`Engine::new`].
+/// [`Engine::new`](crate::Engine::new).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     /// Ranking of agents.
@@ -81,7 +81,7 @@ pub struct Options {
     pub port_blacklist: BTreeMap<String, Vec<u64>>,
     /// GPU agents kept for GPU tasks (`Restricted`, default) or not.
     pub gpu_scheduling: GpuScheduling,
-    /// When set, [`Plan::calls`] holds the Mesos v1 calls to send.
+    /// When set, [`Plan::calls`](crate::Plan::calls) holds the Mesos v1 calls to send.
     pub framework_id: Option<String>,
     /// The principal used for RESERVE / CREATE of persistent volumes.
     pub principal: Option<String>,
@@ -138,7 +138,7 @@ pub(crate) struct Resolved {
 }
 
 impl Resolved {
-    /// Checks `options` and resolves them (the checks and errors of [`super::Engine::new`]).
+    /// Checks `options` and resolves them (the checks and errors of `Engine::new`).
     pub(super) fn new(options: &Options) -> Result<Resolved, PlaceError> {
         options.limits.validate().map_err(|e| PlaceError::new("/options/limits", e))?;
         let (w_binpack, w_spread) = match options.strategy {
