@@ -241,7 +241,6 @@ class Task(TypedDict):
     constraints: NotRequired[List[Constraint]]
     preferences: NotRequired[List[Preference]]
     dialect: NotRequired[Dialect]
-    delimiter: NotRequired[str]
     gang: NotRequired[str]
     elastic: NotRequired[Elastic]
     executor: NotRequired[Executor]
@@ -282,8 +281,6 @@ class PlaceOptions(TypedDict, total=False):
     now: float
     drain_seconds: float
     local_region: str
-    delimiter: str
-    tie_break: Literal["request", "agent_id"]
     limits: Limits
 
 
