@@ -14,11 +14,8 @@ file that does not load is compiled again and rewritten.
 import hashlib
 import json
 import os
-import platform
 import sys
-import tempfile
 import threading
-from importlib import resources
 from typing import Optional
 
 import wasmtime
@@ -45,12 +42,29 @@ def cache_dir() -> Optional[str]:
 
 
 def _wasmtime_version() -> str:
+    """wasmtime's version, from its ``.dist-info`` directory's name beside the package (a
+    directory listing: ``importlib.metadata`` would take a fifth of the start-up)."""
+    site = os.path.dirname(os.path.dirname(os.path.abspath(wasmtime.__file__)))
     try:
+        for name in os.listdir(site):
+            if name.startswith("wasmtime-") and name.endswith(".dist-info"):
+                return name[len("wasmtime-"):-len(".dist-info")]
+    except OSError:
+        pass
+    try:  # an unusual install (egg, zip): ask the metadata
         from importlib.metadata import version
 
         return version("wasmtime")
-    except Exception:  # pragma: no cover - metadata missing in an odd install
+    except Exception:  # pragma: no cover
         return "unknown"
+
+
+def _machine() -> str:
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    import platform  # Windows
+
+    return platform.machine()
 
 
 class Compiled:
@@ -68,7 +82,7 @@ class Compiled:
         if directory is None:
             return wasmtime.Module(self.engine, wasm)
         key = hashlib.sha256(wasm).hexdigest()[:24]
-        tag = f"{_wasmtime_version()}-{sys.platform}-{platform.machine()}"
+        tag = f"{_wasmtime_version()}-{sys.platform}-{_machine()}"
         path = os.path.join(directory, f"offerfit-{key}-wasmtime-{tag}.cwasm")
         if os.path.isfile(path):
             try:
@@ -81,6 +95,8 @@ class Compiled:
         try:
             # Private to the user: wasmtime runs whatever code this file holds.
             os.makedirs(directory, mode=0o700, exist_ok=True)
+            import tempfile  # only when a cache file is written
+
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".offerfit-", suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
                 f.write(module.serialize())
@@ -169,6 +185,12 @@ def wasm_bytes() -> bytes:
     if path:
         with open(path, "rb") as f:
             return f.read()
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), MODULE_NAME)
+    if os.path.isfile(here):
+        with open(here, "rb") as f:
+            return f.read()
+    from importlib import resources  # e.g. installed in a zip: rare, so imported only then
+
     return resources.files(__package__).joinpath(MODULE_NAME).read_bytes()
 
 
