@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -115,16 +116,36 @@ def run_python(code: str, **env: str) -> str:
 
 def test_compiled_module_is_cached(tmp_path: "os.PathLike[str]") -> None:
     cache = os.path.join(str(tmp_path), "cache")
-    probe = "import offerfit, offerfit._runtime as r; offerfit.version(); print(r.compiled().cached_from)"
-    assert run_python(probe, OFFERFIT_CACHE_DIR=cache) == "None"  # compiled, then written
-    [name] = os.listdir(cache)
+    name = os.path.basename(_runtime.cache_file(cache, _runtime.wasm_bytes()))
     assert name.endswith(".cwasm") and "wasmtime" in name
+    probe = "import offerfit, offerfit._runtime as r; offerfit.version(); print(r.compiled().cached_from)"
+    # This process's cache file (written when the tests started) seeds the test's directory, so
+    # the test compiles the module once only, for the damaged file.
+    _runtime.compiled()
+    default = _runtime.cache_dir()
+    if default and os.path.isfile(os.path.join(default, name)):
+        os.makedirs(cache)
+        shutil.copyfile(os.path.join(default, name), os.path.join(cache, name))
+    else:
+        assert run_python(probe, OFFERFIT_CACHE_DIR=cache) == "None"  # compiled, then written
+    assert os.listdir(cache) == [name]
     assert run_python(probe, OFFERFIT_CACHE_DIR=cache) == os.path.join(cache, name)  # read back
     with open(os.path.join(cache, name), "wb") as f:
         f.write(b"not a compiled module")
     assert run_python(probe, OFFERFIT_CACHE_DIR=cache) == "None"  # damaged: compiled again, replaced
     assert run_python(probe, OFFERFIT_CACHE_DIR=cache) == os.path.join(cache, name)
-    assert run_python(probe, OFFERFIT_CACHE_DIR="") == "None"  # cache off
+    assert os.listdir(cache) == [name]
+
+
+def test_cache_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OFFERFIT_CACHE_DIR", "")
+    assert _runtime.cache_dir() is None  # no cache: compiled in memory
+    monkeypatch.setenv("OFFERFIT_CACHE_DIR", "/somewhere")
+    assert _runtime.cache_dir() == "/somewhere"
+    monkeypatch.delenv("OFFERFIT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    if sys.platform.startswith("linux"):
+        assert _runtime.cache_dir() == "/xdg/offerfit"
 
 
 def test_a_trap_becomes_internal_and_the_next_call_works() -> None:
@@ -144,7 +165,7 @@ try:
 except offerfit.OfferfitError as e:
     print(e.code)
 """
-    out = run_python(code, OFFERFIT_WASM_MODULE=wasm, OFFERFIT_CACHE_DIR="").split("\n")
+    out = run_python(code, OFFERFIT_WASM_MODULE=wasm).split("\n")  # its compiled module is cached too
     answer = json.loads(out[0])
     assert answer["ok"] is False
     [err] = answer["errors"]

@@ -59,6 +59,13 @@ def _wasmtime_version() -> str:
         return "unknown"
 
 
+def cache_file(directory: str, wasm: bytes) -> str:
+    """The cache file of `wasm` compiled by this wasmtime on this platform."""
+    key = hashlib.sha256(wasm).hexdigest()[:24]
+    tag = f"{_wasmtime_version()}-{sys.platform}-{_machine()}"
+    return os.path.join(directory, f"offerfit-{key}-wasmtime-{tag}.cwasm")
+
+
 def _machine() -> str:
     if hasattr(os, "uname"):
         return os.uname().machine
@@ -81,9 +88,7 @@ class Compiled:
         directory = cache_dir()
         if directory is None:
             return wasmtime.Module(self.engine, wasm)
-        key = hashlib.sha256(wasm).hexdigest()[:24]
-        tag = f"{_wasmtime_version()}-{sys.platform}-{_machine()}"
-        path = os.path.join(directory, f"offerfit-{key}-wasmtime-{tag}.cwasm")
+        path = cache_file(directory, wasm)
         if os.path.isfile(path):
             try:
                 module = wasmtime.Module.deserialize_file(self.engine, path)
