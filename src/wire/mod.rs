@@ -15,7 +15,6 @@ use crate::limits::{LimitKind, Limits};
 
 mod bytes;
 pub(crate) mod errors;
-pub(crate) mod json;
 pub mod mesos;
 mod ops_constraint;
 mod ops_model;
@@ -26,10 +25,26 @@ mod place_out;
 pub use bytes::{call_bytes, utf8_error};
 pub use errors::pointer as json_pointer;
 pub use errors::WireError;
-pub use json::{parse_strict, parse_strict_with_depth};
 
 /// The version of the library (and of the contract's `version` op).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// [`crate::json::parse_strict`] with its error as the contract's error object (path `""`).
+///
+/// # Errors
+/// A [`WireError`] with code `request.json` (or `request.duplicate_key`, `limit.json_depth`),
+/// `line`, `column`, `span` and `rendered`.
+pub fn parse_strict(text: &str) -> Result<Json, Box<WireError>> {
+    crate::json::parse_strict(text).map_err(|p| Box::new(WireError::from_parse(&p, "")))
+}
+
+/// [`crate::json::parse_strict_with_depth`] with its error as the contract's error object.
+///
+/// # Errors
+/// As [`parse_strict`].
+pub fn parse_strict_with_depth(text: &str, max_depth: usize) -> Result<Json, Box<WireError>> {
+    crate::json::parse_strict_with_depth(text, max_depth).map_err(|p| Box::new(WireError::from_parse(&p, "")))
+}
 
 /// A list of errors, the payload of an `ok: false` response.
 pub type Errors = Vec<WireError>;
@@ -119,7 +134,7 @@ pub fn call_with_limits(request: &str, limits: &Limits) -> String {
         // A `place` request answered without a `Value` tree (same bytes).
         return answer;
     } else {
-        match json::parse_strict_with_depth(request, limits.json_depth) {
+        match parse_strict_with_depth(request, limits.json_depth) {
             Ok(json) => call_json_with_limits(json, limits),
             Err(e) => Json::Object(errors::response(vec![*e])),
         }

@@ -1,13 +1,15 @@
 //! Strict JSON reading: like `serde_json::from_str::<Value>`, but an object with a duplicate
 //! key is refused (the contract says so: the last-wins rule of most parsers silently loses
 //! data), and syntax errors come back with a span and a caret.
+//!
+//! The floor above `model` and below `mesos` and `wire`: errors are [`ParseError`]s about the
+//! request text; the contract turns them into its own error objects.
 
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
-use super::errors::WireError;
 use crate::error::{ParseError, Span};
 use crate::limits::{LimitKind, Limits, MAX_JSON_DEPTH};
 
@@ -98,9 +100,9 @@ impl<'de> Visitor<'de> for StrictVisitor {
 /// default [`Limits::json_depth`], with the error's position as a span.
 ///
 /// # Errors
-/// A [`WireError`] with code `request.json` (or `request.duplicate_key`, `limit.json_depth`),
-/// `line`, `column`, `span` and `rendered`.
-pub fn parse_strict(text: &str) -> Result<Json, Box<WireError>> {
+/// A [`ParseError`] about `text` with code `request.json` (or `request.duplicate_key`,
+/// `limit.json_depth`) and the span of the culprit.
+pub fn parse_strict(text: &str) -> Result<Json, Box<ParseError>> {
     parse_strict_with_depth(text, Limits::DEFAULT.json_depth)
 }
 
@@ -109,14 +111,14 @@ pub fn parse_strict(text: &str) -> Result<Json, Box<WireError>> {
 ///
 /// # Errors
 /// As [`parse_strict`].
-pub fn parse_strict_with_depth(text: &str, max_depth: usize) -> Result<Json, Box<WireError>> {
+pub fn parse_strict_with_depth(text: &str, max_depth: usize) -> Result<Json, Box<ParseError>> {
     let mut de = serde_json::Deserializer::from_str(text);
     let v = StrictSeed { depth: 0, max_depth }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     v.map_err(|e| Box::new(json_error(text, &e)))
 }
 
-/// Converts a serde_json syntax error on `text` into a contract error with a caret.
-pub(crate) fn json_error(text: &str, e: &serde_json::Error) -> WireError {
+/// Converts a serde_json syntax error on `text` into a text error with a caret.
+pub(crate) fn json_error(text: &str, e: &serde_json::Error) -> ParseError {
     let msg = e.to_string();
     let msg = match msg.rfind(" at line ") {
         Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
@@ -143,8 +145,7 @@ pub(crate) fn json_error(text: &str, e: &serde_json::Error) -> WireError {
     } else {
         format!("invalid JSON: {msg}")
     };
-    let p = ParseError::new(code, message, text, Span::new(at, (at + 1).min(text.len())));
-    WireError::from_parse(&p, "")
+    ParseError::new(code, message, text, Span::new(at, (at + 1).min(text.len())))
 }
 
 /// serde_json reports 1-based line and 1-based byte column of the character it stopped at
@@ -177,8 +178,8 @@ mod tests {
     fn syntax_errors_have_a_caret() {
         let e = parse_strict("{oops").unwrap_err();
         assert_eq!(e.code, "request.json");
-        assert_eq!((e.line, e.column), (Some(1), Some(2)));
-        assert_eq!(e.rendered.as_deref(), Some("{oops\n ^ invalid JSON: key must be a string"));
+        assert_eq!((e.line(), e.column()), (1, 2));
+        assert_eq!(e.render(), "{oops\n ^ invalid JSON: key must be a string");
     }
 
     #[test]
@@ -197,7 +198,7 @@ mod tests {
         let e = parse_strict(&format!(r#"{{"a":{}{}}}"#, "[".repeat(64), "]".repeat(64))).unwrap_err();
         assert_eq!(e.code, "limit.json_depth");
         assert_eq!(e.message, "request is nested too deeply: more than 64 levels, the limit `json_depth` is 64");
-        assert_eq!(e.column, Some(69));
+        assert_eq!(e.column(), 69);
         let e = parse_strict_with_depth(r#"{"a":{"b":1}}"#, 1).unwrap_err();
         assert_eq!(e.message, "request is nested too deeply: more than 1 levels, the limit `json_depth` is 1");
         assert!(parse_strict_with_depth(r#"{"a":1}"#, 1).is_ok());
