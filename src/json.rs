@@ -5,103 +5,78 @@
 //! The floor above `model` and below `mesos` and `wire`: errors are [`ParseError`]s about the
 //! request text; the contract turns them into its own error objects.
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
-use crate::error::{ParseError, Span};
-use crate::limits::{LimitKind, Limits, MAX_JSON_DEPTH};
+use crate::error::{Error, ParseError, Span};
+use crate::limits::{container_limit, pointer, LimitKind, Limits, Segment, MAX_JSON_DEPTH};
 
-/// Reads one value `depth` containers deep; refuses to open a container beyond `max_depth`.
-#[derive(Clone, Copy)]
-struct StrictSeed {
-    depth: usize,
-    max_depth: usize,
+/// Why a request text was not read: it is not strict JSON, or it is but goes over a limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Not strict JSON (syntax, a duplicate key, nesting beyond `json_depth`): an error about
+    /// the text, with the span of the culprit.
+    Text(Box<ParseError>),
+    /// Strict JSON, but a limit is exceeded: the first one in document order (as
+    /// [`Limits::check_json`] would find it on the parsed value) and the JSON pointer of the
+    /// culprit.
+    Limit(Error, String),
 }
 
-impl<'de> DeserializeSeed<'de> for StrictSeed {
-    type Value = Json;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        d.deserialize_any(StrictVisitor(self))
-    }
-}
-
-impl StrictSeed {
-    /// The seed for the elements of a container opened at this level.
-    fn nested<E: de::Error>(self) -> Result<StrictSeed, E> {
-        let depth = self.depth + 1;
-        if depth > self.max_depth {
-            let limits = Limits { json_depth: self.max_depth, ..Limits::DEFAULT };
-            return Err(E::custom(limits.exceeded(LimitKind::JsonDepth, depth).message()));
-        }
-        Ok(StrictSeed { depth, max_depth: self.max_depth })
-    }
-}
-
-struct StrictVisitor(StrictSeed);
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Json;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
-        Ok(Json::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
-        Ok(Json::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
-        Ok(Json::from(v))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
-        serde_json::Number::from_f64(v).map(Json::Number).ok_or_else(|| E::custom("number is not finite"))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Json, E> {
-        Ok(Json::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_none<E>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        self.0.deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
-        let seed = self.0.nested()?;
-        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(x) = seq.next_element_seed(seed)? {
-            v.push(x);
-        }
-        Ok(Json::Array(v))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let seed = self.0.nested()?;
-        let mut m = Map::new();
-        while let Some(k) = map.next_key::<String>()? {
-            if m.contains_key(&k) {
-                return Err(de::Error::custom(format_args!("duplicate key `{k}`")));
-            }
-            let v = map.next_value_seed(seed)?;
-            m.insert(k, v);
-        }
-        Ok(Json::Object(m))
+/// Reads a request text into a value, refusing what is not strict JSON and checking the
+/// limits the JSON shows while it is read: nesting, the length of every string and key, the
+/// count of every array and object ([`container_limit`]) and the number of values. Over a
+/// limit, reading goes on without keeping anything (to report the same first error, with its
+/// exact count, as [`Limits::check_json`] would), so memory stays bounded by the limits
+/// whatever the text holds: time is linear in the text, and an object's duplicate key is
+/// found by hashing.
+///
+/// # Errors
+/// [`ReadError::Text`] for text that is not strict JSON (it wins over a limit), else
+/// [`ReadError::Limit`].
+///
+/// ```
+/// use offerfit::json::{read, ReadError};
+/// let limits = offerfit::Limits { offers: 2, ..Default::default() };
+/// assert!(read(r#"{"op":"place","offers":[{},{}]}"#, &limits).is_ok());
+/// let Err(ReadError::Limit(e, path)) = read(r#"{"op":"place","offers":[{},{},{}]}"#, &limits) else { panic!() };
+/// assert_eq!((e.to_string().as_str(), path.as_str()), ("too many offers: found 3, the limit `offers` is 2", "/offers"));
+/// ```
+pub fn read(text: &str, limits: &Limits) -> Result<Json, ReadError> {
+    let reader = Reader {
+        limits: *limits,
+        values: Cell::new(0),
+        keeping: Cell::new(true),
+        path: RefCell::new(Vec::new()),
+        found: RefCell::new(None),
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = Seed { reader: &reader, depth: 0 }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    match value {
+        Err(e) => Err(ReadError::Text(Box::new(json_error(text, &e)))),
+        Ok(v) => match reader.found.into_inner() {
+            Some(found) => Err(ReadError::Limit(found.error, found.path)),
+            None => Ok(v),
+        },
     }
 }
 
 /// Parses JSON text, refusing duplicate keys, trailing characters and nesting beyond the
-/// default [`Limits::json_depth`], with the error's position as a span.
+/// default [`Limits::json_depth`], with the error's position as a span. No other limit
+/// applies (see [`read`] for a request).
 ///
 /// # Errors
 /// A [`ParseError`] about `text` with code `request.json` (or `request.duplicate_key`,
 /// `limit.json_depth`) and the span of the culprit.
+///
+/// ```
+/// let e = offerfit::json::parse_strict(r#"{"a":1,"a":2}"#).unwrap_err();
+/// assert_eq!((e.code, e.message.as_str()), ("request.duplicate_key", "invalid JSON: duplicate key `a`"));
+/// ```
 pub fn parse_strict(text: &str) -> Result<Json, Box<ParseError>> {
     parse_strict_with_depth(text, Limits::DEFAULT.json_depth)
 }
@@ -112,9 +87,258 @@ pub fn parse_strict(text: &str) -> Result<Json, Box<ParseError>> {
 /// # Errors
 /// As [`parse_strict`].
 pub fn parse_strict_with_depth(text: &str, max_depth: usize) -> Result<Json, Box<ParseError>> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let v = StrictSeed { depth: 0, max_depth }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    v.map_err(|e| Box::new(json_error(text, &e)))
+    let unbounded = Limits {
+        json_depth: max_depth,
+        request_bytes: usize::MAX,
+        offers: usize::MAX,
+        tasks: usize::MAX,
+        running: usize::MAX,
+        constraints_per_task: usize::MAX,
+        ranges_per_resource: usize::MAX,
+        list_items: usize::MAX,
+        json_values: usize::MAX,
+        string_bytes: usize::MAX,
+        regex_size: usize::MAX,
+        regex_backtrack: usize::MAX,
+    };
+    match read(text, &unbounded) {
+        Ok(v) => Ok(v),
+        Err(ReadError::Text(p)) => Err(p),
+        // Unreachable with no bound but the depth, which is a text error; kept total.
+        Err(ReadError::Limit(e, _)) => Err(Box::new(ParseError::new(e.code(), e.message(), text, Span::new(0, 0)))),
+    }
+}
+
+/// One step of the path to the value being read; keys are owned (they move into the map
+/// once their value is read).
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The first limit exceeded: where in document order (the value's number, then 0 for a key,
+/// 1 for the value count, 2 for a string's length or a container's count), the error, the
+/// pointer.
+struct Found {
+    at: (usize, u8),
+    error: Error,
+    path: String,
+}
+
+/// The state of one [`read`].
+struct Reader {
+    limits: Limits,
+    /// Values read so far (the number of the one being read).
+    values: Cell<usize>,
+    /// Whether values are still built: false once a limit is known to be exceeded.
+    keeping: Cell<bool>,
+    path: RefCell<Vec<Step>>,
+    found: RefCell<Option<Found>>,
+}
+
+impl Reader {
+    /// Records `kind` exceeded with `found` at `at`, unless an earlier one is recorded; from
+    /// then on nothing is kept.
+    fn exceeded(&self, at: (usize, u8), kind: LimitKind, found: usize) {
+        self.keeping.set(false);
+        let mut slot = self.found.borrow_mut();
+        if slot.as_ref().is_some_and(|f| f.at <= at) {
+            return;
+        }
+        let path = self.path.borrow();
+        let segments: Vec<Segment<'_>> = path
+            .iter()
+            .map(|s| match s {
+                Step::Key(k) => Segment::Key(k),
+                Step::Index(i) => Segment::Index(*i),
+            })
+            .collect();
+        *slot = Some(Found { at, error: self.limits.exceeded(kind, found), path: pointer(&segments) });
+    }
+
+    /// Counts one more value; returns its number.
+    fn count(&self) -> usize {
+        let n = self.values.get() + 1;
+        self.values.set(n);
+        if n > self.limits.json_values {
+            self.exceeded((n, 1), LimitKind::JsonValues, n);
+        }
+        n
+    }
+}
+
+/// Reads one value `depth` containers deep.
+#[derive(Clone, Copy)]
+struct Seed<'r> {
+    reader: &'r Reader,
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = Json;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'r> Seed<'r> {
+    /// The seed for the elements of a container opened at this level; refuses to open one
+    /// beyond `json_depth`.
+    fn nested<E: de::Error>(self) -> Result<Seed<'r>, E> {
+        let depth = self.depth + 1;
+        let max_depth = self.reader.limits.json_depth;
+        if depth > max_depth {
+            let limits = Limits { json_depth: max_depth, ..Limits::DEFAULT };
+            return Err(E::custom(limits.exceeded(LimitKind::JsonDepth, depth).message()));
+        }
+        Ok(Seed { reader: self.reader, depth })
+    }
+
+    fn string(self, v: &str) -> usize {
+        let n = self.reader.count();
+        if v.len() > self.reader.limits.string_bytes {
+            self.reader.exceeded((n, 2), LimitKind::StringBytes, v.len());
+        }
+        n
+    }
+
+    fn scalar(self, v: Json) -> Json {
+        self.reader.count();
+        if self.reader.keeping.get() {
+            v
+        } else {
+            Json::Null
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+        Ok(self.scalar(Json::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(self.scalar(Json::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(self.scalar(Json::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        let n = serde_json::Number::from_f64(v).ok_or_else(|| E::custom("number is not finite"))?;
+        Ok(self.scalar(Json::Number(n)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        self.string(v);
+        Ok(if self.reader.keeping.get() { Json::String(v.to_owned()) } else { Json::Null })
+    }
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        self.string(&v);
+        Ok(if self.reader.keeping.get() { Json::String(v) } else { Json::Null })
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(self.scalar(Json::Null))
+    }
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(self.scalar(Json::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        self.deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let r = self.reader;
+        let n = r.count();
+        let seed = self.nested()?;
+        let kind = container_kind(r, true);
+        let bound = r.limits.get(kind);
+        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        let mut len = 0usize;
+        r.path.borrow_mut().push(Step::Index(0));
+        let items = loop {
+            if let Some(Step::Index(i)) = r.path.borrow_mut().last_mut() {
+                *i = len;
+            }
+            match seq.next_element_seed(seed) {
+                Ok(Some(x)) => {
+                    len += 1;
+                    if len > bound {
+                        r.keeping.set(false);
+                    }
+                    if r.keeping.get() {
+                        v.push(x);
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        r.path.borrow_mut().pop();
+        items?;
+        if len > bound {
+            r.exceeded((n, 2), kind, len);
+        }
+        Ok(if r.keeping.get() { Json::Array(v) } else { Json::Null })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let r = self.reader;
+        let n = r.count();
+        let seed = self.nested()?;
+        let bound = r.limits.get(container_kind(r, false));
+        let mut m = Map::new();
+        // Keys once values are no longer kept (a duplicate key is still refused).
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut len = 0usize;
+        while let Some(k) = map.next_key::<String>()? {
+            let duplicate = if r.keeping.get() { m.contains_key(&k) } else { seen.contains(&k) };
+            if duplicate {
+                return Err(de::Error::custom(format_args!("duplicate key `{k}`")));
+            }
+            len += 1;
+            r.path.borrow_mut().push(Step::Key(k));
+            if len > bound {
+                r.keeping.set(false);
+            }
+            let key_len = match r.path.borrow().last() {
+                Some(Step::Key(k)) => k.len(),
+                _ => 0,
+            };
+            if key_len > r.limits.string_bytes {
+                r.exceeded((r.values.get() + 1, 0), LimitKind::StringBytes, key_len);
+            }
+            let value = map.next_value_seed(seed);
+            let k = match r.path.borrow_mut().pop() {
+                Some(Step::Key(k)) => k,
+                _ => String::new(),
+            };
+            let value = value?;
+            if r.keeping.get() {
+                m.insert(k, value);
+            } else {
+                if !m.is_empty() {
+                    seen.extend(std::mem::take(&mut m).into_iter().map(|(k, _)| k));
+                }
+                seen.insert(k);
+            }
+        }
+        if len > bound {
+            r.exceeded((n, 2), LimitKind::ListItems, len);
+        }
+        Ok(if r.keeping.get() { Json::Object(m) } else { Json::Null })
+    }
+}
+
+/// The count limit on a container opened at the current path.
+fn container_kind(r: &Reader, array: bool) -> LimitKind {
+    let path = r.path.borrow();
+    let key = match path.last() {
+        Some(Step::Key(k)) => Some(k.as_bytes()),
+        _ => None,
+    };
+    let in_request = path.len() == 1 && matches!(path.first(), Some(Step::Key(_)));
+    container_limit(array, key, in_request)
 }
 
 /// Converts a serde_json syntax error on `text` into a text error with a caret.

@@ -263,6 +263,14 @@ impl Constraint {
         self.value.as_deref()
     }
 
+    /// The number of a `MAX_PER n` / `GROUP_BY n`.
+    pub(crate) fn int_arg(&self) -> Option<i32> {
+        match self.arg {
+            Arg::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+
     /// The dialect it was parsed in (it decides how values are read).
     pub fn dialect(&self) -> Dialect {
         self.dialect

@@ -22,7 +22,7 @@ pub mod ops_place;
 mod place_in;
 mod place_out;
 
-pub use bytes::{call_bytes, utf8_error};
+pub use bytes::{call_bytes, refusal_for_size, utf8_error};
 pub use errors::pointer as json_pointer;
 pub use errors::WireError;
 
@@ -134,9 +134,10 @@ pub fn call_with_limits(request: &str, limits: &Limits) -> String {
         // A `place` request answered without a `Value` tree (same bytes).
         return answer;
     } else {
-        match parse_strict_with_depth(request, limits.json_depth) {
-            Ok(json) => call_json_with_limits(json, limits),
-            Err(e) => Json::Object(errors::response(vec![*e])),
+        match crate::json::read(request, limits) {
+            Ok(json) => Json::Object(answer(dispatch(json))),
+            Err(crate::json::ReadError::Text(p)) => Json::Object(errors::response(vec![WireError::from_parse(&p, "")])),
+            Err(crate::json::ReadError::Limit(e, path)) => Json::Object(errors::response(fail(e, &path))),
         }
     };
     serde_json::to_string(&response).unwrap_or_else(|_| {
@@ -160,7 +161,12 @@ pub fn call_json(request: Json) -> Json {
 /// them ([`Limits::check_json`]).
 pub fn call_json_with_limits(request: Json, limits: &Limits) -> Json {
     let checked = limits.check_json(&request).map_err(|(e, path)| fail(e, &path));
-    let response = match checked.and_then(|()| dispatch(request)) {
+    Json::Object(answer(checked.and_then(|()| dispatch(request))))
+}
+
+/// The response object for an op's result.
+fn answer(result: Result<Map<String, Json>, Errors>) -> Map<String, Json> {
+    match result {
         Ok(result) => {
             let mut m = Map::with_capacity(result.len() + 1);
             m.insert("ok".into(), Json::Bool(true));
@@ -168,8 +174,7 @@ pub fn call_json_with_limits(request: Json, limits: &Limits) -> Json {
             m
         }
         Err(errors) => errors::response(errors),
-    };
-    Json::Object(response)
+    }
 }
 
 fn dispatch(json: Json) -> Result<Map<String, Json>, Errors> {
