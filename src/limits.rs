@@ -41,6 +41,10 @@ use crate::error::{Error, Result};
 /// (its recursion limit is 128 levels), so a larger bound could never be reached.
 pub const MAX_JSON_DEPTH: usize = 127;
 
+/// How many times `regex_size` all the regexes of one request may take compiled (see
+/// [`Limits::regex_budget`]).
+pub const REGEX_BUDGET_FACTOR: usize = 16;
+
 /// Bounds on the size of untrusted input; see the [module documentation](self) for the
 /// defaults. A plain value: build it with struct update syntax and check it once with
 /// [`Limits::validate`] (the engine does so when it is created).
@@ -400,6 +404,32 @@ impl Limits {
             }
             Json::Null | Json::Bool(_) | Json::Number(_) => Ok(()),
         }
+    }
+
+    /// The most bytes all the distinct `LIKE` / `UNLIKE` regexes of one `place` request may
+    /// take compiled ([`crate::constraint::JavaRegex::compiled_bytes`]):
+    /// [`REGEX_BUDGET_FACTOR`] × `regex_size` (16 MiB by default). Each regex is bounded by
+    /// `regex_size`; without a budget for the request, thousands of distinct patterns would
+    /// cost minutes and gigabytes (issue 20: 3,000 tasks × 64 patterns, 78 s and 2.1 GB).
+    ///
+    /// ```
+    /// assert_eq!(offerfit::Limits::default().regex_budget(), 16 * 1024 * 1024);
+    /// ```
+    pub const fn regex_budget(&self) -> usize {
+        self.regex_size.saturating_mul(REGEX_BUDGET_FACTOR)
+    }
+
+    /// The error for the regexes of one request taking `found` bytes compiled, over
+    /// [`Limits::regex_budget`]: code `limit.regex_size`.
+    pub fn regex_budget_exceeded(&self, found: usize) -> Error {
+        Error::limit(
+            LimitKind::RegexSize.code(),
+            format!(
+                "the regexes of this request are too large once compiled: found {found} bytes in all, the budget is \
+                 {REGEX_BUDGET_FACTOR} × `regex_size` = {} bytes",
+                self.regex_budget()
+            ),
+        )
     }
 
     /// Compiles a regex (the `regex` crate) with its size bounded by `regex_size`.

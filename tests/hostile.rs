@@ -68,8 +68,8 @@ fn code(v: &serde_json::Value) -> &str {
     v["errors"][0]["code"].as_str().unwrap_or("ok")
 }
 
-/// Cases whose bound needs the engine's side of issue 20 (unplaced-reason messages clipped
-/// and escaped; a per-request regex budget; pools shared, not cloned): answered, but not yet within every bound.
+/// Cases whose bound needs the engine's pools shared rather than cloned (issue 20, item 2):
+/// answered, but not yet within the memory bound.
 const ENGINE_PENDING: &[&str] =
     &["wide_scalars_in_limit", "newline_names", "many_regexes", "one_agent_many_offers", "pooled_ranges"];
 
@@ -119,7 +119,6 @@ fn long_quoted_text_is_clipped_with_a_mark() {
 }
 
 #[test]
-#[ignore = "unplaced-reason messages are escaped by the engine (issue 20, item 5): after the engine split"]
 fn messages_and_answers_stay_on_one_line() {
     let v = run(&case("newline_names", Size::Cheap));
     let text = v.to_string();
@@ -157,6 +156,24 @@ fn the_values_budget_bounds_any_shape() {
         v["errors"][0]["path"], "/x/9/987",
         "value 10,001: the root, `op`, `x`, 9 arrays of 1,001 values, then the tenth and 988 of its ones"
     );
+}
+
+#[test]
+fn distinct_regexes_share_one_budget() {
+    let v = run(&case("many_regexes", Size::Cheap));
+    assert_eq!(code(&v), "limit.regex_size");
+    let m = v["errors"][0]["message"].as_str().unwrap();
+    assert!(m.starts_with("the regexes of this request are too large once compiled: found "), "{m}");
+    assert!(m.ends_with("the budget is 16 × `regex_size` = 16777216 bytes"), "{m}");
+    assert!(v["errors"][0]["path"].as_str().unwrap().starts_with("/tasks/"), "{v}");
+}
+
+#[test]
+fn unplaced_reasons_are_short() {
+    let v = run(&case("wide_scalars_in_limit", Size::Cheap));
+    let m = v["unplaced"][0]["reasons"][0]["message"].as_str().unwrap();
+    assert!(m.ends_with("`s15:1` and 1984 more"), "{m}");
+    assert!(m.len() < 300, "{m}");
 }
 
 #[test]
