@@ -15,7 +15,6 @@ use crate::limits::{LimitKind, Limits};
 
 mod bytes;
 pub(crate) mod errors;
-pub(crate) mod json;
 pub mod mesos;
 mod ops_constraint;
 mod ops_model;
@@ -23,13 +22,29 @@ pub mod ops_place;
 mod place_in;
 mod place_out;
 
-pub use bytes::{call_bytes, utf8_error};
+pub use bytes::{call_bytes, refusal_for_size, utf8_error};
 pub use errors::pointer as json_pointer;
 pub use errors::WireError;
-pub use json::{parse_strict, parse_strict_with_depth};
 
 /// The version of the library (and of the contract's `version` op).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// [`crate::json::parse_strict`] with its error as the contract's error object (path `""`).
+///
+/// # Errors
+/// A [`WireError`] with code `request.json` (or `request.duplicate_key`, `limit.json_depth`),
+/// `line`, `column`, `span` and `rendered`.
+pub fn parse_strict(text: &str) -> Result<Json, Box<WireError>> {
+    crate::json::parse_strict(text).map_err(|p| Box::new(WireError::from_parse(&p, "")))
+}
+
+/// [`crate::json::parse_strict_with_depth`] with its error as the contract's error object.
+///
+/// # Errors
+/// As [`parse_strict`].
+pub fn parse_strict_with_depth(text: &str, max_depth: usize) -> Result<Json, Box<WireError>> {
+    crate::json::parse_strict_with_depth(text, max_depth).map_err(|p| Box::new(WireError::from_parse(&p, "")))
+}
 
 /// A list of errors, the payload of an `ok: false` response.
 pub type Errors = Vec<WireError>;
@@ -119,9 +134,10 @@ pub fn call_with_limits(request: &str, limits: &Limits) -> String {
         // A `place` request answered without a `Value` tree (same bytes).
         return answer;
     } else {
-        match json::parse_strict_with_depth(request, limits.json_depth) {
-            Ok(json) => call_json_with_limits(json, limits),
-            Err(e) => Json::Object(errors::response(vec![*e])),
+        match crate::json::read(request, limits) {
+            Ok(json) => Json::Object(answer(dispatch(json))),
+            Err(crate::json::ReadError::Text(p)) => Json::Object(errors::response(vec![WireError::from_parse(&p, "")])),
+            Err(crate::json::ReadError::Limit(e, path)) => Json::Object(errors::response(fail(e, &path))),
         }
     };
     serde_json::to_string(&response).unwrap_or_else(|_| {
@@ -145,7 +161,12 @@ pub fn call_json(request: Json) -> Json {
 /// them ([`Limits::check_json`]).
 pub fn call_json_with_limits(request: Json, limits: &Limits) -> Json {
     let checked = limits.check_json(&request).map_err(|(e, path)| fail(e, &path));
-    let response = match checked.and_then(|()| dispatch(request)) {
+    Json::Object(answer(checked.and_then(|()| dispatch(request))))
+}
+
+/// The response object for an op's result.
+fn answer(result: Result<Map<String, Json>, Errors>) -> Map<String, Json> {
+    match result {
         Ok(result) => {
             let mut m = Map::with_capacity(result.len() + 1);
             m.insert("ok".into(), Json::Bool(true));
@@ -153,8 +174,7 @@ pub fn call_json_with_limits(request: Json, limits: &Limits) -> Json {
             m
         }
         Err(errors) => errors::response(errors),
-    };
-    Json::Object(response)
+    }
 }
 
 fn dispatch(json: Json) -> Result<Map<String, Json>, Errors> {

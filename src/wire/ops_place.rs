@@ -245,7 +245,8 @@ fn scalar_in(v: f64, path: &str, code: &'static str) -> Result<Scalar, Errors> {
     if s.is_zero() && v != 0.0 {
         // A volume's size must be positive anyway; another amount may be 0.
         let least = if code == "place.invalid_volume" { "at least 0.001" } else { "at least 0.001 (or 0)" };
-        let mut e = WireError::new(code, format!("expected an amount of {least}, found `{v}`")).with_path(path);
+        let mut e = WireError::new(code, format!("expected an amount of {least}, found `{}`", crate::error::number(v)))
+            .with_path(path);
         e.help = Some("Mesos keeps three decimals, so this amount would be lost".to_owned());
         return Err(vec![e]);
     }

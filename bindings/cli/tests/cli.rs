@@ -625,3 +625,42 @@ fn a_reader_that_leaves_early_is_no_panic_for_any_subcommand() {
         }
     }
 }
+
+#[test]
+fn call_reads_an_oversize_input_without_holding_it() {
+    // 1 byte over the limit: answered as the core answers it, from the count alone.
+    let n = 16 * 1024 * 1024 + 1;
+    let mut input = br#"{"op":"version","x":""#.to_vec();
+    input.resize(n - 2, b'a');
+    input.extend_from_slice(b"\"}");
+    let run = offerfit(&["call"], &input);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout.trim_end(), offerfit::wire::call_bytes(&input));
+    assert!(run.stdout.contains(&format!("found {n} bytes")), "{}", run.stdout);
+    // Other commands refuse it as a usage error naming the limit.
+    let run = offerfit(&["place", "-"], &input);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("standard input is too large: found 16777217 bytes"), "{}", run.stderr);
+}
+
+#[test]
+fn terminal_output_escapes_control_and_bidi_characters() {
+    let hostile = "rack LIKE a\u{1b}]0;x\u{7}\u{202e}b";
+    let run = offerfit(&["lint", hostile], b"");
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{202e}') && !all.contains('\u{7}'), "{all:?}");
+    assert!(all.contains("\\u{1b}") && all.contains("\\u{202e}"), "{all:?}");
+    let request = json!({"op": "place",
+        "offers": [{"id": "o\u{1b}[2J", "agent_id": "a\u{202e}1", "hostname": "h\n1", "resources": "cpus:4;mem:1024"}],
+        "tasks": [{"id": "t\u{9b}1", "cpus": 1}, {"id": "u\u{2067}", "cpus": 64}]});
+    let file = temp_file("hostile-names.json", &request.to_string());
+    let run = offerfit(&["place", &file, "--format", "table"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for bad in ['\u{1b}', '\u{202e}', '\u{9b}', '\u{2067}'] {
+        assert!(!run.stdout.contains(bad), "{bad:?} in {:?}", run.stdout);
+    }
+    assert!(run.stdout.contains("h\\n1  agent a\\u{202e}1  offers o\\u{1b}[2J"), "{}", run.stdout);
+    let run = offerfit(&["place", &file], b"");
+    assert!(!run.stdout.contains('\u{202e}') && run.stdout.contains("\\u202e"), "{}", run.stdout);
+    assert_eq!(run.json()["accept"][0]["agent_id"], "a\u{202e}1", "the same JSON value");
+}
