@@ -334,7 +334,10 @@ pub(crate) fn validate_mesos_id(id: &str) -> Result<(), String> {
     } else {
         return Ok(());
     };
-    Err(format!("expected a Mesos id (1 to 255 bytes, no `/`, `\\` or control character), found {what}: `{}`", id.escape_debug()))
+    Err(format!(
+        "expected a Mesos id (1 to 255 bytes, no `/`, `\\` or control character), found {what}: `{}`",
+        id.escape_debug()
+    ))
 }
 
 /// Whether the task asks for any resource at all (a Mesos task must).

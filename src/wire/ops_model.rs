@@ -275,7 +275,8 @@ mod tests {
         assert_eq!(text["text"], "cpus(role1):4; cpus(role2):3");
         // Resources::subtract: more than is held leaves nothing, what is not held is ignored,
         // ranges and sets lose only their overlap.
-        let text_of = |out: Json| call(json!({"op": "format_resources", "resources": out["resources"]}))["text"].clone();
+        let text_of =
+            |out: Json| call(json!({"op": "format_resources", "resources": out["resources"]}))["text"].clone();
         assert_eq!(text_of(math("subtract", "cpus:1;mem:5", "cpus:2")), "mem:5");
         assert_eq!(text_of(math("subtract", "cpus:1", "cpus(r):1;gpus:1")), "cpus:1");
         assert_eq!(text_of(math("subtract", "ports:[1-10]", "ports:[5-20]")), "ports:[1-4]");

@@ -1,0 +1,71 @@
+//! Issue 18: every call a real Mesos master accepts, every rule as Mesos and the drop-in
+//! systems apply it. Each test reproduces one item of the issue with the answer it must give.
+
+use serde_json::{json, Value as Json};
+
+fn call(request: &Json) -> Json {
+    let answer = offerfit::call(&request.to_string());
+    serde_json::from_str(&answer).expect("the answer is JSON")
+}
+
+fn ok(request: &Json) -> Json {
+    let answer = call(request);
+    assert_eq!(answer["ok"], true, "{answer}");
+    answer
+}
+
+fn error(request: &Json) -> Json {
+    let answer = call(request);
+    assert_eq!(answer["ok"], false, "{answer}");
+    answer["errors"][0].clone()
+}
+
+fn offer(id: &str, agent: &str, host: &str, resources: &str) -> Json {
+    json!({"id": id, "agent_id": agent, "hostname": host, "resources": resources})
+}
+
+/// Offers of one agent allocated to two roles become two `ACCEPT` calls, each holding the
+/// offers of one role and the tasks launched on them (validation.cpp,
+/// `offer::validateAllocationRole`).
+#[test]
+fn one_accept_per_agent_and_allocation_role() {
+    let mut a = offer("Oa", "S1", "h1", "cpus:2;mem:1024");
+    a["allocation_info"] = json!({"role": "a"});
+    let mut b = offer("Ob", "S1", "h1", "cpus:2;mem:1024");
+    b["allocation_info"] = json!({"role": "b"});
+    let answer = ok(&json!({
+        "op": "place",
+        "offers": [a, b],
+        "tasks": [
+            {"id": "ta", "cpus": 1, "role": "a"},
+            {"id": "tb", "cpus": 1, "role": "b"}
+        ],
+        "options": {"roles": ["a", "b"], "framework_id": "F"}
+    }));
+    let accepts: Vec<(Json, Json)> = answer["accept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["offer_ids"].clone(),
+                json!(x["tasks"].as_array().unwrap().iter().map(|t| t["task_id"].clone()).collect::<Vec<_>>()),
+            )
+        })
+        .collect();
+    assert_eq!(accepts, vec![(json!(["Oa"]), json!(["ta"])), (json!(["Ob"]), json!(["tb"]))]);
+    let calls = answer["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2);
+    for (c, offer) in calls.iter().zip(["Oa", "Ob"]) {
+        assert_eq!(c["type"], "ACCEPT");
+        assert_eq!(c["accept"]["offer_ids"], json!([{"value": offer}]));
+    }
+    // A task of no role takes from one allocation role only.
+    let mut a = offer("Oa", "S1", "h1", "cpus:1");
+    a["allocation_info"] = json!({"role": "a"});
+    let mut b = offer("Ob", "S1", "h1", "cpus:1");
+    b["allocation_info"] = json!({"role": "b"});
+    let answer = ok(&json!({"op": "place", "offers": [a, b], "tasks": [{"id": "t", "cpus": 2}]}));
+    assert_eq!(answer["accept"], json!([]));
+    assert_eq!(answer["unplaced"][0]["reasons"][0]["code"], "insufficient_cpus");
+}
