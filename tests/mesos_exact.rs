@@ -69,3 +69,44 @@ fn one_accept_per_agent_and_allocation_role() {
     assert_eq!(answer["accept"], json!([]));
     assert_eq!(answer["unplaced"][0]["reasons"][0]["code"], "insufficient_cpus");
 }
+
+fn revocable_offer() -> Json {
+    json!({"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": [
+        {"name": "cpus", "type": "SCALAR", "scalar": {"value": 4}, "revocable": {}},
+        {"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}},
+        {"name": "mem", "type": "SCALAR", "scalar": {"value": 1024}}
+    ]})
+}
+
+fn cpus_taken(task: &Json) -> Vec<(f64, bool)> {
+    task["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["name"] == "cpus")
+        .map(|r| (r["scalar"]["value"].as_f64().unwrap(), r.get("revocable").is_some()))
+        .collect()
+}
+
+/// Revocable resources go only to tasks that allow them (default no), and a task never
+/// mixes revocable and non-revocable resources of one name (validation.cpp,
+/// `validateRevocableAndNonRevocableResources`).
+#[test]
+fn revocable_resources_only_for_revocable_tasks_and_never_mixed() {
+    // Not allowed: 1 non-revocable cpu is all there is.
+    let answer = ok(&json!({"op": "place", "offers": [revocable_offer()], "tasks": [{"id": "t", "cpus": 2}]}));
+    assert_eq!(answer["unplaced"][0]["reasons"][0]["code"], "insufficient_cpus", "{answer}");
+    let answer =
+        ok(&json!({"op": "place", "offers": [revocable_offer()], "tasks": [{"id": "t", "cpus": 1, "mem": 1}]}));
+    assert_eq!(cpus_taken(&answer["accept"][0]["tasks"][0]), vec![(1.0, false)]);
+    // Allowed: 2 cpus come from the revocable ones only, never 1 + 1.
+    let answer = ok(
+        &json!({"op": "place", "offers": [revocable_offer()], "tasks": [{"id": "t", "cpus": 2, "revocable": true}]}),
+    );
+    assert_eq!(cpus_taken(&answer["accept"][0]["tasks"][0]), vec![(2.0, true)]);
+    // 5 cpus would need both kinds: not placed.
+    let answer = ok(
+        &json!({"op": "place", "offers": [revocable_offer()], "tasks": [{"id": "t", "cpus": 5, "revocable": true}]}),
+    );
+    assert_eq!(answer["unplaced"][0]["reasons"][0]["code"], "insufficient_cpus", "{answer}");
+}

@@ -130,6 +130,7 @@ impl<'r> Ctx<'r, '_> {
                     caps,
                     resident_label,
                     exclusive,
+                    revocable: res.revocable,
                     src: (o, ri as u32),
                     amount,
                 });

@@ -48,6 +48,7 @@ pub(super) fn same_need(a: &Need, b: &Need) -> bool {
         && a.scalars == b.scalars
         && a.ports == b.ports
         && a.roles == b.roles
+        && a.revocable == b.revocable
         && exec(a) == exec(b)
 }
 
@@ -151,7 +152,7 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
             }
         }
         let alloc_role = task_role.map_or(NONE, |r| ctx.roles.id(r));
-        let mut need = Need { roles, alloc_role, reserve_role: alloc_role, ..Need::default() };
+        let mut need = Need { roles, alloc_role, reserve_role: alloc_role, revocable: t.revocable, ..Need::default() };
         need.cpus = millis(t.cpus);
         need.mem = millis(t.mem);
         need.gpus = millis(t.gpus);
