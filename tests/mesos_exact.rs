@@ -110,3 +110,32 @@ fn revocable_resources_only_for_revocable_tasks_and_never_mixed() {
     );
     assert_eq!(answer["unplaced"][0]["reasons"][0]["code"], "insufficient_cpus", "{answer}");
 }
+
+/// Container port mappings with `host_port` 0 get the host ports the task was given for its
+/// dynamic ports, in order, so the `LAUNCH` can be sent as it is.
+#[test]
+fn port_mappings_with_host_port_zero_get_the_assigned_ports() {
+    let answer = ok(&json!({
+        "op": "place",
+        "offers": [offer("O1", "S1", "h1", "cpus:4;mem:1024;ports:[31000-31010]")],
+        "tasks": [{"id": "t", "cpus": 1, "ports": [0, 31005, 0], "task_info": {"container": {
+            "type": "DOCKER",
+            "docker": {"image": "nginx", "network": "BRIDGE", "port_mappings": [
+                {"host_port": 0, "container_port": 80},
+                {"host_port": 31005, "container_port": 81}
+            ]},
+            "network_infos": [{"port_mappings": [{"container_port": 82}]}]
+        }, "command": {"shell": false}}}],
+        "options": {"framework_id": "F"}
+    }));
+    assert_eq!(answer["accept"][0]["tasks"][0]["ports"], json!([31000, 31005, 31001]));
+    let info = &answer["calls"][0]["accept"]["operations"][0]["launch"]["task_infos"][0];
+    assert_eq!(
+        info["container"]["docker"]["port_mappings"],
+        json!([{"host_port": 31000, "container_port": 80}, {"host_port": 31005, "container_port": 81}])
+    );
+    assert_eq!(
+        info["container"]["network_infos"][0]["port_mappings"],
+        json!([{"container_port": 82, "host_port": 31001}])
+    );
+}
