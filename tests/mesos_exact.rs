@@ -139,3 +139,20 @@ fn port_mappings_with_host_port_zero_get_the_assigned_ports() {
         json!([{"container_port": 82, "host_port": 31001}])
     );
 }
+
+/// Offered port numbers outside 1-65535 are never handed out as host ports.
+#[test]
+fn offered_ports_outside_the_port_numbers_are_never_handed_out() {
+    let answer = ok(&json!({
+        "op": "place",
+        "offers": [offer("O1", "S1", "h1", "cpus:4;ports:[0-1, 65535-65600]")],
+        "tasks": [{"id": "t", "cpus": 1, "ports": [0, 0, 0]}]
+    }));
+    assert_eq!(answer["unplaced"][0]["reasons"][0]["code"], "insufficient_ports", "{answer}");
+    let answer = ok(&json!({
+        "op": "place",
+        "offers": [offer("O1", "S1", "h1", "cpus:4;ports:[0-1, 65535-65600]")],
+        "tasks": [{"id": "t", "cpus": 1, "ports": [0, 0]}]
+    }));
+    assert_eq!(answer["accept"][0]["tasks"][0]["ports"], json!([1, 65535]), "{answer}");
+}

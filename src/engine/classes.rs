@@ -55,6 +55,18 @@ impl<'r> Ctx<'r, '_> {
                 }
                 let amount = match &res.value {
                     ResourceValue::Scalar(s) => Amount::Scalar(s.millis()),
+                    // Port numbers are 1-65535: an offered 0 or one above 65535 (a bad agent
+                    // `--resources` flag) is never handed out as a host port.
+                    ResourceValue::Ranges(r)
+                        if res.name == "ports"
+                            && (r.first() == Some(0) || r.as_slice().last().is_some_and(|x| x.end > 65_535)) =>
+                    {
+                        let outside = Ranges::from_ranges([
+                            crate::model::Range { begin: 0, end: 0 },
+                            crate::model::Range { begin: 65_536, end: u64::MAX },
+                        ]);
+                        Amount::Ranges(r.subtract(&outside))
+                    }
                     ResourceValue::Ranges(r) => Amount::Ranges(r.clone()),
                     ResourceValue::Set(_) => Amount::Other,
                 };
