@@ -173,6 +173,8 @@ pub(crate) struct TaskDto {
     gpu_scheduling: Option<GpuDto>,
     #[serde(default)]
     task_info: Option<Json>,
+    #[serde(default)]
+    revocable: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -471,6 +473,7 @@ pub(crate) fn task_from_dto(d: TaskDto, path: &str) -> Result<TaskRequest, Error
         });
     }
     t.gpu_scheduling = d.gpu_scheduling.map(Into::into);
+    t.revocable = d.revocable;
     if let Some(info) = d.task_info {
         if !info.is_object() {
             return Err(bad(

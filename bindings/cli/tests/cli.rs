@@ -304,6 +304,30 @@ fn agent_flags_example_becomes_mesos_json() {
     assert_eq!(agents[0]["attributes"][3], json!({"name": "level", "type": "SCALAR", "scalar": {"value": 2.5}}));
 }
 
+/// As the agent reads its flags: `file://` values are read, `ports:[31000-32000]` is added
+/// when `--resources` names no ports, cpus / mem / disk left out are detected by the agent
+/// (said in `detected_by_agent` and a note), text after a role's `)` is ignored.
+#[test]
+fn agent_flags_as_the_agent_reads_them() {
+    let res = temp_file("agent-res.txt", "cpus(web)x:2;disk:10\n");
+    let flags = format!("--hostname=a\n--default_role=web\n--resources=file://{res}\n");
+    let file = temp_file("agent-file-flags.txt", &flags);
+    let r = offerfit(&["agent", &file], b"");
+    assert_eq!(r.code, 0, "{r:?}");
+    let v = r.json();
+    let names: Vec<&str> = v[0]["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["cpus", "disk", "ports"]);
+    let ports = &v[0]["resources"][2];
+    assert_eq!(ports["ranges"]["range"], json!([{"begin": 31000, "end": 32000}]));
+    assert_eq!(ports["reservations"], json!([{"type": "STATIC", "role": "web"}]));
+    assert_eq!(v[0]["detected_by_agent"], json!(["mem"]));
+    assert!(r.stderr.contains("`mem` not in --resources: a detects it on its machine"), "{}", r.stderr);
+    let missing = temp_file("agent-missing.txt", "--resources=file:///nonexistent/offerfit-res\n");
+    let r = offerfit(&["agent", &missing], b"");
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains(":1: cannot read `/nonexistent/offerfit-res`"), "{}", r.stderr);
+}
+
 #[test]
 fn agent_flags_errors_name_the_file_and_line() {
     let file = temp_file("bad-agent.txt", "--hostname=a\n--resources=cpus:8;mem:-5\n--attributes=rack:r1\n");
