@@ -163,7 +163,7 @@ fn parse_item(text: &str, item: &str, base: usize, default_role: &str) -> Result
         }
         (Some(open), Some(close)) => {
             // INVARIANT: `open` and `close` index the ASCII `(` and `)` of `head`, `open <
-            // close`: the slices below are on char boundaries and the `\"\"` fallbacks are never
+            // close`: the slices below are on char boundaries and the `""` fallbacks are never
             // taken.
             // Text after the role's `)` is ignored, as Mesos' `Resources::fromSimpleString`
             // (src/common/resources.cpp) takes the name before the first `(` and the role up

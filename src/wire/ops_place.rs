@@ -509,8 +509,13 @@ pub(crate) fn running_from_dto(d: RunningDto, path: &str) -> Result<RunningTask,
 }
 
 /// Decodes a whole `place` request into options and an engine request.
-pub(crate) fn request_from_json(req: PlaceRequestDto) -> Result<(Options, PlaceRequest), Errors> {
-    let options = options_from_json(req.options)?;
+pub(crate) fn request_from_json(mut req: PlaceRequestDto) -> Result<(Options, PlaceRequest), Errors> {
+    let options = options_from_json(req.options.take())?;
+    Ok((options, parts_from_json(req)?))
+}
+
+/// Decodes the `offers`, `tasks` and `running` of a `place` request (its `options` are left).
+fn parts_from_json(req: PlaceRequestDto) -> Result<PlaceRequest, Errors> {
     let offers = offers_from_json(&req.offers, "/offers")?;
     let mut tasks = Vec::with_capacity(req.tasks.len());
     let mut errors = Errors::new();
@@ -530,7 +535,7 @@ pub(crate) fn request_from_json(req: PlaceRequestDto) -> Result<(Options, PlaceR
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok((options, PlaceRequest { offers, tasks, running }))
+    Ok(PlaceRequest { offers, tasks, running })
 }
 
 /// The plan as the contract's result fields.
@@ -615,7 +620,8 @@ pub fn plan_to_json(plan: &Plan<'_>) -> Map<String, Json> {
 
 /// `place` on a request value (without `op`): the fields are moved out of the object, not
 /// copied; a request of another shape is decoded as a [`PlaceRequestDto`] for its error.
-pub(crate) fn place_value(json: Json) -> Result<Map<String, Json>, Errors> {
+/// `stored`: the engine of options validated earlier, for a request that has no `options`.
+pub(crate) fn place_value(json: Json, stored: Option<&Engine>) -> Result<Map<String, Json>, Errors> {
     let plain = match &json {
         Json::Object(m) => {
             m.keys().all(|k| matches!(k.as_str(), "offers" | "tasks" | "running" | "options"))
@@ -640,7 +646,16 @@ pub(crate) fn place_value(json: Json) -> Result<Map<String, Json>, Errors> {
         }
         other => decode(other, "")?,
     };
-    place(req)
+    match stored {
+        // Decoding the options first, as `place` does, could refuse nothing here: they were
+        // valid when stored, so the request's own errors come out the same.
+        Some(engine) if req.options.is_none() => {
+            let request = parts_from_json(req)?;
+            let plan = engine.place(&request).map_err(|e| super::fail(e.error, &e.path))?;
+            Ok(plan_to_json(&plan))
+        }
+        _ => place(req),
+    }
 }
 
 /// `place`.
