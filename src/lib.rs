@@ -40,6 +40,7 @@ pub mod model;
 mod place;
 mod rules;
 mod score;
+pub mod session;
 pub mod text;
 pub mod wire;
 
@@ -48,6 +49,7 @@ pub use engine::{Engine, Options, PlaceError, PlaceRequest, PortSelection, Profi
 pub use error::{Error, ParseError, Result, Span};
 pub use limits::{LimitKind, Limits};
 pub use model::*;
+pub use session::Session;
 pub use text::{parse_attributes, parse_resource, parse_resources, parse_value};
 pub use wire::call;
 
