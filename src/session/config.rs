@@ -125,14 +125,23 @@ pub struct Placement {
     pub zone: Option<String>,
 }
 
-/// One task of the host's store: the task, its state and, once launched, its placement.
+/// One task of the host's store: the task, its state and, once launched, where.
+///
+/// How a state is restored: `PENDING` is queued; `LAUNCHING` and the states in which the
+/// master may run the task (`TASK_STAGING`, `TASK_STARTING`, `TASK_RUNNING`, `TASK_KILLING`,
+/// `TASK_UNREACHABLE`) are launched tasks, reconciled at the first `SUBSCRIBED`; the states the
+/// session reports with `terminal: false` only when a task goes back to pending (`TASK_LOST`,
+/// `TASK_DROPPED`, `TASK_UNKNOWN`, `TASK_GONE`, `TASK_ERROR`) are queued; the other terminal
+/// states (`TASK_FINISHED`, `TASK_FAILED`, `TASK_KILLED`, `TASK_GONE_BY_OPERATOR`) are skipped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredTask {
     /// The task as submitted.
     pub task: TaskRequest,
     /// Its state.
     pub state: StoredState,
-    /// Where it was launched (required unless pending).
+    /// The agent it was launched on, if known.
+    pub agent_id: Option<String>,
+    /// Where it was launched (agent id and hostname known): counted by constraints.
     pub placement: Option<Placement>,
 }
 
@@ -223,8 +232,7 @@ impl Config {
                 let mut errors = Errors::new();
                 for (i, t) in list.into_iter().enumerate() {
                     match stored_from(t, &format!("/tasks/{i}")) {
-                        Ok(Some(t)) => out.push(t),
-                        Ok(None) => {}
+                        Ok(t) => out.push(t),
                         Err(e) => errors.extend(e),
                     }
                 }
@@ -442,9 +450,8 @@ fn take_string(m: &mut Map<String, Json>, key: &str, path: &str) -> Result<Optio
     }
 }
 
-/// One stored task; `None` for a task whose state is terminal (the host may keep those; the
-/// session has forgotten them).
-fn stored_from(json: Json, path: &str) -> Result<Option<StoredTask>, Errors> {
+/// One stored task.
+fn stored_from(json: Json, path: &str) -> Result<StoredTask, Errors> {
     let Json::Object(mut m) = json else {
         return Err(vec![io::error(
             path,
@@ -483,37 +490,15 @@ fn stored_from(json: Json, path: &str) -> Result<Option<StoredTask>, Errors> {
         None | Some(Json::Null) => Attributes::new(),
         Some(a) => io::attributes_from_json(&a, &format!("{path}/attributes"))?,
     };
-    let launched = match state {
-        StoredState::Pending => false,
-        StoredState::Launching => true,
-        StoredState::Mesos(s) => match s.restored() {
-            Restored::Live => true,
-            Restored::Pending => false,
-            Restored::Forgotten => return Ok(None),
-        },
+    // A launched task counts for constraints where it runs when its hostname is known (its
+    // `launching` notice gave it); without one it is still reconciled, never launched again.
+    let placement = match (&agent_id, hostname) {
+        (Some(a), Some(h)) if !a.is_empty() && !h.is_empty() => {
+            Some(Placement { agent_id: a.clone(), hostname: h, attributes, region, zone })
+        }
+        _ => None,
     };
-    let state = if launched { state } else { StoredState::Pending };
-    let placement = if launched {
-        let need = |v: Option<String>, key: &str| {
-            v.filter(|s| !s.is_empty()).ok_or_else(|| {
-                vec![io::error(
-                    &format!("{path}/{key}"),
-                    "request.missing_field",
-                    format!("missing field `{key}`: a launched task needs its `agent_id` and `hostname`"),
-                )]
-            })
-        };
-        Some(Placement {
-            agent_id: need(agent_id, "agent_id")?,
-            hostname: need(hostname, "hostname")?,
-            attributes,
-            region,
-            zone,
-        })
-    } else {
-        None
-    };
-    Ok(Some(StoredTask { task, state, placement }))
+    Ok(StoredTask { task, state, agent_id: agent_id.filter(|a| !a.is_empty()), placement })
 }
 
 /// What a stored Mesos state means when a session is rebuilt from the store.

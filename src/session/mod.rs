@@ -27,9 +27,9 @@
 //!     "agent_id": {"value": "S1"}, "hostname": "h1", "resources": "cpus:4;mem:1024"}]}}}"#;
 //! let out = s.step_json(&offers.replace('\n', " "));
 //! assert!(out.contains(r#""type":"ACCEPT""#) && out.contains(r#""kind":"launching""#));
-//! // Typed inputs give the same answers.
-//! let out = s.step(Input { now: 4, kind: InputKind::Event(Event::Heartbeat) }.into_checked()).unwrap();
-//! assert!(out.calls.is_empty());
+//! // Typed inputs: the same machine without JSON.
+//! let out = s.step(Input { now: 4.0, kind: InputKind::Event(Event::Heartbeat) }).unwrap();
+//! assert!(out.calls.is_empty() && out.notices.is_empty());
 //! ```
 
 mod calls;
@@ -61,6 +61,9 @@ use crate::model::{Offer, RunningTask, TaskRequest};
 /// `TaskStatus.Reason`; master.cpp, `Master::_accept`).
 const REASON_INVALID_OFFERS: &str = "REASON_INVALID_OFFERS";
 
+/// The reason of the master's answers to `RECONCILE` (master.cpp, `Master::reconcile`).
+const REASON_RECONCILIATION: &str = "REASON_RECONCILIATION";
+
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -83,9 +86,18 @@ struct Entry {
     counted: bool,
     /// The host asked to kill it: `KILL` until a terminal update (again after a reconnect).
     kill: bool,
+    /// The step that sent its `ACCEPT` (0: restored from the store).
+    launch_step: u64,
+    /// The last step whose explicit `RECONCILE` named it.
+    reconcile_step: u64,
 }
 
 impl Entry {
+    fn new(phase: Phase, request: Option<TaskRequest>, agent_id: Option<String>) -> Entry {
+        Entry { phase, request, agent_id, counted: false, kill: false, launch_step: 0, reconcile_step: 0 }
+    }
+
+
     fn launched(&self) -> bool {
         self.phase != Phase::Pending
     }
@@ -146,6 +158,8 @@ pub struct Session {
     req: PlaceRequest,
     /// When each held offer arrived (parallel to `req.offers`).
     held_since: Vec<f64>,
+    /// The ids of the held offers.
+    held_ids: BTreeSet<String>,
     /// Offers to decline in this step without ever holding them.
     decline_now: Vec<String>,
     tasks: BTreeMap<String, Entry>,
@@ -166,6 +180,8 @@ pub struct Session {
     new_work: bool,
     /// The offer constraints the master holds.
     sent_constraints: Option<Json>,
+    /// Accepted steps so far (orders launches against reconciliations).
+    steps: u64,
 }
 
 fn refused(errors: Errors) -> Refused {
@@ -190,14 +206,6 @@ fn repath(path: &str, from: &str, to: &str) -> String {
     match path.strip_prefix(from) {
         Some(rest) => format!("{to}{rest}"),
         None => path.to_owned(),
-    }
-}
-
-impl Input {
-    /// The input itself (a no-op kept so typed examples read as a pipeline).
-    #[doc(hidden)]
-    pub fn into_checked(self) -> Input {
-        self
     }
 }
 
@@ -231,6 +239,7 @@ impl Session {
             failures: 0,
             req: PlaceRequest::default(),
             held_since: Vec::new(),
+            held_ids: BTreeSet::new(),
             decline_now: Vec::new(),
             tasks: BTreeMap::new(),
             suppressed: false,
@@ -243,6 +252,7 @@ impl Session {
             dirty: false,
             new_work: false,
             sent_constraints: None,
+            steps: 0,
         };
         s.framework_id = s.framework.id.clone();
         // Validate every stored task as `place` would, all at once.
@@ -266,31 +276,30 @@ impl Session {
                 )]);
             }
             let id = t.task.id.clone();
-            match (restored, t.placement) {
-                (Restored::Live, Some(p)) => {
-                    let phase = match t.state {
-                        StoredState::Mesos(m) => Phase::Live(m),
-                        _ => Phase::Launching,
-                    };
-                    s.req.running.push(RunningTask {
-                        id: id.clone(),
-                        group: t.task.group_name().to_owned(),
-                        hostname: p.hostname,
-                        agent_id: Some(p.agent_id.clone()),
-                        attributes: p.attributes,
-                        region: p.region,
-                        zone: p.zone,
-                    });
-                    let e =
-                        Entry { phase, request: Some(t.task), agent_id: Some(p.agent_id), counted: true, kill: false };
-                    s.tasks.insert(id, e);
-                }
-                _ => {
-                    s.req.tasks.push(t.task);
-                    let e = Entry { phase: Phase::Pending, request: None, agent_id: None, counted: false, kill: false };
-                    s.tasks.insert(id, e);
-                }
+            if !matches!(restored, Restored::Live) {
+                s.req.tasks.push(t.task);
+                s.tasks.insert(id, Entry::new(Phase::Pending, None, None));
+                continue;
             }
+            let phase = match t.state {
+                StoredState::Mesos(m) => Phase::Live(m),
+                _ => Phase::Launching,
+            };
+            let mut e = Entry::new(phase, Some(t.task), t.agent_id);
+            if let (Some(p), Some(task)) = (t.placement, &e.request) {
+                e.agent_id = Some(p.agent_id.clone());
+                s.req.running.push(RunningTask {
+                    id: id.clone(),
+                    group: task.group_name().to_owned(),
+                    hostname: p.hostname,
+                    agent_id: Some(p.agent_id),
+                    attributes: p.attributes,
+                    region: p.region,
+                    zone: p.zone,
+                });
+                e.counted = true;
+            }
+            s.tasks.insert(id, e);
         }
         let limits = &s.options.limits;
         if let Err(e) = limits.check(LimitKind::Running, s.req.running.len()) {
@@ -400,6 +409,7 @@ impl Session {
             other => other,
         };
         self.last_now = Some(now);
+        self.steps = self.steps.saturating_add(1);
         self.new_work = false;
         let mut out = Actions::default();
         match kind {
@@ -461,7 +471,32 @@ impl Session {
     fn drop_offers(&mut self) {
         self.req.offers.clear();
         self.held_since.clear();
+        self.held_ids.clear();
         self.decline_now.clear();
+    }
+
+    fn hold(&mut self, offer: Offer, now: f64) {
+        self.held_ids.insert(offer.id.clone());
+        self.req.offers.push(offer);
+        self.held_since.push(now);
+    }
+
+    /// Keeps the held offers for which `keep(offer, held since)` holds, in order; returns the
+    /// ids of the others.
+    fn retain_offers(&mut self, mut keep: impl FnMut(&Offer, f64) -> bool) -> Vec<String> {
+        let mut gone = Vec::new();
+        let offers = std::mem::take(&mut self.req.offers);
+        let since = std::mem::take(&mut self.held_since);
+        for (o, t) in offers.into_iter().zip(since) {
+            if keep(&o, t) {
+                self.req.offers.push(o);
+                self.held_since.push(t);
+            } else {
+                self.held_ids.remove(&o.id);
+                gone.push(o.id);
+            }
+        }
+        gone
     }
 
     fn connect(&mut self, out: &mut Actions) {
@@ -490,8 +525,7 @@ impl Session {
 
     fn submit(&mut self, tasks: Vec<TaskRequest>) {
         for t in tasks {
-            let e = Entry { phase: Phase::Pending, request: None, agent_id: None, counted: false, kill: false };
-            self.tasks.insert(t.id.clone(), e);
+            self.tasks.insert(t.id.clone(), Entry::new(Phase::Pending, None, None));
             self.req.tasks.push(t);
             self.new_work = true;
             self.dirty = true;
@@ -536,11 +570,8 @@ impl Session {
             Event::Offers { offers, unreadable } => self.offers(offers, unreadable, now, out),
             Event::InverseOffers(list) => self.inverse_offers(&list, out),
             Event::Rescind { offer_id } => {
-                if let Some(i) = self.req.offers.iter().position(|o| o.id == offer_id) {
-                    self.req.offers.remove(i);
-                    if i < self.held_since.len() {
-                        self.held_since.remove(i);
-                    }
+                if self.held_ids.contains(&offer_id) {
+                    self.retain_offers(|o, _| o.id != offer_id);
                 }
             }
             Event::Update(status) => self.update(status, out),
@@ -577,7 +608,8 @@ impl Session {
         out.notices.push(Notice::Subscribed { framework_id });
         self.failures = 0;
         self.revive_at = None;
-        // Rule 7: explicit reconciliation of every launched task, now.
+        // Rule 7: explicit reconciliation of every task the master may know, now (a pending
+        // task was never given to it).
         let waiting: BTreeSet<String> =
             self.tasks.iter().filter(|(_, e)| e.launched()).map(|(id, _)| id.clone()).collect();
         if waiting.is_empty() {
@@ -601,7 +633,12 @@ impl Session {
         self.dirty = true;
     }
 
-    fn reconcile_call(&self, ids: &BTreeSet<String>) -> Json {
+    fn reconcile_call(&mut self, ids: &BTreeSet<String>) -> Json {
+        for id in ids {
+            if let Some(e) = self.tasks.get_mut(id) {
+                e.reconcile_step = self.steps;
+            }
+        }
         calls::reconcile(
             self.fid(),
             ids.iter().map(|id| (id.as_str(), self.tasks.get(id).and_then(|e| e.agent_id.as_deref()))),
@@ -648,8 +685,7 @@ impl Session {
         let room = self.options.limits.offers.saturating_sub(self.req.offers.len());
         for (k, o) in check.offers.into_iter().enumerate() {
             if k < room {
-                self.req.offers.push(o);
-                self.held_since.push(now);
+                self.hold(o, now);
                 self.dirty = true;
             } else {
                 self.decline_now.push(o.id);
@@ -658,7 +694,7 @@ impl Session {
     }
 
     fn is_held(&self, offer_id: &str) -> bool {
-        self.req.offers.iter().any(|o| o.id == offer_id)
+        self.held_ids.contains(offer_id)
     }
 
     /// Rule 9: an inverse offer is accepted when no live task of the session runs on its
@@ -740,6 +776,16 @@ impl Session {
                 let refused_launch = s.state == TaskState::Dropped
                     || (matches!(s.state, TaskState::Lost | TaskState::Error)
                         && s.reason.as_deref() == Some(REASON_INVALID_OFFERS));
+                // An answer to a RECONCILE sent before this launch (in an earlier step, or
+                // earlier in the same step's calls) speaks of the task before it was launched.
+                let stale = phase == Phase::Launching
+                    && s.uuid.is_none()
+                    && s.reason.as_deref() == Some(REASON_RECONCILIATION)
+                    && entry.launch_step > 0
+                    && entry.launch_step >= entry.reconcile_step;
+                if stale {
+                    return;
+                }
                 let requeue = phase == Phase::Launching && !entry.kill && (refused_launch || s.state.not_there());
                 if requeue {
                     self.requeue(&s.task_id);
@@ -885,20 +931,20 @@ impl Session {
         let refuse = if pending { self.refuse_seconds } else { self.timers.idle_refuse_seconds };
         let hold = self.timers.offer_hold_seconds;
         let mut declined = std::mem::take(&mut self.decline_now);
-        let offers = std::mem::take(&mut self.req.offers);
-        let since = std::mem::take(&mut self.held_since);
-        for (o, t) in offers.into_iter().zip(since) {
-            if !pending || t + hold <= now || maintenance.contains(&o.id) {
-                declined.push(o.id);
-            } else {
-                self.req.offers.push(o);
-                self.held_since.push(t);
-            }
-        }
+        declined.extend(self.retain_offers(|o, t| pending && t + hold > now && !maintenance.contains(&o.id)));
         if !declined.is_empty() {
             out.calls.push(calls::decline(self.fid(), declined.iter().map(String::as_str), refuse));
             if refuse > 0.0 {
                 self.filtered = true;
+            }
+        }
+        // Offer constraints follow the pending queue (before a REVIVE, so that the offers it
+        // brings are already filtered); an idle framework is suppressed and keeps the last ones.
+        if self.timers.offer_constraints && pending {
+            let c = self.offer_constraints();
+            if self.sent_constraints.as_ref() != Some(&c) {
+                out.calls.push(calls::update_framework(&self.framework, self.fid(), self.suppressed, &c));
+                self.sent_constraints = Some(c);
             }
         }
         // Rule 4: suppress once when nothing is pending; revive for new work while
@@ -919,13 +965,6 @@ impl Session {
                 self.revive_at = None;
             } else {
                 self.revive_at = Some(ready_at);
-            }
-        }
-        if self.timers.offer_constraints {
-            let c = self.offer_constraints();
-            if self.sent_constraints.as_ref() != Some(&c) {
-                out.calls.push(calls::update_framework(&self.framework, self.fid(), self.suppressed, &c));
-                self.sent_constraints = Some(c);
             }
         }
     }
@@ -982,6 +1021,9 @@ impl Session {
         let mut used: BTreeSet<String> = BTreeSet::new();
         let mut launched: BTreeMap<String, Placement> = BTreeMap::new();
         for (call, offer_ids, task_ids) in accepts {
+            if !call.is_object() {
+                continue;
+            }
             let Some(offer) = offer_ids.first().and_then(|id| self.req.offers.iter().find(|o| &o.id == id)) else {
                 continue;
             };
@@ -1007,14 +1049,7 @@ impl Session {
             used.extend(offer_ids);
         }
         if !used.is_empty() {
-            let offers = std::mem::take(&mut self.req.offers);
-            let since = std::mem::take(&mut self.held_since);
-            for (o, t) in offers.into_iter().zip(since) {
-                if !used.contains(&o.id) {
-                    self.req.offers.push(o);
-                    self.held_since.push(t);
-                }
-            }
+            self.retain_offers(|o, _| !used.contains(&o.id));
         }
         if !launched.is_empty() {
             let queue = std::mem::take(&mut self.req.tasks);
@@ -1035,6 +1070,7 @@ impl Session {
                 self.unplaced.remove(&t.id);
                 if let Some(e) = self.tasks.get_mut(&t.id) {
                     e.phase = Phase::Launching;
+                    e.launch_step = self.steps;
                     e.agent_id = Some(p.agent_id);
                     e.counted = true;
                     e.request = Some(t);
