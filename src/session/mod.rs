@@ -40,7 +40,7 @@ mod offer_constraints;
 mod output;
 mod state;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::Value as Json;
 
@@ -60,6 +60,9 @@ use crate::model::{Offer, RunningTask, TaskRequest};
 /// Mesos' reason for a launch on offers the master no longer has (mesos.proto,
 /// `TaskStatus.Reason`; master.cpp, `Master::_accept`).
 const REASON_INVALID_OFFERS: &str = "REASON_INVALID_OFFERS";
+
+/// How many update uuids a task remembers to recognise a delivery again.
+const SEEN_UUIDS: usize = 16;
 
 /// The reason of the master's answers to `RECONCILE` (master.cpp, `Master::reconcile`).
 const REASON_RECONCILIATION: &str = "REASON_RECONCILIATION";
@@ -90,13 +93,24 @@ struct Entry {
     launch_step: u64,
     /// The last step whose explicit `RECONCILE` named it.
     reconcile_step: u64,
+    /// The uuids of its last updates: a delivery again (the agent retries when an
+    /// acknowledgement was lost) is acknowledged again and changes nothing.
+    seen: VecDeque<String>,
 }
 
 impl Entry {
     fn new(phase: Phase, request: Option<TaskRequest>, agent_id: Option<String>) -> Entry {
-        Entry { phase, request, agent_id, counted: false, kill: false, launch_step: 0, reconcile_step: 0 }
+        Entry {
+            phase,
+            request,
+            agent_id,
+            counted: false,
+            kill: false,
+            launch_step: 0,
+            reconcile_step: 0,
+            seen: VecDeque::new(),
+        }
     }
-
 
     fn launched(&self) -> bool {
         self.phase != Phase::Pending
@@ -748,6 +762,20 @@ impl Session {
             }
             return;
         };
+        if let Some(u) = &s.uuid {
+            if entry.seen.contains(u) {
+                return;
+            }
+            if entry.seen.len() == SEEN_UUIDS {
+                entry.seen.pop_front();
+            }
+            entry.seen.push_back(u.clone());
+        }
+        // A task never changes agents: an update from another agent speaks of an earlier
+        // launch of the same id (one the master refused, then placed again elsewhere).
+        if entry.launched() && matches!((&s.agent_id, &entry.agent_id), (Some(a), Some(b)) if a != b) {
+            return;
+        }
         match entry.phase {
             Phase::Pending if s.state.is_live() => {
                 // The master runs a task the session had queued (its store lost the launch):
@@ -787,6 +815,22 @@ impl Session {
                     return;
                 }
                 let requeue = phase == Phase::Launching && !entry.kill && (refused_launch || s.state.not_there());
+                // A restored launch refused by an update (not by a reconciliation answer) may be
+                // hearing of an earlier launch of the same id, acknowledged by the session
+                // that failed over and delivered again: only the master's answer now decides.
+                if requeue && entry.launch_step == 0 && s.uuid.is_some() {
+                    let ids = BTreeSet::from([s.task_id.clone()]);
+                    out.calls.push(self.reconcile_call(&ids));
+                    let first = backoff(self.timers.reconcile_backoff, 1);
+                    let now = self.last_now.unwrap_or_default();
+                    match &mut self.round {
+                        Some(r) => {
+                            r.waiting.insert(s.task_id.clone());
+                        }
+                        None => self.round = Some(Round { waiting: ids, retries: 0, retry_at: now + first }),
+                    }
+                    return;
+                }
                 if requeue {
                     self.requeue(&s.task_id);
                     out.notices.push(notice(false, true, &s));

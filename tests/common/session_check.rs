@@ -187,6 +187,20 @@ impl Checker {
                 _ => {}
             }
         }
+        // The notices of the input's update come first: a launch ends with a terminal state or a
+        // return to pending (and may be placed again in the same step).
+        for n in &notices {
+            if n["kind"] == "task_state" {
+                let id = n["task_id"].as_str().unwrap_or_default().to_owned();
+                let back = matches!(
+                    n["state"].as_str().unwrap_or_default(),
+                    "TASK_LOST" | "TASK_GONE" | "TASK_UNKNOWN" | "TASK_DROPPED" | "TASK_ERROR"
+                );
+                if n["terminal"] == Json::Bool(true) || back {
+                    self.launched.remove(&id);
+                }
+            }
+        }
         // The calls.
         let pending = after.pending().next().is_some();
         let mut acks = Vec::new();
@@ -222,14 +236,17 @@ impl Checker {
             }
             match kind {
                 "ACCEPT" | "DECLINE" => {
-                    let list = c.pointer(&format!("/{key}/offer_ids")).and_then(Json::as_array).cloned().unwrap_or_default();
+                    let list =
+                        c.pointer(&format!("/{key}/offer_ids")).and_then(Json::as_array).cloned().unwrap_or_default();
                     if list.is_empty() {
                         bad.push(format!("{kind} without offers"));
                     }
                     for o in list {
                         let id = id_of(&o);
                         if self.open.remove(&id).is_none() {
-                            bad.push(format!("rule 2: offer {id} named in {kind} but not open (never received, gone or answered)"));
+                            bad.push(format!(
+                                "rule 2: offer {id} named in {kind} but not open (never received, gone or answered)"
+                            ));
                         }
                         self.ended.insert(id);
                     }
@@ -237,13 +254,17 @@ impl Checker {
                         let r = c.pointer("/decline/filters/refuse_seconds").and_then(Json::as_f64);
                         let want = if pending { self.refuse } else { self.idle_refuse };
                         if r != Some(want) {
-                            bad.push(format!("rule 3: DECLINE refuse_seconds {r:?}, expected {want} (pending: {pending})"));
+                            bad.push(format!(
+                                "rule 3: DECLINE refuse_seconds {r:?}, expected {want} (pending: {pending})"
+                            ));
                         }
                     }
                     if kind == "ACCEPT" {
                         let ops = c.pointer("/accept/operations").and_then(Json::as_array).cloned().unwrap_or_default();
                         for op in ops.iter().filter(|o| o["type"] == "LAUNCH") {
-                            for ti in op.pointer("/launch/task_infos").and_then(Json::as_array).cloned().unwrap_or_default() {
+                            for ti in
+                                op.pointer("/launch/task_infos").and_then(Json::as_array).cloned().unwrap_or_default()
+                            {
                                 let t = ti.get("task_id").map(id_of).unwrap_or_default();
                                 if !self.launched.insert(t.clone()) {
                                     bad.push(format!("rule 8: task {t} launched twice"));
@@ -261,7 +282,10 @@ impl Checker {
                 "REVIVE" => {
                     if let Some(t) = self.last_revive {
                         if now - t < self.revive_min_interval {
-                            bad.push(format!("rule 4: REVIVE at {now} within {} s of the last at {t}", self.revive_min_interval));
+                            bad.push(format!(
+                                "rule 4: REVIVE at {now} within {} s of the last at {t}",
+                                self.revive_min_interval
+                            ));
                         }
                     }
                     self.last_revive = Some(now);
@@ -272,7 +296,10 @@ impl Checker {
                 }
                 "ACKNOWLEDGE" => {
                     let a = &c["acknowledge"];
-                    acks.push((a.get("task_id").map(id_of).unwrap_or_default(), a["uuid"].as_str().unwrap_or("").to_owned()));
+                    acks.push((
+                        a.get("task_id").map(id_of).unwrap_or_default(),
+                        a["uuid"].as_str().unwrap_or("").to_owned(),
+                    ));
                     if a.get("agent_id").map(id_of).unwrap_or_default().is_empty() {
                         bad.push("ACKNOWLEDGE without agent_id".into());
                     }
@@ -308,19 +335,6 @@ impl Checker {
             for (id, state) in after.tasks() {
                 if state.is_some() && !reconciled.contains(id) {
                     bad.push(format!("rule 7: launched task {id} not reconciled at SUBSCRIBED"));
-                }
-            }
-        }
-        // The notices: launches end with a terminal state or a return to pending.
-        for n in &notices {
-            if n["kind"] == "task_state" {
-                let id = n["task_id"].as_str().unwrap_or_default().to_owned();
-                let back = matches!(
-                    n["state"].as_str().unwrap_or_default(),
-                    "TASK_LOST" | "TASK_GONE" | "TASK_UNKNOWN" | "TASK_DROPPED" | "TASK_ERROR"
-                );
-                if n["terminal"] == Json::Bool(true) || back {
-                    self.launched.remove(&id);
                 }
             }
         }
