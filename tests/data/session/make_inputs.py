@@ -365,6 +365,16 @@ T["unknown_task_killed"] = ("an unknown live task found by reconciliation is rep
     update(13, "stray", "TASK_KILLED", agent="S7", uuid="AAEC"),
 ])
 
+T["volumes_and_executors"] = ("ACCEPT with RESERVE, CREATE and LAUNCH as place builds them; an executor charged once per agent", 6,
+    cfg(), [
+    connect(0), subscribed(1),
+    submit(2, task("db", disk=10, volumes=[{"size": 100, "persistence_id": "pv-db", "container_path": "data"}]),
+           task("e1", executor={"id": "ex", "cpus": 0.5, "mem": 64}, task_info={"command": {"value": "sleep 10"}}),
+           task("e2", executor={"id": "ex", "cpus": 0.5, "mem": 64})),
+    offers(3, offer("O1", "S1", "h1", res="cpus:8;mem:8192;disk:1000")),
+    update(4, "db", "TASK_RUNNING", uuid="AAEC"),
+])
+
 for name, (about, rule, config, inputs) in T.items():
     with open(os.path.join(HERE, name + ".jsonl"), "w") as f:
         f.write(json.dumps({"about": about, "rule": rule, "config": config}, separators=(", ", ": ")) + "\n")
