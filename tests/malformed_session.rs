@@ -66,7 +66,8 @@ fn malformed_session_inputs_are_refused_and_change_nothing() {
     assert!(all.len() >= 30);
     for case in &all {
         let id = case["id"].as_str().unwrap_or("?");
-        let config = case.get("config").cloned().unwrap_or_else(|| serde_json::json!({"framework": {"name": "malformed"}}));
+        let config =
+            case.get("config").cloned().unwrap_or_else(|| serde_json::json!({"framework": {"name": "malformed"}}));
         let mut s = Session::from_json(&config.to_string()).expect("valid config");
         for b in case["before"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
             let out = s.step_json(b.as_str().expect("a before input is text"));

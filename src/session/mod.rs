@@ -1150,3 +1150,117 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(config: &str) -> Session {
+        Session::from_json(config).unwrap()
+    }
+
+    fn step(s: &mut Session, line: &str) -> Json {
+        serde_json::from_str(&s.step_json(line)).unwrap()
+    }
+
+    fn types(out: &Json) -> Vec<&str> {
+        out["calls"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect()
+    }
+
+    const SUBSCRIBED: &str =
+        r#"{"now": 1, "event": {"type": "SUBSCRIBED", "subscribed": {"framework_id": {"value": "F1"}}}}"#;
+
+    fn offer(now: u32, id: &str, agent: &str) -> String {
+        format!(
+            r#"{{"now": {now}, "event": {{"type": "OFFERS", "offers": {{"offers": [{{"id": {{"value": "{id}"}},
+            "agent_id": {{"value": "{agent}"}}, "hostname": "h-{agent}", "resources": "cpus:4;mem:4096"}}]}}}}}}"#
+        )
+        .replace('\n', " ")
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let d: Vec<f64> = (1..=6).map(|n| backoff((1.0, 15.0), n)).collect();
+        assert_eq!(d, [1.0, 2.0, 4.0, 8.0, 15.0, 15.0]);
+        assert_eq!(backoff((2.0, 2.0), 40), 2.0);
+        assert_eq!(backoff((1.0, 60.0), u32::MAX), 60.0);
+    }
+
+    #[test]
+    fn typed_refusals_change_nothing() {
+        let mut s = session(r#"{"framework": {"name": "f"}}"#);
+        let mut t = TaskRequest::new("a");
+        t.cpus = crate::Scalar::from_units(1);
+        assert!(s.step(Input { now: 1.0, kind: InputKind::Submit(vec![t.clone()]) }).is_ok());
+        let before = format!("{s:?}");
+        let e = s.step(Input { now: 2.0, kind: InputKind::Submit(vec![t]) }).unwrap_err();
+        assert_eq!(
+            (e.errors[0].code.as_str(), e.errors[0].path.as_deref()),
+            ("session.duplicate_task", Some("/submit/0/id"))
+        );
+        let e = s.step(Input { now: f64::NAN, kind: InputKind::Tick }).unwrap_err();
+        assert_eq!(e.errors[0].code, "session.now");
+        assert_eq!(before, format!("{s:?}"));
+        assert_eq!(s.pending().collect::<Vec<_>>(), ["a"]);
+    }
+
+    #[test]
+    fn restored_tasks_count_where_they_run() {
+        let mut s = session(
+            r#"{"framework": {"name": "f", "id": "F1"}, "tasks": [
+                {"id": "a", "group": "web", "constraints": ["hostname UNIQUE"], "state": "TASK_RUNNING", "agent_id": "S1", "hostname": "h-S1"},
+                {"id": "b", "cpus": 1, "group": "web", "constraints": ["hostname UNIQUE"]},
+                {"id": "old", "state": "TASK_FINISHED"}]}"#,
+        );
+        assert_eq!(s.tasks().count(), 2);
+        let out = step(&mut s, r#"{"now": 0, "connect": {}}"#);
+        assert_eq!(out["calls"][0]["framework_id"]["value"], "F1");
+        assert!(out["calls"][0]["subscribe"].get("suppressed_roles").is_none(), "b is pending");
+        let out = step(&mut s, SUBSCRIBED);
+        assert_eq!(types(&out), ["RECONCILE"]);
+        // h-S1 runs `a` of the same group: only the other agent takes `b`.
+        let out = step(&mut s, &offer(1, "O1", "S1"));
+        assert_eq!(types(&out), ["DECLINE"]);
+        let out = step(&mut s, &offer(1, "O2", "S2"));
+        assert_eq!(types(&out), ["ACCEPT", "SUPPRESS"]);
+        assert_eq!(out["notices"][0]["hostname"], "h-S2");
+    }
+
+    #[test]
+    fn a_reconciliation_answer_older_than_the_launch_is_ignored() {
+        let mut s = session(
+            r#"{"framework": {"name": "f", "id": "F1"}, "tasks": [{"id": "a", "state": "LAUNCHING", "agent_id": "S1", "hostname": "h-S1"}]}"#,
+        );
+        step(&mut s, r#"{"now": 0, "connect": {}}"#);
+        step(&mut s, SUBSCRIBED);
+        let lost = |now: u32, uuid: &str| {
+            format!(
+                r#"{{"now": {now}, "event": {{"type": "UPDATE", "update": {{"status": {{"task_id": {{"value": "a"}},
+                "state": "TASK_LOST", "agent_id": {{"value": "S1"}}, "reason": "REASON_RECONCILIATION"{uuid}}}}}}}}}"#
+            )
+            .replace('\n', " ")
+        };
+        // The master does not have it: back to pending, launched again.
+        let out = step(&mut s, &lost(2, ""));
+        assert_eq!(out["notices"][0]["terminal"], false);
+        let out = step(&mut s, &offer(3, "O1", "S1"));
+        assert_eq!(types(&out)[0], "ACCEPT");
+        // An answer to the first RECONCILE arriving now speaks of the task before this launch.
+        let out = step(&mut s, &lost(4, ""));
+        assert!(out["notices"].as_array().unwrap().is_empty() && types(&out).is_empty(), "{out}");
+        assert_eq!(s.tasks().collect::<Vec<_>>(), [("a", Some(None))]);
+    }
+
+    #[test]
+    fn kills_wait_for_the_subscription() {
+        let mut s = session(
+            r#"{"framework": {"name": "f", "id": "F1"}, "tasks": [{"id": "a", "state": "TASK_RUNNING", "agent_id": "S1", "hostname": "h"}]}"#,
+        );
+        let out = step(&mut s, r#"{"now": 0, "kill": ["a", "nobody"]}"#);
+        assert!(types(&out).is_empty());
+        step(&mut s, r#"{"now": 0, "connect": {}}"#);
+        let out = step(&mut s, SUBSCRIBED);
+        assert_eq!(types(&out), ["RECONCILE", "KILL"]);
+        assert_eq!(out["calls"][1]["kill"]["agent_id"]["value"], "S1");
+    }
+}
