@@ -616,7 +616,9 @@ impl Session {
         let link = std::mem::replace(&mut self.link, Link::Subscribed);
         (self.suppressed, self.sent_constraints) = match link {
             Link::Subscribing { suppressed, constraints } => (suppressed, constraints),
-            _ => (false, None),
+            // A `SUBSCRIBED` without a `SUBSCRIBE` of its own (a host that skipped `connect`): the
+            // master keeps what it held.
+            _ => (self.suppressed, self.sent_constraints.take()),
         };
         self.framework_id = Some(framework_id.clone());
         out.notices.push(Notice::Subscribed { framework_id });
