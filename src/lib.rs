@@ -8,6 +8,10 @@
 //! Every operation is also reachable through one JSON contract, [`call`], shared by the CLI,
 //! the WebAssembly package and the C ABI.
 //!
+//! Around one placement, a [`Session`] keeps the whole scheduler side of a Mesos framework
+//! (offers, tasks, acknowledgements, filters, reconciliation, failover) as a pure state
+//! machine: events in, Mesos calls out ([`session`], SESSION.md).
+//!
 //! ```
 //! let v = offerfit::parse_value("[31000-32000, 32001-32005]").unwrap();
 //! assert_eq!(v.to_string(), "[31000-32005]");

@@ -54,7 +54,7 @@ use self::config::Restored;
 use self::mesos_io as io;
 use crate::decision::{DeclineReason, ReasonCode};
 use crate::engine::{Engine, Options, PlaceRequest, Profile};
-use crate::limits::{LimitKind, Limits};
+use crate::limits::LimitKind;
 use crate::model::{Offer, RunningTask, TaskRequest};
 
 /// Mesos' reason for a launch on offers the master no longer has (mesos.proto,
@@ -123,12 +123,7 @@ enum Link {
     /// Never connected.
     Idle,
     /// `SUBSCRIBE` sent; `SUBSCRIBED` not yet seen.
-    Subscribing {
-        /// The `SUBSCRIBE` carried `suppressed_roles`.
-        suppressed: bool,
-        /// The offer constraints it carried.
-        constraints: Option<Json>,
-    },
+    Subscribing,
     /// Subscribed: calls may be sent.
     Subscribed,
     /// Disconnected: reconnect at `retry_at` (`told`: the `reconnect` notice was given).
@@ -387,8 +382,7 @@ impl Session {
     /// # Errors
     /// As [`Session::step`].
     pub fn step_value(&mut self, json: Json) -> Output {
-        let limits = Limits { tasks: Limits::DEFAULT.tasks, ..self.options.limits };
-        if let Err((e, path)) = limits.check_json(&json) {
+        if let Err((e, path)) = self.options.limits.check_json(&json) {
             return Err(refused(vec![io::from_error(&e, &path)]));
         }
         let input = input::input_from_json(json).map_err(refused)?;
@@ -523,7 +517,10 @@ impl Session {
             suppressed,
             constraints.as_ref(),
         ));
-        self.link = Link::Subscribing { suppressed, constraints };
+        // What the master holds once it takes this `SUBSCRIBE` (`SUBSCRIBED` confirms it).
+        self.suppressed = suppressed;
+        self.sent_constraints = constraints;
+        self.link = Link::Subscribing;
         self.round = None;
         self.revive_at = None;
     }
@@ -613,13 +610,9 @@ impl Session {
 
     fn subscribed(&mut self, now: f64, framework_id: String, out: &mut Actions) {
         self.drop_offers();
-        let link = std::mem::replace(&mut self.link, Link::Subscribed);
-        (self.suppressed, self.sent_constraints) = match link {
-            Link::Subscribing { suppressed, constraints } => (suppressed, constraints),
-            // A `SUBSCRIBED` without a `SUBSCRIBE` of its own (a host that skipped `connect`): the
-            // master keeps what it held.
-            _ => (self.suppressed, self.sent_constraints.take()),
-        };
+        // The suppression and offer constraints are those of the last `SUBSCRIBE` (or, for a
+        // `SUBSCRIBED` without one of its own, what the master held).
+        self.link = Link::Subscribed;
         self.framework_id = Some(framework_id.clone());
         out.notices.push(Notice::Subscribed { framework_id });
         self.failures = 0;
