@@ -8,6 +8,10 @@
 //! Every operation is also reachable through one JSON contract, [`call`], shared by the CLI,
 //! the WebAssembly package and the C ABI.
 //!
+//! Around one placement, a [`Session`] keeps the whole scheduler side of a Mesos framework
+//! (offers, tasks, acknowledgements, filters, reconciliation, failover) as a pure state
+//! machine: events in, Mesos calls out ([`session`], SESSION.md).
+//!
 //! ```
 //! let v = offerfit::parse_value("[31000-32000, 32001-32005]").unwrap();
 //! assert_eq!(v.to_string(), "[31000-32005]");
@@ -38,6 +42,7 @@ pub mod json;
 pub mod limits;
 pub mod mesos;
 pub mod model;
+pub mod session;
 pub mod suggest;
 pub mod text;
 pub mod wire;
@@ -47,6 +52,7 @@ pub use engine::{Engine, Options, PlaceError, PlaceRequest, PortSelection, Profi
 pub use error::{Error, ParseError, Result, Span};
 pub use limits::{LimitKind, Limits};
 pub use model::*;
+pub use session::Session;
 pub use text::{parse_attributes, parse_resource, parse_resources, parse_value};
 pub use wire::call;
 

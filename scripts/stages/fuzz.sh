@@ -19,7 +19,7 @@
 
 FUZZ_CARGO_FUZZ_VERSION=0.13.2
 FUZZ_TARGETS=(call_json parse_constraint roundtrip_constraint parse_resources roundtrip_resources
-  parse_attributes place_arbitrary diff_reference hostile_shapes)
+  parse_attributes place_arbitrary diff_reference hostile_shapes session_steps)
 # Targets that read text get the grammar dictionary; the structured ones read `arbitrary` bytes.
 FUZZ_DICT_TARGETS=" call_json parse_constraint roundtrip_constraint parse_resources roundtrip_resources parse_attributes "
 

@@ -21,6 +21,7 @@ mod contract;
 mod out;
 mod place;
 mod render;
+mod session;
 mod text;
 
 /// Exit status 0: every answer was `ok`.
@@ -107,6 +108,16 @@ enum Command {
     /// of it, and a growth table with peak memory. Each is timed through the typed API and
     /// from JSON text to JSON text, beside serde_json parsing the same request (the floor).
     Bench(bench::Args),
+    /// Run a Mesos framework's scheduler state machine: JSON Lines inputs in, one output line each
+    ///
+    /// Reads the session config (SESSION.md: `framework`, `options`, `session` timers, the
+    /// store's `tasks`) from CONFIG.json, then one input per line on standard input (`connect`,
+    /// `event` with a Mesos v1 scheduler Event, `disconnected`, `submit`, `kill`, `tick`, each
+    /// with `now`) and writes one output line per input, flushed, in order: `{"ok": true,
+    /// "calls": [Mesos v1 Calls to POST], "notices": [...], "wake_at": T | null}` or `{"ok":
+    /// false, "errors": [...]}` for a refused input (which changes nothing). A bad config prints
+    /// one `ok: false` line and exits 1; otherwise the exit status is 0 at the end of input.
+    Session(session::Args),
 }
 
 fn run(command: Command) -> Outcome {
@@ -119,6 +130,7 @@ fn run(command: Command) -> Outcome {
         Command::Check(args) => constraints::run_check(&args),
         Command::Place(args) => place::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Session(args) => session::run(&args),
     }
 }
 

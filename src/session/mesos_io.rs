@@ -1,0 +1,36 @@
+//! The one place where the session borrows the JSON readers and writers of the layers it sits
+//! on (Mesos v1 JSON ⇄ model, the `place` task and options shapes, the contract's error
+//! objects), so that moving those modules changes one file.
+
+pub(crate) use crate::wire::decode;
+pub(crate) use crate::wire::errors::kind;
+pub(crate) use crate::wire::mesos::{attributes_from_json, attributes_to_json, offer_from_json, scalar_json};
+pub(crate) use crate::wire::ops_place::{options_from_json, task_from_json};
+pub(crate) use crate::wire::parse_strict_with_depth;
+pub use crate::wire::WireError;
+
+/// The contract's error list (`{"ok": false, "errors": [...]}`).
+pub type Errors = Vec<WireError>;
+
+/// One error with a code, a message and the JSON pointer of the culprit.
+pub(crate) fn error(path: &str, code: &str, message: impl Into<String>) -> WireError {
+    WireError::new(code, message).with_path(path)
+}
+
+/// A core error about the element at `path`.
+pub(crate) fn from_error(e: &crate::error::Error, path: &str) -> WireError {
+    WireError::from_error(e, path)
+}
+
+/// `{"ok": false, "errors": [...]}` as one line.
+pub(crate) fn refusal_text(errors: Vec<WireError>) -> String {
+    let response = serde_json::Value::Object(crate::wire::errors::response(errors));
+    serde_json::to_string(&response).unwrap_or_else(|_| {
+        r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#.to_owned()
+    })
+}
+
+/// The closest of `candidates` to `word`, for "did you mean" help.
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    crate::suggest::closest(word, candidates)
+}
