@@ -449,3 +449,19 @@ func TestConcurrentCalls(t *testing.T) {
 		t.Fatal(e)
 	}
 }
+
+func TestRevocableTasksTakeRevocableResources(t *testing.T) {
+	plan, err := Place(PlaceRequest{
+		Offers: []Offer{{ID: ID{"o1"}, AgentID: ID{"a1"}, Hostname: "h1", Resources: []Resource{
+			{Name: "cpus", Type: "SCALAR", Scalar: &Scalar{4}, Revocable: &Empty{}},
+			{Name: "mem", Type: "SCALAR", Scalar: &Scalar{64}}}}},
+		Tasks: []Task{{ID: "r", Cpus: 1, Mem: 8, Revocable: true}, {ID: "n", Cpus: 1, Mem: 8}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Accept) != 1 || plan.Accept[0].Tasks[0].TaskID != "r" || plan.Accept[0].Tasks[0].Resources[0].Revocable == nil ||
+		len(plan.Unplaced) != 1 || plan.Unplaced[0].TaskID != "n" {
+		t.Fatalf("%+v", plan)
+	}
+}

@@ -66,6 +66,9 @@ type Reservation struct {
 	Labels    *Labels `json:"labels,omitempty"`
 }
 
+// Empty is a Mesos flag object: present ({}) or absent (nil), as `shared` and `revocable`.
+type Empty struct{}
+
 // Resource is a Mesos v1 Resource (output uses the `reservations` form).
 type Resource struct {
 	Name         string                 `json:"name"`
@@ -77,8 +80,8 @@ type Resource struct {
 	Role         string                 `json:"role,omitempty"`
 	Reservation  map[string]interface{} `json:"reservation,omitempty"`
 	Disk         map[string]interface{} `json:"disk,omitempty"`
-	Shared       map[string]interface{} `json:"shared,omitempty"`
-	Revocable    map[string]interface{} `json:"revocable,omitempty"`
+	Shared       *Empty                 `json:"shared,omitempty"`
+	Revocable    *Empty                 `json:"revocable,omitempty"`
 }
 
 // Attribute is a Mesos v1 Attribute.
@@ -197,6 +200,8 @@ type Task struct {
 	Executor      *Executor              `json:"executor,omitempty"`
 	GpuScheduling string                 `json:"gpu_scheduling,omitempty"`
 	TaskInfo      map[string]interface{} `json:"task_info,omitempty"`
+	// Revocable lets the task run on revocable resources (Mesos oversubscription).
+	Revocable bool `json:"revocable,omitempty"`
 }
 
 // PlaceOptions are the options of a place request. Strategy is "binpack", "spread",

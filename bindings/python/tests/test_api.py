@@ -184,3 +184,11 @@ def test_text_that_utf8_cannot_carry() -> None:
                                    '{"op":"parse_value","text":"\ufffd"}'.encode("utf-8")])
     assert offerfit.call_bytes(offerfit._encode({"op": "parse_value", "text": "\ud800"})) == escaped
     assert offerfit.call_text('{"op":"parse_value","text":"\ud800"}').encode("utf-8") == replaced
+
+
+def test_revocable_tasks_take_revocable_resources() -> None:
+    offer = {**OFFER, "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 4}, "revocable": {}},
+                                    {"name": "mem", "type": "SCALAR", "scalar": {"value": 64}}]}
+    plan = offerfit.place([offer], [{"id": "r", "cpus": 1, "mem": 8, "revocable": True}, {"id": "n", "cpus": 1, "mem": 8}])
+    assert [t["task_id"] for a in plan["accept"] for t in a["tasks"]] == ["r"]
+    assert [u["task_id"] for u in plan["unplaced"]] == ["n"]

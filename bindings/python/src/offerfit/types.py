@@ -246,6 +246,7 @@ class Task(TypedDict):
     executor: NotRequired[Executor]
     gpu_scheduling: NotRequired[Literal["restricted", "unrestricted"]]
     task_info: NotRequired[Dict[str, Any]]
+    revocable: NotRequired[bool]
 
 
 Strategy = Union[Literal["binpack", "spread", "first_fit"], Dict[str, float]]

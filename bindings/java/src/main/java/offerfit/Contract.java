@@ -98,25 +98,31 @@ public final class Contract {
                        Double gpus, Map<String, Double> scalars, List<Integer> ports, List<Volume> volumes,
                        List<Object> constraints, List<Preference> preferences, String dialect, String gang,
                        Elastic elastic, Executor executor, @JsonProperty("gpu_scheduling") String gpuScheduling,
-                       @JsonProperty("task_info") JsonNode taskInfo) {
+                       @JsonProperty("task_info") JsonNode taskInfo, Boolean revocable) {
         public static Task of(String id, double cpus, double mem) {
             return new Task(id, null, null, null, null, cpus, mem, null, null, null, null, null, null, null, null,
-                    null, null, null, null, null);
+                    null, null, null, null, null, null);
         }
 
         public Task withGroup(String g) {
             return new Task(id, g, instances, role, acceptedRoles, cpus, mem, disk, gpus, scalars, ports, volumes,
-                    constraints, preferences, dialect, gang, elastic, executor, gpuScheduling, taskInfo);
+                    constraints, preferences, dialect, gang, elastic, executor, gpuScheduling, taskInfo, revocable);
         }
 
         public Task withPorts(List<Integer> p) {
             return new Task(id, group, instances, role, acceptedRoles, cpus, mem, disk, gpus, scalars, p, volumes,
-                    constraints, preferences, dialect, gang, elastic, executor, gpuScheduling, taskInfo);
+                    constraints, preferences, dialect, gang, elastic, executor, gpuScheduling, taskInfo, revocable);
+        }
+
+        /** Lets the task run on revocable resources (Mesos oversubscription). */
+        public Task withRevocable(boolean r) {
+            return new Task(id, group, instances, role, acceptedRoles, cpus, mem, disk, gpus, scalars, ports, volumes,
+                    constraints, preferences, dialect, gang, elastic, executor, gpuScheduling, taskInfo, r);
         }
 
         public Task withConstraints(List<Object> c) {
             return new Task(id, group, instances, role, acceptedRoles, cpus, mem, disk, gpus, scalars, ports, volumes,
-                    c, preferences, dialect, gang, elastic, executor, gpuScheduling, taskInfo);
+                    c, preferences, dialect, gang, elastic, executor, gpuScheduling, taskInfo, revocable);
         }
     }
 

@@ -279,4 +279,15 @@ class OfferfitTest {
         for (Future<Boolean> f : results) if (!f.get()) fail("a thread got another answer");
         pool.shutdown();
     }
+
+    @Test
+    void revocableTasksTakeRevocableResources() {
+        Contract.Resource cpus = new Contract.Resource("cpus", "SCALAR", new Contract.Scalar(4), null, null, null,
+                null, null, null, null, JSON.createObjectNode());
+        Contract.Plan plan = Offerfit.place(new Contract.PlaceRequest(
+                List.of(Contract.Offer.of("o1", "a1", "h1", List.of(cpus, Contract.Resource.scalar("mem", 64)), null)),
+                List.of(Contract.Task.of("r", 1, 8).withRevocable(true), Contract.Task.of("n", 1, 8))));
+        assertEquals("r", plan.accept().get(0).tasks().get(0).taskId());
+        assertEquals("n", plan.unplaced().get(0).taskId());
+    }
 }
