@@ -1,0 +1,216 @@
+//! The scheduler under test, seen by the simulator only through the SESSION.md contract: one
+//! input JSON line in, one output JSON line out ([`Scheduler::step`]). The shipped path is the
+//! real `offerfit::Session` once it is on main; until then [`PlaceStandIn`] — a small adapter
+//! over the stateless `place` op, **a stand-in only** — lets the simulator run end to end.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Value as Json};
+
+use super::master::is_terminal;
+
+/// A framework scheduler driven by SESSION.md inputs.
+pub trait Scheduler {
+    /// One input (`{"now", "connect" | "event" | "submit" | "kill" | "tick"}`) as JSON text;
+    /// the answer `{"ok", "calls", "notices", "wake_at"}` as JSON text.
+    fn step(&mut self, input: &str) -> String;
+}
+
+/// Which scheduler the simulator drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The stand-in over `place` (until `offerfit::Session` lands).
+    PlaceStandIn,
+}
+
+/// Makes a scheduler of `kind` from a SESSION.md config.
+///
+/// # Errors
+/// The scheduler's refusal of the config, as text.
+pub fn make(kind: Kind, config: &Json) -> Result<Box<dyn Scheduler>, String> {
+    match kind {
+        Kind::PlaceStandIn => Ok(Box::new(PlaceStandIn::new(config))),
+    }
+}
+
+/// STAND-IN, not the shipped path: a minimal session over the stateless `place` op, kept
+/// only until `offerfit::Session` is on main. It subscribes, places pending tasks on each
+/// OFFERS event (declining the rest: `refuse_seconds` while work is pending, else
+/// `idle_refuse_seconds`), suppresses when nothing is pending, revives on new work,
+/// acknowledges every update with a uuid, and counts launched tasks for constraints.
+#[derive(Debug)]
+pub struct PlaceStandIn {
+    framework: Json,
+    options: Json,
+    idle_refuse: f64,
+    framework_id: Option<String>,
+    pending: Vec<Json>,
+    /// Launched and not terminal: the running-task shape `place` counts for constraints.
+    live: BTreeMap<String, (Json, Json)>,
+    suppressed: bool,
+    unplaced: HashMap<String, Json>,
+}
+
+impl PlaceStandIn {
+    /// A stand-in for this SESSION.md config.
+    pub fn new(config: &Json) -> PlaceStandIn {
+        let options = config.get("options").cloned().unwrap_or_else(|| json!({}));
+        let idle_refuse = config.pointer("/session/idle_refuse_seconds").and_then(Json::as_f64).unwrap_or(3600.0);
+        PlaceStandIn {
+            framework: config.get("framework").cloned().unwrap_or_else(|| json!({})),
+            options,
+            idle_refuse,
+            framework_id: None,
+            pending: Vec::new(),
+            live: BTreeMap::new(),
+            suppressed: false,
+            unplaced: HashMap::new(),
+        }
+    }
+
+    fn fid(&self) -> Json {
+        json!({ "value": self.framework_id.clone().unwrap_or_default() })
+    }
+
+    fn offers(&mut self, offers: &[Json], calls: &mut Vec<Json>, notices: &mut Vec<Json>) {
+        let running: Vec<Json> = self.live.values().map(|(r, _)| r.clone()).collect();
+        let mut options = self.options.clone();
+        options["framework_id"] = json!(self.framework_id.clone().unwrap_or_default());
+        let req =
+            json!({"op": "place", "offers": offers, "tasks": self.pending, "running": running, "options": options});
+        let answer = offerfit::wire::call_json(req);
+        if answer.get("ok") != Some(&Json::Bool(true)) {
+            notices.push(json!({"kind": "error", "message": format!("place refused: {}", answer["errors"])}));
+            let ids: Vec<Json> = offers.iter().map(|o| o["id"].clone()).collect();
+            calls.push(json!({"framework_id": self.fid(), "type": "DECLINE", "decline": {"offer_ids": ids, "filters": {"refuse_seconds": 5}}}));
+            return;
+        }
+        let by_agent: HashMap<&str, &Json> =
+            offers.iter().filter_map(|o| o.pointer("/agent_id/value").and_then(Json::as_str).map(|a| (a, o))).collect();
+        let mut placed = std::collections::HashSet::new();
+        for acc in answer["accept"].as_array().into_iter().flatten() {
+            let agent = acc["agent_id"].as_str().unwrap_or("");
+            let offer = by_agent.get(agent);
+            for t in acc["tasks"].as_array().into_iter().flatten() {
+                let id = t["task_id"].as_str().unwrap_or("").to_owned();
+                placed.insert(id.clone());
+                let attributes = offer.map_or(json!([]), |o| o["attributes"].clone());
+                let task = self.pending.iter().find(|p| p["id"] == json!(id)).cloned().unwrap_or(Json::Null);
+                let group = task.get("group").cloned().unwrap_or_else(|| json!(id));
+                let run = json!({"id": id, "group": group, "hostname": acc["hostname"], "agent_id": agent, "attributes": attributes});
+                self.live.insert(id.clone(), (run, task));
+                self.unplaced.remove(&id);
+                notices.push(json!({"kind": "launching", "task_id": id, "agent_id": agent, "hostname": acc["hostname"], "attributes": attributes}));
+            }
+        }
+        self.pending.retain(|p| !placed.contains(p["id"].as_str().unwrap_or("")));
+        let nothing_left = self.pending.is_empty();
+        for mut c in answer["calls"].as_array().cloned().unwrap_or_default() {
+            if nothing_left && c["type"] == "DECLINE" {
+                c["decline"]["filters"] = json!({"refuse_seconds": self.idle_refuse});
+            }
+            calls.push(c);
+        }
+        for u in answer["unplaced"].as_array().into_iter().flatten() {
+            let id = u["task_id"].as_str().unwrap_or("").to_owned();
+            if self.unplaced.get(&id) != Some(&u["reasons"]) {
+                self.unplaced.insert(id.clone(), u["reasons"].clone());
+                notices.push(json!({"kind": "unplaced", "task_id": id, "reasons": u["reasons"]}));
+            }
+        }
+        if nothing_left && !self.suppressed {
+            self.suppressed = true;
+            calls.push(json!({"framework_id": self.fid(), "type": "SUPPRESS", "suppress": {}}));
+        }
+    }
+
+    fn update(&mut self, status: &Json, calls: &mut Vec<Json>, notices: &mut Vec<Json>) {
+        let id = status.pointer("/task_id/value").and_then(Json::as_str).unwrap_or("").to_owned();
+        let state = status["state"].as_str().unwrap_or("");
+        if let Some(uuid) = status.get("uuid") {
+            calls.push(json!({"framework_id": self.fid(), "type": "ACKNOWLEDGE", "acknowledge": {
+                "agent_id": status["agent_id"], "task_id": {"value": id}, "uuid": uuid}}));
+        }
+        let known = self.live.contains_key(&id);
+        let refused = matches!(state, "TASK_DROPPED")
+            || (matches!(state, "TASK_LOST" | "TASK_ERROR") && status["reason"] == "REASON_INVALID_OFFERS");
+        let terminal = known && is_terminal(state) && !refused;
+        if known && (terminal || refused) {
+            if let Some((_, task)) = self.live.remove(&id) {
+                if refused {
+                    self.pending.push(task);
+                    self.revive(calls);
+                }
+            }
+        }
+        let mut n = json!({"kind": "task_state", "task_id": id, "state": state, "terminal": terminal, "known": known});
+        if let Some(r) = status.get("reason") {
+            n["reason"] = r.clone();
+        }
+        notices.push(n);
+    }
+
+    fn revive(&mut self, calls: &mut Vec<Json>) {
+        if self.suppressed && self.framework_id.is_some() {
+            self.suppressed = false;
+            calls.push(json!({"framework_id": self.fid(), "type": "REVIVE", "revive": {}}));
+        }
+    }
+}
+
+impl Scheduler for PlaceStandIn {
+    fn step(&mut self, input: &str) -> String {
+        let Ok(input) = serde_json::from_str::<Json>(input) else {
+            return json!({"ok": false, "errors": [{"code": "input.json", "message": "not JSON"}]}).to_string();
+        };
+        let mut calls = Vec::new();
+        let mut notices = Vec::new();
+        if input.get("connect").is_some() {
+            let mut sub = json!({"type": "SUBSCRIBE", "subscribe": {"framework_info": self.framework}});
+            if self.pending.is_empty() {
+                sub["subscribe"]["suppressed_roles"] =
+                    self.framework.get("roles").cloned().unwrap_or_else(|| json!(["*"]));
+                self.suppressed = true;
+            }
+            calls.push(sub);
+        } else if let Some(ev) = input.get("event") {
+            match ev["type"].as_str().unwrap_or("") {
+                "SUBSCRIBED" => {
+                    let fid = ev.pointer("/subscribed/framework_id/value").and_then(Json::as_str).unwrap_or("");
+                    self.framework_id = Some(fid.to_owned());
+                    notices.push(json!({"kind": "subscribed", "framework_id": fid}));
+                }
+                "OFFERS" => {
+                    let offers = ev.pointer("/offers/offers").and_then(Json::as_array).cloned().unwrap_or_default();
+                    self.offers(&offers, &mut calls, &mut notices);
+                }
+                "UPDATE" => self.update(&ev["update"]["status"], &mut calls, &mut notices),
+                "INVERSE_OFFERS" => {
+                    for io in
+                        ev.pointer("/inverse_offers/inverse_offers").and_then(Json::as_array).into_iter().flatten()
+                    {
+                        let agent = io.pointer("/agent_id/value");
+                        let busy = self.live.values().any(|(r, _)| Some(&r["agent_id"]) == agent);
+                        let kind = if busy { "DECLINE_INVERSE_OFFERS" } else { "ACCEPT_INVERSE_OFFERS" };
+                        let key = kind.to_ascii_lowercase();
+                        calls.push(
+                            json!({"framework_id": self.fid(), "type": kind, key: {"inverse_offer_ids": [io["id"]]}}),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        } else if let Some(tasks) = input.get("submit").and_then(Json::as_array) {
+            self.pending.extend(tasks.iter().cloned());
+            self.revive(&mut calls);
+        } else if let Some(ids) = input.get("kill").and_then(Json::as_array) {
+            for id in ids {
+                self.pending.retain(|p| &p["id"] != id);
+                if let Some((run, _)) = self.live.get(id.as_str().unwrap_or("")) {
+                    calls.push(json!({"framework_id": self.fid(), "type": "KILL", "kill": {"task_id": {"value": id}, "agent_id": {"value": run["agent_id"]}}}));
+                }
+            }
+        }
+        json!({"ok": true, "calls": calls, "notices": notices, "wake_at": null}).to_string()
+    }
+}
