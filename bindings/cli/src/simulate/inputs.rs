@@ -68,6 +68,15 @@ pub enum Dist {
 }
 
 impl Dist {
+    /// The mean (ms).
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Dist::Fixed(v) | Dist::Exponential(v) => v as f64,
+            Dist::Uniform(lo, hi) => (lo as f64 + hi as f64) / 2.0,
+            Dist::LogNormal(median, sigma) => median as f64 * (sigma * sigma / 2.0).exp(),
+        }
+    }
+
     /// A sample, at least 1 ms.
     pub fn sample(&self, rng: &mut Rng) -> u64 {
         let ms = match *self {
@@ -854,6 +863,18 @@ impl Workload {
             });
         }
         Ok(())
+    }
+
+    /// An upper bound on how many tasks run at once: every fixed task, plus three times each
+    /// class's mean concurrency (arrival rate × mean duration, Little's law).
+    pub fn concurrency_bound(&self) -> usize {
+        let classes: f64 = self.classes.iter().map(|c| 3.0 * c.rate * c.duration.mean() / 1000.0 + 1.0).sum();
+        self.fixed.len().saturating_add(classes.ceil().min(1e9) as usize)
+    }
+
+    /// The tasks' JSON (fixed tasks and class templates).
+    pub fn task_shapes(&self) -> impl Iterator<Item = &Json> {
+        self.fixed.iter().map(|f| &f.task).chain(self.classes.iter().map(|c| &c.task))
     }
 
     /// The smallest cpus, mem and port count any task of the workload asks for (what

@@ -235,6 +235,9 @@ pub struct Master {
     pub used: Amounts,
     /// Total amounts over all agents.
     pub size: Amounts,
+    /// Agents with at least one refuse filter (what REVIVE clears).
+    filtered: BTreeSet<usize>,
+    live: usize,
     now: u64,
 }
 
@@ -262,6 +265,8 @@ impl Master {
             violations: std::collections::BTreeMap::new(),
             used: [0.0; 5],
             size: [0.0; 5],
+            filtered: BTreeSet::new(),
+            live: 0,
             now: 0,
         };
         for (i, spec) in agents.iter().enumerate() {
@@ -320,11 +325,6 @@ impl Master {
         self.cfg.epoch_s as f64 + ms as f64 / 1000.0
     }
 
-    /// The framework id once subscribed.
-    pub fn framework_id(&self) -> Option<&str> {
-        self.framework_id.as_deref()
-    }
-
     fn violation(&mut self, kind: &str) {
         *self.violations.entry(kind.to_owned()).or_insert(0) += 1;
     }
@@ -362,6 +362,9 @@ impl Master {
                 if let Some(a) = self.agents.get_mut(i) {
                     let before = a.filters.len();
                     a.filters.retain(|(_, until)| *until > now);
+                    if a.filters.is_empty() {
+                        self.filtered.remove(&i);
+                    }
                     if a.filters.len() != before {
                         self.touch(i);
                     }
@@ -493,6 +496,7 @@ impl Master {
             // The filter outlives at least one allocation interval (MESOS-4302).
             let until = now.saturating_add(ms.min(MAX_REFUSE_MS).max(iv));
             a.filters.push((resources.clone(), until));
+            self.filtered.insert(agent);
             self.timers.push((until, Timer::FilterExpire(agent)));
         }
         self.touch(agent);
@@ -546,8 +550,8 @@ impl Master {
                 // `generateOffers` allocates at once.
                 self.stats.revives += 1;
                 self.suppressed = false;
-                for (i, a) in self.agents.iter_mut().enumerate() {
-                    if !a.filters.is_empty() {
+                for i in std::mem::take(&mut self.filtered) {
+                    if let Some(a) = self.agents.get_mut(i) {
                         a.filters.clear();
                         self.candidates.insert(i);
                     }
@@ -802,6 +806,7 @@ impl Master {
             *u += x;
         }
         self.stats.launched += 1;
+        self.live += 1;
         let fate = self.fates.remove(&id).unwrap_or_default();
         self.tasks.insert(
             id.clone(),
@@ -822,6 +827,7 @@ impl Master {
     fn end_task(&mut self, id: &str, state: &'static str, reason: Option<&'static str>, message: String) {
         let Some(t) = self.tasks.get_mut(id) else { return };
         t.state = state;
+        self.live = self.live.saturating_sub(1);
         let (agent, resources, used) = (t.agent, t.resources.clone(), t.used);
         if let Some(a) = self.agents.get_mut(agent) {
             a.tasks = a.tasks.saturating_sub(1);
@@ -921,17 +927,12 @@ impl Master {
 
     /// Tasks the master holds as live (staging or running).
     pub fn live_tasks(&self) -> usize {
-        self.tasks.values().filter(|t| !t.terminal()).count()
+        self.live
     }
 
     /// Outstanding offers.
     pub fn outstanding_offers(&self) -> usize {
         self.offers.len()
-    }
-
-    /// The agent index of a live task, if any.
-    pub fn task_agent(&self, id: &str) -> Option<usize> {
-        self.tasks.get(id).filter(|t| !t.terminal()).map(|t| t.agent)
     }
 }
 
@@ -1078,9 +1079,15 @@ mod tests {
         run_timers(m, 0)
     }
 
-    /// Runs every timer due at or before `until`, in time order, returning the events.
+    thread_local! {
+        /// Timers not yet due, kept between calls of [`run_timers`] (each test has its thread).
+        static LATER: std::cell::RefCell<Vec<(u64, Timer)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    /// Runs every timer due at or before `until`, in time order, returning the events; later
+    /// timers are kept for the next call.
     fn run_timers(m: &mut Master, until: u64) -> Vec<Json> {
-        let mut pending: Vec<(u64, Timer)> = Vec::new();
+        let mut pending: Vec<(u64, Timer)> = LATER.with(|l| std::mem::take(&mut *l.borrow_mut()));
         let mut events = m.take_events();
         loop {
             pending.extend(m.take_timers());
@@ -1090,6 +1097,7 @@ mod tests {
             m.on_timer(t, timer);
             events.extend(m.take_events());
         }
+        LATER.with(|l| *l.borrow_mut() = pending);
         events
     }
 
@@ -1264,7 +1272,7 @@ mod tests {
             {"type": "RESERVE", "reserve": {"resources": reserved}}, {"type": "CREATE", "create": {"volumes": vol}}]}}),
         );
         assert!(m.violations.is_empty(), "{:?}", m.violations);
-        assert!(m.agents[0].total.to_string().contains("disk(db)"), "{}", m.agents[0].total);
+        assert_eq!(m.agents[0].total.to_string(), "cpus:2; mem:256; disk:900; disk(db, )[p1:data]:100");
     }
 
     #[test]

@@ -77,6 +77,13 @@ pub struct Args {
     /// The framework's role
     #[arg(long, default_value = "*")]
     role: String,
+    /// The scheduler holds offers this long (its `session.offer_hold_seconds`) instead of
+    /// declining what it cannot use at once
+    #[arg(long = "offer-hold", default_value = "0s", value_parser = duration_arg)]
+    offer_hold: u64,
+    /// Print where the wall-clock time went (scheduler, master, host) on stderr
+    #[arg(long)]
+    timing: bool,
 }
 
 fn duration_arg(s: &str) -> Result<u64, String> {
@@ -127,6 +134,7 @@ pub fn run(args: &Args) -> Outcome {
         sample_ms: (args.duration / 240).max(1000),
         drain: Vec::new(),
         role: args.role.clone(),
+        offer_hold_s: args.offer_hold as f64 / 1000.0,
     };
     let (ask_cpus, ask_mem, ask_ports) = workload.smallest_ask();
     let asks = Asks {
@@ -167,6 +175,16 @@ pub fn run(args: &Args) -> Outcome {
             results.push((sc.label, summary::summarize(&run, asks), run));
         }
     }
+    if args.timing {
+        for (label, _, run) in &results {
+            let t = run.timing;
+            let host = t.total.saturating_sub(t.scheduler).saturating_sub(t.master);
+            crate::out::errln!(
+                "timing {label}: {:.3} s in all for {} simulated s ({} queue items, {} scheduler steps): scheduler {:.3} s (JSON text both ways included), master {:.3} s, host {:.3} s",
+                t.total.as_secs_f64(), run.duration_s, t.items, run.steps, t.scheduler.as_secs_f64(), t.master.as_secs_f64(), host.as_secs_f64()
+            );
+        }
+    }
     out["runs"] = Json::Array(results.iter().map(|(l, s, _)| json!({"label": l, "summary": s})).collect());
     if let Some(path) = &args.report {
         let html = report::html(&results, out.get("min_agents"));
@@ -182,11 +200,16 @@ pub fn run(args: &Args) -> Outcome {
                     m["template"].as_str().unwrap_or(""),
                     m["max_wait_s"]
                 ),
-                None => outln!(
-                    "the workload does not fit on any number of agents of {} (tried up to {})\n",
-                    m["template"].as_str().unwrap_or(""),
-                    m["tried"].as_array().and_then(|t| t.last()).map_or(Json::Null, |t| t["n"].clone())
-                ),
+                None => {
+                    let why = m["tried"].as_array().and_then(|t| t.last()).map_or_else(
+                        || "some task is larger than one such agent".to_owned(),
+                        |t| format!("tried up to {} agents", t["n"]),
+                    );
+                    outln!(
+                        "the workload does not fit on any number of agents of {} ({why})\n",
+                        m["template"].as_str().unwrap_or("")
+                    );
+                }
             }
         }
         let cols: Vec<(String, Json)> = results.iter().map(|(l, s, _)| (l.clone(), s.clone())).collect();
@@ -285,8 +308,24 @@ fn min_agents(
     } else {
         body
     };
-    parse_template(body).map_err(|m| UsageError(format!("--min-agents `{template}`: {m}")))?;
-    const CAP: usize = 100_000;
+    let kind = parse_template(body).map_err(|m| UsageError(format!("--min-agents `{template}`: {m}")))?;
+    // A task bigger than an empty agent of the kind never fits, however many are added.
+    let size = master::amounts(&kind.resources);
+    let too_big = workload.task_shapes().any(|t| {
+        let ask = |k: &str| t.get(k).and_then(Json::as_f64).unwrap_or(0.0);
+        let ports = t.get("ports").and_then(Json::as_array).map_or(0, Vec::len) as f64;
+        ask("cpus") > size[0]
+            || ask("mem") > size[1]
+            || ask("disk") > size[2]
+            || ask("gpus") > size[3]
+            || ports > size[4]
+    });
+    if too_big && base.agents.is_empty() {
+        let run = simulate(base, workload, cfg, "0 agents")?;
+        return Ok((None, Vec::new(), run));
+    }
+    // Never more agents than tasks that can run at once (one each).
+    let cap: usize = workload.concurrency_bound().clamp(1, 100_000);
     let mut tried = Vec::new();
     let mut fits = |n: usize| -> Result<(bool, Run), UsageError> {
         let mut c = base.clone();
@@ -315,11 +354,11 @@ fn min_agents(
             break;
         }
         last = run;
-        if hi >= CAP {
+        if hi >= cap {
             return Ok((None, tried, last));
         }
         lo = hi;
-        hi = (hi * 2).min(CAP);
+        hi = (hi * 2).min(cap);
     }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use serde_json::{json, Value as Json};
 
 use super::inputs::{Cluster, Rng, Workload};
-use super::master::{Amounts, Fate, Master, MasterConfig, Timer, KINDS};
+use super::master::{Amounts, Fate, Master, MasterConfig, Timer};
 use super::scheduler::Scheduler;
 
 /// How one run is set up.
@@ -31,6 +31,8 @@ pub struct RunConfig {
     pub drain: Vec<String>,
     /// The framework's role.
     pub role: String,
+    /// `session.offer_hold_seconds` of the scheduler's config.
+    pub offer_hold_s: f64,
 }
 
 /// One point of the time series.
@@ -83,6 +85,21 @@ pub struct Run {
     pub samples: Vec<Sample>,
     /// Simulated seconds run.
     pub duration_s: f64,
+    /// Where the wall-clock time went (not part of any summary: it differs run to run).
+    pub timing: Timing,
+}
+
+/// Wall-clock time of one run, by part.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// The whole run.
+    pub total: std::time::Duration,
+    /// In the scheduler's steps, JSON text both ways included.
+    pub scheduler: std::time::Duration,
+    /// In the master (calls, timers, building offers).
+    pub master: std::time::Duration,
+    /// Queue items handled.
+    pub items: u64,
 }
 
 /// What the queue holds.
@@ -132,6 +149,8 @@ struct Loop<'a> {
     next_wake: Option<u64>,
     rng: Rng,
     failures_per_hour: f64,
+    sched_time: std::time::Duration,
+    master_time: std::time::Duration,
 }
 
 impl Loop<'_> {
@@ -142,20 +161,24 @@ impl Loop<'_> {
 
     /// Moves the master's new timers and events into the queue.
     fn drain_master(&mut self) {
+        let t0 = std::time::Instant::now();
         for (t, timer) in self.master.take_timers() {
             self.push(t.max(self.now), Item::Master(timer));
         }
         for ev in self.master.take_events() {
             self.push(self.now, Item::Deliver(ev));
         }
+        self.master_time += t0.elapsed();
     }
 
     fn step(&mut self, input: &Json) {
         self.steps += 1;
+        let t0 = std::time::Instant::now();
         let mut input = input.clone();
         input["now"] = json!(self.master.unix(self.now));
         let out = self.sched.step(&input.to_string());
         let out: Json = serde_json::from_str(&out).unwrap_or_else(|_| json!({"ok": false, "errors": ["not JSON"]}));
+        self.sched_time += t0.elapsed();
         if out.get("ok") != Some(&Json::Bool(true)) {
             self.error(format!(
                 "the scheduler refused {}: {}",
@@ -164,9 +187,11 @@ impl Loop<'_> {
             ));
             return;
         }
+        let t1 = std::time::Instant::now();
         for call in out["calls"].as_array().into_iter().flatten() {
             self.master.call(self.now, call);
         }
+        self.master_time += t1.elapsed();
         for n in out["notices"].as_array().into_iter().flatten() {
             self.notice(n);
         }
@@ -269,7 +294,7 @@ pub fn session_config(cfg: &RunConfig) -> Json {
         "framework": {"name": "offerfit-simulate", "roles": [cfg.role], "user": "root",
                       "capabilities": [{"type": "MULTI_ROLE"}, {"type": "PARTITION_AWARE"}]},
         "options": {"strategy": cfg.strategy, "refuse_seconds": 5, "roles": [cfg.role]},
-        "session": {"offer_hold_seconds": 0, "idle_refuse_seconds": 3600, "revive_min_interval": 5}
+        "session": {"offer_hold_seconds": cfg.offer_hold_s, "idle_refuse_seconds": 3600, "revive_min_interval": 5}
     })
 }
 
@@ -314,7 +339,10 @@ pub fn run(
         next_wake: None,
         rng: Rng::new(cfg.seed, 0),
         failures_per_hour: cfg.failures_per_hour,
+        sched_time: std::time::Duration::ZERO,
+        master_time: std::time::Duration::ZERO,
     };
+    let started = std::time::Instant::now();
     // Fixed tasks: one submit per distinct time, in file order.
     let mut batches: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     for (i, f) in workload.fixed.iter().enumerate() {
@@ -368,7 +396,9 @@ pub fn run(
         }
         match item {
             Item::Master(timer) => {
+                let t0 = std::time::Instant::now();
                 lp.master.on_timer(t, timer);
+                lp.master_time += t0.elapsed();
                 lp.drain_master();
             }
             Item::Deliver(ev) => lp.step(&json!({"event": ev})),
@@ -432,7 +462,7 @@ pub fn run(
             .blame
             .get(id)
             .cloned()
-            .unwrap_or_else(|| ("not_offered".into(), "no offer has been tried for it yet".into()));
+            .unwrap_or_else(|| ("waiting".into(), "no offer has come since it was submitted".into()));
         *unplaced.entry(b).or_insert(0) += 1;
         oldest = oldest.max(end.saturating_sub(*at));
     }
@@ -456,17 +486,15 @@ pub fn run(
         restarts: lp.restarts,
         samples,
         duration_s: end as f64 / 1000.0,
+        timing: Timing { total: started.elapsed(), scheduler: lp.sched_time, master: lp.master_time, items: handled },
     })
 }
 
 fn sample(lp: &Loop<'_>, t: u64, util: Amounts) -> Sample {
     let mut reasons = BTreeMap::new();
     for id in lp.pending.keys() {
-        let code = lp.blame.get(id).map_or("not_offered", |b| b.0.as_str());
+        let code = lp.blame.get(id).map_or("waiting", |b| b.0.as_str());
         *reasons.entry(code.to_owned()).or_insert(0) += 1;
     }
     Sample { t: t as f64 / 1000.0, util, pending: lp.pending.len(), running: lp.master.live_tasks(), reasons }
 }
-
-/// The names of [`KINDS`], for callers that only import the runner.
-pub const RESOURCE_KINDS: [&str; 5] = KINDS;

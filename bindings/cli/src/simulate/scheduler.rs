@@ -49,6 +49,12 @@ pub struct PlaceStandIn {
     live: BTreeMap<String, (Json, Json)>,
     suppressed: bool,
     unplaced: HashMap<String, Json>,
+    /// Declines were sent since the last REVIVE (agents are filtered).
+    declined: bool,
+    revive_min: f64,
+    last_revive: Option<f64>,
+    revive_due: Option<f64>,
+    now: f64,
 }
 
 impl PlaceStandIn {
@@ -56,6 +62,7 @@ impl PlaceStandIn {
     pub fn new(config: &Json) -> PlaceStandIn {
         let options = config.get("options").cloned().unwrap_or_else(|| json!({}));
         let idle_refuse = config.pointer("/session/idle_refuse_seconds").and_then(Json::as_f64).unwrap_or(3600.0);
+        let revive_min = config.pointer("/session/revive_min_interval").and_then(Json::as_f64).unwrap_or(5.0);
         PlaceStandIn {
             framework: config.get("framework").cloned().unwrap_or_else(|| json!({})),
             options,
@@ -65,6 +72,11 @@ impl PlaceStandIn {
             live: BTreeMap::new(),
             suppressed: false,
             unplaced: HashMap::new(),
+            declined: false,
+            revive_min,
+            last_revive: None,
+            revive_due: None,
+            now: 0.0,
         }
     }
 
@@ -106,8 +118,11 @@ impl PlaceStandIn {
         self.pending.retain(|p| !placed.contains(p["id"].as_str().unwrap_or("")));
         let nothing_left = self.pending.is_empty();
         for mut c in answer["calls"].as_array().cloned().unwrap_or_default() {
-            if nothing_left && c["type"] == "DECLINE" {
-                c["decline"]["filters"] = json!({"refuse_seconds": self.idle_refuse});
+            if c["type"] == "DECLINE" {
+                self.declined = true;
+                if nothing_left {
+                    c["decline"]["filters"] = json!({"refuse_seconds": self.idle_refuse});
+                }
             }
             calls.push(c);
         }
@@ -150,10 +165,21 @@ impl PlaceStandIn {
         notices.push(n);
     }
 
+    /// New work: one REVIVE when suppressed or after declines, at most one per
+    /// `revive_min_interval` (a later one waits for a tick).
     fn revive(&mut self, calls: &mut Vec<Json>) {
-        if self.suppressed && self.framework_id.is_some() {
+        if !(self.suppressed || self.declined) || self.framework_id.is_none() {
+            return;
+        }
+        let earliest = self.last_revive.map_or(self.now, |t| t + self.revive_min);
+        if self.now >= earliest {
             self.suppressed = false;
+            self.declined = false;
+            self.revive_due = None;
+            self.last_revive = Some(self.now);
             calls.push(json!({"framework_id": self.fid(), "type": "REVIVE", "revive": {}}));
+        } else {
+            self.revive_due = Some(earliest);
         }
     }
 }
@@ -165,6 +191,10 @@ impl Scheduler for PlaceStandIn {
         };
         let mut calls = Vec::new();
         let mut notices = Vec::new();
+        self.now = input.get("now").and_then(Json::as_f64).unwrap_or(self.now);
+        if self.revive_due.is_some_and(|t| self.now >= t) && !self.pending.is_empty() {
+            self.revive(&mut calls);
+        }
         if input.get("connect").is_some() {
             let mut sub = json!({"type": "SUBSCRIBE", "subscribe": {"framework_info": self.framework}});
             if self.pending.is_empty() {
@@ -211,6 +241,7 @@ impl Scheduler for PlaceStandIn {
                 }
             }
         }
-        json!({"ok": true, "calls": calls, "notices": notices, "wake_at": null}).to_string()
+        let wake = if self.pending.is_empty() { None } else { self.revive_due };
+        json!({"ok": true, "calls": calls, "notices": notices, "wake_at": wake}).to_string()
     }
 }

@@ -118,7 +118,7 @@ pub fn summarize(run: &Run, asks: Asks) -> Json {
         "spread": spread,
         "time_to_place_s": {"p50": r3(quantile(w, 0.5)), "p90": r3(quantile(w, 0.9)), "p99": r3(quantile(w, 0.99)),
                             "max": r3(w.last().copied().unwrap_or(0.0)), "mean": r3(mean), "oldest_pending": r3(run.oldest_pending)},
-        "offers": {"sent": s.offers, "rounds": s.offer_events, "accepted": s.accepted, "declined": s.declined, "rescinded": s.rescinded},
+        "offers": {"sent": s.offers, "rounds": s.offer_events, "accepted": s.accepted, "declined": s.declined, "rescinded": s.rescinded, "outstanding": m.outstanding_offers()},
         "revives": s.revives,
         "suppresses": s.suppresses,
         "updates": {"sent": s.updates, "acknowledged": s.acks, "retried": s.retries},
