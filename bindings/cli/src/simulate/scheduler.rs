@@ -209,6 +209,10 @@ impl Scheduler for PlaceStandIn {
                     let fid = ev.pointer("/subscribed/framework_id/value").and_then(Json::as_str).unwrap_or("");
                     self.framework_id = Some(fid.to_owned());
                     notices.push(json!({"kind": "subscribed", "framework_id": fid}));
+                    if !self.pending.is_empty() {
+                        // Work submitted while subscribing (suppressed): ask for offers.
+                        self.revive(&mut calls);
+                    }
                 }
                 "OFFERS" => {
                     let offers = ev.pointer("/offers/offers").and_then(Json::as_array).cloned().unwrap_or_default();
