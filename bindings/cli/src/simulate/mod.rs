@@ -84,6 +84,10 @@ pub struct Args {
     /// Print where the wall-clock time went (scheduler, master, host) on stderr
     #[arg(long)]
     timing: bool,
+    /// The scheduler: `session` (the shipped one) or `greedy-bench` (a benchmark aid that
+    /// measures the simulator alone: no constraints, no ports; never plan with it)
+    #[arg(long, hide = true, default_value = "session")]
+    scheduler: String,
 }
 
 fn duration_arg(s: &str) -> Result<u64, String> {
@@ -135,6 +139,11 @@ pub fn run(args: &Args) -> Outcome {
         drain: Vec::new(),
         role: args.role.clone(),
         offer_hold_s: args.offer_hold as f64 / 1000.0,
+        bench_scheduler: match args.scheduler.as_str() {
+            "session" => false,
+            "greedy-bench" => true,
+            other => return Err(UsageError(format!("unknown scheduler `{other}` (expected session or greedy-bench)"))),
+        },
     };
     let (ask_cpus, ask_mem, ask_ports) = workload.smallest_ask();
     let asks = Asks {
@@ -180,8 +189,16 @@ pub fn run(args: &Args) -> Outcome {
             let t = run.timing;
             let host = t.total.saturating_sub(t.scheduler).saturating_sub(t.master);
             crate::out::errln!(
-                "timing {label}: {:.3} s in all for {} simulated s ({} queue items, {} scheduler steps): scheduler {:.3} s (JSON text both ways included), master {:.3} s, host {:.3} s",
-                t.total.as_secs_f64(), run.duration_s, t.items, run.steps, t.scheduler.as_secs_f64(), t.master.as_secs_f64(), host.as_secs_f64()
+                "timing {label}: {:.3} s CPU, {:.3} s wall for {} simulated s ({} queue items, {} scheduler steps, {} offers); wall shares: scheduler {:.0}% (JSON text both ways included), master {:.0}%, host loop {:.0}%",
+                t.cpu.as_secs_f64(),
+                t.total.as_secs_f64(),
+                run.duration_s,
+                t.items,
+                run.steps,
+                run.master.stats.offers,
+                share(t.scheduler, t.total),
+                share(t.master, t.total),
+                share(host, t.total)
             );
         }
     }
@@ -221,6 +238,10 @@ pub fn run(args: &Args) -> Outcome {
     Ok(EXIT_OK)
 }
 
+fn share(part: std::time::Duration, all: std::time::Duration) -> f64 {
+    100.0 * part.as_secs_f64() / all.as_secs_f64().max(1e-9)
+}
+
 /// Task ids must be unique over all workload files (the session refuses a live id twice).
 fn check_ids(w: &Workload) -> Result<(), UsageError> {
     let mut seen = std::collections::HashSet::new();
@@ -245,7 +266,8 @@ fn simulate(cluster: &Cluster, workload: &Workload, cfg: &RunConfig, label: &str
     } else {
         ProgressBar::hidden()
     };
-    let make = |c: &Json| scheduler::make(scheduler::Kind::PlaceStandIn, c);
+    let kind = if cfg.bench_scheduler { scheduler::Kind::GreedyBench } else { scheduler::Kind::PlaceStandIn };
+    let make = |c: &Json| scheduler::make(kind, c);
     let run = runner::run(cluster, workload, cfg, &make, &mut |ms| bar.set_position(ms / 1000))
         .map_err(|e| UsageError(format!("the scheduler refused its config: {e}")))?;
     bar.finish_and_clear();

@@ -33,6 +33,8 @@ pub struct RunConfig {
     pub role: String,
     /// `session.offer_hold_seconds` of the scheduler's config.
     pub offer_hold_s: f64,
+    /// Drive the greedy benchmark scheduler instead of the session (`--scheduler greedy-bench`).
+    pub bench_scheduler: bool,
 }
 
 /// One point of the time series.
@@ -94,6 +96,8 @@ pub struct Run {
 pub struct Timing {
     /// The whole run.
     pub total: std::time::Duration,
+    /// CPU time of the process over the run (what a loaded machine does not inflate).
+    pub cpu: std::time::Duration,
     /// In the scheduler's steps, JSON text both ways included.
     pub scheduler: std::time::Duration,
     /// In the master (calls, timers, building offers).
@@ -171,20 +175,18 @@ impl Loop<'_> {
         self.master_time += t0.elapsed();
     }
 
-    fn step(&mut self, input: &Json) {
+    /// One scheduler step: `{"now": …, KIND: PAYLOAD}` as text (written without copying the
+    /// payload), the answer's calls to the master, its notices to the books.
+    fn step(&mut self, kind: &str, payload: &Json) {
         self.steps += 1;
         let t0 = std::time::Instant::now();
-        let mut input = input.clone();
-        input["now"] = json!(self.master.unix(self.now));
-        let out = self.sched.step(&input.to_string());
+        let now = json!(self.master.unix(self.now));
+        let input = format!("{{\"now\":{now},\"{kind}\":{}}}", serde_json::to_string(payload).unwrap_or_default());
+        let out = self.sched.step(&input);
         let out: Json = serde_json::from_str(&out).unwrap_or_else(|_| json!({"ok": false, "errors": ["not JSON"]}));
         self.sched_time += t0.elapsed();
         if out.get("ok") != Some(&Json::Bool(true)) {
-            self.error(format!(
-                "the scheduler refused {}: {}",
-                input_kind(&input),
-                out.get("errors").unwrap_or(&Json::Null)
-            ));
+            self.error(format!("the scheduler refused {kind}: {}", out.get("errors").unwrap_or(&Json::Null)));
             return;
         }
         let t1 = std::time::Instant::now();
@@ -265,7 +267,7 @@ impl Loop<'_> {
         }
         self.submitted += list.len() as u64;
         self.peak_pending = self.peak_pending.max(self.pending.len());
-        self.step(&json!({"submit": list}));
+        self.step("submit", &Json::Array(list));
     }
 }
 
@@ -282,10 +284,6 @@ fn blame(reasons: &Json) -> (String, String) {
     best.map_or(("unknown".into(), String::new()), |(r, _)| {
         (r["code"].as_str().unwrap_or("unknown").to_owned(), r["message"].as_str().unwrap_or("").to_owned())
     })
-}
-
-fn input_kind(input: &Json) -> &'static str {
-    ["connect", "event", "submit", "kill", "tick"].into_iter().find(|k| input.get(*k).is_some()).unwrap_or("an input")
 }
 
 /// The SESSION.md config the simulator gives the scheduler.
@@ -343,6 +341,7 @@ pub fn run(
         master_time: std::time::Duration::ZERO,
     };
     let started = std::time::Instant::now();
+    let cpu_started = cpu_time::ProcessTime::now();
     // Fixed tasks: one submit per distinct time, in file order.
     let mut batches: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     for (i, f) in workload.fixed.iter().enumerate() {
@@ -360,7 +359,7 @@ pub fn run(
         let first = c.start_ms + class_rng[i].exponential(1000.0 / c.rate) as u64;
         lp.push(first, Item::Arrival(i));
     }
-    lp.step(&json!({"connect": {}}));
+    lp.step("connect", &json!({}));
 
     let mut samples = Vec::new();
     let mut next_sample = 0u64;
@@ -401,11 +400,11 @@ pub fn run(
                 lp.master_time += t0.elapsed();
                 lp.drain_master();
             }
-            Item::Deliver(ev) => lp.step(&json!({"event": ev})),
+            Item::Deliver(ev) => lp.step("event", &ev),
             Item::Wake => {
                 if lp.next_wake == Some(t) {
                     lp.next_wake = None;
-                    lp.step(&json!({"tick": {}}));
+                    lp.step("tick", &json!({}));
                 }
             }
             Item::Submit(b) => {
@@ -486,7 +485,13 @@ pub fn run(
         restarts: lp.restarts,
         samples,
         duration_s: end as f64 / 1000.0,
-        timing: Timing { total: started.elapsed(), scheduler: lp.sched_time, master: lp.master_time, items: handled },
+        timing: Timing {
+            total: started.elapsed(),
+            cpu: cpu_started.elapsed(),
+            scheduler: lp.sched_time,
+            master: lp.master_time,
+            items: handled,
+        },
     })
 }
 

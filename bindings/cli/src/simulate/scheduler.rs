@@ -21,6 +21,10 @@ pub trait Scheduler {
 pub enum Kind {
     /// The stand-in over `place` (until `offerfit::Session` lands).
     PlaceStandIn,
+    /// A benchmark aid, not a scheduler to plan with: holds every offer and launches each task
+    /// on the first held offer with enough cpus and mem (no constraints, no ports), so that a
+    /// run measures the simulator (master, host loop, JSON text) rather than a scheduler.
+    GreedyBench,
 }
 
 /// Makes a scheduler of `kind` from a SESSION.md config.
@@ -30,6 +34,7 @@ pub enum Kind {
 pub fn make(kind: Kind, config: &Json) -> Result<Box<dyn Scheduler>, String> {
     match kind {
         Kind::PlaceStandIn => Ok(Box::new(PlaceStandIn::new(config))),
+        Kind::GreedyBench => Ok(Box::new(GreedyBench::new(config))),
     }
 }
 
@@ -247,5 +252,120 @@ impl Scheduler for PlaceStandIn {
         }
         let wake = if self.pending.is_empty() { None } else { self.revive_due };
         json!({"ok": true, "calls": calls, "notices": notices, "wake_at": wake}).to_string()
+    }
+}
+
+/// See [`Kind::GreedyBench`].
+#[derive(Debug)]
+pub struct GreedyBench {
+    framework: Json,
+    framework_id: Option<String>,
+    /// Held offers by (cpus in thousandths, mem in MB, offer id) → agent id.
+    held: std::collections::BTreeMap<(u64, u64, String), String>,
+    by_id: HashMap<String, (u64, u64)>,
+    pending: std::collections::VecDeque<(String, u64, u64)>,
+}
+
+impl GreedyBench {
+    /// A greedy benchmark scheduler for this config.
+    pub fn new(config: &Json) -> GreedyBench {
+        GreedyBench {
+            framework: config.get("framework").cloned().unwrap_or_else(|| json!({})),
+            framework_id: None,
+            held: std::collections::BTreeMap::new(),
+            by_id: HashMap::new(),
+            pending: std::collections::VecDeque::new(),
+        }
+    }
+
+    fn place(&mut self, calls: &mut Vec<Json>, notices: &mut Vec<Json>) {
+        let fid = json!({ "value": self.framework_id.clone().unwrap_or_default() });
+        let mut stuck = std::collections::VecDeque::new();
+        while let Some((id, cpus, mem)) = self.pending.pop_front() {
+            let hit = self
+                .held
+                .range((cpus, 0, String::new())..)
+                .find(|((_, m, _), _)| *m >= mem)
+                .map(|(k, a)| (k.clone(), a.clone()));
+            let Some((key, agent)) = hit else {
+                stuck.push_back((id, cpus, mem));
+                continue;
+            };
+            self.held.remove(&key);
+            self.by_id.remove(&key.2);
+            let res = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": cpus as f64 / 1000.0}},
+                             {"name": "mem", "type": "SCALAR", "scalar": {"value": mem}}]);
+            calls.push(json!({"framework_id": fid, "type": "ACCEPT", "accept": {"offer_ids": [{"value": key.2}],
+                "operations": [{"type": "LAUNCH", "launch": {"task_infos": [{"name": id, "task_id": {"value": id}, "agent_id": {"value": agent}, "resources": res}]}}],
+                "filters": {"refuse_seconds": 0}}}));
+            notices
+                .push(json!({"kind": "launching", "task_id": id, "agent_id": agent, "hostname": "", "attributes": []}));
+        }
+        self.pending = stuck;
+    }
+}
+
+impl Scheduler for GreedyBench {
+    fn step(&mut self, input: &str) -> String {
+        let Ok(input) = serde_json::from_str::<Json>(input) else {
+            return json!({"ok": false, "errors": [{"code": "input.json", "message": "not JSON"}]}).to_string();
+        };
+        let mut calls = Vec::new();
+        let mut notices = Vec::new();
+        let scalar = |rs: &Json, name: &str| -> f64 {
+            rs.as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["name"] == name)
+                .filter_map(|r| r.pointer("/scalar/value").and_then(Json::as_f64))
+                .sum()
+        };
+        if input.get("connect").is_some() {
+            calls.push(json!({"type": "SUBSCRIBE", "subscribe": {"framework_info": self.framework}}));
+        } else if let Some(ev) = input.get("event") {
+            match ev["type"].as_str().unwrap_or("") {
+                "SUBSCRIBED" => {
+                    self.framework_id =
+                        ev.pointer("/subscribed/framework_id/value").and_then(Json::as_str).map(str::to_owned)
+                }
+                "OFFERS" => {
+                    for o in ev.pointer("/offers/offers").and_then(Json::as_array).into_iter().flatten() {
+                        let id = o.pointer("/id/value").and_then(Json::as_str).unwrap_or("").to_owned();
+                        let agent = o.pointer("/agent_id/value").and_then(Json::as_str).unwrap_or("").to_owned();
+                        let (c, m) = (
+                            (scalar(&o["resources"], "cpus") * 1000.0).round() as u64,
+                            scalar(&o["resources"], "mem").floor() as u64,
+                        );
+                        self.by_id.insert(id.clone(), (c, m));
+                        self.held.insert((c, m, id), agent);
+                    }
+                    self.place(&mut calls, &mut notices);
+                }
+                "RESCIND" => {
+                    let id = ev.pointer("/rescind/offer_id/value").and_then(Json::as_str).unwrap_or("").to_owned();
+                    if let Some((c, m)) = self.by_id.remove(&id) {
+                        self.held.remove(&(c, m, id));
+                    }
+                }
+                "UPDATE" => {
+                    let st = &ev["update"]["status"];
+                    if let Some(uuid) = st.get("uuid") {
+                        calls.push(json!({"framework_id": {"value": self.framework_id}, "type": "ACKNOWLEDGE",
+                            "acknowledge": {"agent_id": st["agent_id"], "task_id": st["task_id"], "uuid": uuid}}));
+                    }
+                    let state = st["state"].as_str().unwrap_or("");
+                    notices.push(json!({"kind": "task_state", "task_id": st["task_id"]["value"], "state": state, "terminal": is_terminal(state), "known": true}));
+                }
+                _ => {}
+            }
+        } else if let Some(tasks) = input.get("submit").and_then(Json::as_array) {
+            for t in tasks {
+                let c = (t["cpus"].as_f64().unwrap_or(0.0) * 1000.0).round() as u64;
+                let m = t["mem"].as_f64().unwrap_or(0.0).ceil() as u64;
+                self.pending.push_back((t["id"].as_str().unwrap_or("").to_owned(), c, m));
+            }
+            self.place(&mut calls, &mut notices);
+        }
+        json!({"ok": true, "calls": calls, "notices": notices, "wake_at": null}).to_string()
     }
 }
