@@ -33,13 +33,11 @@ pub mod constraint;
 pub mod decision;
 pub mod engine;
 pub mod error;
-mod explain;
-mod fit;
+mod hash;
 pub mod limits;
+pub mod mesos;
 pub mod model;
-mod place;
-mod rules;
-mod score;
+pub mod suggest;
 pub mod text;
 pub mod wire;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, ParseError, Span};
 use crate::limits::Limits;
+use crate::model::ConstraintSpec;
 use crate::text::constraint::{split_constraint_text, Piece};
 
 use super::ast::{Arg, Constraint, ConstraintSpans, Dialect, Field, Operator, Target};
@@ -106,6 +107,21 @@ pub enum ConstraintInput<'a> {
         /// The value, if any.
         value: Option<&'a str>,
     },
+}
+
+// An inherent method of the model's type, written here because the model does not know the
+// constraint parser (the model sits below `constraint`).
+impl ConstraintSpec {
+    /// The constraint parser's view of it.
+    pub fn as_input(&self) -> ConstraintInput<'_> {
+        match self {
+            ConstraintSpec::Text(t) => ConstraintInput::Text(t),
+            ConstraintSpec::Fields(f) => ConstraintInput::Array(f),
+            ConstraintSpec::Object { field, operator, value } => {
+                ConstraintInput::Object { field, operator, value: value.as_deref() }
+            }
+        }
+    }
 }
 
 /// Which piece of a constraint an error is about.
@@ -372,6 +388,8 @@ fn openwhisk_text(text: &str, options: &ParseOptions) -> Result<Parsed, Constrai
         return Err(err("constraint.fields", format!("expected `{shape}`, found {} field(s)", fields.len()), span));
     }
     let piece = |i: usize| {
+        // INVARIANT: `fields` has 2 or 3 entries here (checked above), each a span of `text`
+        // at char boundaries; a missing third field reads as the empty piece `0..0`.
         let (s, e) = fields.get(i).copied().unwrap_or((0, 0));
         Piece::verbatim(text.get(s..e).unwrap_or(""), s)
     };
@@ -485,7 +503,7 @@ fn check_disk(c: &Constraint, field_len: usize) -> Result<(), PartError> {
 fn unknown_operator(operator: &str) -> PartError {
     let names: Vec<&str> = Operator::ALL.iter().map(|o| o.name()).collect();
     let known = names.join(", ");
-    let help = match crate::wire::errors::closest(operator, &names) {
+    let help = match crate::suggest::closest(operator, &names) {
         Some(s) => format!("did you mean `{s}`? operators: {known}"),
         None => format!("operators: {known}"),
     };
@@ -621,6 +639,8 @@ pub(crate) fn parse_int(v: &str) -> Option<i32> {
 pub(crate) fn parse_number(v: &str) -> Option<f64> {
     let body = v.strip_prefix(['+', '-']).unwrap_or(v);
     let (mantissa, exp) = match body.find(['e', 'E']) {
+        // INVARIANT: `i` is the byte index of an ASCII `e`, so both slices are on char
+        // boundaries and the `""` fallbacks are never taken.
         Some(i) => (body.get(..i).unwrap_or(""), Some(body.get(i + 1..).unwrap_or(""))),
         None => (body, None),
     };
@@ -650,6 +670,7 @@ fn parse_set(v: &str) -> Result<Vec<String>, PartError> {
     let Some(close) = close else {
         return Err(err("expected `}` to close the set, found end of value".into(), Span::new(v.len(), v.len())));
     };
+    // INVARIANT: `close` is where `find` saw `}` (ASCII): a char boundary inside `inner`.
     let body = inner.get(..close).unwrap_or("");
     if let Some(i) = body.find('{') {
         return Err(err("unexpected `{` inside a set".into(), Span::new(1 + i, 2 + i)));

@@ -1,150 +1,12 @@
 //! Evaluating one constraint: what a candidate agent (or disk) shows for a field, and
 //! whether a value satisfies an operator given the group's placements.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use crate::model::{Attributes, DiskInfo, DiskSourceType, Label, Value};
-
 use super::ast::{Arg, Constraint, Dialect, Field, Operator};
-use super::compile::{FieldCounts, ValueIds};
+use super::candidate::{Candidate, DiskCandidate};
+use super::counts::GroupView;
 use super::dialect::parse_number;
-use super::render::render_value;
-
-/// An agent being considered for a task: what its constraints can look at.
-#[derive(Debug, Clone, Copy)]
-pub struct Candidate<'a> {
-    /// The agent's hostname (`hostname` / `@hostname`).
-    pub hostname: &'a str,
-    /// The agent's attributes.
-    pub attributes: &'a Attributes,
-    /// The offer's fault-domain region (`@region`), if any.
-    pub region: Option<&'a str>,
-    /// The offer's fault-domain zone (`@zone`), if any.
-    pub zone: Option<&'a str>,
-}
-
-impl<'a> Candidate<'a> {
-    /// A candidate without a fault domain.
-    pub fn new(hostname: &'a str, attributes: &'a Attributes) -> Candidate<'a> {
-        Candidate { hostname, attributes, region: None, zone: None }
-    }
-
-    /// What `field` reads on this agent in `dialect`, or `None` when absent. Marathon renders
-    /// non-text attributes (`7`, `[1-2,5-9]`, `{0,1}`); OpenWhisk sees only TEXT values (any
-    /// other type reads as the empty string) and has no special fields. Only the first
-    /// attribute of a duplicated name counts.
-    ///
-    /// ```
-    /// use offerfit::constraint::{Candidate, Dialect, Field};
-    /// use offerfit::{Attribute, Attributes, Value};
-    /// let attrs = Attributes(vec![Attribute { name: "jdk".into(), value: Value::Scalar(7.0) }]);
-    /// let c = Candidate::new("h1", &attrs);
-    /// let jdk = Field::Attribute("jdk".into());
-    /// assert_eq!(c.field_value(&jdk, Dialect::Marathon).as_deref(), Some("7"));
-    /// assert_eq!(c.field_value(&jdk, Dialect::OpenWhisk).as_deref(), Some(""));
-    /// assert_eq!(c.field_value(&Field::Hostname, Dialect::Marathon).as_deref(), Some("h1"));
-    /// ```
-    pub fn field_value(&self, field: &Field, dialect: Dialect) -> Option<Cow<'a, str>> {
-        match (dialect, field) {
-            (Dialect::Marathon, Field::Hostname) => Some(Cow::Borrowed(self.hostname)),
-            (Dialect::Marathon, Field::Region) => self.region.map(Cow::Borrowed),
-            (Dialect::Marathon, Field::Zone) => self.zone.map(Cow::Borrowed),
-            (Dialect::Marathon, Field::Attribute(name)) => self.attributes.get(name).map(|a| render_value(&a.value)),
-            (Dialect::OpenWhisk, f) => self.attributes.get(f.name()).map(|a| match &a.value {
-                Value::Text(t) => Cow::Borrowed(t.as_str()),
-                _ => Cow::Borrowed(""),
-            }),
-        }
-    }
-}
-
-/// A disk being considered for a volume: what its `require` constraints can look at.
-///
-/// Fields: `type` (`ROOT`, `PATH`, `MOUNT`, `BLOCK`, `RAW`), `path` (the source's root;
-/// `""` for ROOT or when none is set), `profile` and `vendor` (absent when unset or empty),
-/// and every label of `disk.source.metadata` (a label without a value reads as `""`). The
-/// four built-in names win over labels of the same key.
-#[derive(Debug, Clone, Copy)]
-pub struct DiskCandidate<'a> {
-    /// The disk's source type.
-    pub kind: DiskSourceType,
-    /// `path.root` / `mount.root`.
-    pub root: Option<&'a str>,
-    /// The CSI profile.
-    pub profile: Option<&'a str>,
-    /// The CSI vendor.
-    pub vendor: Option<&'a str>,
-    /// `disk.source.metadata` labels.
-    pub metadata: &'a [Label],
-}
-
-impl<'a> DiskCandidate<'a> {
-    /// The capabilities of a disk resource's `disk` info (no source = ROOT).
-    pub fn from_disk(disk: &'a DiskInfo) -> DiskCandidate<'a> {
-        match &disk.source {
-            None => DiskCandidate::root(),
-            Some(s) => DiskCandidate {
-                kind: s.kind,
-                root: s.root.as_deref(),
-                profile: s.profile.as_deref(),
-                vendor: s.vendor.as_deref(),
-                metadata: &s.metadata,
-            },
-        }
-    }
-
-    /// The agent's ROOT disk.
-    pub fn root() -> DiskCandidate<'a> {
-        DiskCandidate { kind: DiskSourceType::Root, root: None, profile: None, vendor: None, metadata: &[] }
-    }
-
-    /// What `field` reads on this disk, or `None` when absent.
-    ///
-    /// ```
-    /// use offerfit::constraint::{DiskCandidate, Field};
-    /// use offerfit::{DiskSourceType, Label};
-    /// let labels = [Label { key: "storage_type".into(), value: Some("ssd".into()) }];
-    /// let d = DiskCandidate { kind: DiskSourceType::Mount, root: Some("/mnt/a"), profile: None, vendor: None, metadata: &labels };
-    /// assert_eq!(d.field_value(&Field::Attribute("type".into())).as_deref(), Some("MOUNT"));
-    /// assert_eq!(d.field_value(&Field::Attribute("storage_type".into())).as_deref(), Some("ssd"));
-    /// assert_eq!(d.field_value(&Field::Attribute("profile".into())), None);
-    /// ```
-    pub fn field_value(&self, field: &Field) -> Option<Cow<'a, str>> {
-        let Field::Attribute(name) = field else { return None };
-        match name.as_str() {
-            "type" => Some(Cow::Borrowed(self.kind.as_str())),
-            "path" => Some(Cow::Borrowed(self.root.unwrap_or(""))),
-            "profile" => self.profile.filter(|p| !p.is_empty()).map(Cow::Borrowed),
-            "vendor" => self.vendor.filter(|p| !p.is_empty()).map(Cow::Borrowed),
-            key => self.metadata.iter().find(|l| l.key == key).map(|l| Cow::Borrowed(l.value.as_deref().unwrap_or(""))),
-        }
-    }
-}
-
-/// What a group operator may see of the group: the counts for the constraint's field (when
-/// tracked), the number of placements and the instance target.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct GroupView<'g> {
-    pub(crate) counts: Option<&'g FieldCounts>,
-    pub(crate) placed: u32,
-    pub(crate) instances: Option<u32>,
-    /// The ids the counts count values by.
-    pub(crate) ids: Option<&'g ValueIds<'g>>,
-}
-
-impl GroupView<'_> {
-    /// No group at all (disks).
-    pub(crate) const NONE: GroupView<'static> = GroupView { counts: None, placed: 0, instances: None, ids: None };
-
-    /// The id the counts know `v` by (`id` when known).
-    fn id(&self, v: &str, id: Option<u32>) -> u32 {
-        match id {
-            Some(id) if id != ValueIds::UNKNOWN => id,
-            _ => self.ids.map_or(ValueIds::UNKNOWN, |ids| ids.get(v)),
-        }
-    }
-}
 
 /// Does the value `v` (`None` = the field is absent; `id` its value id, when known) satisfy
 /// `c`, given the group?
@@ -293,7 +155,7 @@ pub fn volume_profile_matches(disk_profile: Option<&str>, required: Option<&str>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Attribute, Ranges, Set};
+    use crate::model::{Attribute, Attributes, DiskSourceType, Label, Ranges, Set, Value};
 
     fn c(s: &str) -> Constraint {
         s.parse().unwrap()

@@ -96,19 +96,23 @@
 //! ```
 
 mod ast;
+mod candidate;
 mod compile;
+mod counts;
 mod dialect;
 mod eval;
 mod regex;
 mod render;
 
 pub use ast::{Constraint, ConstraintSpans, Dialect, Field, Operator, Target};
-pub use compile::{CompiledConstraints, FailedConstraint, FieldValues, GroupState, Preference};
-pub(crate) use compile::{FieldCounts, GroupRef, ValueIds};
+pub use candidate::{Candidate, DiskCandidate};
+pub use compile::{CompiledConstraints, FailedConstraint, FieldValues, Preference};
+pub use counts::GroupState;
+pub(crate) use counts::{FieldCounts, GroupRef, ValueIds};
 pub use dialect::{
     parse_constraint, ConstraintError, ConstraintInput, ParseOptions, Parsed, Part, Warning, DEFAULT_DELIMITER,
 };
-pub use eval::{marathon_volume_constraint_matches, volume_profile_matches, Candidate, DiskCandidate};
+pub use eval::{marathon_volume_constraint_matches, volume_profile_matches};
 pub use regex::{JavaRegex, RegexError};
 pub use render::{render_scalar, render_value};
 

@@ -73,6 +73,8 @@ pub fn render_scalar(x: f64) -> String {
     if keep < 0 {
         return format!("{sign}0");
     }
+    // INVARIANT: `keep ≥ 0` here, so it fits a usize; and `keep_len < digits.len()` below,
+    // so `digits[keep_len]` exists: neither fallback is taken.
     let keep_len = usize::try_from(keep).unwrap_or(usize::MAX);
     if keep_len < digits.len() {
         let first_dropped = digits.get(keep_len).copied().unwrap_or(0);

@@ -2,6 +2,7 @@
 //! resources with reservations and disk info, attributes, offers and task requests.
 
 pub mod attribute;
+pub mod dialect;
 pub mod offer;
 pub mod ranges;
 pub mod resource;
@@ -11,6 +12,7 @@ pub mod task;
 pub mod value;
 
 pub use attribute::{Attribute, Attributes};
+pub use dialect::Dialect;
 pub use offer::{Offer, Unavailability};
 pub use ranges::{Range, Ranges};
 pub use resource::*;

@@ -599,6 +599,8 @@ impl Resources {
     /// does; a short list with nothing to merge and nothing empty is kept as it is, without
     /// moving its entries.
     pub(crate) fn from_vec_merged(list: Vec<Resource>) -> Resources {
+        // INVARIANT: `j` enumerates `list`, so `list[..j]` exists (the empty fallback is
+        // never taken).
         let untouched = list.len() <= SMALL
             && list.iter().enumerate().all(|(j, r)| {
                 !r.value.is_empty()
@@ -734,6 +736,8 @@ impl Resources {
                 if used.is_empty() {
                     used.resize(self.0.len(), false);
                 }
+                // INVARIANT: `used` has one flag per entry of `self` (resized above) and `find`
+                // yields indices of `self`: the `true` ("taken") fallback is never needed.
                 let hit = find(&r.name, &mut |i| !used.get(i).copied().unwrap_or(true) && self.0.get(i) == Some(r));
                 match hit.and_then(|i| used.get_mut(i)) {
                     Some(u) => *u = true,
@@ -780,6 +784,8 @@ impl Resources {
                 Some(ix) => ix.get(r.name.as_str()).map(|v| v.iter().copied().collect()).unwrap_or_default(),
                 None => (0..out.len()).collect(),
             };
+            // INVARIANT: `gone` has one flag per entry of `out` and `ids` index `out`: the
+            // `true` ("gone") fallback is never taken.
             let live = |i: usize| !gone.get(i).copied().unwrap_or(true);
             let hit = if r.is_exclusive() {
                 ids.iter().copied().find(|&i| live(i) && out.get(i) == Some(r))
@@ -886,6 +892,7 @@ pub(crate) fn first_type_conflict(resources: &[Resource]) -> Option<(usize, Erro
     if resources.len() <= SMALL {
         // The first entry of each name holds the type that name keeps.
         for (i, r) in resources.iter().enumerate() {
+            // INVARIANT: `i` enumerates `resources`: the slice exists.
             let before = resources.get(..i).unwrap_or_default();
             if let Some(first) = before.iter().find(|f| f.name == r.name) {
                 if first.value_type() != r.value_type() {

@@ -2,10 +2,9 @@
 //! exist, so that constraints can count them).
 //!
 //! These are plain values: amounts are exact fixed point ([`Scalar`]), constraints are kept in
-//! the form they were written in ([`ConstraintInput`]) and compiled once by the engine.
+//! the form they were written in ([`ConstraintSpec`]) and compiled once by the engine.
 
-use crate::constraint::{ConstraintInput, Dialect};
-use crate::model::{Attributes, DiskSourceType, Scalar};
+use crate::model::{Attributes, Dialect, DiskSourceType, Scalar};
 
 /// A placement constraint as written by the user, in any of the contract's three forms
 /// (owned; [`ConstraintSpec::as_input`] lends it to the constraint parser).
@@ -36,17 +35,6 @@ impl ConstraintSpec {
     /// ```
     pub fn text(s: impl Into<String>) -> ConstraintSpec {
         ConstraintSpec::Text(s.into())
-    }
-
-    /// The constraint parser's view of it.
-    pub fn as_input(&self) -> ConstraintInput<'_> {
-        match self {
-            ConstraintSpec::Text(t) => ConstraintInput::Text(t),
-            ConstraintSpec::Fields(f) => ConstraintInput::Array(f),
-            ConstraintSpec::Object { field, operator, value } => {
-                ConstraintInput::Object { field, operator, value: value.as_deref() }
-            }
-        }
     }
 }
 

@@ -63,6 +63,8 @@ fn parse_item(text: &str, item: &str, base: usize) -> Result<Option<Attribute>> 
         .with_help(help)
         .into());
     };
+    // INVARIANT: `colon` is the byte index of an ASCII `:` in `item`, so this slice and
+    // `colon + 1..` below are on char boundaries: the `""` fallbacks are never taken.
     let raw_name = item.get(..colon).unwrap_or("");
     let name = raw_name.trim_matches(TRIM);
     let colon_at = base + colon;

@@ -87,6 +87,7 @@ fn quoted<'a>(whole: &'a str, i: &'a str) -> Result<(Piece, &'a str), ParseError
     while let Some((k, c)) = chars.next() {
         match c {
             '"' => {
+                // INVARIANT: `k` indexes an ASCII `"`, so `end` is a char boundary of `i`.
                 let end = k + 1;
                 let piece = Piece { text, outer: Span::new(start, start + end), map: Some(map) };
                 return Ok((piece, i.get(end..).unwrap_or("")));

@@ -51,7 +51,7 @@ pub fn parse_resources(text: &str, default_role: &str) -> Result<Resources> {
             .with_help("the default role is `*` (unreserved) or a valid role name")
     })?;
     if text.trim_start().starts_with('[') {
-        return crate::wire::mesos::resources_from_agent_json(text, default_role);
+        return crate::mesos::read::resources_from_agent_json(text, default_role);
     }
     let mut items: Vec<Resource> = Vec::new();
     let mut types: BTreeMap<String, ValueType> = BTreeMap::new();
@@ -161,6 +161,9 @@ fn parse_item(text: &str, item: &str, base: usize, default_role: &str) -> Result
             .with_help("write the role in parentheses after the name: `cpus(role1):8`"));
         }
         (Some(open), Some(close)) => {
+            // INVARIANT: `open` and `close` index the ASCII `(` and `)` of `head`, `open <
+            // close`: every slice below is on char boundaries and the `""` fallbacks are never
+            // taken.
             let after = head.get(close + 1..).unwrap_or("");
             if !after.trim_matches(TRIM).is_empty() {
                 let span = trimmed_span(after, head_at + close + 1);

@@ -4,6 +4,9 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use crate::error::{one_line, Error, ParseError, Span};
+pub(crate) use crate::mesos::kind;
+pub use crate::mesos::pointer::pointer;
+use crate::mesos::serde_error;
 
 /// One error of an `ok: false` response (`CONTRACT.md`): `code` and `message` always; `path`
 /// when tied to one input element; `span`, `line`, `column` and `rendered` when inside a text.
@@ -89,24 +92,7 @@ impl WireError {
 
     /// Converts a serde error raised while decoding the element at `path`.
     pub fn from_serde(e: &serde_json::Error, path: String) -> WireError {
-        let msg = e.to_string();
-        // serde_json appends " at line L column C" for text input; decoding from a value has
-        // no position, and the path already says where.
-        let msg = match msg.rfind(" at line ") {
-            Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
-            None => msg,
-        };
-        let code = if msg.starts_with("unknown field") {
-            "request.unknown_field"
-        } else if msg.starts_with("missing field") {
-            "request.missing_field"
-        } else if msg.starts_with("invalid type") {
-            "request.type"
-        } else if msg.starts_with("unknown variant") {
-            "request.unknown_variant"
-        } else {
-            "request.invalid"
-        };
+        let (code, msg) = serde_error(e);
         WireError::new(code, msg).with_path(path)
     }
 }
@@ -130,76 +116,9 @@ pub(crate) fn response(mut errors: Vec<WireError>) -> Map<String, Json> {
     m
 }
 
-/// A JSON pointer: `base` followed by the serde path (`tasks[3].cpus` → `/tasks/3/cpus`).
-pub fn pointer(base: &str, path: &serde_path_to_error::Path) -> String {
-    let mut out = base.to_owned();
-    for seg in path.iter() {
-        use serde_path_to_error::Segment;
-        match seg {
-            Segment::Seq { index } => {
-                out.push('/');
-                out.push_str(&index.to_string());
-            }
-            Segment::Map { key } => {
-                out.push('/');
-                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
-            }
-            Segment::Enum { .. } | Segment::Unknown => {}
-        }
-    }
-    out
-}
-
-/// `a string`, `a number`, … for messages about a wrong JSON type.
-pub(crate) fn kind(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
-}
-
-/// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
-pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let w = word.to_ascii_lowercase();
-    candidates
-        .iter()
-        .map(|c| (levenshtein(&w, &c.to_ascii_lowercase()), *c))
-        .filter(|(d, c)| *d <= (c.len().max(3) / 3).max(1) || c.to_ascii_lowercase().starts_with(&w) && w.len() >= 3)
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = Vec::with_capacity(b.len() + 1);
-        cur.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            cur.push(sub.min(del).min(ins));
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn closest_finds_typos() {
-        assert_eq!(closest("parse_resource", &["parse_value", "parse_resources"]), Some("parse_resources"));
-        assert_eq!(closest("UNIQE", &["UNIQUE", "CLUSTER"]), Some("UNIQUE"));
-        assert_eq!(closest("zzz", &["UNIQUE", "CLUSTER"]), None);
-    }
 
     #[test]
     fn span_fields_come_with_text_errors() {

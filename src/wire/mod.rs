@@ -15,7 +15,7 @@ use crate::limits::{LimitKind, Limits};
 
 mod bytes;
 pub(crate) mod errors;
-mod json;
+pub(crate) mod json;
 pub mod mesos;
 mod ops_constraint;
 mod ops_model;
@@ -179,7 +179,7 @@ fn dispatch(json: Json) -> Result<Map<String, Json>, Errors> {
         None => {
             let names = OPS;
             let mut e = WireError::new("request.unknown_op", format!("unknown op `{op_name}`")).with_path("/op");
-            e.help = Some(match crate::wire::errors::closest(&op_name, names) {
+            e.help = Some(match crate::suggest::closest(&op_name, names) {
                 Some(s) => format!("did you mean `{s}`? known ops: {}", names.join(", ")),
                 None => format!("known ops: {}", names.join(", ")),
             });

@@ -277,7 +277,7 @@ fn pick<T: Copy>(value: &str, path: &str, names: &[(&str, T)]) -> Result<T, Erro
                 ),
             )
             .with_path(path);
-            if let Some(s) = super::errors::closest(value, &list) {
+            if let Some(s) = crate::suggest::closest(value, &list) {
                 e.help = Some(format!("did you mean `{s}`?"));
             }
             Err(vec![e])
@@ -306,7 +306,7 @@ fn strategy_from_json(json: &Json) -> Result<Strategy, Errors> {
                     "binpack" => &mut binpack,
                     "spread" => &mut spread,
                     _ => {
-                        let help = match super::errors::closest(key, &WEIGHTS) {
+                        let help = match crate::suggest::closest(key, &WEIGHTS) {
                             Some(s) => format!("did you mean `{s}`?"),
                             None => "strategy weights are `{\"binpack\": w, \"spread\": w}`, each from 0 to 1000000"
                                 .to_owned(),

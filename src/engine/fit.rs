@@ -19,9 +19,9 @@
 
 use smallvec::SmallVec;
 
-use crate::engine::{PortSelection, Profile};
+use super::options::{PortSelection, Profile};
+use super::rules::DiskRules;
 use crate::model::{DiskSourceType, Range, Ranges};
-use crate::rules::DiskRules;
 
 /// Interned name ids of the well-known resources.
 pub(crate) const CPUS: u32 = 0;
@@ -328,6 +328,7 @@ impl Fitter {
         let mut usable: SmallVec<[u32; 8]> = SmallVec::new();
         for (i, e) in pool.iter().enumerate() {
             if e.name == name && !e.exclusive && self.eligible(e, need) && (name != DISK || Self::scratch_disk(e)) {
+                // INVARIANT: `used` holds one amount per pool entry (resized at the start of `fit`).
                 avail += e.scalar() - self.used.get(i).copied().unwrap_or(0);
                 usable.push(i as u32);
             }
@@ -633,6 +634,7 @@ impl Fitter {
             return false;
         }
         for slot in 0..need.ports.len() {
+            // INVARIANT: `slot < need.ports.len()` (the loop's range).
             let p = need.ports.get(slot).copied().unwrap_or(0);
             if p == 0 {
                 continue;

@@ -8,12 +8,13 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::rc::Rc;
 
+use super::options::WEIGHT_ONE;
+use super::request::PlaceError;
 use crate::constraint::{
     parse_constraint, CompiledConstraints, Dialect, DiskCandidate, Field, FieldValues, GroupState, ParseOptions,
     Parsed, Preference, Target,
 };
 use crate::constraint::{FieldCounts, GroupRef, ValueIds};
-use crate::engine::{PlaceError, WEIGHT_ONE};
 use crate::limits::Limits;
 use crate::model::{ConstraintSpec, DiskInfo, RunningTask, TaskRequest};
 
@@ -43,7 +44,7 @@ pub(crate) struct Rules {
 /// per task was a third of a constraint-heavy call (issue 7, callgrind).
 #[derive(Default)]
 pub(crate) struct RulesCache<'r> {
-    map: HashMap<u64, Vec<(&'r TaskRequest, Rules)>, crate::place::FxBuild>,
+    map: HashMap<u64, Vec<(&'r TaskRequest, Rules)>, crate::hash::FxBuild>,
     next: u32,
     /// The rules of tasks without constraints or preferences (the same for all of them).
     empty: Option<Rules>,
@@ -55,7 +56,7 @@ pub(crate) struct RulesCache<'r> {
 
 /// Constraints already parsed in a call, by dialect and spec (`None`: ignored by the dialect).
 type ParsedMemo<'r> =
-    HashMap<u64, Vec<(Dialect, &'r ConstraintSpec, Option<crate::constraint::Constraint>)>, crate::place::FxBuild>;
+    HashMap<u64, Vec<(Dialect, &'r ConstraintSpec, Option<crate::constraint::Constraint>)>, crate::hash::FxBuild>;
 
 fn hash_spec(h: &mut impl Hasher, c: &ConstraintSpec) {
     match c {
@@ -81,7 +82,7 @@ impl<'r> RulesCache<'r> {
             self.empty = Some(rules.clone());
             return Ok(rules);
         }
-        let mut h = crate::place::FxBuild::default().build_hasher();
+        let mut h = crate::hash::FxBuild::default().build_hasher();
         task.dialect.hash(&mut h);
         task.constraints.iter().for_each(|c| hash_spec(&mut h, c));
         for p in &task.preferences {
@@ -119,7 +120,7 @@ fn compile_memo<'r>(
     memo: Option<&mut ParsedMemo<'r>>,
 ) -> Result<Option<crate::constraint::Constraint>, PlaceError> {
     let Some(memo) = memo else { return compile_one(spec, opts, &path()) };
-    let mut h = crate::place::FxBuild::default().build_hasher();
+    let mut h = crate::hash::FxBuild::default().build_hasher();
     dialect.hash(&mut h);
     hash_spec(&mut h, spec);
     let list = memo.entry(h.finish()).or_default();
@@ -323,7 +324,7 @@ impl DiskRules {
 /// The placements of every group: running tasks, then those placed in this batch.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Groups<'r> {
-    ids: HashMap<&'r str, u32, crate::place::FxBuild>,
+    ids: HashMap<&'r str, u32, crate::hash::FxBuild>,
     states: Vec<GroupState>,
     empty: GroupState,
     /// The ids the groups count values by (one table for the call).

@@ -12,7 +12,7 @@
 //! are identical on every platform. Ties go to the agent whose first offer comes first in
 //! the request.
 
-use crate::engine::{Resolved, WEIGHT_ONE};
+use super::options::{Resolved, WEIGHT_ONE};
 
 /// The binpack fraction (millionths) of an agent after adding `add` to `used`.
 fn fullness(offered: (i64, i64), used: (i64, i64), add: (i64, i64)) -> i64 {

@@ -1,0 +1,83 @@
+//! The batch loop: agents pooled and classed ([`super::classes`]), tasks compiled
+//! ([`super::compile`]), then each unit of placement (a task, or a gang all or none) placed on
+//! the best agent the scan finds ([`super::scan`]), the ledger and the constraint counters
+//! updated as it goes; a failed gang rolled back. A task that cannot be placed is explained
+//! at that moment ([`super::explain`]); the plan is built from the ledger at the end
+//! ([`super::output`]). The mesos-actor profile runs its own loop ([`super::mesos_actor`]).
+
+use super::classes::{group_agents, pool_agents};
+use super::compile::{compile_tasks, intern_values, task_order};
+use super::fit::FitOut;
+use super::options::{Options, Profile, Resolved};
+use super::request::{PlaceError, PlaceRequest};
+use super::scan::ScanCache;
+use super::state::Ctx;
+use crate::decision::Plan;
+
+/// Runs the batch.
+pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
+    let mut ctx = Ctx::new(opts, r, req);
+    pool_agents(&mut ctx)?;
+    compile_tasks(&mut ctx)?;
+    ctx.groups.record_running(&req.running);
+    if r.profile == Profile::MesosActor {
+        return super::mesos_actor::mesos_actor(ctx);
+    }
+    group_agents(&mut ctx);
+    intern_values(&mut ctx);
+    // The batch.
+    let units = task_order(&ctx);
+    let mut out = FitOut::default();
+    let mut scratch = FitOut::default();
+    let mut cache = ScanCache::new(&mut ctx);
+    for unit in units {
+        let mut undo: Vec<u32> = Vec::new();
+        let snapshot = if unit.len() > 1 {
+            let groups: Vec<u32> = unit.iter().filter_map(|ti| ctx.tasks.get(*ti).map(|t| t.group)).collect();
+            Some(ctx.groups.snapshot(&groups))
+        } else {
+            None
+        };
+        let mut failed = None;
+        for &ti in &unit {
+            match ctx.best_for(ti, &mut out, &mut scratch, &mut cache) {
+                Some(b) => {
+                    // INVARIANT: the scan picks `b.agent` among the ledger's agents, so the
+                    // lookup finds it (its class before this placement, for a roll-back).
+                    let from = ctx.agents.get(b.agent as usize).map_or(0, |a| a.class);
+                    ctx.place_task(ti, b.agent, b.class, b.score, &mut out);
+                    undo.push(from);
+                }
+                None => {
+                    // Explained now, before a gang's roll-back frees what its earlier members
+                    // took and before later tasks change the constraint counters: the reasons
+                    // are the ones that made this task fail.
+                    if ctx.resolved.explain {
+                        let why = super::explain::explain_task(&mut ctx, ti);
+                        ctx.explained.push((ti, why));
+                    }
+                    failed = Some(ti);
+                    break;
+                }
+            }
+        }
+        if let Some(f) = failed {
+            if unit.len() > 1 {
+                while let Some(from) = undo.pop() {
+                    ctx.unplace_last(from);
+                }
+                if let Some(snap) = snapshot {
+                    ctx.groups.restore(snap);
+                }
+                for &ti in &unit {
+                    if ti != f {
+                        if let Some(g) = ctx.gang_failed.get_mut(ti) {
+                            *g = Some(f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(super::output::finish(ctx))
+}

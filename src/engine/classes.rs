@@ -1,0 +1,475 @@
+//! Offers into agents, agents into classes.
+//!
+//! **Agent classes.** Agents whose offers hold the same resources and attributes (same
+//! region, zone, maintenance, blacklist, running executors) form a *static class*; agents of
+//! a static class that have also been given the same resources in this batch form a *state
+//! class*. A task is evaluated once per state class, not once per agent: the class's first
+//! member (in request order) that passes the hostname-dependent constraints stands for the
+//! class. Placing a task moves one agent to another state class (found by hashing its new
+//! state), so the cost of a call grows with tasks × distinct classes, not tasks × agents.
+//! Per-class numbers the scan reads for every task (available and used cpus / mem, offered
+//! totals) live in flat arrays.
+//!
+//! This room pools the offers into agents ([`pool_agents`]: one agent per agent id, or per
+//! offer under mesos-actor) and groups the agents into static classes ([`group_agents`]),
+//! comparing them by shape ([`super::shapes`]) or field by field ([`Ctx::static_eq`]); each
+//! agent's pool of resources is built here ([`Ctx::build_pool`]). It fills the ledger
+//! ([`super::state`]) and sits above it.
+
+use std::hash::{Hash, Hasher};
+
+use smallvec::SmallVec;
+
+use super::fit::{self, Amount, DiskKind, Entry, NONE};
+use super::options::Profile;
+use super::request::PlaceError;
+use super::shapes::{alike, attrs_eq, hash_value, opt_str_eq, resources_eq, walk_shape, Build, Match};
+use super::state::{Agent, Ctx, Static, EMPTY_ATTRS};
+use super::tables::StrIndex;
+use crate::error::Error;
+use crate::hash::{Fx, FxMap};
+use crate::model::{Attributes, DiskSourceType, Ranges, ResourceValue};
+
+pub(super) const RESIDENT_LABELS: [&str; 2] = ["marathon_framework_id", "marathon_task_id"];
+
+impl<'r> Ctx<'r, '_> {
+    pub(super) fn offer_allocation(&self, o: usize) -> Option<&'r str> {
+        self.req.offers.get(o).and_then(|x| x.allocation_role.as_deref())
+    }
+
+    /// Builds the pool of an agent's offers: one entry per distinct resource, amounts merged.
+    pub(super) fn build_pool(&mut self, agent: usize) -> Vec<Entry> {
+        let mut pool: Vec<Entry> = Vec::new();
+        let offers: SmallVec<[u32; 2]> = self.agents.get(agent).map(|a| a.offers.clone()).unwrap_or_default();
+        let req = self.req;
+        for &o in &offers {
+            let Some(offer) = req.offers.get(o as usize) else { continue };
+            for (ri, res) in offer.resources.iter().enumerate() {
+                if res.value.is_empty() {
+                    continue;
+                }
+                let amount = match &res.value {
+                    ResourceValue::Scalar(s) => Amount::Scalar(s.millis()),
+                    ResourceValue::Ranges(r) => Amount::Ranges(r.clone()),
+                    ResourceValue::Set(_) => Amount::Other,
+                };
+                let exclusive = res.shared
+                    || res.disk.as_ref().is_some_and(|d| {
+                        d.persistence.is_some()
+                            || matches!(
+                                d.source_type(),
+                                DiskSourceType::Mount | DiskSourceType::Block | DiskSourceType::Raw
+                            )
+                    });
+                if !exclusive {
+                    let merged = pool.iter_mut().find(|e| {
+                        !e.exclusive
+                            && req
+                                .offers
+                                .get(e.src.0 as usize)
+                                .and_then(|x| x.resources.as_slice().get(e.src.1 as usize))
+                                .is_some_and(|other| alike(other, res))
+                    });
+                    if let Some(e) = merged {
+                        match (&mut e.amount, &amount) {
+                            (Amount::Scalar(a), Amount::Scalar(b)) => *a += b,
+                            (Amount::Ranges(a), Amount::Ranges(b)) => *a = a.add(b),
+                            _ => {}
+                        }
+                        continue;
+                    }
+                }
+                let name = self.names.id(&res.name);
+                let role = self.roles.id(res.role());
+                let alloc = match res.allocation_role.as_deref().or(self.offer_allocation(o as usize)) {
+                    Some(a) => self.roles.id(a),
+                    None => NONE,
+                };
+                let (disk, pid, has_volume, source, profile, caps) = if name == fit::DISK {
+                    let d = res.disk.as_ref();
+                    let kind = match d.map_or(DiskSourceType::Root, |d| d.source_type()) {
+                        DiskSourceType::Root => DiskKind::Root,
+                        DiskSourceType::Path => DiskKind::Path,
+                        DiskSourceType::Mount => DiskKind::Mount,
+                        DiskSourceType::Block | DiskSourceType::Raw => DiskKind::Unusable,
+                    };
+                    let pid =
+                        d.and_then(|d| d.persistence.as_ref()).map_or(NONE, |p| self.ids.id(&format!("pid:{}", p.id)));
+                    let src = d.and_then(|d| d.source.as_ref());
+                    let source = self.ids.id(&format!(
+                        "src:{}:{}",
+                        kind as u8,
+                        src.and_then(|s| s.root.as_deref()).unwrap_or("")
+                    ));
+                    let profile = src
+                        .and_then(|s| s.profile.as_deref())
+                        .filter(|p| !p.is_empty())
+                        .map_or(NONE, |p| self.ids.id(&format!("profile:{p}")));
+                    let caps = self.fitter.caps.len() as u32;
+                    self.fitter.caps.push(res.disk.as_deref().filter(|d| d.source.is_some()).cloned());
+                    (kind, pid, d.is_some_and(|d| d.volume.is_some()), source, profile, caps)
+                } else {
+                    (DiskKind::NotDisk, NONE, false, NONE, NONE, NONE)
+                };
+                let resident_label =
+                    res.reservations.iter().any(|r| r.labels.iter().any(|l| RESIDENT_LABELS.contains(&l.key.as_str())));
+                pool.push(Entry {
+                    name,
+                    role,
+                    alloc,
+                    disk,
+                    pid,
+                    has_volume,
+                    source,
+                    profile,
+                    caps,
+                    resident_label,
+                    exclusive,
+                    src: (o, ri as u32),
+                    amount,
+                });
+            }
+        }
+        pool
+    }
+
+    pub(super) fn static_hash(&self, a: &Agent<'r>) -> u64 {
+        let mut h = Fx::default();
+        for &o in &a.offers {
+            let Some(offer) = self.req.offers.get(o as usize) else { continue };
+            offer.resources.as_slice().hash(&mut h);
+            offer.allocation_role.hash(&mut h);
+            offer.executor_ids.hash(&mut h);
+            offer.unavailability.hash(&mut h);
+        }
+        if let Some(first) = a.offers.first().and_then(|o| self.req.offers.get(*o as usize)) {
+            for at in first.attributes.iter() {
+                at.name.hash(&mut h);
+                hash_value(&mut h, &at.value);
+            }
+            first.region.hash(&mut h);
+            first.zone.hash(&mut h);
+        }
+        if !self.opts.port_blacklist.is_empty() {
+            self.opts.port_blacklist.get(a.hostname).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    pub(super) fn static_eq(&self, a: &Agent<'r>, b: &Agent<'r>) -> bool {
+        let (ao, bo) = (a.offers.as_slice(), b.offers.as_slice());
+        if ao.len() != bo.len() {
+            return false;
+        }
+        let offers = self.req.offers.as_slice();
+        let mut k = 0;
+        while let (Some(&x), Some(&y)) = (ao.get(k), bo.get(k)) {
+            k += 1;
+            let (Some(x), Some(y)) = (offers.get(x as usize), offers.get(y as usize)) else { return false };
+            if !resources_eq(x.resources.as_slice(), y.resources.as_slice())
+                || !opt_str_eq(x.allocation_role.as_deref(), y.allocation_role.as_deref())
+                || !(x.executor_ids.is_empty() && y.executor_ids.is_empty() || x.executor_ids == y.executor_ids)
+                || x.unavailability != y.unavailability
+            {
+                return false;
+            }
+        }
+        let (Some(x), Some(y)) =
+            (ao.first().and_then(|o| offers.get(*o as usize)), bo.first().and_then(|o| offers.get(*o as usize)))
+        else {
+            return false;
+        };
+        attrs_eq(&x.attributes, &y.attributes)
+            && opt_str_eq(x.region.as_deref(), y.region.as_deref())
+            && opt_str_eq(x.zone.as_deref(), y.zone.as_deref())
+            && (self.opts.port_blacklist.is_empty()
+                || self.opts.port_blacklist.get(a.hostname) == self.opts.port_blacklist.get(b.hostname))
+    }
+
+    /// Whether `agent` belongs to static class `s`, by the class's shape: `None` when either
+    /// has none (then [`Ctx::static_eq`] decides), else exactly what [`Ctx::static_eq`] with
+    /// the class's representative would answer.
+    #[inline]
+    pub(super) fn shape_eq(&self, s: u32, agent: &Agent<'r>) -> Option<bool> {
+        let shape = self.statics.get(s as usize).map(|st| st.shape.as_slice()).filter(|x| !x.is_empty())?;
+        let mut m = Match(shape.iter());
+        match walk_shape(&self.req.offers, &agent.offers, &mut m)? {
+            false => Some(false),
+            true if m.0.next().is_none() => Some(true),
+            true => None,
+        }
+    }
+
+    pub(super) fn new_static(&mut self, agent: usize) -> u32 {
+        let pool = self.build_pool(agent);
+        let req = self.req;
+        let a = self.agents.get(agent);
+        let hostname = a.map_or("", |a| a.hostname);
+        let first = a.and_then(|a| a.offers.first()).and_then(|o| req.offers.get(*o as usize));
+        let mut offered = (0, 0);
+        let mut has_gpus = false;
+        let mut pids = SmallVec::new();
+        for e in &pool {
+            match e.name {
+                fit::CPUS => offered.0 += e.scalar(),
+                fit::MEM => offered.1 += e.scalar(),
+                fit::GPUS if e.scalar() > 0 => has_gpus = true,
+                _ => {}
+            }
+            if e.pid != NONE {
+                pids.push(e.pid);
+            }
+        }
+        let blacklist = self
+            .opts
+            .port_blacklist
+            .get(hostname)
+            .map(|ports| Ranges::from_ranges(ports.iter().map(|p| crate::model::Range { begin: *p, end: *p })))
+            .unwrap_or_default();
+        let mut unav = None;
+        let mut execs: SmallVec<[u32; 2]> = SmallVec::new();
+        for &o in a.map(|a| a.offers.as_slice()).unwrap_or(&[]) {
+            if let Some(offer) = req.offers.get(o as usize) {
+                unav = unav.or(offer.unavailability);
+                for e in &offer.executor_ids {
+                    let id = self.ids.id(&format!("exec:{e}"));
+                    if !execs.contains(&id) {
+                        execs.push(id);
+                    }
+                }
+            }
+        }
+        execs.sort_unstable();
+        let maintenance = match (unav, self.resolved.maintenance) {
+            (Some(u), Some((now, until))) => {
+                let start = i128::from(u.start_ns);
+                let ends = u.duration_ns.map(|d| start + i128::from(d));
+                start <= until && ends.map_or(true, |e| e > now)
+            }
+            _ => false,
+        };
+        let region = first.and_then(|f| f.region.as_deref());
+        let foreign = match (&self.opts.local_region, region) {
+            (Some(local), Some(reg)) => local != reg,
+            (None, Some(_)) => self.opts.profile == Profile::Marathon,
+            _ => false,
+        };
+        let empty: &'r Attributes = &EMPTY_ATTRS;
+        let mut shape = Vec::new();
+        if self.opts.port_blacklist.is_empty() {
+            let ids = a.map_or(&[][..], |a| a.offers.as_slice());
+            if walk_shape(&req.offers, ids, &mut Build(&mut shape)) != Some(true) {
+                shape = Vec::new();
+            }
+        }
+        let s = Static {
+            rep: agent as u32,
+            attributes: first.map_or(empty, |f| &f.attributes),
+            region,
+            zone: first.and_then(|f| f.zone.as_deref()),
+            blacklist,
+            pool,
+            offered,
+            has_gpus,
+            pids,
+            maintenance,
+            foreign,
+            execs,
+            init_class: 0,
+            shape,
+        };
+        self.statics.push(s);
+        (self.statics.len() - 1) as u32
+    }
+}
+
+/// Pools the offers per agent (per offer under mesos-actor): offer ids must be unique.
+pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
+    let req = ctx.req;
+    let r = ctx.resolved;
+    // Offers: unique ids, pooled per agent (per offer under mesos-actor).
+    let mut offer_ids = StrIndex::with_capacity(req.offers.len());
+    let mut by_agent = StrIndex::with_capacity(req.offers.len());
+    let offers = req.offers.as_slice();
+    let actor = r.profile == Profile::MesosActor;
+    let offer_id = |k: u32| offers.get(k as usize).map_or("", |o| o.id.as_str());
+    // An agent's key: its first offer's id (one agent per offer) or its agent id.
+    let agent_key =
+        |k: u32| offers.get(k as usize).map_or("", |o| if actor { o.id.as_str() } else { o.agent_id.as_str() });
+    for (i, o) in offers.iter().enumerate() {
+        if offer_ids.get_or_insert(&o.id, i as u32, offer_id).is_some() {
+            return Err(PlaceError::new(
+                format!("/offers/{i}/id"),
+                Error::invalid("place.duplicate_offer", format!("expected unique offer ids, found `{}` twice", o.id)),
+            ));
+        }
+        // The table holds each agent's first offer; `offer_agent` maps it to the agent.
+        match by_agent.get_or_insert(agent_key(i as u32), i as u32, agent_key) {
+            Some(first) => {
+                // INVARIANT: `first` is an earlier offer's index, and every earlier offer has its entry
+                // in `offer_agent` (one pushed per offer, in order).
+                let a = ctx.offer_agent.get(first as usize).copied().unwrap_or(0);
+                ctx.offer_agent.push(a);
+                if let Some(agent) = ctx.agents.get_mut(a as usize) {
+                    agent.offers.push(i as u32);
+                }
+            }
+            None => {
+                ctx.offer_agent.push(ctx.agents.len() as u32);
+                let mut offers = SmallVec::new();
+                offers.push(i as u32);
+                ctx.agents.push(Agent {
+                    id: o.agent_id.as_str(),
+                    hostname: o.hostname.as_str(),
+                    offers,
+                    static_class: 0,
+                    class: 0,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Groups the agents into static classes (identical offers) and their first state classes,
+/// then fills every class's scan row and live bit.
+pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
+    // Static classes: agents with identical offers share one.
+    let mut static_index: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
+    for ai in 0..ctx.agents.len() {
+        let Some(agent) = ctx.agents.get(ai) else { continue };
+        // Agents often come in runs of one shape: try the previous agent's class first.
+        let prev = ai.checked_sub(1).and_then(|p| ctx.agents.get(p)).map(|p| p.static_class);
+        let same_as_prev = prev.filter(|s| {
+            ctx.shape_eq(*s, agent).unwrap_or_else(|| {
+                let rep = ctx.statics.get(*s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
+                rep.is_some_and(|rep| ctx.static_eq(rep, agent))
+            })
+        });
+        let h = if same_as_prev.is_some() { 0 } else { ctx.static_hash(agent) };
+        let mut found = same_as_prev;
+        if let Some(list) = found.map_or_else(|| static_index.get(&h), |_| None) {
+            for &s in list {
+                let same = ctx.shape_eq(s, agent).unwrap_or_else(|| {
+                    let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
+                    rep.is_some_and(|rep| ctx.static_eq(rep, agent))
+                });
+                if same {
+                    found = Some(s);
+                    break;
+                }
+            }
+        }
+        let s = match found {
+            Some(s) => s,
+            None => {
+                let s = ctx.new_static(ai);
+                static_index.entry(h).or_default().push(s);
+                let (mut pool, execs) = match ctx.statics.get(s as usize) {
+                    Some(st) => (st.pool.clone(), st.execs.clone()),
+                    None => (Vec::new(), SmallVec::new()),
+                };
+                let c = ctx.find_or_create_class(s, &mut pool, (0, 0), execs);
+                if let Some(st) = ctx.statics.get_mut(s as usize) {
+                    st.init_class = c;
+                }
+                s
+            }
+        };
+        // INVARIANT: `s` is a static class just found or created (an index into `statics`).
+        let c = ctx.statics.get(s as usize).map_or(0, |st| st.init_class);
+        if let Some(agent) = ctx.agents.get_mut(ai) {
+            agent.static_class = s;
+            agent.class = c;
+            let n = agent.offers.len();
+            if let Some(cl) = ctx.classes.get_mut(c as usize) {
+                cl.members.insert(ai as u32);
+                cl.offers += n;
+            }
+        }
+    }
+    // Scan rows and live bits once per class (nothing reads them while agents are sorted in).
+    for c in 0..ctx.classes.len() as u32 {
+        ctx.refresh(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::compile::fixture::{offer, prepared};
+    use super::super::options::{Options, Resolved};
+    use super::super::request::PlaceRequest;
+    use super::*;
+
+    fn request() -> PlaceRequest {
+        PlaceRequest {
+            offers: vec![
+                offer("o1", "a1", "cpus:4;mem:1024", "rack:r1"),
+                offer("o2", "a2", "cpus:4;mem:1024", "rack:r1"),
+                offer("o3", "a3", "cpus:4;mem:1024", "rack:r2"),
+                offer("o4", "a4", "cpus:8;mem:1024", "rack:r1"),
+                offer("o5", "a5", "cpus:4;mem:1024", "rack:r1"),
+                // A second offer of a5: its agent is no longer like a1.
+                offer("o6", "a5", "cpus:1", ""),
+                offer("o7", "a6", "cpus:4;mem:1024", "rack:r1"),
+            ],
+            ..PlaceRequest::default()
+        }
+    }
+
+    #[test]
+    fn static_classes_agree_with_the_field_by_field_comparison() {
+        let req = request();
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let ctx = prepared(&opts, &resolved, &req);
+        let statics: Vec<u32> = ctx.agents.iter().map(|a| a.static_class).collect();
+        // a1, a2 and a6 alike; a3 (rack), a4 (cpus) and a5 (two offers) each alone.
+        assert_eq!(statics, [0, 0, 1, 2, 3, 0]);
+        assert_eq!(ctx.statics.len(), 4);
+        for a in &ctx.agents {
+            for b in &ctx.agents {
+                assert_eq!(a.static_class == b.static_class, ctx.static_eq(a, b), "{} and {}", a.id, b.id);
+            }
+        }
+        // One state class per static class to begin with, its members ascending.
+        let first = &ctx.classes[ctx.agents[0].class as usize];
+        assert_eq!(first.members.iter().copied().collect::<Vec<_>>(), [0, 1, 5]);
+        assert_eq!(first.offers, 3);
+        assert_eq!(ctx.statics[0].rep, 0);
+    }
+
+    #[test]
+    fn an_agents_offers_are_pooled() {
+        let req = request();
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let ctx = prepared(&opts, &resolved, &req);
+        let a5 = &ctx.agents[4];
+        assert_eq!((a5.id, a5.offers.as_slice()), ("a5", &[4u32, 5][..]));
+        // cpus 4 + 1 and mem 1024, in thousandths.
+        assert_eq!(ctx.statics[a5.static_class as usize].offered, (5000, 1_024_000));
+        assert_eq!(ctx.offer_agent, [0, 1, 2, 3, 4, 4, 5]);
+    }
+
+    #[test]
+    fn mesos_actor_keeps_one_agent_per_offer() {
+        let req = request();
+        let opts = Options { profile: Profile::MesosActor, ..Options::default() };
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = Ctx::new(&opts, &resolved, &req);
+        pool_agents(&mut ctx).unwrap();
+        assert_eq!(ctx.agents.len(), 7);
+    }
+
+    #[test]
+    fn duplicate_offer_ids_are_refused() {
+        let mut req = request();
+        req.offers[3].id = "o1".into();
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = Ctx::new(&opts, &resolved, &req);
+        let e = pool_agents(&mut ctx).unwrap_err();
+        assert_eq!((e.path.as_str(), e.error.code()), ("/offers/3/id", "place.duplicate_offer"));
+    }
+}

@@ -1,0 +1,450 @@
+//! Tasks compiled for the batch: ids checked, roles, needs (scalars, ports, volumes,
+//! executor) and rules (constraints, preferences) built once, runs of equal needs given one
+//! [`TaskPlan::need_id`]; the values counted constraints read interned before the batch; and
+//! the units of placement (a task, or a gang) in the documented order.
+//!
+//! **Task order** (documented, deterministic): under the `offerfit` profile, biggest first —
+//! by gpus, then cpus, then mem, then disk, descending (first-fit decreasing packs better) —
+//! ties in request order; a gang moves as one unit, ranked by its biggest member. Under the
+//! `marathon` and `mesos-actor` profiles, request order (a gang at its first member).
+
+use smallvec::SmallVec;
+
+use super::fit::{self, ExecNeed, Need, VolNeed, NONE};
+use super::options::{validate_role, Profile};
+use super::request::PlaceError;
+use super::rules::DiskRules;
+use super::state::{Ctx, TaskPlan};
+use super::tables::Interner;
+use crate::constraint::{Dialect, Field};
+use crate::error::Error;
+use crate::hash::{FxMap, FxSet};
+use crate::model::{DiskSourceType, GpuScheduling, Scalar};
+
+pub(super) fn millis(s: Scalar) -> i64 {
+    s.millis()
+}
+
+pub(super) fn ord_key(t: &crate::model::TaskRequest) -> (i64, i64, i64, i64) {
+    (millis(t.gpus), millis(t.cpus), millis(t.mem), millis(t.disk))
+}
+
+/// `/tasks/{i}`, formatted only when an error needs it.
+pub(super) struct TaskPath(usize);
+
+impl std::fmt::Display for TaskPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/tasks/{}", self.0)
+    }
+}
+
+/// Whether two needs without volumes are equal (for [`TaskPlan::need_id`]).
+pub(super) fn same_need(a: &Need, b: &Need) -> bool {
+    let exec = |n: &Need| n.executor.map(|e| (e.id, e.cpus, e.mem, e.disk));
+    a.volumes.is_empty()
+        && b.volumes.is_empty()
+        && (a.cpus, a.mem, a.gpus, a.alloc_role, a.reserve_role)
+            == (b.cpus, b.mem, b.gpus, b.alloc_role, b.reserve_role)
+        && a.scalars == b.scalars
+        && a.ports == b.ports
+        && a.roles == b.roles
+        && exec(a) == exec(b)
+}
+
+/// Compiles every task; checks ids.
+pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
+    let req = ctx.req;
+    let mut seen: FxSet<&str> = FxSet::default();
+    let mut pid_offered: FxSet<&str> = FxSet::default();
+    // Only tasks with persistent volumes ask (most calls have none: skip the walk).
+    let wants_pids = req.tasks.iter().any(|t| t.volumes.iter().any(|v| v.persistence_id.is_some()));
+    for o in req.offers.iter().filter(|_| wants_pids) {
+        for r in o.resources.iter() {
+            if let Some(p) = r.disk.as_ref().and_then(|d| d.persistence.as_ref()) {
+                pid_offered.insert(p.id.as_str());
+            }
+        }
+    }
+    let default_role = ctx.opts.roles.first().map(String::as_str);
+    let mut gangs = Interner::default();
+    let mut rules_cache = super::rules::RulesCache::default();
+    let mut next_need_id = 0u32;
+    for (i, t) in req.tasks.iter().enumerate() {
+        let base = TaskPath(i);
+        if !seen.insert(t.id.as_str()) {
+            return Err(PlaceError::new(
+                format!("{base}/id"),
+                Error::invalid("place.duplicate_task", format!("expected unique task ids, found `{}` twice", t.id)),
+            ));
+        }
+        if let Some(role) = &t.role {
+            validate_role(role).map_err(|m| PlaceError::invalid(format!("{base}/role"), "place.invalid_task", m))?;
+        }
+        let task_role = t.role.as_deref().or(default_role);
+        let mut roles: SmallVec<[u32; 4]> = SmallVec::new();
+        match &t.accepted_roles {
+            Some(list) => {
+                for (j, r) in list.iter().enumerate() {
+                    validate_role(r).map_err(|m| {
+                        PlaceError::invalid(format!("{base}/accepted_roles/{j}"), "place.invalid_task", m)
+                    })?;
+                    roles.push(ctx.roles.id(r));
+                }
+            }
+            None => {
+                roles.push(fit::STAR);
+                match ctx.resolved.profile {
+                    Profile::Marathon => {
+                        if let Some(r) = task_role {
+                            roles.push(ctx.roles.id(r));
+                        }
+                    }
+                    _ => {
+                        // The role and its ancestors (hierarchical roles: `a` reservations
+                        // are allocatable to `a/b`).
+                        if let Some(r) = task_role {
+                            let mut cur = r;
+                            loop {
+                                roles.push(ctx.roles.id(cur));
+                                match cur.rfind('/') {
+                                    Some(k) => cur = cur.get(..k).unwrap_or(""),
+                                    None => break,
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let alloc_role = task_role.map_or(NONE, |r| ctx.roles.id(r));
+        let mut need = Need { roles, alloc_role, reserve_role: alloc_role, ..Need::default() };
+        need.cpus = millis(t.cpus);
+        need.mem = millis(t.mem);
+        need.gpus = millis(t.gpus);
+        let ex = t.executor.as_ref();
+        for (path, v) in [
+            ("cpus", Some(t.cpus)),
+            ("mem", Some(t.mem)),
+            ("disk", Some(t.disk)),
+            ("gpus", Some(t.gpus)),
+            ("elastic/cpus", t.elastic_cpus),
+            ("elastic/mem", t.elastic_mem),
+            ("executor/cpus", ex.map(|e| e.cpus)),
+            ("executor/mem", ex.map(|e| e.mem)),
+            ("executor/disk", ex.map(|e| e.disk)),
+        ] {
+            let Some(v) = v else { continue };
+            if v.is_negative() {
+                return Err(PlaceError::invalid(
+                    format!("{base}/{path}"),
+                    "place.invalid_task",
+                    format!("expected a non-negative amount, found `{v}`"),
+                ));
+            }
+        }
+        let elastic = |e: Option<Scalar>, v: Scalar| e.map_or(millis(v), |m| millis(m).max(millis(v)));
+        need.scalars.push((fit::CPUS, need.cpus, elastic(t.elastic_cpus, t.cpus)));
+        need.scalars.push((fit::MEM, need.mem, elastic(t.elastic_mem, t.mem)));
+        need.scalars.push((fit::DISK, millis(t.disk), millis(t.disk)));
+        need.scalars.push((fit::GPUS, need.gpus, need.gpus));
+        for (name, v) in &t.scalars {
+            if v.is_negative() {
+                return Err(PlaceError::invalid(
+                    format!("{base}/scalars/{name}"),
+                    "place.invalid_task",
+                    format!("expected a non-negative amount, found `{v}`"),
+                ));
+            }
+            let id = ctx.names.id(name);
+            need.scalars.push((id, millis(*v), millis(*v)));
+        }
+        for (j, p) in t.ports.iter().enumerate() {
+            if *p > 65_535 {
+                return Err(PlaceError::invalid(
+                    format!("{base}/ports/{j}"),
+                    "place.invalid_task",
+                    format!("expected a port from 0 to 65535, found `{p}`"),
+                ));
+            }
+            need.ports.push(*p);
+            if *p == 0 {
+                need.dynamic += 1;
+            } else {
+                need.fixed_count += 1;
+                need.fixed.insert(crate::model::Range { begin: *p, end: *p });
+            }
+        }
+        let mut vols = Vec::new();
+        for (j, v) in t.volumes.iter().enumerate() {
+            let vpath = format!("{base}/volumes/{j}");
+            if matches!(v.kind, DiskSourceType::Block | DiskSourceType::Raw) {
+                return Err(PlaceError::invalid(
+                    format!("{vpath}/type"),
+                    "place.invalid_volume",
+                    format!("expected `ROOT`, `PATH` or `MOUNT`, found `{}`", v.kind.as_str()),
+                ));
+            }
+            if v.size.millis() <= 0 {
+                return Err(PlaceError::invalid(
+                    format!("{vpath}/size"),
+                    "place.invalid_volume",
+                    format!("expected a positive size, found `{}`", v.size),
+                ));
+            }
+            if let Some(m) = v.max_size.filter(|m| m.is_negative()) {
+                return Err(PlaceError::invalid(
+                    format!("{vpath}/max_size"),
+                    "place.invalid_volume",
+                    format!("expected a non-negative max_size, found `{m}`"),
+                ));
+            }
+            // Mesos reserves a persistent volume for a role, never for `*` (Marathon refuses a
+            // resident app without one): refused up front rather than matching no disk.
+            if let Some(pid) = v.persistence_id.as_deref() {
+                if let None | Some("*") = task_role {
+                    let found = task_role.map_or_else(|| "none".to_owned(), |r| format!("`{r}`"));
+                    return Err(PlaceError::new(
+                        vpath,
+                        Error::invalid(
+                            "place.volume_role",
+                            format!("expected a role to reserve persistent volume `{pid}` for, found {found}"),
+                        )
+                        .with_help(
+                            "Mesos reserves persistent volumes for a role, never for `*`: set the task's `role` or \
+                             `options.roles`",
+                        ),
+                    ));
+                }
+            }
+            let rules = DiskRules::compile(&v.require, &vpath, &ctx.opts.limits)?;
+            let pid = v.persistence_id.as_deref().map_or(NONE, |p| ctx.ids.id(&format!("pid:{p}")));
+            vols.push(VolNeed {
+                index: j as u16,
+                size: millis(v.size),
+                kind: v.kind,
+                profile: v
+                    .profile
+                    .as_deref()
+                    .filter(|p| !p.is_empty())
+                    .map_or(NONE, |p| ctx.ids.id(&format!("profile:{p}"))),
+                max_size: v.max_size.map(millis),
+                rules,
+                pid,
+                pid_offered: v.persistence_id.as_deref().is_some_and(|p| pid_offered.contains(p)),
+            });
+        }
+        vols.sort_by_key(|v| std::cmp::Reverse(v.size));
+        need.volumes = vols;
+        if let Some(ex) = &t.executor {
+            need.executor = Some(ExecNeed {
+                id: ctx.ids.id(&format!("exec:{}", ex.id)),
+                cpus: millis(ex.cpus),
+                mem: millis(ex.mem),
+                disk: millis(ex.disk),
+            });
+        }
+        let rules = rules_cache.compile(t, &base, &ctx.opts.limits)?;
+        let group = ctx.groups.id(t.group_name(), t.instances);
+        ctx.groups.track(group, &rules);
+        let gpu_restricted = match t.gpu_scheduling {
+            Some(g) => g == GpuScheduling::Restricted,
+            None => ctx.resolved.gpu_restricted,
+        };
+        let gang = t.gang.as_deref().map(|g| gangs.id(g));
+        // Only tasks with fixed host ports fail fits on the best classes often enough to gain.
+        let need_id = match ctx.tasks.last() {
+            _ if need.fixed_count == 0 || !need.volumes.is_empty() => u32::MAX,
+            Some(prev) if prev.need_id != u32::MAX && same_need(&prev.need, &need) => prev.need_id,
+            _ => {
+                next_need_id += 1;
+                next_need_id
+            }
+        };
+        ctx.tasks.push(TaskPlan { index: i, need, rules, group, gpu_restricted, gang, need_id });
+    }
+    Ok(())
+}
+
+/// Gives every value an agent shows for a field some group counts its id before the batch:
+/// values are then checked by id (read once per class, the hostname once per agent), and
+/// a class's values read with ids stay valid while placements are recorded.
+pub(super) fn intern_values(ctx: &mut Ctx<'_, '_>) {
+    let fields = ctx.groups.counted_fields().to_vec();
+    if fields.is_empty() {
+        return;
+    }
+    let hosts = fields.contains(&Field::Hostname);
+    ctx.groups.reserve_values(if hosts { ctx.agents.len() } else { 0 } + ctx.statics.len() * fields.len());
+    if hosts {
+        let mut ids = Vec::with_capacity(ctx.agents.len());
+        for a in &ctx.agents {
+            ids.push(ctx.groups.intern(std::borrow::Cow::Borrowed(a.hostname)));
+        }
+        ctx.host_ids = ids;
+    }
+    let mut ids = Vec::with_capacity(ctx.statics.len() * fields.len());
+    for s in 0..ctx.statics.len() {
+        // INVARIANT: `s` walks the indices of `statics`.
+        let rep = ctx.statics.get(s).map_or(0, |st| st.rep);
+        let cand = ctx.candidate(rep);
+        for f in &fields {
+            // The hostname differs between the agents of a class (`host_ids` has it).
+            let v = if *f == Field::Hostname { None } else { cand.field_value(f, Dialect::Marathon) };
+            ids.push(v.map(|v| ctx.groups.intern(v)));
+        }
+    }
+    ctx.static_ids = ids;
+}
+
+/// Units of placement (a task, or a gang's members) in the documented order.
+pub(super) fn task_order(ctx: &Ctx<'_, '_>) -> Vec<SmallVec<[usize; 1]>> {
+    let req = ctx.req;
+    let mut units: Vec<SmallVec<[usize; 1]>> = Vec::with_capacity(ctx.tasks.len());
+    let mut gang_unit: FxMap<u32, usize> = FxMap::default();
+    for t in &ctx.tasks {
+        match t.gang {
+            Some(g) => match gang_unit.get(&g) {
+                Some(u) => {
+                    if let Some(unit) = units.get_mut(*u) {
+                        unit.push(t.index);
+                    }
+                }
+                None => {
+                    gang_unit.insert(g, units.len());
+                    units.push(smallvec::smallvec![t.index]);
+                }
+            },
+            None => units.push(smallvec::smallvec![t.index]),
+        }
+    }
+    if ctx.resolved.profile == Profile::Offerfit {
+        let key = |i: &usize| req.tasks.get(*i).map(ord_key).unwrap_or_default();
+        for u in &mut units {
+            u.sort_by(|a, b| key(b).cmp(&key(a)).then(a.cmp(b)));
+        }
+        units.sort_by(|a, b| {
+            let ka = a.first().map(key).unwrap_or_default();
+            let kb = b.first().map(key).unwrap_or_default();
+            kb.cmp(&ka).then(a.iter().min().cmp(&b.iter().min()))
+        });
+    }
+    units
+}
+
+/// Test fixtures shared by the rooms' unit tests: a ledger prepared as the batch prepares it
+/// (offers pooled, tasks compiled, running tasks counted, agents classed, values interned).
+#[cfg(test)]
+pub(super) mod fixture {
+    use super::super::classes::{group_agents, pool_agents};
+    use super::super::options::{Options, Resolved};
+    use super::super::request::PlaceRequest;
+    use super::super::state::Ctx;
+    use super::{compile_tasks, intern_values};
+    use crate::model::{Offer, Scalar, TaskRequest};
+
+    /// An offer `id` of agent `agent` (hostname `agent`) with these resources and attributes.
+    pub(in crate::engine) fn offer(id: &str, agent: &str, resources: &str, attributes: &str) -> Offer {
+        let mut o = Offer::new(id, agent, agent);
+        o.resources = crate::parse_resources(resources, "*").unwrap();
+        o.attributes = crate::parse_attributes(attributes).unwrap();
+        o
+    }
+
+    /// A task `id` asking for `cpus` and `mem` (units), with these constraints.
+    pub(in crate::engine) fn task(id: &str, cpus: i64, mem: i64, constraints: &[&str]) -> TaskRequest {
+        let mut t = TaskRequest::new(id);
+        t.cpus = Scalar::from_units(cpus);
+        t.mem = Scalar::from_units(mem);
+        t.constraints = constraints.iter().map(|c| crate::model::ConstraintSpec::text(*c)).collect();
+        t
+    }
+
+    /// The ledger of `req` as the batch has it before its first task.
+    pub(in crate::engine) fn prepared<'r, 'o>(
+        opts: &'o Options,
+        resolved: &'o Resolved,
+        req: &'r PlaceRequest,
+    ) -> Ctx<'r, 'o> {
+        let mut ctx = Ctx::new(opts, resolved, req);
+        pool_agents(&mut ctx).unwrap();
+        compile_tasks(&mut ctx).unwrap();
+        ctx.groups.record_running(&req.running);
+        group_agents(&mut ctx);
+        intern_values(&mut ctx);
+        ctx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::{offer, prepared, task};
+    use super::*;
+    use crate::engine::options::{Options, Resolved};
+    use crate::engine::request::PlaceRequest;
+
+    #[test]
+    fn tasks_are_compiled_in_request_order_with_shared_need_ids() {
+        let with_port = |id: &str, cpus: i64, port: u64| {
+            let mut t = task(id, cpus, 64, &[]);
+            t.ports = vec![port];
+            t
+        };
+        let req = PlaceRequest {
+            offers: vec![offer("o1", "a1", "cpus:8;mem:8192;ports:[31000-31010]", "")],
+            tasks: vec![
+                with_port("t1", 1, 31000),
+                with_port("t2", 1, 31000),
+                with_port("t3", 2, 31000),
+                task("t4", 1, 1, &[]),
+            ],
+            ..PlaceRequest::default()
+        };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let ctx = prepared(&opts, &resolved, &req);
+        let index: Vec<usize> = ctx.tasks.iter().map(|t| t.index).collect();
+        assert_eq!(index, [0, 1, 2, 3]);
+        let ids: Vec<u32> = ctx.tasks.iter().map(|t| t.need_id).collect();
+        // Equal needs with fixed host ports in a row share an id; a task without them has none.
+        assert_eq!(ids[0], ids[1]);
+        assert_ne!(ids[1], ids[2]);
+        assert_ne!(ids[2], u32::MAX);
+        assert_eq!(ids[3], u32::MAX);
+        let t = &ctx.tasks[0];
+        assert_eq!((t.need.cpus, t.need.mem, t.need.ports.as_slice()), (1000, 64_000, &[31000u64][..]));
+    }
+
+    #[test]
+    fn biggest_tasks_go_first_under_the_offerfit_profile_only() {
+        let req = PlaceRequest {
+            tasks: vec![task("small", 1, 64, &[]), task("big", 4, 64, &[]), task("mid", 2, 64, &[])],
+            ..PlaceRequest::default()
+        };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let ctx = prepared(&opts, &resolved, &req);
+        let order: Vec<Vec<usize>> = task_order(&ctx).into_iter().map(|u| u.to_vec()).collect();
+        assert_eq!(order, [vec![1], vec![2], vec![0]]);
+        let marathon = Options { profile: Profile::Marathon, ..Options::default() };
+        let resolved = Resolved::new(&marathon).unwrap();
+        let ctx = prepared(&marathon, &resolved, &req);
+        let order: Vec<Vec<usize>> = task_order(&ctx).into_iter().map(|u| u.to_vec()).collect();
+        assert_eq!(order, [vec![0], vec![1], vec![2]]);
+    }
+
+    #[test]
+    fn duplicate_task_ids_and_bad_roles_are_refused_with_their_path() {
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let req = PlaceRequest { tasks: vec![task("t", 1, 1, &[]), task("t", 1, 1, &[])], ..PlaceRequest::default() };
+        let mut ctx = Ctx::new(&opts, &resolved, &req);
+        let e = compile_tasks(&mut ctx).unwrap_err();
+        assert_eq!((e.path.as_str(), e.error.code()), ("/tasks/1/id", "place.duplicate_task"));
+        let mut bad = task("t", 1, 1, &[]);
+        bad.role = Some("a//b".into());
+        let req = PlaceRequest { tasks: vec![bad], ..PlaceRequest::default() };
+        let mut ctx = Ctx::new(&opts, &resolved, &req);
+        let e = compile_tasks(&mut ctx).unwrap_err();
+        assert_eq!((e.path.as_str(), e.error.code()), ("/tasks/0/role", "place.invalid_task"));
+    }
+}

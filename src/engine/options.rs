@@ -1,0 +1,260 @@
+//! What the engine is asked to do, and the same resolved for the rooms below the facade:
+//! [`Profile`], [`Strategy`], [`PortSelection`], [`Options`]; [`Resolved`] (the profile's
+//! defaults filled in, numbers in the engine's units), [`WEIGHT_ONE`], [`validate_role`].
+//! Every room imports these from here, never from the facade ([`super`]), so the engine's
+//! files import one way.
+
+use std::collections::BTreeMap;
+
+use super::request::PlaceError;
+use crate::limits::Limits;
+use crate::model::GpuScheduling;
+
+/// Which system's matching rules to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Profile {
+    /// offerfit's own placement: agents pooled, best score wins.
+    #[default]
+    Offerfit,
+    /// Marathon's `ResourceMatcher` rules and reason funnel.
+    Marathon,
+    /// mesos-actor's `DefaultTaskMatcher` (OpenWhisk's Mesos container factory).
+    MesosActor,
+}
+
+impl Profile {
+    /// `offerfit`, `marathon` or `mesos-actor`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Offerfit => "offerfit",
+            Profile::Marathon => "marathon",
+            Profile::MesosActor => "mesos-actor",
+        }
+    }
+}
+
+/// How agents are ranked for a task.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Strategy {
+    /// Fill agents up: the agent left fullest by the task wins (default).
+    #[default]
+    Binpack,
+    /// Keep agents even: the agent left emptiest wins.
+    Spread,
+    /// The first feasible agent in request order wins.
+    FirstFit,
+    /// A weighted sum of the binpack and spread scores (weights ≥ 0, not both 0).
+    Weighted {
+        /// Weight of the binpack score.
+        binpack: f64,
+        /// Weight of the spread score.
+        spread: f64,
+    },
+}
+
+/// How dynamic host ports are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PortSelection {
+    /// The lowest free ports, scanning the offered ranges in order.
+    Lowest,
+    /// A seeded random start in the free ports, then consecutive ports (Marathon's way).
+    Random,
+}
+
+/// Engine options. Build with struct update syntax over [`Options::default`]; checked once by
+/// [`Engine::new`](crate::Engine::new).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Ranking of agents.
+    pub strategy: Strategy,
+    /// Matching rules.
+    pub profile: Profile,
+    /// The framework's roles; the first is a task's default role.
+    pub roles: Vec<String>,
+    /// Decline filter in seconds; `None` = the profile's default (5, Marathon 120).
+    pub refuse_seconds: Option<f64>,
+    /// Dynamic port choice; `None` = the profile's default (lowest, Marathon random).
+    pub port_selection: Option<PortSelection>,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Ports never to hand out, per hostname.
+    pub port_blacklist: BTreeMap<String, Vec<u64>>,
+    /// GPU agents kept for GPU tasks (`Restricted`, default) or not.
+    pub gpu_scheduling: GpuScheduling,
+    /// When set, [`Plan::calls`](crate::Plan::calls) holds the Mesos v1 calls to send.
+    pub framework_id: Option<String>,
+    /// The principal used for RESERVE / CREATE of persistent volumes.
+    pub principal: Option<String>,
+    /// Explain unplaced tasks (reasons and nearest fit). Default true.
+    pub explain: bool,
+    /// The current time in Unix seconds (the core has no clock); enables maintenance checks.
+    pub now: Option<f64>,
+    /// Offers whose agent's unavailability starts within this many seconds of `now` are
+    /// declined (`maintenance`).
+    pub drain_seconds: f64,
+    /// Offers from another region are used only by tasks whose constraints name `@region`
+    /// or `@zone`.
+    pub local_region: Option<String>,
+    /// Input size bounds.
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            strategy: Strategy::Binpack,
+            profile: Profile::Offerfit,
+            roles: Vec::new(),
+            refuse_seconds: None,
+            port_selection: None,
+            seed: 0,
+            port_blacklist: BTreeMap::new(),
+            gpu_scheduling: GpuScheduling::Restricted,
+            framework_id: None,
+            principal: None,
+            explain: true,
+            now: None,
+            drain_seconds: 0.0,
+            local_region: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Options with the profile's defaults filled in and numbers in the engine's units.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    pub profile: Profile,
+    /// Score weights in the engine's fixed point; both zero = first fit.
+    pub w_binpack: i64,
+    pub w_spread: i64,
+    pub refuse_seconds: f64,
+    pub port_selection: PortSelection,
+    pub seed: u64,
+    pub gpu_restricted: bool,
+    /// `now - ...` window in nanoseconds: `(now, now + drain)`.
+    pub maintenance: Option<(i128, i128)>,
+    pub explain: bool,
+}
+
+impl Resolved {
+    /// Checks `options` and resolves them (the checks and errors of `Engine::new`).
+    pub(super) fn new(options: &Options) -> Result<Resolved, PlaceError> {
+        options.limits.validate().map_err(|e| PlaceError::new("/options/limits", e))?;
+        let (w_binpack, w_spread) = match options.strategy {
+            Strategy::Binpack => (WEIGHT_ONE, 0),
+            Strategy::Spread => (0, WEIGHT_ONE),
+            Strategy::FirstFit => (0, 0),
+            Strategy::Weighted { binpack, spread } => {
+                for (name, w) in [("binpack", binpack), ("spread", spread)] {
+                    check_number("/options/strategy", w, 0.0, 1e6).map_err(|e| PlaceError {
+                        error: e.error.with_help(format!("the `{name}` weight must be from 0 to 1000000")),
+                        ..e
+                    })?;
+                }
+                if binpack == 0.0 && spread == 0.0 {
+                    return Err(PlaceError::invalid(
+                        "/options/strategy",
+                        "options.invalid",
+                        "expected at least one positive weight, found `binpack` and `spread` both 0",
+                    ));
+                }
+                ((binpack * WEIGHT_ONE as f64).round() as i64, (spread * WEIGHT_ONE as f64).round() as i64)
+            }
+        };
+        for (i, role) in options.roles.iter().enumerate() {
+            validate_role(role)
+                .map_err(|m| PlaceError::invalid(format!("/options/roles/{i}"), "options.invalid", m))?;
+        }
+        let refuse_seconds = match options.refuse_seconds {
+            Some(r) => {
+                check_number("/options/refuse_seconds", r, 0.0, 31_536_000.0)?;
+                r
+            }
+            None if options.profile == Profile::Marathon => 120.0,
+            None => 5.0,
+        };
+        check_number("/options/drain_seconds", options.drain_seconds, 0.0, 1e12)?;
+        if let Some(now) = options.now {
+            check_number("/options/now", now, -1e12, 1e12)?;
+        }
+        for (host, ports) in &options.port_blacklist {
+            if let Some(p) = ports.iter().find(|p| **p > 65_535) {
+                return Err(PlaceError::invalid(
+                    format!("/options/port_blacklist/{}", host.replace('~', "~0").replace('/', "~1")),
+                    "options.invalid",
+                    format!("expected a port from 0 to 65535, found `{p}`"),
+                ));
+            }
+        }
+        let port_selection = options.port_selection.unwrap_or(match options.profile {
+            Profile::Marathon => PortSelection::Random,
+            Profile::Offerfit | Profile::MesosActor => PortSelection::Lowest,
+        });
+        let maintenance = options.now.map(|now| {
+            let now_ns = (now * 1e9).round() as i128;
+            let drain_ns = (options.drain_seconds * 1e9).round() as i128;
+            (now_ns, now_ns + drain_ns)
+        });
+        Ok(Resolved {
+            profile: options.profile,
+            w_binpack,
+            w_spread,
+            refuse_seconds,
+            port_selection,
+            seed: options.seed,
+            gpu_restricted: options.gpu_scheduling == GpuScheduling::Restricted,
+            maintenance,
+            explain: options.explain,
+        })
+    }
+}
+
+fn check_number(path: &str, v: f64, min: f64, max: f64) -> Result<(), PlaceError> {
+    if !v.is_finite() || v < min || v > max {
+        return Err(PlaceError::invalid(
+            path,
+            "options.invalid",
+            format!("expected a number from {min} to {max}, found `{v}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// Score weights are held in millionths.
+pub(crate) const WEIGHT_ONE: i64 = 1_000_000;
+
+/// Mesos role names (`roles::validate`): not empty, not `.` or `..` as a component, no
+/// component starting with `-`, no whitespace, not starting or ending with `/`, no `//`;
+/// `*` alone is the unreserved role.
+pub(crate) fn validate_role(role: &str) -> Result<(), String> {
+    if role == "*" {
+        return Ok(());
+    }
+    let bad = role.is_empty()
+        || role.starts_with('/')
+        || role.ends_with('/')
+        || role.contains("//")
+        || role.chars().any(|c| c.is_whitespace() || c == '\u{8}' || c == '\u{7f}')
+        || role.split('/').any(|c| c == "." || c == ".." || c == "*" || c.starts_with('-'));
+    if bad {
+        Err(format!("expected a Mesos role name such as `web` or `eng/web`, found `{role}`"))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_validated() {
+        for ok in ["*", "web", "eng/web", "a.b"] {
+            assert!(validate_role(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "/a", "a/", "a//b", "a/./b", "-a", "a b", "a/*"] {
+            assert!(validate_role(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! The ledger turned into the answer: accepts (per agent, with the exact resources and
+//! ports of each launch), declines with their reasons, the unplaced tasks' explanations, the
+//! statistics, and — when the options name a framework — the Mesos v1 ACCEPT / DECLINE calls.
+
+use serde_json::{json, Map, Value as Json};
+use smallvec::SmallVec;
+
+use super::explain::explain_task;
+use super::fit::{self, Amount, Entry, NONE};
+use super::state::{Ctx, Placement};
+use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Stats, Unplaced};
+use crate::model::{Resource, ResourceValue, Resources, Scalar};
+
+/// Resources in the given order (like ones merged).
+pub(super) fn to_resources(list: Vec<Resource>) -> Resources {
+    let mut out = Resources::new();
+    for r in list {
+        out.push(r);
+    }
+    out
+}
+
+/// Output helpers shared by the explain/decision stage.
+impl<'r> Ctx<'r, '_> {
+    /// The resource an entry came from, with a new amount.
+    pub(super) fn resource_with(&self, e: &Entry, value: ResourceValue) -> Option<Resource> {
+        let src = self.req.offers.get(e.src.0 as usize)?.resources.as_slice().get(e.src.1 as usize)?;
+        // Field by field: the source's own value is never copied.
+        Some(Resource {
+            name: src.name.clone(),
+            value,
+            reservations: if src.reservations.is_empty() { SmallVec::new() } else { src.reservations.clone() },
+            disk: src.disk.clone(),
+            shared: src.shared,
+            revocable: src.revocable,
+            allocation_role: src.allocation_role.clone(),
+            provider_id: src.provider_id.clone(),
+        })
+    }
+
+    /// What is left of a pool, as resources.
+    pub(super) fn pool_resources(&self, pool: &[Entry]) -> Resources {
+        let mut out = Resources::new();
+        for e in pool {
+            if e.is_empty() {
+                continue;
+            }
+            let v = match &e.amount {
+                Amount::Scalar(v) => ResourceValue::Scalar(Scalar::from_millis(*v)),
+                Amount::Ranges(r) => ResourceValue::Ranges(r.clone()),
+                Amount::Other => {
+                    match self
+                        .req
+                        .offers
+                        .get(e.src.0 as usize)
+                        .and_then(|o| o.resources.as_slice().get(e.src.1 as usize))
+                    {
+                        Some(r) => r.value.clone(),
+                        None => continue,
+                    }
+                }
+            };
+            if let Some(r) = self.resource_with(e, v) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    /// Builds the plan's accepts and declines from the placements.
+    pub(super) fn accepts_and_declines(&self) -> (Vec<AgentAccept<'r>>, Vec<Decline<'r>>) {
+        // Agents in the order of their first placement (`slot[agent]` = rank + 1, 0 = unused),
+        // placements grouped per rank by a counting sort.
+        let mut order: Vec<u32> = Vec::new();
+        let mut slot = vec![0u32; self.agents.len()];
+        let mut rank_of: Vec<u32> = Vec::with_capacity(self.placements.len());
+        for p in &self.placements {
+            if let Some(x) = slot.get_mut(p.agent as usize) {
+                if *x == 0 {
+                    order.push(p.agent);
+                    *x = order.len() as u32;
+                }
+                rank_of.push(*x - 1);
+            }
+        }
+        let mut start = vec![0usize; order.len() + 1];
+        for r in &rank_of {
+            if let Some(x) = start.get_mut(*r as usize + 1) {
+                *x += 1;
+            }
+        }
+        for i in 1..start.len() {
+            // INVARIANT: `1 <= i < start.len()`.
+            let prev = start.get(i - 1).copied().unwrap_or(0);
+            if let Some(x) = start.get_mut(i) {
+                *x += prev;
+            }
+        }
+        let mut grouped = vec![0usize; rank_of.len()];
+        let mut fill = start.clone();
+        for (i, r) in rank_of.iter().enumerate() {
+            if let Some(f) = fill.get_mut(*r as usize) {
+                if let Some(g) = grouped.get_mut(*f) {
+                    *g = i;
+                }
+                *f += 1;
+            }
+        }
+        let mut accepts = Vec::with_capacity(order.len());
+        for (rank, a) in order.iter().enumerate() {
+            let Some(agent) = self.agents.get(*a as usize) else { continue };
+            let mut acc = AgentAccept {
+                agent_id: agent.id,
+                hostname: agent.hostname,
+                offer_ids: agent
+                    .offers
+                    .iter()
+                    .filter_map(|o| self.req.offers.get(*o as usize).map(|x| x.id.as_str()))
+                    .collect(),
+                tasks: Vec::new(),
+                remaining: self
+                    .classes
+                    .get(agent.class as usize)
+                    .map(|c| self.pool_resources(&c.pool))
+                    .unwrap_or_default(),
+                executors: Vec::new(),
+            };
+            let pool = self.classes.get(agent.class as usize).map(|c| c.pool.as_slice()).unwrap_or(&[]);
+            let mine = match (start.get(rank), start.get(rank + 1)) {
+                (Some(&b), Some(&e)) => grouped.get(b..e).unwrap_or(&[]),
+                _ => &[],
+            };
+            acc.tasks.reserve_exact(mine.len());
+            for &pi in mine {
+                let Some(p) = self.placements.get(pi) else { continue };
+                let launch = self.launch(p, pool);
+                if let (Some(ex), Some(res)) =
+                    (self.req.tasks.get(p.task).and_then(|t| t.executor.as_ref()), &launch.executor_resources)
+                {
+                    acc.executors.push((ex.id.as_str(), res.clone()));
+                }
+                acc.tasks.push(launch);
+            }
+            accepts.push(acc);
+        }
+        let mut declines = Vec::with_capacity(self.req.offers.len().saturating_sub(order.len()));
+        for (oi, offer) in self.req.offers.iter().enumerate() {
+            // INVARIANT: `offer_agent` holds one agent per offer of the request.
+            let ai = self.offer_agent.get(oi).copied().unwrap_or(0);
+            if slot.get(ai as usize).copied().unwrap_or(0) != 0 {
+                continue;
+            }
+            let maint = self
+                .agents
+                .get(ai as usize)
+                .and_then(|a| self.statics.get(a.static_class as usize))
+                .is_some_and(|s| s.maintenance);
+            declines.push(Decline {
+                offer_id: offer.id.as_str(),
+                refuse_seconds: self.resolved.refuse_seconds,
+                reason: if maint { DeclineReason::Maintenance } else { DeclineReason::Unused },
+            });
+        }
+        (accepts, declines)
+    }
+
+    pub(super) fn launch(&self, p: &Placement, pool: &[Entry]) -> Launch<'r> {
+        let req = self.req;
+        let t = req.tasks.get(p.task);
+        // Pushed straight into the plan's `Resources` (merging like ones, as `to_resources`).
+        let mut resources = Resources::new();
+        let mut creates = Vec::new();
+        let role = t.and_then(|t| t.role.as_deref()).or(self.opts.roles.first().map(String::as_str));
+        for tk in &p.fit.takes {
+            let Some(e) = pool.get(tk.entry as usize) else { continue };
+            match &tk.what {
+                fit::TakeWhat::Scalar(v) => {
+                    if let Some(r) = self.resource_with(e, ResourceValue::Scalar(Scalar::from_millis(*v))) {
+                        resources.push(r);
+                    }
+                }
+                fit::TakeWhat::Ports(r) => {
+                    if let Some(r) = self.resource_with(e, ResourceValue::Ranges(r.clone())) {
+                        resources.push(r);
+                    }
+                }
+                fit::TakeWhat::Whole { vol } | fit::TakeWhat::Volume { vol, .. } => {
+                    let amount = match &tk.what {
+                        fit::TakeWhat::Volume { amount, .. } => Some(*amount),
+                        _ => None,
+                    };
+                    let Some(src) = self
+                        .req
+                        .offers
+                        .get(e.src.0 as usize)
+                        .and_then(|o| o.resources.as_slice().get(e.src.1 as usize))
+                    else {
+                        continue;
+                    };
+                    let mut disk = src.clone();
+                    if let Some(a) = amount {
+                        disk.value = ResourceValue::Scalar(Scalar::from_millis(a));
+                    }
+                    let vreq = t.and_then(|t| t.volumes.get(*vol as usize));
+                    match vreq.and_then(|v| v.persistence_id.as_deref()) {
+                        Some(pid) if e.pid == NONE => {
+                            let needs_reserve = disk.reservations.is_empty();
+                            if needs_reserve {
+                                disk.reservations.push(crate::model::Reservation {
+                                    kind: crate::model::ReservationType::Dynamic,
+                                    role: role.unwrap_or("*").to_owned(),
+                                    principal: self.opts.principal.clone(),
+                                    labels: Vec::new(),
+                                });
+                            }
+                            let mut volume = disk.clone();
+                            let info = volume.disk.get_or_insert_with(Default::default);
+                            info.persistence = Some(crate::model::Persistence {
+                                id: pid.to_owned(),
+                                principal: self.opts.principal.clone(),
+                            });
+                            info.volume = Some(crate::model::Volume {
+                                container_path: vreq
+                                    .and_then(|v| v.container_path.clone())
+                                    .unwrap_or_else(|| pid.to_owned()),
+                                host_path: None,
+                                mode: Some(crate::model::VolumeMode::Rw),
+                            });
+                            creates.push((disk, needs_reserve, volume.clone()));
+                            resources.push(volume);
+                        }
+                        _ => resources.push(disk),
+                    }
+                }
+            }
+        }
+        let executor_resources = if p.fit.exec_charged {
+            let mut ex = Vec::new();
+            for tk in &p.fit.exec_takes {
+                if let (Some(e), fit::TakeWhat::Scalar(v)) = (pool.get(tk.entry as usize), &tk.what) {
+                    ex.extend(self.resource_with(e, ResourceValue::Scalar(Scalar::from_millis(*v))));
+                }
+            }
+            Some(to_resources(ex))
+        } else {
+            None
+        };
+        Launch {
+            task_id: t.map_or("", |t| t.id.as_str()),
+            resources,
+            ports: p.fit.ports.to_vec(),
+            score: super::score::score_value(p.score),
+            executor_resources,
+            task_index: p.task,
+            creates,
+        }
+    }
+
+    /// Stats of the call.
+    pub(super) fn stats(&self) -> Stats {
+        Stats {
+            offers: self.req.offers.len(),
+            tasks: self.req.tasks.len(),
+            placed: self.placements.len(),
+            evaluations: self.fitter.evaluations,
+        }
+    }
+
+    /// Tasks not placed, in request order.
+    pub(super) fn unplaced_tasks(&self) -> Vec<usize> {
+        (0..self.req.tasks.len()).filter(|i| self.placed.get(*i).is_some_and(Option::is_none)).collect()
+    }
+
+    pub(super) fn empty_unplaced(&self, i: usize) -> Unplaced<'r> {
+        Unplaced { task_id: self.req.tasks.get(i).map_or("", |t| t.id.as_str()), reasons: Vec::new(), nearest: None }
+    }
+}
+
+/// Finishes a batch: accepts, declines, explanations, calls, stats.
+pub(super) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Plan<'r> {
+    let (accept, decline) = ctx.accepts_and_declines();
+    let mut unplaced = Vec::new();
+    let mut explained = std::mem::take(&mut ctx.explained);
+    explained.sort_by_key(|(ti, _)| *ti);
+    let mut explained = explained.into_iter().peekable();
+    for ti in ctx.unplaced_tasks() {
+        // Tasks explained when they failed keep that explanation; the other members of a
+        // failed gang are explained here (`gang`).
+        while explained.next_if(|(x, _)| *x < ti).is_some() {}
+        if let Some((_, why)) = explained.next_if(|(x, _)| *x == ti) {
+            unplaced.push(why);
+        } else if ctx.resolved.explain {
+            unplaced.push(explain_task(&mut ctx, ti));
+        } else {
+            unplaced.push(ctx.empty_unplaced(ti));
+        }
+    }
+    let stats = ctx.stats();
+    let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
+    Plan { accept, decline, unplaced, calls, stats }
+}
+
+pub(super) fn resource_json(r: &Resource) -> Json {
+    crate::mesos::resource_to_json(r)
+}
+
+pub(super) fn resources_json(r: &Resources) -> Json {
+    crate::mesos::resources_to_json(r)
+}
+
+pub(super) fn task_info(ctx: &Ctx<'_, '_>, acc: &AgentAccept<'_>, l: &Launch<'_>) -> Json {
+    let task = ctx.req.tasks.get(l.task_index);
+    let mut m = match task.and_then(|t| t.task_info.as_deref().cloned()) {
+        Some(Json::Object(m)) => m,
+        _ => Map::new(),
+    };
+    if !m.contains_key("name") {
+        m.insert("name".into(), json!(l.task_id));
+    }
+    m.insert("task_id".into(), json!({ "value": l.task_id }));
+    m.insert("agent_id".into(), json!({ "value": acc.agent_id }));
+    m.insert("resources".into(), resources_json(&l.resources));
+    if let Some(ex) = task.and_then(|t| t.executor.as_ref()) {
+        let mut e = match m.remove("executor") {
+            Some(Json::Object(e)) => e,
+            _ => Map::new(),
+        };
+        e.insert("executor_id".into(), json!({ "value": ex.id }));
+        if let Some((_, res)) = acc.executors.iter().find(|(id, _)| *id == ex.id) {
+            e.insert("resources".into(), resources_json(res));
+        }
+        m.insert("executor".into(), Json::Object(e));
+    }
+    Json::Object(m)
+}
+
+pub(super) fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], decline: &[Decline<'_>]) -> Vec<Json> {
+    let refuse = crate::mesos::scalar_json(ctx.resolved.refuse_seconds);
+    let mut out = Vec::new();
+    for acc in accept {
+        let mut ops = Vec::new();
+        for l in &acc.tasks {
+            for (disk, reserve, volume) in &l.creates {
+                if *reserve {
+                    ops.push(json!({"type": "RESERVE", "reserve": {"resources": [resource_json(disk)]}}));
+                }
+                ops.push(json!({"type": "CREATE", "create": {"volumes": [resource_json(volume)]}}));
+            }
+        }
+        let infos: Vec<Json> = acc.tasks.iter().map(|l| task_info(ctx, acc, l)).collect();
+        ops.push(json!({"type": "LAUNCH", "launch": {"task_infos": infos}}));
+        let ids: Vec<Json> = acc.offer_ids.iter().map(|o| json!({ "value": o })).collect();
+        out.push(json!({
+            "framework_id": {"value": fw},
+            "type": "ACCEPT",
+            "accept": {"offer_ids": ids, "operations": ops, "filters": {"refuse_seconds": refuse}}
+        }));
+    }
+    if !decline.is_empty() {
+        let ids: Vec<Json> = decline.iter().map(|d| json!({ "value": d.offer_id })).collect();
+        out.push(json!({
+            "framework_id": {"value": fw},
+            "type": "DECLINE",
+            "decline": {"offer_ids": ids, "filters": {"refuse_seconds": refuse}}
+        }));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::compile::fixture::{offer, prepared, task};
+    use super::super::fit::FitOut;
+    use super::super::options::{Options, Resolved};
+    use super::super::request::PlaceRequest;
+    use super::super::scan::ScanCache;
+    use super::*;
+    use crate::decision::ReasonCode;
+
+    #[test]
+    fn placements_become_accepts_and_the_rest_declines() {
+        let req = PlaceRequest {
+            offers: vec![
+                offer("o1", "a1", "cpus:4;mem:1024;ports:[31000-31009]", ""),
+                offer("o2", "a2", "cpus:1;mem:128", ""),
+                offer("o3", "a1", "cpus:1", ""),
+            ],
+            tasks: vec![{
+                let mut t = task("web", 2, 512, &[]);
+                t.ports = vec![0];
+                t
+            }],
+            ..PlaceRequest::default()
+        };
+        let opts = Options { framework_id: Some("fw".into()), ..Options::default() };
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, &req);
+        let mut cache = ScanCache::new(&mut ctx);
+        let (mut out, mut scratch) = (FitOut::default(), FitOut::default());
+        let b = ctx.best_for(0, &mut out, &mut scratch, &mut cache).unwrap();
+        assert_eq!(ctx.place_task(0, b.agent, b.class, b.score, &mut out), 0);
+        let (accept, decline) = ctx.accepts_and_declines();
+        assert_eq!(accept.len(), 1);
+        let a = &accept[0];
+        assert_eq!((a.agent_id, a.offer_ids.as_slice()), ("a1", &["o1", "o3"][..]));
+        let launch = &a.tasks[0];
+        assert_eq!((launch.task_id, launch.ports.as_slice()), ("web", &[31000u64][..]));
+        assert_eq!(launch.resources.to_string(), "cpus:2; mem:512; ports:[31000-31000]");
+        assert_eq!(a.remaining.to_string(), "cpus:3; mem:512; ports:[31001-31009]");
+        assert_eq!(decline.len(), 1);
+        assert_eq!((decline[0].offer_id, decline[0].refuse_seconds), ("o2", 5.0));
+        let stats = ctx.stats();
+        assert_eq!((stats.offers, stats.tasks, stats.placed), (3, 1, 1));
+        assert!(ctx.unplaced_tasks().is_empty());
+        let plan = finish(ctx);
+        let calls = plan.calls.unwrap();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0]["type"], "ACCEPT");
+        assert_eq!(calls[1]["type"], "DECLINE");
+    }
+
+    #[test]
+    fn unplaced_tasks_are_explained_at_the_finish() {
+        let req = PlaceRequest {
+            offers: vec![offer("o1", "a1", "cpus:1;mem:1024", "")],
+            tasks: vec![task("big", 4, 64, &[])],
+            ..PlaceRequest::default()
+        };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let ctx = prepared(&opts, &resolved, &req);
+        assert_eq!(ctx.unplaced_tasks(), [0]);
+        let plan = finish(ctx);
+        assert_eq!(plan.unplaced[0].task_id, "big");
+        assert_eq!(plan.unplaced[0].reasons[0].code, ReasonCode::InsufficientCpus);
+        assert_eq!(plan.decline[0].offer_id, "o1");
+        let quiet = Options { explain: false, ..Options::default() };
+        let resolved = Resolved::new(&quiet).unwrap();
+        let plan = finish(prepared(&quiet, &resolved, &req));
+        assert!(plan.unplaced[0].reasons.is_empty());
+    }
+
+    #[test]
+    fn to_resources_keeps_the_order_and_merges_like_ones() {
+        let list = crate::parse_resources("cpus:1; mem:2; cpus:3", "*").unwrap();
+        let merged = to_resources(list.iter().cloned().collect());
+        assert_eq!(merged.to_string(), "cpus:4; mem:2");
+    }
+}

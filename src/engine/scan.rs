@@ -1,0 +1,509 @@
+//! The scan: the best agent for one task. Classes are visited (all live ones, or by score
+//! when that is cheaper), those barred by a static reason ([`super::reasons`]) skipped, the
+//! fit tried once per class (or deferred to the one picked), and the first member of the
+//! winning class that passes the hostname rules stands for it. [`ScanCache`] keeps what holds
+//! from one task to the next.
+
+use super::fit::{FitOut, Fitter};
+use super::reasons::{rule_entry, RuleCache, RuleEntry};
+use super::rules::{Candidate, Rules};
+use super::state::{Class, Ctx, TaskPlan};
+
+pub(super) struct Best {
+    pub(super) score: i64,
+    pub(super) agent: u32,
+    pub(super) class: u32,
+}
+
+/// How a task's scan runs: deferring the fit to the one class it picks, and visiting the
+/// classes by score ([`Ctx::best_for`]).
+#[derive(Clone, Copy)]
+pub(super) struct Scan {
+    pub(super) defer: bool,
+    pub(super) ordered: bool,
+}
+
+/// What a member must beat to be picked: its class's score against the best so far (under
+/// first-fit, the lowest agent wins).
+#[derive(Clone, Copy)]
+pub(super) struct Bound<'b> {
+    pub(super) score: i64,
+    pub(super) best: Option<&'b Best>,
+    pub(super) first_fit: bool,
+}
+
+/// Whether two tasks read the same parts of their needs in the static reasons (for
+/// [`ScanCache::fixed`], kept per rules id): roles, allocation role and GPUs, no volumes, and
+/// the same GPU rule.
+pub(super) fn same_fixed(a: &TaskPlan, b: &TaskPlan) -> bool {
+    a.need.volumes.is_empty()
+        && b.need.volumes.is_empty()
+        && (a.need.alloc_role, a.need.gpus, a.gpu_restricted) == (b.need.alloc_role, b.need.gpus, b.gpu_restricted)
+        && a.need.roles == b.need.roles
+}
+
+/// What the scan keeps between tasks.
+pub(super) struct ScanCache<'r> {
+    /// Per static class: whether it has a static reason against the current task (`None` =
+    /// not looked at yet).
+    pub(super) statics: Vec<Option<bool>>,
+    /// Per (rules id, static class), the tasks without an id in the last row: whether the
+    /// class passes the static reasons but those counting the group's placements (`None` =
+    /// not looked at yet). Valid while tasks in a row read the same parts of their needs
+    /// ([`same_fixed`]; `fixed_for` the last task); empty when too large.
+    pub(super) fixed: Vec<Option<bool>>,
+    pub(super) fixed_for: Option<usize>,
+    pub(super) rules: RuleCache<'r>,
+}
+
+impl<'r> ScanCache<'r> {
+    /// An empty cache for the tasks of `ctx` (and [`Ctx::rule_ids`] set from them).
+    pub(super) fn new(ctx: &mut Ctx<'r, '_>) -> ScanCache<'r> {
+        let rule_ids =
+            ctx.tasks.iter().map(|t| t.rules.id).filter(|id| *id != Rules::NO_ID).max().map_or(0, |m| m as usize + 1);
+        ctx.rule_ids = rule_ids;
+        let fixed_len = (rule_ids + 1).saturating_mul(ctx.statics.len());
+        ScanCache {
+            statics: Vec::new(),
+            fixed: if fixed_len <= 1 << 20 { vec![None; fixed_len] } else { Vec::new() },
+            fixed_for: None,
+            rules: RuleCache::new(rule_ids, ctx.statics.len()),
+        }
+    }
+}
+
+impl<'r> Ctx<'r, '_> {
+    /// The best agent for task `ti`, with the fit in `out`.
+    pub(super) fn best_for(
+        &mut self,
+        ti: usize,
+        out: &mut FitOut,
+        scratch: &mut FitOut,
+        cache: &mut ScanCache<'r>,
+    ) -> Option<Best> {
+        let mut fitter = std::mem::take(&mut self.fitter);
+        let keep = match (cache.fixed_for.and_then(|p| self.tasks.get(p)), self.tasks.get(ti)) {
+            (Some(a), Some(b)) => same_fixed(a, b),
+            _ => false,
+        };
+        if !keep {
+            cache.fixed.fill(None);
+        }
+        cache.fixed_for = Some(ti);
+        // Without preferences, the classes that pass the cheap filters are only fitted once:
+        // the scan keeps the best (score, first member) among them, and the fit and the
+        // member's rules are checked for that class alone. When that fit fails, the full scan
+        // decides (same decision, more evaluations).
+        // Tasks with host ports are not deferred: their fits fail too often (port conflicts).
+        let defer = self.tasks.get(ti).is_some_and(|t| !t.rules.has_soft() && t.need.ports.is_empty());
+        // Without preferences a scan's pick (deferred or not: the maximum of (score, -agent)
+        // over the classes that pass) does not depend on the order the classes are visited
+        // in, so for tasks without an executor it can visit them by score, best first, and
+        // stop at the first class scoring below the best so far (or, fitting, below the best
+        // fit so far: tasks with host ports fit the top classes until one fits). The order is built once two tasks in
+        // a row add the same amounts, and kept up to date from then on.
+        let add = self.tasks.get(ti).map(|t| (t.need.cpus, t.need.mem));
+        let scored = self.resolved.w_binpack != 0 || self.resolved.w_spread != 0;
+        let no_exec = self.tasks.get(ti).is_some_and(|t| t.need.executor.is_none());
+        let mut ordered = false;
+        let soft = self.tasks.get(ti).is_some_and(|t| t.rules.has_soft());
+        if let (false, true, true, Some(add)) = (soft, scored, no_exec, add) {
+            if self.order_add != Some(add) && self.last_add == Some(add) {
+                self.build_order(add);
+            }
+            ordered = self.order_add == Some(add);
+        }
+        self.last_add = add;
+        let best = match self.best_with(&mut fitter, ti, out, scratch, cache, Scan { defer, ordered }) {
+            Some(b) if defer => match self.verify(&mut fitter, ti, &b, out) {
+                true => Some(b),
+                false => self.best_with(&mut fitter, ti, out, scratch, cache, Scan { defer: false, ordered }),
+            },
+            other => other,
+        };
+        self.fitter = fitter;
+        best
+    }
+
+    pub(super) fn best_with(
+        &self,
+        fitter: &mut Fitter,
+        ti: usize,
+        out: &mut FitOut,
+        scratch: &mut FitOut,
+        cache: &mut ScanCache<'r>,
+        scan: Scan,
+    ) -> Option<Best> {
+        let Scan { defer, ordered } = scan;
+        let t = self.tasks.get(ti)?;
+        let mut best: Option<Best> = None;
+        cache.statics.clear();
+        cache.statics.resize(self.statics.len(), None);
+        let first_fit = self.resolved.w_binpack == 0 && self.resolved.w_spread == 0;
+        let exec = t.need.executor;
+        let soft = t.rules.has_soft();
+        let base = (t.need.cpus, t.need.mem);
+        // The best (score, agent) so far as plain numbers, for the quick test below.
+        let (mut best_score, mut best_agent) = (i64::MIN, u32::MAX);
+        // Ascending class ids, skipping the classes without members.
+        let mut word = 0usize;
+        let mut bits = self.live.first().copied().unwrap_or(0);
+        let mut next = 0usize;
+        loop {
+            let c = if ordered {
+                match self.order.len().checked_sub(next + 1).and_then(|i| self.order.get(i)) {
+                    Some(&(_, c)) => {
+                        next += 1;
+                        c
+                    }
+                    None => break,
+                }
+            } else {
+                while bits == 0 {
+                    word += 1;
+                    match self.live.get(word) {
+                        Some(&w) => bits = w,
+                        None => break,
+                    }
+                }
+                if bits == 0 {
+                    break;
+                }
+                let c = (word * 64) as u32 + bits.trailing_zeros();
+                bits &= bits - 1;
+                c
+            };
+            let Some(row) = self.scan_rows.get(c as usize) else { continue };
+            let (first, s) = (row.first, row.static_class);
+            if first == u32::MAX {
+                continue;
+            }
+            // The filters below are pure, so their order changes nothing but their cost: the
+            // cheap ones (amounts, score against the best so far) run before the static
+            // reasons, which evaluate the task's constraints.
+            let add = match exec {
+                None => base,
+                Some(e) => match self.classes.get(c as usize) {
+                    Some(cl) if !cl.execs.contains(&e.id) => (base.0 + e.cpus, base.1 + e.mem),
+                    _ => base,
+                },
+            };
+            if row.avail.0 < add.0 || row.avail.1 < add.1 {
+                continue;
+            }
+            let mut score = match row.score.get() {
+                (a, sc) if a == add => sc,
+                _ => {
+                    let offered = self.statics.get(s as usize).map_or((0, 0), |s| s.offered);
+                    let used = self.classes.get(c as usize).map_or((0, 0), |cl| cl.used);
+                    let sc = super::score::strategy_score(self.resolved, offered, used, add);
+                    row.score.set((add, sc));
+                    sc
+                }
+            };
+            let beats = |b: &Option<Best>, score: i64, agent: u32| match b {
+                None => true,
+                Some(b) => score > b.score || (score == b.score && agent < b.agent),
+            };
+            // Without preferences an agent scores as its class, and no member's id is below
+            // `first`: a class that cannot beat the best with `first` cannot with any member.
+            if ordered && score < best_score {
+                // Visited by score: no class after this one can beat the best.
+                break;
+            }
+            let scores_as_class = !(t.rules.per_agent && soft);
+            if !soft && (score < best_score || (score == best_score && first >= best_agent)) {
+                continue;
+            }
+            let barred = match cache.statics.get(s as usize) {
+                Some(&Some(b)) => b,
+                _ => {
+                    let b = self.scan_barred(fitter, s, t, cache);
+                    if let Some(x) = cache.statics.get_mut(s as usize) {
+                        *x = Some(b);
+                    }
+                    b
+                }
+            };
+            if barred {
+                continue;
+            }
+            if t.rules.has_soft() && !t.rules.per_agent {
+                score += t.rules.preference(&self.candidate(first), &self.groups, t.group);
+            }
+            if scores_as_class && !beats(&best, score, first) {
+                continue;
+            }
+            if first_fit && t.rules.per_agent {
+                if let Some(b) = &best {
+                    if b.agent < first {
+                        continue;
+                    }
+                }
+            }
+            let Some(cl) = self.classes.get(c as usize) else { continue };
+            if defer {
+                let agent = if t.rules.per_agent {
+                    let bound = Bound { score, best: best.as_ref(), first_fit };
+                    match self.first_ok_member(t, cl, first, bound, &mut cache.rules) {
+                        Some(a) => a,
+                        None => continue,
+                    }
+                } else {
+                    first
+                };
+                if beats(&best, score, agent) {
+                    best = Some(Best { score, agent, class: c });
+                    (best_score, best_agent) = (score, agent);
+                }
+                continue;
+            }
+            if t.need_id != u32::MAX && row.failed.get() == t.need_id {
+                // Failed for these needs before: it would again.
+                continue;
+            }
+            let view = self.view(c, t);
+            let pool = &cl.pool;
+            if fitter.fit(pool, &t.need, view, false, scratch) != 0 {
+                row.failed.set(t.need_id);
+                continue;
+            }
+            let (agent, score) = if t.rules.per_agent {
+                // The class's values for every field but the hostname, read once per rules.
+                let entry =
+                    if t.rules.has_hard() && t.rules.id != Rules::NO_ID {
+                        let rep = self.statics.get(s as usize).map_or(first, |st| st.rep);
+                        Some(cache.rules.get_or_insert_with(t.rules.id, s, || {
+                            rule_entry(&t.rules, &self.candidate(rep), &self.groups)
+                        }))
+                    } else {
+                        None
+                    };
+                let mut found: Option<(u32, i64)> = None;
+                for &m in &cl.members {
+                    if let Some(b) = &best {
+                        if first_fit && m > b.agent {
+                            break;
+                        }
+                    }
+                    let cand = self.candidate(m);
+                    if !self.member_passes(t, m, &cand, entry) {
+                        continue;
+                    }
+                    let sc =
+                        score + if t.rules.has_soft() { t.rules.preference(&cand, &self.groups, t.group) } else { 0 };
+                    if found.map_or(true, |(_, fs)| sc > fs) {
+                        found = Some((m, sc));
+                    }
+                    if !t.rules.has_soft() {
+                        break;
+                    }
+                }
+                match found {
+                    Some(f) => f,
+                    None => continue,
+                }
+            } else {
+                (first, score)
+            };
+            if beats(&best, score, agent) {
+                best = Some(Best { score, agent, class: c });
+                (best_score, best_agent) = (score, agent);
+                std::mem::swap(out, scratch);
+            }
+        }
+        best
+    }
+
+    /// Whether static class `s` has a static reason against task `t` (which one is not
+    /// known: the part that counts no placements comes from [`ScanCache::fixed`], which keeps
+    /// only whether there was one; [`Ctx::static_reasons`] tells which for explanations).
+    pub(super) fn scan_barred(&self, fitter: &Fitter, s: u32, t: &TaskPlan, cache: &mut ScanCache<'r>) -> bool {
+        let hard = t.rules.has_hard() && !t.rules.per_agent;
+        let row = match t.rules.id {
+            Rules::NO_ID if t.rules.has_hard() || t.rules.names_region => None,
+            Rules::NO_ID => Some(self.rule_ids),
+            id => Some(id as usize),
+        };
+        let slot = row.map(|r| r.saturating_mul(self.statics.len()).saturating_add(s as usize));
+        let Some(slot) = slot.filter(|i| *i < cache.fixed.len()) else {
+            return self.static_reasons_with(fitter, s, t, false, Some(&mut cache.rules), true) != 0;
+        };
+        let passes = match cache.fixed.get(slot) {
+            Some(&Some(p)) => p,
+            _ => {
+                let p = self.static_reasons_with(fitter, s, t, false, Some(&mut cache.rules), false) == 0;
+                if let Some(x) = cache.fixed.get_mut(slot) {
+                    *x = Some(p);
+                }
+                p
+            }
+        };
+        if !passes {
+            return true;
+        }
+        if !hard {
+            return false;
+        }
+        // INVARIANT: `s` is a static class of the ledger (the caller read it from a class).
+        let rep = self.statics.get(s as usize).map_or(0, |st| st.rep);
+        let (_, _, values) =
+            cache.rules.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(rep), &self.groups));
+        !t.rules.dynamic_ok(values, &self.groups, t.group)
+    }
+
+    /// The first member of class `cl` (no preferences; `first` its first member) that passes
+    /// the task's rules and could beat the best so far with the class's score (`bound`).
+    #[inline(never)]
+    pub(super) fn first_ok_member(
+        &self,
+        t: &TaskPlan,
+        cl: &Class,
+        first: u32,
+        bound: Bound<'_>,
+        rules: &mut RuleCache<'r>,
+    ) -> Option<u32> {
+        let Bound { score, best, first_fit } = bound;
+        let entry = if t.rules.has_hard() && t.rules.id != Rules::NO_ID {
+            let rep = self.statics.get(cl.static_class as usize).map_or(first, |st| st.rep);
+            Some(rules.get_or_insert_with(t.rules.id, cl.static_class, || {
+                rule_entry(&t.rules, &self.candidate(rep), &self.groups)
+            }))
+        } else {
+            None
+        };
+        if let (Some((_, others_ok, values)), Some(limit)) = (entry, t.rules.host_limit()) {
+            // The hostname rules are all `UNIQUE` / `MAX_PER`: the class's other rules are
+            // checked once, and each member by its hostname's count alone.
+            if !*others_ok || !t.rules.dynamic_ok_except_host(values, &self.groups, t.group) {
+                return None;
+            }
+            let counts = t.rules.host_counts(&self.groups, t.group)?;
+            for &m in &cl.members {
+                if let Some(b) = best {
+                    if (first_fit && m > b.agent) || score < b.score || (score == b.score && m > b.agent) {
+                        return None;
+                    }
+                }
+                let host = match self.host_ids.get(m as usize) {
+                    Some(&id) => id,
+                    None => Rules::host_id(&self.groups, self.agents.get(m as usize).map_or("", |a| a.hostname)),
+                };
+                if counts.count(host) < limit {
+                    return Some(m);
+                }
+            }
+            return None;
+        }
+        for &m in &cl.members {
+            if let Some(b) = best {
+                // Members ascend: once one cannot beat the best, none after it can.
+                if (first_fit && m > b.agent) || score < b.score || (score == b.score && m > b.agent) {
+                    return None;
+                }
+            }
+            if self.member_passes(t, m, &self.candidate(m), entry) {
+                return Some(m);
+            }
+        }
+        None
+    }
+
+    /// Whether agent `m` (`cand`) passes task `t`'s hard rules; `entry` holds its class's
+    /// values read once per rules (then only the hostname rules are checked per agent).
+    #[inline(always)]
+    pub(super) fn member_passes(
+        &self,
+        t: &TaskPlan,
+        m: u32,
+        cand: &Candidate<'_>,
+        entry: Option<&RuleEntry<'r>>,
+    ) -> bool {
+        match entry {
+            Some((_, others_ok, values)) => {
+                *others_ok
+                    && t.rules.host_ok(
+                        values,
+                        cand.hostname,
+                        self.host_ids.get(m as usize).copied(),
+                        &self.groups,
+                        t.group,
+                    )
+            }
+            None => !t.rules.has_hard() || t.rules.check(cand, &self.groups, t.group),
+        }
+    }
+
+    /// Whether the deferred best `b` of task `ti` (a class, and a member that passes the
+    /// task's rules) fits; the fit is left in `out`.
+    pub(super) fn verify(&self, fitter: &mut Fitter, ti: usize, b: &Best, out: &mut FitOut) -> bool {
+        let (Some(t), Some(cl)) = (self.tasks.get(ti), self.classes.get(b.class as usize)) else { return false };
+        let view = self.view(b.class, t);
+        fitter.fit(&cl.pool, &t.need, view, false, out) == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::compile::fixture::{offer, prepared, task};
+    use super::super::options::{Options, Resolved, Strategy};
+    use super::super::request::PlaceRequest;
+    use super::*;
+
+    fn request() -> PlaceRequest {
+        PlaceRequest {
+            offers: vec![
+                offer("big", "a1", "cpus:8;mem:8192", "rack:r1"),
+                offer("small", "a2", "cpus:2;mem:2048", "rack:r1"),
+                offer("other", "a3", "cpus:8;mem:8192", "rack:r2"),
+            ],
+            tasks: vec![task("t", 1, 512, &[]), task("r2", 1, 512, &["rack LIKE r2"]), task("huge", 16, 512, &[])],
+            ..PlaceRequest::default()
+        }
+    }
+
+    /// The best agent (its id) for each task of the request, against the untouched ledger.
+    fn best(strategy: Strategy) -> Vec<Option<&'static str>> {
+        let req = request();
+        let opts = Options { strategy, ..Options::default() };
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, &req);
+        let mut cache = ScanCache::new(&mut ctx);
+        let (mut out, mut scratch) = (FitOut::default(), FitOut::default());
+        (0..req.tasks.len())
+            .map(|ti| {
+                let b = ctx.best_for(ti, &mut out, &mut scratch, &mut cache)?;
+                assert_eq!(ctx.agents[b.agent as usize].class, b.class);
+                Some(["a1", "a2", "a3"][b.agent as usize])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn binpack_picks_the_agent_left_fullest() {
+        assert_eq!(best(Strategy::Binpack), [Some("a2"), Some("a3"), None]);
+    }
+
+    #[test]
+    fn spread_picks_the_agent_left_emptiest_first_in_request_order() {
+        assert_eq!(best(Strategy::Spread), [Some("a1"), Some("a3"), None]);
+    }
+
+    #[test]
+    fn first_fit_picks_the_first_agent_that_fits() {
+        assert_eq!(best(Strategy::FirstFit), [Some("a1"), Some("a3"), None]);
+    }
+
+    #[test]
+    fn tasks_of_one_need_share_the_fixed_reasons() {
+        let req = request();
+        assert!(same_fixed(&prepared_task(&req, 0), &prepared_task(&req, 2)));
+    }
+
+    fn prepared_task(req: &PlaceRequest, ti: usize) -> TaskPlan {
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, req);
+        ctx.tasks.swap_remove(ti)
+    }
+}

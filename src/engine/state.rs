@@ -1,0 +1,545 @@
+//! The batch ledger: the agents, their static classes (identical offers) and state classes
+//! (identical offers *and* identical resources taken in this batch), the compiled tasks and
+//! the placements made, held in one [`Ctx`]. Its methods keep the ledger consistent: a class
+//! found or created by hashing its state, an agent moved between classes, each class's scan
+//! row, live bit and place in the score order brought in line.
+//!
+//! The rooms above fill and read it: [`super::classes`] pools the offers into agents and
+//! classes, [`super::compile`] compiles the tasks, [`super::scan`] picks the best class for a
+//! task, [`super::batch`] records placements, [`super::explain`] and [`super::output`] read
+//! the result.
+
+use std::hash::{Hash, Hasher};
+
+use smallvec::SmallVec;
+
+use super::fit::{self, AgentView, Entry, FitOut, Fitter, Need};
+use super::options::{Options, Resolved};
+use super::request::PlaceRequest;
+use super::rules::{Candidate, Groups, Rules};
+use super::tables::Interner;
+use crate::decision::Unplaced;
+use crate::hash::{Fx, FxMap};
+use crate::model::{Attributes, Ranges};
+
+pub(super) struct Agent<'r> {
+    pub(super) id: &'r str,
+    pub(super) hostname: &'r str,
+    pub(super) offers: SmallVec<[u32; 2]>,
+    /// Its static class and state class.
+    pub(super) static_class: u32,
+    pub(super) class: u32,
+}
+
+pub(super) struct Static<'r> {
+    pub(super) rep: u32,
+    pub(super) attributes: &'r Attributes,
+    pub(super) region: Option<&'r str>,
+    pub(super) zone: Option<&'r str>,
+    pub(super) blacklist: Ranges,
+    pub(super) pool: Vec<Entry>,
+    pub(super) offered: (i64, i64),
+    pub(super) has_gpus: bool,
+    pub(super) pids: SmallVec<[u32; 2]>,
+    pub(super) maintenance: bool,
+    pub(super) foreign: bool,
+    pub(super) execs: SmallVec<[u32; 2]>,
+    pub(super) init_class: u32,
+    /// The representative's shape ([`super::shapes::walk_shape`]); empty when it has none.
+    pub(super) shape: Vec<u64>,
+}
+
+/// The agents of a class, ascending. Agents mostly leave a class from the front (the first
+/// member is the one picked), so removal there is O(1); the vector is never re-sorted.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Members {
+    list: Vec<u32>,
+    start: usize,
+}
+
+impl Members {
+    pub(super) fn first(&self) -> Option<&u32> {
+        self.list.get(self.start)
+    }
+
+    pub(super) fn iter(&self) -> std::slice::Iter<'_, u32> {
+        self.list.get(self.start..).unwrap_or(&[]).iter()
+    }
+
+    #[inline(always)]
+    pub(super) fn insert(&mut self, agent: u32) {
+        if self.list.last().map_or(true, |x| *x < agent) {
+            self.list.push(agent);
+            return;
+        }
+        self.insert_within(agent);
+    }
+
+    /// [`Members::insert`] below the last member.
+    #[inline(never)]
+    fn insert_within(&mut self, agent: u32) {
+        let live = self.list.get(self.start..).unwrap_or(&[]);
+        if let Err(pos) = live.binary_search(&agent) {
+            if pos == 0 && self.start > 0 {
+                self.start -= 1;
+                if let Some(x) = self.list.get_mut(self.start) {
+                    *x = agent;
+                }
+            } else {
+                self.list.insert(self.start + pos, agent);
+            }
+        }
+    }
+
+    pub(super) fn remove(&mut self, agent: u32) {
+        let live = self.list.get(self.start..).unwrap_or(&[]);
+        if let Ok(pos) = live.binary_search(&agent) {
+            if pos == 0 {
+                self.start += 1;
+            } else {
+                self.list.remove(self.start + pos);
+            }
+        }
+        if self.start == self.list.len() {
+            self.list.clear();
+            self.start = 0;
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Members {
+    type Item = &'a u32;
+    type IntoIter = std::slice::Iter<'a, u32>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The per-class numbers the scan reads for every task, flat: available cpus / mem, and the
+/// last strategy score computed with the amounts added it was for (consecutive tasks are
+/// often of one size, and a class's used amounts never change).
+pub(super) struct ScanRow {
+    pub(super) avail: (i64, i64),
+    /// The class's static class, and its first member (`u32::MAX` when it has none), kept
+    /// here so that the scan reads the class itself only for the classes that pass.
+    pub(super) static_class: u32,
+    pub(super) first: u32,
+    pub(super) score: std::cell::Cell<((i64, i64), i64)>,
+    /// The [`TaskPlan::need_id`] whose fit last failed on the class (`u32::MAX`: none). A
+    /// class's pool never changes, so the same needs fail again.
+    pub(super) failed: std::cell::Cell<u32>,
+}
+
+pub(super) struct Class {
+    pub(super) static_class: u32,
+    pub(super) pool: Vec<Entry>,
+    pub(super) used: (i64, i64),
+    pub(super) execs: SmallVec<[u32; 2]>,
+    pub(super) members: Members,
+    pub(super) offers: usize,
+}
+
+/// A compiled task.
+pub(super) struct TaskPlan {
+    /// Its position in the request, which is also its position in [`Ctx::tasks`]
+    /// ([`super::compile::compile_tasks`] compiles every task, in request order, or fails):
+    /// a task's request index reads its plan directly.
+    pub(super) index: usize,
+    pub(super) need: Need,
+    pub(super) rules: Rules,
+    pub(super) group: u32,
+    pub(super) gpu_restricted: bool,
+    pub(super) gang: Option<u32>,
+    /// Runs of tasks in a row with equal needs (fixed host ports, no volumes) share this id,
+    /// `u32::MAX` for the others: whether a class fits depends only on its pool and the needs.
+    pub(super) need_id: u32,
+}
+
+/// One placement of the batch.
+pub(super) struct Placement {
+    pub(super) task: usize,
+    pub(super) agent: u32,
+    pub(super) fit: FitOut,
+    pub(super) score: i64,
+}
+
+pub(super) struct Ctx<'r, 'o> {
+    pub(super) req: &'r PlaceRequest,
+    pub(super) opts: &'o Options,
+    pub(super) resolved: &'o Resolved,
+    pub(super) agents: Vec<Agent<'r>>,
+    pub(super) statics: Vec<Static<'r>>,
+    pub(super) classes: Vec<Class>,
+    pub(super) class_index: FxMap<u64, SmallVec<[u32; 1]>>,
+    /// The classes that have members, as a bitset over class ids: the scan walks these
+    /// (ascending, as over every class) and skips the many emptied ones.
+    pub(super) live: Vec<u64>,
+    // Flat per-class numbers for the scan.
+    pub(super) scan_rows: Vec<ScanRow>,
+    /// The live classes that can take `order_add` (no executor), by strategy score for it,
+    /// best last, ties by class id (descending: the scan walks it from the end); kept up to
+    /// date once built. `last_add`: the previous task's.
+    pub(super) order: Vec<(std::cmp::Reverse<i64>, u32)>,
+    pub(super) order_add: Option<(i64, i64)>,
+    pub(super) last_add: Option<(i64, i64)>,
+    /// One more than the highest rules id of the tasks (0 when none has one).
+    pub(super) rule_ids: usize,
+    /// A placement's new pool, kept for the next one when its class already exists.
+    pub(super) pool_buf: Vec<Entry>,
+    pub(super) roles: Interner,
+    pub(super) names: Interner,
+    pub(super) ids: Interner,
+    pub(super) fitter: Fitter,
+    pub(super) groups: Groups<'r>,
+    pub(super) tasks: Vec<TaskPlan>,
+    pub(super) placements: Vec<Placement>,
+    /// Per task: placement index.
+    pub(super) placed: Vec<Option<usize>>,
+    /// Per task: the gang member that could not be placed (for the others of its gang).
+    pub(super) gang_failed: Vec<Option<usize>>,
+    /// Explanations made when a task could not be placed, against the state of that moment
+    /// (inside a gang's attempt: with what its earlier members had taken): (task, why).
+    pub(super) explained: Vec<(usize, Unplaced<'r>)>,
+    pub(super) empty_ranges: Ranges,
+    /// Per offer: its agent.
+    pub(super) offer_agent: Vec<u32>,
+    /// Per agent: its hostname's value id in [`Ctx::groups`] (empty when no group counts
+    /// hostnames).
+    pub(super) host_ids: Vec<u32>,
+    /// Per static class, the value ids its agents show for each of
+    /// [`Groups::counted_fields`] (empty when no group counts a field).
+    pub(super) static_ids: Vec<Option<u32>>,
+}
+
+pub(super) static EMPTY_ATTRS: Attributes = Attributes(Vec::new());
+
+impl<'r, 'o> Ctx<'r, 'o> {
+    pub(super) fn class_key(s: u32, pool: &[Entry], used: (i64, i64), execs: &[u32]) -> u64 {
+        let mut h = Fx::default();
+        h.write_u32(s);
+        for e in pool {
+            e.amount.hash(&mut h);
+        }
+        h.write_u64(used.0 as u64);
+        h.write_u64(used.1 as u64);
+        for x in execs {
+            h.write_u32(*x);
+        }
+        h.finish()
+    }
+
+    /// The class of static class `s` with this pool, used amounts and executors; created
+    /// (taking `pool`) when there is none.
+    pub(super) fn find_or_create_class(
+        &mut self,
+        s: u32,
+        pool: &mut Vec<Entry>,
+        used: (i64, i64),
+        execs: SmallVec<[u32; 2]>,
+    ) -> u32 {
+        let key = Ctx::class_key(s, pool, used, &execs);
+        if let Some(list) = self.class_index.get(&key) {
+            for &c in list {
+                if let Some(cl) = self.classes.get(c as usize) {
+                    if cl.static_class == s
+                        && cl.used == used
+                        && cl.execs == execs
+                        && cl.pool.len() == pool.len()
+                        && cl.pool.iter().zip(pool.iter()).all(|(a, b)| a.amount == b.amount)
+                    {
+                        return c;
+                    }
+                }
+            }
+        }
+        let pool = std::mem::take(pool);
+        let mut avail = (0, 0);
+        for e in &pool {
+            match e.name {
+                fit::CPUS => avail.0 += e.scalar(),
+                fit::MEM => avail.1 += e.scalar(),
+                _ => {}
+            }
+        }
+        let c = self.classes.len() as u32;
+        self.classes.push(Class { static_class: s, pool, used, execs, members: Members::default(), offers: 0 });
+        self.scan_rows.push(ScanRow {
+            avail,
+            static_class: s,
+            first: u32::MAX,
+            score: std::cell::Cell::new(((i64::MIN, i64::MIN), 0)),
+            failed: std::cell::Cell::new(u32::MAX),
+        });
+        if self.live.len() * 64 < self.classes.len() {
+            self.live.push(0);
+        }
+        self.class_index.entry(key).or_default().push(c);
+        c
+    }
+
+    pub(super) fn move_agent(&mut self, agent: u32, to: u32) {
+        let Some(a) = self.agents.get_mut(agent as usize) else { return };
+        let from = a.class;
+        let n = a.offers.len();
+        a.class = to;
+        if let Some(cl) = self.classes.get_mut(from as usize) {
+            cl.members.remove(agent);
+            cl.offers -= n;
+        }
+        self.refresh(from);
+        if let Some(cl) = self.classes.get_mut(to as usize) {
+            cl.members.insert(agent);
+            cl.offers += n;
+        }
+        self.refresh(to);
+    }
+
+    /// The strategy score of class `c` for a task adding `add`.
+    pub(super) fn class_score(&self, c: u32, add: (i64, i64)) -> i64 {
+        let Some(cl) = self.classes.get(c as usize) else { return 0 };
+        let offered = self.statics.get(cl.static_class as usize).map_or((0, 0), |s| s.offered);
+        super::score::strategy_score(self.resolved, offered, cl.used, add)
+    }
+
+    /// Whether class `c` has the cpus and mem to take `add` (fixed for a class: its used
+    /// amounts never change).
+    pub(super) fn holds(&self, c: u32, add: (i64, i64)) -> bool {
+        self.scan_rows.get(c as usize).is_some_and(|row| row.avail.0 >= add.0 && row.avail.1 >= add.1)
+    }
+
+    /// Builds [`Ctx::order`] for tasks adding `add`: the live classes that can take it (the
+    /// scan passes over the others without a look at anything else).
+    pub(super) fn build_order(&mut self, add: (i64, i64)) {
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        for (word, &w) in self.live.iter().enumerate() {
+            let mut bits = w;
+            while bits != 0 {
+                let c = (word * 64) as u32 + bits.trailing_zeros();
+                bits &= bits - 1;
+                if self.holds(c, add) {
+                    order.push((std::cmp::Reverse(self.class_score(c, add)), c));
+                }
+            }
+        }
+        // Worst first: the scan walks it from the end, where classes mostly come and go
+        // (binpack fills the best-scoring agents), so inserts and removals move little.
+        order.sort_unstable_by(|a, b| b.cmp(a));
+        self.order = order;
+        self.order_add = Some(add);
+    }
+
+    /// Brings class `c`'s live bit and first member in line with its members.
+    pub(super) fn refresh(&mut self, c: u32) {
+        let first = self.classes.get(c as usize).and_then(|cl| cl.members.first().copied());
+        if let Some(row) = self.scan_rows.get_mut(c as usize) {
+            row.first = first.unwrap_or(u32::MAX);
+        }
+        let on = first.is_some();
+        let was = self.live.get(c as usize / 64).is_some_and(|w| w & (1u64 << (c % 64)) != 0);
+        if let Some(add) = self.order_add.filter(|add| was != on && self.holds(c, *add)) {
+            // The scan's score for these amounts when it has one (the same number).
+            let cached = self.scan_rows.get(c as usize).map(|row| row.score.get()).filter(|(a, _)| *a == add);
+            let key = (std::cmp::Reverse(cached.map_or_else(|| self.class_score(c, add), |(_, sc)| sc)), c);
+            match self.order.binary_search_by(|x| key.cmp(x)) {
+                Ok(i) if !on => {
+                    self.order.remove(i);
+                }
+                Err(i) if on => self.order.insert(i, key),
+                _ => {}
+            }
+        }
+        if let Some(w) = self.live.get_mut(c as usize / 64) {
+            let bit = 1u64 << (c % 64);
+            if on {
+                *w |= bit;
+            } else {
+                *w &= !bit;
+            }
+        }
+    }
+
+    pub(super) fn candidate(&self, agent: u32) -> Candidate<'r> {
+        let a = self.agents.get(agent as usize);
+        let s = a.and_then(|a| self.statics.get(a.static_class as usize));
+        Candidate {
+            hostname: a.map_or("", |a| a.hostname),
+            attributes: s.map_or(&EMPTY_ATTRS, |s| s.attributes),
+            region: s.and_then(|s| s.region),
+            zone: s.and_then(|s| s.zone),
+        }
+    }
+
+    pub(super) fn view(&self, c: u32, t: &TaskPlan) -> AgentView<'_> {
+        let cl = self.classes.get(c as usize);
+        let st = cl.and_then(|cl| self.statics.get(cl.static_class as usize));
+        let has_exec = match (&t.need.executor, cl) {
+            (Some(ex), Some(cl)) => cl.execs.contains(&ex.id),
+            _ => false,
+        };
+        let mut seed = self.resolved.seed ^ (t.index as u64).wrapping_mul(0xA24B_AED4_963E_E407);
+        AgentView {
+            blacklist: st.map_or(&self.empty_ranges, |s| &s.blacklist),
+            has_exec,
+            seed: fit::splitmix(&mut seed),
+        }
+    }
+
+    /// An empty ledger for `req`: no agents, classes or tasks yet.
+    pub(super) fn new(opts: &'o Options, resolved: &'o Resolved, req: &'r PlaceRequest) -> Ctx<'r, 'o> {
+        let r = resolved;
+        Ctx {
+            req,
+            opts,
+            resolved: r,
+            agents: Vec::with_capacity(req.offers.len()),
+            statics: Vec::new(),
+            classes: Vec::new(),
+            class_index: FxMap::default(),
+            live: Vec::new(),
+            scan_rows: Vec::new(),
+            order: Vec::new(),
+            order_add: None,
+            last_add: None,
+            rule_ids: 0,
+            pool_buf: Vec::new(),
+            roles: Interner::with(&["*"]),
+            names: Interner::with(&["cpus", "mem", "disk", "gpus", "ports"]),
+            ids: Interner::default(),
+            fitter: Fitter { profile: Some(r.profile), port_selection: Some(r.port_selection), ..Fitter::default() },
+            groups: Groups::default(),
+            tasks: Vec::with_capacity(req.tasks.len()),
+            placements: Vec::with_capacity(req.tasks.len().min(req.offers.len().saturating_mul(64))),
+            placed: vec![None; req.tasks.len()],
+            gang_failed: vec![None; req.tasks.len()],
+            explained: Vec::new(),
+            empty_ranges: Ranges::new(),
+            offer_agent: Vec::with_capacity(req.offers.len()),
+            host_ids: Vec::new(),
+            static_ids: Vec::new(),
+        }
+    }
+}
+
+impl<'r> Ctx<'r, '_> {
+    /// Records task `ti` placed on `agent` (of class `class`, with strategy score `score`)
+    /// with the fit `fit` (taken): the agent moves to the state class of its new pool, the
+    /// constraint counters count it. Returns the placement's index.
+    pub(super) fn place_task(&mut self, ti: usize, agent: u32, class: u32, score: i64, fit: &mut FitOut) -> usize {
+        let Some(t) = self.tasks.get(ti) else { return 0 };
+        let group = t.group;
+        let exec = t.need.executor;
+        let task_index = t.index;
+        let mut pool = std::mem::take(&mut self.pool_buf);
+        let (s, used, mut execs) = match self.classes.get(class as usize) {
+            Some(cl) => {
+                pool.clone_from(&cl.pool);
+                (cl.static_class, cl.used, cl.execs.clone())
+            }
+            None => {
+                self.pool_buf = pool;
+                return 0;
+            }
+        };
+        fit::apply(&mut pool, fit);
+        let mut taken = (0, 0);
+        for tk in fit.takes.iter().chain(fit.exec_takes.iter()) {
+            if let (Some(e), fit::TakeWhat::Scalar(v)) = (pool.get(tk.entry as usize), &tk.what) {
+                match e.name {
+                    fit::CPUS => taken.0 += v,
+                    fit::MEM => taken.1 += v,
+                    _ => {}
+                }
+            }
+        }
+        if fit.exec_charged {
+            if let Some(ex) = exec {
+                if !execs.contains(&ex.id) {
+                    execs.push(ex.id);
+                    execs.sort_unstable();
+                }
+            }
+        }
+        let to = self.find_or_create_class(s, &mut pool, (used.0 + taken.0, used.1 + taken.1), execs);
+        self.pool_buf = pool;
+        self.move_agent(agent, to);
+        let idx = self.placements.len();
+        self.placements.push(Placement { task: task_index, agent, fit: std::mem::take(fit), score });
+
+        if self.groups.counts_any() {
+            let cand = self.candidate(agent);
+            let host = self.host_ids.get(agent as usize).copied();
+            let n = self.groups.counted_fields().len();
+            let ids = self.agents.get(agent as usize).and_then(|a| {
+                let from = (a.static_class as usize).checked_mul(n)?;
+                self.static_ids.get(from..from.checked_add(n)?)
+            });
+            self.groups.record_on(group, &cand, host, ids);
+        } else {
+            self.groups.record_placed(group);
+        }
+        if let Some(p) = self.placed.get_mut(ti) {
+            *p = Some(idx);
+        }
+        idx
+    }
+
+    /// Undoes the latest placement (gang roll-back; the group counters are restored apart).
+    pub(super) fn unplace_last(&mut self, from_class: u32) {
+        let Some(p) = self.placements.pop() else { return };
+        self.move_agent(p.agent, from_class);
+        if let Some(x) = self.placed.get_mut(p.task) {
+            *x = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_stay_ascending_and_leave_from_the_front() {
+        let mut m = Members::default();
+        for a in [5, 1, 3] {
+            m.insert(a);
+        }
+        assert_eq!(m.iter().copied().collect::<Vec<_>>(), [1, 3, 5]);
+        m.remove(1);
+        assert_eq!(m.first(), Some(&3));
+        m.insert(0);
+        m.remove(5);
+        assert_eq!(m.iter().copied().collect::<Vec<_>>(), [0, 3]);
+        m.remove(0);
+        m.remove(3);
+        assert_eq!(m.first(), None);
+    }
+
+    #[test]
+    fn a_class_is_found_by_its_state_and_agents_move_between_classes() {
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let req = PlaceRequest::default();
+        let mut ctx = Ctx::new(&opts, &resolved, &req);
+        let empty = SmallVec::new();
+        let c0 = ctx.find_or_create_class(0, &mut Vec::new(), (0, 0), empty.clone());
+        assert_eq!(ctx.find_or_create_class(0, &mut Vec::new(), (0, 0), empty.clone()), c0);
+        let c1 = ctx.find_or_create_class(0, &mut Vec::new(), (1000, 0), empty.clone());
+        let c2 = ctx.find_or_create_class(1, &mut Vec::new(), (0, 0), empty);
+        assert_eq!((c0, c1, c2), (0, 1, 2));
+        assert_eq!(ctx.classes[1].used, (1000, 0));
+        // An agent in class 0, then moved to class 1: members, first members and live bits follow.
+        let mut offers = SmallVec::new();
+        offers.push(0);
+        ctx.agents.push(Agent { id: "a", hostname: "h", offers, static_class: 0, class: c0 });
+        ctx.classes[c0 as usize].members.insert(0);
+        ctx.classes[c0 as usize].offers += 1;
+        ctx.refresh(c0);
+        assert_eq!((ctx.scan_rows[0].first, ctx.live[0]), (0, 0b001));
+        ctx.move_agent(0, c1);
+        assert_eq!(ctx.agents[0].class, c1);
+        assert_eq!((ctx.classes[0].offers, ctx.classes[1].offers), (0, 1));
+        assert_eq!((ctx.scan_rows[0].first, ctx.scan_rows[1].first), (u32::MAX, 0));
+        assert_eq!(ctx.live[0], 0b010);
+    }
+}
