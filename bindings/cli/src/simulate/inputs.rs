@@ -11,7 +11,7 @@
 //! Everything becomes plain values here ([`AgentSpec`], [`FixedTask`], [`ActionClass`]); the
 //! master model and the runner never see a file.
 
-use offerfit::wire::mesos::{attributes_from_json, resources_from_json};
+use offerfit::mesos::{attributes_from_json, resources_from_json};
 use offerfit::{parse_attributes, parse_resources, Attributes, Resources, Value};
 use serde_json::{json, Map, Value as Json};
 
@@ -138,25 +138,22 @@ pub struct Workload {
     pub classes: Vec<ActionClass>,
 }
 
-/// A small seeded generator (SplitMix64): the same seed gives the same run on every platform.
+/// A small seeded generator (the core's SplitMix64): the same seed gives the same run on every
+/// platform.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(offerfit::bench_gen::SplitMix64);
 
 impl Rng {
     /// A generator for `seed`, split by `stream` so independent parts draw independent numbers.
     pub fn new(seed: u64, stream: u64) -> Rng {
-        let mut r = Rng(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F));
+        let mut r = Rng(offerfit::bench_gen::SplitMix64::new(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F)));
         r.next_u64();
         r
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `[0, 1)`.
@@ -379,7 +376,9 @@ impl Cluster {
             None | Some(Json::Null) => Attributes::new(),
             Some(Json::String(t)) => parse_attributes(t).map_err(|e| format!("/attributes: {e}"))?,
             Some(Json::Array(_)) => attributes_from_json(s.get("attributes").unwrap_or(&Json::Null), "/attributes")
-                .map_err(|e| format!("/attributes: {}", e.first().map_or("invalid", |w| w.message.as_str())))?,
+                .map_err(|e| {
+                    e.first().map_or_else(|| "/attributes: invalid".to_owned(), |w| format!("{}: {}", w.path, w.error))
+                })?,
             Some(Json::Object(m)) => {
                 // The master's JSON model writes attributes as a map: numbers for scalars,
                 // Mesos' text form for ranges and sets, plain text otherwise.
@@ -539,12 +538,7 @@ fn id_text(v: &Json) -> Option<String> {
 
 fn from_list(v: &Json, path: &str) -> Result<Resources, String> {
     resources_from_json(v, path).map_err(|e| {
-        let w = e.first();
-        format!(
-            "{}: {}",
-            w.and_then(|w| w.path.clone()).unwrap_or_else(|| path.to_owned()),
-            w.map_or("invalid resources", |w| w.message.as_str())
-        )
+        e.first().map_or_else(|| format!("{path}: invalid resources"), |w| format!("{}: {}", w.path, w.error))
     })
 }
 

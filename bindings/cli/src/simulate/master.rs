@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use offerfit::wire::mesos::{offer_to_json, resources_from_json};
+use offerfit::mesos::{offer_to_json, resources_from_json};
 use offerfit::{Offer, Resource, ResourceValue, Resources, Unavailability};
 use serde_json::{json, Value as Json};
 

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use serde_json::Value as Json;
 
@@ -61,37 +62,59 @@ fn time_unit(duration_s: f64) -> (f64, &'static str) {
     }
 }
 
+/// The chart type every time plot uses.
+type TimeChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart with `x` in [0, xmax] (labelled `xdesc`) and `y` in [0, ymax] (labelled `ydesc`).
+fn chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    (xmax, xdesc): (f64, &str),
+    (ymax, ydesc): (f64, &str),
+) -> Result<TimeChart<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 16))
+        .margin(10)
+        .x_label_area_size(32)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0f64..xmax.max(1e-3), 0f64..ymax)
+        .map_err(|e| e.to_string())?;
+    chart.configure_mesh().x_desc(xdesc).y_desc(ydesc).draw().map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
+/// Draws the legend box.
+fn legend<'a, 'b: 'a>(chart: &mut TimeChart<'a, 'b>) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.8))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+/// A line series with its legend entry.
+fn line<'a, 'b>(chart: &mut TimeChart<'a, 'b>, pts: Vec<(f64, f64)>, c: RGBColor, label: &str) -> Result<(), String> {
+    chart
+        .draw_series(LineSeries::new(pts, c.stroke_width(2)))
+        .map_err(|e| e.to_string())?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+    Ok(())
+}
+
 fn utilisation_plot(label: &str, run: &Run) -> String {
     let (unit, uname) = time_unit(run.duration_s);
-    let xmax = (run.duration_s / unit).max(1e-3);
     svg(640, 300, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("utilisation per resource — {label}"), ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(32)
-            .y_label_area_size(44)
-            .build_cartesian_2d(0f64..xmax, 0f64..100f64)
-            .map_err(|e| e.to_string())?;
-        chart.configure_mesh().x_desc(uname).y_desc("% used").draw().map_err(|e| e.to_string())?;
+        let title = format!("utilisation per resource — {label}");
+        let mut chart = chart(&root, &title, (run.duration_s / unit, uname), (100.0, "% used"))?;
         for (k, name) in KINDS.iter().enumerate() {
-            if run.master.size[k] <= 0.0 {
-                continue;
+            if run.master.size[k] > 0.0 {
+                let pts: Vec<(f64, f64)> = run.samples.iter().map(|s| (s.t / unit, s.util[k] * 100.0)).collect();
+                line(&mut chart, pts, colour(k), name)?;
             }
-            let c = colour(k);
-            let pts: Vec<(f64, f64)> = run.samples.iter().map(|s| (s.t / unit, s.util[k] * 100.0)).collect();
-            chart
-                .draw_series(LineSeries::new(pts, c.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(*name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.8))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        Ok(())
+        legend(&mut chart)
     })
 }
 
@@ -100,30 +123,12 @@ fn pending_plot(runs: &[(String, Json, Run)]) -> String {
     let (unit, uname) = time_unit(dur);
     let ymax = runs.iter().flat_map(|r| r.2.samples.iter().map(|s| s.pending)).max().unwrap_or(0).max(1) as f64 * 1.1;
     svg(640, 300, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption("pending tasks over time", ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(32)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..(dur / unit).max(1e-3), 0f64..ymax)
-            .map_err(|e| e.to_string())?;
-        chart.configure_mesh().x_desc(uname).y_desc("tasks pending").draw().map_err(|e| e.to_string())?;
+        let mut chart = chart(&root, "pending tasks over time", (dur / unit, uname), (ymax, "tasks pending"))?;
         for (i, (label, _, run)) in runs.iter().enumerate() {
-            let c = colour(i);
             let pts: Vec<(f64, f64)> = run.samples.iter().map(|s| (s.t / unit, s.pending as f64)).collect();
-            chart
-                .draw_series(LineSeries::new(pts, c.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+            line(&mut chart, pts, colour(i), label)?;
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.8))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        Ok(())
+        legend(&mut chart)
     })
 }
 
@@ -133,14 +138,8 @@ fn reasons_plot(label: &str, run: &Run) -> String {
     let codes: BTreeSet<&String> = run.samples.iter().flat_map(|s| s.reasons.keys()).collect();
     let ymax = run.samples.iter().map(|s| s.pending).max().unwrap_or(0).max(1) as f64 * 1.1;
     svg(640, 300, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("unplaced tasks by reason — {label}"), ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(32)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..(run.duration_s / unit).max(1e-3), 0f64..ymax)
-            .map_err(|e| e.to_string())?;
-        chart.configure_mesh().x_desc(uname).y_desc("tasks pending").draw().map_err(|e| e.to_string())?;
+        let title = format!("unplaced tasks by reason — {label}");
+        let mut chart = chart(&root, &title, (run.duration_s / unit, uname), (ymax, "tasks pending"))?;
         // Stacked: each band is drawn from the running total down, top band first.
         let mut totals: Vec<f64> = vec![0.0; run.samples.len()];
         let mut bands = Vec::new();
@@ -160,22 +159,12 @@ fn reasons_plot(label: &str, run: &Run) -> String {
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
         }
         if codes.is_empty() {
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    "no task waited for a reason",
-                    (0.0, ymax * 0.5),
-                    ("sans-serif", 14),
-                )))
-                .map_err(|e| e.to_string())?;
+            let note = Text::new("no task waited for a reason", (0.0, ymax * 0.5), ("sans-serif", 14));
+            chart.draw_series(std::iter::once(note)).map_err(|e| e.to_string())?;
+            Ok(())
         } else {
-            chart
-                .configure_series_labels()
-                .border_style(BLACK)
-                .background_style(WHITE.mix(0.8))
-                .draw()
-                .map_err(|e| e.to_string())?;
+            legend(&mut chart)
         }
-        Ok(())
     })
 }
 
@@ -302,13 +291,7 @@ fn compare_plot(runs: &[(String, Json, Run)]) -> String {
                 .label(label.as_str())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.8))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        Ok(())
+        legend(&mut chart)
     })
 }
 
