@@ -210,7 +210,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 }
 
 fn secs_to_ms(secs: f64) -> Option<u64> {
-    (secs.is_finite() && secs >= 0.0 && secs <= 3650.0 * 86_400.0).then(|| (secs * 1000.0).round() as u64)
+    (secs.is_finite() && (0.0..=3650.0 * 86_400.0).contains(&secs)).then(|| (secs * 1000.0).round() as u64)
 }
 
 /// A duration from JSON: a number of seconds or a duration text.

@@ -326,7 +326,7 @@ fn min_agents(
 ) -> Result<(Option<usize>, Vec<Json>, Run), UsageError> {
     let body = template.trim();
     let body = if inputs::is_template(body) {
-        body.splitn(2, ['×', 'x', 'X', '*']).nth(1).unwrap_or(body).trim()
+        body.split_once(['×', 'x', 'X', '*']).map_or(body, |x| x.1).trim()
     } else {
         body
     };

@@ -228,10 +228,13 @@ fn fill_map(label: &str, run: &Run) -> String {
     })
 }
 
+/// A named measure of a summary, in %.
+type Metric<'a> = (&'a str, &'a dyn Fn(&Json) -> f64);
+
 /// The runs side by side: placed share, mean utilisation of cpus and mem, and the stranded
 /// share of cpus, as grouped bars (all in %).
 fn compare_plot(runs: &[(String, Json, Run)]) -> String {
-    let metrics: [(&str, &dyn Fn(&Json) -> f64); 4] = [
+    let metrics: [Metric<'_>; 4] = [
         ("placed %", &|s| {
             let sub = s.pointer("/tasks/submitted").and_then(Json::as_f64).unwrap_or(0.0);
             if sub > 0.0 {

@@ -224,10 +224,8 @@ impl Loop<'_> {
                 }
                 self.blame.remove(&id);
             }
-            "unplaced" => {
-                if self.pending.contains_key(&id) {
-                    self.blame.insert(id, blame(&n["reasons"]));
-                }
+            "unplaced" if self.pending.contains_key(&id) => {
+                self.blame.insert(id, blame(&n["reasons"]));
             }
             "task_state" => {
                 let terminal = n["terminal"].as_bool().unwrap_or(false);
@@ -291,10 +289,14 @@ pub fn session_config(cfg: &RunConfig) -> Json {
     json!({
         "framework": {"name": "offerfit-simulate", "roles": [cfg.role], "user": "root",
                       "capabilities": [{"type": "MULTI_ROLE"}, {"type": "PARTITION_AWARE"}]},
-        "options": {"strategy": cfg.strategy, "refuse_seconds": 5, "roles": [cfg.role]},
+        "options": {"strategy": cfg.strategy, "refuse_seconds": 5, "roles": [cfg.role],
+                    "drain_seconds": (cfg.duration_ms / 1000).max(1)},
         "session": {"offer_hold_seconds": cfg.offer_hold_s, "idle_refuse_seconds": 3600, "revive_min_interval": 5}
     })
 }
+
+/// Makes the scheduler for a SESSION.md config.
+pub type MakeScheduler<'a> = dyn Fn(&Json) -> Result<Box<dyn Scheduler>, String> + 'a;
 
 /// Runs one simulation. `progress` is called with the simulated ms now and then.
 ///
@@ -304,7 +306,7 @@ pub fn run(
     cluster: &Cluster,
     workload: &Workload,
     cfg: &RunConfig,
-    make: &dyn Fn(&Json) -> Result<Box<dyn Scheduler>, String>,
+    make: &MakeScheduler<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Run, String> {
     let config = session_config(cfg);
@@ -390,7 +392,7 @@ pub fn run(
         }
         lp.now = t;
         handled += 1;
-        if handled % 4096 == 0 {
+        if handled.is_multiple_of(4096) {
             progress(t);
         }
         match item {

@@ -93,6 +93,8 @@ impl PlaceStandIn {
         let running: Vec<Json> = self.live.values().map(|(r, _)| r.clone()).collect();
         let mut options = self.options.clone();
         options["framework_id"] = json!(self.framework_id.clone().unwrap_or_default());
+        // `place` has no clock: the maintenance rule (`drain_seconds`) needs the time.
+        options["now"] = json!(self.now);
         let req =
             json!({"op": "place", "offers": offers, "tasks": self.pending, "running": running, "options": options});
         let answer = offerfit::wire::call_json(req);
