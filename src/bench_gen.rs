@@ -49,6 +49,8 @@ use crate::model::{
 };
 use crate::wire::mesos::{offer_to_json, resources_from_json};
 
+pub mod hostile;
+
 /// The seed every harness uses unless told otherwise.
 pub const DEFAULT_SEED: u64 = 7;
 

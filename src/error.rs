@@ -16,6 +16,11 @@
 //! **Bounded rendering.** [`ParseError::render`] draws a window of the offending line around
 //! the caret (at most [`RENDER_CONTEXT`] characters on either side, cut ends marked `…`), so
 //! a 10 MB one-line request with a syntax error does not answer with 20 MB.
+//!
+//! **Bounded messages.** A message quotes user text between backticks; every constructor
+//! here clips each quoted piece to [`QUOTE_CHARS`] characters and the whole message (or help)
+//! to [`MESSAGE_CHARS`], marking the cut with `…(+N bytes)` (the bytes left out), so an
+//! error is small whatever the input it quotes ([`clip_message`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -23,6 +28,99 @@ use std::fmt;
 /// Characters of the offending line [`ParseError::render`] shows on either side of the caret
 /// (and of the culprit itself) before cutting the line with `…`.
 pub const RENDER_CONTEXT: usize = 40;
+
+/// Characters of user text a message quotes between backticks before it is cut (see
+/// [`clip_message`]).
+pub const QUOTE_CHARS: usize = 120;
+
+/// Characters of a whole message or help before it is cut (see [`clip_message`]).
+pub const MESSAGE_CHARS: usize = 1000;
+
+/// `message` made fit for an error: each piece between backticks longer than
+/// [`QUOTE_CHARS`] characters is cut there, the whole (once control characters are escaped,
+/// see [`one_line`]) is cut after [`MESSAGE_CHARS`], each cut marked `…(+N bytes)` with the
+/// bytes left out. Borrowed when nothing changes.
+///
+/// ```
+/// use offerfit::error::clip_message;
+/// let long = "x".repeat(500);
+/// let m = clip_message(&format!("unknown field `{long}`, expected `id`"));
+/// assert_eq!(m, format!("unknown field `{}…(+380 bytes)`, expected `id`", "x".repeat(120)));
+/// assert_eq!(clip_message("a\nb `c`"), "a\\nb `c`");
+/// assert_eq!(clip_message(&m), m, "clipping twice changes nothing");
+/// ```
+pub fn clip_message(message: &str) -> Cow<'_, str> {
+    let quotes_fit = message.split('`').skip(1).step_by(2).all(|piece| fits(piece, QUOTE_CHARS));
+    let clipped: Cow<'_, str> = if quotes_fit {
+        Cow::Borrowed(message)
+    } else {
+        let mut out = String::with_capacity(message.len().min(4 * MESSAGE_CHARS));
+        for (i, piece) in message.split('`').enumerate() {
+            if i > 0 {
+                out.push('`');
+            }
+            // Odd pieces sit between backticks: user text.
+            if i % 2 == 1 && !fits(piece, QUOTE_CHARS) {
+                push_clipped(&mut out, piece, QUOTE_CHARS);
+            } else {
+                out.push_str(piece);
+            }
+        }
+        Cow::Owned(out)
+    };
+    let escaped = match one_line(&clipped) {
+        Cow::Borrowed(_) => clipped,
+        Cow::Owned(o) => Cow::Owned(o),
+    };
+    if fits(&escaped, MESSAGE_CHARS) {
+        return escaped;
+    }
+    let mut out = String::with_capacity(MESSAGE_CHARS * 4 + 16);
+    push_clipped(&mut out, &escaped, MESSAGE_CHARS);
+    Cow::Owned(out)
+}
+
+/// The longest `…(+N bytes)` mark, in characters.
+const MARK_CHARS: usize = "…(+18446744073709551615 bytes)".len();
+
+/// Whether `text` is short enough to keep: at most `max` characters, plus room for the mark
+/// of an earlier cut (so clipping twice changes nothing more).
+fn fits(text: &str, max: usize) -> bool {
+    text.len() <= max + MARK_CHARS || text.chars().count() <= max + MARK_CHARS
+}
+
+/// Appends `text` to `out`, cut after `max` characters with the `…(+N bytes)` mark.
+fn push_clipped(out: &mut String, text: &str, max: usize) {
+    match text.char_indices().nth(max) {
+        None => out.push_str(text),
+        Some((at, _)) => {
+            out.push_str(text.get(..at).unwrap_or(""));
+            use std::fmt::Write as _;
+            let _ = write!(out, "…(+{} bytes)", text.len() - at);
+        }
+    }
+}
+
+/// A number as a message quotes it: exactly (the shortest text that reads back as the same
+/// double) and briefly: with an exponent once the plain form would pass 21 characters
+/// (`1e308`, not 309 digits; `1.5e-10`, not `0.00000000015`).
+///
+/// ```
+/// use offerfit::error::number;
+/// assert_eq!(number(1e308), "1e308");
+/// assert_eq!(number(0.1 + 0.2), "0.30000000000000004");
+/// assert_eq!(number(45.55), "45.55");
+/// assert_eq!(number(-2.5e-12), "-2.5e-12");
+/// assert_eq!(number(f64::INFINITY), "inf");
+/// ```
+pub fn number(v: f64) -> String {
+    let plain = v.to_string();
+    if plain.len() <= 21 {
+        plain
+    } else {
+        format!("{v:e}")
+    }
+}
 
 /// `text` with every control character (and U+2028 / U+2029) escaped as Rust writes it:
 /// `\n`, `\r`, `\t`, `\0`, otherwise `\u{…}` in lowercase hex. Borrowed when nothing needs
@@ -62,8 +160,9 @@ fn push_escaped(out: &mut String, c: char) {
     }
 }
 
+/// [`clip_message`] on an owned message.
 fn owned_one_line(text: String) -> String {
-    match one_line(&text) {
+    match clip_message(&text) {
         Cow::Borrowed(_) => text,
         Cow::Owned(o) => o,
     }

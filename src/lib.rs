@@ -34,6 +34,7 @@ pub mod decision;
 pub mod engine;
 pub mod error;
 mod hash;
+pub mod json;
 pub mod limits;
 pub mod mesos;
 pub mod model;

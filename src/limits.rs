@@ -15,6 +15,8 @@
 //! | `running` | 100 000 | running tasks (`running`, `placed`) in one request |
 //! | `constraints_per_task` | 64 | constraints (and preferences, volume requirements) of one task or request |
 //! | `ranges_per_resource` | 10 000 | ranges in one resource or value |
+//! | `list_items` | 10 000 | elements of any other array, members of any object (a task's ports, scalars, volumes, accepted roles; an offer's resources, attributes; a port blacklist) |
+//! | `json_values` | 1 000 000 | JSON values (strings, numbers, literals, arrays, objects; not keys) in one request |
 //! | `string_bytes` | 64 KiB (65 536) | any one string: a constraint, a resource text, an id, a key |
 //! | `regex_size` | 1 MiB (1 048 576) | the compiled size of one `LIKE` / `UNLIKE` regex |
 //! | `regex_backtrack` | 100 000 | backtracking steps of one regex match (see [`Limits::regex_backtrack`]) |
@@ -39,6 +41,10 @@ use crate::error::{Error, Result};
 /// (its recursion limit is 128 levels), so a larger bound could never be reached.
 pub const MAX_JSON_DEPTH: usize = 127;
 
+/// How many times `regex_size` all the regexes of one request may take compiled (see
+/// [`Limits::regex_budget`]).
+pub const REGEX_BUDGET_FACTOR: usize = 16;
+
 /// Bounds on the size of untrusted input; see the [module documentation](self) for the
 /// defaults. A plain value: build it with struct update syntax and check it once with
 /// [`Limits::validate`] (the engine does so when it is created).
@@ -60,6 +66,14 @@ pub struct Limits {
     pub constraints_per_task: usize,
     /// Most ranges in one resource or value.
     pub ranges_per_resource: usize,
+    /// Most elements of any array, or members of any object, that no count above bounds: a
+    /// task's `ports`, `scalars`, `volumes` and `accepted_roles`, an offer's `resources` and
+    /// `attributes`, the `port_blacklist` and its lists, anything a request carries.
+    pub list_items: usize,
+    /// Most JSON values in one request (every string, number, `true` / `false` / `null`,
+    /// array and object; an object's keys are not counted): bounds the memory of the parsed
+    /// request, whatever its shape (see `docs/limits.md`).
+    pub json_values: usize,
     /// Longest string, in bytes (constraint texts, resource texts, ids, object keys).
     pub string_bytes: usize,
     /// Largest compiled size of one regex, in bytes (the `regex` crate's `size_limit`).
@@ -102,6 +116,10 @@ pub enum LimitKind {
     ConstraintsPerTask,
     /// [`Limits::ranges_per_resource`].
     RangesPerResource,
+    /// [`Limits::list_items`].
+    ListItems,
+    /// [`Limits::json_values`].
+    JsonValues,
     /// [`Limits::string_bytes`].
     StringBytes,
     /// [`Limits::regex_size`].
@@ -112,7 +130,7 @@ pub enum LimitKind {
 
 impl LimitKind {
     /// Every limit, in the order of the fields of [`Limits`].
-    pub const ALL: [LimitKind; 10] = [
+    pub const ALL: [LimitKind; 12] = [
         LimitKind::RequestBytes,
         LimitKind::JsonDepth,
         LimitKind::Offers,
@@ -120,6 +138,8 @@ impl LimitKind {
         LimitKind::Running,
         LimitKind::ConstraintsPerTask,
         LimitKind::RangesPerResource,
+        LimitKind::ListItems,
+        LimitKind::JsonValues,
         LimitKind::StringBytes,
         LimitKind::RegexSize,
         LimitKind::RegexBacktrack,
@@ -135,6 +155,8 @@ impl LimitKind {
             LimitKind::Running => "running",
             LimitKind::ConstraintsPerTask => "constraints_per_task",
             LimitKind::RangesPerResource => "ranges_per_resource",
+            LimitKind::ListItems => "list_items",
+            LimitKind::JsonValues => "json_values",
             LimitKind::StringBytes => "string_bytes",
             LimitKind::RegexSize => "regex_size",
             LimitKind::RegexBacktrack => "regex_backtrack",
@@ -151,6 +173,8 @@ impl LimitKind {
             LimitKind::Running => "limit.running",
             LimitKind::ConstraintsPerTask => "limit.constraints_per_task",
             LimitKind::RangesPerResource => "limit.ranges_per_resource",
+            LimitKind::ListItems => "limit.list_items",
+            LimitKind::JsonValues => "limit.json_values",
             LimitKind::StringBytes => "limit.string_bytes",
             LimitKind::RegexSize => "limit.regex_size",
             LimitKind::RegexBacktrack => "limit.regex_backtrack",
@@ -167,6 +191,8 @@ impl LimitKind {
             LimitKind::Running => "too many running tasks",
             LimitKind::ConstraintsPerTask => "too many constraints",
             LimitKind::RangesPerResource => "too many ranges in one resource",
+            LimitKind::ListItems => "too many items in one list or object",
+            LimitKind::JsonValues => "too many JSON values in the request",
             LimitKind::StringBytes => "string is too long",
             LimitKind::RegexSize => "regex is too large once compiled",
             LimitKind::RegexBacktrack => "regex needs too many backtracking steps",
@@ -200,6 +226,8 @@ impl Limits {
         running: 100_000,
         constraints_per_task: 64,
         ranges_per_resource: 10_000,
+        list_items: 10_000,
+        json_values: 1_000_000,
         string_bytes: 64 * 1024,
         regex_size: 1024 * 1024,
         regex_backtrack: 100_000,
@@ -224,6 +252,8 @@ impl Limits {
             running: self.running.min(requested.running),
             constraints_per_task: self.constraints_per_task.min(requested.constraints_per_task),
             ranges_per_resource: self.ranges_per_resource.min(requested.ranges_per_resource),
+            list_items: self.list_items.min(requested.list_items),
+            json_values: self.json_values.min(requested.json_values),
             string_bytes: self.string_bytes.min(requested.string_bytes),
             regex_size: self.regex_size.min(requested.regex_size),
             regex_backtrack: self.regex_backtrack.min(requested.regex_backtrack),
@@ -240,6 +270,8 @@ impl Limits {
             LimitKind::Running => self.running,
             LimitKind::ConstraintsPerTask => self.constraints_per_task,
             LimitKind::RangesPerResource => self.ranges_per_resource,
+            LimitKind::ListItems => self.list_items,
+            LimitKind::JsonValues => self.json_values,
             LimitKind::StringBytes => self.string_bytes,
             LimitKind::RegexSize => self.regex_size,
             LimitKind::RegexBacktrack => self.regex_backtrack,
@@ -310,12 +342,14 @@ impl Limits {
     }
 
     /// Checks a parsed request against the limits that can be seen in its JSON: nesting
-    /// depth, every string and key, and the lengths of the arrays the contract gives a meaning
-    /// to (`offers`, `tasks`, `running` / `placed`, constraint lists, `ranges` / `range`).
-    /// Walks the value without recursing deeper than `json_depth`, so any value is safe.
+    /// depth, every string and key, the number of values, and the length of every array and
+    /// object ([`container_limit`] says which count bounds which). Walks the value without
+    /// recursing deeper than `json_depth`, so any value is safe. Text requests are checked
+    /// while they are read instead (`crate::json::read`), with the same answers.
     ///
     /// # Errors
-    /// The first limit exceeded, with the JSON pointer of the offending element.
+    /// The first limit exceeded in document order (a container's own count before its
+    /// elements), with the JSON pointer of the offending element.
     ///
     /// ```
     /// let limits = offerfit::Limits { tasks: 1, ..Default::default() };
@@ -325,12 +359,20 @@ impl Limits {
     /// ```
     pub fn check_json(&self, request: &Json) -> std::result::Result<(), (Error, String)> {
         let mut path = Vec::new();
-        self.walk(request, 0, &mut path).map_err(|e| (e, pointer(&path)))
+        let mut values = 0;
+        self.walk(request, 0, &mut values, &mut path).map_err(|e| (e, pointer(&path)))
     }
 
     /// Depth-first walk; `path` holds the keys and indexes down to `v` and, on error, to the
-    /// culprit.
-    fn walk<'a>(&self, v: &'a Json, depth: usize, path: &mut Vec<Segment<'a>>) -> Result<()> {
+    /// culprit; `values` counts the values visited so far.
+    fn walk<'a>(&self, v: &'a Json, depth: usize, values: &mut usize, path: &mut Vec<Segment<'a>>) -> Result<()> {
+        *values += 1;
+        self.check(LimitKind::JsonValues, *values)?;
+        let key = || match path.last() {
+            Some(Segment::Key(k)) => Some(k.as_bytes()),
+            _ => None,
+        };
+        let in_request = path.len() == 1 && matches!(path.first(), Some(Segment::Key(_)));
         match v {
             Json::String(s) => self.check_str(s),
             Json::Array(items) => {
@@ -338,12 +380,10 @@ impl Limits {
                 if depth > self.json_depth {
                     return Err(self.exceeded(LimitKind::JsonDepth, depth));
                 }
-                if let Some(kind) = array_limit(path) {
-                    self.check(kind, items.len())?;
-                }
+                self.check(container_limit(true, key(), in_request), items.len())?;
                 for (i, item) in items.iter().enumerate() {
                     path.push(Segment::Index(i));
-                    self.walk(item, depth, path)?;
+                    self.walk(item, depth, values, path)?;
                     path.pop();
                 }
                 Ok(())
@@ -353,16 +393,43 @@ impl Limits {
                 if depth > self.json_depth {
                     return Err(self.exceeded(LimitKind::JsonDepth, depth));
                 }
+                self.check(container_limit(false, key(), in_request), map.len())?;
                 for (k, item) in map {
                     path.push(Segment::Key(k));
                     self.check_str(k)?;
-                    self.walk(item, depth, path)?;
+                    self.walk(item, depth, values, path)?;
                     path.pop();
                 }
                 Ok(())
             }
             Json::Null | Json::Bool(_) | Json::Number(_) => Ok(()),
         }
+    }
+
+    /// The most bytes all the distinct `LIKE` / `UNLIKE` regexes of one `place` request may
+    /// take compiled ([`crate::constraint::JavaRegex::compiled_bytes`]):
+    /// [`REGEX_BUDGET_FACTOR`] × `regex_size` (16 MiB by default). Each regex is bounded by
+    /// `regex_size`; without a budget for the request, thousands of distinct patterns would
+    /// cost minutes and gigabytes (issue 20: 3,000 tasks × 64 patterns, 78 s and 2.1 GB).
+    ///
+    /// ```
+    /// assert_eq!(offerfit::Limits::default().regex_budget(), 16 * 1024 * 1024);
+    /// ```
+    pub const fn regex_budget(&self) -> usize {
+        self.regex_size.saturating_mul(REGEX_BUDGET_FACTOR)
+    }
+
+    /// The error for the regexes of one request taking `found` bytes compiled, over
+    /// [`Limits::regex_budget`]: code `limit.regex_size`.
+    pub fn regex_budget_exceeded(&self, found: usize) -> Error {
+        Error::limit(
+            LimitKind::RegexSize.code(),
+            format!(
+                "the regexes of this request are too large once compiled: found {found} bytes in all, the budget is \
+                 {REGEX_BUDGET_FACTOR} × `regex_size` = {} bytes",
+                self.regex_budget()
+            ),
+        )
     }
 
     /// Compiles a regex (the `regex` crate) with its size bounded by `regex_size`.
@@ -447,27 +514,42 @@ fn lowercase_first(x: &dyn fmt::Display) -> String {
     }
 }
 
+/// One step of a JSON pointer: an object key or an array index.
 #[derive(Debug, Clone, Copy)]
-enum Segment<'a> {
+pub(crate) enum Segment<'a> {
+    /// A member of an object.
     Key(&'a str),
+    /// An element of an array.
     Index(usize),
 }
 
-/// Which count limit, if any, bounds the array at `path` (the keys and indexes from the root).
-fn array_limit(path: &[Segment<'_>]) -> Option<LimitKind> {
-    let Some(Segment::Key(last)) = path.last() else { return None };
-    match (path.len(), *last) {
-        (1, "offers") => Some(LimitKind::Offers),
-        (1, "tasks") => Some(LimitKind::Tasks),
-        (1, "running" | "placed") => Some(LimitKind::Running),
-        (_, "constraints" | "preferences" | "require") => Some(LimitKind::ConstraintsPerTask),
-        (_, "range" | "ranges") => Some(LimitKind::RangesPerResource),
-        _ => None,
+/// The count limit on one array (`array`) or object of a request: the one table the JSON
+/// reader (`crate::json::read`), [`Limits::check_json`] and the `place` fast path's prescan
+/// share. `key` is the key the container is the value of (`None` for an element of an array
+/// or the request itself); `in_request` says that key is a member of the request object.
+///
+/// | container | limit |
+/// | --- | --- |
+/// | the request's `offers` / `tasks` / `running`, `placed` arrays | `offers` / `tasks` / `running` |
+/// | any `constraints`, `preferences`, `require` array | `constraints_per_task` |
+/// | any `range`, `ranges` array | `ranges_per_resource` |
+/// | any other array, every object | `list_items` |
+pub fn container_limit(array: bool, key: Option<&[u8]>, in_request: bool) -> LimitKind {
+    if !array {
+        return LimitKind::ListItems;
+    }
+    match (in_request, key) {
+        (true, Some(b"offers")) => LimitKind::Offers,
+        (true, Some(b"tasks")) => LimitKind::Tasks,
+        (true, Some(b"running" | b"placed")) => LimitKind::Running,
+        (_, Some(b"constraints" | b"preferences" | b"require")) => LimitKind::ConstraintsPerTask,
+        (_, Some(b"range" | b"ranges")) => LimitKind::RangesPerResource,
+        _ => LimitKind::ListItems,
     }
 }
 
 /// A JSON pointer (RFC 6901) from path segments.
-fn pointer(path: &[Segment<'_>]) -> String {
+pub(crate) fn pointer(path: &[Segment<'_>]) -> String {
     let mut out = String::new();
     for seg in path {
         out.push('/');
@@ -507,6 +589,8 @@ mod tests {
                 LimitKind::Running => l.running = 0,
                 LimitKind::ConstraintsPerTask => l.constraints_per_task = 0,
                 LimitKind::RangesPerResource => l.ranges_per_resource = 0,
+                LimitKind::ListItems => l.list_items = 0,
+                LimitKind::JsonValues => l.json_values = 0,
                 LimitKind::StringBytes => l.string_bytes = 0,
                 LimitKind::RegexSize => l.regex_size = 0,
                 LimitKind::RegexBacktrack => l.regex_backtrack = 0,

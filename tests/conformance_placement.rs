@@ -349,6 +349,18 @@ fn marathon_ports(input: &Json, expect: &Json) -> Result<(), String> {
         Some("port_mappings") => req["host_ports"].as_array().unwrap().iter().filter_map(Json::as_u64).collect(),
         other => return Err(format!("mode {other:?}")),
     };
+    if task.ports.is_empty() {
+        // A PortsMatcher case that asks for no port: Mesos refuses a task without resources
+        // (validation.cpp, "Task uses no resources"), so the task asks for a sliver of cpus
+        // the offer holds (under its first accepted role), which leaves the port match as it is.
+        let role = task.accepted_roles.as_ref().and_then(|r| r.first()).cloned().unwrap_or_else(|| "*".into());
+        let mut cpus = Resource::new("cpus", ResourceValue::Scalar(Scalar::from_units(1)));
+        if role != "*" {
+            cpus.reservations.push(Reservation::static_for(&role));
+        }
+        offer.resources.push(cpus);
+        task.cpus = Scalar::from_millis(1);
+    }
     let options = Options { profile: Profile::Marathon, seed: 7, ..Options::default() };
     let request = PlaceRequest { offers: vec![offer], tasks: vec![task], running: vec![] };
     let plan = run(options, &request);

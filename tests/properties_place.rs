@@ -286,7 +286,9 @@ fn build(agents: &[AgentSpec], tasks: &[TaskSpec]) -> PlaceRequest {
         .enumerate()
         .map(|(i, s)| {
             let mut t = TaskRequest::new(format!("t{i}"));
-            t.cpus = Scalar::from_millis(s.cpus * 500);
+            // A Mesos task asks for some resource (validation.cpp: "Task uses no resources").
+            let none = s.cpus == 0 && s.mem == 0 && s.gpus == 0 && s.ports.is_empty();
+            t.cpus = Scalar::from_millis(if none { 500 } else { s.cpus * 500 });
             t.mem = Scalar::from_millis(s.mem * 256_000);
             t.gpus = Scalar::from_units(s.gpus);
             t.ports = s.ports.clone();

@@ -13,13 +13,13 @@
 #   needs -Zsanitizer; a fresh machine has no nightly and cannot download one). Set
 #   OFFERFIT_FUZZ_TOOLCHAIN=nightly to use `cargo +nightly fuzz` instead.
 # Time: OFFERFIT_FUZZ_SECONDS per target (default 60), the whole run capped at
-#   OFFERFIT_FUZZ_TOTAL_SECONDS (default 900): with 8 targets, 60 s each = 8 minutes.
+#   OFFERFIT_FUZZ_TOTAL_SECONDS (default 900): with 9 targets, 60 s each = 9 minutes.
 # Corpus: fuzz/seeds/<target>/ (committed, from fuzz/gen_seeds.py) is copied into
 #   fuzz/corpus/<target>/ (ignored by git), which keeps what libFuzzer finds between runs.
 
 FUZZ_CARGO_FUZZ_VERSION=0.13.2
 FUZZ_TARGETS=(call_json parse_constraint roundtrip_constraint parse_resources roundtrip_resources
-  parse_attributes place_arbitrary diff_reference)
+  parse_attributes place_arbitrary diff_reference hostile_shapes)
 # Targets that read text get the grammar dictionary; the structured ones read `arbitrary` bytes.
 FUZZ_DICT_TARGETS=" call_json parse_constraint roundtrip_constraint parse_resources roundtrip_resources parse_attributes "
 

@@ -263,6 +263,22 @@ impl Constraint {
         self.value.as_deref()
     }
 
+    /// The compiled size of its regex (`LIKE` / `UNLIKE`), 0 for other operators.
+    pub(crate) fn regex_bytes(&self) -> usize {
+        match &self.arg {
+            Arg::Regex(r) => r.compiled_bytes(),
+            _ => 0,
+        }
+    }
+
+    /// The number of a `MAX_PER n` / `GROUP_BY n`.
+    pub(crate) fn int_arg(&self) -> Option<i32> {
+        match self.arg {
+            Arg::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+
     /// The dialect it was parsed in (it decides how values are read).
     pub fn dialect(&self) -> Dialect {
         self.dialect

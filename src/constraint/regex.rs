@@ -42,6 +42,9 @@ const NEST_LIMIT: u32 = 100;
 pub struct JavaRegex {
     source: String,
     engine: Engine,
+    /// What it costs compiled, in bytes, charged to a request's regex budget
+    /// ([`Limits::regex_budget`]).
+    compiled_bytes: usize,
 }
 
 #[derive(Clone)]
@@ -113,6 +116,14 @@ impl JavaRegex {
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.source
+    }
+
+    /// Its compiled size in bytes: the heap of its Thompson NFA (the program whose size
+    /// `regex_size` bounds), twice (the matcher also builds a reverse one); for a
+    /// backtracking pattern, 64 bytes per pattern byte plus 1 KiB (fancy-regex's program and
+    /// its delegates). What a request's regex budget ([`Limits::regex_budget`]) counts.
+    pub fn compiled_bytes(&self) -> usize {
+        self.compiled_bytes
     }
 
     /// True when the pattern needed the bounded backtracking engine.
@@ -244,7 +255,16 @@ fn linear(pattern: &str, body: &str, limits: &Limits, mode: Mode) -> Result<Java
         .dfa_size_limit(limits.regex_size)
         .build();
     match built {
-        Ok(re) => Ok(JavaRegex { source: pattern.to_owned(), engine: Engine::Linear(re) }),
+        Ok(re) => {
+            let nfa = regex_automata::nfa::thompson::Compiler::new()
+                .syntax(regex_automata::util::syntax::Config::new().nest_limit(NEST_LIMIT + 2))
+                .configure(regex_automata::nfa::thompson::Config::new().nfa_size_limit(Some(limits.regex_size)))
+                .build(&wrap(body, mode));
+            // The regex crate compiled the same pattern within the same size limit; should this
+            // one refuse it anyway, charge the whole limit.
+            let compiled_bytes = nfa.map_or(limits.regex_size, |n| n.memory_usage()).saturating_mul(2);
+            Ok(JavaRegex { source: pattern.to_owned(), engine: Engine::Linear(re), compiled_bytes })
+        }
         Err(regex::Error::CompiledTooBig(_)) => Err(too_big(pattern, limits)),
         Err(other) => Err(RegexError {
             code: "constraint.regex",
@@ -280,7 +300,8 @@ fn backtracking(pattern: &str, limits: &Limits, mode: Mode) -> Result<JavaRegex,
         Ok(re) => re,
         Err(_) => build(&wrap(&format!("{pattern}\n"), mode))?,
     };
-    Ok(JavaRegex { source: pattern.to_owned(), engine: Engine::Backtracking(re) })
+    let compiled_bytes = pattern.len().saturating_mul(64).saturating_add(1024);
+    Ok(JavaRegex { source: pattern.to_owned(), engine: Engine::Backtracking(re), compiled_bytes })
 }
 
 fn last_line(message: &str) -> String {

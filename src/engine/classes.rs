@@ -50,6 +50,18 @@ impl<'r> Ctx<'r, '_> {
                 }
                 let amount = match &res.value {
                     ResourceValue::Scalar(s) => Amount::Scalar(s.millis()),
+                    // Port numbers are 1-65535: an offered 0 or one above 65535 (a bad agent
+                    // `--resources` flag) is never handed out as a host port.
+                    ResourceValue::Ranges(r)
+                        if res.name == "ports"
+                            && (r.first() == Some(0) || r.as_slice().last().is_some_and(|x| x.end > 65_535)) =>
+                    {
+                        let outside = Ranges::from_ranges([
+                            crate::model::Range { begin: 0, end: 0 },
+                            crate::model::Range { begin: 65_536, end: u64::MAX },
+                        ]);
+                        Amount::Ranges(r.subtract(&outside))
+                    }
                     ResourceValue::Ranges(r) => Amount::Ranges(r.clone()),
                     ResourceValue::Set(_) => Amount::Other,
                 };
@@ -125,6 +137,7 @@ impl<'r> Ctx<'r, '_> {
                     caps,
                     resident_label,
                     exclusive,
+                    revocable: res.revocable,
                     src: (o, ri as u32),
                     amount,
                 });
@@ -293,9 +306,25 @@ pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let offers = req.offers.as_slice();
     let actor = r.profile == Profile::MesosActor;
     let offer_id = |k: u32| offers.get(k as usize).map_or("", |o| o.id.as_str());
-    // An agent's key: its first offer's id (one agent per offer) or its agent id.
-    let agent_key =
-        |k: u32| offers.get(k as usize).map_or("", |o| if actor { o.id.as_str() } else { o.agent_id.as_str() });
+    // Offers of one agent allocated to different roles are never pooled: a master refuses
+    // to aggregate them in one ACCEPT (src/master/validation.cpp, `offer::validateAllocationRole`:
+    // "Aggregated offers must be allocated to the same role"), and a task's resources must be
+    // allocated to one role (`resource::validateAllocatedToSingleRole`). Such an agent is one
+    // pool (and one `accept`) per allocation role; the key is built only when some offer has one.
+    fn alloc_of(o: &crate::model::Offer) -> Option<&str> {
+        o.allocation_role.as_deref().or_else(|| o.resources.iter().find_map(|r| r.allocation_role.as_deref()))
+    }
+    let split: Vec<String> = if !actor && offers.iter().any(|o| alloc_of(o).is_some()) {
+        offers.iter().map(|o| format!("{}\u{0}{}", o.agent_id, alloc_of(o).unwrap_or(""))).collect()
+    } else {
+        Vec::new()
+    };
+    // An agent's key: its first offer's id (one agent per offer), its agent id and allocation
+    // role, or its agent id.
+    let agent_key = |k: u32| match split.get(k as usize) {
+        Some(key) => key.as_str(),
+        None => offers.get(k as usize).map_or("", |o| if actor { o.id.as_str() } else { o.agent_id.as_str() }),
+    };
     for (i, o) in offers.iter().enumerate() {
         if offer_ids.get_or_insert(&o.id, i as u32, offer_id).is_some() {
             return Err(PlaceError::new(

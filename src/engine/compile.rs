@@ -48,6 +48,7 @@ pub(super) fn same_need(a: &Need, b: &Need) -> bool {
         && a.scalars == b.scalars
         && a.ports == b.ports
         && a.roles == b.roles
+        && a.revocable == b.revocable
         && exec(a) == exec(b)
 }
 
@@ -69,6 +70,8 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let mut gangs = Interner::default();
     let mut rules_cache = super::rules::RulesCache::default();
     let mut next_need_id = 0u32;
+    type ExecDef<'a> = (&'a str, Scalar, Scalar, Scalar, Option<&'a serde_json::Value>);
+    let mut executors: FxMap<&str, ExecDef<'_>> = FxMap::default();
     for (i, t) in req.tasks.iter().enumerate() {
         let base = TaskPath(i);
         if !seen.insert(t.id.as_str()) {
@@ -76,6 +79,38 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
                 format!("{base}/id"),
                 Error::invalid("place.duplicate_task", format!("expected unique task ids, found `{}` twice", t.id)),
             ));
+        }
+        validate_mesos_id(&t.id).map_err(|m| PlaceError::invalid(format!("{base}/id"), "place.invalid_id", m))?;
+        if let Some(ex) = &t.executor {
+            validate_mesos_id(&ex.id)
+                .map_err(|m| PlaceError::invalid(format!("{base}/executor/id"), "place.invalid_id", m))?;
+            // validation.cpp, `executor::internal::validateCompatibleExecutorInfo`: every task
+            // that names one executor id must carry the same ExecutorInfo.
+            let info = t.task_info.as_deref().and_then(|i| i.get("executor"));
+            match executors.get(ex.id.as_str()) {
+                Some(&(first, cpus, mem, disk, first_info))
+                    if (cpus, mem, disk) != (ex.cpus, ex.mem, ex.disk) || first_info != info =>
+                {
+                    return Err(PlaceError::new(
+                        format!("{base}/executor"),
+                        Error::invalid(
+                            "place.executor_conflict",
+                            format!(
+                                "expected the definition of executor `{}` given by task `{first}`, found a different one",
+                                ex.id
+                            ),
+                        )
+                        .with_help(
+                            "tasks sharing an executor id must give it the same resources and `task_info.executor` \
+                             (a Mesos master refuses an executor id redefined on an agent)",
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    executors.insert(ex.id.as_str(), (t.id.as_str(), ex.cpus, ex.mem, ex.disk, info));
+                }
+            }
         }
         if let Some(role) = &t.role {
             validate_role(role).map_err(|m| PlaceError::invalid(format!("{base}/role"), "place.invalid_task", m))?;
@@ -117,7 +152,7 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
             }
         }
         let alloc_role = task_role.map_or(NONE, |r| ctx.roles.id(r));
-        let mut need = Need { roles, alloc_role, reserve_role: alloc_role, ..Need::default() };
+        let mut need = Need { roles, alloc_role, reserve_role: alloc_role, revocable: t.revocable, ..Need::default() };
         need.cpus = millis(t.cpus);
         need.mem = millis(t.mem);
         need.gpus = millis(t.gpus);
@@ -157,6 +192,26 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
             }
             let id = ctx.names.id(name);
             need.scalars.push((id, millis(*v), millis(*v)));
+        }
+        if !asks_for_resources(t) {
+            // validation.cpp, `task::internal::validateResources`: "Task uses no resources".
+            return Err(PlaceError::new(
+                base.to_string(),
+                Error::invalid(
+                    "place.no_resources",
+                    format!("expected a task that asks for some resources, found `{}` asking for none", t.id),
+                )
+                .with_help("a Mesos master refuses a task without resources: give it `cpus`, `mem`, a port, ..."),
+            ));
+        }
+        for (path, max, at_least) in [("cpus", t.elastic_cpus, t.cpus), ("mem", t.elastic_mem, t.mem)] {
+            if let Some(max) = max.filter(|m| *m < at_least && !m.is_negative()) {
+                return Err(PlaceError::invalid(
+                    format!("{base}/elastic/{path}"),
+                    "place.invalid_task",
+                    format!("expected an elastic maximum of at least the request `{at_least}`, found `{max}`"),
+                ));
+            }
         }
         for (j, p) in t.ports.iter().enumerate() {
             if *p > 65_535 {
@@ -263,6 +318,35 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
         ctx.tasks.push(TaskPlan { index: i, need, rules, group, gpu_restricted, gang, need_id });
     }
     Ok(())
+}
+
+/// Mesos' id rules (src/common/validation.cpp, `validateID`, used by `validateTaskID` and
+/// `validateExecutorID`): not empty, at most `NAME_MAX` (255) bytes, not `.` or `..`, no
+/// control character and no `/` or `\\` (ids become directory names on the agent).
+pub(crate) fn validate_mesos_id(id: &str) -> Result<(), String> {
+    let what = if id.is_empty() {
+        "an empty id"
+    } else if id.len() > 255 {
+        "an id longer than 255 bytes"
+    } else if id == "." || id == ".." {
+        "a path component"
+    } else if id.bytes().any(|c| c < b' ' || c == 0x7f || c == b'/' || c == b'\\') {
+        "a control character, `/` or `\\`"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "expected a Mesos id (1 to 255 bytes, no `/`, `\\` or control character), found {what}: `{}`",
+        id.escape_debug()
+    ))
+}
+
+/// Whether the task asks for any resource at all (a Mesos task must).
+fn asks_for_resources(t: &crate::model::TaskRequest) -> bool {
+    [t.cpus, t.mem, t.disk, t.gpus].iter().any(|v| v.millis() != 0)
+        || t.scalars.iter().any(|(_, v)| v.millis() != 0)
+        || !t.ports.is_empty()
+        || !t.volumes.is_empty()
 }
 
 /// Gives every value an agent shows for a field some group counts its id before the batch:

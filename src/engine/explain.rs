@@ -22,11 +22,47 @@ pub(super) fn constraint_text(c: &ConstraintSpec) -> String {
     }
 }
 
+/// Items a message lists before it says how many more there are (a task's ports, scalars,
+/// constraints): a reason's message stays short however long the task's lists are.
+const QUOTED_ITEMS: usize = 16;
+
+/// Items quoted and joined with `, `: the first [`QUOTED_ITEMS`], then `and N more`.
 pub(super) fn quote_list<I: IntoIterator<Item = S>, S: AsRef<str>>(items: I) -> String {
-    items.into_iter().map(|s| format!("`{}`", s.as_ref())).collect::<Vec<_>>().join(", ")
+    let mut out = String::new();
+    let mut more = 0usize;
+    for (i, s) in items.into_iter().enumerate() {
+        if i >= QUOTED_ITEMS {
+            more += 1;
+            continue;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('`');
+        out.push_str(s.as_ref());
+        out.push('`');
+    }
+    if more > 0 {
+        out.push_str(&format!(" and {more} more"));
+    }
+    out
 }
 
+/// A reason's message as the plan carries it: one line (control characters escaped), each
+/// quoted piece of user text and the whole clipped (see [`crate::error::clip_message`]).
+pub(super) fn one_line(text: String) -> String {
+    match crate::error::clip_message(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(o) => o,
+    }
+}
+
+/// The message of reason `code` for task `t`: one line, bounded.
 pub(super) fn message(ctx: &Ctx<'_, '_>, t: &TaskPlan, code: ReasonCode, failed: &[usize]) -> String {
+    one_line(message_text(ctx, t, code, failed))
+}
+
+fn message_text(ctx: &Ctx<'_, '_>, t: &TaskPlan, code: ReasonCode, failed: &[usize]) -> String {
     let task = ctx.req.tasks.get(t.index);
     let amount = |v: Scalar| v.to_string();
     match code {
@@ -117,7 +153,9 @@ pub(super) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, ti: usize) -> Unplaced<'r>
         let member = ctx.req.tasks.get(f).map(|x| x.id.clone()).unwrap_or_default();
         u.reasons.push(Reason {
             code: ReasonCode::Gang,
-            message: format!("gang `{gang}` is placed all or none, and its member `{member}` could not be placed"),
+            message: one_line(format!(
+                "gang `{gang}` is placed all or none, and its member `{member}` could not be placed"
+            )),
             offers: 0,
         });
         return u;
@@ -210,7 +248,7 @@ pub(super) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, ti: usize) -> Unplaced<'r>
                     quote_list(undecided.iter().map(|i| t.rules.hard_text(*i)))
                 ));
             }
-            u.reasons.push(Reason { code: *code, message: text, offers: n });
+            u.reasons.push(Reason { code: *code, message: one_line(text), offers: n });
         }
     }
     if let Some(((_, _, agent), bits, missing)) = nearest {

@@ -92,6 +92,8 @@ pub(crate) struct Entry {
     pub resident_label: bool,
     /// Taken only whole (MOUNT disks, persistent volumes, shared resources).
     pub exclusive: bool,
+    /// Revocable (`revocable` set): only for tasks that allow it.
+    pub revocable: bool,
     /// Which offer and resource it came from (metadata for output).
     pub src: (u32, u32),
     pub amount: Amount,
@@ -159,6 +161,8 @@ pub(crate) struct Need {
     /// The role new reservations are made for, or [`NONE`].
     pub reserve_role: u32,
     pub executor: Option<ExecNeed>,
+    /// The task may use revocable resources.
+    pub revocable: bool,
     pub cpus: i64,
     pub mem: i64,
     pub gpus: i64,
@@ -301,6 +305,10 @@ impl Fitter {
         if self.profile == Some(Profile::Marathon) && e.resident_label {
             return false;
         }
+        // Revocable resources only for tasks that ask for them (Aurora's revocable tier).
+        if e.revocable && !need.revocable {
+            return false;
+        }
         need.roles.contains(&e.role)
     }
 
@@ -332,6 +340,23 @@ impl Fitter {
                 avail += e.scalar() - self.used.get(i).copied().unwrap_or(0);
                 usable.push(i as u32);
             }
+        }
+        if need.revocable {
+            // A task never mixes revocable and non-revocable resources of one name
+            // (src/master/validation.cpp, `resource::validateRevocableAndNonRevocableResources`,
+            // applied to the task and its executor together by `validateTaskAndExecutorResources`):
+            // the revocable entries when they suffice, else the non-revocable ones. What this
+            // task's executor already took of the name decides the kind.
+            let kind_of = |i: &u32| pool.get(*i as usize).is_some_and(|e| e.revocable);
+            let free = |i: &u32| {
+                pool.get(*i as usize).map_or(0, |e| e.scalar()) - self.used.get(*i as usize).copied().unwrap_or(0)
+            };
+            let taken =
+                out.iter().find_map(|t| pool.get(t.entry as usize).filter(|e| e.name == name)).map(|e| e.revocable);
+            let rev: i64 = usable.iter().filter(|i| kind_of(i)).map(free).sum();
+            let keep_rev = taken.unwrap_or(rev >= amount);
+            usable.retain(|i| kind_of(i) == keep_rev);
+            avail = usable.iter().map(free).sum();
         }
         if avail < amount {
             return amount - avail;

@@ -317,6 +317,9 @@ pub(super) fn task_info(ctx: &Ctx<'_, '_>, acc: &AgentAccept<'_>, l: &Launch<'_>
     if !m.contains_key("name") {
         m.insert("name".into(), json!(l.task_id));
     }
+    if let Some(t) = task.filter(|t| t.ports.contains(&0)) {
+        fill_host_ports(&mut m, &t.ports, &l.ports);
+    }
     m.insert("task_id".into(), json!({ "value": l.task_id }));
     m.insert("agent_id".into(), json!({ "value": acc.agent_id }));
     m.insert("resources".into(), resources_json(&l.resources));
@@ -332,6 +335,37 @@ pub(super) fn task_info(ctx: &Ctx<'_, '_>, acc: &AgentAccept<'_>, l: &Launch<'_>
         m.insert("executor".into(), Json::Object(e));
     }
     Json::Object(m)
+}
+
+/// Gives the container port mappings of `task_info` with `host_port` 0 (or none) the host
+/// ports the task was given for its dynamic ports (`0` in `requested`), in order: a master
+/// launches the `LAUNCH` as sent, and Docker's bridge networking (`DockerInfo.port_mappings`)
+/// and the Mesos containerizer's CNI port mapper (`NetworkInfo.port_mappings`) map exactly the
+/// host ports written there, which must be among the task's `ports` resources (Marathon fills
+/// them the same way: `TaskBuilder` over the matched dynamic ports).
+fn fill_host_ports(info: &mut Map<String, Json>, requested: &[u64], given: &[u64]) {
+    let mut dynamic = requested.iter().zip(given).filter(|(r, _)| **r == 0).map(|(_, g)| *g);
+    let Some(Json::Object(container)) = info.get_mut("container") else { return };
+    let mut fill = |maps: &mut Vec<Json>| {
+        for m in maps.iter_mut() {
+            let Json::Object(m) = m else { continue };
+            if m.get("host_port").map_or(true, |h| h.as_u64() == Some(0)) {
+                let Some(port) = dynamic.next() else { return };
+                m.insert("host_port".into(), json!(port));
+            }
+        }
+    };
+    // Docker's first, then each network's, in their order in the TaskInfo.
+    if let Some(Json::Array(maps)) = container.get_mut("docker").and_then(|d| d.get_mut("port_mappings")) {
+        fill(maps);
+    }
+    if let Some(Json::Array(nets)) = container.get_mut("network_infos") {
+        for n in nets {
+            if let Some(Json::Array(maps)) = n.get_mut("port_mappings") {
+                fill(maps);
+            }
+        }
+    }
 }
 
 pub(super) fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], decline: &[Decline<'_>]) -> Vec<Json> {

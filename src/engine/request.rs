@@ -63,13 +63,49 @@ impl From<PlaceError> for Error {
 /// The per-task and per-resource count limits, as the JSON path checks them on the request
 /// (`Limits::check_json`), for typed callers: constraints, preferences and each volume's
 /// `require` list against `constraints_per_task`; the ranges of each offer's resources and
-/// attributes against `ranges_per_resource`.
+/// attributes against `ranges_per_resource`; a task's scalars, ports, volumes and accepted
+/// roles and an offer's resources and attributes against `list_items`; ids, hostnames,
+/// names, roles and constraint texts against `string_bytes`.
 pub(super) fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceError> {
     // The path is formatted only for an error: this runs once per offer resource and task.
     let at = |path: &dyn Fn() -> String, kind: LimitKind, n: usize| {
         limits.check(kind, n).map_err(|e| PlaceError::new(path(), e))
     };
+    let text = |path: &dyn Fn() -> String, s: &str| at(path, LimitKind::StringBytes, s.len());
+    let spec = |path: &dyn Fn() -> String, c: &crate::model::ConstraintSpec| match c {
+        crate::model::ConstraintSpec::Text(t) => text(path, t),
+        crate::model::ConstraintSpec::Fields(f) => f.iter().try_for_each(|x| text(path, x)),
+        crate::model::ConstraintSpec::Object { field, operator, value } => {
+            text(path, field)?;
+            text(path, operator)?;
+            value.as_deref().map_or(Ok(()), |v| text(path, v))
+        }
+    };
     for (i, t) in request.tasks.iter().enumerate() {
+        // The lists and strings the JSON path counts while reading (`list_items`,
+        // `string_bytes`), so a typed caller meets the same bounds.
+        text(&|| format!("/tasks/{i}/id"), &t.id)?;
+        for (field, v) in [("group", &t.group), ("role", &t.role), ("gang", &t.gang)] {
+            if let Some(v) = v {
+                text(&|| format!("/tasks/{i}/{field}"), v)?;
+            }
+        }
+        at(&|| format!("/tasks/{i}/scalars"), LimitKind::ListItems, t.scalars.len())?;
+        at(&|| format!("/tasks/{i}/ports"), LimitKind::ListItems, t.ports.len())?;
+        at(&|| format!("/tasks/{i}/volumes"), LimitKind::ListItems, t.volumes.len())?;
+        if let Some(roles) = &t.accepted_roles {
+            at(&|| format!("/tasks/{i}/accepted_roles"), LimitKind::ListItems, roles.len())?;
+            roles.iter().try_for_each(|r| text(&|| format!("/tasks/{i}/accepted_roles"), r))?;
+        }
+        for (name, _) in &t.scalars {
+            text(&|| format!("/tasks/{i}/scalars"), name)?;
+        }
+        for (k, c) in t.constraints.iter().enumerate() {
+            spec(&|| format!("/tasks/{i}/constraints/{k}"), c)?;
+        }
+        for (k, p) in t.preferences.iter().enumerate() {
+            spec(&|| format!("/tasks/{i}/preferences/{k}"), &p.constraint)?;
+        }
         at(&|| format!("/tasks/{i}/constraints"), LimitKind::ConstraintsPerTask, t.constraints.len())?;
         at(&|| format!("/tasks/{i}/preferences"), LimitKind::ConstraintsPerTask, t.preferences.len())?;
         for (j, v) in t.volumes.iter().enumerate() {
@@ -80,8 +116,25 @@ pub(super) fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<()
     // engine forms (an agent's offers are pooled); only above it is the exact check needed.
     let mut total: u64 = 0;
     let max_ranges = limits.get(LimitKind::RangesPerResource);
+    for (i, r) in request.running.iter().enumerate() {
+        for (field, v) in [("id", &r.id), ("group", &r.group), ("hostname", &r.hostname)] {
+            text(&|| format!("/running/{i}/{field}"), v)?;
+        }
+    }
     for (i, o) in request.offers.iter().enumerate() {
+        for (field, v) in [("id", &o.id), ("agent_id", &o.agent_id), ("hostname", &o.hostname)] {
+            text(&|| format!("/offers/{i}/{field}"), v)?;
+        }
+        at(&|| format!("/offers/{i}/resources"), LimitKind::ListItems, o.resources.len())?;
+        at(&|| format!("/offers/{i}/attributes"), LimitKind::ListItems, o.attributes.len())?;
+        for (j, a) in o.attributes.iter().enumerate() {
+            text(&|| format!("/offers/{i}/attributes/{j}/name"), &a.name)?;
+            if let crate::model::Value::Text(v) = &a.value {
+                text(&|| format!("/offers/{i}/attributes/{j}/text/value"), v)?;
+            }
+        }
         for (j, r) in o.resources.iter().enumerate() {
+            text(&|| format!("/offers/{i}/resources/{j}/name"), &r.name)?;
             match &r.value {
                 crate::model::ResourceValue::Scalar(s) => total = total.saturating_add(s.millis().unsigned_abs()),
                 crate::model::ResourceValue::Ranges(x) if x.as_slice().len() > max_ranges => {

@@ -52,6 +52,8 @@ pub(crate) struct RulesCache<'r> {
     /// sets often share a constraint (a `LIKE`), and compiling its regex once per set was a
     /// twentieth of a constraint-heavy call (issue 7, callgrind).
     parsed: ParsedMemo<'r>,
+    /// Bytes of the regexes compiled so far for this request (see [`Limits::regex_budget`]).
+    regex_bytes: usize,
 }
 
 /// Constraints already parsed in a call, by dialect and spec (`None`: ignored by the dialect).
@@ -96,7 +98,7 @@ impl<'r> RulesCache<'r> {
         if let Some((_, rules)) = self.map.get(&key).and_then(|list| list.iter().find(|(t, _)| same(t))) {
             return Ok(rules.clone());
         }
-        let mut rules = Rules::compile_with(task, base, limits, Some(&mut self.parsed))?;
+        let mut rules = Rules::compile_with(task, base, limits, Some((&mut self.parsed, &mut self.regex_bytes)))?;
         rules.id = self.next;
         self.next = self.next.saturating_add(1).min(Rules::NO_ID - 1);
         self.map.entry(key).or_default().push((task, rules.clone()));
@@ -111,15 +113,16 @@ pub(crate) struct DiskRules {
 }
 
 /// [`compile_one`] through `memo`: a spec parsed before (same dialect) is cloned (a clone
-/// shares a regex's compiled program) instead of parsed again.
+/// shares a regex's compiled program) instead of parsed again. Each regex compiled anew is
+/// charged to `spent`, the request's running total, against [`Limits::regex_budget`].
 fn compile_memo<'r>(
     spec: &'r ConstraintSpec,
     opts: &ParseOptions,
     dialect: Dialect,
     path: &dyn Fn() -> String,
-    memo: Option<&mut ParsedMemo<'r>>,
+    memo: Option<(&mut ParsedMemo<'r>, &mut usize)>,
 ) -> Result<Option<crate::constraint::Constraint>, PlaceError> {
-    let Some(memo) = memo else { return compile_one(spec, opts, &path()) };
+    let Some((memo, spent)) = memo else { return compile_one(spec, opts, &path()) };
     let mut h = crate::hash::FxBuild::default().build_hasher();
     dialect.hash(&mut h);
     hash_spec(&mut h, spec);
@@ -128,6 +131,10 @@ fn compile_memo<'r>(
         return Ok(c.clone());
     }
     let c = compile_one(spec, opts, &path())?;
+    *spent = spent.saturating_add(c.as_ref().map_or(0, crate::constraint::Constraint::regex_bytes));
+    if *spent > opts.limits().regex_budget() {
+        return Err(PlaceError::new(path(), opts.limits().regex_budget_exceeded(*spent)));
+    }
     list.push((dialect, spec, c.clone()));
     Ok(c)
 }
@@ -156,7 +163,7 @@ impl Rules {
         task: &'r TaskRequest,
         base: &dyn fmt::Display,
         limits: &Limits,
-        mut memo: Option<&mut ParsedMemo<'r>>,
+        mut memo: Option<(&mut ParsedMemo<'r>, &mut usize)>,
     ) -> Result<Rules, PlaceError> {
         if task.constraints.is_empty() && task.preferences.is_empty() {
             return Ok(Rules {
@@ -171,13 +178,15 @@ impl Rules {
         let mut hard = Vec::new();
         for (i, c) in task.constraints.iter().enumerate() {
             let path = || format!("{base}/constraints/{i}");
-            hard.extend(compile_memo(c, &opts, task.dialect, &path, memo.as_deref_mut())?);
+            let memo = memo.as_mut().map(|(m, s)| (&mut **m, &mut **s));
+            hard.extend(compile_memo(c, &opts, task.dialect, &path, memo)?);
         }
         let mut soft = Vec::new();
         for (i, p) in task.preferences.iter().enumerate() {
             let path = format!("{base}/preferences/{i}");
             let cpath = || format!("{path}/constraint");
-            if let Some(c) = compile_memo(&p.constraint, &opts, task.dialect, &cpath, memo.as_deref_mut())? {
+            let memo = memo.as_mut().map(|(m, s)| (&mut **m, &mut **s));
+            if let Some(c) = compile_memo(&p.constraint, &opts, task.dialect, &cpath, memo)? {
                 soft.push(Preference::new(c, p.weight).map_err(|e| PlaceError::new(format!("{path}/weight"), e))?);
             }
         }

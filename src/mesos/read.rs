@@ -495,10 +495,8 @@ fn element_spans(text: &str) -> Vec<Span> {
 /// The JSON array form of the agent's `--resources` (Mesos' `Resources::fromJSON` with the
 /// command-line rules); errors are text errors whose span is the offending array element.
 pub(crate) fn resources_from_agent_json(text: &str, default_role: &str) -> Result<Resources> {
-    let json = crate::wire::json::parse_strict(text).map_err(|w| {
-        let span = w.span.unwrap_or_default();
-        ParseError::new("resources.json", w.message.clone(), text, span)
-    })?;
+    let json = crate::json::parse_strict(text)
+        .map_err(|p| ParseError::new("resources.json", p.message.clone(), text, p.span))?;
     let Json::Array(list) = json else {
         let span = Span::new(0, text.len());
         return Err(ParseError::new("resources.json", "expected a JSON array of resources", text, span).into());

@@ -50,13 +50,16 @@ impl Scalar {
     /// ```
     pub fn from_f64(value: f64) -> Result<Scalar> {
         if !value.is_finite() {
-            return Err(Error::invalid("scalar.not_finite", format!("expected a finite number, found `{value}`")));
+            return Err(Error::invalid(
+                "scalar.not_finite",
+                format!("expected a finite number, found `{}`", crate::error::number(value)),
+            ));
         }
         let product = (value * 1000.0).round();
         if product.abs() > SCALAR_MAX_MILLIS as f64 {
             return Err(Error::invalid(
                 "scalar.out_of_range",
-                format!("scalar `{value}` is too large to be held exactly (at most 2^53/1000)"),
+                format!("scalar `{}` is too large to be held exactly (at most 2^53/1000)", crate::error::number(value)),
             ));
         }
         // In range by the check above, so the cast is exact.

@@ -159,6 +159,10 @@ pub struct TaskRequest {
     /// Passed through into the Mesos `LAUNCH` TaskInfo (name, command, container, ...).
     /// Boxed: most tasks have none, and a JSON value held inline would make every task larger.
     pub task_info: Option<Box<serde_json::Value>>,
+    /// Whether the task may run on revocable resources (Mesos oversubscription). Default
+    /// false, as Aurora's tiers: only `revocable` tasks see them. A task never mixes
+    /// revocable and non-revocable resources of one name (a master refuses it).
+    pub revocable: bool,
 }
 
 impl TaskRequest {
@@ -193,6 +197,7 @@ impl TaskRequest {
             executor: None,
             gpu_scheduling: None,
             task_info: None,
+            revocable: false,
         }
     }
 

@@ -14,9 +14,10 @@
 //!   rules (no dynamic reservations, persistent volumes or revocable resources), and like
 //!   resources merge.
 //!
-//! Deliberate differences, all of them refusals of text Mesos would silently misread: text
-//! after the role's `)` (`cpus(r1)x:1`) and a `)` with no `(` in the name are errors, and an
-//! item of only whitespace is skipped like an empty one.
+//! As Mesos' `fromSimpleString`, text after the role's `)` is ignored (`cpus(r1)x:1` is
+//! `cpus(r1):1`). Deliberate differences, refusals of text Mesos would silently misread: a `)`
+//! with no `(` in the name is an error, and an item of only whitespace is skipped like an
+//! empty one.
 //!
 //! Errors carry the span of the culprit in the original text.
 
@@ -162,18 +163,11 @@ fn parse_item(text: &str, item: &str, base: usize, default_role: &str) -> Result
         }
         (Some(open), Some(close)) => {
             // INVARIANT: `open` and `close` index the ASCII `(` and `)` of `head`, `open <
-            // close`: every slice below is on char boundaries and the `""` fallbacks are never
+            // close`: the slices below are on char boundaries and the `""` fallbacks are never
             // taken.
-            let after = head.get(close + 1..).unwrap_or("");
-            if !after.trim_matches(TRIM).is_empty() {
-                let span = trimmed_span(after, head_at + close + 1);
-                return Err(syntax(
-                    text,
-                    span,
-                    format!("expected `:` after the role, found `{}`", after.trim_matches(TRIM)),
-                )
-                .with_help("the role ends the name: `cpus(role1):8`"));
-            }
+            // Text after the role's `)` is ignored, as Mesos' `Resources::fromSimpleString`
+            // (src/common/resources.cpp) takes the name before the first `(` and the role up
+            // to the first `)`, and reads nothing else of the part before the `:`.
             let role_at = head_at + open + 1;
             let role = head.get(open + 1..close).unwrap_or("");
             (head.get(..open).unwrap_or(""), head_at, Some((role, role_at)))
@@ -358,7 +352,8 @@ mod tests {
             render("mem:1;cpus(r;x:1"),
             "mem:1;cpus(r;x:1\n            ^ expected `)` to close the role, found `;`"
         );
-        assert_eq!(render("cpus(r)x:1"), "cpus(r)x:1\n       ^ expected `:` after the role, found `x`");
+        // Mesos reads the role up to the first `)` and ignores the rest of the name part.
+        assert_eq!(parse_resources("cpus(r)x:1;mem(a)(b) :2", "*").unwrap().to_string(), "cpus(r):1; mem(a):2");
         assert_eq!(render(":1"), ":1\n  ^ expected `:` and a value after `1`, found end of input");
         assert_eq!(render("(r):1"), "(r):1\n^ expected a resource name, found nothing");
         assert_eq!(render("cpus(a//b):1"), "cpus(a//b):1\n     ^^^^ role `a//b` must not contain `//`");

@@ -129,11 +129,14 @@ fn tokens(sep: fn(char) -> bool) -> impl FnMut(&str) -> IResult<&str, Vec<&str>>
     }
 }
 
-/// Parses a Mesos value text.
+/// Parses a Mesos value text. A SCALAR must also be one a resource can hold (what
+/// [`crate::parse_resources`] takes: within ±2^53/1000, see [`crate::Scalar::from_f64`]), so
+/// `1e308` or `0xFFFFFFFFFFFFFFFF` is refused here as it is there rather than taken as a
+/// double that no resource, sum or message can carry exactly.
 ///
 /// # Errors
 /// A [`ParseError`] (codes `value.empty`, `value.syntax`, `value.number`, `value.reversed`,
-/// `value.subnormal`) with the span of the culprit in `input`.
+/// `value.subnormal`, `scalar.out_of_range`) with the span of the culprit in `input`.
 ///
 /// ```
 /// use offerfit::{parse_value, Value};
@@ -143,7 +146,16 @@ fn tokens(sep: fn(char) -> bool) -> impl FnMut(&str) -> IResult<&str, Vec<&str>>
 /// assert_eq!(parse_value("[1-2-3]").unwrap_err().code(), "value.syntax");
 /// ```
 pub fn parse_value(input: &str) -> Result<Value> {
-    parse_value_at(input, input, 0).map_err(Into::into)
+    let v = parse_value_at(input, input, 0)?;
+    if let Value::Scalar(x) = v {
+        if let Err(e) = crate::model::Scalar::from_f64(x) {
+            let span = Span::new(0, input.len());
+            return Err(ParseError::new(e.code(), e.message(), input, span)
+                .with_help("a scalar holds at most 9007199254740.992 (2^53 thousandths)")
+                .into());
+        }
+    }
+    Ok(v)
 }
 
 /// Parses `input`, which sits at byte `base` of `whole`; errors point into `whole`.
@@ -319,6 +331,25 @@ mod tests {
         }
         assert_eq!(parse_value("7.63918e-313").unwrap_err().code(), "value.subnormal");
         assert_eq!(parse_value("-7.63918e-313").unwrap_err().code(), "value.subnormal");
+    }
+
+    #[test]
+    fn scalars_are_what_a_resource_can_hold() {
+        for t in ["1e308", "0xFFFFFFFFFFFFFFFF", "9007199254741"] {
+            let e = parse_value(t).unwrap_err();
+            assert_eq!(e.code(), "scalar.out_of_range", "{t}");
+            assert_eq!(
+                crate::parse_resources(&format!("cpus:{t}"), "*").unwrap_err().code(),
+                "scalar.out_of_range",
+                "{t}"
+            );
+        }
+        assert_eq!(
+            parse_value("1e308").unwrap_err().message(),
+            "scalar `1e308` is too large to be held exactly (at most 2^53/1000)"
+        );
+        assert!(matches!(parse_value("9007199254740.992").unwrap(), Value::Scalar(_)));
+        assert!(matches!(parse_value("0x10").unwrap(), Value::Scalar(v) if v == 16.0));
     }
 
     #[test]

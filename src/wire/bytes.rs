@@ -20,20 +20,38 @@ use crate::limits::{LimitKind, Limits};
 /// ```
 pub fn call_bytes(request: &[u8]) -> String {
     // The size limit comes first: the UTF-8 error below copies the request.
-    let too_big = Limits::DEFAULT.check(LimitKind::RequestBytes, request.len()).err();
-    let checked = match too_big {
-        Some(e) => Err(WireError::from_error(&e, "")),
-        None => std::str::from_utf8(request).map_err(|e| utf8_error(request, &e)),
-    };
-    match checked {
-        Ok(text) => call(text),
-        Err(error) => {
-            let response = serde_json::Value::Object(errors::response(vec![error]));
-            serde_json::to_string(&response).unwrap_or_else(|_| {
-                r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#.to_owned()
-            })
-        }
+    if request.len() > Limits::DEFAULT.request_bytes {
+        return too_large(request.len());
     }
+    match std::str::from_utf8(request) {
+        Ok(text) => call(text),
+        Err(e) => refusal(utf8_error(request, &e)),
+    }
+}
+
+/// What [`call_bytes`] answers to a request of `bytes` bytes when that is over the default
+/// `request_bytes` limit, for a host that counts an input's bytes rather than hold them (the
+/// CLI reading standard input); `None` when `bytes` is within the limit.
+///
+/// ```
+/// let big = 16 * 1024 * 1024 + 1;
+/// assert_eq!(offerfit::wire::refusal_for_size(big), Some(offerfit::wire::call_bytes(&vec![b' '; big])));
+/// assert_eq!(offerfit::wire::refusal_for_size(10), None);
+/// ```
+pub fn refusal_for_size(bytes: usize) -> Option<String> {
+    (bytes > Limits::DEFAULT.request_bytes).then(|| too_large(bytes))
+}
+
+fn too_large(bytes: usize) -> String {
+    refusal(WireError::from_error(&Limits::DEFAULT.exceeded(LimitKind::RequestBytes, bytes), ""))
+}
+
+/// `{"ok":false,"errors":[error]}` as text.
+fn refusal(error: WireError) -> String {
+    let response = serde_json::Value::Object(errors::response(vec![error]));
+    serde_json::to_string(&response).unwrap_or_else(|_| {
+        r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#.to_owned()
+    })
 }
 
 /// The contract error for `bytes` that failed UTF-8 validation with `e`: code `request.utf8`,

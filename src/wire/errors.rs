@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use crate::error::{one_line, Error, ParseError, Span};
+use crate::error::{clip_message, Error, ParseError, Span};
 pub(crate) use crate::mesos::kind;
 pub use crate::mesos::pointer::pointer;
 use crate::mesos::serde_error;
@@ -37,13 +37,14 @@ pub struct WireError {
 }
 
 impl WireError {
-    /// An error with a code and message only (control characters in the message escaped, see
-    /// [`one_line`]: a contract message is always one line).
+    /// An error with a code and message only (control characters in the message escaped and
+    /// quoted user text clipped, see [`clip_message`]: a contract message is always one short
+    /// line).
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> WireError {
         let message: String = message.into();
         WireError {
             code: code.into(),
-            message: one_line(&message).into_owned(),
+            message: clip_message(&message).into_owned(),
             help: None,
             path: None,
             span: None,
@@ -70,7 +71,7 @@ impl WireError {
             Error::Parse(p) => WireError::from_parse(p, path),
             other => {
                 let mut w = WireError::new(other.code(), other.message()).with_path(path);
-                w.help = other.help().map(|h| one_line(h).into_owned());
+                w.help = other.help().map(|h| clip_message(h).into_owned());
                 w
             }
         }
@@ -80,8 +81,8 @@ impl WireError {
     pub fn from_parse(p: &ParseError, path: &str) -> WireError {
         WireError {
             code: p.code.to_owned(),
-            message: one_line(&p.message).into_owned(),
-            help: p.help.as_deref().map(|h| one_line(h).into_owned()),
+            message: clip_message(&p.message).into_owned(),
+            help: p.help.as_deref().map(|h| clip_message(h).into_owned()),
             path: Some(path.to_owned()),
             span: Some(p.span),
             line: Some(p.line()),
@@ -103,10 +104,10 @@ pub(crate) fn response(mut errors: Vec<WireError>) -> Map<String, Json> {
     let mut m = Map::new();
     m.insert("ok".into(), Json::Bool(false));
     for e in &mut errors {
-        if let std::borrow::Cow::Owned(o) = one_line(&e.message) {
+        if let std::borrow::Cow::Owned(o) = clip_message(&e.message) {
             e.message = o;
         }
-        if let Some(std::borrow::Cow::Owned(o)) = e.help.as_deref().map(one_line) {
+        if let Some(std::borrow::Cow::Owned(o)) = e.help.as_deref().map(clip_message) {
             e.help = Some(o);
         }
     }

@@ -14,8 +14,8 @@ use crate::error::Error;
 use crate::limits::{LimitKind, Limits};
 
 mod bytes;
+mod engine;
 pub(crate) mod errors;
-pub(crate) mod json;
 pub mod mesos;
 mod ops_constraint;
 mod ops_model;
@@ -23,13 +23,30 @@ pub mod ops_place;
 mod place_in;
 mod place_out;
 
-pub use bytes::{call_bytes, utf8_error};
+pub use bytes::{call_bytes, refusal_for_size, utf8_error};
+pub use engine::WireEngine;
 pub use errors::pointer as json_pointer;
 pub use errors::WireError;
-pub use json::{parse_strict, parse_strict_with_depth};
 
 /// The version of the library (and of the contract's `version` op).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// [`crate::json::parse_strict`] with its error as the contract's error object (path `""`).
+///
+/// # Errors
+/// A [`WireError`] with code `request.json` (or `request.duplicate_key`, `limit.json_depth`),
+/// `line`, `column`, `span` and `rendered`.
+pub fn parse_strict(text: &str) -> Result<Json, Box<WireError>> {
+    crate::json::parse_strict(text).map_err(|p| Box::new(WireError::from_parse(&p, "")))
+}
+
+/// [`crate::json::parse_strict_with_depth`] with its error as the contract's error object.
+///
+/// # Errors
+/// As [`parse_strict`].
+pub fn parse_strict_with_depth(text: &str, max_depth: usize) -> Result<Json, Box<WireError>> {
+    crate::json::parse_strict_with_depth(text, max_depth).map_err(|p| Box::new(WireError::from_parse(&p, "")))
+}
 
 /// A list of errors, the payload of an `ok: false` response.
 pub type Errors = Vec<WireError>;
@@ -48,7 +65,9 @@ pub const OPS: &[&str] = &[
 ];
 
 /// Routes an op name to its implementation; `None` for an unknown op.
-fn route(op: &str, json: Json) -> Option<Result<Map<String, Json>, Errors>> {
+/// A `place` request without an `options` field gets `stored`'s engine (a [`WireEngine`]'s
+/// options, validated once) instead of the default options.
+fn route(op: &str, json: Json, stored: Option<&crate::Engine>) -> Option<Result<Map<String, Json>, Errors>> {
     Some(match op {
         "version" => run(json, ops_model::version),
         "parse_value" => run(json, ops_model::parse_value),
@@ -58,7 +77,7 @@ fn route(op: &str, json: Json) -> Option<Result<Map<String, Json>, Errors>> {
         "parse_attributes" => run(json, ops_model::parse_attributes),
         "parse_constraints" => run(json, ops_constraint::parse_constraints),
         "check_constraints" => run(json, ops_constraint::check_constraints),
-        "place" => ops_place::place_value(json),
+        "place" => ops_place::place_value(json, stored),
         _ => return None,
     })
 }
@@ -113,18 +132,30 @@ pub fn call(request: &str) -> String {
 /// assert!(out.starts_with(r#"{"ok":false,"errors":[{"code":"limit.request_bytes""#));
 /// ```
 pub fn call_with_limits(request: &str, limits: &Limits) -> String {
+    answer_text(request, limits, None)
+}
+
+/// [`call_with_limits`], a `place` request without `options` placed by `stored` when given.
+fn answer_text(request: &str, limits: &Limits, stored: Option<&crate::Engine>) -> String {
     let response = if let Err(e) = limits.check(LimitKind::RequestBytes, request.len()) {
         Json::Object(errors::response(fail(e, "")))
-    } else if let Some(answer) = place_in::try_place(request, limits) {
-        // A `place` request answered without a `Value` tree (same bytes).
+    } else if let Some(answer) = stored.is_none().then(|| place_in::try_place(request, limits)).flatten() {
+        // A `place` request answered without a `Value` tree (same bytes). The fast path reads
+        // the request's own options, so it is not taken for stored ones.
         return answer;
     } else {
-        match json::parse_strict_with_depth(request, limits.json_depth) {
-            Ok(json) => call_json_with_limits(json, limits),
-            Err(e) => Json::Object(errors::response(vec![*e])),
+        match crate::json::read(request, limits) {
+            Ok(json) => Json::Object(answer(dispatch(json, stored))),
+            Err(crate::json::ReadError::Text(p)) => Json::Object(errors::response(vec![WireError::from_parse(&p, "")])),
+            Err(crate::json::ReadError::Limit(e, path)) => Json::Object(errors::response(fail(e, &path))),
         }
     };
-    serde_json::to_string(&response).unwrap_or_else(|_| {
+    encode_response(&response)
+}
+
+/// The response as one line of JSON.
+fn encode_response(response: &Json) -> String {
+    serde_json::to_string(response).unwrap_or_else(|_| {
         r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#.to_owned()
     })
 }
@@ -144,8 +175,19 @@ pub fn call_json(request: Json) -> Json {
 /// [`call_json`] with the host's own [`Limits`]: the request value is first checked against
 /// them ([`Limits::check_json`]).
 pub fn call_json_with_limits(request: Json, limits: &Limits) -> Json {
+    answer_json(request, limits, None)
+}
+
+/// [`call_json_with_limits`], a `place` request without `options` placed by `stored` when
+/// given.
+fn answer_json(request: Json, limits: &Limits, stored: Option<&crate::Engine>) -> Json {
     let checked = limits.check_json(&request).map_err(|(e, path)| fail(e, &path));
-    let response = match checked.and_then(|()| dispatch(request)) {
+    Json::Object(answer(checked.and_then(|()| dispatch(request, stored))))
+}
+
+/// The response object for an op's result.
+fn answer(result: Result<Map<String, Json>, Errors>) -> Map<String, Json> {
+    match result {
         Ok(result) => {
             let mut m = Map::with_capacity(result.len() + 1);
             m.insert("ok".into(), Json::Bool(true));
@@ -153,11 +195,10 @@ pub fn call_json_with_limits(request: Json, limits: &Limits) -> Json {
             m
         }
         Err(errors) => errors::response(errors),
-    };
-    Json::Object(response)
+    }
 }
 
-fn dispatch(json: Json) -> Result<Map<String, Json>, Errors> {
+fn dispatch(json: Json, stored: Option<&crate::Engine>) -> Result<Map<String, Json>, Errors> {
     let Json::Object(mut obj) = json else {
         return Err(vec![
             WireError::new("request.not_object", "expected a JSON object with an `op` field").with_path("")
@@ -174,7 +215,10 @@ fn dispatch(json: Json) -> Result<Map<String, Json>, Errors> {
         }
         None => return Err(vec![WireError::new("request.op", "missing field `op`").with_path("")]),
     };
-    match route(&op_name, Json::Object(obj)) {
+    // Stored options stand in only for an absent `options` field (`"options": null` asks for
+    // the defaults, as it does in a plain call).
+    let stored = stored.filter(|_| !obj.contains_key("options"));
+    match route(&op_name, Json::Object(obj), stored) {
         Some(result) => result,
         None => {
             let names = OPS;

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::constraint::{
-    parse_constraint, Candidate, CompiledConstraints, Constraint, ConstraintInput, Dialect, GroupState, ParseOptions,
-    Parsed, Preference,
+    parse_constraint, Candidate, CompiledConstraints, Constraint, ConstraintInput, Dialect, GroupState, Operator,
+    ParseOptions, Parsed, Preference,
 };
 use crate::error::ParseError;
 use crate::limits::{LimitKind, Limits};
@@ -151,7 +151,10 @@ fn parse_one(
     let owned = constraint_from_json(json, path)?;
     let input = owned.input();
     match parse_constraint(input, opts) {
-        Ok(Parsed::Constraint(c)) => Ok(Some(c)),
+        Ok(Parsed::Constraint(c)) => {
+            warnings.extend(unsatisfiable(&c, path));
+            Ok(Some(c))
+        }
         Ok(Parsed::Ignored(w)) => {
             let wpath = format!("{path}{}", w.part.pointer_suffix(&input));
             let mut we = match (&owned, w.span) {
@@ -166,6 +169,27 @@ fn parse_one(
         }
         Err(e) => Err(vec![WireError::from_error(&e.error, &format!("{path}{}", e.part.pointer_suffix(&input)))]),
     }
+}
+
+/// The warning for a constraint nothing can ever satisfy: `MAX_PER` with a bound of 0 or
+/// less (a value must have been used fewer than `n` times), `GROUP_BY` with 0 or fewer
+/// groups. Valid in every dialect (Marathon's `Constraints.scala` parses any integer), so not
+/// an error; `lint` says so rather than let the tasks wait forever.
+fn unsatisfiable(c: &Constraint, path: &str) -> Option<WireError> {
+    let n = match (c.operator(), c.int_arg()) {
+        (Operator::MaxPer | Operator::GroupBy, Some(n)) if n <= 0 => n,
+        _ => return None,
+    };
+    let op = c.operator().name();
+    let why = if c.operator() == Operator::MaxPer {
+        "no value can be used fewer than that many times"
+    } else {
+        "the tasks cannot be spread over that many groups"
+    };
+    let mut w =
+        WireError::new("constraint.unsatisfiable", format!("`{op} {n}` can never be satisfied: {why}")).with_path(path);
+    w.help = Some(format!("write a positive number, as in `hostname {op} 2`"));
+    Some(w)
 }
 
 /// Parses a list of constraints, reporting every bad one; ignored ones are left out (each

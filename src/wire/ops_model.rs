@@ -183,7 +183,11 @@ pub fn resource_math(req: ResourceMathRequest) -> Result<ResourceMathResponse, E
             check_scalar_bound(&sum, "/right")?;
             resources(sum)
         }
-        MathOperation::Subtract => resources(left.subtract(&right).map_err(|e| fail(e, "/right"))?),
+        // Mesos' `Resources::subtract` (src/common/resources.cpp): each resource of `right` is
+        // taken from the first subtractable entry of `left` by the `Value` operators of
+        // src/common/values.cpp (ranges and sets lose their overlap); an entry left empty or
+        // negative is removed, and what `left` does not hold is simply not there. No error.
+        MathOperation::Subtract => resources(left.saturating_sub(&right)),
         MathOperation::Contains => result(left.contains(&right)),
         MathOperation::Equal | MathOperation::AllocatableTo => result(left == right),
     }
@@ -269,10 +273,14 @@ mod tests {
         let out = math("subtract", "cpus(role1):5;cpus(role2):3", "cpus(role1):1");
         let text = call(json!({"op": "format_resources", "resources": out["resources"]}));
         assert_eq!(text["text"], "cpus(role1):4; cpus(role2):3");
-        let out = math("subtract", "cpus:1", "cpus:2");
-        assert_eq!(out["errors"][0]["code"], "resources.not_contained");
-        assert_eq!(out["errors"][0]["path"], "/right");
-        assert_eq!(out["errors"][0]["message"], "expected resources that contain `cpus:2`, found `cpus:1`");
+        // Resources::subtract: more than is held leaves nothing, what is not held is ignored,
+        // ranges and sets lose only their overlap.
+        let text_of =
+            |out: Json| call(json!({"op": "format_resources", "resources": out["resources"]}))["text"].clone();
+        assert_eq!(text_of(math("subtract", "cpus:1;mem:5", "cpus:2")), "mem:5");
+        assert_eq!(text_of(math("subtract", "cpus:1", "cpus(r):1;gpus:1")), "cpus:1");
+        assert_eq!(text_of(math("subtract", "ports:[1-10]", "ports:[5-20]")), "ports:[1-4]");
+        assert_eq!(text_of(math("subtract", "disks:{a,b}", "disks:{b,c}")), "disks:{a}");
         let out = math("add", "foo:1", "foo:[1-2]");
         assert_eq!(
             (out["errors"][0]["code"].as_str(), out["errors"][0]["path"].as_str()),

@@ -173,6 +173,8 @@ pub(crate) struct TaskDto {
     gpu_scheduling: Option<GpuDto>,
     #[serde(default)]
     task_info: Option<Json>,
+    #[serde(default)]
+    revocable: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,7 +247,8 @@ fn scalar_in(v: f64, path: &str, code: &'static str) -> Result<Scalar, Errors> {
     if s.is_zero() && v != 0.0 {
         // A volume's size must be positive anyway; another amount may be 0.
         let least = if code == "place.invalid_volume" { "at least 0.001" } else { "at least 0.001 (or 0)" };
-        let mut e = WireError::new(code, format!("expected an amount of {least}, found `{v}`")).with_path(path);
+        let mut e = WireError::new(code, format!("expected an amount of {least}, found `{}`", crate::error::number(v)))
+            .with_path(path);
         e.help = Some("Mesos keeps three decimals, so this amount would be lost".to_owned());
         return Err(vec![e]);
     }
@@ -470,6 +473,7 @@ pub(crate) fn task_from_dto(d: TaskDto, path: &str) -> Result<TaskRequest, Error
         });
     }
     t.gpu_scheduling = d.gpu_scheduling.map(Into::into);
+    t.revocable = d.revocable;
     if let Some(info) = d.task_info {
         if !info.is_object() {
             return Err(bad(
@@ -505,8 +509,13 @@ pub(crate) fn running_from_dto(d: RunningDto, path: &str) -> Result<RunningTask,
 }
 
 /// Decodes a whole `place` request into options and an engine request.
-pub(crate) fn request_from_json(req: PlaceRequestDto) -> Result<(Options, PlaceRequest), Errors> {
-    let options = options_from_json(req.options)?;
+pub(crate) fn request_from_json(mut req: PlaceRequestDto) -> Result<(Options, PlaceRequest), Errors> {
+    let options = options_from_json(req.options.take())?;
+    Ok((options, parts_from_json(req)?))
+}
+
+/// Decodes the `offers`, `tasks` and `running` of a `place` request (its `options` are left).
+fn parts_from_json(req: PlaceRequestDto) -> Result<PlaceRequest, Errors> {
     let offers = offers_from_json(&req.offers, "/offers")?;
     let mut tasks = Vec::with_capacity(req.tasks.len());
     let mut errors = Errors::new();
@@ -526,7 +535,7 @@ pub(crate) fn request_from_json(req: PlaceRequestDto) -> Result<(Options, PlaceR
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok((options, PlaceRequest { offers, tasks, running }))
+    Ok(PlaceRequest { offers, tasks, running })
 }
 
 /// The plan as the contract's result fields.
@@ -611,7 +620,8 @@ pub fn plan_to_json(plan: &Plan<'_>) -> Map<String, Json> {
 
 /// `place` on a request value (without `op`): the fields are moved out of the object, not
 /// copied; a request of another shape is decoded as a [`PlaceRequestDto`] for its error.
-pub(crate) fn place_value(json: Json) -> Result<Map<String, Json>, Errors> {
+/// `stored`: the engine of options validated earlier, for a request that has no `options`.
+pub(crate) fn place_value(json: Json, stored: Option<&Engine>) -> Result<Map<String, Json>, Errors> {
     let plain = match &json {
         Json::Object(m) => {
             m.keys().all(|k| matches!(k.as_str(), "offers" | "tasks" | "running" | "options"))
@@ -636,7 +646,16 @@ pub(crate) fn place_value(json: Json) -> Result<Map<String, Json>, Errors> {
         }
         other => decode(other, "")?,
     };
-    place(req)
+    match stored {
+        // Decoding the options first, as `place` does, could refuse nothing here: they were
+        // valid when stored, so the request's own errors come out the same.
+        Some(engine) if req.options.is_none() => {
+            let request = parts_from_json(req)?;
+            let plan = engine.place(&request).map_err(|e| super::fail(e.error, &e.path))?;
+            Ok(plan_to_json(&plan))
+        }
+        _ => place(req),
+    }
 }
 
 /// `place`.

@@ -23,6 +23,7 @@
 use serde_json::{Map, Value as Json};
 
 use offerfit::wire::{self, WireError};
+use offerfit::Limits;
 
 mod native; // Native targets only: the module is `#![cfg(not(target_arch = "wasm32"))]`.
 #[cfg(not(target_arch = "wasm32"))]
@@ -55,22 +56,23 @@ fn test_panic(request: &[u8]) {
     }
 }
 
-/// Stored options for repeated `place` calls (the state behind the C `offerfit_engine`).
+/// Stored options for repeated `place` calls (the state behind the C `offerfit_engine`): a
+/// thin handle on the core's [`offerfit::wire::WireEngine`] with the default limits.
 ///
-/// The rule is deliberately trivial and is the whole of it: a `place` request that has no
-/// `options` field gets the stored options as its `options`; a request that has one keeps it
-/// as it is (no deep merge), and other ops pass through unchanged. [`Engine::new`] has the core
-/// check the options once (a `place` with no offers and no tasks), so an invalid option is
-/// refused at creation with the same error, path under `/options`, as a request carrying it.
-#[derive(Debug, Clone, Default)]
+/// The rule is the core's: a `place` request that has no `options` field gets the stored
+/// options; a request that has one keeps it as it is (no deep merge), and other ops pass
+/// through unchanged. [`Engine::new`] has the core check the options once, so an invalid
+/// option is refused at creation with the same error, path under `/options`, as a request
+/// carrying it. Every request limit holds for engine calls, the request's size included.
+#[derive(Debug, Clone)]
 pub struct Engine {
-    options: Option<Map<String, Json>>,
+    engine: wire::WireEngine,
 }
 
 impl Engine {
     /// An engine with no stored options: it answers exactly like [`respond`].
     pub fn without_options() -> Engine {
-        Engine { options: None }
+        Engine { engine: wire::WireEngine::new(Limits::DEFAULT) }
     }
 
     /// Reads the options as a JSON object (the `place` request's `options`).
@@ -81,57 +83,18 @@ impl Engine {
     /// (`request.type`), or not valid `place` options (the core's own error, e.g.
     /// `request.unknown_variant` at `/options/strategy`).
     pub fn new(options: &[u8]) -> Result<Engine, String> {
-        let text = std::str::from_utf8(options)
-            .map_err(|e| error_response(vec![wire::utf8_error(options, &e).with_path("/options")]))?;
-        match wire::parse_strict(text) {
-            Ok(Json::Object(options)) => {
-                // The core checks the options exactly as a `place` request would carry them.
-                let mut probe = Map::new();
-                probe.insert("op".to_owned(), Json::String("place".to_owned()));
-                probe.insert("offers".to_owned(), Json::Array(Vec::new()));
-                probe.insert("tasks".to_owned(), Json::Array(Vec::new()));
-                probe.insert("options".to_owned(), Json::Object(options.clone()));
-                let answer = wire::call_json(Json::Object(probe));
-                if answer.get("ok") == Some(&Json::Bool(true)) {
-                    Ok(Engine { options: Some(options) })
-                } else {
-                    Err(encode(&answer))
-                }
-            }
-            Ok(other) => Err(error_response(vec![WireError::new(
-                "request.type",
-                format!("invalid type: {}, expected the `place` options object", kind(&other)),
-            )
-            .with_path("/options")])),
-            Err(e) => {
-                let mut e = *e;
-                e.path = Some("/options".to_owned());
-                Err(error_response(vec![e]))
-            }
-        }
+        wire::WireEngine::with_options_bytes(options, Limits::DEFAULT)
+            .map(|engine| Engine { engine })
+            .map_err(error_response)
     }
 
-    /// Answers one request given as bytes, with the stored options merged into a `place`
-    /// request that has none (see [`Engine`]). Requests the merge does not touch get exactly
+    /// Answers one request given as bytes, with the stored options used by a `place` request
+    /// that has none (see [`Engine`]). Requests the stored options do not touch get exactly
     /// the bytes [`respond`] gives.
     pub fn respond(&self, request: &[u8]) -> String {
         #[cfg(feature = "test-panic")]
         test_panic(request);
-        let Some(options) = &self.options else {
-            return wire::call_bytes(request);
-        };
-        let Ok(text) = std::str::from_utf8(request) else {
-            return wire::call_bytes(request);
-        };
-        let Ok(mut json) = wire::parse_strict(text) else {
-            return wire::call(text);
-        };
-        if let Json::Object(obj) = &mut json {
-            if obj.get("op").and_then(Json::as_str) == Some("place") && !obj.contains_key("options") {
-                obj.insert("options".to_owned(), Json::Object(options.clone()));
-            }
-        }
-        encode(&wire::call_json(json))
+        self.engine.call_bytes(request)
     }
 }
 
@@ -163,17 +126,6 @@ fn encode(json: &Json) -> String {
 /// The response used when even encoding a response failed (it cannot on valid JSON values).
 const INTERNAL_ENCODE: &str =
     r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#;
-
-fn kind(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "boolean",
-        Json::Number(_) => "number",
-        Json::String(_) => "string",
-        Json::Array(_) => "sequence",
-        Json::Object(_) => "map",
-    }
-}
 
 #[cfg(test)]
 mod tests {

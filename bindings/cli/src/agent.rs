@@ -7,6 +7,14 @@
 //! `--hostname`, `--resources`, `--attributes` and `--default_role` are ignored, so a real
 //! flags file can be used as it is. A `--hostname` line starts the next agent when the
 //! current one already has a hostname, so one file can describe a cluster.
+//!
+//! As the agent reads its flags: a value `file://PATH` is the content of that file (stout's
+//! flag fetcher, `3rdparty/stout/include/stout/flags/fetch.hpp`; a relative path is taken
+//! from the current directory, as the agent would); and the resources the agent adds when
+//! `--resources` leaves them out (`Containerizer::resources`, src/slave/containerizer/
+//! containerizer.cpp): `ports:[31000-32000]` (DEFAULT_PORTS, for the default role) is added,
+//! while `cpus`, `mem` and `disk` are detected on the agent's machine at start-up, which this
+//! command cannot see: they are listed in the agent's `detected_by_agent` and a note says so.
 
 use serde_json::{json, Map, Value as Json};
 
@@ -119,18 +127,54 @@ pub fn run(args: &Args) -> Outcome {
     let mut out = Vec::new();
     let mut refused = false;
     for agent in &agents {
+        let fetch = |flag: &Option<Flag>| -> Result<Option<Flag>, UsageError> {
+            let Some(f) = flag else { return Ok(None) };
+            let Some(path) = f.value.strip_prefix("file://") else { return Ok(Some(f.clone())) };
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("{}:{}: cannot read `{path}`: {e}", args.file, f.line)))?;
+            Ok(Some(Flag { line: f.line, value: text.trim().to_owned() }))
+        };
+        let resources = fetch(&agent.resources)?;
+        let attributes = fetch(&agent.attributes)?;
         let mut obj = Map::new();
         if let Some(h) = &agent.hostname {
             obj.insert("hostname".into(), Json::String(h.value.clone()));
         }
-        if let Some(r) = &agent.resources {
-            let mut req = json!({"op": "parse_resources", "text": r.value});
+        let with_role = |mut req: Json| {
             if let (Some(role), Some(m)) = (&agent.default_role, req.as_object_mut()) {
                 m.insert("default_role".into(), Json::String(role.value.clone()));
             }
+            req
+        };
+        let text = resources.as_ref().map_or("", |r| r.value.as_str());
+        let named = resource_names(text);
+        if let Some(r) = &resources {
+            let req = with_role(json!({"op": "parse_resources", "text": r.value}));
             refused |= !take(&ask(req), "resources", &args.file, r, "--resources", &mut obj);
         }
-        if let Some(a) = &agent.attributes {
+        if !named.iter().any(|n| n == "ports") && !refused {
+            // Containerizer::resources: "No ports specified so resort to DEFAULT_PORTS".
+            let req = with_role(json!({"op": "parse_resources", "text": "ports:[31000-32000]"}));
+            if let Answer::Ok(result) = ask(req) {
+                let list = obj.entry("resources").or_insert_with(|| Json::Array(Vec::new()));
+                if let (Json::Array(list), Some(Json::Array(ports))) = (list, result.get("resources")) {
+                    list.extend(ports.iter().cloned());
+                }
+            }
+        }
+        let detected: Vec<&str> =
+            ["cpus", "mem", "disk"].into_iter().filter(|d| !named.iter().any(|n| n == d)).collect();
+        if !detected.is_empty() {
+            let at = resources.as_ref().map_or_else(|| args.file.clone(), |r| format!("{}:{}", args.file, r.line));
+            let host = agent.hostname.as_ref().map_or("the agent", |h| h.value.as_str());
+            errln!(
+                "note: {at}: `{}` not in --resources: {host} detects {} on its machine at start-up (not known here)",
+                detected.join("`, `"),
+                if detected.len() == 1 { "it" } else { "them" }
+            );
+            obj.insert("detected_by_agent".into(), json!(detected));
+        }
+        if let Some(a) = &attributes {
             let req = json!({"op": "parse_attributes", "text": a.value});
             refused |= !take(&ask(req), "attributes", &args.file, a, "--attributes", &mut obj);
         }
@@ -141,6 +185,20 @@ pub fn run(args: &Args) -> Outcome {
     }
     outln!("{}", pretty(&Json::Array(out)));
     Ok(EXIT_OK)
+}
+
+/// The resource names a `--resources` text names, as `Containerizer::resources` sees them
+/// (before empty resources are dropped: `cpus:0` names cpus): the JSON array form's `name`s,
+/// else each `;` item's part before `:` and before a `(`.
+fn resource_names(text: &str) -> Vec<String> {
+    if let Ok(Json::Array(list)) = serde_json::from_str::<Json>(text) {
+        return list.iter().filter_map(|r| r.get("name").and_then(Json::as_str)).map(str::to_owned).collect();
+    }
+    text.split(';')
+        .filter_map(|item| item.split(':').next())
+        .map(|head| head.split('(').next().unwrap_or("").trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .collect()
 }
 
 /// Moves the answer's `field` into `obj`, or prints its errors with the file and line of the
@@ -204,6 +262,13 @@ mod tests {
     fn values_keep_their_equals_signs_and_spaces() {
         let agents = read_agents("--attributes=os:linux=5; arch : x86\n").unwrap();
         assert_eq!(agents[0].attributes, flag(1, "os:linux=5; arch : x86"));
+    }
+
+    #[test]
+    fn resource_names_as_the_agent_sees_them() {
+        assert_eq!(resource_names("cpus(r):0; mem:1;ports(*)x:[1-2]"), ["cpus", "mem", "ports"]);
+        assert_eq!(resource_names(r#"[{"name":"disk","type":"SCALAR","scalar":{"value":1}}]"#), ["disk"]);
+        assert!(resource_names("").is_empty());
     }
 
     #[test]

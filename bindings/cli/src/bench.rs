@@ -51,6 +51,9 @@ pub enum Which {
     Ports,
     /// Time and peak memory for agents (1k, 10k, 100k) × tasks (100, 1k, 10k, 100k)
     Growth,
+    /// Time, peak memory and answer size for each hostile request of issue 20
+    /// (`offerfit::bench_gen::hostile`), one child process per case
+    Hostile,
 }
 
 /// Run the performance scenarios in-process.
@@ -90,6 +93,16 @@ pub struct Args {
     /// Internal: run one growth cell (AGENTSxTASKS) and print its result as JSON
     #[arg(long, value_name = "AxT", hide = true)]
     growth_cell: Option<String>,
+    /// With --scenario hostile: the cheap sizes (what CI runs) instead of the issue's
+    #[arg(long)]
+    cheap: bool,
+    /// With --scenario hostile: give up on a case after this many seconds (it is reported as
+    /// timed out)
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    case_timeout: u64,
+    /// Internal: run one hostile case and print its result as JSON
+    #[arg(long, value_name = "NAME", hide = true)]
+    hostile_case: Option<String>,
     /// With --once: the number of runs, with seeds SEED, SEED+1, ...
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
     passes: u32,
@@ -111,6 +124,10 @@ pub fn run(args: &Args) -> Outcome {
         outln!("{result}");
         return Ok(EXIT_OK);
     }
+    if let Some(name) = &args.hostile_case {
+        outln!("{}", hostile_case(name, size_of(args))?);
+        return Ok(EXIT_OK);
+    }
     if let Some(dir) = &args.write_workloads {
         return write_workloads(dir, args.seed);
     }
@@ -122,6 +139,7 @@ pub fn run(args: &Args) -> Outcome {
         Which::Constraints => vec![Scenario::Constraints],
         Which::Ports => vec![Scenario::Ports],
         Which::Growth => return growth(args),
+        Which::Hostile => return hostile(args),
     };
     if args.once {
         for s in scenarios {
@@ -540,6 +558,115 @@ fn growth_cell(agents: usize, tasks: usize, seed: u64) -> Result<Json, UsageErro
         "input_rss_kib": before,
         "peak_rss_kib": peak,
     }))
+}
+
+fn size_of(args: &Args) -> bench_gen::hostile::Size {
+    if args.cheap {
+        bench_gen::hostile::Size::Cheap
+    } else {
+        bench_gen::hostile::Size::Full
+    }
+}
+
+/// One hostile case in this process: generate it, answer it once through `offerfit::call`,
+/// report time, peak memory and the answer.
+fn hostile_case(name: &str, size: bench_gen::hostile::Size) -> Result<Json, UsageError> {
+    let case = bench_gen::hostile::cases(size)
+        .into_iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| usage(format!("no hostile case `{name}`")))?;
+    let (_, before) = memory_kib();
+    let (answer, t) = timed(|| offerfit::call(&case.request));
+    let (peak, _) = memory_kib();
+    let v: Json = serde_json::from_str(&answer).unwrap_or(Json::Null);
+    let outcome = match v.get("ok") {
+        Some(Json::Bool(true)) => "ok".to_owned(),
+        _ => v["errors"][0]["code"].as_str().unwrap_or("not JSON").to_owned(),
+    };
+    Ok(json!({
+        "name": case.name,
+        "item": case.item,
+        "request_bytes": case.request.len(),
+        "answer_bytes": answer.len(),
+        "one_line": !answer.contains('\n'),
+        "outcome": outcome,
+        "ms": t,
+        "input_rss_kib": before,
+        "peak_rss_kib": peak,
+    }))
+}
+
+/// Runs a child and waits at most `timeout`; `None` when it was killed for taking longer.
+fn output_within(mut cmd: Command, timeout: Duration) -> Result<Option<std::process::Output>, UsageError> {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| usage(format!("cannot run a child: {e}")))?;
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if started.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(None);
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(usage(format!("cannot wait for a child: {e}"))),
+        }
+    }
+    child.wait_with_output().map(Some).map_err(|e| usage(format!("cannot read a child's output: {e}")))
+}
+
+/// `--scenario hostile`: one child process per case, so that each case's peak resident
+/// memory is its own.
+fn hostile(args: &Args) -> Outcome {
+    let exe = std::env::current_exe().map_err(|e| usage(format!("cannot find this program: {e}")))?;
+    let size = size_of(args);
+    let cases = bench_gen::hostile::cases(size);
+    let bar = progress(cases.len() as u64, "hostile");
+    let mut results = Vec::new();
+    for case in &cases {
+        bar.set_message(case.name);
+        let mut cmd = Command::new(&exe);
+        cmd.args(["bench", "--hostile-case", case.name]);
+        if args.cheap {
+            cmd.arg("--cheap");
+        }
+        let result = match output_within(cmd, Duration::from_secs(args.case_timeout))? {
+            None => json!({"name": case.name, "item": case.item, "request_bytes": case.request.len(),
+                "outcome": format!("timed out after {} s", args.case_timeout)}),
+            Some(out) if !out.status.success() => json!({"name": case.name, "item": case.item,
+                "request_bytes": case.request.len(),
+                "outcome": format!("failed: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").trim())}),
+            Some(out) => serde_json::from_slice(&out.stdout)
+                .map_err(|e| usage(format!("hostile case {} printed no JSON: {e}", case.name)))?,
+        };
+        results.push(result);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if args.json {
+        outln!("{}", json!({ "size": if args.cheap { "cheap" } else { "full" }, "hostile": results }));
+        return Ok(EXIT_OK);
+    }
+    let mut t = Table::new(&["item", "case", "request KiB", "answer KiB", "outcome", "ms", "peak RSS MiB"]);
+    for r in &results {
+        let kib = |k: &str| r[k].as_f64().map_or("?".to_owned(), |v| format!("{:.1}", v / 1024.0));
+        let mib = r["peak_rss_kib"].as_f64().map_or("?".to_owned(), |v| format!("{:.1}", v / 1024.0));
+        t.row(vec![
+            r["item"].to_string(),
+            r["name"].as_str().unwrap_or("").to_owned(),
+            kib("request_bytes"),
+            kib("answer_bytes"),
+            r["outcome"].as_str().unwrap_or("").to_owned(),
+            r["ms"].as_f64().map_or("?".to_owned(), |v| format!("{v:.1}")),
+            mib,
+        ]);
+    }
+    out!("{}", t.render());
+    Ok(EXIT_OK)
 }
 
 fn growth(args: &Args) -> Outcome {

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufWriter, Write};
 
-use crate::contract::{io_reason, is_ok, read_bytes};
+use crate::contract::{io_reason, is_ok, read_bytes_capped, read_line_capped, MAX_REQUEST_BYTES};
 use crate::out::outln;
 use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
 
@@ -25,15 +25,22 @@ pub fn run(args: &Args) -> Outcome {
     if args.lines {
         return run_lines(&args.file);
     }
-    let bytes = read_bytes(&args.file)?;
-    let response = offerfit::wire::call_bytes(&bytes);
+    // An input over the size limit is counted while it is read, never held, and answered as
+    // the core answers it.
+    let response = match read_bytes_capped(&args.file)? {
+        Ok(bytes) => offerfit::wire::call_bytes(&bytes),
+        Err(too_large) => {
+            offerfit::wire::refusal_for_size(too_large.0).unwrap_or_else(|| offerfit::wire::call_bytes(b""))
+        }
+    };
     let ok = is_ok(&response);
     if args.pretty {
         let v: serde_json::Value =
             serde_json::from_str(&response).map_err(|e| UsageError(format!("the core's response is not JSON: {e}")))?;
         outln!("{}", crate::render::pretty(&v));
     } else {
-        outln!("{response}");
+        // The contract's own bytes, unfiltered (JSON escapes every control character).
+        crate::out::stdout_raw(format_args!("{response}\n"));
     }
     Ok(if ok { EXIT_OK } else { EXIT_REFUSED })
 }
@@ -59,13 +66,20 @@ fn answer_lines(mut input: impl BufRead, out: impl Write) -> Outcome {
     let mut refused = false;
     loop {
         line.clear();
-        let n = input.read_until(b'\n', &mut line).map_err(|e| UsageError(format!("cannot read the input: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        let request = line.strip_suffix(b"\n").unwrap_or(&line);
-        let request = request.strip_suffix(b"\r").unwrap_or(request);
-        let response = offerfit::wire::call_bytes(request);
+        let read = read_line_capped(&mut input, &mut line, MAX_REQUEST_BYTES)
+            .map_err(|e| UsageError(format!("cannot read the input: {e}")))?;
+        let response = match read {
+            Ok(0) => break,
+            Ok(_) => {
+                let request = line.strip_suffix(b"\n").unwrap_or(&line);
+                let request = request.strip_suffix(b"\r").unwrap_or(request);
+                offerfit::wire::call_bytes(request)
+            }
+            // A line over the limit is counted, not held.
+            Err(too_large) => {
+                offerfit::wire::refusal_for_size(too_large.0).unwrap_or_else(|| offerfit::wire::call_bytes(b""))
+            }
+        };
         refused |= !is_ok(&response);
         if let Err(e) = writeln!(out, "{response}").and_then(|()| out.flush()) {
             // The reader has gone (`| head -1`): stop quietly, with the status so far.
@@ -105,6 +119,20 @@ mod tests {
         assert_eq!(code, EXIT_REFUSED);
         assert!(out[0].starts_with(r#"{"ok":true"#), "{}", out[0]);
         assert!(out[1].starts_with(r#"{"ok":false,"errors":[{"code":"request.utf8""#), "{}", out[1]);
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_refused_as_the_core_would() {
+        let mut input = b"{\"op\":\"version\",\"x\":\"".to_vec();
+        input.resize(MAX_REQUEST_BYTES + 10, b'a');
+        input.extend_from_slice(b"\"}\r\n{\"op\":\"version\"}\n");
+        let (code, out) = lines(&input);
+        assert_eq!(code, EXIT_REFUSED);
+        assert_eq!(out.len(), 2);
+        let line_len = MAX_REQUEST_BYTES + 12;
+        assert_eq!(out[0], offerfit::wire::refusal_for_size(line_len).unwrap());
+        assert!(out[0].contains(&format!("found {line_len} bytes")), "{}", out[0]);
+        assert!(out[1].starts_with(r#"{"ok":true"#), "{}", out[1]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::contract::{ask, json_or_text, read_text, Answer};
 use crate::out::{errln, outln};
-use crate::render::{print_errors, problem, str_field};
+use crate::render::{print_errors, problem, str_field, term};
 use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
 
 /// The constraint dialects of the contract.
@@ -168,15 +168,15 @@ pub fn run_lint(args: &LintArgs) -> Outcome {
             let warnings = result.get("warnings").and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
             for w in warnings {
                 let text = match w {
-                    Json::String(s) => format!("warning: {s}"),
+                    Json::String(s) => format!("warning: {}", term(s)),
                     other => problem("warning", other, &label(&args.constraints)),
                 };
                 errln!("{text}");
             }
             for c in result.get("constraints").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {
                 match str_field(c, "text") {
-                    Some(t) => outln!("{t}"),
-                    None => outln!("{c}"),
+                    Some(t) => outln!("{}", term(t)),
+                    None => outln!("{}", term(&c.to_string())),
                 }
             }
             Ok(if args.deny_warnings && !warnings.is_empty() { EXIT_REFUSED } else { EXIT_OK })
@@ -230,7 +230,7 @@ pub fn run_check(args: &CheckArgs) -> Outcome {
         Answer::Ok(result) => {
             for r in result.get("results").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {
                 let verdict = if r.get("satisfied") == Some(&Json::Bool(true)) { "satisfied" } else { "unsatisfied" };
-                outln!("{verdict:<11}  {}", str_field(r, "text").unwrap_or(""));
+                outln!("{verdict:<11}  {}", term(str_field(r, "text").unwrap_or("")));
             }
             let satisfied = result.get("satisfied") == Some(&Json::Bool(true));
             Ok(if satisfied { EXIT_OK } else { EXIT_REFUSED })

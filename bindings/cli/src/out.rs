@@ -11,9 +11,16 @@
 use std::fmt;
 use std::io::{self, ErrorKind, Write};
 
-/// Writes `args` to stdout and flushes, ending the process on a closed pipe (status 0) or
-/// another write error (status 2).
+/// Writes `args` to stdout, made safe for a terminal ([`crate::render::terminal_safe`]: no
+/// control character but the newline, no bidi override), and flushes, ending the process on
+/// a closed pipe (status 0) or another write error (status 2).
 pub fn stdout(args: fmt::Arguments<'_>) {
+    stdout_raw(format_args!("{}", crate::render::terminal_safe(&args.to_string())));
+}
+
+/// [`stdout`] without the filter: for the contract's JSON lines (`offerfit call`), whose
+/// bytes are the contract's own.
+pub fn stdout_raw(args: fmt::Arguments<'_>) {
     let mut out = io::stdout().lock();
     if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
         drop(out);
@@ -21,10 +28,12 @@ pub fn stdout(args: fmt::Arguments<'_>) {
     }
 }
 
-/// Writes `args` to stderr; errors are ignored (there is nowhere to report them).
+/// Writes `args` to stderr, made safe for a terminal as [`stdout`] does; errors are ignored
+/// (there is nowhere to report them).
 pub fn stderr(args: fmt::Arguments<'_>) {
+    let text = crate::render::terminal_safe(&args.to_string()).into_owned();
     let mut err = io::stderr().lock();
-    let _ = err.write_fmt(args).and_then(|()| err.flush());
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
 /// The status to end with after `e` on stdout (after saying why, unless the reader left).

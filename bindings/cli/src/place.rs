@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::contract::{ask, read_text, Answer};
 use crate::out::{out, outln};
-use crate::render::{pretty, print_errors, short, str_field, Table};
+use crate::render::{pretty, print_errors, short, str_field, term, Table};
 use crate::{Outcome, EXIT_OK, EXIT_REFUSED};
 
 /// How `place` prints its decision.
@@ -143,9 +143,9 @@ pub fn table(result: &Map<String, Json>) -> String {
     for a in accept {
         out.push_str(&format!(
             "\n{}  agent {}  offers {}\n",
-            str_field(a, "hostname").unwrap_or(""),
-            str_field(a, "agent_id").unwrap_or(""),
-            a.get("offer_ids").map(short).unwrap_or_default()
+            term(str_field(a, "hostname").unwrap_or("")),
+            term(str_field(a, "agent_id").unwrap_or("")),
+            term(&a.get("offer_ids").map(short).unwrap_or_default())
         ));
         let mut t = Table::new(&["TASK", "ROLE", "RESOURCES", "PORTS"]);
         for task in a.get("tasks").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {
@@ -206,7 +206,7 @@ pub fn table(result: &Map<String, Json>) -> String {
     }
 
     if let Some(stats) = result.get("stats").and_then(Json::as_object) {
-        let parts: Vec<String> = stats.iter().map(|(k, v)| format!("{} {k}", short(v))).collect();
+        let parts: Vec<String> = stats.iter().map(|(k, v)| format!("{} {}", term(&short(v)), term(k))).collect();
         out.push_str(&format!("\nstats: {}\n", parts.join(", ")));
     }
     let calls = list(result, "calls");
@@ -281,6 +281,20 @@ mod tests {
         assert_eq!(with_op(m).to_string(), r#"{"op":"place","offers":[],"tasks":[]}"#);
         let m = json!({"op": "version"}).as_object().cloned().unwrap();
         assert_eq!(with_op(m), json!({"op": "version"}));
+    }
+
+    #[test]
+    fn user_text_in_tables_is_escaped() {
+        let r = json!({"accept": [{"agent_id": "A\u{1b}[2J", "hostname": "w\n1", "offer_ids": ["O\u{202e}1"], "tasks": [
+                {"task_id": "t\u{7}1", "resources": [], "ports": [], "score": 0.5}]}],
+            "decline": [{"offer_id": "O\r3", "refuse_seconds": 5, "reason": "unused"}],
+            "unplaced": [{"task_id": "u\u{2067}", "reasons": [{"code": "constraint", "message": "`a\u{85}` fails", "offers": 1}]}]});
+        let text = table(r.as_object().unwrap());
+        assert!(!text.chars().any(|c| crate::render::is_unsafe(c) && c != '\n'), "{text:?}");
+        assert!(text.contains("w\\n1  agent A\\u{1b}[2J  offers O\\u{202e}1\n"), "{text}");
+        assert!(text.contains("t\\u{7}1"), "{text}");
+        assert!(text.contains("O\\r3"), "{text}");
+        assert!(text.contains("u\\u{2067}  constraint  1       `a\\u{85}` fails"), "{text}");
     }
 
     #[test]

@@ -2,12 +2,85 @@
 //! aligned plain-text tables. Everything here is deterministic: the same answer always prints
 //! the same bytes.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use crate::out::errln;
 use serde_json::Value as Json;
 
-/// Pretty JSON (two-space indent, keys in the core's order).
+/// Whether `c` may not reach a terminal as it is: a control character (C0, DEL, C1: `ESC`
+/// starts the escape sequences that move the cursor, retitle the window or rewrite the
+/// screen), a bidi embedding, override, isolate or mark (they reorder what is shown, so a
+/// constraint could read as another: CVE-2021-42574's "trojan source"), or a line or
+/// paragraph separator.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+        || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Appends `c` escaped the way the core escapes messages (`\n`, `\t`, `\r`, `\0`,
+/// otherwise `\u{…}`).
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\0' => out.push_str("\\0"),
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
+}
+
+/// `text` as one cell or line of terminal output: every unsafe character ([`is_unsafe`]),
+/// the newline and the tab included, escaped. Borrowed when nothing needs it.
+pub fn term(text: &str) -> Cow<'_, str> {
+    escape_unless(text, |_| false)
+}
+
+/// A whole block of terminal output: as [`term`] but keeping its newlines (the last guard,
+/// applied to everything the CLI prints but `call`'s contract lines).
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    escape_unless(text, |c| c == '\n')
+}
+
+fn escape_unless(text: &str, keep: fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_unsafe(c) && !keep(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe(c) && !keep(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Pretty JSON (two-space indent, keys in the core's order). Characters JSON may carry raw
+/// but a terminal must not see ([`is_unsafe`]: DEL, C1 controls, bidi controls) are written
+/// as `\uXXXX` escapes: the same JSON value, safe to print.
 pub fn pretty(v: &Json) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+    let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+    if !text.chars().any(is_unsafe) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        // Outside strings JSON has only newlines and spaces; inside, serde_json escaped C0.
+        if is_unsafe(c) && c != '\n' {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{u:04x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Renders one contract error (or warning, with `kind` = `"warning"`) for a terminal.
@@ -23,13 +96,13 @@ pub fn pretty(v: &Json) -> String {
 ///   help: …
 /// ```
 pub fn problem(kind: &str, e: &Json, label: &dyn Fn(&str) -> Option<String>) -> String {
-    let code = str_field(e, "code").unwrap_or("unknown");
-    let message = str_field(e, "message").unwrap_or("");
+    let code = term(str_field(e, "code").unwrap_or("unknown"));
+    let message = term(str_field(e, "message").unwrap_or(""));
     let place = str_field(e, "path").and_then(|p| label(p).or_else(|| (!p.is_empty()).then(|| p.to_owned())));
     let mut out = format!("{kind}[{code}]");
     if let Some(place) = &place {
         out.push_str(" in ");
-        out.push_str(place);
+        out.push_str(&term(place));
     }
     match str_field(e, "rendered") {
         Some(rendered) => {
@@ -44,19 +117,19 @@ pub fn problem(kind: &str, e: &Json, label: &dyn Fn(&str) -> Option<String>) -> 
             out.push(':');
             for l in rendered.lines() {
                 out.push_str("\n  ");
-                out.push_str(l);
+                out.push_str(&term(l));
             }
         }
         None => {
             out.push_str(": ");
-            out.push_str(message);
+            out.push_str(&message);
         }
     }
     if let Some(help) = str_field(e, "help") {
         // A help of several lines keeps them aligned under its first.
         for (i, l) in help.lines().enumerate() {
             out.push_str(if i == 0 { "\n  help: " } else { "\n        " });
-            out.push_str(l);
+            out.push_str(&term(l));
         }
     }
     out
@@ -98,9 +171,10 @@ impl Table {
         Table { rows: vec![headers.iter().map(|h| (*h).to_owned()).collect()] }
     }
 
-    /// Adds a row (missing cells are empty).
+    /// Adds a row (missing cells are empty); each cell is escaped with [`term`], so user
+    /// text (an id, a hostname, a constraint) stays in its cell and cannot drive the terminal.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(cells.into_iter().map(|c| term(&c).into_owned()).collect());
     }
 
     /// The table as lines of text, each ending with `\n`.
@@ -180,6 +254,30 @@ mod tests {
         t.row(vec!["çç".into(), "x".into()]);
         t.row(vec!["long cell".into()]);
         assert_eq!(t.render(), "A          BB\nçç         x\nlong cell\n");
+    }
+
+    #[test]
+    fn terminal_text_is_escaped() {
+        let hostile = "h1\u{1b}]0;pwned\u{7}\n\u{202e}evil\u{85}\t";
+        assert_eq!(term(hostile), "h1\\u{1b}]0;pwned\\u{7}\\n\\u{202e}evil\\u{85}\\t");
+        assert_eq!(terminal_safe("a\nb\u{1b}[2J\n"), "a\nb\\u{1b}[2J\n");
+        assert!(matches!(term("plain ü 漢"), Cow::Borrowed(_)));
+        let mut t = Table::new(&["TASK"]);
+        t.row(vec!["a\nb\u{2066}".into()]);
+        assert_eq!(t.render(), "TASK\na\\nb\\u{2066}\n");
+        let e = json!({"code": "c\u{1b}", "message": "m `\u{202e}x`", "path": "/a\u{1b}"});
+        assert_eq!(problem("error", &e, &keep), "error[c\\u{1b}] in /a\\u{1b}: m `\\u{202e}x`");
+        let e =
+            json!({"code": "c", "message": "m", "line": 1, "column": 1, "rendered": "\u{1b}x\n^ m", "help": "h\u{9b}"});
+        assert_eq!(problem("error", &e, &keep), "error[c] at column 1:\n  \\u{1b}x\n  ^ m\n  help: h\\u{9b}");
+    }
+
+    #[test]
+    fn pretty_json_escapes_what_a_terminal_must_not_see() {
+        let v = json!({"id": "a\u{202e}b\u{7f}\u{1b}", "x": "\u{1F600}"});
+        let text = pretty(&v);
+        assert_eq!(text, "{\n  \"id\": \"a\\u202eb\\u007f\\u001b\",\n  \"x\": \"\u{1F600}\"\n}");
+        assert_eq!(serde_json::from_str::<Json>(&text).unwrap(), v);
     }
 
     #[test]

@@ -103,7 +103,7 @@ fn print_field(answer: &Answer, field: &str, bare: bool) -> u8 {
         Answer::Ok(result) => {
             let v = result.get(field).cloned().unwrap_or(Json::Null);
             match (&v, bare) {
-                (Json::String(s), true) => outln!("{s}"),
+                (Json::String(s), true) => outln!("{}", crate::render::term(s)),
                 _ => outln!("{}", pretty(&v)),
             }
             EXIT_OK

@@ -304,6 +304,30 @@ fn agent_flags_example_becomes_mesos_json() {
     assert_eq!(agents[0]["attributes"][3], json!({"name": "level", "type": "SCALAR", "scalar": {"value": 2.5}}));
 }
 
+/// As the agent reads its flags: `file://` values are read, `ports:[31000-32000]` is added
+/// when `--resources` names no ports, cpus / mem / disk left out are detected by the agent
+/// (said in `detected_by_agent` and a note), text after a role's `)` is ignored.
+#[test]
+fn agent_flags_as_the_agent_reads_them() {
+    let res = temp_file("agent-res.txt", "cpus(web)x:2;disk:10\n");
+    let flags = format!("--hostname=a\n--default_role=web\n--resources=file://{res}\n");
+    let file = temp_file("agent-file-flags.txt", &flags);
+    let r = offerfit(&["agent", &file], b"");
+    assert_eq!(r.code, 0, "{r:?}");
+    let v = r.json();
+    let names: Vec<&str> = v[0]["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["cpus", "disk", "ports"]);
+    let ports = &v[0]["resources"][2];
+    assert_eq!(ports["ranges"]["range"], json!([{"begin": 31000, "end": 32000}]));
+    assert_eq!(ports["reservations"], json!([{"type": "STATIC", "role": "web"}]));
+    assert_eq!(v[0]["detected_by_agent"], json!(["mem"]));
+    assert!(r.stderr.contains("`mem` not in --resources: a detects it on its machine"), "{}", r.stderr);
+    let missing = temp_file("agent-missing.txt", "--resources=file:///nonexistent/offerfit-res\n");
+    let r = offerfit(&["agent", &missing], b"");
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains(":1: cannot read `/nonexistent/offerfit-res`"), "{}", r.stderr);
+}
+
 #[test]
 fn agent_flags_errors_name_the_file_and_line() {
     let file = temp_file("bad-agent.txt", "--hostname=a\n--resources=cpus:8;mem:-5\n--attributes=rack:r1\n");
@@ -624,4 +648,43 @@ fn a_reader_that_leaves_early_is_no_panic_for_any_subcommand() {
             assert_eq!(stderr, "", "{args:?}");
         }
     }
+}
+
+#[test]
+fn call_reads_an_oversize_input_without_holding_it() {
+    // 1 byte over the limit: answered as the core answers it, from the count alone.
+    let n = 16 * 1024 * 1024 + 1;
+    let mut input = br#"{"op":"version","x":""#.to_vec();
+    input.resize(n - 2, b'a');
+    input.extend_from_slice(b"\"}");
+    let run = offerfit(&["call"], &input);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout.trim_end(), offerfit::wire::call_bytes(&input));
+    assert!(run.stdout.contains(&format!("found {n} bytes")), "{}", run.stdout);
+    // Other commands refuse it as a usage error naming the limit.
+    let run = offerfit(&["place", "-"], &input);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("standard input is too large: found 16777217 bytes"), "{}", run.stderr);
+}
+
+#[test]
+fn terminal_output_escapes_control_and_bidi_characters() {
+    let hostile = "rack LIKE a\u{1b}]0;x\u{7}\u{202e}b";
+    let run = offerfit(&["lint", hostile], b"");
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{202e}') && !all.contains('\u{7}'), "{all:?}");
+    assert!(all.contains("\\u{1b}") && all.contains("\\u{202e}"), "{all:?}");
+    let request = json!({"op": "place",
+        "offers": [{"id": "o\u{1b}[2J", "agent_id": "a\u{202e}1", "hostname": "h\n1", "resources": "cpus:4;mem:1024"}],
+        "tasks": [{"id": "t\u{9b}1", "cpus": 1}, {"id": "u\u{2067}", "cpus": 64}]});
+    let file = temp_file("hostile-names.json", &request.to_string());
+    let run = offerfit(&["place", &file, "--format", "table"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for bad in ['\u{1b}', '\u{202e}', '\u{9b}', '\u{2067}'] {
+        assert!(!run.stdout.contains(bad), "{bad:?} in {:?}", run.stdout);
+    }
+    assert!(run.stdout.contains("h\\n1  agent a\\u{202e}1  offers o\\u{1b}[2J"), "{}", run.stdout);
+    let run = offerfit(&["place", &file], b"");
+    assert!(!run.stdout.contains('\u{202e}') && run.stdout.contains("\\u202e"), "{}", run.stdout);
+    assert_eq!(run.json()["accept"][0]["agent_id"], "a\u{202e}1", "the same JSON value");
 }

@@ -749,6 +749,13 @@ pub struct Limits {
     /// Ranges in one resource or value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranges_per_resource: Option<u64>,
+    /// Elements of any other array, members of any object (a task's ports, scalars, volumes;
+    /// an offer's resources, attributes; a port blacklist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_items: Option<u64>,
+    /// JSON values in one request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_values: Option<u64>,
     /// Bytes of any one string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub string_bytes: Option<u64>,

@@ -1,0 +1,3 @@
+module offerfit
+
+go 1.19

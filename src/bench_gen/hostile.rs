@@ -1,0 +1,350 @@
+//! Hostile requests: each a small, generated request inside the documented limits (or just
+//! over one) that once cost minutes or gigabytes (issue 20), for the battery in
+//! `tests/hostile.rs`, `offerfit bench --scenario hostile` and the fuzz seeds.
+//!
+//! Every case comes in two sizes: [`Size::Cheap`] (what CI runs: a few hundred KB at most,
+//! still past the point where the old cost showed) and [`Size::Full`] (the sizes the issue
+//! reproduced). What an answer may cost is in `docs/limits.md`; the battery asserts that each
+//! answer is one JSON object on one line, a refusal no larger than the request plus
+//! [`ANSWER_SLACK`] bytes, a plan no larger than [`PLAN_FACTOR`] times it plus that.
+//!
+//! ```
+//! use offerfit::bench_gen::hostile::{cases, Size};
+//! let all = cases(Size::Cheap);
+//! assert!(all.iter().any(|c| c.name == "wide_object"));
+//! for c in all.iter().filter(|c| c.name == "wide_object") {
+//!     let answer = offerfit::call(&c.request);
+//!     assert!(answer.len() <= c.request.len() + offerfit::bench_gen::hostile::ANSWER_SLACK);
+//! }
+//! ```
+
+use std::fmt::Write as _;
+
+/// How much larger than its request a refusal may be, in bytes (one error with its
+/// rendering, or a plan's fixed fields).
+pub const ANSWER_SLACK: usize = 4096;
+
+/// How many times its request a plan (`ok: true`) may be, plus [`ANSWER_SLACK`]: each
+/// placement is written in Mesos' JSON (`{"id":"t1","cpus":0.001}` launches as ~130 bytes of
+/// `task_id`, `resources` with name, type, scalar and reservations, `ports`, `score`).
+pub const PLAN_FACTOR: usize = 8;
+
+/// Which sizes to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    /// Small enough for every CI run.
+    Cheap,
+    /// The sizes issue 20 reproduced (up to the 16 MiB request limit).
+    Full,
+}
+
+/// One hostile request.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// A short name, unique in [`cases`].
+    pub name: &'static str,
+    /// The issue's item it reproduces (1-9).
+    pub item: u8,
+    /// What it is, in words.
+    pub what: &'static str,
+    /// The request text.
+    pub request: String,
+}
+
+fn pick(size: Size, cheap: usize, full: usize) -> usize {
+    match size {
+        Size::Cheap => cheap,
+        Size::Full => full,
+    }
+}
+
+/// `{"op":"version","x":{"k0":0,…}}` with `n` distinct keys.
+fn wide_object(n: usize) -> String {
+    let mut s = String::with_capacity(n * 12 + 32);
+    s.push_str(r#"{"op":"version","x":{"#);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#""k{i}":0"#);
+    }
+    s.push_str("}}");
+    s
+}
+
+/// A `place` request with one task whose `scalars` has `n` entries.
+fn wide_scalars(n: usize) -> String {
+    let mut s = String::with_capacity(n * 14 + 128);
+    s.push_str(r#"{"op":"place","offers":[{"id":"o1","agent_id":"a1","hostname":"h1","resources":"cpus:4;mem:1024"}],"tasks":[{"id":"t1","cpus":1,"scalars":{"#);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#""s{i}":1"#);
+    }
+    s.push_str("}}]}");
+    s
+}
+
+/// One agent with `offers` offers of distinct custom scalars, and `tasks` tasks of 0.001 cpu.
+fn one_agent_many_offers(offers: usize, tasks: usize) -> String {
+    let mut s = String::with_capacity(offers * 100 + tasks * 40 + 64);
+    s.push_str(r#"{"op":"place","offers":["#);
+    for i in 0..offers {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"o{i}","agent_id":"a1","hostname":"h1","resources":"cpus:1;x{i}:1"}}"#);
+    }
+    s.push_str(r#"],"tasks":["#);
+    for i in 0..tasks {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"t{i}","cpus":0.001}}"#);
+    }
+    s.push_str("]}");
+    s
+}
+
+/// One agent with `offers` offers of `ranges` single-port ranges each, and `tasks` tasks of
+/// `ports` dynamic ports.
+fn pooled_ranges(offers: usize, ranges: usize, tasks: usize, ports: usize) -> String {
+    let mut s = String::new();
+    s.push_str(r#"{"op":"place","offers":["#);
+    for i in 0..offers {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"o{i}","agent_id":"a1","hostname":"h1","resources":"cpus:64;mem:65536;ports:["#);
+        for r in 0..ranges {
+            if r > 0 {
+                s.push(',');
+            }
+            let p = 1 + 2 * (i * ranges + r);
+            let _ = write!(s, "{p}-{p}");
+        }
+        s.push_str("]\"}");
+    }
+    s.push_str(r#"],"tasks":["#);
+    let zeros = vec!["0"; ports].join(",");
+    for i in 0..tasks {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"t{i}","cpus":0.01,"ports":[{zeros}]}}"#);
+    }
+    s.push_str("]}");
+    s
+}
+
+/// `{"op":"version","a":1,"<key>":1,"<key>":2}` with a key of `n` bytes, twice.
+fn duplicated_long_key(n: usize) -> String {
+    let key = "k".repeat(n);
+    format!(r#"{{"op":"version","{key}":1,"{key}":2}}"#)
+}
+
+/// `offers` offers whose attributes text is `n` bytes of bad text.
+fn bad_attribute_text(offers: usize, n: usize) -> String {
+    let bad = format!("rack:{}", "[".repeat(n));
+    let mut s = String::from(r#"{"op":"place","offers":["#);
+    for i in 0..offers {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(
+            s,
+            r#"{{"id":"o{i}","agent_id":"a{i}","hostname":"h{i}","resources":"cpus:1","attributes":"{bad}"}}"#
+        );
+    }
+    s.push_str(r#"],"tasks":[]}"#);
+    s
+}
+
+/// A task asking for `n` ports.
+fn many_ports(n: usize) -> String {
+    let zeros = vec!["0"; n].join(",");
+    format!(
+        r#"{{"op":"place","offers":[{{"id":"o1","agent_id":"a1","hostname":"h1","resources":"cpus:4;mem:1024;ports:[1-65535]"}}],"tasks":[{{"id":"t1","cpus":1,"ports":[{zeros}]}}]}}"#
+    )
+}
+
+/// Constraint and scalar names holding a newline and control characters.
+fn newline_names() -> String {
+    r#"{"op":"place","offers":[{"id":"o1","agent_id":"a1","hostname":"h\n1","resources":"cpus:1","attributes":"rack:r1"}],"tasks":[{"id":"t\u001b1","cpus":1,"scalars":{"gp\nus":2},"constraints":[["ra\nck","LIKE","x\u202ey"]]}]}"#.to_owned()
+}
+
+/// `{"op":"version","x":[1,1,…]}` of about `bytes` bytes.
+fn flat_array(bytes: usize) -> String {
+    let n = bytes / 2;
+    let mut s = String::with_capacity(bytes + 32);
+    s.push_str(r#"{"op":"version","x":["#);
+    for i in 0..n {
+        s.push_str(if i == 0 { "1" } else { ",1" });
+    }
+    s.push_str("]}");
+    s
+}
+
+/// `{"op":"version","x":[[1,…],[1,…],…]}`: arrays within the item count, many values.
+fn nested_arrays(bytes: usize, per: usize) -> String {
+    let inner = format!("[{}]", vec!["1"; per].join(","));
+    let n = bytes / (inner.len() + 1);
+    let mut s = String::with_capacity(bytes + 32);
+    s.push_str(r#"{"op":"version","x":["#);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&inner);
+    }
+    s.push_str("]}");
+    s
+}
+
+/// A `place` request with `n` empty offers.
+fn empty_offers(n: usize) -> String {
+    let mut s = String::with_capacity(n * 3 + 48);
+    s.push_str(r#"{"op":"place","offers":["#);
+    for i in 0..n {
+        s.push_str(if i == 0 { "{}" } else { ",{}" });
+    }
+    s.push_str(r#"],"tasks":[]}"#);
+    s
+}
+
+/// `tasks` tasks with `per` distinct `LIKE` patterns each, on `offers` agents.
+fn many_regexes(tasks: usize, per: usize, offers: usize) -> String {
+    let mut s = String::from(r#"{"op":"place","offers":["#);
+    for i in 0..offers {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(
+            s,
+            r#"{{"id":"o{i}","agent_id":"a{i}","hostname":"h{i}","resources":"cpus:64;mem:65536","attributes":"rack:r{i}"}}"#
+        );
+    }
+    s.push_str(r#"],"tasks":["#);
+    for t in 0..tasks {
+        if t > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"t{t}","cpus":0.01,"constraints":["#);
+        for c in 0..per {
+            if c > 0 {
+                s.push(',');
+            }
+            let _ = write!(s, r#"["rack","LIKE","r{t}x{c}|[a-z]+\\w{{2,9}}"]"#);
+        }
+        s.push_str("]}");
+    }
+    s.push_str("]}");
+    s
+}
+
+/// Numbers that once came back rounded or with hundreds of digits.
+fn numbers() -> Vec<(&'static str, String)> {
+    vec![
+        ("huge_scalar", r#"{"op":"parse_resources","text":"cpus:1e308"}"#.to_owned()),
+        ("huge_value", r#"{"op":"parse_value","text":"1e308"}"#.to_owned()),
+        ("huge_hex_value", r#"{"op":"parse_value","text":"0xFFFFFFFFFFFFFFFF"}"#.to_owned()),
+        ("huge_task_cpus", r#"{"op":"place","offers":[],"tasks":[{"id":"t","cpus":1e308}]}"#.to_owned()),
+    ]
+}
+
+/// Every hostile case, in the order of the issue's items.
+pub fn cases(size: Size) -> Vec<Case> {
+    let mut out = vec![
+        Case {
+            name: "wide_object",
+            item: 1,
+            what: "a version request with an object of 10,000 distinct keys (at `list_items`)",
+            request: wide_object(10_000),
+        },
+        Case {
+            name: "wide_object_over",
+            item: 1,
+            what: "an object of 200,000 distinct keys (2.6 MB; 140 s before)",
+            request: wide_object(pick(size, 20_000, 200_000)),
+        },
+        Case {
+            name: "wide_scalars",
+            item: 1,
+            what: "a task whose scalars map has 100,000 entries (43 s before)",
+            request: wide_scalars(pick(size, 20_000, 100_000)),
+        },
+        Case {
+            name: "wide_scalars_in_limit",
+            item: 1,
+            what: "a task whose scalars map has 10,000 entries (at `list_items`)",
+            request: wide_scalars(pick(size, 2_000, 10_000)),
+        },
+        Case {
+            name: "one_agent_many_offers",
+            item: 2,
+            what: "one agent, 10,000 offers of distinct scalars, 10,000 tasks of 0.001 cpu (aborted before)",
+            request: one_agent_many_offers(pick(size, 500, 10_000), pick(size, 500, 10_000)),
+        },
+        Case {
+            name: "pooled_ranges",
+            item: 2,
+            what:
+                "40 offers of one agent × 10,000 single-port ranges, 1,000 tasks × 10 dynamic ports (93 s, 6 GB before)",
+            request: pooled_ranges(pick(size, 4, 40), pick(size, 1_000, 10_000), pick(size, 100, 1_000), 10),
+        },
+        Case {
+            name: "duplicated_long_key",
+            item: 4,
+            what: "a 7 MB key, twice (a 14.7 MB answer before)",
+            request: duplicated_long_key(pick(size, 200_000, 7_000_000)),
+        },
+        Case {
+            name: "bad_attribute_text",
+            item: 4,
+            what: "200 offers with 60 KB of bad attribute text (a 24 MB answer before)",
+            request: bad_attribute_text(pick(size, 50, 200), pick(size, 20_000, 60_000)),
+        },
+        Case { name: "newline_names", item: 5, what: "names with newlines and escapes", request: newline_names() },
+        Case {
+            name: "flat_array",
+            item: 6,
+            what: "16 MiB of [1,1,…] (596 MB before)",
+            request: flat_array(pick(size, 1 << 20, (16 << 20) - 64)),
+        },
+        Case {
+            name: "nested_arrays",
+            item: 6,
+            what: "16 MiB of arrays of 1,000 ones (within `list_items`, over `json_values`)",
+            request: nested_arrays(pick(size, 1 << 20, (16 << 20) - 64), 1_000),
+        },
+        Case {
+            name: "empty_offers",
+            item: 6,
+            what: "5.6 M empty offers (404 MB before)",
+            request: empty_offers(pick(size, 200_000, 5_500_000)),
+        },
+        Case {
+            name: "many_regexes",
+            item: 7,
+            what: "3,000 tasks × 64 distinct LIKE patterns (78 s, 2.1 GB before)",
+            request: many_regexes(pick(size, 100, 3_000), pick(size, 64, 64), pick(size, 20, 20)),
+        },
+        Case {
+            name: "many_ports",
+            item: 7,
+            what: "a task asking for 1,000,000 dynamic ports",
+            request: many_ports(pick(size, 100_000, 1_000_000)),
+        },
+        Case {
+            name: "many_ports_in_limit",
+            item: 7,
+            what: "a task asking for 10,000 dynamic ports (at `list_items`)",
+            request: many_ports(10_000),
+        },
+    ];
+    for (name, request) in numbers() {
+        out.push(Case { name, item: 9, what: "numbers in messages", request });
+    }
+    out
+}

@@ -1,0 +1,435 @@
+//! Strict JSON reading: like `serde_json::from_str::<Value>`, but an object with a duplicate
+//! key is refused (the contract says so: the last-wins rule of most parsers silently loses
+//! data), and syntax errors come back with a span and a caret.
+//!
+//! The floor above `model` and below `mesos` and `wire`: errors are [`ParseError`]s about the
+//! request text; the contract turns them into its own error objects.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value as Json};
+
+use crate::error::{Error, ParseError, Span};
+use crate::limits::{container_limit, pointer, LimitKind, Limits, Segment, MAX_JSON_DEPTH};
+
+/// Why a request text was not read: it is not strict JSON, or it is but goes over a limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Not strict JSON (syntax, a duplicate key, nesting beyond `json_depth`): an error about
+    /// the text, with the span of the culprit.
+    Text(Box<ParseError>),
+    /// Strict JSON, but a limit is exceeded: the first one in document order (as
+    /// [`Limits::check_json`] would find it on the parsed value) and the JSON pointer of the
+    /// culprit.
+    Limit(Error, String),
+}
+
+/// Reads a request text into a value, refusing what is not strict JSON and checking the
+/// limits the JSON shows while it is read: nesting, the length of every string and key, the
+/// count of every array and object ([`container_limit`]) and the number of values. Over a
+/// limit, reading goes on without keeping anything (to report the same first error, with its
+/// exact count, as [`Limits::check_json`] would), so memory stays bounded by the limits
+/// whatever the text holds: time is linear in the text, and an object's duplicate key is
+/// found by hashing.
+///
+/// # Errors
+/// [`ReadError::Text`] for text that is not strict JSON (it wins over a limit), else
+/// [`ReadError::Limit`].
+///
+/// ```
+/// use offerfit::json::{read, ReadError};
+/// let limits = offerfit::Limits { offers: 2, ..Default::default() };
+/// assert!(read(r#"{"op":"place","offers":[{},{}]}"#, &limits).is_ok());
+/// let Err(ReadError::Limit(e, path)) = read(r#"{"op":"place","offers":[{},{},{}]}"#, &limits) else { panic!() };
+/// assert_eq!((e.to_string().as_str(), path.as_str()), ("too many offers: found 3, the limit `offers` is 2", "/offers"));
+/// ```
+pub fn read(text: &str, limits: &Limits) -> Result<Json, ReadError> {
+    let reader = Reader {
+        limits: *limits,
+        values: Cell::new(0),
+        keeping: Cell::new(true),
+        path: RefCell::new(Vec::new()),
+        found: RefCell::new(None),
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = Seed { reader: &reader, depth: 0 }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    match value {
+        Err(e) => Err(ReadError::Text(Box::new(json_error(text, &e)))),
+        Ok(v) => match reader.found.into_inner() {
+            Some(found) => Err(ReadError::Limit(found.error, found.path)),
+            None => Ok(v),
+        },
+    }
+}
+
+/// Parses JSON text, refusing duplicate keys, trailing characters and nesting beyond the
+/// default [`Limits::json_depth`], with the error's position as a span. No other limit
+/// applies (see [`read`] for a request).
+///
+/// # Errors
+/// A [`ParseError`] about `text` with code `request.json` (or `request.duplicate_key`,
+/// `limit.json_depth`) and the span of the culprit.
+///
+/// ```
+/// let e = offerfit::json::parse_strict(r#"{"a":1,"a":2}"#).unwrap_err();
+/// assert_eq!((e.code, e.message.as_str()), ("request.duplicate_key", "invalid JSON: duplicate key `a`"));
+/// ```
+pub fn parse_strict(text: &str) -> Result<Json, Box<ParseError>> {
+    parse_strict_with_depth(text, Limits::DEFAULT.json_depth)
+}
+
+/// [`parse_strict`] with nesting bounded by `max_depth` containers (`{}` is 1 deep); serde_json
+/// refuses more than 127 on its own whatever `max_depth` says.
+///
+/// # Errors
+/// As [`parse_strict`].
+pub fn parse_strict_with_depth(text: &str, max_depth: usize) -> Result<Json, Box<ParseError>> {
+    let unbounded = Limits {
+        json_depth: max_depth,
+        request_bytes: usize::MAX,
+        offers: usize::MAX,
+        tasks: usize::MAX,
+        running: usize::MAX,
+        constraints_per_task: usize::MAX,
+        ranges_per_resource: usize::MAX,
+        list_items: usize::MAX,
+        json_values: usize::MAX,
+        string_bytes: usize::MAX,
+        regex_size: usize::MAX,
+        regex_backtrack: usize::MAX,
+    };
+    match read(text, &unbounded) {
+        Ok(v) => Ok(v),
+        Err(ReadError::Text(p)) => Err(p),
+        // Unreachable with no bound but the depth, which is a text error; kept total.
+        Err(ReadError::Limit(e, _)) => Err(Box::new(ParseError::new(e.code(), e.message(), text, Span::new(0, 0)))),
+    }
+}
+
+/// One step of the path to the value being read; keys are owned (they move into the map
+/// once their value is read).
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The first limit exceeded: where in document order (the value's number, then 0 for a key,
+/// 1 for the value count, 2 for a string's length or a container's count), the error, the
+/// pointer.
+struct Found {
+    at: (usize, u8),
+    error: Error,
+    path: String,
+}
+
+/// The state of one [`read`].
+struct Reader {
+    limits: Limits,
+    /// Values read so far (the number of the one being read).
+    values: Cell<usize>,
+    /// Whether values are still built: false once a limit is known to be exceeded.
+    keeping: Cell<bool>,
+    path: RefCell<Vec<Step>>,
+    found: RefCell<Option<Found>>,
+}
+
+impl Reader {
+    /// Records `kind` exceeded with `found` at `at`, unless an earlier one is recorded; from
+    /// then on nothing is kept.
+    fn exceeded(&self, at: (usize, u8), kind: LimitKind, found: usize) {
+        self.keeping.set(false);
+        let mut slot = self.found.borrow_mut();
+        if slot.as_ref().is_some_and(|f| f.at <= at) {
+            return;
+        }
+        let path = self.path.borrow();
+        let segments: Vec<Segment<'_>> = path
+            .iter()
+            .map(|s| match s {
+                Step::Key(k) => Segment::Key(k),
+                Step::Index(i) => Segment::Index(*i),
+            })
+            .collect();
+        *slot = Some(Found { at, error: self.limits.exceeded(kind, found), path: pointer(&segments) });
+    }
+
+    /// Counts one more value; returns its number.
+    fn count(&self) -> usize {
+        let n = self.values.get() + 1;
+        self.values.set(n);
+        if n > self.limits.json_values {
+            self.exceeded((n, 1), LimitKind::JsonValues, n);
+        }
+        n
+    }
+}
+
+/// Reads one value `depth` containers deep.
+#[derive(Clone, Copy)]
+struct Seed<'r> {
+    reader: &'r Reader,
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = Json;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'r> Seed<'r> {
+    /// The seed for the elements of a container opened at this level; refuses to open one
+    /// beyond `json_depth`.
+    fn nested<E: de::Error>(self) -> Result<Seed<'r>, E> {
+        let depth = self.depth + 1;
+        let max_depth = self.reader.limits.json_depth;
+        if depth > max_depth {
+            let limits = Limits { json_depth: max_depth, ..Limits::DEFAULT };
+            return Err(E::custom(limits.exceeded(LimitKind::JsonDepth, depth).message()));
+        }
+        Ok(Seed { reader: self.reader, depth })
+    }
+
+    fn string(self, v: &str) -> usize {
+        let n = self.reader.count();
+        if v.len() > self.reader.limits.string_bytes {
+            self.reader.exceeded((n, 2), LimitKind::StringBytes, v.len());
+        }
+        n
+    }
+
+    fn scalar(self, v: Json) -> Json {
+        self.reader.count();
+        if self.reader.keeping.get() {
+            v
+        } else {
+            Json::Null
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+        Ok(self.scalar(Json::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(self.scalar(Json::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(self.scalar(Json::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        let n = serde_json::Number::from_f64(v).ok_or_else(|| E::custom("number is not finite"))?;
+        Ok(self.scalar(Json::Number(n)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        self.string(v);
+        Ok(if self.reader.keeping.get() { Json::String(v.to_owned()) } else { Json::Null })
+    }
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        self.string(&v);
+        Ok(if self.reader.keeping.get() { Json::String(v) } else { Json::Null })
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(self.scalar(Json::Null))
+    }
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(self.scalar(Json::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        self.deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let r = self.reader;
+        let n = r.count();
+        let seed = self.nested()?;
+        let kind = container_kind(r, true);
+        let bound = r.limits.get(kind);
+        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        let mut len = 0usize;
+        r.path.borrow_mut().push(Step::Index(0));
+        let items = loop {
+            if let Some(Step::Index(i)) = r.path.borrow_mut().last_mut() {
+                *i = len;
+            }
+            match seq.next_element_seed(seed) {
+                Ok(Some(x)) => {
+                    len += 1;
+                    if len > bound {
+                        r.keeping.set(false);
+                    }
+                    if r.keeping.get() {
+                        v.push(x);
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        r.path.borrow_mut().pop();
+        items?;
+        if len > bound {
+            r.exceeded((n, 2), kind, len);
+        }
+        Ok(if r.keeping.get() { Json::Array(v) } else { Json::Null })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let r = self.reader;
+        let n = r.count();
+        let seed = self.nested()?;
+        let bound = r.limits.get(container_kind(r, false));
+        let mut m = Map::new();
+        // Keys once values are no longer kept (a duplicate key is still refused).
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut len = 0usize;
+        while let Some(k) = map.next_key::<String>()? {
+            let duplicate = if r.keeping.get() { m.contains_key(&k) } else { seen.contains(&k) };
+            if duplicate {
+                return Err(de::Error::custom(format_args!("duplicate key `{k}`")));
+            }
+            len += 1;
+            r.path.borrow_mut().push(Step::Key(k));
+            if len > bound {
+                r.keeping.set(false);
+            }
+            let key_len = match r.path.borrow().last() {
+                Some(Step::Key(k)) => k.len(),
+                _ => 0,
+            };
+            if key_len > r.limits.string_bytes {
+                r.exceeded((r.values.get() + 1, 0), LimitKind::StringBytes, key_len);
+            }
+            let value = map.next_value_seed(seed);
+            let k = match r.path.borrow_mut().pop() {
+                Some(Step::Key(k)) => k,
+                _ => String::new(),
+            };
+            let value = value?;
+            if r.keeping.get() {
+                m.insert(k, value);
+            } else {
+                if !m.is_empty() {
+                    seen.extend(std::mem::take(&mut m).into_iter().map(|(k, _)| k));
+                }
+                seen.insert(k);
+            }
+        }
+        if len > bound {
+            r.exceeded((n, 2), LimitKind::ListItems, len);
+        }
+        Ok(if r.keeping.get() { Json::Object(m) } else { Json::Null })
+    }
+}
+
+/// The count limit on a container opened at the current path.
+fn container_kind(r: &Reader, array: bool) -> LimitKind {
+    let path = r.path.borrow();
+    let key = match path.last() {
+        Some(Step::Key(k)) => Some(k.as_bytes()),
+        _ => None,
+    };
+    let in_request = path.len() == 1 && matches!(path.first(), Some(Step::Key(_)));
+    container_limit(array, key, in_request)
+}
+
+/// Converts a serde_json syntax error on `text` into a text error with a caret.
+pub(crate) fn json_error(text: &str, e: &serde_json::Error) -> ParseError {
+    let msg = e.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
+        None => msg,
+    };
+    let code = if msg.starts_with("duplicate key") {
+        "request.duplicate_key"
+    } else if msg.starts_with("recursion limit") || msg.starts_with("request is nested too deeply") {
+        "limit.json_depth"
+    } else {
+        "request.json"
+    };
+    let mut at = byte_offset(text, e.line(), e.column());
+    if msg.starts_with("request is nested too deeply") {
+        // Reported just after the `[` or `{` (one byte) that opened one level too many.
+        at = at.saturating_sub(1);
+    }
+    let message = if msg.starts_with("recursion limit") {
+        Limits { json_depth: MAX_JSON_DEPTH, ..Limits::DEFAULT }.exceeded(LimitKind::JsonDepth, 0).message().to_owned()
+    } else if code == "limit.json_depth" {
+        msg
+    } else if msg == "EOF while parsing a value" || msg.starts_with("EOF while parsing") {
+        format!("invalid JSON: {}, found end of input", msg.replace("EOF while parsing", "expected the rest of"))
+    } else {
+        format!("invalid JSON: {msg}")
+    };
+    ParseError::new(code, message, text, Span::new(at, (at + 1).min(text.len())))
+}
+
+/// serde_json reports 1-based line and 1-based byte column of the character it stopped at
+/// (0 when the error is at the start of a line).
+fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return (offset + column.saturating_sub(1)).min(text.len());
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let e = parse_strict(r#"{"op":"version","op":"place"}"#).unwrap_err();
+        assert_eq!(e.code, "request.duplicate_key");
+        assert_eq!(e.message, "invalid JSON: duplicate key `op`");
+        let nested = parse_strict(r#"{"a":[{"b":1,"b":2}]}"#).unwrap_err();
+        assert_eq!(nested.code, "request.duplicate_key");
+    }
+
+    #[test]
+    fn syntax_errors_have_a_caret() {
+        let e = parse_strict("{oops").unwrap_err();
+        assert_eq!(e.code, "request.json");
+        assert_eq!((e.line(), e.column()), (1, 2));
+        assert_eq!(e.render(), "{oops\n ^ invalid JSON: key must be a string");
+    }
+
+    #[test]
+    fn deep_nesting_is_a_limit() {
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert_eq!(parse_strict(&deep).unwrap_err().code, "limit.json_depth");
+        let e = parse_strict_with_depth(&deep, 1000).unwrap_err();
+        assert_eq!(e.code, "limit.json_depth");
+        assert_eq!(e.message, "request is nested too deeply: more than 127 levels, the limit `json_depth` is 127");
+    }
+
+    #[test]
+    fn nesting_is_bounded_by_the_configured_depth_with_a_caret() {
+        let ok = "[".repeat(64) + &"]".repeat(64);
+        assert!(parse_strict(&ok).is_ok());
+        let e = parse_strict(&format!(r#"{{"a":{}{}}}"#, "[".repeat(64), "]".repeat(64))).unwrap_err();
+        assert_eq!(e.code, "limit.json_depth");
+        assert_eq!(e.message, "request is nested too deeply: more than 64 levels, the limit `json_depth` is 64");
+        assert_eq!(e.column(), 69);
+        let e = parse_strict_with_depth(r#"{"a":{"b":1}}"#, 1).unwrap_err();
+        assert_eq!(e.message, "request is nested too deeply: more than 1 levels, the limit `json_depth` is 1");
+        assert!(parse_strict_with_depth(r#"{"a":1}"#, 1).is_ok());
+    }
+
+    #[test]
+    fn trailing_text_is_refused() {
+        assert_eq!(parse_strict("{} x").unwrap_err().code, "request.json");
+    }
+}

@@ -1,0 +1,184 @@
+//! The hostile-input battery (issue 20): each generated case of
+//! `offerfit::bench_gen::hostile` (the cheap sizes; `--ignored` runs the full ones) through
+//! `offerfit::call`, asserting that the answer is one JSON object on one line, no larger than
+//! the request plus a small constant, and that the work was bounded: the peak resident memory
+//! (Linux: `VmHWM`, reset before each case) grows by at most a constant times the request.
+//!
+//! Time is not asserted (benchmarks measure it: `offerfit bench --scenario hostile`); memory
+//! stands for work here, since every quadratic path of the issue was also a memory one, and
+//! the answers' sizes are the cost of the messages.
+
+use std::sync::Mutex;
+
+use offerfit::bench_gen::hostile::{cases, Case, Size, ANSWER_SLACK, PLAN_FACTOR};
+
+/// One case at a time: the peak is process-wide.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Peak resident memory a request may take beyond what the process held before: this many
+/// bytes per request byte (the parsed request, the engine's model, the answer), plus a
+/// constant for the allocator's own slack.
+const MEMORY_PER_BYTE: usize = 24;
+const MEMORY_BASE: usize = 32 << 20;
+
+/// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`); `None` off Linux.
+fn status_bytes(field: &str) -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Resets the peak (`VmHWM`) to the current resident size; false when the system cannot.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Answers `case`, checks the answer and the memory; returns the answer.
+fn run(case: &Case) -> serde_json::Value {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let measured = reset_peak();
+    let before = status_bytes("VmRSS");
+    let answer = offerfit::call(&case.request);
+    let peak = status_bytes("VmHWM");
+    let n = case.request.len();
+    assert!(!answer.contains('\n'), "{}: the answer spans lines", case.name);
+    // A refusal is at most the request plus a constant; a plan lists each placement in
+    // Mesos' own JSON (a task of 25 bytes launches in ~130), a bounded factor.
+    let bound = if answer.starts_with(r#"{"ok":true"#) { PLAN_FACTOR * n + ANSWER_SLACK } else { n + ANSWER_SLACK };
+    assert!(answer.len() <= bound, "{}: answer of {} bytes to a request of {n}", case.name, answer.len());
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{}: not JSON: {e}", case.name));
+    assert!(v.is_object(), "{}: not an object", case.name);
+    if let (true, Some(before), Some(peak)) = (measured, before, peak) {
+        let grew = peak.saturating_sub(before);
+        assert!(
+            grew <= MEMORY_PER_BYTE * n + MEMORY_BASE,
+            "{}: peak memory grew {grew} bytes for a request of {n} bytes",
+            case.name
+        );
+    }
+    v
+}
+
+fn case(name: &str, size: Size) -> Case {
+    cases(size).into_iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no case {name}"))
+}
+
+fn code(v: &serde_json::Value) -> &str {
+    v["errors"][0]["code"].as_str().unwrap_or("ok")
+}
+
+/// Cases whose bound needs the engine's pools shared rather than cloned (issue 20, item 2):
+/// answered, but not yet within the memory bound.
+const ENGINE_PENDING: &[&str] =
+    &["wide_scalars_in_limit", "newline_names", "many_regexes", "one_agent_many_offers", "pooled_ranges"];
+
+#[test]
+fn every_cheap_case_is_answered_within_bounds() {
+    for c in cases(Size::Cheap).iter().filter(|c| !ENGINE_PENDING.contains(&c.name)) {
+        run(c);
+    }
+}
+
+#[test]
+#[ignore = "the full sizes take a while in debug builds; run with --ignored --release"]
+fn every_full_case_is_answered_within_bounds() {
+    for c in cases(Size::Full) {
+        run(&c);
+    }
+}
+
+#[test]
+fn wide_objects_are_refused_by_count() {
+    let v = run(&case("wide_object", Size::Cheap));
+    assert_eq!(code(&v), "request.unknown_field");
+    let v = run(&case("wide_object_over", Size::Cheap));
+    assert_eq!(code(&v), "limit.list_items");
+    assert_eq!(v["errors"][0]["path"], "/x");
+    assert_eq!(
+        v["errors"][0]["message"],
+        "too many items in one list or object: found 20000, the limit `list_items` is 10000"
+    );
+    let v = run(&case("wide_scalars", Size::Cheap));
+    assert_eq!(code(&v), "limit.list_items");
+    assert_eq!(v["errors"][0]["path"], "/tasks/0/scalars");
+}
+
+#[test]
+fn long_quoted_text_is_clipped_with_a_mark() {
+    let v = run(&case("duplicated_long_key", Size::Cheap));
+    assert_eq!(code(&v), "request.duplicate_key");
+    let m = v["errors"][0]["message"].as_str().unwrap();
+    assert!(m.len() < 300, "{m}");
+    assert!(m.ends_with(&format!("{}…(+199880 bytes)`", "k".repeat(20))), "{m}");
+    let v = run(&case("bad_attribute_text", Size::Cheap));
+    for e in v["errors"].as_array().unwrap() {
+        let total = serde_json::to_string(e).unwrap().len();
+        assert!(total < 2_000, "{total} bytes: {e}");
+    }
+}
+
+#[test]
+fn messages_and_answers_stay_on_one_line() {
+    let v = run(&case("newline_names", Size::Cheap));
+    let text = v.to_string();
+    assert!(!text.contains("\\n1") || text.contains("h\\n1"), "{text}");
+    for e in v["errors"].as_array().into_iter().flatten() {
+        assert!(!e["message"].as_str().unwrap_or("").contains('\n'), "{e}");
+    }
+    for u in v["unplaced"].as_array().into_iter().flatten() {
+        for r in u["reasons"].as_array().into_iter().flatten() {
+            assert!(!r["message"].as_str().unwrap_or("").contains('\n'), "{r}");
+        }
+    }
+}
+
+#[test]
+fn large_arrays_are_refused_while_read() {
+    let v = run(&case("flat_array", Size::Cheap));
+    assert_eq!(code(&v), "limit.list_items");
+    assert_eq!(v["errors"][0]["path"], "/x");
+    let v = run(&case("nested_arrays", Size::Cheap));
+    assert_eq!(code(&v), "request.unknown_field", "1 MiB of nested arrays is within `json_values`");
+    let v = run(&case("empty_offers", Size::Cheap));
+    assert_eq!(code(&v), "limit.offers");
+    assert_eq!(v["errors"][0]["message"], "too many offers: found 200000, the limit `offers` is 10000");
+}
+
+#[test]
+fn the_values_budget_bounds_any_shape() {
+    let limits = offerfit::Limits { json_values: 10_000, ..Default::default() };
+    let request = case("nested_arrays", Size::Cheap).request;
+    let out = offerfit::wire::call_with_limits(&request, &limits);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(code(&v), "limit.json_values");
+    assert_eq!(
+        v["errors"][0]["path"], "/x/9/987",
+        "value 10,001: the root, `op`, `x`, 9 arrays of 1,001 values, then the tenth and 988 of its ones"
+    );
+}
+
+#[test]
+fn distinct_regexes_share_one_budget() {
+    let v = run(&case("many_regexes", Size::Cheap));
+    assert_eq!(code(&v), "limit.regex_size");
+    let m = v["errors"][0]["message"].as_str().unwrap();
+    assert!(m.starts_with("the regexes of this request are too large once compiled: found "), "{m}");
+    assert!(m.ends_with("the budget is 16 × `regex_size` = 16777216 bytes"), "{m}");
+    assert!(v["errors"][0]["path"].as_str().unwrap().starts_with("/tasks/"), "{v}");
+}
+
+#[test]
+fn unplaced_reasons_are_short() {
+    let v = run(&case("wide_scalars_in_limit", Size::Cheap));
+    let m = v["unplaced"][0]["reasons"][0]["message"].as_str().unwrap();
+    assert!(m.ends_with("`s15:1` and 1984 more"), "{m}");
+    assert!(m.len() < 300, "{m}");
+}
+
+#[test]
+fn every_list_of_a_task_is_counted() {
+    let v = run(&case("many_ports", Size::Cheap));
+    assert_eq!(code(&v), "limit.list_items");
+    assert_eq!(v["errors"][0]["path"], "/tasks/0/ports");
+}

@@ -1,0 +1,158 @@
+//! Issue 18: every call a real Mesos master accepts, every rule as Mesos and the drop-in
+//! systems apply it. Each test reproduces one item of the issue with the answer it must give.
+
+use serde_json::{json, Value as Json};
+
+fn call(request: &Json) -> Json {
+    let answer = offerfit::call(&request.to_string());
+    serde_json::from_str(&answer).expect("the answer is JSON")
+}
+
+fn ok(request: &Json) -> Json {
+    let answer = call(request);
+    assert_eq!(answer["ok"], true, "{answer}");
+    answer
+}
+
+fn error(request: &Json) -> Json {
+    let answer = call(request);
+    assert_eq!(answer["ok"], false, "{answer}");
+    answer["errors"][0].clone()
+}
+
+fn offer(id: &str, agent: &str, host: &str, resources: &str) -> Json {
+    json!({"id": id, "agent_id": agent, "hostname": host, "resources": resources})
+}
+
+/// Offers of one agent allocated to two roles become two `ACCEPT` calls, each holding the
+/// offers of one role and the tasks launched on them (validation.cpp,
+/// `offer::validateAllocationRole`).
+#[test]
+fn one_accept_per_agent_and_allocation_role() {
+    let mut a = offer("Oa", "S1", "h1", "cpus:2;mem:1024");
+    a["allocation_info"] = json!({"role": "a"});
+    let mut b = offer("Ob", "S1", "h1", "cpus:2;mem:1024");
+    b["allocation_info"] = json!({"role": "b"});
+    let answer = ok(&json!({
+        "op": "place",
+        "offers": [a, b],
+        "tasks": [
+            {"id": "ta", "cpus": 1, "role": "a"},
+            {"id": "tb", "cpus": 1, "role": "b"}
+        ],
+        "options": {"roles": ["a", "b"], "framework_id": "F"}
+    }));
+    let accepts: Vec<(Json, Json)> = answer["accept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["offer_ids"].clone(),
+                json!(x["tasks"].as_array().unwrap().iter().map(|t| t["task_id"].clone()).collect::<Vec<_>>()),
+            )
+        })
+        .collect();
+    assert_eq!(accepts, vec![(json!(["Oa"]), json!(["ta"])), (json!(["Ob"]), json!(["tb"]))]);
+    let calls = answer["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2);
+    for (c, offer) in calls.iter().zip(["Oa", "Ob"]) {
+        assert_eq!(c["type"], "ACCEPT");
+        assert_eq!(c["accept"]["offer_ids"], json!([{"value": offer}]));
+    }
+    // A task of no role takes from one allocation role only.
+    let mut a = offer("Oa", "S1", "h1", "cpus:1");
+    a["allocation_info"] = json!({"role": "a"});
+    let mut b = offer("Ob", "S1", "h1", "cpus:1");
+    b["allocation_info"] = json!({"role": "b"});
+    let answer = ok(&json!({"op": "place", "offers": [a, b], "tasks": [{"id": "t", "cpus": 2}]}));
+    assert_eq!(answer["accept"], json!([]));
+    assert_eq!(answer["unplaced"][0]["reasons"][0]["code"], "insufficient_cpus");
+}
+
+fn revocable_offer() -> Json {
+    json!({"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": [
+        {"name": "cpus", "type": "SCALAR", "scalar": {"value": 4}, "revocable": {}},
+        {"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}},
+        {"name": "mem", "type": "SCALAR", "scalar": {"value": 1024}}
+    ]})
+}
+
+fn cpus_taken(task: &Json) -> Vec<(f64, bool)> {
+    task["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["name"] == "cpus")
+        .map(|r| (r["scalar"]["value"].as_f64().unwrap(), r.get("revocable").is_some()))
+        .collect()
+}
+
+/// Revocable resources go only to tasks that allow them (default no), and a task never
+/// mixes revocable and non-revocable resources of one name (validation.cpp,
+/// `validateRevocableAndNonRevocableResources`).
+#[test]
+fn revocable_resources_only_for_revocable_tasks_and_never_mixed() {
+    // Not allowed: 1 non-revocable cpu is all there is.
+    let answer = ok(&json!({"op": "place", "offers": [revocable_offer()], "tasks": [{"id": "t", "cpus": 2}]}));
+    assert_eq!(answer["unplaced"][0]["reasons"][0]["code"], "insufficient_cpus", "{answer}");
+    let answer =
+        ok(&json!({"op": "place", "offers": [revocable_offer()], "tasks": [{"id": "t", "cpus": 1, "mem": 1}]}));
+    assert_eq!(cpus_taken(&answer["accept"][0]["tasks"][0]), vec![(1.0, false)]);
+    // Allowed: 2 cpus come from the revocable ones only, never 1 + 1.
+    let answer = ok(
+        &json!({"op": "place", "offers": [revocable_offer()], "tasks": [{"id": "t", "cpus": 2, "revocable": true}]}),
+    );
+    assert_eq!(cpus_taken(&answer["accept"][0]["tasks"][0]), vec![(2.0, true)]);
+    // 5 cpus would need both kinds: not placed.
+    let answer = ok(
+        &json!({"op": "place", "offers": [revocable_offer()], "tasks": [{"id": "t", "cpus": 5, "revocable": true}]}),
+    );
+    assert_eq!(answer["unplaced"][0]["reasons"][0]["code"], "insufficient_cpus", "{answer}");
+}
+
+/// Container port mappings with `host_port` 0 get the host ports the task was given for its
+/// dynamic ports, in order, so the `LAUNCH` can be sent as it is.
+#[test]
+fn port_mappings_with_host_port_zero_get_the_assigned_ports() {
+    let answer = ok(&json!({
+        "op": "place",
+        "offers": [offer("O1", "S1", "h1", "cpus:4;mem:1024;ports:[31000-31010]")],
+        "tasks": [{"id": "t", "cpus": 1, "ports": [0, 31005, 0], "task_info": {"container": {
+            "type": "DOCKER",
+            "docker": {"image": "nginx", "network": "BRIDGE", "port_mappings": [
+                {"host_port": 0, "container_port": 80},
+                {"host_port": 31005, "container_port": 81}
+            ]},
+            "network_infos": [{"port_mappings": [{"container_port": 82}]}]
+        }, "command": {"shell": false}}}],
+        "options": {"framework_id": "F"}
+    }));
+    assert_eq!(answer["accept"][0]["tasks"][0]["ports"], json!([31000, 31005, 31001]));
+    let info = &answer["calls"][0]["accept"]["operations"][0]["launch"]["task_infos"][0];
+    assert_eq!(
+        info["container"]["docker"]["port_mappings"],
+        json!([{"host_port": 31000, "container_port": 80}, {"host_port": 31005, "container_port": 81}])
+    );
+    assert_eq!(
+        info["container"]["network_infos"][0]["port_mappings"],
+        json!([{"container_port": 82, "host_port": 31001}])
+    );
+}
+
+/// Offered port numbers outside 1-65535 are never handed out as host ports.
+#[test]
+fn offered_ports_outside_the_port_numbers_are_never_handed_out() {
+    let answer = ok(&json!({
+        "op": "place",
+        "offers": [offer("O1", "S1", "h1", "cpus:4;ports:[0-1, 65535-65600]")],
+        "tasks": [{"id": "t", "cpus": 1, "ports": [0, 0, 0]}]
+    }));
+    assert_eq!(answer["unplaced"][0]["reasons"][0]["code"], "insufficient_ports", "{answer}");
+    let answer = ok(&json!({
+        "op": "place",
+        "offers": [offer("O1", "S1", "h1", "cpus:4;ports:[0-1, 65535-65600]")],
+        "tasks": [{"id": "t", "cpus": 1, "ports": [0, 0]}]
+    }));
+    assert_eq!(answer["accept"][0]["tasks"][0]["ports"], json!([1, 65535]), "{answer}");
+}
