@@ -288,8 +288,8 @@ fn blame(reasons: &Json) -> (String, String) {
 pub fn session_config(cfg: &RunConfig) -> Json {
     json!({
         "framework": {"name": "offerfit-simulate", "roles": [cfg.role], "user": "root",
-                      "capabilities": [{"type": "MULTI_ROLE"}, {"type": "PARTITION_AWARE"}]},
-        "options": {"strategy": cfg.strategy, "refuse_seconds": 5, "roles": [cfg.role],
+                      "capabilities": ["MULTI_ROLE", "PARTITION_AWARE"]},
+        "options": {"strategy": cfg.strategy, "refuse_seconds": 5,
                     "drain_seconds": (cfg.duration_ms / 1000).max(1)},
         "session": {"offer_hold_seconds": cfg.offer_hold_s, "idle_refuse_seconds": 3600, "revive_min_interval": 5}
     })

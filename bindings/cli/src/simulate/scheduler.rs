@@ -68,8 +68,18 @@ impl PlaceStandIn {
         let options = config.get("options").cloned().unwrap_or_else(|| json!({}));
         let idle_refuse = config.pointer("/session/idle_refuse_seconds").and_then(Json::as_f64).unwrap_or(3600.0);
         let revive_min = config.pointer("/session/revive_min_interval").and_then(Json::as_f64).unwrap_or(5.0);
+        // The config names capabilities (`"PARTITION_AWARE"`); a FrameworkInfo holds them as
+        // `{"type": …}` objects.
+        let mut framework = config.get("framework").cloned().unwrap_or_else(|| json!({}));
+        if let Some(caps) = framework.get_mut("capabilities").and_then(Json::as_array_mut) {
+            for c in caps.iter_mut() {
+                if let Some(name) = c.as_str() {
+                    *c = json!({ "type": name });
+                }
+            }
+        }
         PlaceStandIn {
-            framework: config.get("framework").cloned().unwrap_or_else(|| json!({})),
+            framework,
             options,
             idle_refuse,
             framework_id: None,
@@ -93,8 +103,10 @@ impl PlaceStandIn {
         let running: Vec<Json> = self.live.values().map(|(r, _)| r.clone()).collect();
         let mut options = self.options.clone();
         options["framework_id"] = json!(self.framework_id.clone().unwrap_or_default());
-        // `place` has no clock: the maintenance rule (`drain_seconds`) needs the time.
+        // `place` has no clock: the maintenance rule (`drain_seconds`) needs the time; the
+        // roles are the framework's (a session config may not set `options.roles`).
         options["now"] = json!(self.now);
+        options["roles"] = self.framework.get("roles").cloned().unwrap_or_else(|| json!(["*"]));
         let req =
             json!({"op": "place", "offers": offers, "tasks": self.pending, "running": running, "options": options});
         let answer = offerfit::wire::call_json(req);
