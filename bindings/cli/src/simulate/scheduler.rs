@@ -2,6 +2,12 @@
 //! input JSON line in, one output JSON line out ([`Scheduler::step`]). The shipped path is the
 //! real `offerfit::Session` once it is on main; until then [`PlaceStandIn`] — a small adapter
 //! over the stateless `place` op, **a stand-in only** — lets the simulator run end to end.
+//!
+//! Plugging the session in (once `offerfit::Session` is on main): a `Kind::Session` made with
+//! `offerfit::Session::from_json(&config.to_string())` (its errors rendered as text),
+//! `impl Scheduler for offerfit::Session { fn step(&mut self, input: &str) -> String {
+//! self.step_json(input) } }`, and `Kind::Session` as the default in `simulate()`; the config
+//! [`super::runner::session_config`] builds is already one the session's reader accepts.
 
 use std::collections::{BTreeMap, HashMap};
 
