@@ -228,13 +228,23 @@ fn fill_map(label: &str, run: &Run) -> String {
     })
 }
 
+/// Stranded `kind` as a share of the cluster's total, in %.
+fn stranded_share(s: &Json, kind: &str) -> f64 {
+    let total = s.pointer(&format!("/utilisation/{kind}/total")).and_then(Json::as_f64).unwrap_or(0.0);
+    if total > 0.0 {
+        100.0 * s.pointer(&format!("/stranded/{kind}")).and_then(Json::as_f64).unwrap_or(0.0) / total
+    } else {
+        0.0
+    }
+}
+
 /// A named measure of a summary, in %.
 type Metric<'a> = (&'a str, &'a dyn Fn(&Json) -> f64);
 
 /// The runs side by side: placed share, mean utilisation of cpus and mem, and the stranded
-/// share of cpus, as grouped bars (all in %).
+/// shares of cpus and mem, as grouped bars (all in %).
 fn compare_plot(runs: &[(String, Json, Run)]) -> String {
-    let metrics: [Metric<'_>; 4] = [
+    let metrics: [Metric<'_>; 5] = [
         ("placed %", &|s| {
             let sub = s.pointer("/tasks/submitted").and_then(Json::as_f64).unwrap_or(0.0);
             if sub > 0.0 {
@@ -245,14 +255,8 @@ fn compare_plot(runs: &[(String, Json, Run)]) -> String {
         }),
         ("cpus mean %", &|s| s.pointer("/utilisation/cpus/mean_pct").and_then(Json::as_f64).unwrap_or(0.0)),
         ("mem mean %", &|s| s.pointer("/utilisation/mem/mean_pct").and_then(Json::as_f64).unwrap_or(0.0)),
-        ("stranded cpus %", &|s| {
-            let total = s.pointer("/utilisation/cpus/total").and_then(Json::as_f64).unwrap_or(0.0);
-            if total > 0.0 {
-                100.0 * s.pointer("/stranded/cpus").and_then(Json::as_f64).unwrap_or(0.0) / total
-            } else {
-                0.0
-            }
-        }),
+        ("stranded cpus %", &|s| stranded_share(s, "cpus")),
+        ("stranded mem %", &|s| stranded_share(s, "mem")),
     ];
     let n = runs.len().max(1) as f64;
     svg(640, 320, |root| {
