@@ -259,6 +259,12 @@ fn files_are_recognised_by_content() {
     let out = simulate(&["--cluster", bad.to_str().unwrap(), "--workload", APPS]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("bad.txt:3: bad resources"), "{}", out.stderr);
+    // A malformed task is refused before the run, with its file and JSON pointer.
+    let tasks = dir.join("tasks.json");
+    std::fs::write(&tasks, r#"[{"id": "a", "cpus": 1, "mem": 64}, {"id": "b", "cpus": 1, "ports": [99999]}]"#).unwrap();
+    let out = simulate(&["--cluster", CLUSTER, "--workload", tasks.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("tasks.json: /1/ports/0: expected a port from 0 to 65535"), "{}", out.stderr);
     let out = simulate(&["--cluster", CLUSTER, "--workload", APPS, "--strategy", "worst_fit"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("unknown strategy `worst_fit`"), "{}", out.stderr);

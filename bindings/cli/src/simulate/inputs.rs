@@ -107,6 +107,8 @@ pub struct FixedTask {
     pub duration: Option<Dist>,
     /// Resubmitted under a new id when it fails (Marathon keeps `instances` running).
     pub restart: bool,
+    /// Where it was read: the JSON pointer of its app or task in its file.
+    pub origin: String,
 }
 
 /// An OpenWhisk-style action class: activations arrive as a Poisson process, each one a
@@ -127,6 +129,8 @@ pub struct ActionClass {
     pub start_ms: u64,
     /// No arrivals after this (ms), if set.
     pub end_ms: Option<u64>,
+    /// Where it was read: the JSON pointer of the class in its file.
+    pub origin: String,
 }
 
 /// The workload: fixed tasks and action classes.
@@ -619,6 +623,39 @@ pub fn workload_kind(v: &Json) -> Option<&'static str> {
 }
 
 impl Workload {
+    /// Checks every task shape the scheduler will get with the core's own `place` reader (no
+    /// offers), so a malformed task is refused up front with its file and JSON pointer rather
+    /// than answered `ok: false` at every step of the run.
+    ///
+    /// # Errors
+    /// The first refusal: where the task came from, and the core's error.
+    pub fn validate(&self, file_of: &dyn Fn(usize, bool) -> String) -> Result<(), UsageError> {
+        let shapes = self.fixed.iter().enumerate().map(|(i, f)| (f.task.clone(), file_of(i, false), f.origin.clone()));
+        let classes = self.classes.iter().enumerate().map(|(i, c)| {
+            let mut t = c.task.clone();
+            t["id"] = json!(format!("{}-1", c.name));
+            (t, file_of(i, true), c.origin.clone())
+        });
+        let mut seen = std::collections::HashSet::new();
+        for (task, file, origin) in shapes.chain(classes) {
+            // Instances of one app share a shape: check each shape once.
+            let mut key = task.clone();
+            key["id"] = Json::Null;
+            if !seen.insert(key.to_string()) {
+                continue;
+            }
+            let answer = offerfit::wire::call_json(json!({"op": "place", "offers": [], "tasks": [task]}));
+            if answer.get("ok") != Some(&Json::Bool(true)) {
+                let e = answer.pointer("/errors/0").cloned().unwrap_or(Json::Null);
+                let inner = e.get("path").and_then(Json::as_str).unwrap_or("").trim_start_matches("/tasks/0");
+                let msg = e.get("message").and_then(Json::as_str).unwrap_or("invalid task");
+                let rendered = e.get("rendered").and_then(Json::as_str).map(|r| format!("\n{r}")).unwrap_or_default();
+                return Err(UsageError(format!("{file}: {origin}{inner}: {msg}{rendered}")));
+            }
+        }
+        Ok(())
+    }
+
     /// Reads one workload file (its kind recognised by content) and appends its tasks.
     ///
     /// # Errors
@@ -698,7 +735,11 @@ impl Workload {
         };
         // Marathon's AppDefinition defaults: cpus 1, mem 128, disk 0, gpus 0, instances 1.
         let (cpus, mem, disk, gpus) = (num("cpus", 1.0)?, num("mem", 128.0)?, num("disk", 0.0)?, num("gpus", 0.0)?);
-        let instances = num("instances", 1.0)? as usize;
+        let instances = num("instances", 1.0)?;
+        if instances.fract() != 0.0 || instances > 1_000_000.0 {
+            return Err(format!("{path}/instances: expected a whole number of at most 1,000,000, found `{instances}`"));
+        }
+        let instances = instances as usize;
         let require_ports = m.get("requirePorts").and_then(Json::as_bool).unwrap_or(false);
         let mut ports: Vec<u64> = Vec::new();
         let port_of = |p: &Json, key: &str| p.get(key).and_then(Json::as_u64).unwrap_or(0);
@@ -760,7 +801,13 @@ impl Workload {
             if constraints.as_array().is_some_and(|c| !c.is_empty()) {
                 t.insert("constraints".into(), constraints.clone());
             }
-            self.fixed.push(FixedTask { at_ms: 0, task: Json::Object(t), duration: None, restart: true });
+            self.fixed.push(FixedTask {
+                at_ms: 0,
+                task: Json::Object(t),
+                duration: None,
+                restart: true,
+                origin: path.to_owned(),
+            });
         }
         Ok(())
     }
@@ -788,7 +835,7 @@ impl Workload {
                 }
             }
         }
-        self.fixed.push(FixedTask { at_ms, task: Json::Object(task), duration, restart });
+        self.fixed.push(FixedTask { at_ms, task: Json::Object(task), duration, restart, origin: path.to_owned() });
         Ok(())
     }
 
@@ -847,6 +894,7 @@ impl Workload {
             }
             let at = |k: &str| a.get(k).map(|v| json_duration(v, &format!("{path}/{k}"))).transpose();
             self.classes.push(ActionClass {
+                origin: path.clone(),
                 name: name.to_owned(),
                 rate,
                 duration,

@@ -110,9 +110,17 @@ pub fn run(args: &Args) -> Outcome {
         cluster.read(f, &read_text(f)?)?;
     }
     let mut workload = Workload::default();
+    // Which file each task and class came from, for messages.
+    let mut files: Vec<(usize, usize, &str)> = Vec::new();
     for f in &args.workloads {
         workload.read(f, &read_text(f)?)?;
+        files.push((workload.fixed.len(), workload.classes.len(), f.as_str()));
     }
+    let file_of = |i: usize, class: bool| -> String {
+        let hit = files.iter().find(|(nf, nc, _)| if class { i < *nc } else { i < *nf });
+        hit.map_or_else(String::new, |(_, _, f)| (*f).to_owned())
+    };
+    workload.validate(&file_of)?;
     check_ids(&workload)?;
     if cluster.agents.is_empty() && args.min_agents.is_none() {
         return Err(UsageError("no agents: give --cluster FILE (or --min-agents TEMPLATE)".into()));
