@@ -70,6 +70,8 @@ pub enum Timer {
     Retry(String, u64),
     /// The agent's maintenance window starts: inverse offers go out.
     Maintenance(usize),
+    /// The agent is lost for good (and marked gone by the operator).
+    AgentLost(usize),
 }
 
 /// What happens to a task once it runs, decided by the workload before it is launched.
@@ -122,6 +124,8 @@ pub struct AgentState {
     filters: Vec<(Resources, u64)>,
     /// A maintenance window, if scheduled.
     pub unavailability: Option<Unavailability>,
+    /// Lost: no longer offered, its tasks gone.
+    pub gone: bool,
 }
 
 /// The master's side of one task.
@@ -203,6 +207,10 @@ pub struct MasterStats {
     pub reconciles: u64,
     /// Inverse offers sent.
     pub inverse_offers: u64,
+    /// Agents lost.
+    pub agents_lost: u64,
+    /// Tasks gone with a lost agent.
+    pub lost: u64,
     /// Every call received, by type.
     pub calls: u64,
 }
@@ -285,6 +293,7 @@ impl Master {
                 tasks: 0,
                 filters: Vec::new(),
                 unavailability: None,
+                gone: false,
             });
             m.candidates.insert(i);
         }
@@ -303,6 +312,66 @@ impl Master {
             a.unavailability = Some(Unavailability { start_ns, duration_ns });
             self.timers.push((start_ms, Timer::Maintenance(i)));
         }
+    }
+
+    /// Loses agent `i` at `at_ms`: see [`Timer::AgentLost`].
+    pub fn schedule_loss(&mut self, i: usize, at_ms: u64) {
+        self.timers.push((at_ms, Timer::AgentLost(i)));
+    }
+
+    /// An agent is lost for good and the operator marks it gone (`Master::markGone`): its
+    /// outstanding offers are rescinded, its tasks end TASK_GONE_BY_OPERATOR (TASK_LOST for a
+    /// framework that is not partition-aware), from the master, and its capacity leaves the
+    /// cluster.
+    fn lose_agent(&mut self, i: usize) {
+        let Some(a) = self.agents.get_mut(i).filter(|a| !a.gone) else { return };
+        a.gone = true;
+        let size = a.size;
+        let agent_id = a.spec.id.clone();
+        for (s, x) in self.size.iter_mut().zip(size) {
+            *s -= x;
+        }
+        self.stats.agents_lost += 1;
+        let mut offers: Vec<String> =
+            self.offers.iter().filter(|(_, o)| o.agent == i).map(|(k, _)| k.clone()).collect();
+        offers.sort();
+        for id in offers {
+            self.offers.remove(&id);
+            self.stats.rescinded += 1;
+            self.events.push(json!({"type": "RESCIND", "rescind": {"offer_id": {"value": id}}}));
+        }
+        let mut tasks: Vec<String> =
+            self.tasks.iter().filter(|(_, t)| t.agent == i && !t.terminal()).map(|(k, _)| k.clone()).collect();
+        tasks.sort();
+        let state = if self.partition_aware { "TASK_GONE_BY_OPERATOR" } else { "TASK_LOST" };
+        for id in tasks {
+            let Some(t) = self.tasks.remove(&id) else { continue };
+            self.live = self.live.saturating_sub(1);
+            for (u, x) in self.used.iter_mut().zip(t.used) {
+                *u -= x;
+            }
+            self.stats.lost += 1;
+            let ev = update_event(
+                &id,
+                &agent_id,
+                state,
+                Some("REASON_AGENT_REMOVED"),
+                "SOURCE_MASTER",
+                "Agent removed",
+                None,
+                self.unix(self.now),
+            );
+            self.events.push(ev);
+        }
+        if let Some(a) = self.agents.get_mut(i) {
+            a.used = [0.0; 5];
+            a.tasks = 0;
+            a.offered = 0;
+            a.available = Resources::new();
+            a.filters.clear();
+        }
+        self.candidates.remove(&i);
+        self.filtered.remove(&i);
     }
 
     /// Tells the master what will happen to `task_id` once it runs.
@@ -419,6 +488,7 @@ impl Master {
                 self.stats.retries += 1;
                 self.timers.push((at, Timer::Retry(id, uuid)));
             }
+            Timer::AgentLost(i) => self.lose_agent(i),
             Timer::Maintenance(i) => {
                 let Some(a) = self.agents.get(i) else { return };
                 let Some(fid) = self.framework_id.clone() else { return };
@@ -450,7 +520,7 @@ impl Master {
         let mut offers = Vec::new();
         for i in candidates {
             let role = self.role.clone();
-            let Some(a) = self.agents.get_mut(i) else { continue };
+            let Some(a) = self.agents.get_mut(i).filter(|a| !a.gone) else { continue };
             let to_offer = a.available.allocatable_to(&role);
             let q = amounts(&to_offer);
             if q[0] < MIN_CPUS && q[1] < MIN_MEM {
@@ -490,7 +560,7 @@ impl Master {
     fn recover(&mut self, agent: usize, resources: &Resources, refuse_ms: Option<u64>) {
         let now = self.now;
         let iv = self.cfg.allocation_interval_ms;
-        let Some(a) = self.agents.get_mut(agent) else { return };
+        let Some(a) = self.agents.get_mut(agent).filter(|a| !a.gone) else { return };
         a.available = a.available.add(resources);
         if let Some(ms) = refuse_ms.filter(|ms| *ms > 0) {
             // The filter outlives at least one allocation interval (MESOS-4302).
@@ -1273,6 +1343,28 @@ mod tests {
         );
         assert!(m.violations.is_empty(), "{:?}", m.violations);
         assert_eq!(m.agents[0].total.to_string(), "cpus:2; mem:256; disk:900; disk(db, )[p1:data]:100");
+    }
+
+    #[test]
+    fn a_lost_agent_takes_its_offers_and_tasks_with_it() {
+        let mut m = master(2, "cpus:2;mem:256");
+        m.expect("t1", Fate { runs_ms: None, fails: false });
+        let o = offers(&subscribe(&mut m));
+        let res = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}}]);
+        m.call(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"]], "operations": [
+            {"type": "LAUNCH", "launch": {"task_infos": [{"name": "t1", "task_id": {"value": "t1"}, "agent_id": o[0]["agent_id"], "resources": res}]}}],
+            "filters": {"refuse_seconds": 0}}}));
+        let more = offers(&run_timers(&mut m, 1_000));
+        assert_eq!(more.len(), 1, "the rest of agent 1 is offered again");
+        m.schedule_loss(0, 2_000);
+        let ev = run_timers(&mut m, 10_000);
+        assert!(ev.iter().any(|e| e["type"] == "RESCIND" && e["rescind"]["offer_id"] == more[0]["id"]));
+        let gone: Vec<&Json> =
+            ev.iter().filter(|e| e["update"]["status"]["state"] == "TASK_GONE_BY_OPERATOR").collect();
+        assert_eq!(gone.len(), 1);
+        assert!(gone[0]["update"]["status"].get("uuid").is_none());
+        assert_eq!((m.live_tasks(), m.used[0], m.size[0], m.stats.agents_lost), (0, 0.0, 2.0, 1));
+        assert!(offers(&run_timers(&mut m, 60_000)).iter().all(|x| x["agent_id"] != o[0]["agent_id"]));
     }
 
     #[test]

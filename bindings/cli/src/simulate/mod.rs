@@ -74,6 +74,10 @@ pub struct Args {
     /// Failures of long-running tasks per task and hour (Marathon apps are restarted)
     #[arg(long = "failures-per-hour", default_value_t = 0.0)]
     failures_per_hour: f64,
+    /// Agents lost for good per day, over the whole cluster (seeded); their tasks are gone
+    /// (Marathon apps are restarted elsewhere)
+    #[arg(long = "agent-losses-per-day", default_value_t = 0.0)]
+    agent_losses_per_day: f64,
     /// The framework's role
     #[arg(long, default_value = "*")]
     role: String,
@@ -130,6 +134,9 @@ pub fn run(args: &Args) -> Outcome {
             return Err(UsageError(format!("unknown strategy `{s}` (expected one of {})", STRATEGIES.join(", "))));
         }
     }
+    if !(args.agent_losses_per_day.is_finite() && (0.0..=1e6).contains(&args.agent_losses_per_day)) {
+        return Err(UsageError("--agent-losses-per-day must be a number from 0 to 1,000,000".into()));
+    }
     if !(args.failures_per_hour.is_finite() && args.failures_per_hour >= 0.0) {
         return Err(UsageError("--failures-per-hour must be a non-negative number".into()));
     }
@@ -147,6 +154,7 @@ pub fn run(args: &Args) -> Outcome {
         drain: Vec::new(),
         role: args.role.clone(),
         offer_hold_s: args.offer_hold as f64 / 1000.0,
+        agent_losses_per_day: args.agent_losses_per_day,
         bench_scheduler: match args.scheduler.as_str() {
             "session" => false,
             "greedy-bench" => true,

@@ -33,6 +33,8 @@ pub struct RunConfig {
     pub role: String,
     /// `session.offer_hold_seconds` of the scheduler's config.
     pub offer_hold_s: f64,
+    /// Agents lost per day over the whole cluster (seeded, exponential times between losses).
+    pub agent_losses_per_day: f64,
     /// Drive the greedy benchmark scheduler instead of the session (`--scheduler greedy-bench`).
     pub bench_scheduler: bool,
 }
@@ -229,7 +231,13 @@ impl Loop<'_> {
             }
             "task_state" => {
                 let terminal = n["terminal"].as_bool().unwrap_or(false);
-                if terminal && n["state"] == "TASK_FAILED" {
+                let state = n["state"].as_str().unwrap_or("");
+                if terminal
+                    && matches!(
+                        state,
+                        "TASK_FAILED" | "TASK_LOST" | "TASK_GONE" | "TASK_GONE_BY_OPERATOR" | "TASK_ERROR"
+                    )
+                {
                     if let Some((_, true)) = self.tasks.get(&id) {
                         // Marathon replaces a failed instance (after its backoff, 1 s first).
                         self.push(self.now + 1000, Item::Restart(id));
@@ -360,6 +368,20 @@ pub fn run(
     for (i, c) in workload.classes.iter().enumerate() {
         let first = c.start_ms + class_rng[i].exponential(1000.0 / c.rate) as u64;
         lp.push(first, Item::Arrival(i));
+    }
+    if cfg.agent_losses_per_day > 0.0 && !cluster.agents.is_empty() {
+        let mut r = Rng::new(cfg.seed, u64::MAX);
+        let mean = 86_400_000.0 / cfg.agent_losses_per_day;
+        let mut t = 0.0;
+        loop {
+            t += r.exponential(mean).max(1.0);
+            if t > cfg.duration_ms as f64 {
+                break;
+            }
+            let i = (r.next_u64() % cluster.agents.len() as u64) as usize;
+            lp.master.schedule_loss(i, t as u64);
+        }
+        lp.drain_master();
     }
     lp.step("connect", &json!({}));
 

@@ -60,7 +60,7 @@ pub fn summarize(run: &Run, asks: Asks) -> Json {
     // Stranded: free cpus on agents where no task can fit any more because their memory (or,
     // when every task needs ports, their ports) is gone; and the converse for memory.
     let (mut s_cpus, mut s_cpu_agents, mut s_mem, mut s_mem_agents) = (0.0, 0u64, 0.0, 0u64);
-    for a in &m.agents {
+    for a in m.agents.iter().filter(|a| !a.gone) {
         let free: Vec<f64> = (0..5).map(|k| a.size[k] - a.used[k]).collect();
         let (fc, fm, fp) = (free[0], free[1], free[4]);
         let mem_gone = fm < asks.mem.max(1e-9) || (asks.ports > 0 && fp < asks.ports as f64);
@@ -76,7 +76,7 @@ pub fn summarize(run: &Run, asks: Asks) -> Json {
     let mut spread = Map::new();
     for (key, get) in [("rack", 0), ("zone", 1)] {
         let mut groups: BTreeMap<String, (u64, usize, f64, f64)> = BTreeMap::new();
-        for a in &m.agents {
+        for a in m.agents.iter().filter(|a| !a.gone) {
             let v = if get == 0 {
                 a.spec.attribute_text("rack")
             } else {
@@ -123,6 +123,7 @@ pub fn summarize(run: &Run, asks: Asks) -> Json {
         "suppresses": s.suppresses,
         "updates": {"sent": s.updates, "acknowledged": s.acks, "retried": s.retries},
         "inverse_offers": s.inverse_offers,
+        "agents_lost": {"agents": s.agents_lost, "tasks": s.lost},
         "violations": m.violations,
         "scheduler_errors": {"count": run.scheduler_errors.0, "first": run.scheduler_errors.1},
         "steps": run.steps,
