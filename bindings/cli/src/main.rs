@@ -111,7 +111,7 @@ enum Command {
     /// Run a workload on a cluster over simulated time: capacity and strategy planning
     ///
     /// A simulated Mesos master (offers every allocation interval, refuse filters,
-    /// suppress/revive, offer timeouts, rescinds, maintenance, task lifecycles with
+    /// suppress/revive, offer timeouts, rescinds, maintenance, agent loss, task lifecycles with
     /// acknowledged status updates) drives the framework scheduler over simulated time. The
     /// files are recognised by content: clusters are Mesos agent flags, a master's /slaves or
     /// /state JSON, or template lines (`20 × "cpus:16;mem:65536" rack=r1..r4`); workloads are

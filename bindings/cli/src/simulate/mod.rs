@@ -50,7 +50,7 @@ pub struct Args {
     /// A change to compare with the cluster as it is: `add 5 × "cpus:16;mem:65536" rack=r5`,
     /// `remove rack=r3`, `remove HOST`, `drain HOST` (or `drain rack=r3`); repeatable, one
     /// column each
-    #[arg(long = "what-if", value_name = "CHANGE")]
+    #[arg(long = "what-if", value_name = "CHANGE", conflicts_with_all = ["compare", "min_agents"])]
     what_if: Vec<String>,
     /// The fewest agents of this kind (`"cpus:16;mem:65536" rack=r1..r4`) on which the whole
     /// workload is placed (added to --cluster when given), by binary search
