@@ -34,19 +34,19 @@ pub struct Args {
 
 /// One flag read from the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Flag {
+pub(crate) struct Flag {
     /// 1-based line in the file.
-    line: usize,
-    value: String,
+    pub(crate) line: usize,
+    pub(crate) value: String,
 }
 
 /// One agent's flags.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Agent {
-    hostname: Option<Flag>,
-    resources: Option<Flag>,
-    attributes: Option<Flag>,
-    default_role: Option<Flag>,
+pub(crate) struct Agent {
+    pub(crate) hostname: Option<Flag>,
+    pub(crate) resources: Option<Flag>,
+    pub(crate) attributes: Option<Flag>,
+    pub(crate) default_role: Option<Flag>,
 }
 
 impl Agent {
@@ -70,7 +70,7 @@ impl Agent {
 /// # Errors
 /// The 1-based line and a message, for a flag given twice for one agent or a line that is
 /// not a flag.
-fn read_agents(text: &str) -> Result<Vec<Agent>, (usize, String)> {
+pub(crate) fn read_agents(text: &str) -> Result<Vec<Agent>, (usize, String)> {
     let mut agents = vec![Agent::default()];
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;

@@ -22,6 +22,7 @@ mod out;
 mod place;
 mod render;
 mod session;
+mod simulate;
 mod text;
 
 /// Exit status 0: every answer was `ok`.
@@ -118,6 +119,19 @@ enum Command {
     /// false, "errors": [...]}` for a refused input (which changes nothing). A bad config prints
     /// one `ok: false` line and exits 1; otherwise the exit status is 0 at the end of input.
     Session(session::Args),
+    /// Run a workload on a cluster over simulated time: capacity and strategy planning
+    ///
+    /// A simulated Mesos master (offers every allocation interval, refuse filters,
+    /// suppress/revive, offer timeouts, rescinds, maintenance, agent loss, task lifecycles with
+    /// acknowledged status updates) drives the framework scheduler over simulated time. The
+    /// files are recognised by content: clusters are Mesos agent flags, a master's /slaves or
+    /// /state JSON, or template lines (`20 × "cpus:16;mem:65536" rack=r1..r4`); workloads are
+    /// Marathon app JSON, OpenWhisk action classes or offerfit Task JSON. Prints a summary
+    /// (placed, pending, unplaced by reason with what to blame, utilisation, stranded capacity,
+    /// spread per rack and zone, time to place, offers and revives); --compare, --what-if and
+    /// --min-agents answer planning questions; --report writes an HTML report with plots.
+    /// Exit status 0 when the simulation ran, whatever it found; 2 for a usage error.
+    Simulate(simulate::Args),
 }
 
 fn run(command: Command) -> Outcome {
@@ -131,6 +145,7 @@ fn run(command: Command) -> Outcome {
         Command::Place(args) => place::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Session(args) => session::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     }
 }
 
