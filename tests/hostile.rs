@@ -177,6 +177,18 @@ fn unplaced_reasons_are_short() {
 }
 
 #[test]
+fn an_agents_pooled_ranges_are_bounded() {
+    let v = run(&case("pooled_ranges", Size::Cheap));
+    assert_eq!(code(&v), "limit.ranges_per_resource");
+    assert_eq!(
+        v["errors"][0]["message"],
+        "too many ranges in one resource: the offers of agent `a1` pool 11000 ranges of `ports`, the limit \
+         `ranges_per_resource` is 10000"
+    );
+    assert_eq!(v["errors"][0]["path"], "/offers/10/resources/2/ranges/range");
+}
+
+#[test]
 fn every_list_of_a_task_is_counted() {
     let v = run(&case("many_ports", Size::Cheap));
     assert_eq!(code(&v), "limit.list_items");

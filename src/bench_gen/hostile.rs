@@ -291,7 +291,7 @@ pub fn cases(size: Size) -> Vec<Case> {
             item: 2,
             what:
                 "40 offers of one agent × 10,000 single-port ranges, 1,000 tasks × 10 dynamic ports (93 s, 6 GB before)",
-            request: pooled_ranges(pick(size, 4, 40), pick(size, 1_000, 10_000), pick(size, 100, 1_000), 10),
+            request: pooled_ranges(pick(size, 12, 40), pick(size, 1_000, 10_000), pick(size, 100, 1_000), 10),
         },
         Case {
             name: "duplicated_long_key",
