@@ -61,7 +61,7 @@ fn run(case: &Case) -> serde_json::Value {
 }
 
 fn case(name: &str, size: Size) -> Case {
-    cases(size).into_iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no case {name}"))
+    offerfit::bench_gen::hostile::case(name, size).unwrap_or_else(|| panic!("no case {name}"))
 }
 
 fn code(v: &serde_json::Value) -> &str {
@@ -164,7 +164,7 @@ fn distinct_regexes_share_one_budget() {
     assert_eq!(code(&v), "limit.regex_size");
     let m = v["errors"][0]["message"].as_str().unwrap();
     assert!(m.starts_with("the regexes of this request are too large once compiled: found "), "{m}");
-    assert!(m.ends_with("the budget is 16 × `regex_size` = 16777216 bytes"), "{m}");
+    assert!(m.ends_with("the budget is 8 × `regex_size` = 8388608 bytes"), "{m}");
     assert!(v["errors"][0]["path"].as_str().unwrap().starts_with("/tasks/"), "{v}");
 }
 
@@ -174,6 +174,18 @@ fn unplaced_reasons_are_short() {
     let m = v["unplaced"][0]["reasons"][0]["message"].as_str().unwrap();
     assert!(m.ends_with("`s15:1` and 1984 more"), "{m}");
     assert!(m.len() < 300, "{m}");
+}
+
+#[test]
+fn an_agents_pooled_ranges_are_bounded() {
+    let v = run(&case("pooled_ranges", Size::Cheap));
+    assert_eq!(code(&v), "limit.ranges_per_resource");
+    assert_eq!(
+        v["errors"][0]["message"],
+        "too many ranges in one resource: the offers of agent `a1` pool 11000 ranges of `ports`, the limit \
+         `ranges_per_resource` is 10000"
+    );
+    assert_eq!(v["errors"][0]["path"], "/offers/10/resources/2/ranges/range");
 }
 
 #[test]

@@ -116,6 +116,9 @@ pub(super) fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<()
     // engine forms (an agent's offers are pooled); only above it is the exact check needed.
     let mut total: u64 = 0;
     let max_ranges = limits.get(LimitKind::RangesPerResource);
+    // The ranges of every offer: at most the bound, then so is every agent's pooled resource;
+    // only above it is each agent's pool counted.
+    let mut all_ranges: usize = 0;
     for (i, r) in request.running.iter().enumerate() {
         for (field, v) in [("id", &r.id), ("group", &r.group), ("hostname", &r.hostname)] {
             text(&|| format!("/running/{i}/{field}"), v)?;
@@ -137,8 +140,9 @@ pub(super) fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<()
             text(&|| format!("/offers/{i}/resources/{j}/name"), &r.name)?;
             match &r.value {
                 crate::model::ResourceValue::Scalar(s) => total = total.saturating_add(s.millis().unsigned_abs()),
-                crate::model::ResourceValue::Ranges(x) if x.as_slice().len() > max_ranges => {
+                crate::model::ResourceValue::Ranges(x) => {
                     let n = x.as_slice().len();
+                    all_ranges = all_ranges.saturating_add(n);
                     at(&|| format!("/offers/{i}/resources/{j}/ranges/range"), LimitKind::RangesPerResource, n)?;
                 }
                 _ => {}
@@ -156,6 +160,39 @@ pub(super) fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<()
     }
     if total > SCALAR_MAX_MILLIS.unsigned_abs() {
         check_agent_sums(request)?;
+    }
+    if all_ranges > max_ranges {
+        check_pooled_ranges(limits, request)?;
+    }
+    Ok(())
+}
+
+/// Every agent's pooled ranges within `ranges_per_resource`: an agent's offers are pooled
+/// into one resource per name (and role), and the engine works on that pool (issue 20: 40
+/// offers of one agent × 10,000 single-port ranges each took 93 s and 6 GB). Counted by
+/// name, whatever the role, over the ranges as offered (an upper bound of the coalesced
+/// pool); refused at the offer whose ranges cross the bound.
+fn check_pooled_ranges(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceError> {
+    let max = limits.get(LimitKind::RangesPerResource);
+    let mut pooled: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for (i, o) in request.offers.iter().enumerate() {
+        for (j, r) in o.resources.iter().enumerate() {
+            if let crate::model::ResourceValue::Ranges(x) = &r.value {
+                let n = pooled.entry((o.agent_id.as_str(), r.name.as_str())).or_insert(0);
+                *n = n.saturating_add(x.as_slice().len());
+                if *n > max {
+                    let e = Error::limit(
+                        LimitKind::RangesPerResource.code(),
+                        format!(
+                            "too many ranges in one resource: the offers of agent `{}` pool {} ranges of `{}`, the limit \
+                             `ranges_per_resource` is {max}",
+                            o.agent_id, *n, r.name
+                        ),
+                    );
+                    return Err(PlaceError::new(format!("/offers/{i}/resources/{j}/ranges/range"), e));
+                }
+            }
+        }
     }
     Ok(())
 }
