@@ -193,7 +193,7 @@ impl Config {
         if let Err(e) = limits.check(crate::limits::LimitKind::RequestBytes, text.len()) {
             return Err(vec![io::from_error(&e, "")]);
         }
-        let json = io::parse_strict_with_depth(text, limits.json_depth).map_err(|e| vec![*e])?;
+        let json = io::read_json(text, &limits)?;
         Config::from_value(json)
     }
 

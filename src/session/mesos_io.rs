@@ -6,7 +6,6 @@ pub(crate) use crate::wire::decode;
 pub(crate) use crate::wire::errors::kind;
 pub(crate) use crate::wire::mesos::{attributes_from_json, attributes_to_json, offer_from_json, scalar_json};
 pub(crate) use crate::wire::ops_place::{options_from_json, task_from_json};
-pub(crate) use crate::wire::parse_strict_with_depth;
 pub use crate::wire::WireError;
 
 /// The contract's error list (`{"ok": false, "errors": [...]}`).
@@ -33,4 +32,15 @@ pub(crate) fn refusal_text(errors: Vec<WireError>) -> String {
 /// The closest of `candidates` to `word`, for "did you mean" help.
 pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     crate::suggest::closest(word, candidates)
+}
+
+/// Reads one JSON text with the request reader: strict (no duplicate key), and every limit
+/// (nesting, strings, counts, values) checked while reading, so a hostile line costs no more
+/// than its size allows.
+pub(crate) fn read_json(text: &str, limits: &crate::limits::Limits) -> Result<serde_json::Value, Errors> {
+    match crate::json::read(text, limits) {
+        Ok(json) => Ok(json),
+        Err(crate::json::ReadError::Text(p)) => Err(vec![WireError::from_parse(&p, "")]),
+        Err(crate::json::ReadError::Limit(e, path)) => Err(vec![from_error(&e, &path)]),
+    }
 }

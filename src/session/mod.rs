@@ -367,11 +367,13 @@ impl Session {
         if let Err(e) = limits.check(LimitKind::RequestBytes, line.len()) {
             return io::refusal_text(vec![io::from_error(&e, "")]);
         }
-        let json = match io::parse_strict_with_depth(line, limits.json_depth) {
+        let json = match io::read_json(line, limits) {
             Ok(j) => j,
-            Err(e) => return io::refusal_text(vec![*e]),
+            Err(e) => return io::refusal_text(e),
         };
-        match self.step_value(json) {
+        // The reader checked every limit while reading: no second walk of the value.
+        let result = input::input_from_json(json).map_err(refused).and_then(|input| self.step(input));
+        match result {
             Ok(a) => a.to_json_text(),
             Err(r) => r.to_json_text(),
         }

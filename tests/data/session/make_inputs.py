@@ -252,7 +252,7 @@ T["rule11_bad_inputs"] = ("host mistakes are refused and change nothing; what a 
     {"now": 2, "tick": {}, "connect": {}},
     {"now": 0, "tick": {}},
     {"now": 2, "submit": [{"id": "t1", "cpus": -1}]},
-    {"now": 2, "submit": [{"id": "t1", "constraints": ["rack LIKE ["]}]},
+    {"now": 2, "submit": [{"id": "t1", "cpus": 1, "constraints": ["rack LIKE ["]}]},
     submit(2, task("t1"), task("t1")),
     submit(3, task("t1")),
     submit(4, task("t1")),
