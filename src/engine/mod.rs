@@ -61,7 +61,7 @@ mod tables;
 use crate::decision::Plan;
 use crate::limits::LimitKind;
 
-pub use options::{Options, PortSelection, Profile, Strategy};
+pub use options::{Options, PortSelection, Profile, Strategy, TieBreak};
 pub use request::{PlaceError, PlaceRequest};
 
 use options::Resolved;

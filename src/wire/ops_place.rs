@@ -10,7 +10,7 @@ use super::mesos::{attributes_from_json, offers_from_json, resources_to_json, sc
 use super::{decode, Errors, WireError};
 use crate::constraint::Dialect;
 use crate::decision::Plan;
-use crate::engine::{Engine, Options, PlaceRequest, PortSelection, Profile, Strategy};
+use crate::engine::{Engine, Options, PlaceRequest, PortSelection, Profile, Strategy, TieBreak};
 use crate::limits::Limits;
 use crate::model::{
     ConstraintSpec, DiskSourceType, ExecutorRequest, GpuScheduling, PreferenceSpec, RunningTask, Scalar, TaskRequest,
@@ -228,6 +228,8 @@ pub(crate) struct OptionsDto {
     local_region: Option<String>,
     #[serde(default)]
     limits: Option<Limits>,
+    #[serde(default)]
+    tie_break: Option<String>,
 }
 
 fn yes() -> bool {
@@ -370,7 +372,12 @@ pub(crate) fn options_from_dto(dto: OptionsDto) -> Result<Options, Errors> {
             &[("lowest", PortSelection::Lowest), ("random", PortSelection::Random)],
         )?),
     };
+    let tie_break = match &dto.tie_break {
+        None => TieBreak::Request,
+        Some(t) => pick(t, "/options/tie_break", &[("request", TieBreak::Request), ("agent_id", TieBreak::AgentId)])?,
+    };
     Ok(Options {
+        tie_break,
         strategy,
         profile,
         roles: dto.roles,
