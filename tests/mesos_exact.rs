@@ -156,3 +156,37 @@ fn offered_ports_outside_the_port_numbers_are_never_handed_out() {
     }));
     assert_eq!(answer["accept"][0]["tasks"][0]["ports"], json!([1, 65535]), "{answer}");
 }
+
+/// A running task given without attributes takes its agent's when the agent is offered (by
+/// `agent_id`, else hostname), so `rack UNIQUE` counts it; a running task needs an id.
+#[test]
+fn running_tasks_take_their_agents_attributes() {
+    let offers = json!([
+        {"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": "cpus:4", "attributes": "rack:r1"},
+        {"id": "O2", "agent_id": "S2", "hostname": "h2", "resources": "cpus:1", "attributes": "rack:r2"}
+    ]);
+    let task = json!({"id": "web-2", "group": "web", "cpus": 1, "constraints": ["rack UNIQUE"]});
+    for running in [
+        json!({"id": "web-1", "group": "web", "hostname": "elsewhere", "agent_id": "S1"}),
+        json!({"id": "web-1", "group": "web", "hostname": "h1"}),
+    ] {
+        let answer = ok(
+            &json!({"op": "place", "offers": offers, "tasks": [task], "running": [running], "options": {"strategy": "spread"}}),
+        );
+        assert_eq!(answer["accept"][0]["agent_id"], "S2", "{answer}");
+    }
+    // Attributes given win; an agent not offered leaves the task without any.
+    let running = json!({"id": "web-1", "group": "web", "hostname": "h1", "attributes": "rack:r9"});
+    let answer = ok(
+        &json!({"op": "place", "offers": offers, "tasks": [task], "running": [running], "options": {"strategy": "spread"}}),
+    );
+    assert_eq!(answer["accept"][0]["agent_id"], "S1", "{answer}");
+    let e = error(
+        &json!({"op": "place", "offers": offers, "tasks": [task], "running": [{"id": "", "group": "web", "hostname": "h1"}]}),
+    );
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("place.invalid_id"), Some("/running/0/id")));
+    let e = error(
+        &json!({"op": "place", "offers": offers, "tasks": [task], "running": [{"group": "web", "hostname": "h1"}]}),
+    );
+    assert_eq!(e["path"], "/running/0", "{e}");
+}

@@ -452,7 +452,7 @@ pub(super) mod fixture {
         let mut ctx = Ctx::new(opts, resolved, req);
         pool_agents(&mut ctx).unwrap();
         compile_tasks(&mut ctx).unwrap();
-        ctx.groups.record_running(&req.running);
+        ctx.groups.record_running(&req.running, &req.offers);
         group_agents(&mut ctx);
         intern_values(&mut ctx);
         ctx

@@ -120,6 +120,7 @@ impl Engine {
         limits.check(LimitKind::Tasks, request.tasks.len()).map_err(|e| PlaceError::new("/tasks", e))?;
         limits.check(LimitKind::Running, request.running.len()).map_err(|e| PlaceError::new("/running", e))?;
         check_counts(limits, request)?;
+        request::check_running(request)?;
         batch::run(&self.options, &self.resolved, request)
     }
 }

@@ -380,14 +380,43 @@ impl<'r> Groups<'r> {
     }
 
     /// Records the running tasks (after every task's rules are tracked).
-    pub(crate) fn record_running(&mut self, running: &'r [RunningTask]) {
+    ///
+    /// A running task given without `attributes` (and without a fault domain) takes those of
+    /// its agent when the agent is among `offers` — found by `agent_id`, else by hostname —, so
+    /// `rack UNIQUE` counts it as the agent's rack; otherwise it has none.
+    pub(crate) fn record_running(&mut self, running: &'r [RunningTask], offers: &'r [crate::model::Offer]) {
+        let bare = |r: &RunningTask| r.attributes.is_empty() && r.region.is_none() && r.zone.is_none();
+        let mut by_agent: crate::hash::FxMap<&'r str, &'r crate::model::Offer> = Default::default();
+        let mut by_host: crate::hash::FxMap<&'r str, &'r crate::model::Offer> = Default::default();
+        if running.iter().any(bare) {
+            for o in offers {
+                by_agent.entry(o.agent_id.as_str()).or_insert(o);
+                by_host.entry(o.hostname.as_str()).or_insert(o);
+            }
+        }
         for r in running {
             let Some(&g) = self.ids.get(r.group.as_str()) else { continue };
-            let c = Candidate {
-                hostname: &r.hostname,
-                attributes: &r.attributes,
-                region: r.region.as_deref(),
-                zone: r.zone.as_deref(),
+            let agent = if bare(r) {
+                match r.agent_id.as_deref() {
+                    Some(id) => by_agent.get(id).copied(),
+                    None => by_host.get(r.hostname.as_str()).copied(),
+                }
+            } else {
+                None
+            };
+            let c = match agent {
+                Some(o) => Candidate {
+                    hostname: &r.hostname,
+                    attributes: &o.attributes,
+                    region: o.region.as_deref(),
+                    zone: o.zone.as_deref(),
+                },
+                None => Candidate {
+                    hostname: &r.hostname,
+                    attributes: &r.attributes,
+                    region: r.region.as_deref(),
+                    zone: r.zone.as_deref(),
+                },
             };
             self.record(g, &c);
         }
