@@ -152,7 +152,11 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
             }
         }
         let alloc_role = task_role.map_or(NONE, |r| ctx.roles.id(r));
-        let mut need = Need { roles, alloc_role, reserve_role: alloc_role, revocable: t.revocable, ..Need::default() };
+        // A task with an executor stays on non-revocable resources: the executor's resources
+        // go in the TaskInfo of every task that shares it, and validation.cpp
+        // (`validateTaskAndExecutorResources`) refuses a task and executor that mix kinds.
+        let revocable = t.revocable && t.executor.is_none();
+        let mut need = Need { roles, alloc_role, reserve_role: alloc_role, revocable, ..Need::default() };
         need.cpus = millis(t.cpus);
         need.mem = millis(t.mem);
         need.gpus = millis(t.gpus);
