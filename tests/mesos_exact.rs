@@ -190,3 +190,13 @@ fn running_tasks_take_their_agents_attributes() {
     );
     assert_eq!(e["path"], "/running/0", "{e}");
 }
+
+/// A volume whose `size` is above its `max_size` is refused, not matched against nothing.
+#[test]
+fn volume_size_above_max_size_is_refused() {
+    let e = error(&json!({"op": "place", "offers": [], "tasks": [
+        {"id": "t", "cpus": 1, "volumes": [{"size": 100, "type": "MOUNT", "max_size": 50}]}]}));
+    assert_eq!(e["code"], "place.invalid_volume");
+    assert_eq!(e["path"], "/tasks/0/volumes/0/max_size");
+    assert_eq!(e["message"], "expected a max_size of at least the size `100`, found `50`");
+}

@@ -257,6 +257,13 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
                     format!("expected a non-negative max_size, found `{m}`"),
                 ));
             }
+            if let Some(m) = v.max_size.filter(|m| !m.is_negative() && *m < v.size) {
+                return Err(PlaceError::invalid(
+                    format!("{vpath}/max_size"),
+                    "place.invalid_volume",
+                    format!("expected a max_size of at least the size `{}`, found `{m}`", v.size),
+                ));
+            }
             // Mesos reserves a persistent volume for a role, never for `*` (Marathon refuses a
             // resident app without one): refused up front rather than matching no disk.
             if let Some(pid) = v.persistence_id.as_deref() {
