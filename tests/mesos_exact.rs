@@ -200,3 +200,39 @@ fn volume_size_above_max_size_is_refused() {
     assert_eq!(e["path"], "/tasks/0/volumes/0/max_size");
     assert_eq!(e["message"], "expected a max_size of at least the size `100`, found `50`");
 }
+
+/// OpenWhisk: `place` takes the constraint delimiter (an option, and per task) and answers the
+/// `warnings` for constraints the dialect ignores, as `parse_constraints` does.
+#[test]
+fn openwhisk_delimiter_and_warnings_in_place() {
+    let offers = json!([
+        {"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": "cpus:4;mem:1024", "attributes": "att1:v1"},
+        {"id": "O2", "agent_id": "S2", "hostname": "h2", "resources": "cpus:4;mem:1024", "attributes": "att1:v2"}
+    ]);
+    let task = |extra: Json| {
+        let mut t =
+            json!({"id": "t", "cpus": 1, "dialect": "openwhisk", "constraints": ["att1|LIKE|v2", "att1|GROUP_BY|x"]});
+        for (k, v) in extra.as_object().unwrap() {
+            t[k] = v.clone();
+        }
+        t
+    };
+    for (t, options) in [(task(json!({})), json!({"delimiter": "\\|"})), (task(json!({"delimiter": "\\|"})), json!({}))]
+    {
+        let answer = ok(&json!({"op": "place", "offers": offers, "tasks": [t], "options": options}));
+        assert_eq!(answer["accept"][0]["agent_id"], "S2", "{answer}");
+        let w = &answer["warnings"];
+        assert_eq!(w.as_array().map(Vec::len), Some(1), "{answer}");
+        assert_eq!(w[0]["code"], "constraint.ignored");
+        assert_eq!(w[0]["path"], "/tasks/0/constraints/1");
+        let lint = ok(&json!({"op": "parse_constraints", "dialect": "openwhisk", "delimiter": "\\|",
+            "constraints": ["att1|LIKE|v2", "att1|GROUP_BY|x"]}));
+        assert_eq!(w[0]["message"], lint["warnings"][0]["message"]);
+    }
+    // A bad task delimiter is refused at the task.
+    let e = error(&json!({"op": "place", "offers": offers, "tasks": [task(json!({"delimiter": "("}))]}));
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("constraint.delimiter"), Some("/tasks/0/delimiter")));
+    // No warnings field when there are none (answers stay as they were).
+    let answer = ok(&json!({"op": "place", "offers": offers, "tasks": [{"id": "t", "cpus": 1}]}));
+    assert!(answer.get("warnings").is_none());
+}

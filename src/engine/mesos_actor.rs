@@ -317,5 +317,5 @@ pub(super) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
     }
     let stats = Stats { offers: req.offers.len(), tasks: req.tasks.len(), placed, evaluations: ctx.fitter.evaluations };
     let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
-    Ok(Plan { accept, decline, unplaced, calls, stats })
+    Ok(Plan { accept, decline, unplaced, calls, stats, warnings: std::mem::take(&mut ctx.warnings) })
 }

@@ -113,6 +113,9 @@ pub struct Options {
     pub limits: Limits,
     /// How ties between agents are broken ([`TieBreak::Request`] by default).
     pub tie_break: TieBreak,
+    /// The openwhisk dialect's constraint delimiter for tasks that give none (OpenWhisk's
+    /// `constraint-delimiter`; default `" "`).
+    pub delimiter: Option<String>,
 }
 
 impl Default for Options {
@@ -134,6 +137,7 @@ impl Default for Options {
             local_region: None,
             limits: Limits::default(),
             tie_break: TieBreak::Request,
+            delimiter: None,
         }
     }
 }

@@ -306,7 +306,7 @@ pub(super) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Plan<'r> {
     }
     let stats = ctx.stats();
     let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
-    Plan { accept, decline, unplaced, calls, stats }
+    Plan { accept, decline, unplaced, calls, stats, warnings: std::mem::take(&mut ctx.warnings) }
 }
 
 pub(super) fn resource_json(r: &Resource) -> Json {

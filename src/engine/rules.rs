@@ -67,18 +67,19 @@ fn hash_spec(h: &mut impl Hasher, c: &ConstraintSpec) {
 }
 
 impl<'r> RulesCache<'r> {
-    /// [`Rules::compile`], or a copy of the rules of an earlier task with the same ones.
+    /// [`Rules::compile_with`], or a copy of the rules of an earlier task with the same ones.
     pub(crate) fn compile(
         &mut self,
         task: &'r TaskRequest,
         base: &dyn fmt::Display,
         limits: &Limits,
+        default_delimiter: Option<&str>,
     ) -> Result<Rules, PlaceError> {
         if task.constraints.is_empty() && task.preferences.is_empty() {
             if let Some(rules) = &self.empty {
                 return Ok(rules.clone());
             }
-            let rules = Rules::compile(task, base, limits)?;
+            let rules = Rules::compile_with(task, base, limits, None, default_delimiter)?;
             self.empty = Some(rules.clone());
             return Ok(rules);
         }
@@ -91,12 +92,15 @@ impl<'r> RulesCache<'r> {
         }
         let key = h.finish();
         let same = |t: &TaskRequest| {
-            t.dialect == task.dialect && t.constraints == task.constraints && t.preferences == task.preferences
+            t.dialect == task.dialect
+                && t.delimiter == task.delimiter
+                && t.constraints == task.constraints
+                && t.preferences == task.preferences
         };
         if let Some((_, rules)) = self.map.get(&key).and_then(|list| list.iter().find(|(t, _)| same(t))) {
             return Ok(rules.clone());
         }
-        let mut rules = Rules::compile_with(task, base, limits, Some(&mut self.parsed))?;
+        let mut rules = Rules::compile_with(task, base, limits, Some(&mut self.parsed), default_delimiter)?;
         rules.id = self.next;
         self.next = self.next.saturating_add(1).min(Rules::NO_ID - 1);
         self.map.entry(key).or_default().push((task, rules.clone()));
@@ -146,17 +150,15 @@ fn compile_one(
 }
 
 impl Rules {
-    /// Compiles a task's constraints and preferences; errors carry `base` + the path inside.
-    pub(crate) fn compile(task: &TaskRequest, base: &dyn fmt::Display, limits: &Limits) -> Result<Rules, PlaceError> {
-        Rules::compile_with(task, base, limits, None)
-    }
-
-    /// [`Rules::compile`], parsing each constraint through `memo` when given.
+    /// Compiles a task's constraints and preferences (errors carry `base` + the path inside),
+    /// parsing each constraint through `memo` when given; the openwhisk delimiter is the
+    /// task's, else `default_delimiter`, else `" "`.
     fn compile_with<'r>(
         task: &'r TaskRequest,
         base: &dyn fmt::Display,
         limits: &Limits,
         mut memo: Option<&mut ParsedMemo<'r>>,
+        default_delimiter: Option<&str>,
     ) -> Result<Rules, PlaceError> {
         if task.constraints.is_empty() && task.preferences.is_empty() {
             return Ok(Rules {
@@ -167,7 +169,15 @@ impl Rules {
                 id: Rules::NO_ID,
             });
         }
-        let opts = ParseOptions::new(task.dialect, None, limits).map_err(|e| PlaceError::new(base.to_string(), e))?;
+        let delimiter = task.delimiter.as_deref().or(default_delimiter);
+        let opts = ParseOptions::new(task.dialect, delimiter, limits).map_err(|e| {
+            let at = if task.delimiter.is_some() { format!("{base}/delimiter") } else { "/options/delimiter".into() };
+            PlaceError::new(at, e)
+        })?;
+        // The memo is keyed by dialect and spec: a task with its own delimiter parses alone.
+        if delimiter.is_some_and(|d| d != crate::constraint::DEFAULT_DELIMITER) {
+            memo = None;
+        }
         let mut hard = Vec::new();
         for (i, c) in task.constraints.iter().enumerate() {
             let path = || format!("{base}/constraints/{i}");

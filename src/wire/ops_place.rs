@@ -175,6 +175,8 @@ pub(crate) struct TaskDto {
     task_info: Option<Json>,
     #[serde(default)]
     revocable: bool,
+    #[serde(default)]
+    delimiter: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -230,6 +232,8 @@ pub(crate) struct OptionsDto {
     limits: Option<Limits>,
     #[serde(default)]
     tie_break: Option<String>,
+    #[serde(default)]
+    delimiter: Option<String>,
 }
 
 fn yes() -> bool {
@@ -378,6 +382,7 @@ pub(crate) fn options_from_dto(dto: OptionsDto) -> Result<Options, Errors> {
     };
     Ok(Options {
         tie_break,
+        delimiter: dto.delimiter,
         strategy,
         profile,
         roles: dto.roles,
@@ -480,6 +485,7 @@ pub(crate) fn task_from_dto(d: TaskDto, path: &str) -> Result<TaskRequest, Error
     }
     t.gpu_scheduling = d.gpu_scheduling.map(Into::into);
     t.revocable = d.revocable;
+    t.delimiter = d.delimiter;
     if let Some(info) = d.task_info {
         if !info.is_object() {
             return Err(bad(
@@ -616,6 +622,14 @@ pub fn plan_to_json(plan: &Plan<'_>) -> Map<String, Json> {
             "evaluations": plan.stats.evaluations,
         }),
     );
+    if !plan.warnings.is_empty() {
+        let list: Vec<Json> = plan
+            .warnings
+            .iter()
+            .map(|(path, e)| serde_json::to_value(super::errors::WireError::from_error(e, path)).unwrap_or(Json::Null))
+            .collect();
+        out.insert("warnings".into(), Json::Array(list));
+    }
     out
 }
 
