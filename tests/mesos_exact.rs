@@ -236,3 +236,23 @@ fn openwhisk_delimiter_and_warnings_in_place() {
     let answer = ok(&json!({"op": "place", "offers": offers, "tasks": [{"id": "t", "cpus": 1}]}));
     assert!(answer.get("warnings").is_none());
 }
+
+/// A second task of one (SHARED) persistent volume on the same agent is told which task took
+/// the volume, not that it is "reserved on another agent".
+#[test]
+fn a_second_task_of_a_shared_volume_is_explained() {
+    let answer = ok(&json!({"op": "place", "offers": [{"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": [
+    {"name": "cpus", "type": "SCALAR", "scalar": {"value": 4}},
+    {"name": "disk", "type": "SCALAR", "scalar": {"value": 100},
+     "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "p"}],
+     "disk": {"persistence": {"id": "data"}, "volume": {"container_path": "data", "mode": "RW"}}, "shared": {}}]}],
+    "tasks": [
+        {"id": "t1", "cpus": 1, "role": "web", "volumes": [{"size": 100, "persistence_id": "data"}]},
+        {"id": "t2", "cpus": 1, "role": "web", "volumes": [{"size": 100, "persistence_id": "data"}]}
+    ]}));
+    assert_eq!(answer["accept"][0]["tasks"][0]["task_id"], "t1");
+    assert_eq!(
+        answer["unplaced"][0]["reasons"][0]["message"],
+        "the task's persistent volume `data` is already taken by task `t1` in this call (a persistent volume, SHARED or not, goes to one task per call)"
+    );
+}
