@@ -226,4 +226,7 @@ pub struct Plan<'r> {
     pub calls: Option<Vec<serde_json::Value>>,
     /// Counts.
     pub stats: Stats,
+    /// Warnings, each with the JSON pointer of its culprit: constraints a task's dialect
+    /// ignores (`constraint.ignored`), as `parse_constraints` answers them.
+    pub warnings: Vec<(String, crate::error::Error)>,
 }

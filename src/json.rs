@@ -355,6 +355,7 @@ pub(crate) fn json_error(text: &str, e: &serde_json::Error) -> ParseError {
     } else {
         "request.json"
     };
+    let token_error = msg == "expected ident" || msg.starts_with("invalid number") || msg.starts_with("expected value");
     let mut at = byte_offset(text, e.line(), e.column());
     if msg.starts_with("request is nested too deeply") {
         // Reported just after the `[` or `{` (one byte) that opened one level too many.
@@ -369,7 +370,25 @@ pub(crate) fn json_error(text: &str, e: &serde_json::Error) -> ParseError {
     } else {
         format!("invalid JSON: {msg}")
     };
-    ParseError::new(code, message, text, Span::new(at, (at + 1).min(text.len())))
+    let mut end = (at + 1).min(text.len());
+    if token_error {
+        // serde_json stops inside or just after a misspelled literal (`tru}`) or a bad number
+        // (`1.}`): the caret goes under the whole offending token, not the character after it.
+        let bytes = text.as_bytes();
+        let word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-' | b'_');
+        let mut start = at.min(text.len());
+        while start > 0 && bytes.get(start - 1).copied().is_some_and(word) {
+            start -= 1;
+        }
+        let mut stop = start;
+        while bytes.get(stop).copied().is_some_and(word) {
+            stop += 1;
+        }
+        if stop > start {
+            (at, end) = (start, stop);
+        }
+    }
+    ParseError::new(code, message, text, Span::new(at, end))
 }
 
 /// serde_json reports 1-based line and 1-based byte column of the character it stopped at
@@ -388,6 +407,20 @@ fn byte_offset(text: &str, line: usize, column: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_caret_is_on_the_offending_token() {
+        let caret = |t: &str| {
+            let e = parse_strict(t).unwrap_err();
+            let span = e.span;
+            (t.get(span.start..span.end).unwrap().to_owned(), e.column())
+        };
+        assert_eq!(caret(r#"{"op": "version", "x": tru}"#), ("tru".to_owned(), 24));
+        assert_eq!(caret(r#"{"x": [nul, 1]}"#), ("nul".to_owned(), 8));
+        assert_eq!(caret(r#"{"x": 1.}"#), ("1.".to_owned(), 7));
+        assert_eq!(caret(r#"{"x": 1 2}"#), ("2".to_owned(), 9));
+        assert_eq!(caret(r#"{"x": @}"#), ("@".to_owned(), 7));
+    }
 
     #[test]
     fn duplicate_keys_are_refused() {

@@ -156,3 +156,103 @@ fn offered_ports_outside_the_port_numbers_are_never_handed_out() {
     }));
     assert_eq!(answer["accept"][0]["tasks"][0]["ports"], json!([1, 65535]), "{answer}");
 }
+
+/// A running task given without attributes takes its agent's when the agent is offered (by
+/// `agent_id`, else hostname), so `rack UNIQUE` counts it; a running task needs an id.
+#[test]
+fn running_tasks_take_their_agents_attributes() {
+    let offers = json!([
+        {"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": "cpus:4", "attributes": "rack:r1"},
+        {"id": "O2", "agent_id": "S2", "hostname": "h2", "resources": "cpus:1", "attributes": "rack:r2"}
+    ]);
+    let task = json!({"id": "web-2", "group": "web", "cpus": 1, "constraints": ["rack UNIQUE"]});
+    for running in [
+        json!({"id": "web-1", "group": "web", "hostname": "elsewhere", "agent_id": "S1"}),
+        json!({"id": "web-1", "group": "web", "hostname": "h1"}),
+    ] {
+        let answer = ok(
+            &json!({"op": "place", "offers": offers, "tasks": [task], "running": [running], "options": {"strategy": "spread"}}),
+        );
+        assert_eq!(answer["accept"][0]["agent_id"], "S2", "{answer}");
+    }
+    // Attributes given win; an agent not offered leaves the task without any.
+    let running = json!({"id": "web-1", "group": "web", "hostname": "h1", "attributes": "rack:r9"});
+    let answer = ok(
+        &json!({"op": "place", "offers": offers, "tasks": [task], "running": [running], "options": {"strategy": "spread"}}),
+    );
+    assert_eq!(answer["accept"][0]["agent_id"], "S1", "{answer}");
+    let e = error(
+        &json!({"op": "place", "offers": offers, "tasks": [task], "running": [{"id": "", "group": "web", "hostname": "h1"}]}),
+    );
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("place.invalid_id"), Some("/running/0/id")));
+    let e = error(
+        &json!({"op": "place", "offers": offers, "tasks": [task], "running": [{"group": "web", "hostname": "h1"}]}),
+    );
+    assert_eq!(e["path"], "/running/0", "{e}");
+}
+
+/// A volume whose `size` is above its `max_size` is refused, not matched against nothing.
+#[test]
+fn volume_size_above_max_size_is_refused() {
+    let e = error(&json!({"op": "place", "offers": [], "tasks": [
+        {"id": "t", "cpus": 1, "volumes": [{"size": 100, "type": "MOUNT", "max_size": 50}]}]}));
+    assert_eq!(e["code"], "place.invalid_volume");
+    assert_eq!(e["path"], "/tasks/0/volumes/0/max_size");
+    assert_eq!(e["message"], "expected a max_size of at least the size `100`, found `50`");
+}
+
+/// OpenWhisk: `place` takes the constraint delimiter (an option, and per task) and answers the
+/// `warnings` for constraints the dialect ignores, as `parse_constraints` does.
+#[test]
+fn openwhisk_delimiter_and_warnings_in_place() {
+    let offers = json!([
+        {"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": "cpus:4;mem:1024", "attributes": "att1:v1"},
+        {"id": "O2", "agent_id": "S2", "hostname": "h2", "resources": "cpus:4;mem:1024", "attributes": "att1:v2"}
+    ]);
+    let task = |extra: Json| {
+        let mut t =
+            json!({"id": "t", "cpus": 1, "dialect": "openwhisk", "constraints": ["att1|LIKE|v2", "att1|GROUP_BY|x"]});
+        for (k, v) in extra.as_object().unwrap() {
+            t[k] = v.clone();
+        }
+        t
+    };
+    for (t, options) in [(task(json!({})), json!({"delimiter": "\\|"})), (task(json!({"delimiter": "\\|"})), json!({}))]
+    {
+        let answer = ok(&json!({"op": "place", "offers": offers, "tasks": [t], "options": options}));
+        assert_eq!(answer["accept"][0]["agent_id"], "S2", "{answer}");
+        let w = &answer["warnings"];
+        assert_eq!(w.as_array().map(Vec::len), Some(1), "{answer}");
+        assert_eq!(w[0]["code"], "constraint.ignored");
+        assert_eq!(w[0]["path"], "/tasks/0/constraints/1");
+        let lint = ok(&json!({"op": "parse_constraints", "dialect": "openwhisk", "delimiter": "\\|",
+            "constraints": ["att1|LIKE|v2", "att1|GROUP_BY|x"]}));
+        assert_eq!(w[0]["message"], lint["warnings"][0]["message"]);
+    }
+    // A bad task delimiter is refused at the task.
+    let e = error(&json!({"op": "place", "offers": offers, "tasks": [task(json!({"delimiter": "("}))]}));
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("constraint.delimiter"), Some("/tasks/0/delimiter")));
+    // No warnings field when there are none (answers stay as they were).
+    let answer = ok(&json!({"op": "place", "offers": offers, "tasks": [{"id": "t", "cpus": 1}]}));
+    assert!(answer.get("warnings").is_none());
+}
+
+/// A second task of one (SHARED) persistent volume on the same agent is told which task took
+/// the volume, not that it is "reserved on another agent".
+#[test]
+fn a_second_task_of_a_shared_volume_is_explained() {
+    let answer = ok(&json!({"op": "place", "offers": [{"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": [
+    {"name": "cpus", "type": "SCALAR", "scalar": {"value": 4}},
+    {"name": "disk", "type": "SCALAR", "scalar": {"value": 100},
+     "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "p"}],
+     "disk": {"persistence": {"id": "data"}, "volume": {"container_path": "data", "mode": "RW"}}, "shared": {}}]}],
+    "tasks": [
+        {"id": "t1", "cpus": 1, "role": "web", "volumes": [{"size": 100, "persistence_id": "data"}]},
+        {"id": "t2", "cpus": 1, "role": "web", "volumes": [{"size": 100, "persistence_id": "data"}]}
+    ]}));
+    assert_eq!(answer["accept"][0]["tasks"][0]["task_id"], "t1");
+    assert_eq!(
+        answer["unplaced"][0]["reasons"][0]["message"],
+        "the task's persistent volume `data` is already taken by task `t1` in this call (a persistent volume, SHARED or not, goes to one task per call)"
+    );
+}

@@ -43,7 +43,7 @@ pub(crate) fn satisfies(c: &Constraint, v: Option<&str>, id: Option<u32>, group:
                 _ => false,
             }
         }
-        (Operator::Version, Arg::Version(req)) => parse_version(v).is_some_and(|ver| req.matches(&ver)),
+        (Operator::Version, Arg::Version(req)) => parse_version(v).is_some_and(|ver| version_matches(req, ver)),
         (Operator::Unique, _) => group.counts.is_some_and(|g| g.count(group.id(v, id)) == 0),
         (Operator::Cluster, _) => {
             group.counts.is_some_and(|g| g.first().map_or(true, |first| first == Some(group.id(v, id))))
@@ -94,23 +94,39 @@ impl Constraint {
     }
 }
 
+/// Whether `ver` meets `req` as operators expect of agent attributes: when the requirement
+/// names no pre-release, the version's pre-release and build suffix are not part of the
+/// comparison (a kernel `5.4.0-42-generic` is a 5.4.0 and meets `>=5.4`; strict semver would
+/// rank it below 5.4.0 and refuse it); a requirement that names one (`>=2.0.0-rc1`) compares
+/// them as semver does.
+fn version_matches(req: &semver::VersionReq, mut ver: semver::Version) -> bool {
+    if req.comparators.iter().all(|c| c.pre.is_empty()) {
+        ver.pre = semver::Prerelease::EMPTY;
+        ver.build = semver::BuildMetadata::EMPTY;
+    }
+    req.matches(&ver)
+}
+
 /// A version as attributes write them: full semver, or `1`, `1.2` padded with zeros, with an
-/// optional leading `v`.
+/// optional leading `v`; a suffix that is not semver (`5.4.0-42-generic` is, `4.18.0-305.el8.x86_64`
+/// and Java's `1.8.0_292` are not) is dropped, the numeric core kept.
 fn parse_version(v: &str) -> Option<semver::Version> {
     let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
     if let Ok(ver) = semver::Version::parse(v) {
         return Some(ver);
     }
-    let (core, rest) = match v.find(['-', '+']) {
-        Some(i) => (v.get(..i)?, v.get(i..)?),
-        None => (v, ""),
-    };
+    let end = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let (core, rest) = (v.get(..end)?, v.get(end..)?);
+    if core.is_empty() || core.ends_with('.') {
+        return None;
+    }
     let padded = match core.split('.').count() {
-        1 => format!("{core}.0.0{rest}"),
-        2 => format!("{core}.0{rest}"),
+        1 => format!("{core}.0.0"),
+        2 => format!("{core}.0"),
+        3 => core.to_owned(),
         _ => return None,
     };
-    semver::Version::parse(&padded).ok()
+    semver::Version::parse(&format!("{padded}{rest}")).or_else(|_| semver::Version::parse(&padded)).ok()
 }
 
 /// Marathon's persistent-volume constraints (SEMANTICS §1.8, `VolumeConstraints.scala`):
@@ -211,13 +227,29 @@ mod tests {
     }
 
     #[test]
+    fn pre_release_and_build_suffixes_compare_as_operators_expect() {
+        let m =
+            |req: &str, v: &str| version_matches(&semver::VersionReq::parse(req).unwrap(), parse_version(v).unwrap());
+        assert!(m(">=5.4", "5.4.0-42-generic"));
+        assert!(m(">=5.4, <5.5", "5.4.0-42-generic+build.7"));
+        assert!(!m(">=5.5", "5.4.0-42-generic"));
+        assert!(m(">=1.8", "1.8.0_292"));
+        assert!(m(">=4.18", "4.18.0-305.el8.x86_64"));
+        // A requirement that names a pre-release compares them as semver does.
+        assert!(m(">=2.0.0-rc.1", "2.0.0-rc.2"));
+        assert!(!m(">=2.0.0-rc.2", "2.0.0-rc.1"));
+    }
+
+    #[test]
     fn versions_are_read_leniently() {
         assert_eq!(parse_version("1"), Some(semver::Version::new(1, 0, 0)));
         assert_eq!(parse_version("v1.2"), Some(semver::Version::new(1, 2, 0)));
         assert_eq!(parse_version("1.2.3"), Some(semver::Version::new(1, 2, 3)));
         assert!(parse_version("1.2-rc1").is_some());
-        assert_eq!(parse_version("1.8.0_292"), None);
+        assert_eq!(parse_version("1.8.0_292"), Some(semver::Version::new(1, 8, 0)));
+        assert_eq!(parse_version("4.18.0-305.el8.x86_64"), Some(semver::Version::new(4, 18, 0)));
         assert_eq!(parse_version("abc"), None);
+        assert_eq!(parse_version("1.2.3.4"), None);
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
     let mut ctx = Ctx::new(opts, r, req);
     pool_agents(&mut ctx)?;
     compile_tasks(&mut ctx)?;
-    ctx.groups.record_running(&req.running);
+    ctx.groups.record_running(&req.running, &req.offers);
     if r.profile == Profile::MesosActor {
         return super::mesos_actor::mesos_actor(ctx);
     }

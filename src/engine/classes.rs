@@ -357,7 +357,42 @@ pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
             }
         }
     }
+    if ctx.opts.tie_break == super::options::TieBreak::AgentId {
+        canonical_agents(ctx, &split);
+    }
     Ok(())
+}
+
+/// `tie_break: agent_id`: each agent's offers sorted by offer id and the agents by agent id,
+/// allocation role and first offer id, so every later step (classes and their first members,
+/// the scan's ties, the plan's order) reads the agents in an order the request cannot change.
+fn canonical_agents<'r>(ctx: &mut Ctx<'r, '_>, split: &[String]) {
+    let offers: &'r [crate::model::Offer] = ctx.req.offers.as_slice();
+    let id = |o: u32| offers.get(o as usize).map_or("", |x| x.id.as_str());
+    for a in &mut ctx.agents {
+        a.offers.sort_unstable_by(|x, y| id(*x).cmp(id(*y)));
+    }
+    let keys: Vec<(&'r str, &str, &'r str)> = ctx
+        .agents
+        .iter()
+        .map(|a| {
+            let first = a.offers.first().copied().unwrap_or(0);
+            (a.id, split.get(first as usize).map_or("", String::as_str), id(first))
+        })
+        .collect();
+    let mut order: Vec<u32> = (0..ctx.agents.len() as u32).collect();
+    order.sort_unstable_by(|x, y| keys.get(*x as usize).cmp(&keys.get(*y as usize)));
+    let mut rank = vec![0u32; order.len()];
+    for (new, old) in order.iter().enumerate() {
+        if let Some(r) = rank.get_mut(*old as usize) {
+            *r = new as u32;
+        }
+    }
+    let mut old = std::mem::take(&mut ctx.agents).into_iter().map(Some).collect::<Vec<_>>();
+    ctx.agents = order.iter().filter_map(|o| old.get_mut(*o as usize).and_then(Option::take)).collect();
+    for a in &mut ctx.offer_agent {
+        *a = rank.get(*a as usize).copied().unwrap_or(*a);
+    }
 }
 
 /// Groups the agents into static classes (identical offers) and their first state classes,

@@ -152,7 +152,11 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
             }
         }
         let alloc_role = task_role.map_or(NONE, |r| ctx.roles.id(r));
-        let mut need = Need { roles, alloc_role, reserve_role: alloc_role, revocable: t.revocable, ..Need::default() };
+        // A task with an executor stays on non-revocable resources: the executor's resources
+        // go in the TaskInfo of every task that shares it, and validation.cpp
+        // (`validateTaskAndExecutorResources`) refuses a task and executor that mix kinds.
+        let revocable = t.revocable && t.executor.is_none();
+        let mut need = Need { roles, alloc_role, reserve_role: alloc_role, revocable, ..Need::default() };
         need.cpus = millis(t.cpus);
         need.mem = millis(t.mem);
         need.gpus = millis(t.gpus);
@@ -253,6 +257,13 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
                     format!("expected a non-negative max_size, found `{m}`"),
                 ));
             }
+            if let Some(m) = v.max_size.filter(|m| !m.is_negative() && *m < v.size) {
+                return Err(PlaceError::invalid(
+                    format!("{vpath}/max_size"),
+                    "place.invalid_volume",
+                    format!("expected a max_size of at least the size `{}`, found `{m}`", v.size),
+                ));
+            }
             // Mesos reserves a persistent volume for a role, never for `*` (Marathon refuses a
             // resident app without one): refused up front rather than matching no disk.
             if let Some(pid) = v.persistence_id.as_deref() {
@@ -298,7 +309,10 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
                 disk: millis(ex.disk),
             });
         }
-        let rules = rules_cache.compile(t, &base, &ctx.opts.limits)?;
+        let rules = rules_cache.compile(t, &base, &ctx.opts.limits, ctx.opts.delimiter.as_deref())?;
+        if t.dialect == Dialect::OpenWhisk && !t.constraints.is_empty() {
+            ignored_constraints(ctx, t, &base);
+        }
         let group = ctx.groups.id(t.group_name(), t.instances);
         ctx.groups.track(group, &rules);
         let gpu_restricted = match t.gpu_scheduling {
@@ -318,6 +332,34 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
         ctx.tasks.push(TaskPlan { index: i, need, rules, group, gpu_restricted, gang, need_id });
     }
     Ok(())
+}
+
+/// The warnings for the constraints an openwhisk task's dialect ignores (the rules were
+/// compiled, so the delimiter and every constraint parse), as `parse_constraints` gives them.
+fn ignored_constraints(ctx: &mut Ctx<'_, '_>, t: &crate::model::TaskRequest, base: &TaskPath) {
+    use crate::constraint::{parse_constraint, ParseOptions, Parsed};
+    let delimiter = t.delimiter.as_deref().or(ctx.opts.delimiter.as_deref());
+    let Ok(opts) = ParseOptions::new(t.dialect, delimiter, &ctx.opts.limits) else { return };
+    for (j, c) in t.constraints.iter().enumerate() {
+        let input = c.as_input();
+        let Ok(Parsed::Ignored(w)) = parse_constraint(input, &opts) else { continue };
+        let path = format!("{base}/constraints/{j}{}", w.part.pointer_suffix(&input));
+        let error = match (c, w.span) {
+            (crate::model::ConstraintSpec::Text(text), Some(span)) => {
+                let mut p = crate::error::ParseError::new(w.code, w.message, text.as_str(), span);
+                p.help = w.help;
+                Error::Parse(Box::new(p))
+            }
+            _ => {
+                let e = Error::invalid(w.code, w.message);
+                match w.help {
+                    Some(h) => e.with_help(h),
+                    None => e,
+                }
+            }
+        };
+        ctx.warnings.push((path, error));
+    }
 }
 
 /// Mesos' id rules (src/common/validation.cpp, `validateID`, used by `validateTaskID` and
@@ -452,7 +494,7 @@ pub(super) mod fixture {
         let mut ctx = Ctx::new(opts, resolved, req);
         pool_agents(&mut ctx).unwrap();
         compile_tasks(&mut ctx).unwrap();
-        ctx.groups.record_running(&req.running);
+        ctx.groups.record_running(&req.running, &req.offers);
         group_agents(&mut ctx);
         intern_values(&mut ctx);
         ctx

@@ -99,7 +99,27 @@ fn message_text(ctx: &Ctx<'_, '_>, t: &TaskPlan, code: ReasonCode, failed: &[usi
             "constraints not satisfied: {}",
             quote_list(task.map(|t| t.constraints.iter().map(constraint_text).collect::<Vec<_>>()).unwrap_or_default())
         ),
-        ReasonCode::Reservation => "the task's persistent volume is reserved on another agent".to_owned(),
+        ReasonCode::Reservation => {
+            // The volume may be offered on this very agent and taken by a task placed earlier
+            // in the batch (a SHARED volume too: offerfit gives a persistent volume to one task
+            // per call): then that task is named, not "another agent".
+            let mine = |v: &crate::model::VolumeRequest| v.persistence_id.clone();
+            let pids: Vec<String> = task.map(|t| t.volumes.iter().filter_map(mine).collect()).unwrap_or_default();
+            let holder = ctx.placements.iter().filter_map(|p| ctx.req.tasks.get(p.task)).find_map(|o| {
+                o.volumes
+                    .iter()
+                    .filter_map(|v| v.persistence_id.as_deref())
+                    .find(|pid| pids.iter().any(|x| x == pid))
+                    .map(|pid| (pid, o.id.as_str()))
+            });
+            match holder {
+                Some((pid, other)) => format!(
+                    "the task's persistent volume `{pid}` is already taken by task `{other}` in this call (a \
+                     persistent volume, SHARED or not, goes to one task per call)"
+                ),
+                None => "the task's persistent volume is reserved on another agent".to_owned(),
+            }
+        }
         ReasonCode::ScarceResources => {
             "the agent offers GPUs, kept for tasks that need them (gpu_scheduling: restricted)".to_owned()
         }

@@ -55,7 +55,16 @@ pub(super) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
         usable: bool,
     }
     let mut units: Vec<Unit> = Vec::new();
-    for (oi, o) in req.offers.iter().enumerate() {
+    // Request order, or under `tie_break: agent_id` offers by (agent id, offer id).
+    let mut offer_order: Vec<usize> = (0..req.offers.len()).collect();
+    if ctx.opts.tie_break == super::options::TieBreak::AgentId {
+        offer_order.sort_by(|x, y| {
+            let key = |i: &usize| req.offers.get(*i).map(|o| (o.agent_id.as_str(), o.id.as_str()));
+            key(x).cmp(&key(y))
+        });
+    }
+    for oi in offer_order {
+        let Some(o) = req.offers.get(oi) else { continue };
         let first = |name: &str| {
             o.resources.iter().position(|r| {
                 r.name == name && r.role() == role && (name != "ports" || r.ranges().is_some_and(|x| !x.is_empty()))
@@ -307,7 +316,7 @@ pub(super) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
     }
     let stats = Stats { offers: req.offers.len(), tasks: req.tasks.len(), placed, evaluations: ctx.fitter.evaluations };
     let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
-    Ok(Plan { accept, decline, unplaced, calls, stats })
+    Ok(Plan { accept, decline, unplaced, calls, stats, warnings: std::mem::take(&mut ctx.warnings) })
 }
 
 #[cfg(test)]

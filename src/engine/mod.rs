@@ -68,7 +68,7 @@ mod tables;
 use crate::decision::Plan;
 use crate::limits::LimitKind;
 
-pub use options::{Options, PortSelection, Profile, Strategy};
+pub use options::{Options, PortSelection, Profile, Strategy, TieBreak};
 pub use request::{PlaceError, PlaceRequest};
 
 use options::Resolved;
@@ -127,6 +127,7 @@ impl Engine {
         limits.check(LimitKind::Tasks, request.tasks.len()).map_err(|e| PlaceError::new("/tasks", e))?;
         limits.check(LimitKind::Running, request.running.len()).map_err(|e| PlaceError::new("/running", e))?;
         check_counts(limits, request)?;
+        request::check_running(request)?;
         batch::run(&self.options, &self.resolved, request)
     }
 }

@@ -61,6 +61,20 @@ pub enum PortSelection {
     Random,
 }
 
+/// How ties between agents are broken, and so what the plan's order depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TieBreak {
+    /// Request order: among equal agents the one whose first offer comes first wins, and
+    /// agents, offers and declines keep the request's order (default).
+    #[default]
+    Request,
+    /// Agent id order: agents are taken as if sorted by agent id (then allocation role, then
+    /// offer id), an agent's offers by offer id, and declines follow that order, so the plan
+    /// does not depend on the order of offers or of running tasks in the request (replicas
+    /// of a scheduler that see the same offers decide the same).
+    AgentId,
+}
+
 /// Engine options. Build with struct update syntax over [`Options::default`]; checked once by
 /// [`Engine::new`](crate::Engine::new).
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +111,11 @@ pub struct Options {
     pub local_region: Option<String>,
     /// Input size bounds.
     pub limits: Limits,
+    /// How ties between agents are broken ([`TieBreak::Request`] by default).
+    pub tie_break: TieBreak,
+    /// The openwhisk dialect's constraint delimiter for tasks that give none (OpenWhisk's
+    /// `constraint-delimiter`; default `" "`).
+    pub delimiter: Option<String>,
 }
 
 impl Default for Options {
@@ -117,6 +136,8 @@ impl Default for Options {
             drain_seconds: 0.0,
             local_region: None,
             limits: Limits::default(),
+            tie_break: TieBreak::Request,
+            delimiter: None,
         }
     }
 }

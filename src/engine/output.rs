@@ -144,7 +144,16 @@ impl<'r> Ctx<'r, '_> {
             accepts.push(acc);
         }
         let mut declines = Vec::with_capacity(self.req.offers.len().saturating_sub(order.len()));
-        for (oi, offer) in self.req.offers.iter().enumerate() {
+        // Request order, or under `tie_break: agent_id` the agents' order (offers by id).
+        let canonical: Vec<usize> = if self.opts.tie_break == super::options::TieBreak::AgentId {
+            self.agents.iter().flat_map(|a| a.offers.iter().map(|o| *o as usize)).collect()
+        } else {
+            Vec::new()
+        };
+        let offer_order: Box<dyn Iterator<Item = usize>> =
+            if canonical.is_empty() { Box::new(0..self.req.offers.len()) } else { Box::new(canonical.iter().copied()) };
+        for oi in offer_order {
+            let Some(offer) = self.req.offers.get(oi) else { continue };
             // INVARIANT: `offer_agent` holds one agent per offer of the request.
             let ai = self.offer_agent.get(oi).copied().unwrap_or(0);
             if slot.get(ai as usize).copied().unwrap_or(0) != 0 {
@@ -297,7 +306,7 @@ pub(super) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Plan<'r> {
     }
     let stats = ctx.stats();
     let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
-    Plan { accept, decline, unplaced, calls, stats }
+    Plan { accept, decline, unplaced, calls, stats, warnings: std::mem::take(&mut ctx.warnings) }
 }
 
 pub(super) fn resource_json(r: &Resource) -> Json {

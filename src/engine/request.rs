@@ -197,6 +197,18 @@ fn check_pooled_ranges(limits: &Limits, request: &PlaceRequest) -> Result<(), Pl
     Ok(())
 }
 
+/// Running tasks need an id (they are Mesos tasks: `validateID`'s first rule).
+pub(super) fn check_running(request: &PlaceRequest) -> Result<(), PlaceError> {
+    match request.running.iter().position(|r| r.id.is_empty()) {
+        Some(i) => Err(PlaceError::invalid(
+            format!("/running/{i}/id"),
+            "place.invalid_id",
+            "expected the running task's Mesos task id, found an empty id",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Every agent's pooled scalars within ±2^53/1000, the bound every parsed scalar meets (above
 /// it a JSON number no longer holds the thousandths exactly): an agent's offers, and like
 /// resources within one offer, are summed. Refused at the offer that crosses it.

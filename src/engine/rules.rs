@@ -69,18 +69,19 @@ fn hash_spec(h: &mut impl Hasher, c: &ConstraintSpec) {
 }
 
 impl<'r> RulesCache<'r> {
-    /// [`Rules::compile`], or a copy of the rules of an earlier task with the same ones.
+    /// [`Rules::compile_with`], or a copy of the rules of an earlier task with the same ones.
     pub(crate) fn compile(
         &mut self,
         task: &'r TaskRequest,
         base: &dyn fmt::Display,
         limits: &Limits,
+        default_delimiter: Option<&str>,
     ) -> Result<Rules, PlaceError> {
         if task.constraints.is_empty() && task.preferences.is_empty() {
             if let Some(rules) = &self.empty {
                 return Ok(rules.clone());
             }
-            let rules = Rules::compile(task, base, limits)?;
+            let rules = Rules::compile_with(task, base, limits, None, default_delimiter)?;
             self.empty = Some(rules.clone());
             return Ok(rules);
         }
@@ -93,12 +94,16 @@ impl<'r> RulesCache<'r> {
         }
         let key = h.finish();
         let same = |t: &TaskRequest| {
-            t.dialect == task.dialect && t.constraints == task.constraints && t.preferences == task.preferences
+            t.dialect == task.dialect
+                && t.delimiter == task.delimiter
+                && t.constraints == task.constraints
+                && t.preferences == task.preferences
         };
         if let Some((_, rules)) = self.map.get(&key).and_then(|list| list.iter().find(|(t, _)| same(t))) {
             return Ok(rules.clone());
         }
-        let mut rules = Rules::compile_with(task, base, limits, Some((&mut self.parsed, &mut self.regex_bytes)))?;
+        let mut rules =
+            Rules::compile_with(task, base, limits, Some((&mut self.parsed, &mut self.regex_bytes)), default_delimiter)?;
         rules.id = self.next;
         self.next = self.next.saturating_add(1).min(Rules::NO_ID - 1);
         self.map.entry(key).or_default().push((task, rules.clone()));
@@ -153,17 +158,15 @@ fn compile_one(
 }
 
 impl Rules {
-    /// Compiles a task's constraints and preferences; errors carry `base` + the path inside.
-    pub(crate) fn compile(task: &TaskRequest, base: &dyn fmt::Display, limits: &Limits) -> Result<Rules, PlaceError> {
-        Rules::compile_with(task, base, limits, None)
-    }
-
-    /// [`Rules::compile`], parsing each constraint through `memo` when given.
+    /// Compiles a task's constraints and preferences (errors carry `base` + the path inside),
+    /// parsing each constraint through `memo` when given; the openwhisk delimiter is the
+    /// task's, else `default_delimiter`, else `" "`.
     fn compile_with<'r>(
         task: &'r TaskRequest,
         base: &dyn fmt::Display,
         limits: &Limits,
         mut memo: Option<(&mut ParsedMemo<'r>, &mut usize)>,
+        default_delimiter: Option<&str>,
     ) -> Result<Rules, PlaceError> {
         if task.constraints.is_empty() && task.preferences.is_empty() {
             return Ok(Rules {
@@ -174,7 +177,15 @@ impl Rules {
                 id: Rules::NO_ID,
             });
         }
-        let opts = ParseOptions::new(task.dialect, None, limits).map_err(|e| PlaceError::new(base.to_string(), e))?;
+        let delimiter = task.delimiter.as_deref().or(default_delimiter);
+        let opts = ParseOptions::new(task.dialect, delimiter, limits).map_err(|e| {
+            let at = if task.delimiter.is_some() { format!("{base}/delimiter") } else { "/options/delimiter".into() };
+            PlaceError::new(at, e)
+        })?;
+        // The memo is keyed by dialect and spec: a task with its own delimiter parses alone.
+        if delimiter.is_some_and(|d| d != crate::constraint::DEFAULT_DELIMITER) {
+            memo = None;
+        }
         let mut hard = Vec::new();
         for (i, c) in task.constraints.iter().enumerate() {
             let path = || format!("{base}/constraints/{i}");
@@ -389,14 +400,43 @@ impl<'r> Groups<'r> {
     }
 
     /// Records the running tasks (after every task's rules are tracked).
-    pub(crate) fn record_running(&mut self, running: &'r [RunningTask]) {
+    ///
+    /// A running task given without `attributes` (and without a fault domain) takes those of
+    /// its agent when the agent is among `offers` — found by `agent_id`, else by hostname —, so
+    /// `rack UNIQUE` counts it as the agent's rack; otherwise it has none.
+    pub(crate) fn record_running(&mut self, running: &'r [RunningTask], offers: &'r [crate::model::Offer]) {
+        let bare = |r: &RunningTask| r.attributes.is_empty() && r.region.is_none() && r.zone.is_none();
+        let mut by_agent: crate::hash::FxMap<&'r str, &'r crate::model::Offer> = Default::default();
+        let mut by_host: crate::hash::FxMap<&'r str, &'r crate::model::Offer> = Default::default();
+        if running.iter().any(bare) {
+            for o in offers {
+                by_agent.entry(o.agent_id.as_str()).or_insert(o);
+                by_host.entry(o.hostname.as_str()).or_insert(o);
+            }
+        }
         for r in running {
             let Some(&g) = self.ids.get(r.group.as_str()) else { continue };
-            let c = Candidate {
-                hostname: &r.hostname,
-                attributes: &r.attributes,
-                region: r.region.as_deref(),
-                zone: r.zone.as_deref(),
+            let agent = if bare(r) {
+                match r.agent_id.as_deref() {
+                    Some(id) => by_agent.get(id).copied(),
+                    None => by_host.get(r.hostname.as_str()).copied(),
+                }
+            } else {
+                None
+            };
+            let c = match agent {
+                Some(o) => Candidate {
+                    hostname: &r.hostname,
+                    attributes: &o.attributes,
+                    region: o.region.as_deref(),
+                    zone: o.zone.as_deref(),
+                },
+                None => Candidate {
+                    hostname: &r.hostname,
+                    attributes: &r.attributes,
+                    region: r.region.as_deref(),
+                    zone: r.zone.as_deref(),
+                },
             };
             self.record(g, &c);
         }

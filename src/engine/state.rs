@@ -200,6 +200,8 @@ pub(super) struct Ctx<'r, 'o> {
     /// Explanations made when a task could not be placed, against the state of that moment
     /// (inside a gang's attempt: with what its earlier members had taken): (task, why).
     pub(super) explained: Vec<(usize, Unplaced<'r>)>,
+    /// Constraints the tasks' dialect ignores: (JSON pointer, warning).
+    pub(super) warnings: Vec<(String, crate::error::Error)>,
     pub(super) empty_ranges: Ranges,
     /// Per offer: its agent.
     pub(super) offer_agent: Vec<u32>,
@@ -413,6 +415,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
             placed: vec![None; req.tasks.len()],
             gang_failed: vec![None; req.tasks.len()],
             explained: Vec::new(),
+            warnings: Vec::new(),
             empty_ranges: Ranges::new(),
             offer_agent: Vec::with_capacity(req.offers.len()),
             host_ids: Vec::new(),

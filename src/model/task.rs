@@ -163,6 +163,9 @@ pub struct TaskRequest {
     /// false, as Aurora's tiers: only `revocable` tasks see them. A task never mixes
     /// revocable and non-revocable resources of one name (a master refuses it).
     pub revocable: bool,
+    /// The openwhisk dialect's constraint delimiter for this task (a Java regex; default the
+    /// engine option's, else `" "`).
+    pub delimiter: Option<String>,
 }
 
 impl TaskRequest {
@@ -198,6 +201,7 @@ impl TaskRequest {
             gpu_scheduling: None,
             task_info: None,
             revocable: false,
+            delimiter: None,
         }
     }
 

@@ -10,7 +10,7 @@ use super::mesos::{attributes_from_json, offers_from_json, resources_to_json, sc
 use super::{decode, Errors, WireError};
 use crate::constraint::Dialect;
 use crate::decision::Plan;
-use crate::engine::{Engine, Options, PlaceRequest, PortSelection, Profile, Strategy};
+use crate::engine::{Engine, Options, PlaceRequest, PortSelection, Profile, Strategy, TieBreak};
 use crate::limits::Limits;
 use crate::model::{
     ConstraintSpec, DiskSourceType, ExecutorRequest, GpuScheduling, PreferenceSpec, RunningTask, Scalar, TaskRequest,
@@ -175,6 +175,8 @@ pub(crate) struct TaskDto {
     task_info: Option<Json>,
     #[serde(default)]
     revocable: bool,
+    #[serde(default)]
+    delimiter: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -228,6 +230,10 @@ pub(crate) struct OptionsDto {
     local_region: Option<String>,
     #[serde(default)]
     limits: Option<Limits>,
+    #[serde(default)]
+    tie_break: Option<String>,
+    #[serde(default)]
+    delimiter: Option<String>,
 }
 
 fn yes() -> bool {
@@ -371,7 +377,13 @@ pub(crate) fn options_from_dto(dto: OptionsDto) -> Result<Options, Errors> {
             &[("lowest", PortSelection::Lowest), ("random", PortSelection::Random)],
         )?),
     };
+    let tie_break = match &dto.tie_break {
+        None => TieBreak::Request,
+        Some(t) => pick(t, "/options/tie_break", &[("request", TieBreak::Request), ("agent_id", TieBreak::AgentId)])?,
+    };
     Ok(Options {
+        tie_break,
+        delimiter: dto.delimiter,
         strategy,
         profile,
         roles: dto.roles,
@@ -474,6 +486,7 @@ pub(crate) fn task_from_dto(d: TaskDto, path: &str) -> Result<TaskRequest, Error
     }
     t.gpu_scheduling = d.gpu_scheduling.map(Into::into);
     t.revocable = d.revocable;
+    t.delimiter = d.delimiter;
     if let Some(info) = d.task_info {
         if !info.is_object() {
             return Err(bad(
@@ -615,6 +628,14 @@ pub fn plan_to_json(plan: &Plan<'_>) -> Map<String, Json> {
             "evaluations": plan.stats.evaluations,
         }),
     );
+    if !plan.warnings.is_empty() {
+        let list: Vec<Json> = plan
+            .warnings
+            .iter()
+            .map(|(path, e)| serde_json::to_value(super::errors::WireError::from_error(e, path)).unwrap_or(Json::Null))
+            .collect();
+        out.insert("warnings".into(), Json::Array(list));
+    }
     out
 }
 

@@ -337,7 +337,14 @@ fn write_response(out: &mut Vec<u8>, p: &Plan<'_>) -> Result<(), serde_json::Err
     put(out, &st.placed)?;
     out.extend_from_slice(br#","evaluations":"#);
     put(out, &st.evaluations)?;
-    out.extend_from_slice(b"}}");
+    out.push(b'}');
+    if !p.warnings.is_empty() {
+        out.extend_from_slice(br#","warnings":"#);
+        let list: Vec<super::errors::WireError> =
+            p.warnings.iter().map(|(path, e)| super::errors::WireError::from_error(e, path)).collect();
+        put(out, &list)?;
+    }
+    out.push(b'}');
     Ok(())
 }
 

@@ -126,7 +126,24 @@ pub fn call_op(op: &str, request: Json) -> Json {
                 fields.insert("op".to_owned(), Json::String(op.to_owned()));
                 Json::Object(fields)
             }
-            other => other,
+            // A typed method names its op itself: a request that is not an object is refused
+            // as one for that op (the generic answer would ask for an `op` field, which a
+            // typed caller never writes).
+            other => {
+                let found = match &other {
+                    Json::Null => "null",
+                    Json::Bool(_) => "a boolean",
+                    Json::Number(_) => "a number",
+                    Json::String(_) => "a string",
+                    Json::Array(_) => "an array",
+                    Json::Object(_) => "an object",
+                };
+                return request_error(
+                    "request.not_object",
+                    &format!("expected a `{op}` request object, found {found}"),
+                    "",
+                );
+            }
         };
         offerfit::wire::call_json(request)
     })
@@ -143,3 +160,13 @@ pub fn request_error(code: &str, message: &str, path: &str) -> Json {
 
 mod js;
 pub use js::*;
+
+#[cfg(test)]
+mod typed_tests {
+    #[test]
+    fn a_typed_request_that_is_not_an_object_names_the_op_not_an_op_field() {
+        let answer = super::call_op("place", serde_json::Value::Null);
+        assert_eq!(answer["errors"][0]["code"], "request.not_object");
+        assert_eq!(answer["errors"][0]["message"], "expected a `place` request object, found null");
+    }
+}

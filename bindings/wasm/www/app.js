@@ -271,8 +271,11 @@ function showDecisions(answer, request) {
     const details = el('div');
     const list = el('ul', { className: 'reasons' });
     for (const r of u.reasons) {
+      // The code is shown unless the message already starts with it ("constraint not
+      // satisfied: ..." read "constraint constraint not satisfied").
+      const code = r.message.startsWith(r.code.replace(/_/g, ' ')) ? [] : [el('code', {}, r.code), ' '];
       list.append(
-        el('li', {}, el('code', {}, r.code), ' ', r.message, el('span', { className: 'muted' }, ` (${r.offers} offer${r.offers === 1 ? '' : 's'})`)),
+        el('li', { title: r.code }, ...code, r.message, el('span', { className: 'muted' }, ` (${r.offers} offer${r.offers === 1 ? '' : 's'})`)),
       );
     }
     details.append(list);
