@@ -244,6 +244,9 @@ fn parse_item(text: &str, item: &str, base: usize, default_role: &str) -> Result
     Ok(Some((resource, value_span)))
 }
 
+/// Pieces of an item with their byte offsets in the whole text.
+type Parts<'t> = Vec<(usize, &'t str)>;
+
 /// The parts of `item` (at byte `base` of `text`) around a disk source in brackets, and the
 /// source: `disk[MOUNT:/mnt/d1]:100` gives the parts `disk` and `:100` and a MOUNT source with
 /// root `/mnt/d1`. An item without a `[` before its first `:` is returned whole.
@@ -256,7 +259,7 @@ fn parse_item(text: &str, item: &str, base: usize, default_role: &str) -> Result
 /// what it prints for any resources an agent may be given parses again to the same
 /// resources. The rest of the printed disk info (a persistent volume's id and container
 /// path) cannot be given to an agent; such brackets are not read as a source.
-fn split_disk<'t>(text: &str, item: &'t str, base: usize) -> Result<(Vec<(usize, &'t str)>, Option<DiskSource>)> {
+fn split_disk<'t>(text: &str, item: &'t str, base: usize) -> Result<(Parts<'t>, Option<DiskSource>)> {
     let first_colon = item.find(':').unwrap_or(item.len());
     let Some(open) = item.find('[').filter(|&open| open < first_colon) else {
         return Ok((vec![(base, item)], None));
