@@ -118,8 +118,8 @@ proptest! {
         prop_assert_eq!(parsed.as_slice(), r.as_slice());
         prop_assert_eq!(parsed.to_string(), text);
         // And through the Mesos JSON form.
-        let json = offerfit::wire::mesos::resources_to_json(&r);
-        let back = offerfit::wire::mesos::resources_from_json(&json, "");
+        let json = offerfit::host::mesos::resources_to_json(&r);
+        let back = offerfit::host::mesos::resources_from_json(&json, "");
         prop_assert!(back.is_ok());
         let back = back.unwrap_or_default();
         prop_assert_eq!(back.as_slice(), r.as_slice());
@@ -165,7 +165,7 @@ fn mount_disks_are_taken_whole() {
     let disk = |size: i64, root: &str| {
         let json = serde_json::json!([{"name": "disk", "type": "SCALAR", "scalar": {"value": size},
             "disk": {"source": {"type": "MOUNT", "mount": {"root": root}}}}]);
-        offerfit::wire::mesos::resources_from_json(&json, "").expect("valid disk")
+        offerfit::host::mesos::resources_from_json(&json, "").expect("valid disk")
     };
     let offered = disk(1000, "/mnt/a").add(&disk(1000, "/mnt/b"));
     assert_eq!(offered.len(), 2, "two identical-size MOUNT disks stay two");
@@ -179,7 +179,7 @@ fn mount_disks_are_taken_whole() {
     let path = |size: i64| {
         let json = serde_json::json!([{"name": "disk", "type": "SCALAR", "scalar": {"value": size},
             "disk": {"source": {"type": "PATH", "path": {"root": "/p"}}}}]);
-        offerfit::wire::mesos::resources_from_json(&json, "").expect("valid disk")
+        offerfit::host::mesos::resources_from_json(&json, "").expect("valid disk")
     };
     assert_eq!(path(1000).subtract(&path(400)).unwrap(), path(600), "PATH disks divide");
     assert!(!path(1000).contains(&parse_resources("disk:1", "*").unwrap()), "a PATH disk is not the ROOT disk");
@@ -190,7 +190,7 @@ fn shared_volumes_count_copies() {
     let vol = serde_json::json!([{"name": "disk", "type": "SCALAR", "scalar": {"value": 64},
         "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "p"}],
         "disk": {"persistence": {"id": "v1"}, "volume": {"container_path": "data", "mode": "RW"}}, "shared": {}}]);
-    let one = offerfit::wire::mesos::resources_from_json(&vol, "").unwrap();
+    let one = offerfit::host::mesos::resources_from_json(&vol, "").unwrap();
     let two = one.add(&one);
     assert_eq!(two.len(), 2);
     assert!(two.contains(&one) && !one.contains(&two));
@@ -343,7 +343,7 @@ proptest! {
         let parsed = parsed.unwrap_or_default();
         prop_assert_eq!(parsed.as_slice(), r.as_slice(), "text `{}`", text);
         prop_assert_eq!(parsed.to_string(), text.clone());
-        let json = offerfit::wire::mesos::resources_to_json(&r).to_string();
+        let json = offerfit::host::mesos::resources_to_json(&r).to_string();
         let from_json = parse_resources(&json, "*");
         prop_assert!(from_json.is_ok(), "{} did not parse: {:?}", json, from_json.err());
         prop_assert_eq!(from_json.unwrap_or_default().to_string(), text);

@@ -485,7 +485,7 @@ fn check_disk(c: &Constraint, field_len: usize) -> Result<(), PartError> {
 fn unknown_operator(operator: &str) -> PartError {
     let names: Vec<&str> = Operator::ALL.iter().map(|o| o.name()).collect();
     let known = names.join(", ");
-    let help = match crate::wire::errors::closest(operator, &names) {
+    let help = match crate::contract::errors::closest(operator, &names) {
         Some(s) => format!("did you mean `{s}`? operators: {known}"),
         None => format!("operators: {known}"),
     };

@@ -57,7 +57,7 @@ pub fn parse_resources(text: &str, default_role: &str) -> Result<Resources> {
             .with_help("the default role is `*` (unreserved) or a valid role name")
     })?;
     if text.trim_start().starts_with('[') {
-        return crate::wire::mesos::resources_from_agent_json(text, default_role);
+        return crate::contract::mesos::resources_from_agent_json(text, default_role);
     }
     let mut items: Vec<Resource> = Vec::new();
     let mut types: BTreeMap<String, ValueType> = BTreeMap::new();

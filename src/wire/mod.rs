@@ -109,7 +109,7 @@ pub fn call(request: &str) -> String {
 ///
 /// ```
 /// let tight = offerfit::Limits { request_bytes: 16, ..Default::default() };
-/// let out = offerfit::wire::call_with_limits(r#"{"op":"version","x":"long"}"#, &tight);
+/// let out = offerfit::host::call_with_limits(r#"{"op":"version","x":"long"}"#, &tight);
 /// assert!(out.starts_with(r#"{"ok":false,"errors":[{"code":"limit.request_bytes""#));
 /// ```
 pub fn call_with_limits(request: &str, limits: &Limits) -> String {
@@ -134,7 +134,7 @@ pub fn call_with_limits(request: &str, limits: &Limits) -> String {
 /// [`call`] would print.
 ///
 /// ```
-/// let out = offerfit::wire::call_json(serde_json::json!({"op": "version"}));
+/// let out = offerfit::host::call_json(serde_json::json!({"op": "version"}));
 /// assert_eq!(out["ok"], true);
 /// ```
 pub fn call_json(request: Json) -> Json {
@@ -179,7 +179,7 @@ fn dispatch(json: Json) -> Result<Map<String, Json>, Errors> {
         None => {
             let names = OPS;
             let mut e = WireError::new("request.unknown_op", format!("unknown op `{op_name}`")).with_path("/op");
-            e.help = Some(match crate::wire::errors::closest(&op_name, names) {
+            e.help = Some(match errors::closest(&op_name, names) {
                 Some(s) => format!("did you mean `{s}`? known ops: {}", names.join(", ")),
                 None => format!("known ops: {}", names.join(", ")),
             });

@@ -26,7 +26,7 @@ pub fn run(args: &Args) -> Outcome {
         return run_lines(&args.file);
     }
     let bytes = read_bytes(&args.file)?;
-    let response = offerfit::wire::call_bytes(&bytes);
+    let response = offerfit::host::call_bytes(&bytes);
     let ok = is_ok(&response);
     if args.pretty {
         let v: serde_json::Value =
@@ -65,7 +65,7 @@ fn answer_lines(mut input: impl BufRead, out: impl Write) -> Outcome {
         }
         let request = line.strip_suffix(b"\n").unwrap_or(&line);
         let request = request.strip_suffix(b"\r").unwrap_or(request);
-        let response = offerfit::wire::call_bytes(request);
+        let response = offerfit::host::call_bytes(request);
         refused |= !is_ok(&response);
         if let Err(e) = writeln!(out, "{response}").and_then(|()| out.flush()) {
             // The reader has gone (`| head -1`): stop quietly, with the status so far.

@@ -34,7 +34,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Outcome {
     let text = read_text(&args.file)?;
     let file = args.file.clone();
-    let answer = match offerfit::wire::parse_strict(&text) {
+    let answer = match offerfit::host::parse_strict(&text) {
         Ok(Json::Object(m)) => match with_op(m) {
             Ok(request) => ask(request),
             Err(e) => Answer::Refused(vec![e]),
