@@ -215,10 +215,11 @@ test('every input error is shown, in each field and in the list, not only the fi
 test('every error the engine reports is listed', { timeout: 60_000 }, async () => {
   await page.click('#reset');
   await page.waitForFunction(() => document.getElementById('offers').value.includes('mesos-agent-01'));
+  // Each task's decoding error is reported (the engine collects them over the tasks).
   await page.fill('#tasks', JSON.stringify([
-    { id: 'a', cpus: 1, constraints: ['rack LIKEE r1'] },
-    { id: 'b', cpus: 1, constraints: ['hostname UNIQUEE'] },
-    { id: 'c', cpu: 1 },
+    { id: 'a', cpu: 1 },
+    { id: 'b', memory: 1 },
+    { id: 'c', cpus: 'x' },
   ]));
   const request = { offers: JSON.parse(await page.inputValue('#offers')), tasks: JSON.parse(await page.inputValue('#tasks')),
     options: JSON.parse(await page.inputValue('#options')) };
