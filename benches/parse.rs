@@ -70,7 +70,7 @@ fn offers_json(c: &mut Criterion) {
     g.throughput(Throughput::Elements(5_000));
     g.bench_function("offers_from_json_5000", |b| {
         b.iter(|| {
-            let o = offerfit::wire::mesos::offers_from_json(black_box(&offers), "/offers").unwrap();
+            let o = offerfit::host::mesos::offers_from_json(black_box(&offers), "/offers").unwrap();
             assert_eq!(o.len(), 5_000);
             o
         })

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Builds the npm package `offerfit` (bindings/wasm) into bindings/wasm/pkg/:
 #
-#   pkg/node, pkg/web, pkg/bundler   the release module (cargo profile `wasm-release`, built for
-#                                    speed, then `wasm-opt -O3 -ocimfs 0` from npm binaryen) for each
-#                                    wasm-bindgen target
+#   pkg/offerfit_wasm_bg.wasm        THE module, shared by every entry (cargo profile
+#                                    `wasm-release`, built for speed, then `wasm-opt -O3
+#                                    -ocimfs 0` from npm binaryen)
+#   pkg/offerfit_wasm{,_bg}.js, .d.ts  the `bundler` glue, next to the module (a bundler resolves
+#                                    the module's imports, `./offerfit_wasm_bg.js`, beside it)
+#   pkg/node/, pkg/web/              the `nodejs` and `web` glue, loading `../offerfit_wasm_bg.wasm`
 #   pkg/test-node                    a `nodejs` build with the `test-panic` feature, for the
 #                                    panic-safety tests only (never shipped; dev profile)
+#
+# wasm-bindgen writes the same module for its three targets (only the glue differs): the build
+# checks that they are byte-identical, keeps one, and points the node and web glue at it.
+# Generated .d.ts files lose `start()`: the module's start function runs by itself on load
+# and the package's JS does not export it.
 #
 #   scripts/build-wasm.sh [--release-only]
 #
@@ -57,32 +65,83 @@ bindgen() { # bindgen INPUT.wasm TARGET OUTDIR
     --remove-name-section --remove-producers-section "$input"
   # The package is `"type": "module"`; the nodejs build is CommonJS, the others ES modules.
   printf '{"type":"%s"}\n' "$type" >"$out/package.json"
+  # wasm-bindgen's own README and .gitignore are not the package's.
+  rm -f "$out/README.md" "$out/.gitignore"
+}
+
+# `sed -i` that must change exactly one line of FILE, or the glue changed shape and the
+# build stops rather than ship a package that loads the wrong file.
+patch_once() { # patch_once FILE SED-EXPRESSION GREP-PATTERN-AFTER
+  local file=$1 expr=$2 after=$3
+  sed -i "$expr" "$file"
+  [ "$(grep -c -- "$after" "$file")" = 1 ] || {
+    echo "build-wasm: could not patch $file (looked for: $after); did wasm-bindgen's glue change?" >&2
+    exit 1
+  }
+}
+
+# Drops `start()` from a generated .d.ts (and its doc comment, if any).
+drop_start() { # drop_start FILE
+  sed -i '/^export function start(): void;$/d' "$1"
+  if grep -q 'function start' "$1"; then
+    echo "build-wasm: $1 still declares start()" >&2
+    exit 1
+  fi
 }
 
 cd "$ROOT"
 echo "build-wasm: cargo build (wasm-release)"
 cargo build --locked -p offerfit-wasm --target wasm32-unknown-unknown --profile wasm-release
 release="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/offerfit_wasm.wasm"
+mkdir -p "$PKG"
+stage="$PKG/.bindgen"
+rm -rf "$stage"
 for target in nodejs web bundler; do
-  bindgen "$release" "$target" "$PKG/${target/nodejs/node}"
+  bindgen "$release" "$target" "$stage/$target"
 done
-# wasm-bindgen writes the same module for every target (only the JS glue differs), so wasm-opt
-# (the slow step) runs once per distinct module; its output is cached by the input's hash.
+for target in nodejs web; do
+  cmp -s "$stage/$target/offerfit_wasm_bg.wasm" "$stage/bundler/offerfit_wasm_bg.wasm" || {
+    echo "build-wasm: the $target and bundler modules differ; one shared module is not possible" >&2
+    exit 1
+  }
+done
+# wasm-opt (the slow step) runs once; its output is cached by the input's hash.
 CACHE="$PKG/.wasm-opt-cache"
 mkdir -p "$CACHE"
-for dir in "$PKG/node" "$PKG/web" "$PKG/bundler"; do
-  wasm="$dir/offerfit_wasm_bg.wasm"
-  key="$(sha256sum "$wasm" | cut -c1-64)-O3-ocimfs0"
-  if [ ! -s "$CACHE/$key.wasm" ]; then
-    echo "build-wasm: wasm-opt ${WASM_OPT_FLAGS[*]} ($(wc -c <"$wasm") bytes in)"
-    "$WASM_OPT" "${WASM_OPT_FLAGS[@]}" "${FEATURES[@]}" "$wasm" -o "$CACHE/$key.tmp"
-    mv "$CACHE/$key.tmp" "$CACHE/$key.wasm"
-  fi
-  cp "$CACHE/$key.wasm" "$wasm"
-  echo "build-wasm: $wasm $(wc -c <"$wasm") bytes"
-done
+wasm="$stage/bundler/offerfit_wasm_bg.wasm"
+key="$(sha256sum "$wasm" | cut -c1-64)-O3-ocimfs0"
+if [ ! -s "$CACHE/$key.wasm" ]; then
+  echo "build-wasm: wasm-opt ${WASM_OPT_FLAGS[*]} ($(wc -c <"$wasm") bytes in)"
+  "$WASM_OPT" "${WASM_OPT_FLAGS[@]}" "${FEATURES[@]}" "$wasm" -o "$CACHE/$key.tmp"
+  mv "$CACHE/$key.tmp" "$CACHE/$key.wasm"
+fi
 # Keep only the cache entries in use.
 find "$CACHE" -name '*.wasm' -mmin +1440 -delete
+
+# The new layout: the bundler build at pkg/, node and web glue below it, one module.
+rm -rf "$PKG/node" "$PKG/web" "$PKG/bundler" "$PKG"/offerfit_wasm*
+for f in "$stage/bundler"/*; do
+  case "$(basename "$f")" in
+    offerfit_wasm_bg.wasm) cp "$CACHE/$key.wasm" "$PKG/offerfit_wasm_bg.wasm" ;;
+    *) mv "$f" "$PKG/" ;;
+  esac
+done
+for target in nodejs web; do
+  dir="$PKG/${target/nodejs/node}"
+  mkdir -p "$dir"
+  for f in "$stage/$target"/*; do
+    [ "$(basename "$f")" = offerfit_wasm_bg.wasm ] || [ "$(basename "$f")" = offerfit_wasm_bg.wasm.d.ts ] || mv "$f" "$dir/"
+  done
+done
+rm -rf "$stage"
+# nodejs glue: reads the module from its own directory; web glue: fetches it next to itself.
+patch_once "$PKG/node/offerfit_wasm.js" "s|\(__dirname[^;]*\)'offerfit_wasm_bg.wasm'|\1'../offerfit_wasm_bg.wasm'|; s|\(__dirname[^;]*\)\"offerfit_wasm_bg.wasm\"|\1\"../offerfit_wasm_bg.wasm\"|; s|\${__dirname}/offerfit_wasm_bg.wasm|\${__dirname}/../offerfit_wasm_bg.wasm|" "offerfit_wasm_bg.wasm"
+grep -q '\.\./offerfit_wasm_bg.wasm' "$PKG/node/offerfit_wasm.js" || { echo "build-wasm: node glue not patched" >&2; exit 1; }
+patch_once "$PKG/web/offerfit_wasm.js" "s|new URL('offerfit_wasm_bg.wasm', import.meta.url)|new URL('../offerfit_wasm_bg.wasm', import.meta.url)|" "new URL('../offerfit_wasm_bg.wasm', import.meta.url)"
+for dts in "$PKG/offerfit_wasm.d.ts" "$PKG/node/offerfit_wasm.d.ts" "$PKG/web/offerfit_wasm.d.ts"; do
+  drop_start "$dts"
+done
+echo "build-wasm: $PKG/offerfit_wasm_bg.wasm $(wc -c <"$PKG/offerfit_wasm_bg.wasm") bytes (one module for node, web and bundlers)"
 
 if [ "$release_only" = 0 ]; then
   echo "build-wasm: cargo build (dev, feature test-panic)"

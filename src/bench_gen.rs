@@ -40,6 +40,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value as Json};
 
+use crate::contract::mesos::{offer_to_json, resources_from_json};
 use crate::decision::Plan;
 use crate::engine::Options;
 use crate::limits::Limits;
@@ -47,7 +48,6 @@ use crate::model::{
     Attribute, Attributes, ConstraintSpec, Offer, Range, Ranges, Reservation, Resource, ResourceValue, Resources,
     RunningTask, Scalar, TaskRequest, Value,
 };
-use crate::wire::mesos::{offer_to_json, resources_from_json};
 
 pub mod hostile;
 
@@ -466,7 +466,7 @@ pub fn task_to_json(t: &TaskRequest) -> Json {
     }
     for (name, v) in [("cpus", t.cpus), ("mem", t.mem), ("disk", t.disk), ("gpus", t.gpus)] {
         if !v.is_zero() {
-            m.insert(name.into(), crate::wire::mesos::scalar_json(v.to_f64()));
+            m.insert(name.into(), crate::contract::mesos::scalar_json(v.to_f64()));
         }
     }
     if !t.ports.is_empty() {
@@ -499,7 +499,7 @@ pub fn running_to_json(r: &RunningTask) -> Json {
         m.insert("agent_id".into(), a.clone().into());
     }
     if !r.attributes.is_empty() {
-        m.insert("attributes".into(), crate::wire::mesos::attributes_to_json(&r.attributes));
+        m.insert("attributes".into(), crate::contract::mesos::attributes_to_json(&r.attributes));
     }
     Json::Object(m)
 }

@@ -195,7 +195,7 @@ fn run_case(kind: &str, input: &Json, expect: &Json) -> Result<(), String> {
             ok("ok");
             if let Some(want) = expect.get("resource") {
                 let r = r.map_err(|e| e.to_string())?;
-                let got = compact_resource(&offerfit::wire::mesos::resource_to_json(&r));
+                let got = compact_resource(&offerfit::host::mesos::resource_to_json(&r));
                 check("resource", &canonical(&got), &canonical(&expected_resource(want)))?;
                 ok("resource");
             }
@@ -348,7 +348,7 @@ fn the_harness_catches_a_wrong_expectation() {
 fn the_offers_event_fixture_parses() {
     let event: Json =
         serde_json::from_str(include_str!("../examples/mesos-offers-event.json")).expect("fixture is JSON");
-    let offers = offerfit::wire::mesos::offers_from_json(&event, "").expect("every offer parses");
+    let offers = offerfit::host::mesos::offers_from_json(&event, "").expect("every offer parses");
     assert_eq!(offers.len(), 3);
     let hosts: Vec<&str> = offers.iter().map(|o| o.hostname.as_str()).collect();
     assert_eq!(hosts, ["mesos-agent-01.dc1.example", "mesos-agent-02.dc1.example", "mesos-agent-03.dc1.example"]);
@@ -390,12 +390,12 @@ fn the_offers_event_fixture_parses() {
 
     // What we read, written back as Mesos JSON, reads the same again.
     for o in &offers {
-        let again = offerfit::wire::mesos::offer_from_json(&offerfit::wire::mesos::offer_to_json(o), "").unwrap();
+        let again = offerfit::host::mesos::offer_from_json(&offerfit::host::mesos::offer_to_json(o), "").unwrap();
         assert_eq!(&again, o);
     }
     // The plain array form and `{"offers": [...]}` read the same offers.
     let list = event["offers"]["offers"].clone();
-    assert_eq!(offerfit::wire::mesos::offers_from_json(&list, "").unwrap(), offers);
-    let e = offerfit::wire::mesos::offers_from_json(&json!({"offers": 3}), "/x").unwrap_err();
+    assert_eq!(offerfit::host::mesos::offers_from_json(&list, "").unwrap(), offers);
+    let e = offerfit::host::mesos::offers_from_json(&json!({"offers": 3}), "/x").unwrap_err();
     assert_eq!((e[0].code.as_str(), e[0].path.as_deref()), ("request.type", Some("/x")));
 }

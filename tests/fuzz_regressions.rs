@@ -1,7 +1,7 @@
 //! Inputs that once crashed offerfit (found by the fuzz targets in `fuzz/`, or by the
 //! malformed-input work), replayed as ordinary tests. Layout of `tests/data/fuzz/`:
 //!
-//! - `call/<name>` — a contract request (raw bytes) for `offerfit::wire::call_bytes`;
+//! - `call/<name>` — a contract request (raw bytes) for `offerfit::host::call_bytes`;
 //! - `constraint/<name>` — a constraint text, parsed in both dialects;
 //! - `resources/<name>` — a Mesos resources text (also parsed as a value);
 //! - `attributes/<name>` — a Mesos attributes text.
@@ -54,7 +54,7 @@ fn call_inputs_are_answered_with_one_json_object() {
     let cases = inputs("call");
     assert!(!cases.is_empty(), "tests/data/fuzz/call is empty");
     for (path, data, expect) in cases {
-        let out = offerfit::wire::call_bytes(&data);
+        let out = offerfit::host::call_bytes(&data);
         assert!(!out.contains('\n'), "{}: answer spans lines", path.display());
         let v: Json =
             serde_json::from_str(&out).unwrap_or_else(|e| panic!("{}: not JSON ({e}): {out}", path.display()));
@@ -64,7 +64,7 @@ fn call_inputs_are_answered_with_one_json_object() {
             assert!(!errors.is_empty());
             assert!(errors.iter().all(|e| e["code"] != "internal"), "{}: internal error: {out}", path.display());
         }
-        assert_eq!(out, offerfit::wire::call_bytes(&data), "{}: not deterministic", path.display());
+        assert_eq!(out, offerfit::host::call_bytes(&data), "{}: not deterministic", path.display());
         check_expect(&path, &out, &expect);
     }
 }

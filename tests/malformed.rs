@@ -1,8 +1,8 @@
 //! The malformed-input suite (`tests/data/malformed/*.jsonl`, format in its README): every bad
 //! request is answered `ok:false` whose first error has the expected `code`, a message
 //! containing `message_contains` and, when given, the expected `path` — through the byte entry
-//! point (`wire::call_bytes`, as the C and plain-WASM ABIs use it), the text entry point
-//! (`call`) and, for JSON requests, the value entry point (`wire::call_json`).
+//! point (`host::call_bytes`, as the C and plain-WASM ABIs use it), the text entry point
+//! (`call`) and, for JSON requests, the value entry point (`host::call_json`).
 //!
 //! `MALFORMED_SHOW=1 cargo test --test malformed -- --nocapture` prints every answer.
 
@@ -123,7 +123,7 @@ fn every_malformed_request_is_refused_with_its_code_and_message() {
     let cases = load();
     let mut failures = Vec::new();
     for case in &cases {
-        let out = offerfit::wire::call_bytes(&case.request);
+        let out = offerfit::host::call_bytes(&case.request);
         if show {
             let v: Json = serde_json::from_str(&out).unwrap_or(Json::Null);
             println!("{} {}: {} | {}", case.file, case.id, v["errors"][0]["code"], v["errors"][0]["message"]);
@@ -140,7 +140,7 @@ fn every_malformed_request_is_refused_with_its_code_and_message() {
             // Requests that are JSON also go through the value entry point (bindings that
             // hold objects).
             if let Ok(json) = serde_json::from_str::<Json>(text) {
-                let by_value = offerfit::wire::call_json(json).to_string();
+                let by_value = offerfit::host::call_json(json).to_string();
                 // A JSON value cannot hold a duplicate key, nor know the request's size.
                 if case.code != "limit.request_bytes" && case.code != "request.duplicate_key" {
                     if let Some(why) = judge(case, &by_value) {
@@ -163,7 +163,7 @@ fn every_malformed_request_is_refused_with_its_code_and_message() {
 fn the_suite_is_large_and_covers_every_op() {
     let cases = load();
     assert!(cases.len() >= 100, "only {} malformed cases", cases.len());
-    for op in offerfit::wire::OPS.iter().filter(|op| **op != "version") {
+    for op in offerfit::host::OPS.iter().filter(|op| **op != "version") {
         let n = cases.iter().filter(|c| c.op.as_deref() == Some(*op)).count();
         assert!(n >= 5, "op `{op}` has only {n} malformed cases");
     }

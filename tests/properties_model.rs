@@ -1,7 +1,8 @@
 //! Laws of the value and resource model, checked with proptest:
 //! - range add / subtract / contains / equal agree with a naive `BTreeSet<u64>` model;
 //! - coalescing is idempotent and leaves sorted, non-touching ranges;
-//! - resources: format then parse gives equal resources, and formatting is a fixed point;
+//! - resources: format then parse gives equal resources, and formatting is a fixed point, disks
+//!   with sources (`disk[PATH:/mnt/path0]:20000`) included;
 //! - resources arithmetic: `a + b` contains both, `(a + b) - b` lies between `a - b` and `a`
 //!   (exactly `a` for scalars), subtract fails exactly
 //!   when the right side is not contained, `allocatable_to` is a subset.
@@ -10,7 +11,10 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 
-use offerfit::{parse_resources, Range, Ranges, Reservation, Resource, ResourceValue, Resources, Scalar, Set};
+use offerfit::{
+    parse_resources, DiskInfo, DiskSource, DiskSourceType, Range, Ranges, Reservation, Resource, ResourceValue,
+    Resources, Scalar, Set,
+};
 
 const MAX: u64 = 48;
 
@@ -114,8 +118,8 @@ proptest! {
         prop_assert_eq!(parsed.as_slice(), r.as_slice());
         prop_assert_eq!(parsed.to_string(), text);
         // And through the Mesos JSON form.
-        let json = offerfit::wire::mesos::resources_to_json(&r);
-        let back = offerfit::wire::mesos::resources_from_json(&json, "");
+        let json = offerfit::host::mesos::resources_to_json(&r);
+        let back = offerfit::host::mesos::resources_from_json(&json, "");
         prop_assert!(back.is_ok());
         let back = back.unwrap_or_default();
         prop_assert_eq!(back.as_slice(), r.as_slice());
@@ -161,7 +165,7 @@ fn mount_disks_are_taken_whole() {
     let disk = |size: i64, root: &str| {
         let json = serde_json::json!([{"name": "disk", "type": "SCALAR", "scalar": {"value": size},
             "disk": {"source": {"type": "MOUNT", "mount": {"root": root}}}}]);
-        offerfit::wire::mesos::resources_from_json(&json, "").expect("valid disk")
+        offerfit::host::mesos::resources_from_json(&json, "").expect("valid disk")
     };
     let offered = disk(1000, "/mnt/a").add(&disk(1000, "/mnt/b"));
     assert_eq!(offered.len(), 2, "two identical-size MOUNT disks stay two");
@@ -175,7 +179,7 @@ fn mount_disks_are_taken_whole() {
     let path = |size: i64| {
         let json = serde_json::json!([{"name": "disk", "type": "SCALAR", "scalar": {"value": size},
             "disk": {"source": {"type": "PATH", "path": {"root": "/p"}}}}]);
-        offerfit::wire::mesos::resources_from_json(&json, "").expect("valid disk")
+        offerfit::host::mesos::resources_from_json(&json, "").expect("valid disk")
     };
     assert_eq!(path(1000).subtract(&path(400)).unwrap(), path(600), "PATH disks divide");
     assert!(!path(1000).contains(&parse_resources("disk:1", "*").unwrap()), "a PATH disk is not the ROOT disk");
@@ -186,7 +190,7 @@ fn shared_volumes_count_copies() {
     let vol = serde_json::json!([{"name": "disk", "type": "SCALAR", "scalar": {"value": 64},
         "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "p"}],
         "disk": {"persistence": {"id": "v1"}, "volume": {"container_path": "data", "mode": "RW"}}, "shared": {}}]);
-    let one = offerfit::wire::mesos::resources_from_json(&vol, "").unwrap();
+    let one = offerfit::host::mesos::resources_from_json(&vol, "").unwrap();
     let two = one.add(&one);
     assert_eq!(two.len(), 2);
     assert!(two.contains(&one) && !one.contains(&two));
@@ -289,4 +293,84 @@ proptest! {
         let diff = ra.saturating_sub(&rb);
         prop_assert_eq!(diff.as_slice(), expect.as_slice());
     }
+}
+
+/// Disk roots as agents name them, with `:` and spaces inside (a root holds no `;` or `]`:
+/// the text form cannot carry those, only the JSON form can).
+const ROOTS: &[&str] = &["/mnt/path0", "/mnt/flocker/ds-7f1c", "/mnt/a:b", "/srv/data disk", "C:/d"];
+
+/// A disk an agent may be given on its command line: ROOT, PATH or MOUNT (with or without a
+/// root), BLOCK or RAW, unreserved or statically reserved.
+fn agent_disk() -> impl Strategy<Value = Resource> {
+    (0..5usize, prop::option::of(0..ROOTS.len()), 0..ROLES.len(), 1..10_000_000i64).prop_map(
+        |(kind, root, role, millis)| {
+            let mut r = Resource::new("disk", ResourceValue::Scalar(Scalar::from_millis(millis)));
+            let kind = [
+                DiskSourceType::Root,
+                DiskSourceType::Path,
+                DiskSourceType::Mount,
+                DiskSourceType::Block,
+                DiskSourceType::Raw,
+            ][kind];
+            if kind != DiskSourceType::Root {
+                let root = match kind {
+                    DiskSourceType::Path | DiskSourceType::Mount => root.map(|i| ROOTS[i].to_owned()),
+                    _ => None,
+                };
+                let source = DiskSource { kind, root, profile: None, vendor: None, id: None, metadata: Vec::new() };
+                r.disk = Some(Box::new(DiskInfo { source: Some(source), ..DiskInfo::default() }));
+            }
+            if ROLES[role] != "*" {
+                r.reservations.push(Reservation::static_for(ROLES[role]));
+            }
+            r
+        },
+    )
+}
+
+proptest! {
+    /// What offerfit prints for any resources an agent may be given parses back to the same
+    /// resources, disks with sources included (`disk[PATH:/mnt/path0]:20000`, as Mesos prints
+    /// them), through the text form and through the agent JSON form.
+    #[test]
+    fn agent_resources_with_disks_print_then_parse_back(
+        list in prop::collection::vec(prop_oneof![resource(), agent_disk()], 0..8)
+    ) {
+        let r = Resources::from_resources(list).expect("generated resources are valid");
+        let text = r.to_string();
+        let parsed = parse_resources(&text, "*");
+        prop_assert!(parsed.is_ok(), "`{}` did not parse: {:?}", text, parsed.err());
+        let parsed = parsed.unwrap_or_default();
+        prop_assert_eq!(parsed.as_slice(), r.as_slice(), "text `{}`", text);
+        prop_assert_eq!(parsed.to_string(), text.clone());
+        let json = offerfit::host::mesos::resources_to_json(&r).to_string();
+        let from_json = parse_resources(&json, "*");
+        prop_assert!(from_json.is_ok(), "{} did not parse: {:?}", json, from_json.err());
+        prop_assert_eq!(from_json.unwrap_or_default().to_string(), text);
+    }
+}
+
+#[test]
+fn disk_sources_as_mesos_prints_them() {
+    let r = parse_resources("disk[PATH:/mnt/path0]:20000; disk(web)[MOUNT:/mnt/a:b]:5; disk[RAW]:1", "*").unwrap();
+    assert_eq!(r.to_string(), "disk[PATH:/mnt/path0]:20000; disk(web)[MOUNT:/mnt/a:b]:5; disk[RAW]:1");
+    let sources: Vec<_> =
+        r.iter().map(|d| d.disk.as_ref().and_then(|d| d.source.as_ref()).map(|s| (s.kind, s.root.clone()))).collect();
+    assert_eq!(
+        sources,
+        [
+            Some((DiskSourceType::Path, Some("/mnt/path0".to_owned()))),
+            Some((DiskSourceType::Mount, Some("/mnt/a:b".to_owned()))),
+            Some((DiskSourceType::Raw, None))
+        ]
+    );
+    // A bracket that holds no source is part of the name, as Mesos reads it.
+    assert_eq!(parse_resources("gpus[x]:1", "*").unwrap().to_string(), "gpus[x]:1");
+    // Only disks have sources; revocable and shared resources are not for agent flags.
+    assert_eq!(parse_resources("cpus[BLOCK]:2", "*").unwrap_err().code(), "resources.disk");
+    let e = parse_resources("disk[PATH:/a]{REV}:3", "*").unwrap_err();
+    assert_eq!(
+        e.as_parse().unwrap().render(),
+        "disk[PATH:/a]{REV}:3\n             ^^^^^ expected `:` and a value after the disk source, found `{REV}`"
+    );
 }

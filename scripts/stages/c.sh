@@ -7,12 +7,16 @@
 # Installs (idempotently; OFFERFIT_SKIP_INSTALL=1 turns a missing tool into a failure):
 #   - cbindgen $C_CBINDGEN_VERSION with `cargo install --locked`, cached in
 #     $OFFERFIT_CACHE/cbindgen-<version> (default ~/.cache/offerfit);
-#   - gcc and valgrind (apt), the wasm32-unknown-unknown target (ensure_rust);
+#   - gcc, g++, valgrind and pkg-config (apt), the wasm32-unknown-unknown target (ensure_rust);
 #   - a Python venv at target/abi-venv with wasmtime and pytest pinned below (PyPI).
 # Builds: offerfit-c native (debug cdylib + staticlib) and wasm32 (release), each also with
 #   `--features test-panic` (copied to $CARGO_TARGET_DIR/abi/), and the `offerfit` CLI.
 # Checks: clippy of the wasm32 build, Rust tests with the test-panic feature, the committed
-#   header against a fresh cbindgen run, the gcc smoke test (static under valgrind, shared),
+#   header against a fresh cbindgen run (`make -C bindings/c check-header`; `make ... header`
+#   regenerates it), the header as C89/C99/C11/C++ with -pedantic -Werror, `make install`
+#   into a temporary prefix (libofferfit.so.X.Y.Z with its SONAME and symlinks, libofferfit.a,
+#   offerfit.h, offerfit.pc) and programs built against it through pkg-config (shared and
+#   static), the gcc smoke test (static under valgrind, shared),
 #   and pytest: ctypes + wasmtime answers byte-identical to `offerfit call --lines` on the request
 #   corpus, and every malformed-suite case (tests/data/malformed, via malformed.py load + judge)
 #   refused as expected by the C ABI, the plain-WASM ABI and an engine handle.
@@ -39,6 +43,8 @@ stage_c() {
   c_check "rust tests with test-panic" cargo test --locked -p offerfit-c --features test-panic
   step "build (native cdylib/staticlib, wasm32 release, CLI)" c_build
   c_check "header matches cbindgen" c_header_is_current
+  c_check "header compiles as C89, C99, C11 and C++ (-pedantic -Wall -Wextra -Werror)" c_header_standards
+  c_check "make install: libofferfit with SONAME, pkg-config, shared and static programs" c_install_and_link
   c_check "C smoke test (gcc; static under valgrind, shared)" c_smoke
   step "request corpus" python3 scripts/gen-requests.py --out "$ROOT/target/requests.jsonl"
   c_check "pytest (ctypes + wasmtime vs the CLI)" env CARGO_TARGET_DIR="$C_TARGET" \
@@ -73,6 +79,8 @@ c_ensure_c_tools() {
   local missing=()
   have gcc || missing+=(gcc)
   have valgrind || missing+=(valgrind)
+  have g++ || missing+=(g++)
+  have pkg-config || missing+=(pkg-config)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}" || return 1
   gcc --version | head -n1
   valgrind --version
@@ -117,17 +125,55 @@ c_build() {
 }
 
 c_header_is_current() {
-  local fresh
-  fresh="$(mktemp --suffix=.h)"
-  (cd bindings/c && "$C_CBINDGEN" --quiet --config cbindgen.toml --crate offerfit-c --output "$fresh") || return 1
-  if ! diff -u bindings/c/include/offerfit.h "$fresh"; then
-    echo "bindings/c/include/offerfit.h is stale; regenerate it:" >&2
-    echo "  (cd bindings/c && cbindgen --config cbindgen.toml --crate offerfit-c --output include/offerfit.h)" >&2
-    rm -f "$fresh"
+  make -s -C bindings/c check-header CBINDGEN="$C_CBINDGEN"
+}
+
+c_header_standards() {
+  local std flags=(-pedantic -Wall -Wextra -Werror -fsyntax-only -I bindings/c/include)
+  for std in c89 c99 c11; do
+    gcc -std="$std" "${flags[@]}" bindings/c/tests/header.c || { echo "offerfit.h fails as $std" >&2; return 1; }
+  done
+  g++ -std=c++11 -x c++ "${flags[@]}" bindings/c/tests/header.c || { echo "offerfit.h fails as C++11" >&2; return 1; }
+  echo "ok: offerfit.h compiles as C89, C99, C11 and C++11 with -pedantic -Werror"
+}
+
+# `make install` into a fresh prefix (dev profile: the stage's debug build is reused), then the
+# conventions a C user relies on: the SONAME and its symlinks, pkg-config's answers, and the
+# header test built against the installed files, shared and static.
+c_install_and_link() {
+  local prefix version soname pc out
+  prefix="$(mktemp -d)"
+  out="$C_TARGET/abi/install"
+  make -s -C bindings/c install PROFILE=dev PREFIX="$prefix" OUT="$out" CARGO_TARGET_DIR="$C_TARGET" >/dev/null || return 1
+  read -r version soname < <(make -s -C bindings/c print-version)
+  for f in "lib/libofferfit.so.$version" "lib/$soname" lib/libofferfit.so lib/libofferfit.a     include/offerfit.h lib/pkgconfig/offerfit.pc; do
+    [ -e "$prefix/$f" ] || { echo "make install did not install $f" >&2; return 1; }
+  done
+  [ "$(readlink "$prefix/lib/libofferfit.so")" = "$soname" ] || { echo "libofferfit.so does not point at $soname" >&2; return 1; }
+  readelf -d "$prefix/lib/libofferfit.so.$version" | grep -q "Library soname: \[$soname\]" ||
+    { echo "libofferfit.so.$version has no SONAME $soname" >&2; readelf -d "$prefix/lib/libofferfit.so.$version" | grep -i soname >&2; return 1; }
+  pc=(env PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config)
+  [ "$("${pc[@]}" --modversion offerfit)" = "$version" ] || { echo "pkg-config --modversion is not $version" >&2; return 1; }
+  # shellcheck disable=SC2046
+  gcc -std=c89 -pedantic -Wall -Werror bindings/c/tests/header.c $("${pc[@]}" --cflags --libs offerfit) \
+    -o "$C_TARGET/abi/header-shared" || return 1
+  LD_LIBRARY_PATH="$prefix/lib" "$C_TARGET/abi/header-shared" || return 1
+  # The program needs the SONAME, not the development symlink.
+  readelf -d "$C_TARGET/abi/header-shared" | grep -q "Shared library: \[$soname\]" ||
+    { echo "the program does not link against $soname" >&2; return 1; }
+  # shellcheck disable=SC2046
+  gcc -std=c99 -pedantic -Wall -Werror bindings/c/tests/header.c $("${pc[@]}" --cflags offerfit) \
+    $("${pc[@]}" --libs-only-L offerfit) -Wl,-Bstatic -lofferfit -Wl,-Bdynamic $("${pc[@]}" --static --libs-only-l offerfit | sed 's/-lofferfit//') \
+    -o "$C_TARGET/abi/header-static" || return 1
+  if readelf -d "$C_TARGET/abi/header-static" | grep -q libofferfit; then
+    echo "the static program still needs libofferfit.so" >&2
     return 1
   fi
-  rm -f "$fresh"
-  echo "ok: include/offerfit.h is what cbindgen $C_CBINDGEN_VERSION generates"
+  "$C_TARGET/abi/header-static" || return 1
+  make -s -C bindings/c uninstall PREFIX="$prefix" >/dev/null || return 1
+  [ -z "$(find "$prefix" -type f -o -type l)" ] || { echo "make uninstall left: $(find "$prefix" -type f -o -type l)" >&2; return 1; }
+  rm -rf "$prefix"
+  echo "ok: $soname (libofferfit.so.$version), libofferfit.a, offerfit.h, offerfit.pc installed and used"
 }
 
 c_smoke() {

@@ -14,9 +14,9 @@
 #     `npm ci` from the committed package-lock.json (typescript, binaryen for wasm-opt,
 #     playwright-core), redone only when the lockfile changes;
 #   - Debian's chromium, only when /usr/bin/chromium is missing (the browser stage).
-# Builds (scripts/build-wasm.sh): pkg/{node,web,bundler} (profile wasm-release, wasm-opt -O3
-#   --one-caller-inline-max-function-size 0 from npm binaryen, not Debian's binaryen 108) and
-#   pkg/test-node (feature test-panic).
+# Builds (scripts/build-wasm.sh): pkg/ (one module, profile wasm-release, wasm-opt -O3
+#   --one-caller-inline-max-function-size 0 from npm binaryen, not Debian's binaryen 108; the
+#   bundler glue beside it, node/ and web/ glue below) and pkg/test-node (feature test-panic).
 # Checks: see each stage.
 
 WASM_PKG_DIR="bindings/wasm"
@@ -31,7 +31,7 @@ stage_wasm() {
     timeout 900 cargo test --locked -p offerfit-wasm --features test-panic
   check "TypeScript types accept real use (tsc --noEmit)" \
     "$WASM_PKG_DIR/node_modules/.bin/tsc" --noEmit -p "$WASM_PKG_DIR/tests/tsconfig.json"
-  check "package files" wasm_package_files
+  check "package files and tarball (npm pack --dry-run)" wasm_package_files
 }
 
 # node: the package under Node (node:test): every op, errors, byte-identical answers to the
@@ -61,7 +61,7 @@ wasm_prepare() {
   step "install wasm-bindgen CLI (the version in Cargo.lock)" wasm_ensure_bindgen
   step "install node" wasm_ensure_node
   step "npm ci (bindings/wasm)" wasm_npm_ci
-  step "build pkg/{node,web,bundler} and pkg/test-node" timeout 1800 bash "$ROOT/scripts/build-wasm.sh"
+  step "build pkg/ (one module; node, web, bundler glue) and pkg/test-node" timeout 1800 bash "$ROOT/scripts/build-wasm.sh"
 }
 
 wasm_target_dir() {
@@ -117,17 +117,26 @@ wasm_ensure_chromium() {
   "${OFFERFIT_CHROMIUM:-/usr/bin/chromium}" --version
 }
 
-# Every file the package.json exports and lists exists after the build, and the module is
-# the optimised one.
+# Every file the package.json exports and lists exists after the build, there is one module
+# (the optimised one), and the tarball holds what `npm pack --dry-run` lists: README, LICENSE,
+# one .wasm, no test build.
 wasm_package_files() {
-  local dir="$ROOT/$WASM_PKG_DIR" f missing=0
-  for f in js/node.mjs js/bundler.mjs js/web.mjs js/guard.mjs js/index.d.ts js/web.d.ts \
-    pkg/node/offerfit_wasm.js pkg/node/offerfit_wasm.d.ts pkg/node/offerfit_wasm_bg.wasm \
-    pkg/web/offerfit_wasm.js pkg/web/offerfit_wasm_bg.wasm \
-    pkg/bundler/offerfit_wasm.js pkg/bundler/offerfit_wasm_bg.js pkg/bundler/offerfit_wasm_bg.wasm; do
+  local dir="$ROOT/$WASM_PKG_DIR" f missing=0 listing
+  for f in README.md LICENSE js/node.mjs js/bundler.mjs js/web.mjs js/guard.mjs js/index.d.ts js/web.d.ts \
+    pkg/offerfit_wasm_bg.wasm pkg/offerfit_wasm.js pkg/offerfit_wasm_bg.js pkg/offerfit_wasm.d.ts \
+    pkg/node/offerfit_wasm.js pkg/node/offerfit_wasm.d.ts pkg/web/offerfit_wasm.js pkg/web/offerfit_wasm.d.ts; do
     [ -s "$dir/$f" ] || { echo "missing: $WASM_PKG_DIR/$f" >&2; missing=1; }
   done
   [ "$missing" = 0 ] || return 1
-  echo "offerfit_wasm_bg.wasm: $(wc -c <"$dir/pkg/web/offerfit_wasm_bg.wasm") bytes" \
-    "($(gzip -9c "$dir/pkg/web/offerfit_wasm_bg.wasm" | wc -c) gzipped)"
+  cmp -s "$ROOT/LICENSE" "$dir/LICENSE" || { echo "$WASM_PKG_DIR/LICENSE differs from LICENSE" >&2; return 1; }
+  listing="$(cd "$dir" && npm pack --dry-run --json 2>/dev/null | node -e '
+    const [p] = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    for (const f of p.files) console.log(f.path);')" || return 1
+  printf '%s\n' "$listing" | sed 's/^/  tarball: /'
+  [ "$(printf '%s\n' "$listing" | grep -c '\.wasm$')" = 1 ] || { echo "the tarball must hold exactly one .wasm" >&2; return 1; }
+  printf '%s\n' "$listing" | grep -qx README.md && printf '%s\n' "$listing" | grep -qx LICENSE ||
+    { echo "the tarball lacks README.md or LICENSE" >&2; return 1; }
+  ! printf '%s\n' "$listing" | grep -q 'test-node\|wasm-opt-cache' || { echo "the tarball holds a test build" >&2; return 1; }
+  echo "offerfit_wasm_bg.wasm: $(wc -c <"$dir/pkg/offerfit_wasm_bg.wasm") bytes" \
+    "($(gzip -9c "$dir/pkg/offerfit_wasm_bg.wasm" | wc -c) gzipped), one module for every entry"
 }

@@ -17,14 +17,20 @@
 //! As Mesos' `fromSimpleString`, text after the role's `)` is ignored (`cpus(r1)x:1` is
 //! `cpus(r1):1`). Deliberate differences, refusals of text Mesos would silently misread: a `)`
 //! with no `(` in the name is an error, and an item of only whitespace is skipped like an
-//! empty one.
+//! empty one. One addition: a disk source in
+//! brackets after the name and role (`disk[PATH:/mnt/path0]:20000`, `disk(r1)[MOUNT:/mnt/d]:5`,
+//! `disk[RAW]:1`), as Mesos prints it, is read back (Mesos' text parser reads no brackets and
+//! takes such disks only in the JSON form), so printed resources always parse again.
 //!
 //! Errors carry the span of the culprit in the original text.
 
 use std::collections::BTreeMap;
 
 use crate::error::{Error, ParseError, Result, Span};
-use crate::model::{validate_role, Reservation, Resource, ResourceValue, Resources, Scalar, Value, ValueType};
+use crate::model::{
+    validate_role, DiskInfo, DiskSource, DiskSourceType, Reservation, Resource, ResourceValue, Resources, Scalar,
+    Value, ValueType,
+};
 use crate::text::value::parse_value_at;
 
 /// Mesos' `strings::trim` set.
@@ -129,14 +135,19 @@ fn parse_item(text: &str, item: &str, base: usize, default_role: &str) -> Result
     if item.trim_matches(TRIM).is_empty() {
         return Ok(None);
     }
+    // A disk source in brackets before the value (`disk(role)[MOUNT:/mnt/d1]:100`), as Mesos
+    // prints it; it is taken out before the item is split on `:`, since a root may hold `:`.
+    let (parts, disk) = split_disk(text, item, base)?;
     // Mesos' `strings::tokenize(item, ":")`: pieces with their offsets, empty ones dropped.
     let mut pieces: Vec<(usize, &str)> = Vec::with_capacity(2);
-    let mut at = base;
-    for p in item.split(':') {
-        if !p.is_empty() {
-            pieces.push((at, p));
+    for (at, p) in parts {
+        let mut at = at;
+        for p in p.split(':') {
+            if !p.is_empty() {
+                pieces.push((at, p));
+            }
+            at += p.len() + 1;
         }
-        at += p.len() + 1;
     }
     let Some(&(head_at, head)) = pieces.first() else {
         let span = trimmed_span(item, base);
@@ -220,11 +231,72 @@ fn parse_item(text: &str, item: &str, base: usize, default_role: &str) -> Result
     if role != "*" {
         resource.reservations.push(Reservation::static_for(role));
     }
+    if let Some(source) = disk {
+        resource.disk = Some(Box::new(DiskInfo { source: Some(source), ..DiskInfo::default() }));
+    }
     resource.validate().map_err(|e| {
         let item_span = trimmed_span(item, base);
         ParseError::new(e.code(), e.message(), text, item_span)
     })?;
     Ok(Some((resource, value_span)))
+}
+
+/// Pieces of an item with their byte offsets in the whole text.
+type Parts<'t> = Vec<(usize, &'t str)>;
+
+/// The parts of `item` (at byte `base` of `text`) around a disk source in brackets, and the
+/// source: `disk[MOUNT:/mnt/d1]:100` gives the parts `disk` and `:100` and a MOUNT source with
+/// root `/mnt/d1`. An item without a `[` before its first `:` is returned whole.
+///
+/// Mesos prints a disk source this way (`operator<<` for `Resource::DiskInfo::Source` in
+/// `src/v1/resources.cpp`: `MOUNT` or `PATH` with `:root` when the root is set, `BLOCK`,
+/// `RAW`), but its text parser (`Resources::fromSimpleString`) reads no brackets: its TODO
+/// there asks for PATH and MOUNT disks in the text form, and until then an agent takes such
+/// disks only in the JSON form of `--resources`. offerfit reads the printed source back, so
+/// what it prints for any resources an agent may be given parses again to the same
+/// resources. The rest of the printed disk info (a persistent volume's id and container
+/// path) cannot be given to an agent; such brackets are not read as a source.
+fn split_disk<'t>(text: &str, item: &'t str, base: usize) -> Result<(Parts<'t>, Option<DiskSource>)> {
+    let first_colon = item.find(':').unwrap_or(item.len());
+    let Some(open) = item.find('[').filter(|&open| open < first_colon) else {
+        return Ok((vec![(base, item)], None));
+    };
+    let Some(close) = item.get(open..).and_then(|rest| rest.find(']')).map(|c| open + c) else {
+        return Ok((vec![(base, item)], None));
+    };
+    let inner = item.get(open + 1..close).unwrap_or("");
+    let (kind_text, root) = match inner.split_once(':') {
+        Some((kind, root)) => (kind, Some(root)),
+        None => (inner, None),
+    };
+    // Only a bracket that holds a source is one: other names with brackets (`gpus[x]:1`) stay
+    // names, as Mesos reads them.
+    let kind = match (kind_text, root) {
+        ("PATH", _) => DiskSourceType::Path,
+        ("MOUNT", _) => DiskSourceType::Mount,
+        ("BLOCK", None) => DiskSourceType::Block,
+        ("RAW", None) => DiskSourceType::Raw,
+        _ => return Ok((vec![(base, item)], None)),
+    };
+    let after = item.get(close + 1..).unwrap_or("");
+    // Between `]` and the value's `:` only whitespace: what else Mesos prints there is
+    // `{REV}` and `<SHARED>`, neither of which an agent may be given.
+    let gap = after.find(':').unwrap_or(after.len());
+    let between = after.get(..gap).unwrap_or("");
+    if !between.trim_matches(TRIM).is_empty() {
+        let span = trimmed_span(between, base + close + 1);
+        let shown = between.trim_matches(TRIM);
+        let e = syntax(text, span, format!("expected `:` and a value after the disk source, found `{shown}`"));
+        return Err(if shown.starts_with("{REV}") || shown.starts_with("<SHARED>") {
+            e.with_help("revocable and shared resources cannot be given on the agent command line")
+        } else {
+            e.with_help("write a disk source as `disk[MOUNT:/mnt/d1]:1000`")
+        });
+    }
+    let source =
+        DiskSource { kind, root: root.map(str::to_owned), profile: None, vendor: None, id: None, metadata: Vec::new() };
+    let head = item.get(..open).unwrap_or("");
+    Ok((vec![(base, head), (base + close + 1, after)], Some(source)))
 }
 
 /// A parsed value as a resource value: SCALAR (three decimals; a non-zero amount may not

@@ -14,9 +14,9 @@ use crate::limits::{LimitKind, Limits};
 /// first invalid sequence. Never panics.
 ///
 /// ```
-/// let out = offerfit::wire::call_bytes(b"{\"op\":\"version\",\"x\":\"\xff\"}");
+/// let out = offerfit::host::call_bytes(b"{\"op\":\"version\",\"x\":\"\xff\"}");
 /// assert!(out.starts_with(r#"{"ok":false,"errors":[{"code":"request.utf8","message":"invalid UTF-8 at byte 21"#));
-/// assert_eq!(offerfit::wire::call_bytes(br#"{"op":"parse_value","text":"1"}"#), offerfit::call(r#"{"op":"parse_value","text":"1"}"#));
+/// assert_eq!(offerfit::host::call_bytes(br#"{"op":"parse_value","text":"1"}"#), offerfit::call(r#"{"op":"parse_value","text":"1"}"#));
 /// ```
 pub fn call_bytes(request: &[u8]) -> String {
     // The size limit comes first: the UTF-8 error below copies the request.

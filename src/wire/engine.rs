@@ -140,7 +140,7 @@ fn not_an_object(v: &Json) -> WireError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{call, call_bytes};
+    use crate::contract::{call, call_bytes};
 
     fn engine(options: &str) -> WireEngine {
         WireEngine::with_options_text(options, Limits::DEFAULT).unwrap()

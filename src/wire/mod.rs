@@ -128,7 +128,7 @@ pub fn call(request: &str) -> String {
 ///
 /// ```
 /// let tight = offerfit::Limits { request_bytes: 16, ..Default::default() };
-/// let out = offerfit::wire::call_with_limits(r#"{"op":"version","x":"long"}"#, &tight);
+/// let out = offerfit::host::call_with_limits(r#"{"op":"version","x":"long"}"#, &tight);
 /// assert!(out.starts_with(r#"{"ok":false,"errors":[{"code":"limit.request_bytes""#));
 /// ```
 pub fn call_with_limits(request: &str, limits: &Limits) -> String {
@@ -165,7 +165,7 @@ fn encode_response(response: &Json) -> String {
 /// [`call`] would print.
 ///
 /// ```
-/// let out = offerfit::wire::call_json(serde_json::json!({"op": "version"}));
+/// let out = offerfit::host::call_json(serde_json::json!({"op": "version"}));
 /// assert_eq!(out["ok"], true);
 /// ```
 pub fn call_json(request: Json) -> Json {

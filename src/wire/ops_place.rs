@@ -500,7 +500,7 @@ pub(crate) fn task_from_dto(d: TaskDto, path: &str) -> Result<TaskRequest, Error
     Ok(t)
 }
 
-fn running_from_json(json: Json, path: &str) -> Result<RunningTask, Errors> {
+pub(crate) fn running_from_json(json: Json, path: &str) -> Result<RunningTask, Errors> {
     running_from_dto(decode(json, path)?, path)
 }
 

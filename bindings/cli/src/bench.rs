@@ -66,8 +66,8 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Run the scenario's calls once through the typed API and print only what was placed
-    /// (for instruction counting under callgrind)
-    #[arg(long)]
+    /// (for instruction counting under callgrind; internal, hidden from --help)
+    #[arg(long, hide = true)]
     once: bool,
     /// Samples of each single-call scenario per round (multi-call scenarios give one sample per
     /// call)
@@ -79,13 +79,15 @@ pub struct Args {
     rounds: u32,
     /// Run the first call's request text once through `serde_json::from_str::<Value>`
     /// (`measured_parse`) and once through `offerfit::call` (`measured_call`), for callgrind
-    #[arg(long, conflicts_with = "once")]
+    /// (internal, hidden from --help)
+    #[arg(long, conflicts_with = "once", hide = true)]
     once_text: bool,
     /// Seed of the generated workloads
     #[arg(long, default_value_t = bench_gen::DEFAULT_SEED)]
     seed: u64,
     /// Write each scenario's workload as JSON into DIR (for the Node benchmark) and exit
-    #[arg(long, value_name = "DIR")]
+    /// (internal, hidden from --help)
+    #[arg(long, value_name = "DIR", hide = true)]
     write_workloads: Option<PathBuf>,
     /// Largest growth cell, as AGENTSxTASKS (smaller cells only), e.g. 10000x10000
     #[arg(long, value_name = "AxT")]
@@ -105,6 +107,8 @@ pub struct Args {
     hostile_case: Option<String>,
     /// With --once: the number of runs, with seeds SEED, SEED+1, ...
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    /// With --once: the number of runs, with seeds SEED, SEED+1, ... (internal, hidden)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100), hide = true)]
     passes: u32,
     /// With --once: run PERCENT % of the passes again, a deliberate regression to check the
     /// callgrind gate
@@ -491,7 +495,7 @@ fn scenario_table(results: &[Json]) -> String {
             r["typed_to_kube"]["median"].as_f64().map_or_else(|| "-".to_owned(), |x| format!("{x:.2}")),
         ]);
     }
-    let mut out = t.render();
+    let mut out = t.render(None);
     for r in results {
         if r["checked"] != true {
             let _ = writeln!(out, "warning: {}: samples disagreed on what was placed", r["name"]);
@@ -664,7 +668,7 @@ fn hostile(args: &Args) -> Outcome {
             mib,
         ]);
     }
-    out!("{}", t.render());
+    out!("{}", t.render(None));
     Ok(EXIT_OK)
 }
 
@@ -714,7 +718,7 @@ fn growth(args: &Args) -> Outcome {
                 mib("peak_rss_kib"),
             ]);
         }
-        out!("{}", t.render());
+        out!("{}", t.render(None));
     }
     Ok(EXIT_OK)
 }

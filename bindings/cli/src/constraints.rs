@@ -207,7 +207,7 @@ pub fn run_check(args: &CheckArgs) -> Outcome {
     let placed = match &args.placed {
         Some(file) => {
             let text = read_text(file)?;
-            offerfit::wire::parse_strict(&text).map_err(|e| {
+            offerfit::host::parse_strict(&text).map_err(|e| {
                 UsageError(format!(
                     "--placed `{file}` is not valid JSON: {}",
                     e.rendered.as_deref().unwrap_or(&e.message)

@@ -18,7 +18,7 @@ pub enum Answer {
 
 /// Sends `request` (a JSON object with an `op`) to the core and decodes the answer.
 pub fn ask(request: Json) -> Answer {
-    decode_value(offerfit::wire::call_json(request))
+    decode_value(offerfit::host::call_json(request))
 }
 
 /// Decodes a contract response given as text.
@@ -187,7 +187,7 @@ pub fn text_arg(arg: &str) -> Result<String, UsageError> {
 pub fn json_or_text(arg: &str) -> Result<Json, Json> {
     let trimmed = arg.trim_start();
     if trimmed.starts_with('[') || trimmed.starts_with('{') {
-        offerfit::wire::parse_strict(arg)
+        offerfit::host::parse_strict(arg)
             .map_err(|e| serde_json::to_value(&*e).unwrap_or_else(|_| internal("bad json")))
     } else {
         Ok(Json::String(arg.to_owned()))

@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 mod agent;
 mod bench;
@@ -132,6 +132,27 @@ enum Command {
     /// --min-agents answer planning questions; --report writes an HTML report with plots.
     /// Exit status 0 when the simulation ran, whatever it found; 2 for a usage error.
     Simulate(simulate::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    ///
+    /// Install it where the shell looks, e.g.
+    /// `offerfit completions bash > ~/.local/share/bash-completion/completions/offerfit`,
+    /// `offerfit completions zsh > ~/.zfunc/_offerfit` (with `fpath+=~/.zfunc` before
+    /// `compinit`), `offerfit completions fish > ~/.config/fish/completions/offerfit.fish`.
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of `offerfit` and its subcommands
+    ///
+    /// `offerfit man > offerfit.1 && man ./offerfit.1`, or install it as
+    /// `/usr/local/share/man/man1/offerfit.1`. With --dir, writes one page per command
+    /// (`offerfit.1`, `offerfit-place.1`, ...) into DIR instead.
+    Man {
+        /// Write every page (the command and each subcommand) into DIR
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 fn run(command: Command) -> Outcome {
@@ -146,6 +167,35 @@ fn run(command: Command) -> Outcome {
         Command::Bench(args) => bench::run(&args),
         Command::Session(args) => session::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "offerfit", &mut buf);
+            out::out!("{}", String::from_utf8_lossy(&buf));
+            Ok(EXIT_OK)
+        }
+        Command::Man { dir } => man(dir.as_deref()),
+    }
+}
+
+/// `offerfit man`: the page of the whole command on stdout, or every page into `dir`.
+fn man(dir: Option<&std::path::Path>) -> Outcome {
+    let cmd = Cli::command();
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .and_then(|()| clap_mangen::generate_to(cmd, dir))
+                .map_err(|e| UsageError(format!("cannot write the pages into `{}`: {e}", dir.display())))?;
+            Ok(EXIT_OK)
+        }
+        None => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut buf)
+                .map_err(|e| UsageError(format!("cannot render the page: {e}")))?;
+            out::out!("{}", String::from_utf8_lossy(&buf));
+            Ok(EXIT_OK)
+        }
     }
 }
 
@@ -163,8 +213,6 @@ fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
-
     use super::*;
 
     #[test]

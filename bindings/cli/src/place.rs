@@ -21,10 +21,11 @@ pub enum Format {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The request: `{"offers": [...], "tasks": [...], "running"?: [...], "options"?: {...}}`
-    /// (`"op": "place"` may be left out); `-` reads standard input
-    #[arg(value_name = "REQUEST.json")]
+    /// (`"op": "place"` may be left out; any other op is refused); `-` or nothing reads
+    /// standard input
+    #[arg(value_name = "REQUEST.json", default_value = "-")]
     file: String,
-    /// Output format
+    /// Output format; `table` fits the terminal's width (or `$COLUMNS`)
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
 }
@@ -33,8 +34,11 @@ pub struct Args {
 pub fn run(args: &Args) -> Outcome {
     let text = read_text(&args.file)?;
     let file = args.file.clone();
-    let answer = match offerfit::wire::parse_strict(&text) {
-        Ok(Json::Object(m)) => ask(with_op(m)),
+    let answer = match offerfit::host::parse_strict(&text) {
+        Ok(Json::Object(m)) => match with_op(m) {
+            Ok(request) => ask(request),
+            Err(e) => Answer::Refused(vec![e]),
+        },
         Ok(_) => Answer::Refused(vec![json!({"code": "request.not_object",
             "message": "expected a JSON object with `offers` and `tasks`", "path": ""})]),
         // The file's own syntax errors point into the file.
@@ -57,7 +61,7 @@ pub fn run(args: &Args) -> Outcome {
                     m.extend(result);
                     outln!("{}", pretty(&Json::Object(m)));
                 }
-                Format::Table => out!("{}", table(&result)),
+                Format::Table => out!("{}", table(&result, crate::render::output_width())),
             }
             Ok(EXIT_OK)
         }
@@ -73,15 +77,28 @@ fn refuse(format: Format, errors: &[Json], label: &dyn Fn(&str) -> Option<String
     print_errors(errors, label);
 }
 
-/// The request with `"op": "place"` first, unless it names its op already.
-fn with_op(m: Map<String, Json>) -> Json {
-    if m.contains_key("op") {
-        return Json::Object(m);
+/// The request with `"op": "place"` first, unless it names its op already; a request for
+/// another op is refused (`request.op`), since what `place` prints is a placement (the
+/// other ops are `offerfit call`'s).
+fn with_op(m: Map<String, Json>) -> Result<Json, Json> {
+    match m.get("op") {
+        Some(Json::String(op)) if op == "place" => return Ok(Json::Object(m)),
+        Some(other) => {
+            let shown = match other {
+                Json::String(op) => format!("op `{op}`"),
+                other => format!("`{other}`"),
+            };
+            return Err(json!({"code": "request.op",
+                "message": format!("expected op `place`, found {shown}"),
+                "path": "/op",
+                "help": "`offerfit place` answers place requests; send other ops with `offerfit call`"}));
+        }
+        None => {}
     }
     let mut out = Map::with_capacity(m.len() + 1);
     out.insert("op".into(), json!("place"));
     out.extend(m);
-    Json::Object(out)
+    Ok(Json::Object(out))
 }
 
 fn list<'a>(v: &'a Map<String, Json>, key: &str) -> &'a [Json] {
@@ -130,8 +147,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// The `place` result as text tables: launches per agent (with what remains of its offers),
-/// declines, unplaced tasks with their reasons in check order and the nearest fit, and stats.
-pub fn table(result: &Map<String, Json>) -> String {
+/// declines, unplaced tasks with their reasons in check order and the nearest fit, and stats;
+/// wrapped to `width` columns when given.
+pub fn table(result: &Map<String, Json>, width: Option<u16>) -> String {
     let mut out = String::new();
     let accept = list(result, "accept");
     let tasks: usize = accept.iter().map(|a| a.get("tasks").and_then(Json::as_array).map_or(0, Vec::len)).sum();
@@ -141,12 +159,18 @@ pub fn table(result: &Map<String, Json>) -> String {
         plural(accept.len(), "agent", "agents")
     ));
     for a in accept {
-        out.push_str(&format!(
-            "\n{}  agent {}  offers {}\n",
-            term(str_field(a, "hostname").unwrap_or("")),
-            term(str_field(a, "agent_id").unwrap_or("")),
-            term(&a.get("offer_ids").map(short).unwrap_or_default())
-        ));
+        let parts = [
+            term(str_field(a, "hostname").unwrap_or("")).into_owned(),
+            format!("agent {}", term(str_field(a, "agent_id").unwrap_or(""))),
+            format!("offers {}", term(&a.get("offer_ids").map(short).unwrap_or_default())),
+        ];
+        let line = parts.join("  ");
+        // Too wide for the terminal: one part a line (ids are not broken).
+        if width.is_some_and(|w| line.chars().count() > usize::from(w)) {
+            out.push_str(&format!("\n{}\n  {}\n  {}\n", parts[0], parts[1], parts[2]));
+        } else {
+            out.push_str(&format!("\n{line}\n"));
+        }
         let mut t = Table::new(&["TASK", "ROLE", "RESOURCES", "PORTS"]);
         for task in a.get("tasks").and_then(Json::as_array).map_or(&[][..], Vec::as_slice) {
             let resources = task.get("resources").unwrap_or(&Json::Null);
@@ -163,7 +187,7 @@ pub fn table(result: &Map<String, Json>) -> String {
                 t.row(vec!["(left)".into(), String::new(), text]);
             }
         }
-        for line in t.render().lines() {
+        for line in t.render(width.map(|w| w.saturating_sub(2))).lines() {
             out.push_str("  ");
             out.push_str(line);
             out.push('\n');
@@ -178,7 +202,7 @@ pub fn table(result: &Map<String, Json>) -> String {
             let refuse = d.get("refuse_seconds").map(|s| format!("{}s", short(s))).unwrap_or_default();
             t.row(vec![str_field(d, "offer_id").unwrap_or("").to_owned(), refuse, reason_text(d.get("reason"))]);
         }
-        out.push_str(&t.render());
+        out.push_str(&t.render(width));
     }
 
     let unplaced = list(result, "unplaced");
@@ -202,7 +226,7 @@ pub fn table(result: &Map<String, Json>) -> String {
                 t.row(vec![id]);
             }
         }
-        out.push_str(&t.render());
+        out.push_str(&t.render(width));
     }
 
     if let Some(stats) = result.get("stats").and_then(Json::as_object) {
@@ -278,9 +302,17 @@ mod tests {
     #[test]
     fn op_is_added_only_when_missing() {
         let m = json!({"offers": [], "tasks": []}).as_object().cloned().unwrap();
-        assert_eq!(with_op(m).to_string(), r#"{"op":"place","offers":[],"tasks":[]}"#);
+        assert_eq!(with_op(m).unwrap().to_string(), r#"{"op":"place","offers":[],"tasks":[]}"#);
+        let m = json!({"op": "place", "offers": []}).as_object().cloned().unwrap();
+        assert_eq!(with_op(m).unwrap(), json!({"op": "place", "offers": []}));
         let m = json!({"op": "version"}).as_object().cloned().unwrap();
-        assert_eq!(with_op(m), json!({"op": "version"}));
+        let e = with_op(m).unwrap_err();
+        assert_eq!(
+            (e["code"].as_str(), e["message"].as_str()),
+            (Some("request.op"), Some("expected op `place`, found op `version`"))
+        );
+        let m = json!({"op": 3}).as_object().cloned().unwrap();
+        assert_eq!(with_op(m).unwrap_err()["message"], "expected op `place`, found `3`");
     }
 
     #[test]
@@ -302,7 +334,7 @@ mod tests {
         let r = json!({"accept": [], "decline": [], "unplaced": [],
             "stats": {"offers": 0, "tasks": 0, "placed": 0, "evaluations": 0}});
         assert_eq!(
-            table(r.as_object().unwrap()),
+            table(r.as_object().unwrap(), None),
             "LAUNCH: 0 tasks on 0 agents\n\nDECLINE: 0 offers\n\nUNPLACED: 0 tasks\n\nstats: 0 offers, 0 tasks, 0 placed, 0 evaluations\n"
         );
     }
@@ -346,6 +378,6 @@ odd
 stats: 4 offers, 4 tasks, 2 placed, 8 evaluations
 calls: 2 Mesos calls ready to send (see --format json)
 ";
-        assert_eq!(table(r.as_object().unwrap()), expected);
+        assert_eq!(table(r.as_object().unwrap(), None), expected);
     }
 }

@@ -158,49 +158,66 @@ pub fn str_field<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Json::as_str)
 }
 
-/// A plain-text table: a header row, then rows, columns left-aligned and separated by two
-/// spaces, trailing spaces trimmed. Widths count characters, not bytes.
-#[derive(Debug, Default)]
+/// A plain-text table (comfy-table, no borders): a header row, then rows, columns
+/// left-aligned and separated by two spaces, trailing spaces trimmed. Widths count display
+/// columns, not bytes. With a width, long cells wrap inside their column so that every line
+/// fits; without one, nothing wraps.
+#[derive(Debug)]
 pub struct Table {
-    rows: Vec<Vec<String>>,
+    table: comfy_table::Table,
 }
 
 impl Table {
     /// A table with these column headers.
     pub fn new(headers: &[&str]) -> Table {
-        Table { rows: vec![headers.iter().map(|h| (*h).to_owned()).collect()] }
+        let mut table = comfy_table::Table::new();
+        table.load_preset(comfy_table::presets::NOTHING).set_header(headers.to_vec());
+        Table { table }
     }
 
     /// Adds a row (missing cells are empty); each cell is escaped with [`term`], so user
     /// text (an id, a hostname, a constraint) stays in its cell and cannot drive the terminal.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells.into_iter().map(|c| term(&c).into_owned()).collect());
+        self.table.add_row(cells.into_iter().map(|c| term(&c).into_owned()).collect::<Vec<_>>());
     }
 
-    /// The table as lines of text, each ending with `\n`.
-    pub fn render(&self) -> String {
-        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
-        let mut widths = vec![0usize; columns];
-        for row in &self.rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
+    /// The table as lines of text, each ending with `\n`, wrapped to fit `width` columns when
+    /// given (a column never gets narrower than a few characters, so a very narrow width may
+    /// still be exceeded).
+    pub fn render(&mut self, width: Option<u16>) -> String {
+        let columns = self.table.column_count();
+        for (i, column) in self.table.column_iter_mut().enumerate() {
+            // Two spaces between columns, none before the first or after the last.
+            column.set_padding((0, if i + 1 < columns { 2 } else { 0 }));
+        }
+        match width {
+            Some(w) => {
+                self.table.set_width(w).set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+            }
+            None => {
+                self.table.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
             }
         }
         let mut out = String::new();
-        for row in &self.rows {
-            let mut line = String::new();
-            for (i, w) in widths.iter().enumerate() {
-                let cell = row.get(i).map_or("", String::as_str);
-                line.push_str(cell);
-                if i + 1 < columns {
-                    line.push_str(&" ".repeat(w - cell.chars().count() + 2));
-                }
-            }
+        for line in self.table.lines() {
             out.push_str(line.trim_end());
             out.push('\n');
         }
         out
     }
+}
+
+/// The width `--format table` fits: `$COLUMNS` when set to a number, else the terminal's
+/// width when standard output is a terminal, else none (a pipe or a file gets whole lines).
+pub fn output_width() -> Option<u16> {
+    if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok()).filter(|&w| w > 0) {
+        return Some(w);
+    }
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        return terminal_size::terminal_size().map(|(terminal_size::Width(w), _)| w);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -253,7 +270,21 @@ mod tests {
         let mut t = Table::new(&["A", "BB"]);
         t.row(vec!["çç".into(), "x".into()]);
         t.row(vec!["long cell".into()]);
-        assert_eq!(t.render(), "A          BB\nçç         x\nlong cell\n");
+        assert_eq!(t.render(None), "A          BB\nçç         x\nlong cell\n");
+    }
+
+    #[test]
+    fn tables_wrap_to_the_width() {
+        let mut t = Table::new(&["TASK", "DETAIL"]);
+        t.row(vec!["t1".into(), "one two three four five six seven eight nine ten".into()]);
+        let out = t.render(Some(24));
+        assert!(out.lines().all(|l| l.chars().count() <= 24), "{out}");
+        assert_eq!(
+            out.split_whitespace().filter(|w| *w != "TASK" && *w != "DETAIL" && *w != "t1").count(),
+            10,
+            "{out}"
+        );
+        assert!(out.starts_with("TASK  DETAIL\nt1    one two three"), "{out}");
     }
 
     #[test]

@@ -28,8 +28,15 @@ fn root() -> PathBuf {
 }
 
 fn offerfit_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    offerfit_env(dir, args, stdin, &[])
+}
+
+/// Runs the binary in `dir` with `env` set and `COLUMNS` unset unless `env` sets it.
+fn offerfit_env(dir: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_offerfit"))
         .args(args)
+        .env_remove("COLUMNS")
+        .envs(env.iter().copied())
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -535,6 +542,123 @@ fn place_refusals_exit_1() {
     let r = offerfit(&["place", "-"], b"[1, 2]");
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stderr.starts_with("error[request.not_object]"), "{}", r.stderr);
+}
+
+#[test]
+fn place_refuses_other_ops_and_reads_stdin_by_default() {
+    for format in ["json", "table"] {
+        let r = offerfit(&["place", "--format", format], br#"{"op": "version"}"#);
+        assert_eq!(r.code, 1, "{r:?}");
+        assert!(
+            r.stderr.starts_with("error[request.op] in /op: expected op `place`, found op `version`\n  help: "),
+            "{}",
+            r.stderr
+        );
+        if format == "json" {
+            assert_eq!(r.json()["errors"][0]["code"], "request.op");
+        } else {
+            assert!(r.stdout.is_empty(), "no empty tables: {r:?}");
+        }
+    }
+    let r = offerfit(&["place"], br#"{"op": "parse_value", "text": "1"}"#);
+    assert_eq!(r.code, 1, "{r:?}");
+    // No file: the request comes from stdin, as with `-`.
+    let r = offerfit(&["place"], PLACE_REQUEST.as_bytes());
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, offerfit(&["place", "-"], PLACE_REQUEST.as_bytes()).stdout);
+}
+
+#[test]
+fn place_tables_fit_the_width() {
+    let request = std::fs::read(root().join("examples/place-request.json")).unwrap();
+    let wide = offerfit(&["place", "--format", "table"], &request);
+    assert_eq!(wide.code, 0, "{wide:?}");
+    // Piped without COLUMNS: whole lines.
+    assert!(wide.stdout.lines().any(|l| l.chars().count() > 100), "{}", wide.stdout);
+    for columns in ["80", "60"] {
+        let narrow = offerfit_env(&root(), &["place", "--format", "table"], &request, &[("COLUMNS", columns)]);
+        assert_eq!(narrow.code, 0, "{narrow:?}");
+        let limit: usize = columns.parse().unwrap();
+        for line in narrow.stdout.lines() {
+            assert!(line.chars().count() <= limit, "{line:?} is wider than {columns}:\n{}", narrow.stdout);
+        }
+        // Nothing is lost: the same characters, cells wrapped across lines.
+        let letters = |s: &str| {
+            let mut c: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+            c.sort_unstable();
+            c
+        };
+        assert_eq!(letters(&narrow.stdout), letters(&wide.stdout), "{}", narrow.stdout);
+    }
+}
+
+#[test]
+fn internal_bench_flags_are_hidden() {
+    let r = offerfit(&["bench", "--help"], b"");
+    assert_eq!(r.code, 0, "{r:?}");
+    for hidden in ["--once", "--once-text", "--passes", "--write-workloads", "--growth-cell", "--extra-work"] {
+        assert!(!r.stdout.contains(&format!("{hidden} ")), "{hidden} shown:\n{}", r.stdout);
+    }
+    for shown in ["--scenario", "--samples", "--rounds", "--seed", "--json"] {
+        assert!(r.stdout.contains(shown), "{shown} missing:\n{}", r.stdout);
+    }
+}
+
+#[test]
+fn shell_completions() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let r = offerfit(&["completions", shell], b"");
+        assert_eq!(r.code, 0, "{r:?}");
+        // (fish writes long flags without their dashes: `-l format`)
+        for word in ["offerfit", "place", "resources", "completions", "format"] {
+            assert!(r.stdout.contains(word), "{shell}: {word} missing");
+        }
+    }
+    // The bash script is valid bash.
+    let script = temp_file("offerfit.bash", &offerfit(&["completions", "bash"], b"").stdout);
+    let ok = Command::new("bash").args(["-n", &script]).status().unwrap();
+    assert!(ok.success(), "bash -n {script}");
+    assert_eq!(offerfit(&["completions", "tcsh"], b"").code, 2);
+}
+
+#[test]
+fn man_page() {
+    let r = offerfit(&["man"], b"");
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains(".TH offerfit 1"), "{}", r.stdout);
+    for word in ["place", "resources", "completions", "SUBCOMMANDS"] {
+        assert!(r.stdout.contains(word), "{word} missing");
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("offerfit-man");
+    let _ = std::fs::remove_dir_all(&dir);
+    let r = offerfit(&["man", "--dir", dir.to_str().unwrap()], b"");
+    assert_eq!(r.code, 0, "{r:?}");
+    let place = std::fs::read_to_string(dir.join("offerfit-place.1")).unwrap();
+    assert!(place.contains(".TH offerfit-place 1") && place.contains("\\-\\-format"), "{place}");
+}
+
+/// The playground's agent-text view: every offer of the bundled example, printed as agent
+/// resources text (without allocation info), parses back to the same text.
+#[test]
+fn resources_fmt_output_parses_back_on_the_bundled_example() {
+    let request: Json =
+        serde_json::from_slice(&std::fs::read(root().join("examples/place-request.json")).unwrap()).unwrap();
+    let mut disks = 0;
+    for offer in request["offers"].as_array().unwrap() {
+        let mut resources = offer["resources"].clone();
+        for r in resources.as_array_mut().unwrap() {
+            r.as_object_mut().unwrap().remove("allocation_info");
+        }
+        let printed = offerfit(&["resources", "fmt", &resources.to_string()], b"");
+        assert_eq!(printed.code, 0, "{printed:?}");
+        let text = printed.stdout.trim_end();
+        disks += text.matches("disk[").count();
+        let parsed = offerfit(&["resources", "parse", text], b"");
+        assert_eq!(parsed.code, 0, "`{text}` does not parse back: {}", parsed.stderr);
+        let again = offerfit(&["resources", "fmt", &parsed.stdout], b"");
+        assert_eq!(again.stdout.trim_end(), text);
+    }
+    assert!(disks >= 2, "the example has PATH and MOUNT disks");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // offerfit for bundlers (webpack, Vite, Rollup with a wasm plugin): the `bundler` build.
-import * as module from '../pkg/bundler/offerfit_wasm.js';
+import * as module from '../pkg/offerfit_wasm.js';
 import { guardAll } from './guard.mjs';
 
 const api = guardAll(module);

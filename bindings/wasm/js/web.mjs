@@ -1,6 +1,6 @@
 // offerfit for browsers without a bundler: the `web` build. Call `await init()` (or
 // `initSync({ module })`) once before any other function; `init` fetches
-// `pkg/web/offerfit_wasm_bg.wasm` next to the generated module unless given a URL, a Response
+// `pkg/offerfit_wasm_bg.wasm` (the package's one module) unless given a URL, a Response
 // or compiled bytes.
 import * as module from '../pkg/web/offerfit_wasm.js';
 import rawInit, { initSync as rawInitSync } from '../pkg/web/offerfit_wasm.js';

@@ -258,9 +258,9 @@ fn to_json(value: JsValue) -> Result<Json, Json> {
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(serde_wasm_bindgen::Deserializer::from(value), &mut track);
     JsonSeed { depth: 0, limit: &limit }.deserialize(de).map_err(|e| {
-        let path = offerfit::wire::json_pointer("", &track.path());
+        let path = offerfit::host::json_pointer("", &track.path());
         match limit.take() {
-            Some(exceeded) => failure(offerfit::wire::fail(exceeded, &path)),
+            Some(exceeded) => failure(offerfit::host::fail(exceeded, &path)),
             None => {
                 // A serde-wasm-bindgen error prints as a JS `Error`: `Error: <message>`.
                 let message = e.to_string();
@@ -272,7 +272,7 @@ fn to_json(value: JsValue) -> Result<Json, Json> {
 }
 
 /// `{"ok": false, "errors": [...]}` from the core's error objects.
-fn failure(errors: offerfit::wire::Errors) -> Json {
+fn failure(errors: offerfit::host::Errors) -> Json {
     let list = errors.iter().map(|e| serde_json::to_value(e).unwrap_or_else(|_| Json::from(e.message.clone())));
     serde_json::json!({"ok": false, "errors": list.collect::<Vec<_>>()})
 }

@@ -110,7 +110,7 @@ pub fn call_text(request: &str) -> String {
 }
 
 /// Answers the request `request` (an object without `op`, as the typed JS functions take it)
-/// for the op `op`: inserts `op` and runs [`offerfit::wire::call_json`], with a panic turned
+/// for the op `op`: inserts `op` and runs [`offerfit::host::call_json`], with a panic turned
 /// into the `internal` error. A request that is not an object gets the contract's
 /// `request.not_object` error.
 ///
@@ -145,7 +145,7 @@ pub fn call_op(op: &str, request: Json) -> Json {
                 );
             }
         };
-        offerfit::wire::call_json(request)
+        offerfit::host::call_json(request)
     })
 }
 

@@ -93,7 +93,11 @@ async function place() {
 test('the example loads and places: accept and unplaced rows as the engine decides', { timeout: 120_000 }, async () => {
   assert.match(await page.inputValue('#offers'), /mesos-agent-01\.dc1\.example/);
   assert.match(await page.textContent('#footer'), /^offerfit \d+\.\d+\.\d+ · ops: version, /);
+  // Before the first run, the results pane says what to do.
+  assert.ok(await page.isVisible('#first-hint'));
+  assert.match(await page.textContent('#first-hint'), /press Place/);
   await place();
+  assert.equal(await page.isVisible('#first-hint'), false);
   const shown = await rows();
   assert.deepEqual(shown, expectedRows(EXAMPLE));
   // What the example is about, independently of the engine's answer above.
@@ -188,6 +192,83 @@ test('malformed JSON in a field is reported under that field', { timeout: 60_000
   await page.waitForSelector('#tasks-error:not([hidden])');
   assert.match(await page.textContent('#tasks-error'), /^Tasks is not valid JSON: /);
   assert.match(await page.textContent('#summary'), /nothing was placed/);
+});
+
+test('every input error is shown, in each field and in the list, not only the first', { timeout: 60_000 }, async () => {
+  await page.click('#reset');
+  await page.waitForFunction(() => document.getElementById('offers').value.includes('mesos-agent-01'));
+  await page.check('input[name="offers-format"][value="agents"]');
+  await page.fill('#offers', 'good.example | cpus:1;mem:64\n | cpus:1\nok.example | cpus:2\n   | mem:3');
+  await page.fill('#tasks', '[{"id": "x",]');
+  await page.fill('#options', '{strategy}');
+  await page.click('#place');
+  await page.waitForFunction(() => /input errors?: nothing was placed/.test(document.getElementById('summary').textContent));
+  assert.match(await page.textContent('#summary'), /^4 input errors: nothing was placed\.$/);
+  assert.equal(await page.$$eval('#error-list li', (li) => li.length), 4);
+  const offers = await page.textContent('#offers-error');
+  assert.match(offers, /line 2: expected `hostname \| resources \| attributes`/);
+  assert.match(offers, /line 4: expected/);
+  assert.match(await page.textContent('#tasks-error'), /^Tasks is not valid JSON: /);
+  assert.match(await page.textContent('#options-error'), /^Options is not valid JSON: /);
+  await page.check('input[name="offers-format"][value="json"]');
+});
+
+test('every error the engine reports is listed', { timeout: 60_000 }, async () => {
+  await page.click('#reset');
+  await page.waitForFunction(() => document.getElementById('offers').value.includes('mesos-agent-01'));
+  // Each task's decoding error is reported (the engine collects them over the tasks).
+  await page.fill('#tasks', JSON.stringify([
+    { id: 'a', cpu: 1 },
+    { id: 'b', memory: 1 },
+    { id: 'c', cpus: 'x' },
+  ]));
+  const request = { offers: JSON.parse(await page.inputValue('#offers')), tasks: JSON.parse(await page.inputValue('#tasks')),
+    options: JSON.parse(await page.inputValue('#options')) };
+  const expected = offerfit.place(request);
+  assert.equal(expected.ok, false);
+  assert.ok(expected.errors.length >= 3, JSON.stringify(expected.errors));
+  await place();
+  const listed = await page.$$eval('#error-list li code.code', (codes) => codes.map((c) => c.textContent));
+  assert.deepEqual(listed, expected.errors.map((e) => e.code));
+  assert.match(await page.textContent('#summary'), new RegExp(`^${expected.errors.length} errors: nothing was placed`));
+});
+
+test('usable at phone width (390 px): no horizontal overflow, decisions and errors readable', { timeout: 120_000 }, async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    const overflow = () =>
+      page.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll('body *')]
+          .filter((e) => e.getClientRects().length > 0 && e.getBoundingClientRect().right > width + 0.5)
+          .filter((e) => !e.closest('pre, textarea'))
+          .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`);
+        return { scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5) };
+      });
+    await page.click('#reset');
+    await page.waitForFunction(() => document.getElementById('offers').value.includes('mesos-agent-01'));
+    let o = await overflow();
+    assert.ok(o.scroll <= o.width, `page ${o.scroll} px wide at ${o.width} px before placing: ${o.wide}`);
+    await place();
+    assert.deepEqual(await rows(), expectedRows(EXAMPLE));
+    o = await overflow();
+    assert.deepEqual(o.wide, []);
+    assert.ok(o.scroll <= o.width, `page ${o.scroll} px wide at ${o.width} px with decisions`);
+    // Decision cards: the id, agent and details stacked within the width.
+    const card = await page.$eval('#decisions tbody tr', (tr) => tr.getBoundingClientRect().width);
+    assert.ok(card <= 390, `a decision is ${card} px wide`);
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-phone.png'), fullPage: true });
+    await page.fill('#constraints', 'rack LIKEE r1');
+    await place();
+    assert.ok(await page.isVisible('#error-list'));
+    o = await overflow();
+    assert.deepEqual(o.wide, []);
+    assert.ok(o.scroll <= o.width, `page ${o.scroll} px wide at ${o.width} px with errors`);
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-phone-error.png'), fullPage: true });
+    await page.fill('#constraints', '');
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 1000 });
+  }
 });
 
 test('no page errors, console errors or requests beyond the test server', () => {

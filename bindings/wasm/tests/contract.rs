@@ -46,7 +46,7 @@ fn generate_corpus() -> Vec<String> {
 /// `(op, request without op)` when the line is an object whose `op` is a string (read as the
 /// core reads it: a line with a duplicate key is no object a JS caller could pass).
 fn split_op(line: &str) -> Option<(String, Json)> {
-    let Ok(Json::Object(mut m)) = offerfit::wire::parse_strict(line) else { return None };
+    let Ok(Json::Object(mut m)) = offerfit::host::parse_strict(line) else { return None };
     let Some(Json::String(op)) = m.remove("op") else { return None };
     Some((op, Json::Object(m)))
 }
@@ -136,7 +136,7 @@ fn every_answer_has_the_declared_typescript_shape() {
     }
     assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
     // Every op of the contract is exercised with an accepted request.
-    for op in offerfit::wire::OPS {
+    for op in offerfit::host::OPS {
         assert!(ok_by_op.get(*op).copied().unwrap_or(0) > 0, "no accepted `{op}` request in the corpus: {ok_by_op:?}");
     }
 }

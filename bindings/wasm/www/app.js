@@ -89,14 +89,18 @@ function attributesText(attributes) {
     .join(';');
 }
 
-/** Offers from agent text; the core parses the resource and attribute texts. */
-function offersFromAgents(text) {
+/** Offers from agent text; the core parses the resource and attribute texts. Every bad line
+ * is reported (in `problems`), not only the first. */
+function offersFromAgents(text, problems) {
   const offers = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const [hostname, resources = '', attributes] = line.split('|').map((x) => x.trim());
-    if (!hostname) throw new InputError('offers', `line ${i + 1}: expected \`hostname | resources | attributes\``);
+    if (!hostname) {
+      problems.push(new InputError('offers', `line ${i + 1}: expected \`hostname | resources | attributes\``));
+      return;
+    }
     const o = offer(hostname, resources, attributes);
     o.id.value = `${hostname}-O${offers.length + 1}`;
     if (attributes === undefined || attributes === '') delete o.attributes;
@@ -112,13 +116,24 @@ class InputError extends Error {
   }
 }
 
-function parseJson(field, what) {
+/** A field's JSON; a syntax error is added to `problems` (and the field reads as empty), so
+ * every bad field is reported at once. */
+function parseJson(field, what, problems) {
   const text = $(field).value.trim();
   if (text === '') return undefined;
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputError(field, `${what} is not valid JSON: ${e.message}`);
+    problems.push(new InputError(field, `${what} is not valid JSON: ${e.message}`));
+    return undefined;
+  }
+}
+
+/** Every input problem found before the request could be built. */
+class InputErrors extends Error {
+  constructor(problems) {
+    super(problems.map((p) => p.message).join('\n'));
+    this.problems = problems;
   }
 }
 
@@ -127,10 +142,11 @@ function gather() {
   let offers;
   let tasks;
   let options;
+  const problems = [];
   if (state.format === 'agents') {
-    offers = offersFromAgents($('offers').value);
+    offers = offersFromAgents($('offers').value, problems);
   } else {
-    offers = parseJson('offers', 'Offers') ?? [];
+    offers = parseJson('offers', 'Offers', problems) ?? [];
     // A Mesos OFFERS event, or a whole place request pasted into the offers field.
     if (offers && offers.type === 'OFFERS' && offers.offers) offers = offers.offers.offers;
     else if (offers && !Array.isArray(offers) && Array.isArray(offers.offers)) {
@@ -141,8 +157,9 @@ function gather() {
       $('offers').value = state.buffers.json;
     }
   }
-  tasks = parseJson('tasks', 'Tasks') ?? [];
-  options = parseJson('options', 'Options');
+  tasks = parseJson('tasks', 'Tasks', problems) ?? [];
+  options = parseJson('options', 'Options', problems);
+  if (problems.length > 0) throw new InputErrors(problems);
   const extra = $('constraints')
     .value.split('\n')
     .map((x) => x.trim())
@@ -201,8 +218,23 @@ function showInputError(field, text) {
   $(field).classList.add('invalid');
 }
 
+/** Errors found before the request was sent: under their fields and in the list. */
+function showInputErrors(problems) {
+  $('errors').hidden = false;
+  $('errors-title').textContent = 'Fix the input first';
+  for (const p of problems) {
+    showInputError(p.field, p.message);
+    $('error-list').append(
+      el('li', { className: 'error' }, el('code', { className: 'code' }, p.field), ' ', el('span', { className: 'message' }, p.message)),
+    );
+  }
+  $('summary').textContent =
+    `${problems.length} input error${problems.length === 1 ? '' : 's'}: nothing was placed.`;
+}
+
 function showErrors(errors, own) {
   $('errors').hidden = false;
+  $('errors-title').textContent = 'The request was refused';
   for (const e of errors) {
     const item = el(
       'li',
@@ -297,13 +329,13 @@ function showDecisions(answer, request) {
 
 function placeNow() {
   clearResults();
+  $('first-hint').hidden = true;
   let gathered;
   try {
     gathered = gather();
   } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    showInputError(e.field, e.message);
-    $('summary').textContent = 'Fix the input first: nothing was placed.';
+    if (!(e instanceof InputErrors)) throw e;
+    showInputErrors(e.problems);
     return;
   }
   const started = performance.now();

@@ -178,7 +178,7 @@ pub fn render(runs: &[(String, Json)]) -> String {
     row("protocol violations", &|s| {
         s["violations"].as_object().map_or(0, |m| m.values().filter_map(Json::as_u64).sum::<u64>()).to_string()
     });
-    let mut out = t.render();
+    let mut out = t.render(None);
     for (label, s) in runs {
         let prefix = if runs.len() > 1 { format!(" ({label})") } else { String::new() };
         if let Some(list) = s["unplaced"].as_array().filter(|l| !l.is_empty()) {
@@ -186,7 +186,7 @@ pub fn render(runs: &[(String, Json)]) -> String {
             for r in list {
                 u.row(vec![num(r, "/tasks"), num(r, "/reason"), num(r, "/blame")]);
             }
-            out.push_str(&format!("\nunplaced at the end{prefix}:\n{}", u.render()));
+            out.push_str(&format!("\nunplaced at the end{prefix}:\n{}", u.render(None)));
         }
         if runs.len() == 1 {
             for key in ["rack", "zone"] {
@@ -195,7 +195,7 @@ pub fn render(runs: &[(String, Json)]) -> String {
                     for r in rows {
                         u.row(vec![num(r, "/value"), num(r, "/agents"), num(r, "/tasks"), num(r, "/cpus_pct")]);
                     }
-                    out.push_str(&format!("\nspread per {key}:\n{}", u.render()));
+                    out.push_str(&format!("\nspread per {key}:\n{}", u.render(None)));
                 }
             }
         }
