@@ -142,4 +142,6 @@ pub fn request_error(code: &str, message: &str, path: &str) -> Json {
 }
 
 mod js;
+mod session;
 pub use js::*;
+pub use session::JsSession;
