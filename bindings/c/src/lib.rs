@@ -29,6 +29,9 @@ mod native; // Native targets only: the module is `#![cfg(not(target_arch = "was
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::*;
 
+mod session; // The session handle (SESSION.md) over both ABIs.
+pub use session::*;
+
 /// cbindgen:ignore
 #[cfg(target_arch = "wasm32")]
 mod wasm;

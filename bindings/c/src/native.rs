@@ -35,7 +35,7 @@ static VERSION_NUL: [u8; VERSION_LEN + 1] = {
 };
 
 /// Runs `f`, turning a panic into the contract's `internal` error response.
-fn guarded(f: impl FnOnce() -> String) -> String {
+pub(crate) fn guarded(f: impl FnOnce() -> String) -> String {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| panic_response(&*payload))
 }
 
@@ -45,7 +45,7 @@ fn guarded(f: impl FnOnce() -> String) -> String {
 /// # Safety
 /// When `json` is not NULL it must point to `len` readable bytes that stay unchanged for the
 /// lifetime `'a`.
-unsafe fn request_bytes<'a>(json: *const c_char, len: usize) -> Result<&'a [u8], String> {
+pub(crate) unsafe fn request_bytes<'a>(json: *const c_char, len: usize) -> Result<&'a [u8], String> {
     if json.is_null() {
         return Err(error_response(vec![WireError::new(
             "request.null_pointer",
@@ -70,7 +70,7 @@ unsafe fn request_bytes<'a>(json: *const c_char, len: usize) -> Result<&'a [u8],
 ///
 /// # Safety
 /// `out_len` is NULL or valid for one `size_t` write.
-unsafe fn to_c(response: String, out_len: *mut usize) -> *mut c_char {
+pub(crate) unsafe fn to_c(response: String, out_len: *mut usize) -> *mut c_char {
     // serde_json escapes every control character, so a response never contains a NUL byte.
     let c = CString::new(response).unwrap_or_else(|_| {
         CString::new(error_response(vec![WireError::internal("the response contained a NUL byte")])).unwrap_or_default()

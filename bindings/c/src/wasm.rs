@@ -72,31 +72,44 @@ pub unsafe extern "C" fn offerfit_free(ptr: u32, len: u32) {
 /// offerfit is using (a buffer from `offerfit_alloc` satisfies both).
 #[no_mangle]
 pub unsafe extern "C" fn offerfit_call(ptr: u32, len: u32) -> u64 {
-    let memory_bytes = (core::arch::wasm32::memory_size::<0>() as u64).saturating_mul(PAGE);
-    let response = if len == 0 {
-        respond(&[])
-    } else if ptr == 0 {
-        error_response(
-            vec![WireError::new("request.null_pointer", "expected a request address, found 0").with_path("")],
-        )
-    } else if u64::from(ptr).saturating_add(u64::from(len)) > memory_bytes {
-        error_response(vec![WireError::new(
-            "request.out_of_bounds",
-            format!("expected a request inside linear memory ({memory_bytes} bytes), found `{ptr}+{len}`"),
-        )
-        .with_path("")])
-    } else {
-        // SAFETY: `ptr` is non-zero and `ptr + len` lies inside linear memory, so the bytes
-        // are readable; the caller guarantees nothing modifies them during the call.
-        let bytes = unsafe { std::slice::from_raw_parts(ptr as usize as *const u8, len as usize) };
-        respond(bytes)
+    // SAFETY: forwarded from this function's contract.
+    let response = match unsafe { request_in_memory(ptr, len) } {
+        Ok(bytes) => respond(bytes),
+        Err(e) => e,
     };
     into_host(&response)
 }
 
+/// The `len` request bytes at `ptr`, or the error response for address 0 or bytes outside
+/// linear memory (`len == 0` is the empty request, wherever it points).
+///
+/// # Safety
+/// The `len` bytes at `ptr` are not modified while the slice lives and do not overlap memory
+/// that offerfit is using.
+pub(crate) unsafe fn request_in_memory<'a>(ptr: u32, len: u32) -> Result<&'a [u8], String> {
+    let memory_bytes = (core::arch::wasm32::memory_size::<0>() as u64).saturating_mul(PAGE);
+    if len == 0 {
+        Ok(&[])
+    } else if ptr == 0 {
+        Err(error_response(vec![
+            WireError::new("request.null_pointer", "expected a request address, found 0").with_path("")
+        ]))
+    } else if u64::from(ptr).saturating_add(u64::from(len)) > memory_bytes {
+        Err(error_response(vec![WireError::new(
+            "request.out_of_bounds",
+            format!("expected a request inside linear memory ({memory_bytes} bytes), found `{ptr}+{len}`"),
+        )
+        .with_path("")]))
+    } else {
+        // SAFETY: `ptr` is non-zero and `ptr + len` lies inside linear memory, so the bytes
+        // are readable; the caller guarantees nothing modifies them while they are used.
+        Ok(unsafe { std::slice::from_raw_parts(ptr as usize as *const u8, len as usize) })
+    }
+}
+
 /// Copies `response` into a fresh exact-size allocation the host frees with `offerfit_free`,
 /// packed as `(ptr << 32) | len`; 0 when that allocation fails.
-fn into_host(response: &str) -> u64 {
+pub(crate) fn into_host(response: &str) -> u64 {
     let bytes = response.as_bytes();
     let Ok(len) = u32::try_from(bytes.len()) else {
         return 0;

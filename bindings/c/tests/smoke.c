@@ -39,6 +39,72 @@ static char *call(const char *req, size_t len) {
     return out;
 }
 
+/* Reads a whole file into a NUL-terminated buffer (free it), or NULL. */
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf != NULL && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *bigger = realloc(buf, cap * 2);
+            if (bigger == NULL) { free(buf); buf = NULL; break; }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf != NULL) buf[n] = '\0';
+    return buf;
+}
+
+/*
+ * Replays a golden session transcript (tests/data/session/NAME.jsonl: line 1 is
+ * {"about", "rule", "config"}, the config last; the other lines are inputs) through one
+ * session handle and compares every answer with NAME.out.jsonl, byte for byte.
+ */
+static void replay_transcript(const char *inputs_path, const char *outputs_path) {
+    char *inputs = read_file(inputs_path);
+    char *outputs = read_file(outputs_path);
+    check(inputs != NULL && outputs != NULL, "golden session transcript is readable", inputs_path);
+    if (inputs == NULL || outputs == NULL) { free(inputs); free(outputs); return; }
+    char *head_end = strchr(inputs, '\n');
+    const char *key = "\"config\": ";
+    char *config = strstr(inputs, key);
+    int ok = head_end != NULL && config != NULL && config < head_end;
+    check(ok, "transcript head ends with its config", inputs_path);
+    if (!ok) { free(inputs); free(outputs); return; }
+    config += strlen(key);
+    size_t config_len = (size_t)(head_end - config) - 1; /* without the head's closing brace */
+    char *err = (char *)1;
+    offerfit_session *session = offerfit_session_new(config, config_len, &err);
+    check(session != NULL && err == NULL, "session_new accepts the transcript's config", err);
+    if (session == NULL) { offerfit_string_free(err); free(inputs); free(outputs); return; }
+    int steps = 0, same = 1;
+    char *line = head_end + 1, *want = outputs;
+    while (*line != '\0' && same) {
+        char *line_end = strchr(line, '\n');
+        size_t line_len = line_end ? (size_t)(line_end - line) : strlen(line);
+        char *want_end = strchr(want, '\n');
+        size_t want_len = want_end ? (size_t)(want_end - want) : strlen(want);
+        size_t out_len = 0;
+        char *out = offerfit_session_step(session, line, line_len, &out_len);
+        same = out != NULL && out_len == want_len && memcmp(out, want, want_len) == 0;
+        if (!same) printf("     step %d: got %s\n", steps, out ? out : "NULL");
+        offerfit_string_free(out);
+        steps++;
+        if (line_end == NULL || want_end == NULL) break;
+        line = line_end + 1;
+        want = want_end + 1;
+    }
+    check(same && steps > 3, "session replays the golden transcript byte for byte", inputs_path);
+    offerfit_session_free(session);
+    free(inputs);
+    free(outputs);
+}
+
 int main(void) {
     const char *version = offerfit_version();
     check(version != NULL && strlen(version) > 0, "offerfit_version returns a static string", version);
@@ -129,6 +195,33 @@ int main(void) {
     out = offerfit_engine_call(NULL, vreq, strlen(vreq), NULL);
     check(starts_with(out, "{\"ok\":false,\"errors\":[{\"code\":\"request.null_pointer\""), "NULL engine", out);
     offerfit_string_free(out);
+
+    /* The session handle (SESSION.md "Handles"). */
+    replay_transcript("tests/data/session/kill_tasks.jsonl", "tests/data/session/kill_tasks.out.jsonl");
+
+    const char *bad_config = "{\"framework\": {}}";
+    err = NULL;
+    offerfit_session *session = offerfit_session_new(bad_config, strlen(bad_config), &err);
+    check(session == NULL && starts_with(err, "{\"ok\":false,\"errors\":[{\"code\":"), "session_new refuses a bad config", err);
+    offerfit_string_free(err);
+    check(offerfit_session_new(bad_config, strlen(bad_config), NULL) == NULL, "session_new takes a NULL error", NULL);
+    check(offerfit_session_new(NULL, 3, NULL) == NULL, "session_new takes a NULL config", NULL);
+
+    const char *tick = "{\"now\": 5, \"tick\": {}}";
+    out = offerfit_session_step(NULL, tick, strlen(tick), NULL);
+    check(starts_with(out, "{\"ok\":false,\"errors\":[{\"code\":\"request.null_pointer\""), "NULL session", out);
+    offerfit_string_free(out);
+
+    const char *good_config = "{\"framework\": {\"name\": \"fw\"}}";
+    session = offerfit_session_new(good_config, strlen(good_config), NULL);
+    out = offerfit_session_step(session, "\xff", 1, NULL);
+    check(starts_with(out, "{\"ok\":false,\"errors\":[{\"code\":\"request.utf8\""), "session refuses bytes that are not UTF-8", out);
+    offerfit_string_free(out);
+    out = offerfit_session_step(session, tick, strlen(tick), NULL);
+    check(out != NULL && strcmp(out, "{\"ok\":true,\"calls\":[],\"notices\":[],\"wake_at\":null}") == 0, "session answers a tick", out);
+    offerfit_string_free(out);
+    offerfit_session_free(session);
+    offerfit_session_free(NULL);
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
