@@ -399,3 +399,35 @@ impl Scheduler for GreedyBench {
         json!({"ok": true, "calls": calls, "notices": notices, "wake_at": null}).to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Json {
+        json!({
+            "framework": {"name": "t", "roles": ["*"], "user": "root", "capabilities": ["MULTI_ROLE"]},
+            "options": {"strategy": "binpack", "refuse_seconds": 5},
+            "session": {"offer_hold_seconds": 0, "idle_refuse_seconds": 3600, "revive_min_interval": 5}
+        })
+    }
+
+    #[test]
+    fn the_default_kind_is_the_real_session_and_it_subscribes_on_connect() {
+        let mut s = make(Kind::Session, &config()).expect("the session takes the simulator's config");
+        let out: Json = serde_json::from_str(&s.step(r#"{"now": 0, "connect": {}}"#)).unwrap();
+        assert_eq!(out["ok"], json!(true), "{out}");
+        assert_eq!(out["calls"][0]["type"], json!("SUBSCRIBE"), "{out}");
+        assert_eq!(out["calls"][0]["subscribe"]["framework_info"]["name"], json!("t"), "{out}");
+    }
+
+    #[test]
+    fn the_session_refuses_a_bad_config_with_its_own_errors() {
+        let mut bad = config();
+        bad["options"]["strategy"] = json!("nope");
+        let err = make(Kind::Session, &bad).err().expect("refused");
+        let j: Json = serde_json::from_str(&err).expect("the refusal is SESSION.md JSON");
+        assert_eq!(j["ok"], json!(false), "{err}");
+        assert!(err.contains("nope"), "{err}");
+    }
+}
