@@ -88,8 +88,9 @@ pub struct Args {
     /// Print where the wall-clock time went (scheduler, master, host) on stderr
     #[arg(long)]
     timing: bool,
-    /// The scheduler: `session` (the shipped one) or `greedy-bench` (a benchmark aid that
-    /// measures the simulator alone: no constraints, no ports; never plan with it)
+    /// The scheduler: `session` (the real `offerfit::Session`, the default), or a benchmark aid
+    /// never to plan with: `greedy-bench` (measures the simulator alone: no constraints, no
+    /// ports) or `place-stand-in` (the old adapter over the stateless `place` op)
     #[arg(long, hide = true, default_value = "session")]
     scheduler: String,
 }
@@ -155,10 +156,15 @@ pub fn run(args: &Args) -> Outcome {
         role: args.role.clone(),
         offer_hold_s: args.offer_hold as f64 / 1000.0,
         agent_losses_per_day: args.agent_losses_per_day,
-        bench_scheduler: match args.scheduler.as_str() {
-            "session" => false,
-            "greedy-bench" => true,
-            other => return Err(UsageError(format!("unknown scheduler `{other}` (expected session or greedy-bench)"))),
+        scheduler: match args.scheduler.as_str() {
+            "session" => scheduler::Kind::Session,
+            "greedy-bench" => scheduler::Kind::GreedyBench,
+            "place-stand-in" => scheduler::Kind::PlaceStandIn,
+            other => {
+                return Err(UsageError(format!(
+                    "unknown scheduler `{other}` (expected session, greedy-bench or place-stand-in)"
+                )))
+            }
         },
     };
     let (ask_cpus, ask_mem, ask_ports) = workload.smallest_ask();
@@ -282,8 +288,7 @@ fn simulate(cluster: &Cluster, workload: &Workload, cfg: &RunConfig, label: &str
     } else {
         ProgressBar::hidden()
     };
-    let kind = if cfg.bench_scheduler { scheduler::Kind::GreedyBench } else { scheduler::Kind::PlaceStandIn };
-    let make = |c: &Json| scheduler::make(kind, c);
+    let make = |c: &Json| scheduler::make(cfg.scheduler, c);
     let run = runner::run(cluster, workload, cfg, &make, &mut |ms| bar.set_position(ms / 1000))
         .map_err(|e| UsageError(format!("the scheduler refused its config: {e}")))?;
     bar.finish_and_clear();

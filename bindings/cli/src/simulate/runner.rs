@@ -35,8 +35,8 @@ pub struct RunConfig {
     pub offer_hold_s: f64,
     /// Agents lost per day over the whole cluster (seeded, exponential times between losses).
     pub agent_losses_per_day: f64,
-    /// Drive the greedy benchmark scheduler instead of the session (`--scheduler greedy-bench`).
-    pub bench_scheduler: bool,
+    /// The scheduler driven: the real session unless `--scheduler` names a benchmark aid.
+    pub scheduler: super::scheduler::Kind,
 }
 
 /// One point of the time series.

@@ -1,13 +1,9 @@
 //! The scheduler under test, seen by the simulator only through the SESSION.md contract: one
-//! input JSON line in, one output JSON line out ([`Scheduler::step`]). The shipped path is the
-//! real `offerfit::Session` once it is on main; until then [`PlaceStandIn`] — a small adapter
-//! over the stateless `place` op, **a stand-in only** — lets the simulator run end to end.
-//!
-//! Plugging the session in (once `offerfit::Session` is on main): a `Kind::Session` made with
-//! `offerfit::Session::from_json(&config.to_string())` (its errors rendered as text),
-//! `impl Scheduler for offerfit::Session { fn step(&mut self, input: &str) -> String {
-//! self.step_json(input) } }`, and `Kind::Session` as the default in `simulate()`; the config
-//! [`super::runner::session_config`] builds is already one the session's reader accepts.
+//! input JSON line in, one output JSON line out ([`Scheduler::step`]). The shipped path, and
+//! the default, is the real [`offerfit::Session`] ([`Kind::Session`]). Two benchmark aids stay,
+//! hidden behind `--scheduler` and never to plan with: [`GreedyBench`] (measures the simulator
+//! alone) and [`PlaceStandIn`] (the adapter over the stateless `place` op that stood in for
+//! the session before it landed; kept to compare against).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,7 +21,10 @@ pub trait Scheduler {
 /// Which scheduler the simulator drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// The stand-in over `place` (until `offerfit::Session` lands).
+    /// The real `offerfit::Session`: the shipped path and the default.
+    Session,
+    /// A benchmark aid: the old stand-in over the stateless `place` op (`--scheduler
+    /// place-stand-in`), kept to compare the session against; not the shipped path.
     PlaceStandIn,
     /// A benchmark aid, not a scheduler to plan with: holds every offer and launches each task
     /// on the first held offer with enough cpus and mem (no constraints, no ports), so that a
@@ -39,13 +38,24 @@ pub enum Kind {
 /// The scheduler's refusal of the config, as text.
 pub fn make(kind: Kind, config: &Json) -> Result<Box<dyn Scheduler>, String> {
     match kind {
+        Kind::Session => match offerfit::Session::from_json(&config.to_string()) {
+            Ok(s) => Ok(Box::new(s)),
+            Err(errors) => Err(offerfit::session::Refused { errors }.to_json_text()),
+        },
         Kind::PlaceStandIn => Ok(Box::new(PlaceStandIn::new(config))),
         Kind::GreedyBench => Ok(Box::new(GreedyBench::new(config))),
     }
 }
 
-/// STAND-IN, not the shipped path: a minimal session over the stateless `place` op, kept
-/// only until `offerfit::Session` is on main. It subscribes, places pending tasks on each
+/// The real session speaks SESSION.md natively.
+impl Scheduler for offerfit::Session {
+    fn step(&mut self, input: &str) -> String {
+        self.step_json(input)
+    }
+}
+
+/// BENCHMARK AID, not the shipped path: a minimal session over the stateless `place` op that
+/// stood in for `offerfit::Session` before it landed (`--scheduler place-stand-in`). It subscribes, places pending tasks on each
 /// OFFERS event (declining the rest: `refuse_seconds` while work is pending, else
 /// `idle_refuse_seconds`), suppresses when nothing is pending, revives on new work,
 /// acknowledges every update with a uuid, and counts launched tasks for constraints.
@@ -387,5 +397,37 @@ impl Scheduler for GreedyBench {
             self.place(&mut calls, &mut notices);
         }
         json!({"ok": true, "calls": calls, "notices": notices, "wake_at": null}).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Json {
+        json!({
+            "framework": {"name": "t", "roles": ["*"], "user": "root", "capabilities": ["MULTI_ROLE"]},
+            "options": {"strategy": "binpack", "refuse_seconds": 5},
+            "session": {"offer_hold_seconds": 0, "idle_refuse_seconds": 3600, "revive_min_interval": 5}
+        })
+    }
+
+    #[test]
+    fn the_default_kind_is_the_real_session_and_it_subscribes_on_connect() {
+        let mut s = make(Kind::Session, &config()).expect("the session takes the simulator's config");
+        let out: Json = serde_json::from_str(&s.step(r#"{"now": 0, "connect": {}}"#)).unwrap();
+        assert_eq!(out["ok"], json!(true), "{out}");
+        assert_eq!(out["calls"][0]["type"], json!("SUBSCRIBE"), "{out}");
+        assert_eq!(out["calls"][0]["subscribe"]["framework_info"]["name"], json!("t"), "{out}");
+    }
+
+    #[test]
+    fn the_session_refuses_a_bad_config_with_its_own_errors() {
+        let mut bad = config();
+        bad["options"]["strategy"] = json!("nope");
+        let err = make(Kind::Session, &bad).err().expect("refused");
+        let j: Json = serde_json::from_str(&err).expect("the refusal is SESSION.md JSON");
+        assert_eq!(j["ok"], json!(false), "{err}");
+        assert!(err.contains("nope"), "{err}");
     }
 }
