@@ -105,7 +105,17 @@ impl<'r> Ctx<'r, '_> {
     /// task took any of them; the class holds its first member's).
     pub(super) fn remaining_of(&self, agent: u32, pool: &[Entry]) -> crate::model::Resources {
         let blind = |e: &Entry| !matches!(e.amount, Amount::Other) && !self.sight.sees_amount(self.names.name(e.name));
-        let Some(a) = self.agents.get(agent as usize).filter(|_| pool.iter().any(blind)) else {
+        let offers = self.req.offers.as_slice();
+        let resources = |o: &u32| offers.get(*o as usize).map(|x| x.resources.as_slice());
+        // The class's first member's own amounts: the class holds them already.
+        let like_rep = |a: &Agent<'r>| {
+            let rep = self.statics.get(a.static_class as usize).and_then(|s| self.agents.get(s.rep as usize));
+            rep.is_some_and(|r| {
+                r.offers.len() == a.offers.len()
+                    && r.offers.iter().zip(&a.offers).all(|(x, y)| x == y || resources(x) == resources(y))
+            })
+        };
+        let Some(a) = self.agents.get(agent as usize).filter(|a| !like_rep(a) && pool.iter().any(blind)) else {
             return self.pool_resources(pool);
         };
         let own = pooled(&self.req.offers, &a.offers);

@@ -233,6 +233,14 @@ pub(super) fn resources_eq(a: &[Resource], b: &[Resource], sight: &Sight) -> boo
 pub(super) trait ShapeSink {
     /// Takes the next word; false when it differs from the expected one.
     fn word(&mut self, w: u64) -> bool;
+
+    /// Whether the expected next word heads a resource name written blind ([`blind_word`]),
+    /// when the sink knows (a match does: a resource of the same name is blind alike, and one
+    /// of another name fails at its name whichever way it is written).
+    #[inline(always)]
+    fn expects_blind(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// Writes a shape.
@@ -253,6 +261,15 @@ impl ShapeSink for Match<'_> {
     #[inline(always)]
     fn word(&mut self, w: u64) -> bool {
         self.0.next() == Some(&w)
+    }
+
+    #[inline(always)]
+    fn expects_blind(&self) -> Option<bool> {
+        // The tag of a name's first word ([`str_words`]): in the top byte's bits 3..7 for a
+        // short name, in the low bits of a long one's head word.
+        let w = *self.0.as_slice().first()?;
+        let tag = if w >> 56 == 0xff { w & 15 } else { (w >> 59) & 15 };
+        Some(tag & 8 != 0)
     }
 }
 
@@ -302,7 +319,8 @@ pub(super) fn walk_shape<S: ShapeSink>(
                 return None;
             }
             let flags = u64::from(r.shared) | u64::from(r.revocable) << 1;
-            if blind(r, sight) {
+            // A match reads the blindness off the shape (no name lookup per agent).
+            if sink.expects_blind().unwrap_or_else(|| blind(r, sight)) {
                 // An amount no task asks for: the name, the type and whether it is there.
                 let kind = if matches!(r.value, ResourceValue::Ranges(_)) { 4 } else { 0 };
                 put!(str_words(&r.name, flags | kind | 8, sink));
