@@ -382,6 +382,9 @@ pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
 pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
     let mut sight = Sight::default();
     let mut last_rules = None;
+    // Name ids (below 64) already looked at, and whether `ports` was: a batch asks for the
+    // same few names thousands of times.
+    let (mut done, mut ports_done) = (0u64, false);
     for t in &ctx.tasks {
         // An app's tasks come in a row with the same rules: read them once.
         if t.rules.id == Rules::NO_ID || last_rules != Some(t.rules.id) {
@@ -392,8 +395,15 @@ pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
                 }
             }
         }
-        let names = t.need.scalars.iter().map(|(n, ..)| ctx.names.name(*n));
-        for name in names.chain((!t.need.ports.is_empty()).then_some("ports")) {
+        let fresh = |n: u32, done: &mut u64| {
+            let bit = 1u64.checked_shl(n).unwrap_or(0);
+            let new = bit == 0 || *done & bit == 0;
+            *done |= bit;
+            new
+        };
+        let names = t.need.scalars.iter().filter(|(n, ..)| fresh(*n, &mut done)).map(|(n, ..)| ctx.names.name(*n));
+        let ports = !t.need.ports.is_empty() && !std::mem::replace(&mut ports_done, true);
+        for name in names.chain(ports.then_some("ports")) {
             if !sight.sees_amount(name) {
                 sight.asked.push(name.to_owned());
             }
