@@ -5,17 +5,25 @@
 #   scripts/bench-report.sh [--quick]
 #
 # Steps (results kept in $CARGO_TARGET_DIR/bench-report/, default target/bench-report/):
-#   1. `offerfit bench --rounds 3 --json` (release CLI): fenzo, kube, constraints, ports, round-
-#      robin three times — typed API, JSON text to JSON text, and the serde_json parse floor;
+#   1. `offerfit bench --rounds 5 --json` (release CLI): fenzo, fenzo-distinct,
+#      fenzo-distinct-ports, kube, kube-hetero, constraints, ports and mantl, round-robin five
+#      times — typed API, JSON text to JSON text, and the serde_json parse floor; every verdict
+#      reads the median of the five rounds' medians and shows their min–max;
 #   2. `offerfit bench --scenario growth --json` (each cell in its own process, peak RSS);
 #   3. `offerfit bench --write-workloads` and bindings/wasm/bench/bench.mjs through the npm
 #      package (scripts/build-wasm.sh --release-only; built for speed), then again through the
 #      same code built for size (opt-level "z" + wasm-opt -Oz) to show what the speed costs;
+#   3b. the plain-WASM module (offerfit-c for wasm32-unknown-unknown) driven from Python with
+#      the `wasmtime` package (bindings/wasm/bench/wasmtime_bench.py, a venv at
+#      $CARGO_TARGET_DIR/bench-venv with the wasmtime version scripts/stages/c.sh pins);
 #   4. instruction counts under callgrind: each scenario's engine calls (`--once`) and the first
 #      call's text through `offerfit::call` and through the parse floor (`--once-text`);
 #   5. the callgrind gate (scripts/stages/bench.sh gate);
 #   6. bindings/wasm/bench/report.mjs renders benches/REPORT.md, with benches/REPORT-notes.md
 #      (the analysis of the gaps, kept by hand) and the machine's description.
+#
+# The machine (nproc, CPU model) and its load (`uptime` before and after) go into the report:
+# a verdict measured on a loaded machine says so.
 #
 # --quick: 3 samples, one round, growth up to 10,000 × 10,000, for trying the pipeline out.
 # Needs: cargo, node, and for step 3 wasm-bindgen at the Cargo.lock version plus `npm ci` in
@@ -27,7 +35,7 @@ cd "$ROOT"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 OUT="$TARGET/bench-report"
 SAMPLES=7
-ROUNDS=3
+ROUNDS=5
 GROWTH=()
 if [ "${1:-}" = "--quick" ]; then
   SAMPLES=3
@@ -36,6 +44,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 mkdir -p "$OUT"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+LOAD_BEFORE="$(uptime)"
 
 say "build the CLI (release)"
 cargo build --locked --release -p offerfit-cli
@@ -78,6 +87,23 @@ if CARGO_TARGET_DIR="$TARGET/size-build" cargo build --locked -p offerfit-wasm -
   done
 fi
 
+say "WASM under wasmtime (the plain-WASM module from Python)"
+rm -f "$OUT"/wasmtime-[0-9]*.json
+WASMTIME_VERSION="$(awk -F= '/^C_PY_WASMTIME_VERSION=/ { print $2 }' scripts/stages/c.sh)"
+VENV="$TARGET/bench-venv"
+if { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import wasmtime' 2>/dev/null; } ||
+  { python3 -m venv "$VENV" && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "wasmtime==$WASMTIME_VERSION"; }; then
+  if cargo build --locked -p offerfit-c --release --target wasm32-unknown-unknown >&2; then
+    for r in $(seq "$ROUNDS"); do
+      "$VENV/bin/python" bindings/wasm/bench/wasmtime_bench.py --workloads "$OUT/workloads" --samples "$SAMPLES" \
+        --module "$TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" --json >"$OUT/wasmtime-$r.json"
+    done
+  fi
+else
+  echo "wasmtime (PyPI) could not be installed: no wasmtime runs" >&2
+fi
+
 say "instruction counts (callgrind)"
 # Instructions are what a noisy machine cannot blur: the engine's calls (typed API, every call
 # of the scenario) and, on the first call's request text, `offerfit::call` against the parse
@@ -97,7 +123,7 @@ if command -v valgrind >/dev/null 2>&1; then
   {
     echo '{'
     sep=''
-    for s in fenzo kube constraints ports; do
+    for s in fenzo fenzo-distinct fenzo-distinct-ports kube kube-hetero constraints ports mantl; do
       engine="$(ir '*measured_place*' bench --scenario "$s" --once)"
       call="$(ir '*measured_call*' bench --scenario "$s" --once-text)"
       parse="$(ir '*measured_parse*' bench --scenario "$s" --once-text)"
@@ -112,7 +138,7 @@ fi
 
 say "callgrind gate"
 if command -v valgrind >/dev/null 2>&1; then
-  scripts/stages/bench.sh gate 2>&1 | grep -E '^(callgrind gate|fenzo)' >"$OUT/callgrind.txt" || true
+  scripts/stages/bench.sh gate 2>&1 | grep -E '^(callgrind gate|fenzo|kube)' >"$OUT/callgrind.txt" || true
 else
   echo "valgrind is not installed: gate not run" >"$OUT/callgrind.txt"
 fi
@@ -122,7 +148,9 @@ say "machine"
   echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "nproc:   $(nproc)"
-  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') (1, 5, 15 min)"
+  echo "cpu:     $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo '?')"
+  echo "load before: $LOAD_BEFORE"
+  echo "load after:  $(uptime)"
   echo "rustc:   $(rustc -V)"
   echo "node:    $(node --version)"
   echo "kernel:  $(uname -srm)"

@@ -20,6 +20,19 @@
 //! - [`Scenario::Ports`]: the kube shape where every task asks for 2 dynamic ports and 1 fixed
 //!   port, and agents hold a mix of unreserved and `web`-reserved resources taken by tasks of
 //!   the roles `web` and `batch`.
+//! - [`Scenario::FenzoDistinct`]: Fenzo's scenario where every agent also carries its own
+//!   `node_id` attribute (as Mantl writes `node_id:{{inventory_hostname}}`), which no task
+//!   reads; [`Scenario::FenzoDistinctSmall`] on 1,000 agents (the gate's heterogeneous
+//!   scenario); [`Scenario::FenzoDistinctPorts`] where every agent also offers its own
+//!   port range (the tasks ask for a port, so the ranges tell agents apart).
+//! - [`Scenario::Mantl`]: agents as Mantl's `mesos` role writes them — `node_id` (the host),
+//!   `rack` (20 racks), Mantl's default port ranges, and 10% edge agents with half their
+//!   cpus and mem reserved for the `slave_public` role — taking the kube tasks in apps of 20,
+//!   a quarter asking for a port, a fifth `rack GROUP_BY`, a tenth `hostname UNIQUE`.
+//! - [`Scenario::KubeHetero`]: the kube call on a heterogeneous cluster — four machine sizes
+//!   (4 to 32 cpus, 4 GB per cpu, two disk sizes), 5% GPU agents, 2% with a maintenance window
+//!   starting within the drain time, a per-agent `node_id` and an `instance_type`; 1% of the
+//!   pods ask for a GPU. [`Scenario::KubeHeteroSmall`]: 1,000 agents, 2,000 pods.
 //! - [`growth`]: `agents` of four shapes × `tasks` of the Fenzo mix in one call.
 //!
 //! ```
@@ -101,14 +114,39 @@ pub enum Scenario {
     Constraints,
     /// The kube shape with 2 dynamic + 1 fixed port per task and mixed roles.
     Ports,
+    /// Fenzo's scenario, every agent with its own `node_id` attribute.
+    FenzoDistinct,
+    /// The same on 1,000 agents (the callgrind gate's heterogeneous scenario).
+    FenzoDistinctSmall,
+    /// Fenzo's scenario, every agent with its own `node_id` and its own port range.
+    FenzoDistinctPorts,
+    /// Agents as Mantl writes them (node_id, rack, default ports, some `slave_public`).
+    Mantl,
+    /// The kube call on four machine sizes, GPU agents and maintenance windows.
+    KubeHetero,
+    /// The same on 1,000 agents and 2,000 pods.
+    KubeHeteroSmall,
 }
 
 impl Scenario {
     /// Every scenario, in report order.
-    pub const ALL: [Scenario; 5] =
-        [Scenario::Fenzo, Scenario::FenzoSmall, Scenario::Kube, Scenario::Constraints, Scenario::Ports];
+    pub const ALL: [Scenario; 11] = [
+        Scenario::Fenzo,
+        Scenario::FenzoSmall,
+        Scenario::Kube,
+        Scenario::Constraints,
+        Scenario::Ports,
+        Scenario::FenzoDistinct,
+        Scenario::FenzoDistinctSmall,
+        Scenario::FenzoDistinctPorts,
+        Scenario::Mantl,
+        Scenario::KubeHetero,
+        Scenario::KubeHeteroSmall,
+    ];
 
-    /// `fenzo`, `fenzo-small`, `kube`, `constraints` or `ports`.
+    /// `fenzo`, `fenzo-small`, `kube`, `constraints`, `ports`, `fenzo-distinct`,
+    /// `fenzo-distinct-small`, `fenzo-distinct-ports`, `mantl`, `kube-hetero` or
+    /// `kube-hetero-small`.
     pub fn name(self) -> &'static str {
         match self {
             Scenario::Fenzo => "fenzo",
@@ -116,6 +154,12 @@ impl Scenario {
             Scenario::Kube => "kube",
             Scenario::Constraints => "constraints",
             Scenario::Ports => "ports",
+            Scenario::FenzoDistinct => "fenzo-distinct",
+            Scenario::FenzoDistinctSmall => "fenzo-distinct-small",
+            Scenario::FenzoDistinctPorts => "fenzo-distinct-ports",
+            Scenario::Mantl => "mantl",
+            Scenario::KubeHetero => "kube-hetero",
+            Scenario::KubeHeteroSmall => "kube-hetero-small",
         }
     }
 
@@ -133,8 +177,14 @@ impl Scenario {
     /// The scenario's workload, generated from `seed`.
     pub fn workload(self, seed: u64) -> Workload {
         match self {
-            Scenario::Fenzo => fenzo(10_000, 8, 200, seed),
-            Scenario::FenzoSmall => fenzo(1_000, 8, 200, seed),
+            Scenario::Fenzo => fenzo(10_000, 8, 200, seed, Distinct::No),
+            Scenario::FenzoSmall => fenzo(1_000, 8, 200, seed, Distinct::No),
+            Scenario::FenzoDistinct => fenzo(10_000, 8, 200, seed, Distinct::NodeId),
+            Scenario::FenzoDistinctSmall => fenzo(1_000, 8, 200, seed, Distinct::NodeId),
+            Scenario::FenzoDistinctPorts => fenzo(10_000, 8, 200, seed, Distinct::NodeIdAndPorts),
+            Scenario::Mantl => mantl(5_000, 10_000, seed),
+            Scenario::KubeHetero => kube_hetero(5_000, 10_000, seed),
+            Scenario::KubeHeteroSmall => kube_hetero(1_000, 2_000, seed),
             Scenario::Kube => kube(KubeFlavour::Plain, 5_000, 10_000, seed),
             Scenario::Constraints => kube(KubeFlavour::Constraints, 5_000, 10_000, seed),
             Scenario::Ports => kube(KubeFlavour::Ports, 5_000, 10_000, seed),
@@ -287,22 +337,165 @@ pub fn fenzo_tasks(agents: usize, cores: i64, rng: &mut SplitMix64) -> Vec<TaskR
         .collect()
 }
 
-fn fenzo(agents: usize, cores: i64, batch: usize, seed: u64) -> Workload {
+/// What makes each agent of a Fenzo-shaped cluster its own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Distinct {
+    No,
+    /// A `node_id` attribute (a UUID-like string), read by no task.
+    NodeId,
+    /// That, and a port range of its own (10 ports, starting anywhere in 1000..60000).
+    NodeIdAndPorts,
+}
+
+/// A UUID-shaped id, from the generator (as hosts' machine ids look).
+fn uuid_like(rng: &mut SplitMix64) -> String {
+    let (a, b) = (rng.next_u64(), rng.next_u64());
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+fn fenzo(agents: usize, cores: i64, batch: usize, seed: u64, distinct: Distinct) -> Workload {
     let mut rng = SplitMix64::new(seed);
+    // Its own generator: the tasks stay those of the plain scenario.
+    let mut ids = SplitMix64::new(seed ^ 0x1D5);
     let offers = (0..agents)
         .map(|i| {
+            let ports = match distinct {
+                Distinct::NodeIdAndPorts => {
+                    let base = 1000 + ids.below(59_000);
+                    (base, base + 9)
+                }
+                _ => (1, 10),
+            };
             let res = resources(vec![
                 scalar_resource("cpus", cores * 1000, None),
                 scalar_resource("mem", cores * 1000 * 1000, None),
-                ports_resource(&[(1, 10)], None),
+                ports_resource(&[ports], None),
             ]);
-            agent_offer(i, res, Attributes::new())
+            let mut attrs = Attributes::new();
+            if distinct != Distinct::No {
+                attrs.push(text_attribute("node_id", &uuid_like(&mut ids)));
+            }
+            agent_offer(i, res, attrs)
         })
         .collect();
     let tasks = fenzo_tasks(agents, cores, &mut rng);
-    let name = if agents == 10_000 { "fenzo".to_owned() } else { format!("fenzo-{agents}") };
+    let base = match distinct {
+        Distinct::No => "fenzo",
+        Distinct::NodeId => "fenzo-distinct",
+        Distinct::NodeIdAndPorts => "fenzo-distinct-ports",
+    };
+    let name = if agents == 10_000 { base.to_owned() } else { format!("{base}-{agents}") };
     let options = options_for(agents, batch, 0);
     Workload { name, options, offers, tasks, running: Vec::new(), batch }
+}
+
+/// Mantl's default port ranges (its `mesos` role's `mesos_resources`).
+const MANTL_PORTS: [(u64, u64); 5] = [(4000, 5000), (7000, 8000), (9000, 10000), (25000, 26000), (31000, 32000)];
+
+fn mantl(agents: usize, n_tasks: usize, seed: u64) -> Workload {
+    let mut rng = SplitMix64::new(seed);
+    let offers = (0..agents)
+        .map(|i| {
+            let edge = i % 10 == 9;
+            let mut list = vec![
+                scalar_resource("cpus", if edge { 2000 } else { 4000 }, None),
+                scalar_resource("mem", if edge { 7_680_000 } else { 15_360_000 }, None),
+                scalar_resource("disk", 50_000_000, None),
+                ports_resource(&MANTL_PORTS, None),
+            ];
+            if edge {
+                list.push(scalar_resource("cpus", 2000, Some("slave_public")));
+                list.push(scalar_resource("mem", 7_680_000, Some("slave_public")));
+            }
+            let mut attrs = Attributes::new();
+            attrs.push(text_attribute("node_id", &format!("mantl-worker-{i:04}")));
+            attrs.push(text_attribute("rack", &format!("rack-{:02}", i % 20)));
+            let mut o = agent_offer(i, resources(list), attrs);
+            o.hostname = format!("mantl-worker-{i:04}");
+            o
+        })
+        .collect();
+    let tasks = (0..n_tasks)
+        .map(|i| {
+            let app = i / APP_SIZE;
+            let mut t = task(format!("t-{i}"), 100, 500_000);
+            t.group = Some(format!("app-{app}"));
+            t.instances = Some(APP_SIZE as u32);
+            if app % 4 == 1 {
+                t.ports = vec![0];
+            }
+            match app % 10 {
+                2 | 7 => t.constraints.push(ConstraintSpec::text("rack GROUP_BY")),
+                5 => t.constraints.push(ConstraintSpec::text("hostname UNIQUE")),
+                _ => {}
+            }
+            if rng.percent(5) {
+                t.role = Some("slave_public".to_owned());
+            }
+            t
+        })
+        .collect();
+    let mut options = options_for(agents, n_tasks, 0);
+    options.roles = vec!["*".to_owned(), "slave_public".to_owned()];
+    Workload { name: "mantl".to_owned(), options, offers, tasks, running: Vec::new(), batch: n_tasks }
+}
+
+/// The clock of [`Scenario::KubeHetero`] (Unix seconds) and its maintenance windows.
+const HETERO_NOW: f64 = 1_800_000_000.0;
+
+fn kube_hetero(agents: usize, n_tasks: usize, seed: u64) -> Workload {
+    let mut rng = SplitMix64::new(seed);
+    let mut ids = SplitMix64::new(seed ^ 0x4E7);
+    // (cpus, disk GB, instance type) of the four machine sizes, 4 GB of mem per cpu.
+    let sizes: [(i64, i64, &str); 4] =
+        [(4, 100, "m5.xlarge"), (8, 200, "m5.2xlarge"), (16, 200, "m5.4xlarge"), (32, 400, "m5.8xlarge")];
+    let offers = (0..agents)
+        .map(|i| {
+            let (cpus, disk, it) = sizes.get(ids.below(4) as usize).copied().unwrap_or((4, 100, "m5.xlarge"));
+            let gpu = ids.percent(5);
+            let mut list = vec![
+                scalar_resource("cpus", cpus * 1000, None),
+                scalar_resource("mem", cpus * 4096 * 1000, None),
+                scalar_resource("disk", disk * 1_000_000, None),
+                ports_resource(&[(31000, 32000)], None),
+            ];
+            if gpu {
+                list.push(scalar_resource("gpus", 4000, None));
+            }
+            let mut attrs = Attributes::new();
+            attrs.push(text_attribute("node_id", &uuid_like(&mut ids)));
+            attrs.push(text_attribute("instance_type", if gpu { "p3.8xlarge" } else { it }));
+            let mut o = agent_offer(i, resources(list), attrs);
+            if ids.percent(2) {
+                // A window starting within the drain time (an hour), lasting two hours.
+                let start = (HETERO_NOW as i64 + 600) * 1_000_000_000;
+                o.unavailability =
+                    Some(crate::model::Unavailability { start_ns: start, duration_ns: Some(7_200_000_000_000) });
+            }
+            o
+        })
+        .collect();
+    let tasks = (0..n_tasks)
+        .map(|i| {
+            let mut t = task(format!("t-{i}"), 100, 500_000);
+            if rng.percent(1) {
+                t.gpus = Scalar::from_units(1);
+            }
+            t
+        })
+        .collect();
+    let mut options = options_for(agents, n_tasks, 0);
+    options.now = Some(HETERO_NOW);
+    options.drain_seconds = 3600.0;
+    let name = if agents == 5_000 { "kube-hetero".to_owned() } else { "kube-hetero-small".to_owned() };
+    Workload { name, options, offers, tasks, running: Vec::new(), batch: n_tasks }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -510,6 +703,10 @@ pub fn options_to_json(o: &Options) -> Json {
     if !o.roles.is_empty() {
         m.insert("roles".into(), o.roles.clone().into());
     }
+    if let Some(now) = o.now {
+        m.insert("now".into(), now.into());
+        m.insert("drain_seconds".into(), o.drain_seconds.into());
+    }
     let l = &o.limits;
     m.insert(
         "limits".into(),
@@ -698,7 +895,7 @@ mod tests {
 
     #[test]
     fn typed_and_json_runs_agree() {
-        let w = fenzo(40, 8, 50, 5);
+        let w = fenzo(40, 8, 50, 5, Distinct::No);
         let engine = Engine::new(w.options.clone()).unwrap();
         let mut typed = Run::new(&w);
         let mut text = Run::new(&w);
@@ -728,5 +925,57 @@ mod tests {
             assert_eq!(plan.accept.iter().map(|a| a.tasks.len()).sum::<usize>(), 1_000, "{}", w.name);
             assert!(run.next_request().is_none());
         }
+    }
+
+    /// Agent by agent, what a plan launched (agent id, task ids) and what it left.
+    fn launched(plan: &Plan) -> Vec<(String, Vec<String>, String)> {
+        plan.accept
+            .iter()
+            .map(|a| {
+                let tasks = a.tasks.iter().map(|t| t.task_id.to_owned()).collect();
+                (a.agent_id.to_owned(), tasks, a.remaining.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_attribute_no_task_reads_changes_no_placement() {
+        let (plain, distinct) = (fenzo(60, 8, 50, 5, Distinct::No), fenzo(60, 8, 50, 5, Distinct::NodeId));
+        let engine = Engine::new(plain.options.clone()).unwrap();
+        let (mut a, mut b) = (Run::new(&plain), Run::new(&distinct));
+        while let (Some(ra), Some(rb)) = (a.next_request(), b.next_request()) {
+            assert!(rb.offers.iter().all(|o| o.attributes.get("node_id").is_some()));
+            let (pa, pb) = (engine.place(&ra).unwrap(), engine.place(&rb).unwrap());
+            assert_eq!(launched(&pa), launched(&pb));
+            a.apply(&pa);
+            b.apply(&pb);
+        }
+        assert_eq!(a.placed(), b.placed());
+    }
+
+    #[test]
+    fn the_heterogeneous_scenarios_run_typed_and_as_json_alike() {
+        for w in [fenzo(40, 8, 50, 5, Distinct::NodeIdAndPorts), mantl(200, 400, 3), kube_hetero(300, 600, 3)] {
+            let engine = Engine::new(w.options.clone()).unwrap();
+            let (mut typed, mut text) = (Run::new(&w), Run::new(&w));
+            while let Some(req) = typed.next_request() {
+                let plan = engine.place(&req).unwrap();
+                typed.apply(&plan);
+                let response: Json = serde_json::from_str(&crate::call(&text.next_request_text().unwrap())).unwrap();
+                text.apply_json(&response).unwrap();
+                assert_eq!(typed.placed(), text.placed(), "{}", w.name);
+            }
+            assert!(typed.placed() > 0, "{}", w.name);
+        }
+        let w = kube_hetero(300, 600, 3);
+        let engine = Engine::new(w.options.clone()).unwrap();
+        let req = Run::new(&w).next_request().unwrap();
+        let plan = engine.place(&req).unwrap();
+        // Agents in a maintenance window are declined as such; the GPU pods find GPU agents.
+        let maint = plan.decline.iter().filter(|d| d.reason == crate::decision::DeclineReason::Maintenance).count();
+        let windows = w.offers.iter().filter(|o| o.unavailability.is_some()).count();
+        assert_eq!(maint, windows);
+        assert!(windows > 0);
+        assert_eq!(plan.stats.placed, 600);
     }
 }

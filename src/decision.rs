@@ -207,9 +207,11 @@ pub struct Stats {
     pub tasks: usize,
     /// Tasks placed.
     pub placed: usize,
-    /// Full fit evaluations run (identical agents are evaluated once): a measure of the work
-    /// done, not part of the decision — without soft preferences and host ports only the class
-    /// a task would be placed on is fitted (the others again only when that fit fails).
+    /// Full fit evaluations run (agents the batch cannot tell apart — alike in everything but
+    /// attributes no rule reads and amounts no task asks for — are evaluated once): a measure
+    /// of the work done, not part of the decision — without soft preferences and host ports
+    /// only the class a task would be placed on is fitted (the others again only when that fit
+    /// fails).
     pub evaluations: u64,
 }
 

@@ -13,16 +13,22 @@
 #    benchmark runs once and its in-loop result check must pass).
 # 2. Regression gate: `valgrind --tool=callgrind` counts the instructions of the engine calls
 #    (`--toggle-collect` on the CLI's out-of-line `measured_place`) of
-#    `offerfit bench --scenario fenzo-small --once --passes 5` (Fenzo's TestLotsOfTasks on
-#    1,000 agents, calls of 200 tasks until full, for 5 seeds), release build. Instruction counts are stable on a noisy
-#    machine; the gate fails when the count grows more than BENCH_GATE_TOLERANCE percent
-#    (default 10) over benches/callgrind-baseline.txt.
+#    `offerfit bench --scenario S --once --passes 5` for each gate scenario S, release build:
+#    - fenzo-small: Fenzo's TestLotsOfTasks on 1,000 uniform agents, calls of 200 tasks until
+#      full, for 5 seeds;
+#    - fenzo-distinct-small: the same with a per-agent `node_id` attribute (a change that only
+#      helps uniform agents cannot hide a regression on real ones);
+#    - kube-hetero-small: one call of 2,000 pods onto 1,000 agents of four sizes, GPU agents
+#      and maintenance windows, for 5 seeds.
+#    Instruction counts are stable on a noisy machine; the gate fails when a scenario's count
+#    grows more than BENCH_GATE_TOLERANCE percent (default 10) over its line in
+#    benches/callgrind-baseline.txt.
 #
 # Self-test of the gate: BENCH_GATE_EXTRA_WORK=20 (one of the 5 runs made twice: +20% of
 # the engine's work, a deliberate regression) must make it fail.
 
 BENCH_BASELINE_FILE="benches/callgrind-baseline.txt"
-BENCH_GATE_SCENARIO="fenzo-small"
+BENCH_GATE_SCENARIOS="${BENCH_GATE_SCENARIOS:-fenzo-small fenzo-distinct-small kube-hetero-small}"
 BENCH_GATE_PASSES=5
 
 stage_bench() {
@@ -34,7 +40,7 @@ stage_bench() {
     name="$(basename "$b" .rs)"
     step "smoke bench $name" cargo bench --locked --bench "$name" -- --test
   done
-  step "callgrind gate ($BENCH_GATE_SCENARIO, +${BENCH_GATE_TOLERANCE:-10}% allowed)" bench_gate
+  step "callgrind gate ($BENCH_GATE_SCENARIOS, +${BENCH_GATE_TOLERANCE:-10}% allowed)" bench_gate
 }
 
 bench_ensure_valgrind() {
@@ -42,14 +48,18 @@ bench_ensure_valgrind() {
   apt_install valgrind
 }
 
-# Prints the instruction count of the gate scenario's engine calls.
+# Builds the release CLI (once per run of the gate).
+bench_build() {
+  cargo build --locked --release -p offerfit-cli >&2
+}
+
+# Prints the instruction count of scenario $1's engine calls (the CLI already built).
 bench_measure() {
   local target="${CARGO_TARGET_DIR:-$ROOT/target}" out log
-  cargo build --locked --release -p offerfit-cli >&2 || return 1
   out="$(mktemp)"
   log="$(mktemp)"
   if ! valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='*measured_place*' \
-    "$target/release/offerfit" bench --scenario "$BENCH_GATE_SCENARIO" --once --passes "$BENCH_GATE_PASSES" \
+    "$target/release/offerfit" bench --scenario "$1" --once --passes "$BENCH_GATE_PASSES" \
     --extra-work "${BENCH_GATE_EXTRA_WORK:-0}" >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$out" "$log"
@@ -61,42 +71,56 @@ bench_measure() {
   rm -f "$out" "$log"
 }
 
+# The baseline of scenario $1: its line `SCENARIO PASSES INSTRUCTIONS` in the baseline file.
 bench_baseline() {
-  awk '$1 == "instructions" { print $2; exit }' "$ROOT/$BENCH_BASELINE_FILE" 2>/dev/null
+  awk -v s="$1" '!/^#/ && $1 == s { print $3; exit }' "$ROOT/$BENCH_BASELINE_FILE" 2>/dev/null
 }
 
 bench_gate() {
-  local baseline now tolerance="${BENCH_GATE_TOLERANCE:-10}" limit pct
-  baseline="$(bench_baseline)"
-  [ -n "$baseline" ] || { echo "no baseline in $BENCH_BASELINE_FILE (run scripts/stages/bench.sh update-baseline)" >&2; return 1; }
-  now="$(bench_measure)" || return 1
-  [ -n "$now" ] || { echo "callgrind reported no instruction count" >&2; return 1; }
-  limit=$((baseline + baseline * tolerance / 100))
-  pct="$(awk -v n="$now" -v b="$baseline" 'BEGIN { printf "%+.2f", (n - b) * 100 / b }')"
-  echo "callgrind gate: $now instructions, baseline $baseline ($pct%), limit $limit (+$tolerance%)"
-  if [ "$now" -gt "$limit" ]; then
-    echo "callgrind gate: FAILED: the engine runs $pct% more instructions than the baseline" >&2
-    echo "  (a deliberate change? re-measure with: scripts/stages/bench.sh update-baseline)" >&2
-    return 1
-  fi
-  if [ "$now" -lt $((baseline - baseline * tolerance / 100)) ]; then
-    echo "callgrind gate: faster by more than $tolerance%: consider scripts/stages/bench.sh update-baseline"
-  fi
+  local s baseline now tolerance="${BENCH_GATE_TOLERANCE:-10}" limit pct failed=0
+  bench_build || return 1
+  for s in $BENCH_GATE_SCENARIOS; do
+    baseline="$(bench_baseline "$s")"
+    [ -n "$baseline" ] || {
+      echo "no baseline for $s in $BENCH_BASELINE_FILE (run scripts/stages/bench.sh update-baseline)" >&2
+      return 1
+    }
+    now="$(bench_measure "$s")" || return 1
+    [ -n "$now" ] || { echo "callgrind reported no instruction count for $s" >&2; return 1; }
+    limit=$((baseline + baseline * tolerance / 100))
+    pct="$(awk -v n="$now" -v b="$baseline" 'BEGIN { printf "%+.2f", (n - b) * 100 / b }')"
+    echo "callgrind gate: $s: $now instructions, baseline $baseline ($pct%), limit $limit (+$tolerance%)"
+    if [ "$now" -gt "$limit" ]; then
+      echo "callgrind gate: FAILED: $s runs $pct% more instructions than its baseline" >&2
+      echo "  (a deliberate change? re-measure with: scripts/stages/bench.sh update-baseline)" >&2
+      failed=1
+    elif [ "$now" -lt $((baseline - baseline * tolerance / 100)) ]; then
+      echo "callgrind gate: $s faster by more than $tolerance%: consider scripts/stages/bench.sh update-baseline"
+    fi
+  done
+  return "$failed"
 }
 
 bench_update_baseline() {
-  local now
-  now="$(BENCH_GATE_EXTRA_WORK=0 bench_measure)" || return 1
-  [ -n "$now" ] || { echo "callgrind reported no instruction count" >&2; return 1; }
-  cat >"$ROOT/$BENCH_BASELINE_FILE" <<EOF
-# Baseline of the callgrind gate (scripts/stages/bench.sh): instructions (callgrind Ir) of the
-# engine calls of \`offerfit bench --scenario $BENCH_GATE_SCENARIO --once --passes $BENCH_GATE_PASSES\`, release build,
-# toolchain of rust-toolchain.toml. The bench stage fails when a run exceeds this by more than
-# 10%. Rewrite it with: scripts/stages/bench.sh update-baseline
-scenario $BENCH_GATE_SCENARIO
-instructions $now
-EOF
-  echo "wrote $BENCH_BASELINE_FILE: $now instructions"
+  local s now lines=""
+  bench_build || return 1
+  for s in $BENCH_GATE_SCENARIOS; do
+    now="$(BENCH_GATE_EXTRA_WORK=0 bench_measure "$s")" || return 1
+    [ -n "$now" ] || { echo "callgrind reported no instruction count for $s" >&2; return 1; }
+    lines="$lines$(printf '%-22s %6s %14s' "$s" "$BENCH_GATE_PASSES" "$now")"$'\n'
+  done
+  {
+    echo '# Baseline of the callgrind gate (scripts/stages/bench.sh): instructions (callgrind Ir) of the'
+    echo '# engine calls of `offerfit bench --scenario SCENARIO --once --passes PASSES`, release build,'
+    echo '# toolchain of rust-toolchain.toml, one line per gate scenario. The bench stage fails when a'
+    echo "# scenario's run exceeds its line by more than 10%. Rewrite with:"
+    echo '#   scripts/stages/bench.sh update-baseline'
+    echo '#'
+    echo '# scenario             passes   instructions'
+    printf '%s' "$lines"
+  } >"$ROOT/$BENCH_BASELINE_FILE"
+  echo "wrote $BENCH_BASELINE_FILE:"
+  printf '%s' "$lines"
 }
 
 # Run directly: `scripts/stages/bench.sh gate|update-baseline`.

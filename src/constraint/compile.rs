@@ -155,6 +155,12 @@ impl CompiledConstraints {
         self.all().any(|c| matches!(c.field, Field::Region | Field::Zone))
     }
 
+    /// The fields read by the hard constraints and preferences, each once per dialect, in
+    /// first-use order: what a candidate can be told apart by.
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.reads.iter().map(|(f, _)| f)
+    }
+
     /// True when some constraint counts the group's placements.
     pub fn uses_placements(&self) -> bool {
         self.all().any(Constraint::uses_placements)

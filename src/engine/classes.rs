@@ -23,12 +23,15 @@ use smallvec::SmallVec;
 use super::fit::{self, Amount, DiskKind, Entry, NONE};
 use super::options::Profile;
 use super::request::PlaceError;
-use super::shapes::{alike, attrs_eq, hash_value, opt_str_eq, resources_eq, walk_shape, Build, Match};
-use super::state::{Agent, Ctx, Static, EMPTY_ATTRS};
+use super::rules::Rules;
+use super::shapes::{
+    alike, attrs_eq, hash_attrs, hash_resources, opt_str_eq, resources_eq, walk_shape, Build, Match, Sight,
+};
+use super::state::{Agent, Ctx, Static};
 use super::tables::StrIndex;
 use crate::error::Error;
 use crate::hash::{Fx, FxMap};
-use crate::model::{Attributes, DiskSourceType, Ranges, ResourceValue};
+use crate::model::{DiskSourceType, Offer, Ranges, ResourceValue};
 
 pub(super) const RESIDENT_LABELS: [&str; 2] = ["marathon_framework_id", "marathon_task_id"];
 
@@ -39,127 +42,104 @@ impl<'r> Ctx<'r, '_> {
 
     /// Builds the pool of an agent's offers: one entry per distinct resource, amounts merged.
     pub(super) fn build_pool(&mut self, agent: usize) -> Vec<Entry> {
-        let mut pool: Vec<Entry> = Vec::new();
         let offers: SmallVec<[u32; 2]> = self.agents.get(agent).map(|a| a.offers.clone()).unwrap_or_default();
         let req = self.req;
-        for &o in &offers {
-            let Some(offer) = req.offers.get(o as usize) else { continue };
-            for (ri, res) in offer.resources.iter().enumerate() {
-                if res.value.is_empty() {
-                    continue;
-                }
-                let amount = match &res.value {
-                    ResourceValue::Scalar(s) => Amount::Scalar(s.millis()),
-                    // Port numbers are 1-65535: an offered 0 or one above 65535 (a bad agent
-                    // `--resources` flag) is never handed out as a host port.
-                    ResourceValue::Ranges(r)
-                        if res.name == "ports"
-                            && (r.first() == Some(0) || r.as_slice().last().is_some_and(|x| x.end > 65_535)) =>
-                    {
-                        let outside = Ranges::from_ranges([
-                            crate::model::Range { begin: 0, end: 0 },
-                            crate::model::Range { begin: 65_536, end: u64::MAX },
-                        ]);
-                        Amount::Ranges(r.subtract(&outside))
-                    }
-                    ResourceValue::Ranges(r) => Amount::Ranges(r.clone()),
-                    ResourceValue::Set(_) => Amount::Other,
+        let merged = pooled(&req.offers, &offers);
+        let mut pool: Vec<Entry> = Vec::with_capacity(merged.len());
+        for Pooled { src: (o, ri), amount, exclusive } in merged {
+            let Some(res) = req.offers.get(o as usize).and_then(|x| x.resources.as_slice().get(ri as usize)) else {
+                continue;
+            };
+            let name = self.names.id(&res.name);
+            let role = self.roles.id(res.role());
+            let alloc = match res.allocation_role.as_deref().or(self.offer_allocation(o as usize)) {
+                Some(a) => self.roles.id(a),
+                None => NONE,
+            };
+            let (disk, pid, has_volume, source, profile, caps) = if name == fit::DISK {
+                let d = res.disk.as_ref();
+                let kind = match d.map_or(DiskSourceType::Root, |d| d.source_type()) {
+                    DiskSourceType::Root => DiskKind::Root,
+                    DiskSourceType::Path => DiskKind::Path,
+                    DiskSourceType::Mount => DiskKind::Mount,
+                    DiskSourceType::Block | DiskSourceType::Raw => DiskKind::Unusable,
                 };
-                let exclusive = res.shared
-                    || res.disk.as_ref().is_some_and(|d| {
-                        d.persistence.is_some()
-                            || matches!(
-                                d.source_type(),
-                                DiskSourceType::Mount | DiskSourceType::Block | DiskSourceType::Raw
-                            )
-                    });
-                if !exclusive {
-                    let merged = pool.iter_mut().find(|e| {
-                        !e.exclusive
-                            && req
-                                .offers
-                                .get(e.src.0 as usize)
-                                .and_then(|x| x.resources.as_slice().get(e.src.1 as usize))
-                                .is_some_and(|other| alike(other, res))
-                    });
-                    if let Some(e) = merged {
-                        match (&mut e.amount, &amount) {
-                            (Amount::Scalar(a), Amount::Scalar(b)) => *a += b,
-                            (Amount::Ranges(a), Amount::Ranges(b)) => *a = a.add(b),
-                            _ => {}
-                        }
-                        continue;
-                    }
-                }
-                let name = self.names.id(&res.name);
-                let role = self.roles.id(res.role());
-                let alloc = match res.allocation_role.as_deref().or(self.offer_allocation(o as usize)) {
-                    Some(a) => self.roles.id(a),
-                    None => NONE,
-                };
-                let (disk, pid, has_volume, source, profile, caps) = if name == fit::DISK {
-                    let d = res.disk.as_ref();
-                    let kind = match d.map_or(DiskSourceType::Root, |d| d.source_type()) {
-                        DiskSourceType::Root => DiskKind::Root,
-                        DiskSourceType::Path => DiskKind::Path,
-                        DiskSourceType::Mount => DiskKind::Mount,
-                        DiskSourceType::Block | DiskSourceType::Raw => DiskKind::Unusable,
-                    };
-                    let pid =
-                        d.and_then(|d| d.persistence.as_ref()).map_or(NONE, |p| self.ids.id(&format!("pid:{}", p.id)));
-                    let src = d.and_then(|d| d.source.as_ref());
-                    let source = self.ids.id(&format!(
-                        "src:{}:{}",
-                        kind as u8,
-                        src.and_then(|s| s.root.as_deref()).unwrap_or("")
-                    ));
-                    let profile = src
-                        .and_then(|s| s.profile.as_deref())
-                        .filter(|p| !p.is_empty())
-                        .map_or(NONE, |p| self.ids.id(&format!("profile:{p}")));
-                    let caps = self.fitter.caps.len() as u32;
-                    self.fitter.caps.push(res.disk.as_deref().filter(|d| d.source.is_some()).cloned());
-                    (kind, pid, d.is_some_and(|d| d.volume.is_some()), source, profile, caps)
-                } else {
-                    (DiskKind::NotDisk, NONE, false, NONE, NONE, NONE)
-                };
-                let resident_label =
-                    res.reservations.iter().any(|r| r.labels.iter().any(|l| RESIDENT_LABELS.contains(&l.key.as_str())));
-                pool.push(Entry {
-                    name,
-                    role,
-                    alloc,
-                    disk,
-                    pid,
-                    has_volume,
-                    source,
-                    profile,
-                    caps,
-                    resident_label,
-                    exclusive,
-                    revocable: res.revocable,
-                    src: (o, ri as u32),
-                    amount,
-                });
-            }
+                let pid =
+                    d.and_then(|d| d.persistence.as_ref()).map_or(NONE, |p| self.ids.id(&format!("pid:{}", p.id)));
+                let src = d.and_then(|d| d.source.as_ref());
+                let source =
+                    self.ids.id(&format!("src:{}:{}", kind as u8, src.and_then(|s| s.root.as_deref()).unwrap_or("")));
+                let profile = src
+                    .and_then(|s| s.profile.as_deref())
+                    .filter(|p| !p.is_empty())
+                    .map_or(NONE, |p| self.ids.id(&format!("profile:{p}")));
+                let caps = self.fitter.caps.len() as u32;
+                self.fitter.caps.push(res.disk.as_deref().filter(|d| d.source.is_some()).cloned());
+                (kind, pid, d.is_some_and(|d| d.volume.is_some()), source, profile, caps)
+            } else {
+                (DiskKind::NotDisk, NONE, false, NONE, NONE, NONE)
+            };
+            let resident_label =
+                res.reservations.iter().any(|r| r.labels.iter().any(|l| RESIDENT_LABELS.contains(&l.key.as_str())));
+            pool.push(Entry {
+                name,
+                role,
+                alloc,
+                disk,
+                pid,
+                has_volume,
+                source,
+                profile,
+                caps,
+                resident_label,
+                exclusive,
+                revocable: res.revocable,
+                src: (o, ri),
+                amount,
+            });
         }
         pool
+    }
+
+    /// What is left of agent `agent`'s offers once its class's `pool` is what remains of
+    /// the class: the amounts the batch does not see ([`Sight`]) are the agent's own (no
+    /// task took any of them; the class holds its first member's).
+    pub(super) fn remaining_of(&self, agent: u32, pool: &[Entry]) -> crate::model::Resources {
+        let blind = |e: &Entry| !matches!(e.amount, Amount::Other) && !self.sight.sees_amount(self.names.name(e.name));
+        let offers = self.req.offers.as_slice();
+        let resources = |o: &u32| offers.get(*o as usize).map(|x| x.resources.as_slice());
+        // The class's first member's own amounts: the class holds them already.
+        let like_rep = |a: &Agent<'r>| {
+            let rep = self.statics.get(a.static_class as usize).and_then(|s| self.agents.get(s.rep as usize));
+            rep.is_some_and(|r| {
+                r.offers.len() == a.offers.len()
+                    && r.offers.iter().zip(&a.offers).all(|(x, y)| x == y || resources(x) == resources(y))
+            })
+        };
+        let Some(a) = self.agents.get(agent as usize).filter(|a| !like_rep(a) && pool.iter().any(blind)) else {
+            return self.pool_resources(pool);
+        };
+        let own = pooled(&self.req.offers, &a.offers);
+        let mut mine = pool.to_vec();
+        for (e, p) in mine.iter_mut().zip(own) {
+            if blind(e) {
+                e.amount = p.amount;
+            }
+        }
+        self.pool_resources(&mine)
     }
 
     pub(super) fn static_hash(&self, a: &Agent<'r>) -> u64 {
         let mut h = Fx::default();
         for &o in &a.offers {
             let Some(offer) = self.req.offers.get(o as usize) else { continue };
-            offer.resources.as_slice().hash(&mut h);
+            hash_resources(&mut h, offer.resources.as_slice(), &self.sight);
             offer.allocation_role.hash(&mut h);
             offer.executor_ids.hash(&mut h);
             offer.unavailability.hash(&mut h);
         }
         if let Some(first) = a.offers.first().and_then(|o| self.req.offers.get(*o as usize)) {
-            for at in first.attributes.iter() {
-                at.name.hash(&mut h);
-                hash_value(&mut h, &at.value);
-            }
+            hash_attrs(&mut h, &first.attributes, &self.sight);
             first.region.hash(&mut h);
             first.zone.hash(&mut h);
         }
@@ -169,6 +149,8 @@ impl<'r> Ctx<'r, '_> {
         h.finish()
     }
 
+    /// Whether agents `a` and `b` are alike for this batch: offers equal in everything but
+    /// the attributes and amounts it does not see ([`Ctx::sight`]).
     pub(super) fn static_eq(&self, a: &Agent<'r>, b: &Agent<'r>) -> bool {
         let (ao, bo) = (a.offers.as_slice(), b.offers.as_slice());
         if ao.len() != bo.len() {
@@ -179,7 +161,7 @@ impl<'r> Ctx<'r, '_> {
         while let (Some(&x), Some(&y)) = (ao.get(k), bo.get(k)) {
             k += 1;
             let (Some(x), Some(y)) = (offers.get(x as usize), offers.get(y as usize)) else { return false };
-            if !resources_eq(x.resources.as_slice(), y.resources.as_slice())
+            if !resources_eq(x.resources.as_slice(), y.resources.as_slice(), &self.sight)
                 || !opt_str_eq(x.allocation_role.as_deref(), y.allocation_role.as_deref())
                 || !(x.executor_ids.is_empty() && y.executor_ids.is_empty() || x.executor_ids == y.executor_ids)
                 || x.unavailability != y.unavailability
@@ -192,7 +174,7 @@ impl<'r> Ctx<'r, '_> {
         else {
             return false;
         };
-        attrs_eq(&x.attributes, &y.attributes)
+        attrs_eq(&x.attributes, &y.attributes, &self.sight)
             && opt_str_eq(x.region.as_deref(), y.region.as_deref())
             && opt_str_eq(x.zone.as_deref(), y.zone.as_deref())
             && (self.opts.port_blacklist.is_empty()
@@ -206,7 +188,7 @@ impl<'r> Ctx<'r, '_> {
     pub(super) fn shape_eq(&self, s: u32, agent: &Agent<'r>) -> Option<bool> {
         let shape = self.statics.get(s as usize).map(|st| st.shape.as_slice()).filter(|x| !x.is_empty())?;
         let mut m = Match(shape.iter());
-        match walk_shape(&self.req.offers, &agent.offers, &mut m)? {
+        match walk_shape(&self.req.offers, &agent.offers, &self.sight, &mut m)? {
             false => Some(false),
             true if m.0.next().is_none() => Some(true),
             true => None,
@@ -267,17 +249,15 @@ impl<'r> Ctx<'r, '_> {
             (None, Some(_)) => self.opts.profile == Profile::Marathon,
             _ => false,
         };
-        let empty: &'r Attributes = &EMPTY_ATTRS;
         let mut shape = Vec::new();
         if self.opts.port_blacklist.is_empty() {
             let ids = a.map_or(&[][..], |a| a.offers.as_slice());
-            if walk_shape(&req.offers, ids, &mut Build(&mut shape)) != Some(true) {
+            if walk_shape(&req.offers, ids, &self.sight, &mut Build(&mut shape)) != Some(true) {
                 shape = Vec::new();
             }
         }
         let s = Static {
             rep: agent as u32,
-            attributes: first.map_or(empty, |f| &f.attributes),
             region,
             zone: first.and_then(|f| f.zone.as_deref()),
             blacklist,
@@ -294,6 +274,70 @@ impl<'r> Ctx<'r, '_> {
         self.statics.push(s);
         (self.statics.len() - 1) as u32
     }
+}
+
+/// One resource of an agent's pool before its ids are interned.
+pub(super) struct Pooled {
+    /// The offer and resource it came from (the first of the ones merged into it).
+    pub(super) src: (u32, u32),
+    pub(super) amount: Amount,
+    /// Taken only whole (never merged).
+    pub(super) exclusive: bool,
+}
+
+/// The offers `ids` pooled: one entry per distinct resource, the amounts of like ones
+/// (not shared, not a persistent volume or whole disk) merged, empty ones left out. Agents of
+/// one static class pool into entries alike one by one (only the amounts the batch does not
+/// see may differ).
+pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
+    let mut pool: Vec<Pooled> = Vec::new();
+    let res_at = |(o, ri): (u32, u32)| offers.get(o as usize).and_then(|x| x.resources.as_slice().get(ri as usize));
+    for &o in ids {
+        let Some(offer) = offers.get(o as usize) else { continue };
+        for (ri, res) in offer.resources.iter().enumerate() {
+            if res.value.is_empty() {
+                continue;
+            }
+            let amount = match &res.value {
+                ResourceValue::Scalar(s) => Amount::Scalar(s.millis()),
+                // Port numbers are 1-65535: an offered 0 or one above 65535 (a bad agent
+                // `--resources` flag) is never handed out as a host port.
+                ResourceValue::Ranges(r)
+                    if res.name == "ports"
+                        && (r.first() == Some(0) || r.as_slice().last().is_some_and(|x| x.end > 65_535)) =>
+                {
+                    let outside = Ranges::from_ranges([
+                        crate::model::Range { begin: 0, end: 0 },
+                        crate::model::Range { begin: 65_536, end: u64::MAX },
+                    ]);
+                    Amount::Ranges(r.subtract(&outside))
+                }
+                ResourceValue::Ranges(r) => Amount::Ranges(r.clone()),
+                ResourceValue::Set(_) => Amount::Other,
+            };
+            let exclusive = res.shared
+                || res.disk.as_ref().is_some_and(|d| {
+                    d.persistence.is_some()
+                        || matches!(
+                            d.source_type(),
+                            DiskSourceType::Mount | DiskSourceType::Block | DiskSourceType::Raw
+                        )
+                });
+            if !exclusive {
+                let merged = pool.iter_mut().find(|e| !e.exclusive && res_at(e.src).is_some_and(|x| alike(x, res)));
+                if let Some(e) = merged {
+                    match (&mut e.amount, &amount) {
+                        (Amount::Scalar(a), Amount::Scalar(b)) => *a += b,
+                        (Amount::Ranges(a), Amount::Ranges(b)) => *a = a.add(b),
+                        _ => {}
+                    }
+                    continue;
+                }
+            }
+            pool.push(Pooled { src: (o, ri as u32), amount, exclusive });
+        }
+    }
+    pool
 }
 
 /// Pools the offers per agent (per offer under mesos-actor): offer ids must be unique.
@@ -395,9 +439,49 @@ fn canonical_agents<'r>(ctx: &mut Ctx<'r, '_>, split: &[String]) {
     }
 }
 
+/// What the compiled tasks read of an agent ([`Sight`]): the names of the fields of their
+/// constraints and preferences (the fields groups count are among them), and the resources
+/// they ask amounts of (scalars by name, `ports` for host ports; executors and volumes ask
+/// for cpus, mem and disk, always seen).
+pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
+    let mut sight = Sight::default();
+    let mut last_rules = None;
+    // Name ids (below 64) already looked at, and whether `ports` was: a batch asks for the
+    // same few names thousands of times.
+    let (mut done, mut ports_done) = (0u64, false);
+    for t in &ctx.tasks {
+        // An app's tasks come in a row with the same rules: read them once.
+        if t.rules.id == Rules::NO_ID || last_rules != Some(t.rules.id) {
+            last_rules = Some(t.rules.id);
+            for f in t.rules.fields() {
+                if !sight.attrs.iter().any(|a| a == f.name()) {
+                    sight.attrs.push(f.name().to_owned());
+                }
+            }
+        }
+        let fresh = |n: u32, done: &mut u64| {
+            let bit = 1u64.checked_shl(n).unwrap_or(0);
+            let new = bit == 0 || *done & bit == 0;
+            *done |= bit;
+            new
+        };
+        let names = t.need.scalars.iter().filter(|(n, ..)| fresh(*n, &mut done)).map(|(n, ..)| ctx.names.name(*n));
+        let ports = !t.need.ports.is_empty() && !std::mem::replace(&mut ports_done, true);
+        for name in names.chain(ports.then_some("ports")) {
+            if !sight.sees_amount(name) {
+                sight.asked.push(name.to_owned());
+            }
+        }
+    }
+    sight.attrs.sort_unstable();
+    sight.asked.sort_unstable();
+    sight
+}
+
 /// Groups the agents into static classes (identical offers) and their first state classes,
 /// then fills every class's scan row and live bit.
 pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
+    ctx.sight = sight_of(ctx);
     // Static classes: agents with identical offers share one.
     let mut static_index: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
     for ai in 0..ctx.agents.len() {
@@ -460,7 +544,7 @@ pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::compile::fixture::{offer, prepared};
+    use super::super::compile::fixture::{offer, prepared, task};
     use super::super::options::{Options, Resolved};
     use super::super::request::PlaceRequest;
     use super::*;
@@ -483,7 +567,8 @@ mod tests {
 
     #[test]
     fn static_classes_agree_with_the_field_by_field_comparison() {
-        let req = request();
+        // A task that reads `rack`: a3 (rack r2) is told apart.
+        let req = PlaceRequest { tasks: vec![task("t", 1, 1, &["rack LIKE r.*"])], ..request() };
         let opts = Options::default();
         let resolved = Resolved::new(&opts).unwrap();
         let ctx = prepared(&opts, &resolved, &req);
@@ -501,6 +586,71 @@ mod tests {
         assert_eq!(first.members.iter().copied().collect::<Vec<_>>(), [0, 1, 5]);
         assert_eq!(first.offers, 3);
         assert_eq!(ctx.statics[0].rep, 0);
+    }
+
+    #[test]
+    fn agents_differing_only_in_what_no_task_reads_share_a_class() {
+        let mut req = PlaceRequest {
+            offers: vec![
+                offer("o1", "a1", "cpus:4;mem:1024;ports:[1000-2000]", "rack:r1;node_id:n1"),
+                offer("o2", "a2", "cpus:4;mem:1024;ports:[3000-3001,4000-4999]", "rack:r2;node_id:n2"),
+                offer("o3", "a3", "cpus:4;mem:1024;ports:[1000-2000]", "rack:r1;node_id:n3"),
+                offer("o4", "a4", "cpus:4;mem:1024", "rack:r1;node_id:n4"),
+            ],
+            tasks: vec![task("t", 1, 1, &[])],
+            ..PlaceRequest::default()
+        };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let statics = |req: &PlaceRequest| -> Vec<u32> {
+            prepared(&opts, &resolved, req).agents.iter().map(|a| a.static_class).collect()
+        };
+        // Nothing read, no ports asked: a1–a3 alike; a4 has no ports at all.
+        assert_eq!(statics(&req), [0, 0, 0, 1]);
+        // A rule reads `rack`: a2 apart.
+        req.tasks[0].constraints = vec![crate::model::ConstraintSpec::text("rack GROUP_BY")];
+        assert_eq!(statics(&req), [0, 1, 0, 2]);
+        // A port asked for: the ranges tell a2 apart again.
+        req.tasks[0].constraints.clear();
+        req.tasks[0].ports = vec![0];
+        assert_eq!(statics(&req), [0, 1, 0, 2]);
+        // A `node_id` preference: every agent apart.
+        req.tasks[0].ports.clear();
+        req.tasks[0].preferences = vec![crate::model::PreferenceSpec {
+            constraint: crate::model::ConstraintSpec::text("node_id LIKE n1"),
+            weight: 1,
+        }];
+        assert_eq!(statics(&req), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn each_agent_of_a_shared_class_answers_with_its_own_offers() {
+        let req = PlaceRequest {
+            offers: vec![
+                offer("o1", "a1", "cpus:4;mem:1024;ports:[1000-2000]", "node_id:n1"),
+                offer("o2", "a2", "cpus:4;mem:1024;ports:[3000-3001,4000-4999]", "node_id:n2"),
+                offer("o3", "a3", "cpus:4;mem:1024;ports:[5000-5001]", "node_id:n3"),
+            ],
+            // Three tasks of 3 cpus: one per agent; a fourth that fits nowhere.
+            tasks: vec![task("t1", 3, 1, &[]), task("t2", 3, 1, &[]), task("t3", 3, 1, &[]), task("t4", 3, 1, &[])],
+            ..PlaceRequest::default()
+        };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        assert_eq!(prepared(&opts, &resolved, &req).statics.len(), 1);
+        let plan = super::super::batch::run(&opts, &resolved, &req).unwrap();
+        let left: Vec<(&str, String)> = plan.accept.iter().map(|a| (a.agent_id, a.remaining.to_string())).collect();
+        assert_eq!(
+            left,
+            [
+                ("a1", "cpus:1; mem:1023; ports:[1000-2000]".to_owned()),
+                ("a2", "cpus:1; mem:1023; ports:[3000-3001, 4000-4999]".to_owned()),
+                ("a3", "cpus:1; mem:1023; ports:[5000-5001]".to_owned()),
+            ]
+        );
+        let why = &plan.unplaced[0];
+        assert_eq!((why.task_id, why.nearest.as_ref().map(|n| n.agent_id)), ("t4", Some("a1")));
+        assert_eq!(why.reasons.iter().map(|r| r.offers).collect::<Vec<_>>(), [3]);
     }
 
     #[test]

@@ -121,7 +121,7 @@ impl<'r> Ctx<'r, '_> {
                 remaining: self
                     .classes
                     .get(agent.class as usize)
-                    .map(|c| self.pool_resources(&c.pool))
+                    .map(|c| self.remaining_of(*a, &c.pool))
                     .unwrap_or_default(),
                 executors: Vec::new(),
             };

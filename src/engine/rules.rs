@@ -211,6 +211,11 @@ impl Rules {
         Ok(Rules { cc: Rc::new(cc), per_agent, names_region, dynamic, id: Rules::NO_ID })
     }
 
+    /// The fields these rules read (constraints and preferences).
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.cc.fields()
+    }
+
     /// The id of rules compiled alone (no cache may be keyed by it).
     pub(crate) const NO_ID: u32 = u32::MAX;
 

@@ -1,13 +1,133 @@
 //! Whether two agents' offers are the same for placement, fast: the field-by-field comparisons
 //! ([`resources_eq`], [`attrs_eq`]) and the *shape* of an agent (its offers as a list of
 //! words, [`walk_shape`]) that most agents of a call are matched against in one pass. Pure
-//! functions of the offers; the classes room ([`super::classes`]) uses them to find static
-//! classes.
+//! functions of the offers and of what the batch can tell apart ([`Sight`]); the classes
+//! room ([`super::classes`]) uses them to find static classes.
+//!
+//! **What the batch sees.** Agents are compared by what some task of the batch reads: the
+//! attributes its constraints and preferences name (the first of each name, as a constraint
+//! reads it), and the amounts of the resources it asks for. A `node_id` no rule reads, or
+//! port ranges when no task asks for a port, do not split a class. Everything else an agent's
+//! offers hold (resource names, roles, reservations, disks, flags, region and zone,
+//! executors, maintenance) is compared whole, and so is whether an unseen resource is there
+//! at all (present and empty, or positive): the pool of every member has the same entries as
+//! the class's, in the same order, and only the unseen amounts differ — which no task takes
+//! and the output reads from each agent's own offers.
 
 use std::hash::{Hash, Hasher};
 
 use crate::hash::{load_short, str_eq, Fx};
-use crate::model::{Attributes, Resource, ResourceValue, Scalar, Value};
+use crate::model::{Attribute, Attributes, Resource, ResourceValue, Scalar, Value};
+
+/// What the tasks of a batch can tell agents apart by ([module docs](self)).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Sight {
+    /// The attribute names some rule reads (any field's name: a dialect without special
+    /// fields reads `hostname` as an attribute), sorted, each once.
+    pub(super) attrs: Vec<String>,
+    /// The names of resources some task asks an amount of, beyond cpus, mem, disk and gpus
+    /// (always seen: they score, explain and steer GPU tasks), sorted, each once.
+    pub(super) asked: Vec<String>,
+    /// Every attribute and amount is seen (the comparison of whole offers).
+    pub(super) all: bool,
+}
+
+impl Sight {
+    /// Sees everything: agents are alike only when their offers are.
+    #[cfg(test)]
+    pub(super) fn everything() -> Sight {
+        Sight { all: true, ..Sight::default() }
+    }
+
+    /// Whether the amount of resource `name` tells agents apart.
+    #[inline(always)]
+    pub(super) fn sees_amount(&self, name: &str) -> bool {
+        self.all || matches!(name, "cpus" | "mem" | "disk" | "gpus") || self.asked.iter().any(|a| str_eq(a, name))
+    }
+
+    /// The attributes compared, as a rule reads them: for each seen name its first attribute
+    /// (`None` when the agent has none of that name); every attribute when all are seen.
+    #[inline]
+    pub(super) fn attrs<'a>(&'a self, attrs: &'a Attributes) -> Seen<'a> {
+        if self.all {
+            Seen::All(attrs.0.iter())
+        } else {
+            Seen::Named(self.attrs.iter(), attrs)
+        }
+    }
+
+    /// How many attributes [`Sight::attrs`] yields.
+    #[inline]
+    fn attr_count(&self, attrs: &Attributes) -> usize {
+        if self.all {
+            attrs.0.len()
+        } else {
+            self.attrs.len()
+        }
+    }
+}
+
+/// The attributes of an agent a [`Sight`] compares.
+pub(super) enum Seen<'a> {
+    All(std::slice::Iter<'a, Attribute>),
+    Named(std::slice::Iter<'a, String>, &'a Attributes),
+}
+
+impl<'a> Iterator for Seen<'a> {
+    /// (name, the first attribute of that name).
+    type Item = (&'a str, Option<&'a Value>);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Seen::All(it) => it.next().map(|a| (a.name.as_str(), Some(&a.value))),
+            Seen::Named(names, attrs) => names.next().map(|n| (n.as_str(), attrs.get(n).map(|a| &a.value))),
+        }
+    }
+}
+
+/// An unseen amount, as compared: whether it is there (zero: dropped from the pool;
+/// positive or non-empty: an entry with something in it); a negative scalar exactly (its
+/// sum with another could go either way).
+#[inline]
+pub(super) fn blind_word(v: &ResourceValue) -> Option<u64> {
+    match v {
+        ResourceValue::Scalar(s) if s.millis() < 0 => Some(s.millis() as u64),
+        ResourceValue::Scalar(s) => Some(u64::from(s.millis() > 0)),
+        ResourceValue::Ranges(r) => Some(u64::from(!r.is_empty())),
+        ResourceValue::Set(_) => None,
+    }
+}
+
+/// Whether resource `r`'s amount is compared only by [`blind_word`].
+#[inline(always)]
+fn blind(r: &Resource, sight: &Sight) -> bool {
+    !matches!(r.value, ResourceValue::Set(_)) && !sight.sees_amount(&r.name)
+}
+
+/// Hashes what [`resources_eq`] compares of a resource list (a part of it).
+pub(super) fn hash_resources(h: &mut Fx, res: &[Resource], sight: &Sight) {
+    h.write_usize(res.len());
+    for r in res {
+        if blind(r, sight) {
+            r.name.hash(h);
+            std::mem::discriminant(&r.value).hash(h);
+            blind_word(&r.value).hash(h);
+        } else {
+            r.hash(h);
+        }
+    }
+}
+
+/// Hashes the attributes a [`Sight`] compares.
+pub(super) fn hash_attrs(h: &mut Fx, attrs: &Attributes, sight: &Sight) {
+    for (name, v) in sight.attrs(attrs) {
+        name.hash(h);
+        match v {
+            Some(v) => hash_value(h, v),
+            None => h.write_u8(0xff),
+        }
+    }
+}
 
 pub(super) fn hash_value(h: &mut Fx, v: &Value) {
     match v {
@@ -36,11 +156,14 @@ pub(super) fn hash_value(h: &mut Fx, v: &Value) {
 /// One resource of two offers compared for static classes: the fields every resource has
 /// first, the optional ones (reservations, disk, allocation and provider ids) only when set.
 #[inline(always)]
-pub(super) fn resource_eq(x: &Resource, y: &Resource) -> bool {
+pub(super) fn resource_eq(x: &Resource, y: &Resource, sight: &Sight) -> bool {
     if x.shared != y.shared || x.revocable != y.revocable {
         return false;
     }
     let same_value = match (&x.value, &y.value) {
+        (p, q) if blind(x, sight) => {
+            p.value_type() == q.value_type() && blind_word(p) == blind_word(q) && str_eq(&x.name, &y.name)
+        }
         (ResourceValue::Scalar(p), ResourceValue::Scalar(q)) => p == q,
         (ResourceValue::Ranges(p), ResourceValue::Ranges(q)) => {
             let (p, q) = (p.as_slice(), q.as_slice());
@@ -73,12 +196,13 @@ pub(super) fn opt_str_eq(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
-pub(super) fn attrs_eq(a: &Attributes, b: &Attributes) -> bool {
-    a.0.len() == b.0.len()
-        && a.0.iter().zip(b.0.iter()).all(|(x, y)| {
-            str_eq(&x.name, &y.name)
-                && match (&x.value, &y.value) {
-                    (Value::Text(p), Value::Text(q)) => str_eq(p, q),
+/// The attributes a [`Sight`] compares, compared.
+pub(super) fn attrs_eq(a: &Attributes, b: &Attributes, sight: &Sight) -> bool {
+    sight.attr_count(a) == sight.attr_count(b)
+        && sight.attrs(a).zip(sight.attrs(b)).all(|((xn, xv), (yn, yv))| {
+            str_eq(xn, yn)
+                && match (xv, yv) {
+                    (Some(Value::Text(p)), Some(Value::Text(q))) => str_eq(p, q),
                     (p, q) => p == q,
                 }
         })
@@ -87,13 +211,13 @@ pub(super) fn attrs_eq(a: &Attributes, b: &Attributes) -> bool {
 /// `a == b` for resource lists, with the common case (unreserved, no disk, no flags) first:
 /// this runs once per agent, so it is worth avoiding the derived comparison's calls.
 #[inline]
-pub(super) fn resources_eq(a: &[Resource], b: &[Resource]) -> bool {
+pub(super) fn resources_eq(a: &[Resource], b: &[Resource], sight: &Sight) -> bool {
     if a.len() != b.len() {
         return false;
     }
     let mut i = 0;
     while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
-        if !resource_eq(x, y) {
+        if !resource_eq(x, y, sight) {
             return false;
         }
         i += 1;
@@ -109,6 +233,14 @@ pub(super) fn resources_eq(a: &[Resource], b: &[Resource]) -> bool {
 pub(super) trait ShapeSink {
     /// Takes the next word; false when it differs from the expected one.
     fn word(&mut self, w: u64) -> bool;
+
+    /// Whether the expected next word heads a resource name written blind ([`blind_word`]),
+    /// when the sink knows (a match does: a resource of the same name is blind alike, and one
+    /// of another name fails at its name whichever way it is written).
+    #[inline(always)]
+    fn expects_blind(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// Writes a shape.
@@ -130,6 +262,15 @@ impl ShapeSink for Match<'_> {
     fn word(&mut self, w: u64) -> bool {
         self.0.next() == Some(&w)
     }
+
+    #[inline(always)]
+    fn expects_blind(&self) -> Option<bool> {
+        // The tag of a name's first word ([`str_words`]): in the top byte's bits 3..7 for a
+        // short name, in the low bits of a long one's head word.
+        let w = *self.0.as_slice().first()?;
+        let tag = if w >> 56 == 0xff { w & 15 } else { (w >> 59) & 15 };
+        Some(tag & 8 != 0)
+    }
 }
 
 /// The words of a string with a `tag` below 16: one word for up to 7 bytes (the bytes, and
@@ -149,7 +290,12 @@ pub(super) fn str_words<S: ShapeSink>(s: &str, tag: u64, sink: &mut S) -> bool {
 /// word the sink refuses, `Some(true)` when every word was taken. Each part is checked for
 /// being plain before any of its words is given, so a refused word means a field that
 /// [`Ctx::static_eq`] compares differs (when the shape matched against is complete).
-pub(super) fn walk_shape<S: ShapeSink>(offers: &[crate::model::Offer], ids: &[u32], sink: &mut S) -> Option<bool> {
+pub(super) fn walk_shape<S: ShapeSink>(
+    offers: &[crate::model::Offer],
+    ids: &[u32],
+    sight: &Sight,
+    sink: &mut S,
+) -> Option<bool> {
     macro_rules! put {
         ($e:expr) => {
             if !$e {
@@ -173,6 +319,14 @@ pub(super) fn walk_shape<S: ShapeSink>(offers: &[crate::model::Offer], ids: &[u3
                 return None;
             }
             let flags = u64::from(r.shared) | u64::from(r.revocable) << 1;
+            // A match reads the blindness off the shape (no name lookup per agent).
+            if sink.expects_blind().unwrap_or_else(|| blind(r, sight)) {
+                // An amount no task asks for: the name, the type and whether it is there.
+                let kind = if matches!(r.value, ResourceValue::Ranges(_)) { 4 } else { 0 };
+                put!(str_words(&r.name, flags | kind | 8, sink));
+                put!(sink.word(blind_word(&r.value)?));
+                continue;
+            }
             match &r.value {
                 ResourceValue::Scalar(v) => {
                     put!(str_words(&r.name, flags, sink));
@@ -192,12 +346,15 @@ pub(super) fn walk_shape<S: ShapeSink>(offers: &[crate::model::Offer], ids: &[u3
         }
     }
     let first = first?;
-    let attrs = &first.attributes.0;
-    put!(sink.word(attrs.len() as u64));
-    for a in attrs {
-        let Value::Text(t) = &a.value else { return None };
-        put!(str_words(&a.name, 0, sink));
-        put!(str_words(t, 0, sink));
+    put!(sink.word(sight.attr_count(&first.attributes) as u64));
+    for (name, value) in sight.attrs(&first.attributes) {
+        put!(str_words(name, 0, sink));
+        match value {
+            // Never a word of `str_words`: top bytes up to 0x7f, or a head word 0xff00…0.
+            None => put!(sink.word(u64::MAX)),
+            Some(Value::Text(t)) => put!(str_words(t, 0, sink)),
+            Some(_) => return None,
+        }
     }
     for part in [&first.region, &first.zone] {
         match part {
@@ -314,13 +471,14 @@ mod tests {
     #[test]
     fn a_shape_match_answers_as_the_field_by_field_comparison() {
         let offers = variants();
+        let all = Sight::everything();
         let mut decided = 0;
         for (i, a) in offers.iter().enumerate() {
             let mut shape = Vec::new();
-            let built = walk_shape(std::slice::from_ref(a), &[0], &mut Build(&mut shape));
+            let built = walk_shape(std::slice::from_ref(a), &[0], &all, &mut Build(&mut shape));
             for (j, b) in offers.iter().enumerate() {
                 let mut m = Match(shape.iter());
-                let found = match (built, walk_shape(std::slice::from_ref(b), &[0], &mut m)) {
+                let found = match (built, walk_shape(std::slice::from_ref(b), &[0], &all, &mut m)) {
                     (Some(true), Some(false)) => Some(false),
                     (Some(true), Some(true)) => m.0.next().is_none().then_some(true),
                     _ => None,
@@ -333,5 +491,95 @@ mod tests {
         }
         // Most pairs are decided by their shapes (the plain variants).
         assert!(decided > 300, "{decided}");
+    }
+
+    fn list(rs: &[Resource]) -> Resources {
+        let mut out = Resources::new();
+        for r in rs {
+            out.push(r.clone());
+        }
+        out
+    }
+
+    /// A batch that reads `rack` and asks for cpus and mem only.
+    fn rack_sight() -> Sight {
+        Sight { attrs: vec!["rack".into()], ..Sight::default() }
+    }
+
+    /// Whether a shape built from `a` matches `b` (`None`: undecided by shapes).
+    fn shape_match(a: &Offer, b: &Offer, sight: &Sight) -> Option<bool> {
+        let mut shape = Vec::new();
+        if walk_shape(std::slice::from_ref(a), &[0], sight, &mut Build(&mut shape)) != Some(true) {
+            return None;
+        }
+        let mut m = Match(shape.iter());
+        match walk_shape(std::slice::from_ref(b), &[0], sight, &mut m)? {
+            false => Some(false),
+            true => m.0.next().is_none().then_some(true),
+        }
+    }
+
+    #[test]
+    fn unseen_attributes_and_amounts_do_not_tell_agents_apart() {
+        let sight = rack_sight();
+        let base = || {
+            let mut o = Offer::new("o", "a", "h");
+            for r in [scalar("cpus", 8000), scalar("mem", 8_000_000), ports(&[(1, 10)])] {
+                o.resources.push(r);
+            }
+            o.attributes = Attributes(vec![
+                Attribute::new("rack", Value::Text("r1".into())),
+                Attribute::new("node_id", Value::Text("n1".into())),
+            ]);
+            o
+        };
+        let a = base();
+        let mut b = base();
+        b.attributes.0[1].value = Value::Text("a-much-longer-node-id-2".into());
+        b.resources = list(&[scalar("cpus", 8000), scalar("mem", 8_000_000), ports(&[(20, 30), (40, 50)])]);
+        // The same for this batch: node ids and port ranges unseen.
+        let mut h = (Fx::default(), Fx::default());
+        hash_resources(&mut h.0, a.resources.as_slice(), &sight);
+        hash_attrs(&mut h.0, &a.attributes, &sight);
+        hash_resources(&mut h.1, b.resources.as_slice(), &sight);
+        hash_attrs(&mut h.1, &b.attributes, &sight);
+        assert_eq!(h.0.finish(), h.1.finish());
+        assert!(resources_eq(a.resources.as_slice(), b.resources.as_slice(), &sight));
+        assert!(attrs_eq(&a.attributes, &b.attributes, &sight));
+        assert_eq!(shape_match(&a, &b, &sight), Some(true));
+        // Everything seen: different.
+        let all = Sight::everything();
+        assert!(!resources_eq(a.resources.as_slice(), b.resources.as_slice(), &all));
+        assert!(!attrs_eq(&a.attributes, &b.attributes, &all));
+        assert_eq!(shape_match(&a, &b, &all), Some(false));
+        // Seen: the rack, the cpus, whether the ports are there, the attribute's absence.
+        let with = |f: &dyn Fn(&mut Offer)| {
+            let mut o = base();
+            f(&mut o);
+            o
+        };
+        let differ = [
+            with(&|o| o.attributes.0[0].value = Value::Text("r2".into())),
+            with(&|o| {
+                o.attributes.0.remove(0);
+            }),
+            with(&|o| o.resources = list(&[scalar("cpus", 4000), scalar("mem", 8_000_000), ports(&[(1, 10)])])),
+            with(&|o| o.resources = list(&[scalar("cpus", 8000), scalar("mem", 8_000_000), ports(&[])])),
+            with(&|o| o.resources = list(&[scalar("cpus", 8000), scalar("mem", 8_000_000), scalar("ports", 5)])),
+        ];
+        for (i, d) in differ.iter().enumerate() {
+            let same = resources_eq(a.resources.as_slice(), d.resources.as_slice(), &sight)
+                && attrs_eq(&a.attributes, &d.attributes, &sight);
+            assert!(!same, "variant {i}");
+            assert_ne!(shape_match(&a, d, &sight), Some(true), "variant {i}");
+        }
+        // A second `rack` is not read (a rule reads the first of a name).
+        let twice = with(&|o| o.attributes.0.push(Attribute::new("rack", Value::Text("r9".into()))));
+        assert!(attrs_eq(&a.attributes, &twice.attributes, &sight));
+        assert_eq!(shape_match(&a, &twice, &sight), Some(true));
+        // Asked for: port ranges are seen.
+        let asked = Sight { asked: vec!["ports".into()], ..rack_sight() };
+        assert!(!resources_eq(a.resources.as_slice(), b.resources.as_slice(), &asked));
+        assert_eq!(shape_match(&a, &b, &asked), Some(false));
     }
 }

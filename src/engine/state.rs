@@ -17,6 +17,7 @@ use super::fit::{self, AgentView, Entry, FitOut, Fitter, Need};
 use super::options::{Options, Resolved};
 use super::request::PlaceRequest;
 use super::rules::{Candidate, Groups, Rules};
+use super::shapes::Sight;
 use super::tables::Interner;
 use crate::decision::Unplaced;
 use crate::hash::{Fx, FxMap};
@@ -33,7 +34,6 @@ pub(super) struct Agent<'r> {
 
 pub(super) struct Static<'r> {
     pub(super) rep: u32,
-    pub(super) attributes: &'r Attributes,
     pub(super) region: Option<&'r str>,
     pub(super) zone: Option<&'r str>,
     pub(super) blacklist: Ranges,
@@ -211,6 +211,9 @@ pub(super) struct Ctx<'r, 'o> {
     /// Per static class, the value ids its agents show for each of
     /// [`Groups::counted_fields`] (empty when no group counts a field).
     pub(super) static_ids: Vec<Option<u32>>,
+    /// What the batch's tasks tell agents apart by: static classes compare only this
+    /// ([`super::shapes::Sight`]; set once the tasks are compiled).
+    pub(super) sight: Sight,
 }
 
 pub(super) static EMPTY_ATTRS: Attributes = Attributes(Vec::new());
@@ -364,9 +367,11 @@ impl<'r, 'o> Ctx<'r, 'o> {
     pub(super) fn candidate(&self, agent: u32) -> Candidate<'r> {
         let a = self.agents.get(agent as usize);
         let s = a.and_then(|a| self.statics.get(a.static_class as usize));
+        // The agent's own attributes: its class's members agree only on those the batch reads.
+        let first = a.and_then(|a| a.offers.first()).and_then(|o| self.req.offers.get(*o as usize));
         Candidate {
             hostname: a.map_or("", |a| a.hostname),
-            attributes: s.map_or(&EMPTY_ATTRS, |s| s.attributes),
+            attributes: first.map_or(&EMPTY_ATTRS, |o| &o.attributes),
             region: s.and_then(|s| s.region),
             zone: s.and_then(|s| s.zone),
         }
@@ -420,6 +425,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
             offer_agent: Vec::with_capacity(req.offers.len()),
             host_ids: Vec::new(),
             static_ids: Vec::new(),
+            sight: Sight::default(),
         }
     }
 }

@@ -9,8 +9,9 @@
 //!
 //! `--rounds N` measures every scenario N times, round-robin (fenzo, kube, constraints, ports,
 //! fenzo, kube, …), so that load which comes and goes on a shared machine falls on every
-//! scenario alike; the ratios to the plain kube call are taken within each round and their
-//! median reported.
+//! scenario alike; each round's median is kept (`typed_rounds`, `json_rounds`: the median of
+//! the rounds' medians with their min and max), and the ratios to the plain kube call are taken
+//! within each round and their median reported with the spread.
 //!
 //! `--once` and `--once-text` run the work once, out-of-line, for `valgrind --tool=callgrind`
 //! (`--toggle-collect='*measured_place*'`, `'*measured_call*'`, `'*measured_parse*'`): the
@@ -37,7 +38,8 @@ use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
 /// What `--scenario` may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Which {
-    /// fenzo, kube, constraints and ports
+    /// fenzo, fenzo-distinct, fenzo-distinct-ports, kube, kube-hetero, constraints, ports
+    /// and mantl
     All,
     /// Fenzo's TestLotsOfTasks: 10,000 agents × 8 cpus, calls of 200 tasks until full
     Fenzo,
@@ -49,6 +51,18 @@ pub enum Which {
     Constraints,
     /// The kube shape with 2 dynamic + 1 fixed port per task and mixed roles
     Ports,
+    /// Fenzo's scenario, every agent with its own `node_id` attribute
+    FenzoDistinct,
+    /// The same on 1,000 agents (the callgrind gate's heterogeneous scenario)
+    FenzoDistinctSmall,
+    /// Fenzo's scenario, every agent with its own `node_id` and its own port range
+    FenzoDistinctPorts,
+    /// Agents as Mantl writes them: node_id, rack, default ports, some `slave_public`
+    Mantl,
+    /// The kube call on four machine sizes, 5% GPU agents, 2% in maintenance
+    KubeHetero,
+    /// The same on 1,000 agents and 2,000 pods
+    KubeHeteroSmall,
     /// Time and peak memory for agents (1k, 10k, 100k) × tasks (100, 1k, 10k, 100k)
     Growth,
     /// Time, peak memory and answer size for each hostile request of issue 20
@@ -59,9 +73,9 @@ pub enum Which {
 /// Run the performance scenarios in-process.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Which scenario
-    #[arg(long, value_enum, default_value_t = Which::All)]
-    scenario: Which,
+    /// Which scenarios (comma-separated), measured in this order in each round
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "all")]
+    scenario: Vec<Which>,
     /// Print the results as one JSON document
     #[arg(long)]
     json: bool,
@@ -135,16 +149,44 @@ pub fn run(args: &Args) -> Outcome {
     if let Some(dir) = &args.write_workloads {
         return write_workloads(dir, args.seed);
     }
-    let scenarios: Vec<Scenario> = match args.scenario {
-        Which::All => vec![Scenario::Fenzo, Scenario::Kube, Scenario::Constraints, Scenario::Ports],
-        Which::Fenzo => vec![Scenario::Fenzo],
-        Which::FenzoSmall => vec![Scenario::FenzoSmall],
-        Which::Kube => vec![Scenario::Kube],
-        Which::Constraints => vec![Scenario::Constraints],
-        Which::Ports => vec![Scenario::Ports],
-        Which::Growth => return growth(args),
-        Which::Hostile => return hostile(args),
-    };
+    if args.scenario.contains(&Which::Growth) {
+        return growth(args);
+    }
+    if args.scenario.contains(&Which::Hostile) {
+        return hostile(args);
+    }
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    for which in &args.scenario {
+        let named: &[Scenario] = match which {
+            Which::All => &[
+                Scenario::Fenzo,
+                Scenario::FenzoDistinct,
+                Scenario::FenzoDistinctPorts,
+                Scenario::Kube,
+                Scenario::KubeHetero,
+                Scenario::Constraints,
+                Scenario::Ports,
+                Scenario::Mantl,
+            ],
+            Which::Fenzo => &[Scenario::Fenzo],
+            Which::FenzoSmall => &[Scenario::FenzoSmall],
+            Which::Kube => &[Scenario::Kube],
+            Which::Constraints => &[Scenario::Constraints],
+            Which::Ports => &[Scenario::Ports],
+            Which::FenzoDistinct => &[Scenario::FenzoDistinct],
+            Which::FenzoDistinctSmall => &[Scenario::FenzoDistinctSmall],
+            Which::FenzoDistinctPorts => &[Scenario::FenzoDistinctPorts],
+            Which::Mantl => &[Scenario::Mantl],
+            Which::KubeHetero => &[Scenario::KubeHetero],
+            Which::KubeHeteroSmall => &[Scenario::KubeHeteroSmall],
+            Which::Growth | Which::Hostile => &[],
+        };
+        for s in named {
+            if !scenarios.contains(s) {
+                scenarios.push(*s);
+            }
+        }
+    }
     if args.once {
         for s in scenarios {
             once_passes(s, args.seed, args.passes, args.extra_work)?;
@@ -301,7 +343,7 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     (out, elapsed.as_secs_f64() * 1e3)
 }
 
-/// Median, min, mean and 95th percentile of samples (milliseconds, or ratios).
+/// Median, min, max, mean and 95th percentile of samples (milliseconds, or ratios).
 fn stats(mut ms: Vec<f64>) -> Json {
     ms.sort_by(f64::total_cmp);
     let n = ms.len();
@@ -315,6 +357,7 @@ fn stats(mut ms: Vec<f64>) -> Json {
     json!({
         "median": round3(median),
         "min": round3(ms.first().copied().unwrap_or(0.0)),
+        "max": round3(ms.last().copied().unwrap_or(0.0)),
         "mean": round3(mean),
         "p95": round3(p95),
         "samples": n,
@@ -445,6 +488,10 @@ fn summarise(w: &Workload, rounds: &[Samples], kube: Option<&Vec<Samples>>) -> J
         "utilisation": (first.map_or(0.0, |f| f.utilisation) * 1e4).round() / 1e4,
         "request_bytes": rounds.iter().map(|r| r.bytes).max().unwrap_or(0),
         "typed_ms": stats(typed),
+        // Per round, its median; then the median and the spread of those: what the report's
+        // verdicts read (every round counts, none is chosen).
+        "typed_rounds": stats(rounds.iter().map(|r| median(&r.typed)).collect()),
+        "json_rounds": stats(rounds.iter().map(|r| median(&r.json)).collect()),
         "json_ms": stats(pooled(|r| &r.json)),
         "parse_ms": stats(pooled(|r| &r.parse)),
         "json_to_parse": round3(median(&pooled(|r| &r.ratios))),
@@ -506,7 +553,7 @@ fn scenario_table(results: &[Json]) -> String {
 
 fn write_workloads(dir: &PathBuf, seed: u64) -> Outcome {
     std::fs::create_dir_all(dir).map_err(|e| usage(format!("cannot create `{}`: {e}", dir.display())))?;
-    for s in [Scenario::Fenzo, Scenario::FenzoSmall, Scenario::Kube, Scenario::Constraints, Scenario::Ports] {
+    for s in Scenario::ALL {
         let w = s.workload(seed);
         let path = dir.join(format!("{}.json", s.name()));
         let mut file =
@@ -763,6 +810,9 @@ mod tests {
         assert_eq!(doc["rounds"], 2);
         assert_eq!(doc["typed_ms"]["samples"], 3);
         assert_eq!(doc["typed_ms"]["median"], 4.0);
+        // The rounds' medians, 4 and 9: their median and spread.
+        let r = &doc["typed_rounds"];
+        assert_eq!((r["median"].as_f64(), r["min"].as_f64(), r["max"].as_f64()), (Some(6.5), Some(4.0), Some(9.0)));
         // Round 1: 4 / 2 = 2; round 2: 9 / 3 = 3.
         assert_eq!(doc["typed_to_kube"]["samples"], 2);
         assert_eq!(doc["typed_to_kube"]["median"], 2.5);

@@ -196,9 +196,9 @@ async function main() {
   const files = readdirSync(args.workloads)
     .filter((f) => f.endsWith('.json'))
     .sort();
-  const order = ['fenzo', 'fenzo-small', 'kube', 'constraints', 'ports'];
+  const order = ['fenzo', 'fenzo-distinct', 'fenzo-distinct-ports', 'kube', 'kube-hetero', 'constraints', 'ports', 'mantl'];
   const names = files.map((f) => f.replace(/\.json$/, ''));
-  const wanted = (args.scenario || order.filter((n) => n !== 'fenzo-small')).filter((n) => names.includes(n));
+  const wanted = (args.scenario || order).filter((n) => names.includes(n));
   const results = [];
   for (const name of wanted) {
     const work = JSON.parse(readFileSync(join(args.workloads, `${name}.json`), 'utf8'));
