@@ -226,7 +226,9 @@ fn push_display(out: &mut String, text: &str) -> usize {
 }
 
 /// A half-open byte range `start..end` into the text an error talks about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Span {
     /// First byte of the culprit.
     pub start: usize,

@@ -1,6 +1,6 @@
 //! The contract's error object and its conversions.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
 use crate::error::{clip_message, Error, ParseError, Span};
@@ -9,30 +9,36 @@ pub use crate::mesos::pointer::pointer;
 use crate::mesos::serde_error;
 
 /// One error of an `ok: false` response (`CONTRACT.md`): `code` and `message` always; `path`
-/// when tied to one input element; `span`, `line`, `column` and `rendered` when inside a text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// when the error is tied to one input element; `span`, `line`, `column` and `rendered` when
+/// it is inside a text.
+///
+/// It is also the npm package's `ErrorObject` (with the `tsify` feature, its TypeScript
+/// declaration is derived from this type).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct WireError {
-    /// Stable machine-readable code.
+    /// A stable machine-readable code, e.g. `constraint.unknown_operator`.
     pub code: String,
     /// One lowercase line.
     pub message: String,
     /// Advice, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
     /// JSON pointer into the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Byte span inside the text at `path`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
     /// 1-based line of the span.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
-    /// 1-based column (characters) of the span.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// 1-based column (in characters) of the span.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
     /// The text's line with a caret under the span.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rendered: Option<String>,
 }
 

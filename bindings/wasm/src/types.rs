@@ -16,44 +16,23 @@ use tsify::Tsify;
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/// A byte span inside a text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
-#[serde(deny_unknown_fields)]
-pub struct Span {
-    /// Byte offset of the first byte.
-    pub start: u32,
-    /// Byte offset one past the last byte.
-    pub end: u32,
-}
+/// A byte span inside a text: the core's own type (its declaration comes from the core's
+/// `tsify` feature).
+pub use offerfit::Span;
 
-/// The contract's error object: `code` and `message` always; `path` when the error is tied to one
-/// input element; `span`, `line`, `column` and `rendered` when it is inside a text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
-#[serde(deny_unknown_fields)]
-pub struct ErrorObject {
-    /// A stable machine-readable code, e.g. `constraint.unknown_operator`.
-    pub code: String,
-    /// One lowercase line.
-    pub message: String,
-    /// Advice, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-    /// JSON pointer into the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// Byte span inside the text at `path`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub span: Option<Span>,
-    /// 1-based line of the span.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
-    /// 1-based column (in characters) of the span.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub column: Option<u32>,
-    /// The text's line with a caret under the span.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rendered: Option<String>,
-}
+/// The contract's error object: the core's [`offerfit::wire::WireError`], the type the core
+/// writes every error with (its TypeScript declaration is derived there; `ErrorObject` is the
+/// package's name for it).
+pub use offerfit::wire::WireError as ErrorObject;
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const ERROR_OBJECT_TS: &'static str = r#"
+/**
+ * The contract's error object: `code` and `message` always; `path` when the error is tied to one
+ * input element; `span`, `line`, `column` and `rendered` when it is inside a text.
+ */
+export type ErrorObject = WireError;
+"#;
 
 /// `{"ok": false, "errors": [...]}`: the answer to a request that was refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
