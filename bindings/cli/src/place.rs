@@ -321,7 +321,7 @@ mod tests {
                 {"task_id": "t\u{7}1", "resources": [], "ports": [], "score": 0.5}]}],
             "decline": [{"offer_id": "O\r3", "refuse_seconds": 5, "reason": "unused"}],
             "unplaced": [{"task_id": "u\u{2067}", "reasons": [{"code": "constraint", "message": "`a\u{85}` fails", "offers": 1}]}]});
-        let text = table(r.as_object().unwrap());
+        let text = table(r.as_object().unwrap(), None);
         assert!(!text.chars().any(|c| crate::render::is_unsafe(c) && c != '\n'), "{text:?}");
         assert!(text.contains("w\\n1  agent A\\u{1b}[2J  offers O\\u{202e}1\n"), "{text}");
         assert!(text.contains("t\\u{7}1"), "{text}");

@@ -295,7 +295,7 @@ mod tests {
         assert!(matches!(term("plain ü 漢"), Cow::Borrowed(_)));
         let mut t = Table::new(&["TASK"]);
         t.row(vec!["a\nb\u{2066}".into()]);
-        assert_eq!(t.render(), "TASK\na\\nb\\u{2066}\n");
+        assert_eq!(t.render(None), "TASK\na\\nb\\u{2066}\n");
         let e = json!({"code": "c\u{1b}", "message": "m `\u{202e}x`", "path": "/a\u{1b}"});
         assert_eq!(problem("error", &e, &keep), "error[c\\u{1b}] in /a\\u{1b}: m `\\u{202e}x`");
         let e =
