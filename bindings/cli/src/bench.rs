@@ -54,6 +54,9 @@ pub enum Which {
     /// Time, peak memory and answer size for each hostile request of issue 20
     /// (`offerfit::bench_gen::hostile`), one child process per case
     Hostile,
+    /// Fenzo's scenario through an `offerfit::Session` (submit + offers per step) beside
+    /// `Engine::place` and stateless `place` calls of the same batches (bench_session.rs)
+    Session,
 }
 
 /// Run the performance scenarios in-process.
@@ -140,6 +143,7 @@ pub fn run(args: &Args) -> Outcome {
         Which::Ports => vec![Scenario::Ports],
         Which::Growth => return growth(args),
         Which::Hostile => return hostile(args),
+        Which::Session => return crate::bench_session::run(args.seed, args.rounds, args.json),
     };
     if args.once {
         for s in scenarios {
@@ -278,7 +282,7 @@ fn once_passes(s: Scenario, seed: u64, passes: u32, extra: u32) -> Outcome {
 /// The clock samples are taken with: the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`, exact
 /// at every read) where the system has it, else wall time. On a shared machine, time spent
 /// waiting for a core is not the engine's.
-fn clock_name() -> &'static str {
+pub(crate) fn clock_name() -> &'static str {
     if cpu_time::ThreadTime::try_now().is_ok() {
         "thread-cpu"
     } else {
@@ -287,7 +291,7 @@ fn clock_name() -> &'static str {
 }
 
 /// Runs `f` and returns its result and its time in milliseconds (see [`clock_name`]).
-fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+pub(crate) fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let (cpu0, wall0) = (cpu_time::ThreadTime::try_now(), Instant::now());
     let out = f();
     let elapsed = match cpu0.and_then(|c| c.try_elapsed()) {
@@ -317,7 +321,7 @@ fn stats(mut ms: Vec<f64>) -> Json {
     })
 }
 
-fn round3(x: f64) -> f64 {
+pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
