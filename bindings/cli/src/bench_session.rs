@@ -65,7 +65,9 @@ fn steps(w: &Workload) -> Result<Vec<Step>, UsageError> {
         let submit_line = json!({"now": k + 1, "submit": body["tasks"]}).to_string();
         let offers_line =
             json!({"now": k + 1, "event": {"type": "OFFERS", "offers": {"offers": body["offers"]}}}).to_string();
-        text_run.apply_json(&serde_json::from_str(&offerfit::call(&place_text)).unwrap_or(Json::Null)).map_err(usage)?;
+        text_run
+            .apply_json(&serde_json::from_str(&offerfit::call(&place_text)).unwrap_or(Json::Null))
+            .map_err(usage)?;
         out.push(Step { tasks: req.tasks, offers, submit_line, offers_line, placed, place_text });
     }
     Ok(out)
