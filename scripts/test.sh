@@ -23,7 +23,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-STAGES=(rust cli wasm c node browser fuzz bench python go java simulate)
+STAGES=(rust cli wasm c node browser fuzz bench python go java session simulate)
 SKIP_CODE=97
 
 # ---------------------------------------------------------------------------------------------

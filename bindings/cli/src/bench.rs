@@ -68,6 +68,9 @@ pub enum Which {
     /// Time, peak memory and answer size for each hostile request of issue 20
     /// (`offerfit::bench_gen::hostile`), one child process per case
     Hostile,
+    /// Fenzo's scenario through an `offerfit::Session` (submit + offers per step) beside
+    /// `Engine::place` and stateless `place` calls of the same batches (bench_session.rs)
+    Session,
 }
 
 /// Run the performance scenarios in-process.
@@ -155,6 +158,9 @@ pub fn run(args: &Args) -> Outcome {
     if args.scenario.contains(&Which::Hostile) {
         return hostile(args);
     }
+    if args.scenario.contains(&Which::Session) {
+        return crate::bench_session::run(args.seed, args.rounds, args.json);
+    }
     let mut scenarios: Vec<Scenario> = Vec::new();
     for which in &args.scenario {
         let named: &[Scenario] = match which {
@@ -179,7 +185,7 @@ pub fn run(args: &Args) -> Outcome {
             Which::Mantl => &[Scenario::Mantl],
             Which::KubeHetero => &[Scenario::KubeHetero],
             Which::KubeHeteroSmall => &[Scenario::KubeHeteroSmall],
-            Which::Growth | Which::Hostile => &[],
+            Which::Growth | Which::Hostile | Which::Session => &[],
         };
         for s in named {
             if !scenarios.contains(s) {
@@ -324,7 +330,7 @@ fn once_passes(s: Scenario, seed: u64, passes: u32, extra: u32) -> Outcome {
 /// The clock samples are taken with: the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`, exact
 /// at every read) where the system has it, else wall time. On a shared machine, time spent
 /// waiting for a core is not the engine's.
-fn clock_name() -> &'static str {
+pub(crate) fn clock_name() -> &'static str {
     if cpu_time::ThreadTime::try_now().is_ok() {
         "thread-cpu"
     } else {
@@ -333,7 +339,7 @@ fn clock_name() -> &'static str {
 }
 
 /// Runs `f` and returns its result and its time in milliseconds (see [`clock_name`]).
-fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+pub(crate) fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let (cpu0, wall0) = (cpu_time::ThreadTime::try_now(), Instant::now());
     let out = f();
     let elapsed = match cpu0.and_then(|c| c.try_elapsed()) {
@@ -364,7 +370,7 @@ fn stats(mut ms: Vec<f64>) -> Json {
     })
 }
 
-fn round3(x: f64) -> f64 {
+pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 

@@ -15,6 +15,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 mod agent;
 mod bench;
+mod bench_session;
 mod call;
 mod constraints;
 mod contract;
