@@ -102,8 +102,13 @@ impl<'r> RulesCache<'r> {
         if let Some((_, rules)) = self.map.get(&key).and_then(|list| list.iter().find(|(t, _)| same(t))) {
             return Ok(rules.clone());
         }
-        let mut rules =
-            Rules::compile_with(task, base, limits, Some((&mut self.parsed, &mut self.regex_bytes)), default_delimiter)?;
+        let mut rules = Rules::compile_with(
+            task,
+            base,
+            limits,
+            Some((&mut self.parsed, &mut self.regex_bytes)),
+            default_delimiter,
+        )?;
         rules.id = self.next;
         self.next = self.next.saturating_add(1).min(Rules::NO_ID - 1);
         self.map.entry(key).or_default().push((task, rules.clone()));
