@@ -44,7 +44,8 @@ pub const MESSAGE_CHARS: usize = 1000;
 /// ```
 /// use offerfit::error::clip_message;
 /// let long = "x".repeat(500);
-/// let m = clip_message(&format!("unknown field `{long}`, expected `id`"));
+/// let text = format!("unknown field `{long}`, expected `id`");
+/// let m = clip_message(&text);
 /// assert_eq!(m, format!("unknown field `{}…(+380 bytes)`, expected `id`", "x".repeat(120)));
 /// assert_eq!(clip_message("a\nb `c`"), "a\\nb `c`");
 /// assert_eq!(clip_message(&m), m, "clipping twice changes nothing");
@@ -102,8 +103,8 @@ fn push_clipped(out: &mut String, text: &str, max: usize) {
 }
 
 /// A number as a message quotes it: exactly (the shortest text that reads back as the same
-/// double) and briefly: with an exponent once the plain form would pass 21 characters
-/// (`1e308`, not 309 digits; `1.5e-10`, not `0.00000000015`).
+/// double) and briefly: with an exponent once the plain form would pass 21 characters or the
+/// number is below 10⁻⁶ in size (`1e308`, not 309 digits; `1.5e-10`, not `0.00000000015`).
 ///
 /// ```
 /// use offerfit::error::number;
@@ -115,7 +116,7 @@ fn push_clipped(out: &mut String, text: &str, max: usize) {
 /// ```
 pub fn number(v: f64) -> String {
     let plain = v.to_string();
-    if plain.len() <= 21 {
+    if plain.len() <= 21 && (v == 0.0 || v.abs() >= 1e-6 || !v.is_finite()) {
         plain
     } else {
         format!("{v:e}")

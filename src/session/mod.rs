@@ -1205,9 +1205,9 @@ mod tests {
     fn restored_tasks_count_where_they_run() {
         let mut s = session(
             r#"{"framework": {"name": "f", "id": "F1"}, "tasks": [
-                {"id": "a", "group": "web", "constraints": ["hostname UNIQUE"], "state": "TASK_RUNNING", "agent_id": "S1", "hostname": "h-S1"},
+                {"id": "a", "cpus": 1, "group": "web", "constraints": ["hostname UNIQUE"], "state": "TASK_RUNNING", "agent_id": "S1", "hostname": "h-S1"},
                 {"id": "b", "cpus": 1, "group": "web", "constraints": ["hostname UNIQUE"]},
-                {"id": "old", "state": "TASK_FINISHED"}]}"#,
+                {"id": "old", "cpus": 1, "state": "TASK_FINISHED"}]}"#,
         );
         assert_eq!(s.tasks().count(), 2);
         let out = step(&mut s, r#"{"now": 0, "connect": {}}"#);
@@ -1226,7 +1226,7 @@ mod tests {
     #[test]
     fn a_reconciliation_answer_older_than_the_launch_is_ignored() {
         let mut s = session(
-            r#"{"framework": {"name": "f", "id": "F1"}, "tasks": [{"id": "a", "state": "LAUNCHING", "agent_id": "S1", "hostname": "h-S1"}]}"#,
+            r#"{"framework": {"name": "f", "id": "F1"}, "tasks": [{"id": "a", "cpus": 1, "state": "LAUNCHING", "agent_id": "S1", "hostname": "h-S1"}]}"#,
         );
         step(&mut s, r#"{"now": 0, "connect": {}}"#);
         step(&mut s, SUBSCRIBED);
@@ -1251,7 +1251,7 @@ mod tests {
     #[test]
     fn kills_wait_for_the_subscription() {
         let mut s = session(
-            r#"{"framework": {"name": "f", "id": "F1"}, "tasks": [{"id": "a", "state": "TASK_RUNNING", "agent_id": "S1", "hostname": "h"}]}"#,
+            r#"{"framework": {"name": "f", "id": "F1"}, "tasks": [{"id": "a", "cpus": 1, "state": "TASK_RUNNING", "agent_id": "S1", "hostname": "h"}]}"#,
         );
         let out = step(&mut s, r#"{"now": 0, "kill": ["a", "nobody"]}"#);
         assert!(types(&out).is_empty());
