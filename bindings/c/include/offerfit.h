@@ -19,11 +19,6 @@
 /* OFFERFIT_VERSION_MAJOR * 10000 + OFFERFIT_VERSION_MINOR * 100 + OFFERFIT_VERSION_PATCH */
 #define OFFERFIT_VERSION_NUMBER (OFFERFIT_VERSION_MAJOR * 10000L + OFFERFIT_VERSION_MINOR * 100L + OFFERFIT_VERSION_PATCH)
 
-// An opaque session handle (SESSION.md): create it with `offerfit_session_new`, feed it
-// with `offerfit_session_step`, release it with `offerfit_session_free`. It changes with
-// every step, so it is not shared between threads without the host's own lock.
-typedef struct offerfit_session offerfit_session;
-
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -35,6 +30,13 @@ extern "C" {
  * once: it is never modified after creation), and release it with `offerfit_engine_free`.
  */
 typedef struct offerfit_engine offerfit_engine;
+
+/**
+ * An opaque session handle (SESSION.md): create it with `offerfit_session_new`, feed it
+ * with `offerfit_session_step`, release it with `offerfit_session_free`. It changes with
+ * every step, so it is not shared between threads without the host's own lock.
+ */
+typedef struct offerfit_session offerfit_session;
 
 /**
  * Answers one JSON contract request.
@@ -114,38 +116,44 @@ char *offerfit_engine_call(const offerfit_engine *engine,
  */
 void offerfit_engine_free(offerfit_engine *engine);
 
-// Creates a session from `len` bytes of its JSON config (SESSION.md, "Config").
-//
-// Returns NULL when the config is NULL, not UTF-8, not JSON or not a valid config; then,
-// if `error` is not NULL, `*error` receives the error response
-// (`{"ok":false,"errors":[...]}`, the line `offerfit session` prints for that config;
-// free it with `offerfit_string_free`). On success `*error` is set to NULL. Free the
-// session with `offerfit_session_free`.
-//
-// # Safety
-// `json` is NULL or points to `len` readable bytes; `error` is NULL or valid for writing
-// one pointer.
+/**
+ * Creates a session from `len` bytes of its JSON config (SESSION.md, "Config").
+ *
+ * Returns NULL when the config is NULL, not UTF-8, not JSON or not a valid config; then,
+ * if `error` is not NULL, `*error` receives the error response
+ * (`{"ok":false,"errors":[...]}`, the line `offerfit session` prints for that config;
+ * free it with `offerfit_string_free`). On success `*error` is set to NULL. Free the
+ * session with `offerfit_session_free`.
+ *
+ * # Safety
+ * `json` is NULL or points to `len` readable bytes; `error` is NULL or valid for writing
+ * one pointer.
+ */
 offerfit_session *offerfit_session_new(const char *json, size_t len, char **error);
 
-// Answers one session input (`len` bytes of one JSON line, no NUL terminator needed) with
-// one output line of `*out_len` bytes (`out_len` may be NULL), NUL-terminated, never
-// NULL; free it with `offerfit_string_free`. A NULL `session` is answered with
-// `request.null_pointer`; a panic inside offerfit with `internal` (the session is then
-// unchanged or partly stepped: discard it).
-//
-// # Safety
-// `session` is NULL or a live session from `offerfit_session_new` that no other thread
-// is using; `json`, `len` and `out_len` as for `offerfit_call`.
+/**
+ * Answers one session input (`len` bytes of one JSON line, no NUL terminator needed) with
+ * one output line of `*out_len` bytes (`out_len` may be NULL), NUL-terminated, never
+ * NULL; free it with `offerfit_string_free`. A NULL `session` is answered with
+ * `request.null_pointer`; a panic inside offerfit with `internal` (the session is then
+ * unchanged or partly stepped: discard it).
+ *
+ * # Safety
+ * `session` is NULL or a live session from `offerfit_session_new` that no other thread
+ * is using; `json`, `len` and `out_len` as for `offerfit_call`.
+ */
 char *offerfit_session_step(offerfit_session *session,
                             const char *json,
                             size_t len,
                             size_t *out_len);
 
-// Frees a session. NULL is ignored.
-//
-// # Safety
-// `session` is NULL or a session from `offerfit_session_new` that has not been freed yet
-// and that no other thread is using.
+/**
+ * Frees a session. NULL is ignored.
+ *
+ * # Safety
+ * `session` is NULL or a session from `offerfit_session_new` that has not been freed yet
+ * and that no other thread is using.
+ */
 void offerfit_session_free(offerfit_session *session);
 
 #ifdef __cplusplus
