@@ -500,13 +500,3 @@ fn stored_from(json: Json, path: &str) -> Result<StoredTask, Errors> {
     };
     Ok(StoredTask { task, state, agent_id: agent_id.filter(|a| !a.is_empty()), placement })
 }
-
-/// What a stored Mesos state means when a session is rebuilt from the store.
-pub(crate) enum Restored {
-    /// The master may run it: launched, counted, reconciled.
-    Live,
-    /// Reported with `terminal: false` because it went back to pending.
-    Pending,
-    /// Reported with `terminal: true`: the session had forgotten it.
-    Forgotten,
-}

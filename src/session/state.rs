@@ -1,7 +1,5 @@
 //! Mesos `TaskState` and what each state means to the session.
 
-use super::config::Restored;
-
 /// A Mesos v1 `TaskState` (mesos.proto).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TaskState {
@@ -118,4 +116,14 @@ impl std::fmt::Display for TaskState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// What a stored Mesos state means when a session is rebuilt from the store.
+pub(crate) enum Restored {
+    /// The master may run it: launched, counted, reconciled.
+    Live,
+    /// Reported with `terminal: false` because it went back to pending.
+    Pending,
+    /// Reported with `terminal: true`: the session had forgotten it.
+    Forgotten,
 }
