@@ -178,6 +178,9 @@ c_install_and_link() {
 
 c_smoke() {
   local cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -I bindings/c/include)
+  # `make install` (c_install_and_link) relinks the debug library in place with a SONAME for
+  # the installed name; the smoke test links the build tree's own library, so build it back.
+  cargo build --locked -q -p offerfit-c || return 1
   gcc "${cflags[@]}" bindings/c/tests/smoke.c "$C_TARGET/debug/libofferfit_c.a" -lpthread -ldl -lm \
     -o "$C_TARGET/abi/smoke-static" || return 1
   gcc "${cflags[@]}" bindings/c/tests/smoke.c -L "$C_TARGET/debug" -lofferfit_c -Wl,-rpath,"$C_TARGET/debug" \
