@@ -159,9 +159,7 @@ pub fn request_error(code: &str, message: &str, path: &str) -> Json {
 }
 
 mod js;
-mod session;
 pub use js::*;
-pub use session::JsSession;
 
 #[cfg(test)]
 mod typed_tests {
