@@ -102,10 +102,6 @@ def test_transcripts_exist():
 @pytest.mark.parametrize("host", ["c", "wasm"])
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: os.path.basename(p))
 def test_golden_transcript_byte_for_byte(hosts, host, path):
-    if path.endswith("rule11_bad_inputs.jsonl"):
-        # The core itself disagrees with this golden on main (`cargo test --test session_golden`
-        # fails at step 10: place.no_resources before constraint.regex); strict, so the fix shows.
-        pytest.xfail("core vs golden mismatch on main (tests/session_golden.rs fails too)")
     s = hosts[host]
     config, inputs, want = transcript(path)
     h, err = s.new(config)
