@@ -65,7 +65,10 @@ fn build(shape: &Shape) -> String {
                     let _ = write!(s, r#"{{"op":"version","{}":{{{members}}}}}"#, field(*at / 3));
                 }
                 1 => {
-                    let _ = write!(s, r#"{{"op":"place","offers":[{{"id":"o","agent_id":"a","hostname":"h",{members}}}],"tasks":[]}}"#);
+                    let _ = write!(
+                        s,
+                        r#"{{"op":"place","offers":[{{"id":"o","agent_id":"a","hostname":"h",{members}}}],"tasks":[]}}"#
+                    );
                 }
                 _ => {
                     let _ = write!(s, r#"{{"op":"place","offers":[],"tasks":[{{"id":"t","scalars":{{{members}}}}}]}}"#);
@@ -76,7 +79,11 @@ fn build(shape: &Shape) -> String {
             let offers = usize::from(*offers) * 8;
             s.push_str(r#"{"op":"place","offers":["#);
             for i in 0..offers {
-                let _ = write!(s, r#"{}{{"id":"o{i}","agent_id":"a","hostname":"h","resources":"cpus:1;mem:64;x{i}:1;ports:["#, if i > 0 { "," } else { "" });
+                let _ = write!(
+                    s,
+                    r#"{}{{"id":"o{i}","agent_id":"a","hostname":"h","resources":"cpus:1;mem:64;x{i}:1;ports:["#,
+                    if i > 0 { "," } else { "" }
+                );
                 for r in 0..usize::from(*ranges) {
                     let p = 1 + 2 * (i * 256 + r);
                     let _ = write!(s, "{}{p}-{p}", if r > 0 { "," } else { "" });

@@ -46,8 +46,20 @@ fn input(data: &[u8], i: &mut usize, now: &mut f64, next: &mut u32) -> String {
         }
         5 => format!(r#""event": {{"type": "RESCIND", "rescind": {{"offer_id": {{"value": "O{}"}}}}}}"#, q % 16),
         6 | 7 => {
-            let states = ["TASK_STAGING", "TASK_RUNNING", "TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST",
-                "TASK_DROPPED", "TASK_ERROR", "TASK_GONE", "TASK_UNKNOWN", "TASK_UNREACHABLE", "TASK_KILLING"];
+            let states = [
+                "TASK_STAGING",
+                "TASK_RUNNING",
+                "TASK_FINISHED",
+                "TASK_FAILED",
+                "TASK_KILLED",
+                "TASK_LOST",
+                "TASK_DROPPED",
+                "TASK_ERROR",
+                "TASK_GONE",
+                "TASK_UNKNOWN",
+                "TASK_UNREACHABLE",
+                "TASK_KILLING",
+            ];
             let state = states[usize::from(q) % states.len()];
             let uuid = if q % 3 == 0 { String::new() } else { format!(r#", "uuid": "AA{:02}""#, q % 40) };
             let reason = match q % 4 {

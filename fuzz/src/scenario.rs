@@ -411,7 +411,7 @@ impl Scenario {
                         ports.push(port);
                     }
                 }
-                Task {
+                let mut task = Task {
                     id: format!("t{i}"),
                     group: format!("g{}", u8::from(t.group)),
                     cpus: i64::from(t.cpus_millis % 4_001),
@@ -420,7 +420,14 @@ impl Scenario {
                     gpus: i64::from(t.gpus % 2) * 1000,
                     ports,
                     constraints: constraints(t.group),
+                };
+                // A Mesos master refuses a task that asks for no resources at all, and so does
+                // `place` (`place.no_resources`): such a task gets the smallest cpus share, so
+                // every built scenario stays a valid request.
+                if task.cpus == 0 && task.mem == 0 && task.disk == 0 && task.gpus == 0 && task.ports.is_empty() {
+                    task.cpus = 1;
                 }
+                task
             })
             .collect();
         let running: Vec<Running> = self

@@ -97,8 +97,12 @@ c_ensure_venv() {
   fi
   if ! "$py" - "$C_PY_WASMTIME_VERSION" "$C_PY_PYTEST_VERSION" <<'EOF'; then
 import sys
-from importlib.metadata import version
-sys.exit(0 if (version("wasmtime"), version("pytest")) == (sys.argv[1], sys.argv[2]) else 1)
+from importlib.metadata import PackageNotFoundError, version
+try:
+    found = (version("wasmtime"), version("pytest"))
+except PackageNotFoundError:  # a fresh venv: install below
+    sys.exit(1)
+sys.exit(0 if found == (sys.argv[1], sys.argv[2]) else 1)
 EOF
     can_install || { echo "missing: wasmtime/pytest in $C_VENV (OFFERFIT_SKIP_INSTALL=1)" >&2; return 1; }
     timeout 600 "$py" -m pip install --quiet --disable-pip-version-check \
