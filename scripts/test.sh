@@ -204,6 +204,9 @@ main() {
   local selected=("$@")
   [ ${#selected[@]} -gt 0 ] || selected=("${STAGES[@]}")
   local passed=() failed=() skipped=()
+  # One id per run of this script: a stage may reuse what an earlier stage of the same run
+  # built (stamped with this id), never what a run before left in target/.
+  export OFFERFIT_RUN_ID="$$.$(date +%s%N)"
   SKIP_NOTE="$(mktemp)"
   trap 'rm -f "$SKIP_NOTE"' EXIT
   for name in "${selected[@]}"; do

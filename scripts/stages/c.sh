@@ -118,7 +118,8 @@ c_build_test_panic() {
     cargo build --locked -p offerfit-c --features test-panic &&
     cp "$C_TARGET/debug/libofferfit_c.so" "$C_TARGET/abi/libofferfit_c_test_panic.so" &&
     cargo build --locked -p offerfit-c --release --target wasm32-unknown-unknown --features test-panic &&
-    cp "$C_TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" "$C_TARGET/abi/offerfit_c_test_panic.wasm"
+    cp "$C_TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" "$C_TARGET/abi/offerfit_c_test_panic.wasm" &&
+    echo "${OFFERFIT_RUN_ID:-}" >"$C_TARGET/abi/offerfit_c_test_panic.wasm.run"
 }
 
 c_build() {

@@ -93,10 +93,18 @@ py_ensure_http_parser() {
 }
 
 py_build() {
-  mkdir -p "$PY_TARGET/abi" &&
+  mkdir -p "$PY_TARGET/abi" || return 1
+  # When the c stage of this same run (OFFERFIT_RUN_ID, set by test.sh) built the test-panic
+  # module into this target, reuse it instead of building the wasm32 crate twice more (with
+  # the feature, then without it again).
+  local stamp="$PY_TARGET/abi/offerfit_c_test_panic.wasm.run"
+  if [ -n "${OFFERFIT_RUN_ID:-}" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$OFFERFIT_RUN_ID" ]; then
+    echo "reusing the c stage's $PY_TARGET/abi/offerfit_c_test_panic.wasm (built in this run)"
+  else
     cargo build --locked -p offerfit-c --release --target wasm32-unknown-unknown --features test-panic &&
-    cp "$PY_TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" "$PY_TARGET/abi/offerfit_c_test_panic.wasm" &&
-    cargo build --locked -p offerfit-c --release --target wasm32-unknown-unknown &&
+      cp "$PY_TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" "$PY_TARGET/abi/offerfit_c_test_panic.wasm" || return 1
+  fi
+  cargo build --locked -p offerfit-c --release --target wasm32-unknown-unknown &&
     cargo build --locked -p offerfit-cli &&
     ls -l "$PY_TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" "$PY_TARGET/debug/offerfit"
 }
