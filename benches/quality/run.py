@@ -113,8 +113,9 @@ def load_cache(path):
 def save_cache(path, cache):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(cache, f, sort_keys=True)
+    with open(tmp, "w", encoding="utf-8") as f:  # one entry a line: small diffs
+        f.write("{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(cache[k], sort_keys=True, separators=(',', ':'))}"
+                                    for k in sorted(cache)) + "\n}\n")
     os.replace(tmp, path)
 
 
@@ -257,7 +258,12 @@ def main(argv=None):
     p.add_argument("--objectives", default="auto", help="auto (send when accepted), none, or a comma list")
     p.add_argument("--det-time", type=float, default=5.0, help="CP-SAT deterministic time limit per solve (default 5)")
     p.add_argument("--no-reference", action="store_true", help="skip CP-SAT (ratios then use the best offerfit answer)")
-    p.add_argument("--cache", default=os.path.join(ROOT, "target", "quality", "reference-cache.json"))
+    p.add_argument("--cache", default=os.path.join(ROOT, "target", "quality", "reference-cache.json"),
+                   help="where new CP-SAT results are kept (default target/quality/reference-cache.json)")
+    p.add_argument("--reference", default=os.path.join(HERE, "reference.json"),
+                   help="committed CP-SAT results, read first (default benches/quality/reference.json)")
+    p.add_argument("--update-reference", action="store_true",
+                   help="write this run's CP-SAT results (for its seeds) into --reference")
     p.add_argument("--json", default=os.path.join(ROOT, "target", "quality", "results.json"))
     p.add_argument("--md", default=os.path.join(ROOT, "target", "quality", "results.md"))
     p.add_argument("--report", help="a markdown file to write the tables into (a marked section)")
@@ -283,7 +289,9 @@ def main(argv=None):
     runs = [(s, o) for s in strategies for o in objectives]
     run_name = {(s, o): s + (" (default)" if s == "binpack" else "") + (f" / {o}" if o else "") for s, o in runs}
 
+    committed = load_cache(args.reference)
     cache = load_cache(args.cache)
+    used = {}
     instances = []
     t_start = time.time()
     for n, seed in enumerate(seeds):
@@ -308,10 +316,13 @@ def main(argv=None):
         if not args.no_reference:
             for obj in OBJECTIVES:
                 key = cache_key(req, obj, args.det_time)
+                if key in committed and key not in cache:
+                    cache[key] = committed[key]
                 if key not in cache:
                     r = cpsat.solve(prob, obj, det_time=args.det_time, hint=inst["planted"])
                     cache[key] = {k: r[k] for k in ("status", "proven", "value", "bound", "wall", "placed", "resources", "counts")}
                     save_cache(args.cache, cache)
+                used[key] = cache[key]
                 rec["reference"][obj] = dict(cache[key])
                 ref_placement = counts_placement(prob, cache[key]["counts"])
                 ref_bad = model.check_placement(prob, ref_placement)
@@ -333,6 +344,9 @@ def main(argv=None):
         print(f"[{n + 1}/{len(seeds)}] {inst['name']} {inst['kind']:4} agents={rec['agents']} tasks={rec['tasks']} "
               f"best={rec['best_tasks']} {line} ({time.time() - t_start:.0f} s)", file=sys.stderr, flush=True)
 
+    if args.update_reference:
+        committed.update(used)
+        save_cache(args.reference, committed)
     summary = {run_name[r]: summarize(instances, run_name[r]) for r in runs}
     reference = {}
     if not args.no_reference:
