@@ -179,7 +179,8 @@ def markdown(result):
     out = []
     out.append(
         f"Run {m['date']} on `{m['commit']}` ({m['machine']}); seeds {m['seeds']} ({m['instances']} instances: "
-        f"{m['fits']} where every task fits, {m['over']} over capacity); command `{m['command']}`."
+        f"{m['fits']} where every task fits, {m['over']} over capacity; requests sha256 `{m['requests_sha256'][:16]}`); "
+        f"CP-SAT deterministic limit {m['det_time']} s, OR-Tools {m['ortools']}; command `{m['command']}`."
     )
     out.append("")
     out.append("| run | infeasible answers | placed / optimum (mean, worst) | fits: all placed | fits: tasks placed (mean, worst) "
@@ -198,6 +199,9 @@ def markdown(result):
         )
     ref = result["reference"]
     out.append("")
+    if not ref:
+        out.append("No reference (`--no-reference`): the optimum is the best answer of the runs above.")
+        out.append("")
     if ref:
         out.append("| CP-SAT objective | proven optimal | solve s (median, max) | gap to bound of the unproven (mean, worst) "
                    "| stranded cpus, mem (over) |")
@@ -255,7 +259,8 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="12 seeds, 1 s CP-SAT limit (a smoke run)")
     p.add_argument("--offerfit", help="the CLI (default: $CARGO_TARGET_DIR or target, release/offerfit)")
     p.add_argument("--strategies", default=",".join(STRATEGIES))
-    p.add_argument("--objectives", default="auto", help="auto (send when accepted), none, or a comma list")
+    p.add_argument("--objectives", default="auto",
+                   help="auto (none, then each objective when the engine accepts the option), none, or a comma list")
     p.add_argument("--det-time", type=float, default=5.0, help="CP-SAT deterministic time limit per solve (default 5)")
     p.add_argument("--no-reference", action="store_true", help="skip CP-SAT (ratios then use the best offerfit answer)")
     p.add_argument("--cache", default=os.path.join(ROOT, "target", "quality", "reference-cache.json"),
@@ -281,7 +286,7 @@ def main(argv=None):
     strategies = [s for s in args.strategies.split(",") if s]
     supported = objective_supported(cli)
     if args.objectives == "auto":
-        objectives = OBJECTIVES if supported else [None]
+        objectives = [None] + OBJECTIVES if supported else [None]  # None: the engine's default
     elif args.objectives == "none":
         objectives = [None]
     else:
@@ -293,10 +298,12 @@ def main(argv=None):
     cache = load_cache(args.cache)
     used = {}
     instances = []
+    digest = hashlib.sha256()
     t_start = time.time()
     for n, seed in enumerate(seeds):
         inst = gen.instance(seed)
         req = inst["request"]
+        digest.update(json.dumps(req, sort_keys=True, separators=(",", ":")).encode() + b"\n")
         prob = model.Problem(req)
         rec = {"name": inst["name"], "seed": seed, "kind": inst["kind"], "agents": len(prob.agents),
                "tasks": len(prob.tasks), "runs": {}, "reference": {}}
@@ -337,7 +344,7 @@ def main(argv=None):
                                 + [ref_t.get("placed", 0), ref_r.get("placed", 0)])
         rec["best_resources"] = max([r["resources"] for r in rec["runs"].values() if not r["violations"]]
                                     + [ref_t.get("resources", 0.0), ref_r.get("resources", 0.0)])
-        rec["fits"] = rec["best_tasks"] == rec["tasks"]
+        rec["fits"] = inst["kind"] == "fit" or rec["best_tasks"] == rec["tasks"]  # planted ones fit by construction
         rec["fits_proven_not"] = bool(ref_t.get("proven")) and ref_t.get("placed", 0) < rec["tasks"]
         instances.append(rec)
         line = " ".join(f"{k.split(' ')[0]}={v['placed']}" + ("!" if v["violations"] else "") for k, v in rec["runs"].items())
@@ -373,6 +380,7 @@ def main(argv=None):
         "det_time": args.det_time,
         "ortools": ORTOOLS_VERSION,
         "gen_version": gen.GEN_VERSION,
+        "requests_sha256": digest.hexdigest(),
         "objective_supported": supported,
         "startup_ms": startup_ms(cli),
     }
