@@ -210,6 +210,17 @@ def markdown(result):
             f"| {pct(s['stranded_cpus_over_mean'])}, {pct(s['stranded_mem_over_mean'])} "
             f"| {s['wall_ms_median']:.1f}, {s['wall_ms_p95']:.1f} | {s['batch_ms_mean']:.1f} |"
         )
+    worst = []
+    for run in result["summary"]:
+        fits = sorted((i["runs"][run]["placed"] / i["tasks"], i["name"], i["runs"][run]["placed"], i["tasks"])
+                      for i in result["instances"] if i["fits"])
+        missed = [f"{name} {placed}/{n}" for share, name, placed, n in fits[:6] if share < 1]
+        if missed:
+            worst.append(f"{run}: {', '.join(missed)}")
+    if worst:
+        out.append("")
+        out.append("Worst instances where every task fits (placed / tasks; `gen.py --seed N --pretty` prints qN): "
+                   + "; ".join(worst) + ".")
     ref = result["reference"]
     out.append("")
     if not ref:
