@@ -256,10 +256,13 @@ def replace_section(path, name, text):
         f.write(doc)
 
 
-def git_commit():
+def git_commit(report=None):
+    """HEAD, with `+dirty` when tracked files differ (the report being written aside)."""
     try:
         rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=True).stdout.strip()
+        exclude = [f":(exclude){os.path.relpath(os.path.abspath(report), ROOT)}"] if report else []
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--", "."] + exclude,
+                               capture_output=True, text=True, check=True).stdout.strip()
         return rev + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -399,7 +402,7 @@ def main(argv=None):
     argv_text = " ".join(["benches/quality/run.sh"] + (argv if argv is not None else sys.argv[1:]))
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": git_commit(),
+        "commit": git_commit(args.report),
         "machine": machine(),
         "seeds": args.seeds,
         "instances": len(instances),
