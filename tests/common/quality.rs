@@ -11,36 +11,29 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use offerfit::bench_gen::SplitMix64;
 use serde_json::{json, Value};
 
-/// SplitMix64: a small, seedable, platform-independent generator.
-pub struct Rng(u64);
+/// The seeded generator of `offerfit::bench_gen` with the few draws the instances need.
+pub struct Rng(SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5157_4c49_5459_2121)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        Rng(SplitMix64::new(seed ^ 0x5157_4c49_5459_2121))
     }
 
     /// Uniform in `lo..=hi`.
     pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
+        lo + self.0.below(hi - lo + 1)
     }
 
     pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.next() as usize % xs.len()]
+        xs[self.0.below(xs.len() as u64) as usize]
     }
 
     /// True with probability `percent`%.
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.0.percent(percent)
     }
 }
 
