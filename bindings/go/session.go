@@ -46,12 +46,7 @@ func NewSession(config interface{}) (*Session, error) {
 	h := C.offerfit_session_new(bytesPtr(data), C.size_t(len(data)), &errOut)
 	runtime.KeepAlive(data)
 	if h == nil {
-		answer := []byte(`{"ok":false,"errors":[]}`)
-		if errOut != nil {
-			answer = []byte(C.GoString(errOut))
-			C.offerfit_string_free(errOut)
-		}
-		return nil, decode(answer, nil)
+		return nil, refusal(errOut)
 	}
 	s := &Session{handle: h}
 	runtime.SetFinalizer(s, (*Session).Close)
