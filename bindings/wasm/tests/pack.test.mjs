@@ -28,7 +28,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('the tarball: README, LICENSE, repository, one .wasm, no test builds', () => {
   const files = packed.files.map((f) => f.path).sort();
   for (const f of ['README.md', 'LICENSE', 'package.json', 'js/node.mjs', 'js/web.mjs', 'js/bundler.mjs',
-    'js/index.d.ts', 'js/web.d.ts', 'pkg/offerfit_wasm.js', 'pkg/offerfit_wasm_bg.js', 'pkg/offerfit_wasm_bg.wasm',
+    'js/session.mjs', 'js/index.d.ts', 'js/web.d.ts', 'js/session.d.ts', 'pkg/offerfit_wasm.js', 'pkg/offerfit_wasm_bg.js', 'pkg/offerfit_wasm_bg.wasm',
     'pkg/node/offerfit_wasm.js', 'pkg/web/offerfit_wasm.js']) {
     assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
   }
