@@ -158,6 +158,17 @@ func decode(answer []byte, result interface{}) error {
 	return json.Unmarshal(answer, result)
 }
 
+// refusal is the error of a constructor that returned NULL: the error response it left in
+// errOut (freed here), or an empty refusal when it left none.
+func refusal(errOut *C.char) error {
+	answer := []byte(`{"ok":false,"errors":[]}`)
+	if errOut != nil {
+		answer = []byte(C.GoString(errOut))
+		C.offerfit_string_free(errOut)
+	}
+	return decode(answer, nil)
+}
+
 // Engine keeps `place` options for repeated calls (offerfit_engine_new): a Place or Call
 // whose place request has no options uses the engine's. Safe for many goroutines at once;
 // Close it when done.
@@ -175,12 +186,7 @@ func NewEngine(options PlaceOptions) (*Engine, error) {
 	h := C.offerfit_engine_new(bytesPtr(data), C.size_t(len(data)), &errOut)
 	runtime.KeepAlive(data)
 	if h == nil {
-		answer := []byte(`{"ok":false,"errors":[]}`)
-		if errOut != nil {
-			answer = []byte(C.GoString(errOut))
-			C.offerfit_string_free(errOut)
-		}
-		return nil, decode(answer, nil)
+		return nil, refusal(errOut)
 	}
 	e := &Engine{handle: h}
 	runtime.SetFinalizer(e, (*Engine).Close)

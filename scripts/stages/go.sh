@@ -9,7 +9,8 @@
 #   bindings/go/lib/libofferfit_c.a, where the package's #cgo LDFLAGS look; the CLI (debug).
 # Checks: gofmt, go vet, go test (the request corpus byte-identical to `offerfit call --lines`
 #   through Call and an Engine, the corpus's place requests through the typed Place, the
-#   malformed suite case by case, the typed ops, errors, concurrency, the Example functions).
+#   malformed suite case by case, the typed ops, errors, concurrency, the Example functions;
+#   Session replaying every golden transcript of tests/data/session byte for byte and as values).
 
 stage_go() {
   [ -d bindings/go ] || skip "bindings/go does not exist yet"

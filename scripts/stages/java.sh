@@ -10,7 +10,8 @@
 #   target/java/offerfit.jar (and the tests into target/java/test).
 # Checks: JUnit 5: the request corpus byte-identical to `offerfit call --lines` (callBytes and
 #   call), the corpus's place requests through the typed place, the malformed suite case by
-#   case, typed ops, errors, Engine, threads.
+#   case, typed ops, errors, Engine, threads; Session replaying every golden transcript of
+#   tests/data/session byte for byte (stepBytes) and as trees (step(JsonNode)), typed steps.
 
 JAVA_SHARE=/usr/share/java
 

@@ -12,9 +12,10 @@
 #     $OFFERFIT_CACHE/wheels (default ~/.cache/offerfit).
 # Builds: the plain-WASM module (release and --features test-panic), the CLI (debug), the
 #   wheel (target/py-dist/offerfit-*-py3-none-any.whl), installed into the venv.
-# Checks: the wheel holds the module and py.typed; mypy --strict on the package and an example
+# Checks: the wheel holds the module and py.typed; mypy --strict on the package and two examples
 #   (and it must reject tests/typing/mistakes.py); pytest (corpus byte-identical to the CLI,
-#   the malformed suite case by case, the API, the pymesos example with pymesos' own driver);
+#   the malformed suite case by case, the API, the pymesos example with pymesos' own driver,
+#   `Session` replaying every golden transcript of tests/data/session byte for byte);
 #   the start-up time of a process whose compiled module is cached.
 
 PY_WASMTIME_VERSION=50.0.1
@@ -132,7 +133,7 @@ py_mypy() {
   local cache="$ROOT/target/mypy-cache"
   (cd bindings/python &&
     "$PY_VENV/bin/mypy" --strict --cache-dir "$cache" -p offerfit &&
-    "$PY_VENV/bin/mypy" --strict --cache-dir "$cache" examples/typed_example.py) || return 1
+    "$PY_VENV/bin/mypy" --strict --cache-dir "$cache" examples/typed_example.py examples/session_example.py) || return 1
   local out
   out="$(cd bindings/python && "$PY_VENV/bin/mypy" --strict --cache-dir "$cache" tests/typing/mistakes.py)" && {
     echo "mypy accepted tests/typing/mistakes.py" >&2

@@ -122,7 +122,7 @@ wasm_ensure_chromium() {
 # one .wasm, no test build.
 wasm_package_files() {
   local dir="$ROOT/$WASM_PKG_DIR" f missing=0 listing
-  for f in README.md LICENSE js/node.mjs js/bundler.mjs js/web.mjs js/guard.mjs js/index.d.ts js/web.d.ts \
+  for f in README.md LICENSE js/node.mjs js/bundler.mjs js/web.mjs js/guard.mjs js/session.mjs js/index.d.ts js/web.d.ts js/session.d.ts \
     pkg/offerfit_wasm_bg.wasm pkg/offerfit_wasm.js pkg/offerfit_wasm_bg.js pkg/offerfit_wasm.d.ts \
     pkg/node/offerfit_wasm.js pkg/node/offerfit_wasm.d.ts pkg/web/offerfit_wasm.js pkg/web/offerfit_wasm.d.ts; do
     [ -s "$dir/$f" ] || { echo "missing: $WASM_PKG_DIR/$f" >&2; missing=1; }

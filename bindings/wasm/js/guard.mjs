@@ -66,22 +66,31 @@ const encoder = new TextEncoder();
 export function textCall(module, decodeAscii) {
   const call = function call(text) {
     if (typeof text !== 'string') return module.call(text);
-    // One byte per UTF-16 unit first (exact for ASCII), then room for the rest at 3 bytes a unit.
-    let ptr = module.__requestBuffer(text.length);
-    let { read, written } = encoder.encodeInto(text, new Uint8Array(module.__memory().buffer, ptr, text.length));
-    if (read < text.length) {
-      const rest = text.slice(read);
-      const len = written + rest.length * 3;
-      ptr = module.__requestBuffer(len);
-      written += encoder.encodeInto(rest, new Uint8Array(module.__memory().buffer, ptr + written, len - written)).written;
-    }
-    if (decodeAscii === undefined) return module.__callRequest(written);
-    const len = module.__callRequestKept(written);
-    const at = module.__response();
-    const buffer = module.__memory().buffer;
-    return module.__responseAscii() ? decodeAscii(buffer, at, len) : decoder.decode(new Uint8Array(buffer, at, len));
+    return answerText(module, text, decodeAscii, module.__callRequest, module.__callRequestKept);
   };
   return call;
+}
+
+/**
+ * `text` written into the module's request buffer and answered by `answer(len)` (the answer
+ * as a string) or, with `decodeAscii`, by `answerKept(len)` (the answer kept in the module,
+ * decoded there): the fast path of `textCall`, also taken by `Session.stepText`.
+ */
+export function answerText(module, text, decodeAscii, answer, answerKept) {
+  // One byte per UTF-16 unit first (exact for ASCII), then room for the rest at 3 bytes a unit.
+  let ptr = module.__requestBuffer(text.length);
+  let { read, written } = encoder.encodeInto(text, new Uint8Array(module.__memory().buffer, ptr, text.length));
+  if (read < text.length) {
+    const rest = text.slice(read);
+    const len = written + rest.length * 3;
+    ptr = module.__requestBuffer(len);
+    written += encoder.encodeInto(rest, new Uint8Array(module.__memory().buffer, ptr + written, len - written)).written;
+  }
+  if (decodeAscii === undefined) return answer(written);
+  const len = answerKept(written);
+  const at = module.__response();
+  const buffer = module.__memory().buffer;
+  return module.__responseAscii() ? decodeAscii(buffer, at, len) : decoder.decode(new Uint8Array(buffer, at, len));
 }
 
 // wasm-bindgen's own decoder for the strings a module returns.

@@ -2,3 +2,5 @@
 // wasm-bindgen and tsify generate, unchanged by the JS guard (the build drops the module's
 // `start()`, which runs by itself and is not exported).
 export * from '../pkg/offerfit_wasm.js';
+// The Session class of js/session.mjs and its config, input and output types.
+export * from './session.js';

@@ -5,6 +5,7 @@
 import * as module from '../pkg/web/offerfit_wasm.js';
 import rawInit, { initSync as rawInitSync } from '../pkg/web/offerfit_wasm.js';
 import { guard, textCall, EXPORTS } from './guard.mjs';
+import { sessionClass } from './session.mjs';
 
 let ready = false;
 
@@ -45,3 +46,9 @@ export const parseAttributes = get('parseAttributes');
 export const parseConstraints = get('parseConstraints');
 export const checkConstraints = get('checkConstraints');
 export const place = get('place');
+
+/** A framework's scheduler state machine (SESSION.md): see js/session.d.ts. */
+export const Session = sessionClass(module, undefined, (what) => {
+  if (!ready) throw new Error(`offerfit: call \`await init()\` before \`${what}()\``);
+});
+export { OfferfitError } from './session.mjs';

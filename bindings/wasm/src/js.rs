@@ -66,14 +66,21 @@ pub fn request_buffer(len: usize) -> usize {
 /// `TextDecoder` would.
 #[wasm_bindgen(js_name = __callRequest, skip_typescript)]
 pub fn call_request(len: usize) -> String {
+    answer_request(len, crate::call_text)
+}
+
+/// Answers the text whose UTF-8 is the first `len` bytes of the request buffer (see
+/// [`request_buffer`]) with `answer`, reading it in place (also the session's steps,
+/// `crate::session`).
+pub(crate) fn answer_request(len: usize, answer: impl FnOnce(&str) -> String) -> String {
     let mut bytes = REQUEST.take();
     let size = bytes.len();
     bytes.truncate(len);
     // Read in place. (`from_utf8_unchecked` after an 8-byte ASCII check would save ~1% of a
     // 2.5 MB call; this crate keeps to safe code, the guide's rule outside the C ABI.)
     let response = match std::str::from_utf8(&bytes) {
-        Ok(text) => crate::call_text(text),
-        Err(_) => crate::call_text(&String::from_utf8_lossy(&bytes)),
+        Ok(text) => answer(text),
+        Err(_) => answer(&String::from_utf8_lossy(&bytes)),
     };
     // Back to its full length (the bytes past `len` are still the zeros or old text they were).
     bytes.resize(size, 0);
@@ -91,8 +98,13 @@ pub fn call_request(len: usize) -> String {
 /// two answers).
 #[wasm_bindgen(js_name = __callRequestKept, skip_typescript)]
 pub fn call_request_kept(len: usize) -> usize {
+    answer_request_kept(len, crate::call_text)
+}
+
+/// [`answer_request`] with the answer kept as [`call_request_kept`] keeps it.
+pub(crate) fn answer_request_kept(len: usize, answer: impl FnOnce(&str) -> String) -> usize {
     drop(RESPONSE.take());
-    let response = call_request(len);
+    let response = answer_request(len, answer);
     let n = response.len();
     RESPONSE.set(response);
     n
@@ -253,7 +265,7 @@ const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// A JS value as JSON, or the contract's error when it holds something JSON cannot (a
 /// non-finite number, a function, a symbol, a BigInt beyond 64 bits: `request.json`) or nests
 /// deeper than the core's `json_depth` limit (`limit.json_depth`, as the core reports it).
-fn to_json(value: JsValue) -> Result<Json, Json> {
+pub(crate) fn to_json(value: JsValue) -> Result<Json, Json> {
     let limit = Cell::new(None);
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(serde_wasm_bindgen::Deserializer::from(value), &mut track);

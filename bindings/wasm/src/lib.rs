@@ -159,7 +159,9 @@ pub fn request_error(code: &str, message: &str, path: &str) -> Json {
 }
 
 mod js;
+mod session;
 pub use js::*;
+pub use session::*;
 
 #[cfg(test)]
 mod typed_tests {

@@ -1,7 +1,8 @@
 // The package as a new user gets it: `npm pack`, then `npm install` of the tarball (with
 // typescript, from the npm registry or npm's cache) into an empty project, a TypeScript check
-// of a consumer, and the consumer run by Node. The tarball holds README, LICENSE and one
-// shared .wasm module; its types declare only what the JS exports.
+// of a consumer (`tsc --strict`: the functions and the Session class), and the consumer run
+// by Node. The tarball holds README, LICENSE and one shared .wasm module; its types declare
+// only what the JS exports.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('the tarball: README, LICENSE, repository, one .wasm, no test builds', () => {
   const files = packed.files.map((f) => f.path).sort();
   for (const f of ['README.md', 'LICENSE', 'package.json', 'js/node.mjs', 'js/web.mjs', 'js/bundler.mjs',
-    'js/index.d.ts', 'js/web.d.ts', 'pkg/offerfit_wasm.js', 'pkg/offerfit_wasm_bg.js', 'pkg/offerfit_wasm_bg.wasm',
+    'js/session.mjs', 'js/index.d.ts', 'js/web.d.ts', 'js/session.d.ts', 'pkg/offerfit_wasm.js', 'pkg/offerfit_wasm_bg.js', 'pkg/offerfit_wasm_bg.wasm',
     'pkg/node/offerfit_wasm.js', 'pkg/web/offerfit_wasm.js']) {
     assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
   }
@@ -51,7 +52,7 @@ test('a consumer installs the tarball, type-checks and runs', () => {
   );
   writeFileSync(
     join(dir, 'main.ts'),
-    `import { call, place, version, type PlaceRequest } from 'offerfit';
+    `import { call, place, version, Session, OfferfitError, type PlaceRequest, type SessionOutput } from 'offerfit';
 const request: PlaceRequest = {
   offers: [{ id: { value: 'O1' }, agent_id: { value: 'S1' }, hostname: 'w1', resources: 'cpus:2;mem:1024' }],
   tasks: [{ id: 't1', cpus: 1, mem: 256 }],
@@ -59,7 +60,18 @@ const request: PlaceRequest = {
 const answer = place(request);
 const v = version();
 if (!answer.ok || !v.ok) throw new Error('refused');
-console.log(JSON.stringify([answer.accept[0].tasks[0].task_id, JSON.parse(call('{"op":"version"}')).ok]));
+const session = new Session({ framework: { name: 'fw', roles: ['web'] } });
+const out: SessionOutput = session.step({ now: 0, connect: {} });
+if (!out.ok) throw new Error('refused');
+const tick = session.stepText('{"now": 1, "tick": {}}');
+session.free();
+let code = '';
+try {
+  new Session('{"framework": {}}');
+} catch (e) {
+  if (e instanceof OfferfitError) code = e.code;
+}
+console.log(JSON.stringify([answer.accept[0].tasks[0].task_id, JSON.parse(call('{"op":"version"}')).ok, out.calls[0].type, tick, code]));
 `,
   );
   const tsc = join(dir, 'node_modules/.bin/tsc');
@@ -67,7 +79,7 @@ console.log(JSON.stringify([answer.accept[0].tasks[0].task_id, JSON.parse(call('
   // Compiled by tsc and run: the types and the runtime agree on what exists.
   execFileSync(tsc, ['-p', dir, '--noEmit', 'false', '--outDir', join(dir, 'out')], { cwd: dir, stdio: 'pipe' });
   const out = execFileSync(process.execPath, [join(dir, 'out/main.js')], { cwd: dir, encoding: 'utf8' });
-  assert.equal(out.trim(), '["t1",true]');
+  assert.deepEqual(JSON.parse(out), ['t1', true, 'SUBSCRIBE', '{"ok":true,"calls":[],"notices":[],"wake_at":null}', 'request.missing_field']);
 
   // `start` is not part of the API: the types must say so, as the JS does.
   writeFileSync(join(dir, 'start.ts'), "import { start } from 'offerfit';\nstart();\n");

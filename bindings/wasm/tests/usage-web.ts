@@ -6,3 +6,13 @@ export async function main(): Promise<void> {
   const out = place({ offers: [], tasks: [] });
   console.log(out.ok ? out.stats.offers : out.errors[0].message, call('{"op":"version"}'));
 }
+
+import { Session as WebSession } from 'offerfit/web';
+
+export async function webSession(): Promise<boolean> {
+  await init();
+  const s = new WebSession({ framework: { name: 'fw' } });
+  const out = s.step({ now: 0, connect: {} });
+  s.free();
+  return out.ok && out.calls[0]?.type === 'SUBSCRIBE';
+}

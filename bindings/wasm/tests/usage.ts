@@ -117,3 +117,35 @@ place({ offers: [], tasks: [], options: { strategy: 'random' } });
 parseConstraints({ constraints: [], dialect: 'mesos' });
 // @ts-expect-error a result narrows on `ok`: `accept` is not there before checking
 console.log(out.accept);
+
+// The Session class and its types (js/session.d.ts), through the same entry.
+import { OfferfitError, Session, type SessionConfig, type SessionInput, type SessionOutput } from 'offerfit';
+
+export function sessionLoop(config: SessionConfig, inputs: SessionInput[], post: (call: object) => void): string[] {
+  let session: Session;
+  try {
+    session = new Session(config);
+  } catch (e) {
+    if (e instanceof OfferfitError) return [e.code, e.path ?? '', ...e.errors.map((x) => x.message)];
+    throw e;
+  }
+  const store: string[] = [];
+  for (const input of inputs) {
+    const out: SessionOutput = session.step(input);
+    if (!out.ok) return out.errors.map((e) => e.code);
+    for (const n of out.notices) {
+      if (n.kind === 'subscribed') store.push(n.framework_id);
+      else if (n.kind === 'launching') store.push(`${n.task_id}@${n.agent_id}:${n.attributes.length}`);
+      else if (n.kind === 'task_state' && n.terminal) store.push(`-${n.task_id}`);
+    }
+    for (const call of out.calls) post(call);
+    if (out.wake_at !== null) session.stepText(JSON.stringify({ now: out.wake_at, tick: {} }));
+  }
+  session.free();
+  // @ts-expect-error a notice's fields depend on its kind
+  const wrong: SessionOutput = { ok: true, calls: [], notices: [{ kind: 'subscribed' }], wake_at: null };
+  void wrong;
+  // @ts-expect-error stepText takes the line as text
+  session.stepText({ now: 1, tick: {} });
+  return store;
+}

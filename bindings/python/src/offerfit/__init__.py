@@ -14,6 +14,8 @@ One JSON contract (``call``) and a typed function per operation::
 
 ``call`` answers exactly what ``offerfit call`` answers (``{"ok": False, ...}`` included); the
 typed functions return the answer's fields and raise :class:`OfferfitError` when it is refused.
+:class:`Session` is a Mesos framework's scheduler state machine (SESSION.md): events in,
+calls out, the same bytes as ``offerfit session``.
 Every function may be called from any thread: each thread gets its own instance of the
 WebAssembly module (the compiled code is shared and cached on disk, see ``_runtime``).
 """
@@ -54,7 +56,7 @@ __version__ = "0.1.0"
 __all__ = [
     "OfferfitError", "call", "call_bytes", "call_text", "version", "parse_value", "parse_resources",
     "format_resources", "resource_math", "parse_attributes", "parse_constraints", "lint",
-    "check_constraints", "place",
+    "check_constraints", "place", "Session",
 ]
 
 Request = Union[Mapping[str, Any], str, bytes]
@@ -239,3 +241,7 @@ def place(offers: Sequence[Union[Offer, Mapping[str, Any]]], tasks: Sequence[Tas
     if options:
         req["options"] = dict(options)
     return cast(PlaceResult, _ask(req))
+
+
+# The session class needs ``OfferfitError`` and ``_encode`` from above.
+from ._session import Session  # noqa: E402

@@ -7,7 +7,7 @@ text string); output shapes list what offerfit writes.
 """
 
 import sys
-from typing import Any, Dict, List, Literal, Union
+from typing import Any, Dict, List, Literal, Optional, Union
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -22,7 +22,11 @@ __all__ = [
     "Limits", "PlaceOptions", "PlacedTask", "Accept", "Decline", "Reason", "Nearest", "Unplaced",
     "Stats", "Call", "PlaceResult", "VersionResult", "ParseConstraintsResult", "ConstraintResult",
     "PreferenceResult", "CheckConstraintsResult", "Response", "ResourceOperation",
-    "ResourceComparison",
+    "ResourceComparison", "MesosTaskState", "StoredTaskState", "SessionFramework", "SessionTimers",
+    "StoredTask", "SessionConfig", "MesosEvent", "ConnectInput", "EventInput", "DisconnectedInput",
+    "SubmitInput", "KillInput", "TickInput", "SessionInput", "SubscribedNotice", "LaunchingNotice",
+    "TaskStateNotice", "UnplacedNotice", "ErrorNotice", "ReconnectNotice", "OfferUnreadableNotice",
+    "SessionNotice", "SessionActions", "Failure", "SessionOutput",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -385,3 +389,183 @@ Response = Dict[str, Any]
 
 ResourceOperation = Literal["add", "subtract", "allocatable_to"]
 ResourceComparison = Literal["contains", "equal"]
+
+
+# ---------------------------------------------------------------------------------------------
+# sessions (SESSION.md; docs/session.md)
+
+MesosTaskState = Literal[
+    "TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_FINISHED", "TASK_FAILED",
+    "TASK_KILLED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_UNREACHABLE", "TASK_GONE",
+    "TASK_GONE_BY_OPERATOR", "TASK_UNKNOWN",
+]
+StoredTaskState = Union[Literal["PENDING", "LAUNCHING"], MesosTaskState]
+"""A task's state in the host's store: the session's own two, or a Mesos ``TaskState``."""
+
+
+class SessionFramework(TypedDict):
+    """``framework`` of a session config: ``name`` is required; ``id`` is given on failover."""
+
+    name: str
+    roles: NotRequired[List[str]]
+    principal: NotRequired[str]
+    user: NotRequired[str]
+    failover_timeout: NotRequired[float]
+    checkpoint: NotRequired[bool]
+    id: NotRequired[str]
+    hostname: NotRequired[str]
+    webui_url: NotRequired[str]
+    capabilities: NotRequired[List[str]]
+
+
+class SessionTimers(TypedDict, total=False):
+    """``session`` of a session config (seconds; backoffs are ``[first delay, cap]``)."""
+
+    offer_hold_seconds: float
+    idle_refuse_seconds: float
+    revive_min_interval: float
+    reconcile_backoff: List[float]
+    implicit_reconcile_seconds: float
+    resubscribe_backoff: List[float]
+    offer_constraints: bool
+    kill_unknown_tasks: bool
+
+
+class StoredTask(Task):
+    """A task of the host's store, as the notices described it: a Task plus its state."""
+
+    state: StoredTaskState
+    agent_id: NotRequired[str]
+    hostname: NotRequired[str]
+    attributes: NotRequired[AttributesInput]
+    region: NotRequired[str]
+    zone: NotRequired[str]
+
+
+class SessionConfig(TypedDict):
+    """A session's config (``options``: every ``place`` option but ``roles``, ``principal``,
+    ``framework_id`` and ``now``, which are refused)."""
+
+    framework: SessionFramework
+    options: NotRequired[PlaceOptions]
+    session: NotRequired[SessionTimers]
+    tasks: NotRequired[List[StoredTask]]
+
+
+MesosEvent = Dict[str, Any]
+"""A Mesos v1 scheduler ``Event`` as the master sends it (``{"type": "OFFERS", "offers": ...}``)."""
+
+
+class ConnectInput(TypedDict):
+    now: float
+    connect: Dict[str, Any]
+
+
+class EventInput(TypedDict):
+    now: float
+    event: MesosEvent
+
+
+class DisconnectedInput(TypedDict):
+    now: float
+    disconnected: Dict[str, Any]
+
+
+class SubmitInput(TypedDict):
+    now: float
+    submit: List[Task]
+
+
+class KillInput(TypedDict):
+    now: float
+    kill: List[str]
+
+
+class TickInput(TypedDict):
+    now: float
+    tick: Dict[str, Any]
+
+
+SessionInput = Union[ConnectInput, EventInput, DisconnectedInput, SubmitInput, KillInput, TickInput]
+"""One session input: ``now`` (Unix seconds, never decreasing) and exactly one kind."""
+
+
+class SubscribedNotice(TypedDict):
+    """Persist ``framework_id`` before anything else."""
+
+    kind: Literal["subscribed"]
+    framework_id: str
+
+
+class LaunchingNotice(TypedDict):
+    """Persist the task as ``LAUNCHING`` with these fields before POSTing the step's calls."""
+
+    kind: Literal["launching"]
+    task_id: str
+    agent_id: str
+    hostname: str
+    attributes: List[Attribute]
+    region: NotRequired[str]
+    zone: NotRequired[str]
+
+
+class TaskStateNotice(TypedDict):
+    """A task's new state; ``terminal``: the session forgot it (delete it from the store)."""
+
+    kind: Literal["task_state"]
+    task_id: str
+    state: MesosTaskState
+    reason: NotRequired[str]
+    message: NotRequired[str]
+    terminal: bool
+    known: bool
+
+
+class UnplacedNotice(TypedDict):
+    """A pending task the offers at hand cannot take (when its reasons change)."""
+
+    kind: Literal["unplaced"]
+    task_id: str
+    reasons: List[Reason]
+    nearest: NotRequired[Nearest]
+
+
+class ErrorNotice(TypedDict):
+    kind: Literal["error"]
+    message: str
+
+
+class ReconnectNotice(TypedDict):
+    """The reconnect backoff has passed: answer with a ``connect`` input."""
+
+    kind: Literal["reconnect"]
+
+
+class OfferUnreadableNotice(TypedDict):
+    kind: Literal["offer_unreadable"]
+    offer_id: str
+    errors: List[ErrorObject]
+
+
+SessionNotice = Union[SubscribedNotice, LaunchingNotice, TaskStateNotice, UnplacedNotice, ErrorNotice,
+                      ReconnectNotice, OfferUnreadableNotice]
+
+
+class SessionActions(TypedDict):
+    """An accepted input: the calls to POST in order, notices, the next ``tick`` time."""
+
+    ok: Literal[True]
+    calls: List[Call]
+    notices: List[SessionNotice]
+    wake_at: Optional[float]
+
+
+class Failure(TypedDict):
+    """A refused input (nothing changed)."""
+
+    ok: Literal[False]
+    errors: List[ErrorObject]
+
+
+SessionOutput = Union[SessionActions, Failure]
+"""One step's answer, narrowed by ``ok``."""

@@ -38,6 +38,9 @@ public final class Offerfit {
         Pointer offerfit_engine_new(Pointer optionsJson, long len, Pointer errorOut);
         Pointer offerfit_engine_call(Pointer engine, Pointer json, long len, Pointer outLen);
         void offerfit_engine_free(Pointer engine);
+        Pointer offerfit_session_new(Pointer configJson, long len, Pointer errorOut);
+        Pointer offerfit_session_step(Pointer session, Pointer json, long len, Pointer outLen);
+        void offerfit_session_free(Pointer session);
     }
 
     static final Lib LIB = load();
