@@ -2,7 +2,9 @@
 """Parses every Mesos message offerfit emits, and every Mesos event the tests feed it, strictly
 with protobuf's own JSON parser against Apache Mesos' v1 schema (tests/data/mesos-proto/, Mesos
 1.11.0, unchanged): unknown fields, wrong types and bad enum names fail, and every proto2
-`required` field must be set (`FindInitializationErrors`).
+`required` field must be set (`FindInitializationErrors`). A call must moreover use the fields'
+proto names only: Mesos' master silently drops a key in protobuf's lowerCamelCase JSON name
+(see `proto_names`).
 
     python3 scripts/check-mesos-proto.py --offerfit target/debug/offerfit [--seed N] [--random K]
 
@@ -69,6 +71,7 @@ class Checker:
         self.counts = {}
         self.kinds = {}
         self.failures = []
+        self.camel_events = 0
 
     def check(self, section, cls, obj, where):
         """Parses `obj` strictly as `cls` (`Call` or `Event`); records a failure with `where`."""
@@ -84,6 +87,13 @@ class Checker:
             missing = msg.FindInitializationErrors()
             if missing:
                 raise ValueError("required fields not set: %s" % ", ".join(missing))
+            camel = []
+            proto_names(msg.DESCRIPTOR, obj, cls, camel)
+            if camel and cls == "Call":
+                raise ValueError("keys that are not field names: %s (protobuf's JSON names; Mesos' master "
+                                 "reads a call with stout's protobuf::parse, which looks fields up by their "
+                                 "proto name and silently drops any other key)" % ", ".join(camel))
+            self.camel_events += len(camel)
         except Exception as e:  # noqa: BLE001 - every kind of refusal is reported
             self.failures.append("%s: %s %s: %s\n    %s" % (where, cls, obj.get("type") if isinstance(obj, dict) else "?",
                                                           e, dumps(obj)[:600]))
@@ -103,6 +113,7 @@ MUST_REFUSE = [
                                                                      "filters": {"refuse_seconds": "soon"}}},
     {"type": "ACCEPT", "framework_id": {"value": "F"}, "accept": {"offer_ids": [{}]}},
     {"type": "SUBSCRIBE", "subscribe": {"framework_info": {"name": "f"}}},
+    {"type": "DECLINE", "frameworkId": {"value": "F"}, "decline": {"offer_ids": [{"value": "O"}]}},
 ]
 
 
@@ -115,6 +126,27 @@ def self_test(ck):
     ck.counts.pop("self-test")
     if refused != len(MUST_REFUSE):
         sys.exit("self-test: the parser refused %d of %d bad calls; it is not strict" % (refused, len(MUST_REFUSE)))
+
+
+def proto_names(desc, obj, path, found):
+    """Collects, into `found`, the keys of `obj` (JSON of message `desc`) that are not a field's
+    proto name but its JSON (lowerCamelCase) name. protobuf's json_format takes both; Mesos'
+    master does not: src/master/http.cpp `Master::Http::scheduler` parses a JSON call with stout's
+    `protobuf::parse` (3rdparty/stout/include/stout/protobuf.hpp, `internal::parse`), which finds
+    each key with `FindFieldByName` and skips a key it does not find, so such a field is lost."""
+    if not isinstance(obj, dict):
+        return
+    for key, value in obj.items():
+        field = desc.fields_by_name.get(key)
+        if field is None:
+            field = desc.fields_by_camelcase_name.get(key)
+            if field is not None:
+                found.append("%s.%s (for `%s`)" % (path, key, field.name))
+        if field is None or field.message_type is None:
+            continue
+        for i, item in enumerate(value if isinstance(value, list) else [value]):
+            proto_names(field.message_type, item, "%s.%s%s" % (path, key, "[%d]" % i if isinstance(value, list) else ""),
+                        found)
 
 
 def run_lines(offerfit, lines):
@@ -508,6 +540,8 @@ def main():
     print("  place corpus: %d requests of scripts/gen-requests.py, place ones also with options.framework_id" % corpus)
     print("  events: %d shorthand resources/attributes expanded; deliberate rule 11 inputs (not Mesos 1.11 event types, refused or unreadable; "
           "bad inputs, left out): %s" % (expanded, ", ".join(unknown) or "none"))
+    print("  events: %d keys in protobuf's JSON (camelCase) names, which the session accepts and a master never "
+          "writes" % ck.camel_events)
     print("%d messages parsed, %d refused" % (sum(ck.counts.values()), len(ck.failures)))
     sys.exit(1 if ck.failures or not all(ck.counts.get(s) for s in ("session goldens", "random sessions", "place corpus",
                                                                      "events")) else 0)
