@@ -71,6 +71,7 @@ use crate::limits::LimitKind;
 pub use options::{Options, PortSelection, Profile, Strategy, TieBreak};
 pub use request::{PlaceError, PlaceRequest};
 
+pub(crate) use compile::validate_mesos_id;
 use options::Resolved;
 use request::check_counts;
 

@@ -303,12 +303,29 @@ fn framework_from(json: Json) -> Result<FrameworkConfig, Errors> {
         if let Err(e) = crate::model::validate_role(role) {
             return Err(vec![io::from_error(&e, &format!("/framework/roles/{i}"))]);
         }
+        // A master refuses a `SUBSCRIBE` whose `FrameworkInfo.roles` repeats a role (Mesos
+        // src/master/validation.cpp, `framework::internal::validateRoles`).
+        if d.roles.iter().take(i).any(|r| r == role) {
+            return Err(vec![io::error(
+                &format!("/framework/roles/{i}"),
+                "session.config",
+                format!(
+                    "role `{}` is given twice (Mesos refuses duplicate `FrameworkInfo.roles`)",
+                    role.escape_debug()
+                ),
+            )]);
+        }
     }
     if let Some(t) = d.failover_timeout {
         check_seconds("/framework/failover_timeout", t)?;
     }
     if d.id.as_deref() == Some("") {
         return Err(vec![io::error("/framework/id", "session.config", "expected a framework id, found ``")]);
+    }
+    // The id goes into `FrameworkInfo.id`, which a master checks with Mesos' id rules (Mesos
+    // src/master/validation.cpp, `framework::internal::validateFrameworkId` → `validateID`).
+    if let Some(Err(m)) = d.id.as_deref().map(crate::engine::validate_mesos_id) {
+        return Err(vec![io::error("/framework/id", "session.config", m)]);
     }
     for (i, c) in d.capabilities.iter().enumerate() {
         if !CAPABILITIES.contains(&c.as_str()) {
