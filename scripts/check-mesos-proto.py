@@ -4,7 +4,9 @@ with protobuf's own JSON parser against Apache Mesos' v1 schema (tests/data/meso
 1.11.0, unchanged): unknown fields, wrong types and bad enum names fail, and every proto2
 `required` field must be set (`FindInitializationErrors`). A call must moreover use the fields'
 proto names only: Mesos' master silently drops a key in protobuf's lowerCamelCase JSON name
-(see `proto_names`).
+(see `proto_names`); and it must pass the master's `scheduler::call::validate` (its body
+present, `framework_id` where it belongs, acknowledged uuids of 16 bytes: `call_validate`).
+An event must hold what a master's events hold (status update uuids of 16 bytes).
 
     python3 scripts/check-mesos-proto.py --offerfit target/debug/offerfit [--seed N] [--random K]
 
@@ -94,6 +96,15 @@ class Checker:
                                  "reads a call with stout's protobuf::parse, which looks fields up by their "
                                  "proto name and silently drops any other key)" % ", ".join(camel))
             self.camel_events += len(camel)
+            if cls == "Call":
+                master = call_validate(msg)
+                if master:
+                    raise ValueError("a master refuses it (src/master/validation.cpp, scheduler::call::validate): "
+                                     + master)
+            else:
+                master = event_validate(msg)
+                if master:
+                    raise ValueError("a master never sends it: " + master)
         except Exception as e:  # noqa: BLE001 - every kind of refusal is reported
             self.failures.append("%s: %s %s: %s\n    %s" % (where, cls, obj.get("type") if isinstance(obj, dict) else "?",
                                                           e, dumps(obj)[:600]))
@@ -114,6 +125,10 @@ MUST_REFUSE = [
     {"type": "ACCEPT", "framework_id": {"value": "F"}, "accept": {"offer_ids": [{}]}},
     {"type": "SUBSCRIBE", "subscribe": {"framework_info": {"name": "f"}}},
     {"type": "DECLINE", "frameworkId": {"value": "F"}, "decline": {"offer_ids": [{"value": "O"}]}},
+    {"type": "REVIVE"},
+    {"type": "KILL", "framework_id": {"value": "F"}},
+    {"type": "ACKNOWLEDGE", "framework_id": {"value": "F"},
+     "acknowledge": {"agent_id": {"value": "S"}, "task_id": {"value": "t"}, "uuid": "AAEC"}},
 ]
 
 
@@ -126,6 +141,63 @@ def self_test(ck):
     ck.counts.pop("self-test")
     if refused != len(MUST_REFUSE):
         sys.exit("self-test: the parser refused %d of %d bad calls; it is not strict" % (refused, len(MUST_REFUSE)))
+
+
+# Call type -> the field its body must be in (scheduler::call::validate's "Expecting '...' to be
+# present"); REVIVE, SUPPRESS and TEARDOWN have none that must be set.
+CALL_BODIES = {
+    "SUBSCRIBE": "subscribe", "ACCEPT": "accept", "DECLINE": "decline",
+    "ACCEPT_INVERSE_OFFERS": "accept_inverse_offers", "DECLINE_INVERSE_OFFERS": "decline_inverse_offers",
+    "KILL": "kill", "SHUTDOWN": "shutdown", "ACKNOWLEDGE": "acknowledge",
+    "ACKNOWLEDGE_OPERATION_STATUS": "acknowledge_operation_status", "RECONCILE": "reconcile",
+    "RECONCILE_OPERATIONS": "reconcile_operations", "MESSAGE": "message", "REQUEST": "request",
+    "UPDATE_FRAMEWORK": "update_framework",
+}
+
+
+def call_validate(call):
+    """The rules of Mesos 1.11's `scheduler::call::validate` (src/master/validation.cpp) that the
+    schema cannot say, in our words; the first one broken, or None."""
+    if not call.HasField("type"):
+        return "no `type`"
+    kind = call.Type.Name(call.type)
+    body = CALL_BODIES.get(kind)
+    if body and not call.HasField(body):
+        return "a %s call without `%s`" % (kind, body)
+    if kind == "SUBSCRIBE":
+        info = call.subscribe.framework_info
+        if info.HasField("id") != call.HasField("framework_id") or info.id.value != call.framework_id.value:
+            return "`framework_id` differs from `subscribe.framework_info.id`"
+        return None
+    if not call.HasField("framework_id"):
+        return "no `framework_id` (every call but SUBSCRIBE has one)"
+    if kind == "UPDATE_FRAMEWORK" and call.update_framework.framework_info.id.value != call.framework_id.value:
+        return "`framework_id` differs from `update_framework.framework_info.id`"
+    # id::UUID::fromBytes: a status update's uuid is the 16 bytes of a UUID.
+    if kind == "ACKNOWLEDGE" and len(call.acknowledge.uuid) != 16:
+        return "`acknowledge.uuid` is %d bytes, not a UUID's 16" % len(call.acknowledge.uuid)
+    if kind == "ACKNOWLEDGE_OPERATION_STATUS":
+        ack = call.acknowledge_operation_status
+        if len(ack.uuid) != 16:
+            return "`acknowledge_operation_status.uuid` is %d bytes, not a UUID's 16" % len(ack.uuid)
+        if not ack.HasField("agent_id"):
+            return "`acknowledge_operation_status` without `agent_id`"
+    return None
+
+
+def event_validate(event):
+    """What a master's events always hold that the schema leaves optional; the first one
+    missing, or None. A status update's `uuid`, when there is one, is a UUID's 16 bytes (the
+    agent and the master make it with `id::UUID::random().toBytes()`), and so the session's
+    acknowledgement of it can pass `call_validate`."""
+    kind = event.Type.Name(event.type) if event.HasField("type") else None
+    if kind == "UPDATE" and event.update.status.HasField("uuid") and len(event.update.status.uuid) != 16:
+        return "`update.status.uuid` is %d bytes, not a UUID's 16" % len(event.update.status.uuid)
+    if kind == "UPDATE_OPERATION_STATUS":
+        st = event.update_operation_status.status
+        if st.HasField("uuid") and len(st.uuid.value) != 16:
+            return "`update_operation_status.status.uuid` is %d bytes, not a UUID's 16" % len(st.uuid.value)
+    return None
 
 
 def proto_names(desc, obj, path, found):

@@ -6,6 +6,7 @@ line. `cargo test --test session_golden` replays each through `offerfit::Session
 checks every SESSION.md rule on the answers and compares them with `NAME.out.jsonl`
 (`UPDATE_GOLDEN=1` rewrites those). Run this script after editing a transcript here.
 """
+import base64
 import json
 import os
 
@@ -32,10 +33,16 @@ def subscribed(now, fid="F1"):
                                   "subscribed": {"framework_id": {"value": fid}, "heartbeat_interval_seconds": 15}}}
 
 
+def uuid16(short):
+    """A status update uuid as a master sends it: a UUID's 16 bytes, base64 (the transcripts name
+    them by a short prefix, `"AAEC"` = bytes 00 01 02, padded with zeros)."""
+    return base64.b64encode(base64.b64decode(short).ljust(16, b"\0")).decode()
+
+
 def update(now, task, state, agent="S1", uuid=None, reason=None, message=None, source=None):
     st = {"task_id": {"value": task}, "state": state, "agent_id": {"value": agent}}
     if uuid:
-        st["uuid"] = uuid
+        st["uuid"] = uuid16(uuid)
     if reason:
         st["reason"] = reason
     if message:
@@ -157,7 +164,7 @@ T["rule05_acknowledgements"] = ("every UPDATE with a uuid is acknowledged once p
     update(7, "t1", "TASK_RUNNING", reason="REASON_RECONCILIATION", source="SOURCE_MASTER"),
     update(8, "ghost", "TASK_FINISHED", agent="S9", uuid="AAEE"),
     {"now": 9, "event": {"type": "UPDATE_OPERATION_STATUS", "update_operation_status": {"status": {
-        "operation_id": {"value": "op1"}, "state": "OPERATION_FINISHED", "uuid": {"value": "AAEF"},
+        "operation_id": {"value": "op1"}, "state": "OPERATION_FINISHED", "uuid": {"value": uuid16("AAEF")},
         "agent_id": {"value": "S1"}, "resource_provider_id": {"value": "rp1"}}}}},
     {"now": 10, "event": {"type": "UPDATE_OPERATION_STATUS", "update_operation_status": {"status": {
         "state": "OPERATION_DROPPED"}}}},
