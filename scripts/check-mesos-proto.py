@@ -595,16 +595,22 @@ def main():
     ap.add_argument("--seed", type=int, default=1, help="seed of the random transcripts (default 1)")
     ap.add_argument("--random", type=int, default=12, help="how many random transcripts (default 12)")
     ap.add_argument("--steps", type=int, default=150, help="steps per random transcript (default 150)")
+    ap.add_argument("--calls", action="append", default=[], metavar="FILE",
+                    help="JSON Lines of calls a host sent (e.g. the framework example's, recorded by its test)")
     args = ap.parse_args()
     ck = Checker(args.proto_root)
     self_test(ck)
     expanded, unknown = check_goldens(ck, args.offerfit)
     corpus = check_place(ck, args.offerfit)
     steps, refused = check_random(ck, args.offerfit, args.seed, args.random, args.steps)
+    for path in args.calls:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                ck.check("host calls", "Call", json.loads(line), "%s:%d" % (path, n))
     for f in ck.failures:
         print(f)
     print("Mesos 1.11.0 v1 schema (%s), protobuf %s:" % (rel(args.proto_root), __import__("google.protobuf").protobuf.__version__))
-    for section in ("session goldens", "random sessions", "place goldens", "place corpus", "events"):
+    for section in ("session goldens", "random sessions", "place goldens", "place corpus", "host calls", "events"):
         print("  %-16s %5d %s (%s)" % (section, ck.counts.get(section, 0), "events" if section == "events" else "calls",
                                       ", ".join(sorted(ck.kinds.get(section, ())))))
     print("  random sessions: seed %d, %d transcripts, %d steps (%d refused inputs), in target/mesos-proto/"
@@ -615,8 +621,8 @@ def main():
     print("  events: %d keys in protobuf's JSON (camelCase) names, which the session accepts and a master never "
           "writes" % ck.camel_events)
     print("%d messages parsed, %d refused" % (sum(ck.counts.values()), len(ck.failures)))
-    sys.exit(1 if ck.failures or not all(ck.counts.get(s) for s in ("session goldens", "random sessions", "place corpus",
-                                                                     "events")) else 0)
+    needed = ["session goldens", "random sessions", "place corpus", "events"] + (["host calls"] if args.calls else [])
+    sys.exit(1 if ck.failures or not all(ck.counts.get(s) for s in needed) else 0)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,11 @@ def record(obj):
     return b"%d\n%s" % (len(data), data)
 
 
+def uuid_of(task_id):
+    """A status update uuid as an agent makes it: 16 bytes (here the task id, padded), base64."""
+    return base64.b64encode(task_id.encode().ljust(16, b"\0")[:16]).decode()
+
+
 class FakeMaster:
     """The leader's script and the record of everything the scheduler POSTed."""
 
@@ -118,7 +123,7 @@ def handler_for(master, role, leader_port=None):
                     agent = c["body"]["accept"]["operations"][0]["launch"]["task_infos"][0]["agent_id"]
                     for op in c["body"]["accept"]["operations"]:
                         for ti in op.get("launch", {}).get("task_infos", []):
-                            uuid = base64.b64encode(ti["task_id"]["value"].encode()).decode()
+                            uuid = uuid_of(ti["task_id"]["value"])
                             w.write(record({"type": "UPDATE", "update": {"status": {
                                 "task_id": ti["task_id"], "state": "TASK_RUNNING", "agent_id": agent,
                                 "source": "SOURCE_EXECUTOR", "uuid": uuid}}}))
@@ -182,6 +187,9 @@ class SchedulerTest(unittest.TestCase):
             follower.shutdown()
 
         calls = master.calls
+        if os.environ.get("OFFERFIT_RECORDED_CALLS"):  # for scripts/check-mesos-proto.py --calls
+            with open(os.environ["OFFERFIT_RECORDED_CALLS"], "w", encoding="utf-8") as f:
+                f.writelines(json.dumps(c["body"]) + "\n" for c in calls)
         subs = [c for c in calls if c["type"] == "SUBSCRIBE"]
         # A start's SUBSCRIBE reaches the follower and is redirected to the leader; the
         # reconnect goes to the leader it already knows.
@@ -218,7 +226,7 @@ class SchedulerTest(unittest.TestCase):
                     self.assertEqual(t["agent_id"], ti["agent_id"]["value"])
         # Each update acknowledged with its uuid.
         acks = sorted(c["body"]["acknowledge"]["uuid"] for c in calls if c["type"] == "ACKNOWLEDGE")
-        self.assertEqual(acks, sorted(base64.b64encode(t.encode()).decode() for t in ("web-1", "web-2")))
+        self.assertEqual(acks, sorted(uuid_of(t) for t in ("web-1", "web-2")))
         # After the restart: the running tasks reconciled, never launched again.
         after = calls[calls.index(restart):]
         self.assertFalse([c for c in after if c["type"] == "ACCEPT"])

@@ -7,7 +7,7 @@
 # the CLI is built.
 #
 # Then every Mesos call offerfit emits (session goldens, random session transcripts, golden
-# plans, the request corpus) and every event the tests feed it, parsed strictly by protobuf's
+# plans, the request corpus, the calls the framework example sent) and every event the tests feed it, parsed strictly by protobuf's
 # own JSON parser against Mesos 1.11.0's v1 schema (tests/data/mesos-proto/):
 # scripts/check-mesos-proto.py, in a venv at target/proto-venv with the PyPI packages pinned
 # below (installed once, ~50 s cold; a few seconds after that).
@@ -24,14 +24,19 @@ stage_session() {
   ensure_rust
   step "build the CLI" cargo build --locked -p offerfit-cli
   step "python3" python3 --version
+  mkdir -p "$ROOT/target/mesos-proto"
+  local recorded="$ROOT/target/mesos-proto/framework-example-calls.jsonl"
+  rm -f "$recorded"
   check "framework example against a scripted master" \
-    env OFFERFIT="${CARGO_TARGET_DIR:-$ROOT/target}/debug/offerfit" \
+    env OFFERFIT="${CARGO_TARGET_DIR:-$ROOT/target}/debug/offerfit" OFFERFIT_RECORDED_CALLS="$recorded" \
     timeout 120 python3 -W ignore "$ROOT/examples/framework/test_scheduler.py"
+  local host_calls=()
+  [ -f "$recorded" ] && host_calls=(--calls "$recorded")
   PROTO_VENV="$ROOT/target/proto-venv"
   step "protobuf venv (protobuf $PROTO_PROTOBUF_VERSION, grpcio-tools $PROTO_GRPCIO_TOOLS_VERSION)" proto_ensure_venv
   check "every Mesos call and event parsed strictly against Mesos 1.11.0's scheduler.proto" \
     timeout 300 "$PROTO_VENV/bin/python" "$ROOT/scripts/check-mesos-proto.py" \
-    --offerfit "${CARGO_TARGET_DIR:-$ROOT/target}/debug/offerfit"
+    --offerfit "${CARGO_TARGET_DIR:-$ROOT/target}/debug/offerfit" "${host_calls[@]}"
 }
 
 proto_ensure_venv() {
