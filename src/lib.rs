@@ -149,13 +149,6 @@ pub mod host;
 #[cfg(feature = "serde")]
 mod serde_impls;
 
-/// The former path of [`host`], kept (hidden) until every binding imports `offerfit::host`;
-/// it holds only what [`host`] holds.
-#[doc(hidden)]
-pub mod wire {
-    pub use crate::host::*;
-}
-
 pub use contract::call;
 pub use decision::{AgentAccept, Decline, DeclineReason, Launch, Nearest, Plan, Reason, ReasonCode, Stats, Unplaced};
 pub use engine::{Engine, Options, PlaceError, PlaceRequest, PortSelection, Profile, Strategy, TieBreak};

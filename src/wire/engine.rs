@@ -19,7 +19,7 @@ use crate::limits::{LimitKind, Limits};
 /// it is made: share it between threads freely.
 ///
 /// ```
-/// use offerfit::wire::WireEngine;
+/// use offerfit::host::WireEngine;
 /// use offerfit::Limits;
 /// let engine = WireEngine::with_options_text(r#"{"strategy":"spread"}"#, Limits::DEFAULT).unwrap();
 /// let place = r#"{"op":"place","offers":[],"tasks":[]}"#;

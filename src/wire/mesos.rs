@@ -40,7 +40,7 @@ pub fn resource_from_json(json: &Json, path: &str) -> Result<Resource, Errors> {
 ///
 /// ```
 /// use serde_json::json;
-/// use offerfit::wire::mesos::resources_from_json;
+/// use offerfit::host::mesos::resources_from_json;
 /// let r = resources_from_json(&json!([{"name": "ports", "type": "RANGES",
 ///     "ranges": {"range": [{"begin": "31000", "end": 31005}]}, "role": "web"}]), "").unwrap();
 /// assert_eq!(r.to_string(), "ports(web):[31000-31005]");
@@ -68,7 +68,7 @@ pub fn attributes_from_json(json: &Json, path: &str) -> Result<Attributes, Error
 ///
 /// ```
 /// use serde_json::json;
-/// let e = offerfit::wire::mesos::offer_from_json(&json!({"id": "O1", "hostname": "h"}), "/offers/0").unwrap_err();
+/// let e = offerfit::host::mesos::offer_from_json(&json!({"id": "O1", "hostname": "h"}), "/offers/0").unwrap_err();
 /// assert_eq!((e[0].code.as_str(), e[0].path.as_deref()), ("request.missing_field", Some("/offers/0")));
 /// ```
 pub fn offer_from_json(json: &Json, path: &str) -> Result<Offer, Errors> {

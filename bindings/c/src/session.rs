@@ -12,7 +12,7 @@
 //!   `session.handle` instead of touching freed memory.
 
 use offerfit::session::Refused;
-use offerfit::wire::{utf8_error, WireError};
+use offerfit::host::{utf8_error, WireError};
 use offerfit::Session;
 
 /// Builds a session from the config's bytes.
@@ -54,7 +54,7 @@ mod native {
     use std::ffi::c_char;
     use std::panic::{catch_unwind, AssertUnwindSafe};
 
-    use offerfit::wire::WireError;
+    use offerfit::host::WireError;
 
     use super::{session_new, session_step};
     use crate::native::{guarded, request_bytes, to_c};
@@ -166,7 +166,7 @@ mod wasm {
     use std::collections::BTreeMap;
     use std::sync::Mutex;
 
-    use offerfit::wire::WireError;
+    use offerfit::host::WireError;
     use offerfit::Session;
 
     use super::{session_new, session_step};

@@ -25,7 +25,7 @@ pub fn run(args: &Args) -> Outcome {
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = refusal(vec![offerfit::wire::utf8_error(&bytes, &e)]);
+            let line = refusal(vec![offerfit::host::utf8_error(&bytes, &e)]);
             let _ = writeln!(out, "{line}").and_then(|()| out.flush());
             return Ok(EXIT_REFUSED);
         }
@@ -49,7 +49,7 @@ pub fn run(args: &Args) -> Outcome {
     answer_lines(&mut session, input, out)
 }
 
-fn refusal(errors: Vec<offerfit::wire::WireError>) -> String {
+fn refusal(errors: Vec<offerfit::host::WireError>) -> String {
     offerfit::session::Refused { errors }.to_json_text()
 }
 
@@ -69,7 +69,7 @@ fn answer_lines(session: &mut offerfit::Session, mut input: impl BufRead, out: i
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let answer = match std::str::from_utf8(raw) {
             Ok(text) => session.step_json(text),
-            Err(e) => refusal(vec![offerfit::wire::utf8_error(raw, &e)]),
+            Err(e) => refusal(vec![offerfit::host::utf8_error(raw, &e)]),
         };
         if let Err(e) = writeln!(out, "{answer}").and_then(|()| out.flush()) {
             if e.kind() == std::io::ErrorKind::BrokenPipe {

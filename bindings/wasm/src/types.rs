@@ -20,10 +20,10 @@ use tsify::Tsify;
 /// `tsify` feature).
 pub use offerfit::Span;
 
-/// The contract's error object: the core's [`offerfit::wire::WireError`], the type the core
+/// The contract's error object: the core's [`offerfit::host::WireError`], the type the core
 /// writes every error with (its TypeScript declaration is derived there; `ErrorObject` is the
 /// package's name for it).
-pub use offerfit::wire::WireError as ErrorObject;
+pub use offerfit::host::WireError as ErrorObject;
 
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
 const ERROR_OBJECT_TS: &'static str = r#"

@@ -125,7 +125,7 @@ impl PlaceStandIn {
         options["roles"] = self.framework.get("roles").cloned().unwrap_or_else(|| json!(["*"]));
         let req =
             json!({"op": "place", "offers": offers, "tasks": self.pending, "running": running, "options": options});
-        let answer = offerfit::wire::call_json(req);
+        let answer = offerfit::host::call_json(req);
         if answer.get("ok") != Some(&Json::Bool(true)) {
             notices.push(json!({"kind": "error", "message": format!("place refused: {}", answer["errors"])}));
             let ids: Vec<Json> = offers.iter().map(|o| o["id"].clone()).collect();
