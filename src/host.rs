@@ -1,5 +1,5 @@
 //! The JSON contract for hosts: what a binding, a tool or a service needs to answer contract
-//! requests (`CONTRACT.md`) without reaching into the implementation.
+//! requests (`docs/contract.md`) without reaching into the implementation.
 //!
 //! [`crate::call`] is enough for most hosts: JSON text in, JSON text out. The other entry
 //! points take the request in the form the host already has: bytes that may not be UTF-8

@@ -19,7 +19,7 @@
 //!
 //! Around one placement, a [`Session`] keeps the whole scheduler side of a Mesos framework
 //! (offers, tasks, acknowledgements, filters, reconciliation, failover) as a pure state
-//! machine: events in, Mesos calls out ([`session`], SESSION.md).
+//! machine: events in, Mesos calls out ([`session`], docs/contract.md part 3).
 //!
 //! ```
 //! use offerfit::{

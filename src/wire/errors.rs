@@ -8,7 +8,7 @@ pub(crate) use crate::mesos::kind;
 pub use crate::mesos::pointer::pointer;
 use crate::mesos::serde_error;
 
-/// One error of an `ok: false` response (`CONTRACT.md`): `code` and `message` always; `path`
+/// One error of an `ok: false` response (`docs/contract.md`): `code` and `message` always; `path`
 /// when the error is tied to one input element; `span`, `line`, `column` and `rendered` when
 /// it is inside a text.
 ///

@@ -1,4 +1,4 @@
-//! The JSON contract (`CONTRACT.md`): one request object with an `op`, one response object
+//! The JSON contract (`docs/contract.md`): one request object with an `op`, one response object
 //! `{"ok": true, ...}` or `{"ok": false, "errors": [...]}`. Shared by the CLI, the WASM
 //! package and the C ABI, so every host gets byte-identical answers.
 //!

@@ -1,4 +1,4 @@
-//! Constraint ops: `parse_constraints` and `check_constraints` (CONTRACT.md).
+//! Constraint ops: `parse_constraints` and `check_constraints` (docs/contract.md).
 //!
 //! Additions to the contract's fixed fields (documented in the README): `check_constraints`
 //! also takes `preferences: [{constraint, weight}]` and answers `preferences: [{text,

@@ -1,4 +1,4 @@
-//! Op `place` (CONTRACT.md): decode the request into the engine's types, run
+//! Op `place` (docs/contract.md): decode the request into the engine's types, run
 //! [`crate::Engine::place`], encode the plan.
 
 use std::collections::BTreeMap;

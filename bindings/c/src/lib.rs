@@ -1,6 +1,6 @@
 //! # offerfit-c
 //!
-//! offerfit for any language, over the JSON contract (`CONTRACT.md`), with no logic of its
+//! offerfit for any language, over the JSON contract (`docs/contract.md`), with no logic of its
 //! own: every entry point is decode (bytes → UTF-8 text) → [`offerfit::host::call_bytes`] →
 //! encode (a NUL-terminated C string or a wasm buffer). Two ABIs come out of this one crate:
 //!
@@ -29,7 +29,7 @@ mod native; // Native targets only: the module is `#![cfg(not(target_arch = "was
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::*;
 
-mod session; // The session handle (SESSION.md) over both ABIs.
+mod session; // The session handle (docs/contract.md part 3) over both ABIs.
 pub use session::*;
 
 /// cbindgen:ignore

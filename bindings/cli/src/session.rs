@@ -1,5 +1,5 @@
 //! `offerfit session CONFIG.json`: a framework's scheduler state machine on standard streams
-//! (SESSION.md). One input JSON line on stdin, one output JSON line on stdout, flushed, in
+//! (docs/contract.md part 3). One input JSON line on stdin, one output JSON line on stdout, flushed, in
 //! order; the session lives until the end of stdin.
 
 use std::io::{BufRead, BufWriter, Write};
@@ -10,7 +10,7 @@ use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
 /// `offerfit session` (documented on the subcommand in `main.rs`).
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The session config (SESSION.md, "Config"): framework, options, session timers, tasks
+    /// The session config (docs/contract.md part 3, "Config"): framework, options, session timers, tasks
     #[arg(value_name = "CONFIG.json")]
     config: String,
     /// Read the inputs from this file instead of standard input

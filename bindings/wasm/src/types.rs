@@ -1,4 +1,4 @@
-//! The contract's request and response shapes (`CONTRACT.md`), declared once so that tsify
+//! The contract's request and response shapes (`docs/contract.md`), declared once so that tsify
 //! writes them into the package's `.d.ts`.
 //!
 //! These types are *declarations*: the binding never decodes a request into them (the core's
