@@ -141,15 +141,16 @@ pub mod model;
 pub mod session;
 pub mod suggest;
 pub mod text;
+// The contract's shapes (error object, Mesos JSON readers, `place` request decoders), below the
+// session and the wire; private: hosts see them through [`host`].
+mod dto;
 // The contract's implementation (dispatcher, ops, fast path) is private; hosts use
 // [`call`] or the facade [`host`].
-#[path = "wire/mod.rs"]
-mod contract;
 pub mod host;
 #[cfg(feature = "serde")]
 mod serde_impls;
+mod wire;
 
-pub use contract::call;
 pub use decision::{AgentAccept, Decline, DeclineReason, Launch, Nearest, Plan, Reason, ReasonCode, Stats, Unplaced};
 pub use engine::{Engine, Options, PlaceError, PlaceRequest, PortSelection, Profile, Strategy, TieBreak};
 pub use error::{Error, ParseError, Result, Span};
@@ -157,6 +158,7 @@ pub use limits::{LimitKind, Limits};
 pub use model::*;
 pub use session::Session;
 pub use text::{parse_attributes, parse_resource, parse_resources, parse_value};
+pub use wire::call;
 
 /// The README's Rust examples, compiled and run as doctests so the README cannot rot.
 #[doc = include_str!("../README.md")]
