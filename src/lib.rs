@@ -111,7 +111,10 @@
 //! ## Features
 //!
 //! - `serde`: `Serialize` / `Deserialize` for the typed model and the plan, as above.
-//! - `bench-gen`: the seeded benchmark workloads ([`bench_gen`]), for benchmarks only.
+//! - `bench-gen`: the seeded benchmark workloads (`offerfit::bench_gen`), for benchmarks only.
+//! - `tsify`: TypeScript declarations of every op's request and result, derived (tsify) from
+//!   the types that decode the requests and write the results; the npm package's `.d.ts` is
+//!   built from them. Pulls in wasm-bindgen; off by default.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
