@@ -53,8 +53,8 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::contract::mesos::{offer_to_json, resources_from_json};
 use crate::decision::Plan;
+use crate::dto::mesos::{offer_to_json, resources_from_json};
 use crate::engine::Options;
 use crate::limits::Limits;
 use crate::model::{
@@ -659,7 +659,7 @@ pub fn task_to_json(t: &TaskRequest) -> Json {
     }
     for (name, v) in [("cpus", t.cpus), ("mem", t.mem), ("disk", t.disk), ("gpus", t.gpus)] {
         if !v.is_zero() {
-            m.insert(name.into(), crate::contract::mesos::scalar_json(v.to_f64()));
+            m.insert(name.into(), crate::dto::mesos::scalar_json(v.to_f64()));
         }
     }
     if !t.ports.is_empty() {
@@ -692,7 +692,7 @@ pub fn running_to_json(r: &RunningTask) -> Json {
         m.insert("agent_id".into(), a.clone().into());
     }
     if !r.attributes.is_empty() {
-        m.insert("attributes".into(), crate::contract::mesos::attributes_to_json(&r.attributes));
+        m.insert("attributes".into(), crate::dto::mesos::attributes_to_json(&r.attributes));
     }
     Json::Object(m)
 }

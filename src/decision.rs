@@ -1,7 +1,7 @@
 //! Decisions: the [`Plan`] that [`crate::Engine::place`] returns — accepts per agent,
 //! declines, unplaced tasks with reasons, the Mesos v1 calls, and statistics.
 //!
-//! Invariants (CONTRACT.md): every offer id appears exactly once, in one accept's
+//! Invariants (docs/contract.md): every offer id appears exactly once, in one accept's
 //! `offer_ids` or one decline; every task id appears exactly once, in one accept's tasks or
 //! in `unplaced`; what an agent's tasks take, summed, is contained in its offers (no port
 //! twice); the same request gives the same plan.

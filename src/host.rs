@@ -1,5 +1,5 @@
 //! The JSON contract for hosts: what a binding, a tool or a service needs to answer contract
-//! requests (`CONTRACT.md`) without reaching into the implementation.
+//! requests (`docs/contract.md`) without reaching into the implementation.
 //!
 //! [`crate::call`] is enough for most hosts: JSON text in, JSON text out. The other entry
 //! points take the request in the form the host already has: bytes that may not be UTF-8
@@ -20,7 +20,7 @@
 //! assert_eq!((e.code.as_str(), e.line, e.column), ("request.json", Some(1), Some(10)));
 //! ```
 
-pub use crate::contract::{
+pub use crate::wire::{
     call, call_bytes, call_json, call_json_with_limits, call_with_limits, fail, json_pointer, parse_strict,
     parse_strict_with_depth, refusal_for_size, utf8_error, Errors, WireEngine, WireError, OPS, VERSION,
 };
@@ -28,7 +28,7 @@ pub use crate::contract::{
 /// Mesos v1 JSON ⇄ the typed model: offers, resources and attributes as the Mesos
 /// scheduler API writes them (`OFFERS` events, `/state`), with JSON pointers in errors.
 pub mod mesos {
-    pub use crate::contract::mesos::{
+    pub use crate::dto::mesos::{
         attribute_to_json, attributes_from_json, attributes_to_json, offer_from_json, offer_to_json, offers_from_json,
         ranges_to_json, resource_from_json, resource_to_json, resources_from_json, resources_to_json, scalar_json,
         set_to_json, value_to_json,

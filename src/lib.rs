@@ -19,7 +19,7 @@
 //!
 //! Around one placement, a [`Session`] keeps the whole scheduler side of a Mesos framework
 //! (offers, tasks, acknowledgements, filters, reconciliation, failover) as a pure state
-//! machine: events in, Mesos calls out ([`session`], SESSION.md).
+//! machine: events in, Mesos calls out ([`session`], docs/contract.md part 3).
 //!
 //! ```
 //! use offerfit::{
@@ -111,7 +111,10 @@
 //! ## Features
 //!
 //! - `serde`: `Serialize` / `Deserialize` for the typed model and the plan, as above.
-//! - `bench-gen`: the seeded benchmark workloads ([`bench_gen`]), for benchmarks only.
+//! - `bench-gen`: the seeded benchmark workloads (`offerfit::bench_gen`), for benchmarks only.
+//! - `tsify`: TypeScript declarations of every op's request and result, derived (tsify) from
+//!   the types that decode the requests and write the results; the npm package's `.d.ts` is
+//!   built from them. Pulls in wasm-bindgen; off by default.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -141,22 +144,16 @@ pub mod model;
 pub mod session;
 pub mod suggest;
 pub mod text;
+// The contract's shapes (error object, Mesos JSON readers, `place` request decoders), below the
+// session and the wire; private: hosts see them through [`host`].
+mod dto;
 // The contract's implementation (dispatcher, ops, fast path) is private; hosts use
 // [`call`] or the facade [`host`].
-#[path = "wire/mod.rs"]
-mod contract;
 pub mod host;
 #[cfg(feature = "serde")]
 mod serde_impls;
+mod wire;
 
-/// The former path of [`host`], kept (hidden) until every binding imports `offerfit::host`;
-/// it holds only what [`host`] holds.
-#[doc(hidden)]
-pub mod wire {
-    pub use crate::host::*;
-}
-
-pub use contract::call;
 pub use decision::{AgentAccept, Decline, DeclineReason, Launch, Nearest, Plan, Reason, ReasonCode, Stats, Unplaced};
 pub use engine::{Engine, Options, PlaceError, PlaceRequest, PortSelection, Profile, Strategy, TieBreak};
 pub use error::{Error, ParseError, Result, Span};
@@ -164,6 +161,7 @@ pub use limits::{LimitKind, Limits};
 pub use model::*;
 pub use session::Session;
 pub use text::{parse_attributes, parse_resource, parse_resources, parse_value};
+pub use wire::call;
 
 /// The README's Rust examples, compiled and run as doctests so the README cannot rot.
 #[doc = include_str!("../README.md")]

@@ -50,6 +50,7 @@ pub const REGEX_BUDGET_FACTOR: usize = 8;
 /// [`Limits::validate`] (the engine does so when it is created).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Limits {
     /// Largest request text, in bytes.
     pub request_bytes: usize,

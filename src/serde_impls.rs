@@ -21,12 +21,10 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value as Json};
 
-use crate::contract::mesos;
-use crate::contract::ops_place::{
-    options_from_json, plan_to_json, request_from_json, running_from_json, task_from_json,
-};
-use crate::contract::{Errors, WireError};
 use crate::decision::Plan;
+use crate::dto::mesos;
+use crate::dto::place::{options_from_json, request_from_json, running_from_json, task_from_json};
+use crate::dto::{Errors, WireError};
 use crate::engine::{Options, PlaceRequest};
 use crate::model::{Attribute, Attributes, Offer, Resource, Resources, RunningTask, TaskRequest};
 
@@ -101,14 +99,14 @@ impl<'de> Deserialize<'de> for PlaceRequest {
                 "`options` are not part of a PlaceRequest: deserialize them as `offerfit::Options`",
             ));
         }
-        let dto = crate::contract::decode(Json::Object(json), "").map_err(to_error)?;
+        let dto = crate::dto::decode(Json::Object(json), "").map_err(to_error)?;
         request_from_json(dto).map(|(_, request)| request).map_err(to_error)
     }
 }
 
 impl Serialize for Plan<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        plan_to_json(self).serialize(serializer)
+        crate::dto::plan::PlaceResult::new(self).serialize(serializer)
     }
 }
 

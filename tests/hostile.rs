@@ -149,7 +149,7 @@ fn large_arrays_are_refused_while_read() {
 fn the_values_budget_bounds_any_shape() {
     let limits = offerfit::Limits { json_values: 10_000, ..Default::default() };
     let request = case("nested_arrays", Size::Cheap).request;
-    let out = offerfit::wire::call_with_limits(&request, &limits);
+    let out = offerfit::host::call_with_limits(&request, &limits);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(code(&v), "limit.json_values");
     assert_eq!(

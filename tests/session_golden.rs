@@ -1,6 +1,6 @@
 //! Golden session transcripts (`tests/data/session/NAME.jsonl`, written by `make_inputs.py`):
 //! line 1 is `{"about", "rule", "config"}`, the others are session inputs. Each is replayed
-//! through `Session::step_json`; every answer is checked against SESSION.md's rules
+//! through `Session::step_json`; every answer is checked against the session contract's rules (docs/contract.md, part 3)
 //! (`common/session_check.rs`), a refused input must leave the session exactly as it was, a
 //! second replay must give the same bytes, and the answers must equal `NAME.out.jsonl`.
 //! `UPDATE_GOLDEN=1 cargo test --test session_golden` rewrites the `.out.jsonl` files.

@@ -1,7 +1,7 @@
 //! Property test: random event sequences against a simulated Mesos master and host
 //! (offers, rescinds, status updates delivered, duplicated and delayed, agent losses, kills,
 //! master failovers, framework failovers that rebuild the session from the host's store).
-//! Every step is checked against SESSION.md's rules (`common/session_check.rs`); the master
+//! Every step is checked against the session contract's rules (docs/contract.md, part 3) (`common/session_check.rs`); the master
 //! checks that no task is launched while it still runs it (rule 8), and each session
 //! incarnation replayed from its inputs gives the same bytes (rule 10).
 

@@ -3,7 +3,7 @@
 //! constraints, kills, ticks, disconnects, inverse offers, an unknown event, or a raw line of
 //! the input's own bytes), at most 64 steps. Every answer is one JSON line with a boolean
 //! `ok`, well-formed errors and never `internal`; a refused input leaves the session exactly
-//! as it was; SESSION.md's rules hold on every accepted step (the checker of the golden and
+//! as it was; the session contract's rules (docs/contract.md, part 3) hold on every accepted step (the checker of the golden and
 //! property tests, `tests/common/session_check.rs`); and a replay of the same inputs on a
 //! new session gives the same bytes.
 #![no_main]

@@ -4,7 +4,7 @@
 //! pointer of its culprit); the writers (`*_to_json`) turn model values back into the JSON
 //! Mesos expects (the post-refinement form).
 //!
-//! The wire ([`crate::contract::mesos`]) answers with these same readers and writers, its
+//! The wire ([`crate::host::mesos`]) answers with these same readers and writers, its
 //! errors converted to contract errors.
 //!
 //! ```

@@ -2,11 +2,11 @@
 //! on (Mesos v1 JSON ⇄ model, the `place` task and options shapes, the contract's error
 //! objects), so that moving those modules changes one file.
 
-pub(crate) use crate::contract::decode;
-pub(crate) use crate::contract::errors::kind;
-pub(crate) use crate::contract::mesos::{attributes_from_json, attributes_to_json, offer_from_json, scalar_json};
-pub(crate) use crate::contract::ops_place::{options_from_json, task_from_json};
-pub use crate::contract::WireError;
+pub(crate) use crate::dto::decode;
+pub(crate) use crate::dto::error::kind;
+pub(crate) use crate::dto::mesos::{attributes_from_json, attributes_to_json, offer_from_json, scalar_json};
+pub(crate) use crate::dto::place::{options_from_json, task_from_json};
+pub use crate::dto::WireError;
 
 /// The contract's error list (`{"ok": false, "errors": [...]}`).
 pub type Errors = Vec<WireError>;
@@ -23,7 +23,7 @@ pub(crate) fn from_error(e: &crate::error::Error, path: &str) -> WireError {
 
 /// `{"ok": false, "errors": [...]}` as one line.
 pub(crate) fn refusal_text(errors: Vec<WireError>) -> String {
-    let response = serde_json::Value::Object(crate::contract::errors::response(errors));
+    let response = serde_json::Value::Object(crate::dto::error::response(errors));
     serde_json::to_string(&response).unwrap_or_else(|_| {
         r#"{"ok":false,"errors":[{"code":"internal","message":"could not encode the response"}]}"#.to_owned()
     })

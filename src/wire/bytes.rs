@@ -35,8 +35,8 @@ pub fn call_bytes(request: &[u8]) -> String {
 ///
 /// ```
 /// let big = 16 * 1024 * 1024 + 1;
-/// assert_eq!(offerfit::wire::refusal_for_size(big), Some(offerfit::wire::call_bytes(&vec![b' '; big])));
-/// assert_eq!(offerfit::wire::refusal_for_size(10), None);
+/// assert_eq!(offerfit::host::refusal_for_size(big), Some(offerfit::host::call_bytes(&vec![b' '; big])));
+/// assert_eq!(offerfit::host::refusal_for_size(10), None);
 /// ```
 pub fn refusal_for_size(bytes: usize) -> Option<String> {
     (bytes > Limits::DEFAULT.request_bytes).then(|| too_large(bytes))

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::{answer_json, answer_text, encode_response, errors, fail, ops_place, utf8_error, Errors, WireError};
+use super::{answer_json, answer_text, encode_response, errors, fail, utf8_error, Errors, WireError};
 use crate::engine::Engine;
 use crate::limits::{LimitKind, Limits};
 
@@ -19,7 +19,7 @@ use crate::limits::{LimitKind, Limits};
 /// it is made: share it between threads freely.
 ///
 /// ```
-/// use offerfit::wire::WireEngine;
+/// use offerfit::host::WireEngine;
 /// use offerfit::Limits;
 /// let engine = WireEngine::with_options_text(r#"{"strategy":"spread"}"#, Limits::DEFAULT).unwrap();
 /// let place = r#"{"op":"place","offers":[],"tasks":[]}"#;
@@ -58,7 +58,7 @@ impl WireEngine {
         let mut wrapped = Map::new();
         wrapped.insert("options".to_owned(), Json::Object(options));
         limits.check_json(&Json::Object(wrapped.clone())).map_err(|(e, path)| fail(e, &path))?;
-        let options = ops_place::options_from_json(wrapped.remove("options"))?;
+        let options = crate::dto::place::options_from_json(wrapped.remove("options"))?;
         let engine = Engine::new(options).map_err(|e| fail(e.error, &e.path))?;
         Ok(WireEngine { stored: Some(engine), limits })
     }
@@ -140,7 +140,7 @@ fn not_an_object(v: &Json) -> WireError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::{call, call_bytes};
+    use crate::wire::{call, call_bytes};
 
     fn engine(options: &str) -> WireEngine {
         WireEngine::with_options_text(options, Limits::DEFAULT).unwrap()

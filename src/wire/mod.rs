@@ -1,4 +1,4 @@
-//! The JSON contract (`CONTRACT.md`): one request object with an `op`, one response object
+//! The JSON contract (`docs/contract.md`): one request object with an `op`, one response object
 //! `{"ok": true, ...}` or `{"ok": false, "errors": [...]}`. Shared by the CLI, the WASM
 //! package and the C ABI, so every host gets byte-identical answers.
 //!
@@ -10,23 +10,21 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use crate::error::Error;
 use crate::limits::{LimitKind, Limits};
 
 mod bytes;
 mod engine;
-pub(crate) mod errors;
-pub mod mesos;
 mod ops_constraint;
 mod ops_model;
 pub mod ops_place;
 mod place_in;
 mod place_out;
 
+pub use crate::dto::error::pointer as json_pointer;
+pub use crate::dto::{decode, fail, Errors, WireError};
+pub(crate) use crate::dto::{error as errors, mesos};
 pub use bytes::{call_bytes, refusal_for_size, utf8_error};
 pub use engine::WireEngine;
-pub use errors::pointer as json_pointer;
-pub use errors::WireError;
 
 /// The version of the library (and of the contract's `version` op).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -48,9 +46,6 @@ pub fn parse_strict_with_depth(text: &str, max_depth: usize) -> Result<Json, Box
     crate::json::parse_strict_with_depth(text, max_depth).map_err(|p| Box::new(WireError::from_parse(&p, "")))
 }
 
-/// A list of errors, the payload of an `ok: false` response.
-pub type Errors = Vec<WireError>;
-
 /// Every op of the contract, in the order `version` lists them.
 pub const OPS: &[&str] = &[
     "version",
@@ -63,6 +58,56 @@ pub const OPS: &[&str] = &[
     "check_constraints",
     "place",
 ];
+
+/// The answer of each op in TypeScript (the npm package's `.d.ts`): `{ok: true}` with the op's
+/// result fields (declared by tsify from the result types: `ParseValueResult`, ...), or a
+/// `Failure` (`crate::dto::error`). One `XOk` / `XResponse` pair per op of [`OPS`], in its order
+/// (a test checks the list).
+#[cfg(feature = "tsify")]
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const ANSWERS_TS: &'static str = r#"
+/**
+ * The contract's error object: `code` and `message` always; `path` when the error is tied to one
+ * input element; `span`, `line`, `column` and `rendered` when it is inside a text.
+ */
+export type ErrorObject = WireError;
+/** `ok: true` and the result of `version`. */
+export type VersionOk = { ok: true } & VersionResult;
+/** What `version` answers. */
+export type VersionResponse = VersionOk | Failure;
+/** `ok: true` and the result of `parse_value`. */
+export type ParseValueOk = { ok: true } & ParseValueResult;
+/** What `parse_value` answers. */
+export type ParseValueResponse = ParseValueOk | Failure;
+/** `ok: true` and the result of `parse_resources`. */
+export type ParseResourcesOk = { ok: true } & ParseResourcesResult;
+/** What `parse_resources` answers. */
+export type ParseResourcesResponse = ParseResourcesOk | Failure;
+/** `ok: true` and the result of `format_resources`. */
+export type FormatResourcesOk = { ok: true } & FormatResourcesResult;
+/** What `format_resources` answers. */
+export type FormatResourcesResponse = FormatResourcesOk | Failure;
+/** `ok: true` and the result of `resource_math`. */
+export type ResourceMathOk = { ok: true } & ResourceMathResult;
+/** What `resource_math` answers. */
+export type ResourceMathResponse = ResourceMathOk | Failure;
+/** `ok: true` and the result of `parse_attributes`. */
+export type ParseAttributesOk = { ok: true } & ParseAttributesResult;
+/** What `parse_attributes` answers. */
+export type ParseAttributesResponse = ParseAttributesOk | Failure;
+/** `ok: true` and the result of `parse_constraints`. */
+export type ParseConstraintsOk = { ok: true } & ParseConstraintsResult;
+/** What `parse_constraints` answers. */
+export type ParseConstraintsResponse = ParseConstraintsOk | Failure;
+/** `ok: true` and the result of `check_constraints`. */
+export type CheckConstraintsOk = { ok: true } & CheckConstraintsResult;
+/** What `check_constraints` answers. */
+export type CheckConstraintsResponse = CheckConstraintsOk | Failure;
+/** `ok: true` and the result of `place`. */
+export type PlaceOk = { ok: true } & PlaceResult;
+/** What `place` answers. */
+export type PlaceResponse = PlaceOk | Failure;
+"#;
 
 /// Routes an op name to its implementation; `None` for an unknown op.
 /// A `place` request without an `options` field gets `stored`'s engine (a [`WireEngine`]'s
@@ -90,15 +135,6 @@ where
 {
     let req = decode(json, "")?;
     encode(&f(req)?)
-}
-
-/// Decodes a request (or a part of one) into `T`, reporting the JSON pointer of a bad field
-/// as `base` + the path inside.
-pub fn decode<T: DeserializeOwned>(json: Json, base: &str) -> Result<T, Errors> {
-    serde_path_to_error::deserialize(json).map_err(|e| {
-        let path = errors::pointer(base, e.path());
-        vec![WireError::from_serde(e.inner(), path)]
-    })
 }
 
 fn encode<T: Serialize>(resp: &T) -> Result<Map<String, Json>, Errors> {
@@ -230,9 +266,4 @@ fn dispatch(json: Json, stored: Option<&crate::Engine>) -> Result<Map<String, Js
             Err(vec![e])
         }
     }
-}
-
-/// Converts a core error about the field at `path` into the contract's error list.
-pub fn fail(e: Error, path: &str) -> Errors {
-    vec![WireError::from_error(&e, path)]
 }

@@ -1,4 +1,4 @@
-//! Constraint ops: `parse_constraints` and `check_constraints` (CONTRACT.md).
+//! Constraint ops: `parse_constraints` and `check_constraints` (docs/contract.md).
 //!
 //! Additions to the contract's fixed fields (documented in the README): `check_constraints`
 //! also takes `preferences: [{constraint, weight}]` and answers `preferences: [{text,
@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::constraint::{
-    parse_constraint, Candidate, CompiledConstraints, Constraint, ConstraintInput, Dialect, GroupState, Operator,
-    ParseOptions, Parsed, Preference,
+    parse_constraint, Candidate, CompiledConstraints, Constraint, ConstraintInput, GroupState, Operator, ParseOptions,
+    Parsed, Preference,
 };
 use crate::error::ParseError;
 use crate::limits::{LimitKind, Limits};
@@ -19,43 +19,38 @@ use crate::model::Attributes;
 use super::errors::kind;
 use super::mesos::{attributes_from_json, offer_from_json};
 use super::{decode, fail, Errors, WireError};
-
-/// The dialect names of the contract.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum DialectDto {
-    #[default]
-    Marathon,
-    Openwhisk,
-}
-
-impl From<DialectDto> for Dialect {
-    fn from(d: DialectDto) -> Dialect {
-        match d {
-            DialectDto::Marathon => Dialect::Marathon,
-            DialectDto::Openwhisk => Dialect::OpenWhisk,
-        }
-    }
-}
+use crate::dto::place::{ConstraintObject, DialectDto};
 
 /// `parse_constraints`: `constraints`, `dialect`?, `delimiter`?.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct ParseConstraintsRequest {
+    /// The constraints, each read by `constraint_from_json` (for per-element paths).
+    #[cfg_attr(feature = "tsify", tsify(type = "Constraint[]"))]
     constraints: Vec<Json>,
+    /// How to read them (default `marathon`).
     #[serde(default)]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(type = "Dialect"))]
     dialect: DialectDto,
+    /// The openwhisk dialect's delimiter (default `" "`).
     #[serde(default)]
     delimiter: Option<String>,
 }
 
-/// A constraint in the contract's output form.
+/// A parsed constraint: the object form plus its canonical text.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "ParsedConstraint"))]
 struct ConstraintOut {
+    /// The field.
     field: String,
+    /// The operator, canonical spelling.
     operator: &'static str,
+    /// The operator's argument, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     value: Option<String>,
+    /// The canonical text, which parses back to the same constraint.
     text: String,
 }
 
@@ -72,8 +67,13 @@ impl From<&Constraint> for ConstraintOut {
 
 /// `parse_constraints` result.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "ParseConstraintsResult"))]
 pub struct ParseConstraintsResponse {
+    /// The constraints (one the dialect ignores is left out).
+    #[cfg_attr(feature = "tsify", tsify(type = "ParsedConstraint[]"))]
     constraints: Vec<ConstraintOut>,
+    /// One per ignored constraint, with its `path`.
+    #[cfg_attr(feature = "tsify", tsify(type = "WireError[]"))]
     warnings: Vec<WireError>,
 }
 
@@ -117,15 +117,7 @@ fn constraint_from_json(json: &Json, path: &str) -> Result<Owned, Errors> {
             }
         }
         Json::Object(_) => {
-            #[derive(Deserialize)]
-            #[serde(deny_unknown_fields)]
-            struct ObjectDto {
-                field: String,
-                operator: String,
-                #[serde(default)]
-                value: Option<String>,
-            }
-            let o: ObjectDto = decode(json.clone(), path)?;
+            let o: ConstraintObject = decode(json.clone(), path)?;
             Ok(Owned::Object(o.field, o.operator, o.value))
         }
         other => Err(vec![WireError::new(
@@ -223,11 +215,15 @@ pub fn parse_constraints(req: ParseConstraintsRequest) -> Result<ParseConstraint
     Ok(ParseConstraintsResponse { constraints, warnings })
 }
 
-/// A preference of `check_constraints`.
+/// A preference of `check_constraints`: a constraint and its weight (required here).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "WeightedConstraint"))]
 struct PreferenceDto {
+    /// What is preferred, read by `constraint_from_json`.
+    #[cfg_attr(feature = "tsify", tsify(type = "Constraint"))]
     constraint: Json,
+    /// How much.
     weight: i64,
 }
 
@@ -235,46 +231,76 @@ struct PreferenceDto {
 /// `placed`?, `instances`?.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct CheckConstraintsRequest {
+    /// The constraints, each read by `constraint_from_json`.
     #[serde(default)]
+    #[cfg_attr(feature = "tsify", tsify(type = "Constraint[]"))]
     constraints: Vec<Json>,
+    /// Soft preferences to score the candidate by.
     #[serde(default)]
+    #[cfg_attr(feature = "tsify", tsify(type = "WeightedConstraint[]"))]
     preferences: Vec<PreferenceDto>,
+    /// How to read them (default `marathon`).
     #[serde(default)]
+    #[cfg_attr(feature = "tsify", tsify(optional))]
+    #[cfg_attr(feature = "tsify", tsify(type = "Dialect"))]
     dialect: DialectDto,
+    /// The openwhisk dialect's delimiter.
     #[serde(default)]
     delimiter: Option<String>,
+    /// The host (or a whole Mesos offer) to check, read by `candidate_from_json`.
+    #[cfg_attr(feature = "tsify", tsify(type = "Candidate"))]
     candidate: Json,
+    /// Where the candidate's group already runs, each read by `placed_from_json`.
     #[serde(default)]
+    #[cfg_attr(feature = "tsify", tsify(type = "GroupPlacement[]"))]
     placed: Vec<Json>,
+    /// The group's target instance count (for GROUP_BY).
     #[serde(default)]
     instances: Option<u32>,
 }
 
-/// One result line.
+/// One constraint's verdict.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "ConstraintResult"))]
 struct ResultOut {
+    /// The constraint's canonical text.
     text: String,
+    /// Whether the candidate satisfies it.
     satisfied: bool,
 }
 
-/// One preference line.
+/// One preference's verdict.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "PreferenceResult"))]
 struct PreferenceOut {
+    /// The preference's canonical text.
     text: String,
+    /// Its weight.
     weight: i32,
+    /// Whether the candidate satisfies it.
     satisfied: bool,
 }
 
 /// `check_constraints` result.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "CheckConstraintsResult"))]
 pub struct CheckConstraintsResponse {
+    /// Whether every constraint is satisfied.
     satisfied: bool,
+    /// Each constraint's verdict, in order.
+    #[cfg_attr(feature = "tsify", tsify(type = "ConstraintResult[]"))]
     results: Vec<ResultOut>,
+    /// Each preference's verdict, in order (when the request has preferences).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "tsify", tsify(type = "PreferenceResult[]"))]
     preferences: Option<Vec<PreferenceOut>>,
+    /// The summed weight of the satisfied preferences (when the request has preferences).
     #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<i64>,
+    /// One per ignored constraint (and per undecided regex), with its `path`.
+    #[cfg_attr(feature = "tsify", tsify(type = "WireError[]"))]
     warnings: Vec<WireError>,
 }
 
@@ -297,6 +323,65 @@ impl Agent {
     }
 }
 
+/// A host to check constraints against.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "Host"))]
+struct CandidateDto {
+    /// The hostname.
+    hostname: String,
+    /// Its attributes (Mesos JSON or text).
+    #[serde(default)]
+    #[cfg_attr(feature = "tsify", tsify(type = "AttributesInput | null"))]
+    attributes: Option<Json>,
+    /// Its region.
+    #[serde(default)]
+    region: Option<String>,
+    /// Its zone.
+    #[serde(default)]
+    zone: Option<String>,
+}
+
+/// Where the candidate's group already runs: a running task whose `id` and `group` may be
+/// left out.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "GroupPlacement"))]
+struct PlacedDto {
+    /// The task's id (not read).
+    #[serde(default)]
+    #[allow(dead_code)]
+    id: Option<String>,
+    /// Its group (not read: every placed task counts as the candidate's group).
+    #[serde(default)]
+    #[allow(dead_code)]
+    group: Option<String>,
+    /// The host it runs on.
+    hostname: String,
+    /// The agent it runs on (not read).
+    #[serde(default)]
+    #[allow(dead_code)]
+    agent_id: Option<String>,
+    /// The host's attributes (Mesos JSON or text).
+    #[serde(default)]
+    #[cfg_attr(feature = "tsify", tsify(type = "AttributesInput | null"))]
+    attributes: Option<Json>,
+    /// The host's region.
+    #[serde(default)]
+    region: Option<String>,
+    /// The host's zone.
+    #[serde(default)]
+    zone: Option<String>,
+}
+
+// The candidate is read by hand (an offer is told apart by its ids): its declaration.
+#[cfg(feature = "tsify")]
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const CANDIDATE_TS: &'static str = r#"
+/** A `check_constraints` candidate: a host, or a whole Mesos offer (told apart by `id` / `agent_id`). */
+export type Candidate = Host | Offer;
+"#;
+
 /// The candidate: `{hostname, attributes?, region?, zone?}`, or a Mesos Offer (recognized by
 /// its `id` / `agent_id`).
 fn candidate_from_json(json: &Json, path: &str) -> Result<Agent, Errors> {
@@ -310,17 +395,6 @@ fn candidate_from_json(json: &Json, path: &str) -> Result<Agent, Errors> {
     if ["id", "agent_id", "agentId"].iter().any(|k| m.contains_key(*k)) {
         let o = offer_from_json(json, path)?;
         return Ok(Agent { hostname: o.hostname, attributes: o.attributes, region: o.region, zone: o.zone });
-    }
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct CandidateDto {
-        hostname: String,
-        #[serde(default)]
-        attributes: Option<Json>,
-        #[serde(default)]
-        region: Option<String>,
-        #[serde(default)]
-        zone: Option<String>,
     }
     let d: CandidateDto = decode(json.clone(), path)?;
     agent(d.hostname, d.attributes.as_ref(), d.region, d.zone, path)
@@ -342,26 +416,6 @@ fn agent(
 
 /// A running task of the candidate's group (`id` and `group` may be left out here).
 fn placed_from_json(json: &Json, path: &str) -> Result<Agent, Errors> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct PlacedDto {
-        #[serde(default)]
-        #[allow(dead_code)]
-        id: Option<String>,
-        #[serde(default)]
-        #[allow(dead_code)]
-        group: Option<String>,
-        hostname: String,
-        #[serde(default)]
-        #[allow(dead_code)]
-        agent_id: Option<String>,
-        #[serde(default)]
-        attributes: Option<Json>,
-        #[serde(default)]
-        region: Option<String>,
-        #[serde(default)]
-        zone: Option<String>,
-    }
     let d: PlacedDto = decode(json.clone(), path)?;
     agent(d.hostname, d.attributes.as_ref(), d.region, d.zone, path)
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::{fail, mesos, Errors, WireError, OPS, VERSION};
+use crate::mesos::dto::ValueDto;
 
 /// `version`: no fields.
 #[derive(Debug, Deserialize)]
@@ -13,8 +14,13 @@ pub struct VersionRequest {}
 
 /// `version` result.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "VersionResult"))]
 pub struct VersionResponse {
+    /// The library's version.
+    #[cfg_attr(feature = "tsify", tsify(type = "string"))]
     version: &'static str,
+    /// Every op name.
+    #[cfg_attr(feature = "tsify", tsify(type = "string[]"))]
     ops: &'static [&'static str],
 }
 
@@ -25,34 +31,45 @@ pub fn version(_: VersionRequest) -> Result<VersionResponse, Errors> {
 /// `parse_value`: `text`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct ParseValueRequest {
+    /// A Mesos value: scalar, ranges, set or text.
     text: String,
 }
 
 /// `parse_value` result.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "ParseValueResult"))]
 pub struct ParseValueResponse {
-    value: Json,
+    /// The value.
+    #[cfg_attr(feature = "tsify", tsify(type = "MesosValue"))]
+    value: ValueDto,
 }
 
 pub fn parse_value(req: ParseValueRequest) -> Result<ParseValueResponse, Errors> {
     let v = crate::text::parse_value(&req.text).map_err(|e| fail(e, "/text"))?;
-    Ok(ParseValueResponse { value: mesos::value_to_json(&v) })
+    Ok(ParseValueResponse { value: ValueDto::from(&v) })
 }
 
 /// `parse_resources`: `text` (the agent `--resources` text or its JSON array form),
 /// `default_role` (default `*`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct ParseResourcesRequest {
+    /// Mesos resource text.
     text: String,
+    /// The role of resources without one (default `*`).
     #[serde(default)]
     default_role: Option<String>,
 }
 
 /// `parse_resources` result: the merged resources as Mesos v1 JSON.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "ParseResourcesResult"))]
 pub struct ParseResourcesResponse {
+    /// The resources.
+    #[cfg_attr(feature = "tsify", tsify(type = "Resource[]"))]
     resources: Json,
 }
 
@@ -67,13 +84,18 @@ pub fn parse_resources(req: ParseResourcesRequest) -> Result<ParseResourcesRespo
 /// `format_resources`: `resources` (an array of Mesos resources or a resources text).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct FormatResourcesRequest {
+    /// The resources to print (Mesos JSON or text).
+    #[cfg_attr(feature = "tsify", tsify(type = "ResourcesInput"))]
     resources: Json,
 }
 
 /// `format_resources` result: Mesos' printed form.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "FormatResourcesResult"))]
 pub struct FormatResourcesResponse {
+    /// Mesos' printed form.
     text: String,
 }
 
@@ -86,6 +108,7 @@ pub fn format_resources(req: FormatResourcesRequest) -> Result<FormatResourcesRe
 /// The operations of `resource_math`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub enum MathOperation {
     /// `left + right`.
     Add,
@@ -103,11 +126,18 @@ pub enum MathOperation {
 /// `allocatable_to`); sides are arrays of Mesos resources or resources texts.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct ResourceMathRequest {
+    /// What to compute.
     operation: MathOperation,
+    /// The left operand (Mesos JSON or text).
+    #[cfg_attr(feature = "tsify", tsify(type = "ResourcesInput"))]
     left: Json,
+    /// The right operand (unused by `allocatable_to`).
+    #[cfg_attr(feature = "tsify", tsify(type = "ResourcesInput"))]
     #[serde(default)]
     right: Option<Json>,
+    /// For `allocatable_to`: the role.
     #[serde(default)]
     role: Option<String>,
 }
@@ -115,9 +145,13 @@ pub struct ResourceMathRequest {
 /// `resource_math` result: `resources` (add, subtract, allocatable_to) or `result` (contains,
 /// equal).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "ResourceMathResult"))]
 pub struct ResourceMathResponse {
+    /// The resulting resources.
+    #[cfg_attr(feature = "tsify", tsify(type = "Resource[]"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     resources: Option<Json>,
+    /// The answer of a comparison.
     #[serde(skip_serializing_if = "Option::is_none")]
     result: Option<bool>,
 }
@@ -196,13 +230,18 @@ pub fn resource_math(req: ResourceMathRequest) -> Result<ResourceMathResponse, E
 /// `parse_attributes`: `text` (the agent `--attributes` text).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct ParseAttributesRequest {
+    /// Mesos attribute text.
     text: String,
 }
 
 /// `parse_attributes` result: the attributes as Mesos v1 JSON, in input order.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "ParseAttributesResult"))]
 pub struct ParseAttributesResponse {
+    /// The attributes, in input order.
+    #[cfg_attr(feature = "tsify", tsify(type = "Attribute[]"))]
     attributes: Json,
 }
 

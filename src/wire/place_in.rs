@@ -22,7 +22,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::Deserialize;
 
 use super::mesos::{offer_from_text_dto, ObjOnly, OfferText};
-use super::ops_place::{options_from_dto, running_from_dto, task_from_dto, OptionsDto, RunningDto, TaskDto};
+use crate::dto::place::{options_from_dto, running_from_dto, task_from_dto, OptionsDto, RunningDto, TaskDto};
 use crate::engine::{Engine, Options, PlaceRequest};
 use crate::limits::{container_limit, Limits};
 use crate::model::{Offer, RunningTask, TaskRequest};
@@ -461,8 +461,8 @@ mod tests {
             "tasks":[{"id":"t1","cpus":1.5,"mem":128,"ports":[0],"constraints":[["rack","UNIQUE"]]},{"id":"t2","cpus":8}],
             "options":{"strategy":"spread"}}"#;
         let fast = try_place(req, &Limits::DEFAULT).expect("the fast path answers");
-        let json = crate::contract::parse_strict(req).unwrap();
-        let general = serde_json::to_string(&crate::contract::call_json(json)).unwrap();
+        let json = crate::wire::parse_strict(req).unwrap();
+        let general = serde_json::to_string(&crate::wire::call_json(json)).unwrap();
         assert_eq!(fast, general);
         assert!(try_place(r#"{"op":"place","offers":[],"tasks":[],"extra":1}"#, &Limits::DEFAULT).is_none());
         assert!(try_place(r#"{"op":"place","offers":[7],"tasks":[]}"#, &Limits::DEFAULT).is_none());
@@ -503,7 +503,7 @@ mod tests {
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
             let fast = try_place(&text, &Limits::DEFAULT).unwrap_or_else(|| panic!("{}: no fast answer", f.display()));
-            let general = crate::contract::call_json(crate::contract::parse_strict(&text).unwrap()).to_string();
+            let general = crate::wire::call_json(crate::wire::parse_strict(&text).unwrap()).to_string();
             assert_eq!(fast, general, "{}", f.display());
         }
     }

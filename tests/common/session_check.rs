@@ -1,4 +1,4 @@
-//! A checker of SESSION.md's rules over a session's transcript, independent of the session's
+//! A checker of the session contract's rules (docs/contract.md, part 3) over a session's transcript, independent of the session's
 //! own bookkeeping: it follows the inputs and the answers (calls, notices, `wake_at`) and
 //! asks the session only which tasks are pending and launched after each step. Shared by
 //! the golden transcripts and the property test.

@@ -1,5 +1,5 @@
 /*
- * offerfit C ABI: one JSON contract (CONTRACT.md) for every host.
+ * offerfit C ABI: one JSON contract (docs/contract.md) for every host.
  * Strings in and out are UTF-8 JSON; responses are freed with offerfit_string_free.
  * See bindings/README.md for the protocol, ownership rules and examples.
  */
@@ -32,7 +32,7 @@ extern "C" {
 typedef struct offerfit_engine offerfit_engine;
 
 /**
- * An opaque session handle (SESSION.md): create it with `offerfit_session_new`, feed it
+ * An opaque session handle (docs/contract.md part 3): create it with `offerfit_session_new`, feed it
  * with `offerfit_session_step`, release it with `offerfit_session_free`. It changes with
  * every step, so it is not shared between threads without the host's own lock.
  */
@@ -117,7 +117,7 @@ char *offerfit_engine_call(const offerfit_engine *engine,
 void offerfit_engine_free(offerfit_engine *engine);
 
 /**
- * Creates a session from `len` bytes of its JSON config (SESSION.md, "Config").
+ * Creates a session from `len` bytes of its JSON config (docs/contract.md part 3, "Config").
  *
  * Returns NULL when the config is NULL, not UTF-8, not JSON or not a valid config; then,
  * if `error` is not NULL, `*error` receives the error response

@@ -1,7 +1,7 @@
 //! # offerfit-c
 //!
-//! offerfit for any language, over the JSON contract (`CONTRACT.md`), with no logic of its
-//! own: every entry point is decode (bytes → UTF-8 text) → [`offerfit::wire::call_bytes`] →
+//! offerfit for any language, over the JSON contract (`docs/contract.md`), with no logic of its
+//! own: every entry point is decode (bytes → UTF-8 text) → [`offerfit::host::call_bytes`] →
 //! encode (a NUL-terminated C string or a wasm buffer). Two ABIs come out of this one crate:
 //!
 //! - **C ABI** (native targets; `libofferfit_c.so` / `libofferfit_c.a`, header
@@ -22,14 +22,14 @@
 
 use serde_json::{Map, Value as Json};
 
-use offerfit::wire::{self, WireError};
+use offerfit::host::{self, WireError};
 use offerfit::Limits;
 
 mod native; // Native targets only: the module is `#![cfg(not(target_arch = "wasm32"))]`.
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::*;
 
-mod session; // The session handle (SESSION.md) over both ABIs.
+mod session; // The session handle (docs/contract.md part 3) over both ABIs.
 pub use session::*;
 
 /// cbindgen:ignore
@@ -43,7 +43,7 @@ pub use wasm::*;
 pub fn respond(request: &[u8]) -> String {
     #[cfg(feature = "test-panic")]
     test_panic(request);
-    wire::call_bytes(request)
+    host::call_bytes(request)
 }
 
 /// With the `test-panic` feature, panics when the request's `op` is `__test_panic`.
@@ -52,7 +52,7 @@ pub fn respond(request: &[u8]) -> String {
 fn test_panic(request: &[u8]) {
     let op = std::str::from_utf8(request)
         .ok()
-        .and_then(|text| wire::parse_strict(text).ok())
+        .and_then(|text| host::parse_strict(text).ok())
         .and_then(|json| json.get("op").and_then(Json::as_str).map(str::to_owned));
     if op.as_deref() == Some("__test_panic") {
         panic!("__test_panic was requested");
@@ -60,7 +60,7 @@ fn test_panic(request: &[u8]) {
 }
 
 /// Stored options for repeated `place` calls (the state behind the C `offerfit_engine`): a
-/// thin handle on the core's [`offerfit::wire::WireEngine`] with the default limits.
+/// thin handle on the core's [`offerfit::host::WireEngine`] with the default limits.
 ///
 /// The rule is the core's: a `place` request that has no `options` field gets the stored
 /// options; a request that has one keeps it as it is (no deep merge), and other ops pass
@@ -69,13 +69,13 @@ fn test_panic(request: &[u8]) {
 /// carrying it. Every request limit holds for engine calls, the request's size included.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    engine: wire::WireEngine,
+    engine: host::WireEngine,
 }
 
 impl Engine {
     /// An engine with no stored options: it answers exactly like [`respond`].
     pub fn without_options() -> Engine {
-        Engine { engine: wire::WireEngine::new(Limits::DEFAULT) }
+        Engine { engine: host::WireEngine::new(Limits::DEFAULT) }
     }
 
     /// Reads the options as a JSON object (the `place` request's `options`).
@@ -86,7 +86,7 @@ impl Engine {
     /// (`request.type`), or not valid `place` options (the core's own error, e.g.
     /// `request.unknown_variant` at `/options/strategy`).
     pub fn new(options: &[u8]) -> Result<Engine, String> {
-        wire::WireEngine::with_options_bytes(options, Limits::DEFAULT)
+        host::WireEngine::with_options_bytes(options, Limits::DEFAULT)
             .map(|engine| Engine { engine })
             .map_err(error_response)
     }

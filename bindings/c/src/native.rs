@@ -5,7 +5,7 @@
 use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use offerfit::wire::WireError;
+use offerfit::host::WireError;
 
 use crate::{error_response, panic_response, respond, Engine};
 
@@ -18,9 +18,9 @@ pub struct OfferfitEngine {
 
 /// The version as a NUL-terminated constant, built at compile time from the core's version so
 /// `offerfit_version()` and the `version` op always agree.
-const VERSION_LEN: usize = offerfit::wire::VERSION.len();
+const VERSION_LEN: usize = offerfit::host::VERSION.len();
 static VERSION_NUL: [u8; VERSION_LEN + 1] = {
-    let src = offerfit::wire::VERSION.as_bytes();
+    let src = offerfit::host::VERSION.as_bytes();
     let mut out = [0_u8; VERSION_LEN + 1];
     let mut i = 0;
     while i < VERSION_LEN {
@@ -309,7 +309,7 @@ mod tests {
     #[test]
     fn version_is_static_and_matches_the_op() {
         let v = unsafe { CStr::from_ptr(offerfit_version()) }.to_str().unwrap();
-        assert_eq!(v, offerfit::wire::VERSION);
+        assert_eq!(v, offerfit::host::VERSION);
         assert!(call(br#"{"op":"version"}"#).starts_with(&format!(r#"{{"ok":true,"version":"{v}""#)));
     }
 

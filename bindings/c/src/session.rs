@@ -1,4 +1,4 @@
-//! The session (SESSION.md, "Handles") over both ABIs: a framework's scheduler state machine
+//! The session (docs/contract.md part 3, "Handles") over both ABIs: a framework's scheduler state machine
 //! behind a handle, one JSON input line in, one JSON output line out, the same bytes as
 //! `offerfit session` and `offerfit::Session::step_json`.
 //!
@@ -11,8 +11,8 @@
 //!   numbers from a registry, never addresses, so a stale or made-up handle is answered with
 //!   `session.handle` instead of touching freed memory.
 
+use offerfit::host::{utf8_error, WireError};
 use offerfit::session::Refused;
-use offerfit::wire::{utf8_error, WireError};
 use offerfit::Session;
 
 /// Builds a session from the config's bytes.
@@ -54,20 +54,20 @@ mod native {
     use std::ffi::c_char;
     use std::panic::{catch_unwind, AssertUnwindSafe};
 
-    use offerfit::wire::WireError;
+    use offerfit::host::WireError;
 
     use super::{session_new, session_step};
     use crate::native::{guarded, request_bytes, to_c};
     use crate::{error_response, panic_response};
 
-    /// An opaque session handle (SESSION.md): create it with `offerfit_session_new`, feed it
+    /// An opaque session handle (docs/contract.md part 3): create it with `offerfit_session_new`, feed it
     /// with `offerfit_session_step`, release it with `offerfit_session_free`. It changes with
     /// every step, so it is not shared between threads without the host's own lock.
     pub struct OfferfitSession {
         session: offerfit::Session,
     }
 
-    /// Creates a session from `len` bytes of its JSON config (SESSION.md, "Config").
+    /// Creates a session from `len` bytes of its JSON config (docs/contract.md part 3, "Config").
     ///
     /// Returns NULL when the config is NULL, not UTF-8, not JSON or not a valid config; then,
     /// if `error` is not NULL, `*error` receives the error response
@@ -166,7 +166,7 @@ mod wasm {
     use std::collections::BTreeMap;
     use std::sync::Mutex;
 
-    use offerfit::wire::WireError;
+    use offerfit::host::WireError;
     use offerfit::Session;
 
     use super::{session_new, session_step};

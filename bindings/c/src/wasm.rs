@@ -11,14 +11,14 @@
 //! anything, so this path is panic-free by construction: no indexing, `unwrap` or arithmetic
 //! that can overflow here, out-of-bounds and NULL requests answered with error objects, and
 //! allocation failure reported as 0 rather than through the aborting `handle_alloc_error`.
-//! The core (`offerfit::wire::call_bytes`) forbids panicking operations on input-derived data
+//! The core (`offerfit::host::call_bytes`) forbids panicking operations on input-derived data
 //! (clippy `unwrap_used`, `expect_used`, `indexing_slicing`, `panic`) and is fuzzed. If a bug
 //! panics anyway, the host gets a trap: it should answer with the contract's `internal` error
 //! and discard the instance (see `bindings/README.md`).
 
 use std::alloc::{alloc, dealloc, Layout};
 
-use offerfit::wire::WireError;
+use offerfit::host::WireError;
 
 use crate::{error_response, respond};
 

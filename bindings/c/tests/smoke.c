@@ -196,7 +196,7 @@ int main(void) {
     check(starts_with(out, "{\"ok\":false,\"errors\":[{\"code\":\"request.null_pointer\""), "NULL engine", out);
     offerfit_string_free(out);
 
-    /* The session handle (SESSION.md "Handles"). */
+    /* The session handle (docs/contract.md part 3 "Handles"). */
     replay_transcript("tests/data/session/kill_tasks.jsonl", "tests/data/session/kill_tasks.out.jsonl");
 
     const char *bad_config = "{\"framework\": {}}";

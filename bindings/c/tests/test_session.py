@@ -1,4 +1,4 @@
-"""The session handle (SESSION.md, "Handles") over the C ABI (ctypes) and the plain-WASM ABI
+"""The session handle (docs/contract.md part 3, "Handles") over the C ABI (ctypes) and the plain-WASM ABI
 (wasmtime): every golden transcript in tests/data/session replays byte for byte, and bad
 configs, bad handles and bad bytes are answered, never crashed on.
 

@@ -5,7 +5,7 @@
 //! Each step submits the next 200 tasks and then feeds an `OFFERS` event with every agent that
 //! still has room (the first step: all 10,000; later, what `Run` re-offers: the agents that
 //! received tasks are offered again with what is left, the untouched ones again as new offers,
-//! since a session declines the offers it holds at once when nothing is pending — SESSION.md
+//! since a session declines the offers it holds at once when nothing is pending — docs/contract.md part 3
 //! rule 2 — so they cannot stay held between steps). That is exactly the offer set the
 //! stateless `place` of the same batch gets, so the two are compared on equal input:
 //!

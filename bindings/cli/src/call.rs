@@ -28,9 +28,9 @@ pub fn run(args: &Args) -> Outcome {
     // An input over the size limit is counted while it is read, never held, and answered as
     // the core answers it.
     let response = match read_bytes_capped(&args.file)? {
-        Ok(bytes) => offerfit::wire::call_bytes(&bytes),
+        Ok(bytes) => offerfit::host::call_bytes(&bytes),
         Err(too_large) => {
-            offerfit::wire::refusal_for_size(too_large.0).unwrap_or_else(|| offerfit::wire::call_bytes(b""))
+            offerfit::host::refusal_for_size(too_large.0).unwrap_or_else(|| offerfit::host::call_bytes(b""))
         }
     };
     let ok = is_ok(&response);
@@ -73,11 +73,11 @@ fn answer_lines(mut input: impl BufRead, out: impl Write) -> Outcome {
             Ok(_) => {
                 let request = line.strip_suffix(b"\n").unwrap_or(&line);
                 let request = request.strip_suffix(b"\r").unwrap_or(request);
-                offerfit::wire::call_bytes(request)
+                offerfit::host::call_bytes(request)
             }
             // A line over the limit is counted, not held.
             Err(too_large) => {
-                offerfit::wire::refusal_for_size(too_large.0).unwrap_or_else(|| offerfit::wire::call_bytes(b""))
+                offerfit::host::refusal_for_size(too_large.0).unwrap_or_else(|| offerfit::host::call_bytes(b""))
             }
         };
         refused |= !is_ok(&response);
@@ -130,7 +130,7 @@ mod tests {
         assert_eq!(code, EXIT_REFUSED);
         assert_eq!(out.len(), 2);
         let line_len = MAX_REQUEST_BYTES + 12;
-        assert_eq!(out[0], offerfit::wire::refusal_for_size(line_len).unwrap());
+        assert_eq!(out[0], offerfit::host::refusal_for_size(line_len).unwrap());
         assert!(out[0].contains(&format!("found {line_len} bytes")), "{}", out[0]);
         assert!(out[1].starts_with(r#"{"ok":true"#), "{}", out[1]);
     }

@@ -1,4 +1,4 @@
-//! The `offerfit` command: a thin shell over the core's JSON contract (`CONTRACT.md`).
+//! The `offerfit` command: a thin shell over the core's JSON contract (`docs/contract.md`).
 //!
 //! Every subcommand decodes its arguments into one contract request, hands it to
 //! [`offerfit::call`] and encodes the answer for a person (pretty JSON, tables, carets on
@@ -63,7 +63,7 @@ enum Command {
     /// line, in order, flushing after each, and keeps going after bad lines (a blank line gets
     /// its own `ok: false` answer). Exit status: 0 when every response is `ok: true`, 1 when
     /// some request was refused, 2 for a usage error. The requests and responses are those of
-    /// CONTRACT.md (ops: version, parse_value, parse_resources, format_resources,
+    /// docs/contract.md (ops: version, parse_value, parse_resources, format_resources,
     /// resource_math, parse_attributes, parse_constraints, check_constraints, place).
     Call(call::Args),
     /// Parse or print Mesos resources text (the agent's `--resources` flag)
@@ -96,7 +96,7 @@ enum Command {
     Check(constraints::CheckArgs),
     /// Place tasks on offers: accepts per agent, declines and unplaced tasks with reasons
     ///
-    /// Reads a `place` request (CONTRACT.md) and prints the decision: the contract response
+    /// Reads a `place` request (docs/contract.md) and prints the decision: the contract response
     /// as pretty JSON, or with --format table, tables of launches per agent (offers, tasks,
     /// exact resources, ports, what is left), declines (refuse seconds, reason) and unplaced
     /// tasks (reasons in check order with offer counts, and the nearest fit). Exit status 0
@@ -112,7 +112,7 @@ enum Command {
     Bench(bench::Args),
     /// Run a Mesos framework's scheduler state machine: JSON Lines inputs in, one output line each
     ///
-    /// Reads the session config (SESSION.md: `framework`, `options`, `session` timers, the
+    /// Reads the session config (docs/contract.md part 3: `framework`, `options`, `session` timers, the
     /// store's `tasks`) from CONFIG.json, then one input per line on standard input (`connect`,
     /// `event` with a Mesos v1 scheduler Event, `disconnected`, `submit`, `kill`, `tick`, each
     /// with `now`) and writes one output line per input, flushed, in order: `{"ok": true,

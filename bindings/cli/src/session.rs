@@ -1,5 +1,5 @@
 //! `offerfit session CONFIG.json`: a framework's scheduler state machine on standard streams
-//! (SESSION.md). One input JSON line on stdin, one output JSON line on stdout, flushed, in
+//! (docs/contract.md part 3). One input JSON line on stdin, one output JSON line on stdout, flushed, in
 //! order; the session lives until the end of stdin.
 
 use std::io::{BufRead, BufWriter, Write};
@@ -10,7 +10,7 @@ use crate::{Outcome, UsageError, EXIT_OK, EXIT_REFUSED};
 /// `offerfit session` (documented on the subcommand in `main.rs`).
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The session config (SESSION.md, "Config"): framework, options, session timers, tasks
+    /// The session config (docs/contract.md part 3, "Config"): framework, options, session timers, tasks
     #[arg(value_name = "CONFIG.json")]
     config: String,
     /// Read the inputs from this file instead of standard input
@@ -25,7 +25,7 @@ pub fn run(args: &Args) -> Outcome {
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = refusal(vec![offerfit::wire::utf8_error(&bytes, &e)]);
+            let line = refusal(vec![offerfit::host::utf8_error(&bytes, &e)]);
             let _ = writeln!(out, "{line}").and_then(|()| out.flush());
             return Ok(EXIT_REFUSED);
         }
@@ -49,7 +49,7 @@ pub fn run(args: &Args) -> Outcome {
     answer_lines(&mut session, input, out)
 }
 
-fn refusal(errors: Vec<offerfit::wire::WireError>) -> String {
+fn refusal(errors: Vec<offerfit::host::WireError>) -> String {
     offerfit::session::Refused { errors }.to_json_text()
 }
 
@@ -69,7 +69,7 @@ fn answer_lines(session: &mut offerfit::Session, mut input: impl BufRead, out: i
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let answer = match std::str::from_utf8(raw) {
             Ok(text) => session.step_json(text),
-            Err(e) => refusal(vec![offerfit::wire::utf8_error(raw, &e)]),
+            Err(e) => refusal(vec![offerfit::host::utf8_error(raw, &e)]),
         };
         if let Err(e) = writeln!(out, "{answer}").and_then(|()| out.flush()) {
             if e.kind() == std::io::ErrorKind::BrokenPipe {

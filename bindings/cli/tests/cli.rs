@@ -783,7 +783,7 @@ fn call_reads_an_oversize_input_without_holding_it() {
     input.extend_from_slice(b"\"}");
     let run = offerfit(&["call"], &input);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(run.stdout.trim_end(), offerfit::wire::call_bytes(&input));
+    assert_eq!(run.stdout.trim_end(), offerfit::host::call_bytes(&input));
     assert!(run.stdout.contains(&format!("found {n} bytes")), "{}", run.stdout);
     // Other commands refuse it as a usage error naming the limit.
     let run = offerfit(&["place", "-"], &input);

@@ -7,10 +7,7 @@ use offerfit::{LimitKind, Limits};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
-use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
-
-use crate::types::*;
 
 /// Installs the panic hook: on `panic=abort` wasm no unwinding exists, so the hook schedules a
 /// fresh instance for the next call and throws `offerfit panicked: …` to the JS entry, which
@@ -145,57 +142,61 @@ pub fn memory() -> JsValue {
 }
 
 /// The library's version and the list of ops.
-#[wasm_bindgen]
-pub fn version() -> Ts<VersionResponse> {
+#[wasm_bindgen(unchecked_return_type = "VersionResponse")]
+pub fn version() -> JsValue {
     typed("version", Ok(Json::Object(Map::new())))
 }
 
 /// Parses a Mesos value (scalar, ranges, set or text).
-#[wasm_bindgen(js_name = parseValue)]
-pub fn parse_value(request: Ts<ParseValueRequest>) -> Ts<ParseValueResponse> {
-    typed("parse_value", to_json(request.js_value()))
+#[wasm_bindgen(js_name = parseValue, unchecked_return_type = "ParseValueResponse")]
+pub fn parse_value(#[wasm_bindgen(unchecked_param_type = "ParseValueRequest")] request: JsValue) -> JsValue {
+    typed("parse_value", to_json(request))
 }
 
 /// Parses Mesos resource text into Mesos v1 resources.
-#[wasm_bindgen(js_name = parseResources)]
-pub fn parse_resources(request: Ts<ParseResourcesRequest>) -> Ts<ParseResourcesResponse> {
-    typed("parse_resources", to_json(request.js_value()))
+#[wasm_bindgen(js_name = parseResources, unchecked_return_type = "ParseResourcesResponse")]
+pub fn parse_resources(#[wasm_bindgen(unchecked_param_type = "ParseResourcesRequest")] request: JsValue) -> JsValue {
+    typed("parse_resources", to_json(request))
 }
 
 /// Prints resources as Mesos does.
-#[wasm_bindgen(js_name = formatResources)]
-pub fn format_resources(request: Ts<FormatResourcesRequest>) -> Ts<FormatResourcesResponse> {
-    typed("format_resources", to_json(request.js_value()))
+#[wasm_bindgen(js_name = formatResources, unchecked_return_type = "FormatResourcesResponse")]
+pub fn format_resources(#[wasm_bindgen(unchecked_param_type = "FormatResourcesRequest")] request: JsValue) -> JsValue {
+    typed("format_resources", to_json(request))
 }
 
 /// Adds, subtracts, compares resources, or keeps those allocatable to a role.
-#[wasm_bindgen(js_name = resourceMath)]
-pub fn resource_math(request: Ts<ResourceMathRequest>) -> Ts<ResourceMathResponse> {
-    typed("resource_math", to_json(request.js_value()))
+#[wasm_bindgen(js_name = resourceMath, unchecked_return_type = "ResourceMathResponse")]
+pub fn resource_math(#[wasm_bindgen(unchecked_param_type = "ResourceMathRequest")] request: JsValue) -> JsValue {
+    typed("resource_math", to_json(request))
 }
 
 /// Parses Mesos attribute text.
-#[wasm_bindgen(js_name = parseAttributes)]
-pub fn parse_attributes(request: Ts<ParseAttributesRequest>) -> Ts<ParseAttributesResponse> {
-    typed("parse_attributes", to_json(request.js_value()))
+#[wasm_bindgen(js_name = parseAttributes, unchecked_return_type = "ParseAttributesResponse")]
+pub fn parse_attributes(#[wasm_bindgen(unchecked_param_type = "ParseAttributesRequest")] request: JsValue) -> JsValue {
+    typed("parse_attributes", to_json(request))
 }
 
 /// Parses and validates constraints, answering their canonical form.
-#[wasm_bindgen(js_name = parseConstraints)]
-pub fn parse_constraints(request: Ts<ParseConstraintsRequest>) -> Ts<ParseConstraintsResponse> {
-    typed("parse_constraints", to_json(request.js_value()))
+#[wasm_bindgen(js_name = parseConstraints, unchecked_return_type = "ParseConstraintsResponse")]
+pub fn parse_constraints(
+    #[wasm_bindgen(unchecked_param_type = "ParseConstraintsRequest")] request: JsValue,
+) -> JsValue {
+    typed("parse_constraints", to_json(request))
 }
 
 /// Checks constraints against one candidate host and the group's existing placements.
-#[wasm_bindgen(js_name = checkConstraints)]
-pub fn check_constraints(request: Ts<CheckConstraintsRequest>) -> Ts<CheckConstraintsResponse> {
-    typed("check_constraints", to_json(request.js_value()))
+#[wasm_bindgen(js_name = checkConstraints, unchecked_return_type = "CheckConstraintsResponse")]
+pub fn check_constraints(
+    #[wasm_bindgen(unchecked_param_type = "CheckConstraintsRequest")] request: JsValue,
+) -> JsValue {
+    typed("check_constraints", to_json(request))
 }
 
 /// Places tasks on offers: accepts, declines and unplaced tasks with reasons.
-#[wasm_bindgen]
-pub fn place(request: Ts<PlaceRequest>) -> Ts<PlaceResponse> {
-    typed("place", to_json(request.js_value()))
+#[wasm_bindgen(unchecked_return_type = "PlaceResponse")]
+pub fn place(#[wasm_bindgen(unchecked_param_type = "PlaceRequest")] request: JsValue) -> JsValue {
+    typed("place", to_json(request))
 }
 
 /// The wasm instance's linear memory in bytes (`test-panic` builds only), so the tests can
@@ -207,13 +208,14 @@ pub fn test_memory_bytes() -> f64 {
 }
 
 /// Runs `op` on the decoded request (or answers the decoding error) and encodes the response
-/// as a plain JS object.
-fn typed<R: Tsify>(op: &str, request: Result<Json, Json>) -> Ts<R> {
+/// as a plain JS object. The functions' TypeScript types (`unchecked_*_type`) name the
+/// declarations the core derives from its own request and result types (feature `tsify`).
+fn typed(op: &str, request: Result<Json, Json>) -> JsValue {
     let response = match request {
         Ok(json) => crate::call_op(op, json),
         Err(failure) => failure,
     };
-    Ts::new_unchecked(to_js(&response))
+    to_js(&response)
 }
 
 /// A JSON value as a plain JS object (maps as objects, not `Map`s), numbers as JS numbers.

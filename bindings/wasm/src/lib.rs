@@ -10,7 +10,9 @@
 //! - `version()`, `parseValue(req)`, `parseResources(req)`, `formatResources(req)`,
 //!   `resourceMath(req)`, `parseAttributes(req)`, `parseConstraints(req)`,
 //!   `checkConstraints(req)`, `place(req)` — the same ops taking and returning plain objects
-//!   (the request without its `op`), typed by the `.d.ts` that tsify writes from [`types`].
+//!   (the request without its `op`), typed by the `.d.ts` that tsify writes from the core's
+//!   own request and result types (the core's `tsify` feature): the types that read and write
+//!   the contract are the ones that declare it, so there is no copy to keep in step.
 //!
 //! Nothing is ever thrown for bad input: a refused request answers
 //! `{ok: false, errors: [...]}`, the contract's error object.
@@ -30,8 +32,6 @@
 #![deny(missing_docs)]
 // wasm-bindgen's and tsify's derives expand to `unsafe` ABI glue; this crate writes none itself.
 #![allow(unsafe_code)]
-
-pub mod types;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

@@ -52,14 +52,32 @@ test('a consumer installs the tarball, type-checks and runs', () => {
   );
   writeFileSync(
     join(dir, 'main.ts'),
-    `import { call, place, version, Session, OfferfitError, type PlaceRequest, type SessionOutput } from 'offerfit';
+    `import { call, parseValue, place, version, Session, OfferfitError, type SessionOutput } from 'offerfit';
+import type { ErrorObject, Limits, MesosValue, PlaceOptions, PlaceRequest, PlaceResult, Reason, Task } from 'offerfit';
+// The declarations come from the core's own request and result types (its tsify feature):
+// every option the core reads is there, with its value set.
+const limits: Limits = { tasks: 100, regex_backtrack: 10000 };
+const options: PlaceOptions = {
+  strategy: { binpack: 1, spread: 2 }, profile: 'mesos-actor', roles: ['*'], refuse_seconds: 5,
+  port_selection: 'random', seed: 7, port_blacklist: { '*': [31000] }, gpu_scheduling: 'unrestricted',
+  framework_id: 'fw', principal: 'p', explain: true, now: 0, drain_seconds: 60, local_region: 'r',
+  limits, tie_break: 'agent_id', delimiter: ';',
+};
+const task: Task = { id: 't1', cpus: 1, mem: 256, constraints: [['hostname', 'UNIQUE']], dialect: 'marathon' };
 const request: PlaceRequest = {
   offers: [{ id: { value: 'O1' }, agent_id: { value: 'S1' }, hostname: 'w1', resources: 'cpus:2;mem:1024' }],
-  tasks: [{ id: 't1', cpus: 1, mem: 256 }],
+  tasks: [task],
 };
 const answer = place(request);
 const v = version();
 if (!answer.ok || !v.ok) throw new Error('refused');
+const result: PlaceResult = answer;
+const reasons: Reason[] = result.unplaced.flatMap((u) => u.reasons);
+const value = parseValue({ text: '[1-3]' });
+const ranges = value.ok && value.value.type === 'RANGES' ? value.value.ranges.range.length : 0;
+const refused = place({ ...request, options });
+const errors: ErrorObject[] = refused.ok ? [] : refused.errors;
+const kind: MesosValue['type'] = 'SCALAR';
 const session = new Session({ framework: { name: 'fw', roles: ['web'] } });
 const out: SessionOutput = session.step({ now: 0, connect: {} });
 if (!out.ok) throw new Error('refused');
@@ -71,7 +89,7 @@ try {
 } catch (e) {
   if (e instanceof OfferfitError) code = e.code;
 }
-console.log(JSON.stringify([answer.accept[0].tasks[0].task_id, JSON.parse(call('{"op":"version"}')).ok, out.calls[0].type, tick, code]));
+console.log(JSON.stringify([answer.accept[0].tasks[0].task_id, JSON.parse(call('{"op":"version"}')).ok, reasons.length, ranges, errors.length >= 0, kind, out.calls[0].type, tick, code]));
 `,
   );
   const tsc = join(dir, 'node_modules/.bin/tsc');
@@ -79,7 +97,7 @@ console.log(JSON.stringify([answer.accept[0].tasks[0].task_id, JSON.parse(call('
   // Compiled by tsc and run: the types and the runtime agree on what exists.
   execFileSync(tsc, ['-p', dir, '--noEmit', 'false', '--outDir', join(dir, 'out')], { cwd: dir, stdio: 'pipe' });
   const out = execFileSync(process.execPath, [join(dir, 'out/main.js')], { cwd: dir, encoding: 'utf8' });
-  assert.deepEqual(JSON.parse(out), ['t1', true, 'SUBSCRIBE', '{"ok":true,"calls":[],"notices":[],"wake_at":null}', 'request.missing_field']);
+  assert.deepEqual(JSON.parse(out), ['t1', true, 0, 1, true, 'SCALAR', 'SUBSCRIBE', '{"ok":true,"calls":[],"notices":[],"wake_at":null}', 'request.missing_field']);
 
   // `start` is not part of the API: the types must say so, as the JS does.
   writeFileSync(join(dir, 'start.ts'), "import { start } from 'offerfit';\nstart();\n");

@@ -109,8 +109,8 @@ if (out.ok) {
 // Requests the contract refuses do not type-check either.
 // @ts-expect-error a typo in a field name
 parseValue({ txet: '1' });
-// @ts-expect-error `resources` is required
-place({ offers: [{ id: { value: 'o' }, agent_id: { value: 'a' }, hostname: 'h' }], tasks: [] });
+// @ts-expect-error `hostname` is required (an offer without `resources` offers nothing, which is valid)
+place({ offers: [{ id: { value: 'o' }, agent_id: { value: 'a' }, resources: [] }], tasks: [] });
 // @ts-expect-error unknown strategy
 place({ offers: [], tasks: [], options: { strategy: 'random' } });
 // @ts-expect-error dialect is an enum

@@ -3,7 +3,7 @@
 
 Each transcript is one file: line 1 `{"about", "rule", "config"}`, then one session input per
 line. `cargo test --test session_golden` replays each through `offerfit::Session::step_json`,
-checks every SESSION.md rule on the answers and compares them with `NAME.out.jsonl`
+checks every session contract rule on the answers and compares them with `NAME.out.jsonl`
 (`UPDATE_GOLDEN=1` rewrites those). Run this script after editing a transcript here.
 """
 import base64

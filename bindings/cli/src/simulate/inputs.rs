@@ -644,7 +644,7 @@ impl Workload {
             if !seen.insert(key.to_string()) {
                 continue;
             }
-            let answer = offerfit::wire::call_json(json!({"op": "place", "offers": [], "tasks": [task]}));
+            let answer = offerfit::host::call_json(json!({"op": "place", "offers": [], "tasks": [task]}));
             if answer.get("ok") != Some(&Json::Bool(true)) {
                 let e = answer.pointer("/errors/0").cloned().unwrap_or(Json::Null);
                 let inner = e.get("path").and_then(Json::as_str).unwrap_or("").trim_start_matches("/tasks/0");

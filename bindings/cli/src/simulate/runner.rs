@@ -292,7 +292,7 @@ fn blame(reasons: &Json) -> (String, String) {
     })
 }
 
-/// The SESSION.md config the simulator gives the scheduler.
+/// The session config the simulator gives the scheduler.
 pub fn session_config(cfg: &RunConfig) -> Json {
     json!({
         "framework": {"name": "offerfit-simulate", "roles": [cfg.role], "user": "root",
@@ -303,7 +303,7 @@ pub fn session_config(cfg: &RunConfig) -> Json {
     })
 }
 
-/// Makes the scheduler for a SESSION.md config.
+/// Makes the scheduler for a session config.
 pub type MakeScheduler<'a> = dyn Fn(&Json) -> Result<Box<dyn Scheduler>, String> + 'a;
 
 /// Runs one simulation. `progress` is called with the simulated ms now and then.

@@ -1,4 +1,4 @@
-//! The scheduler under test, seen by the simulator only through the SESSION.md contract: one
+//! The scheduler under test, seen by the simulator only through the session contract (docs/contract.md, part 3): one
 //! input JSON line in, one output JSON line out ([`Scheduler::step`]). The shipped path, and
 //! the default, is the real [`offerfit::Session`] ([`Kind::Session`]). Two benchmark aids stay,
 //! hidden behind `--scheduler` and never to plan with: [`GreedyBench`] (measures the simulator
@@ -11,7 +11,7 @@ use serde_json::{json, Value as Json};
 
 use super::master::is_terminal;
 
-/// A framework scheduler driven by SESSION.md inputs.
+/// A framework scheduler driven by session inputs (docs/contract.md, part 3).
 pub trait Scheduler {
     /// One input (`{"now", "connect" | "event" | "submit" | "kill" | "tick"}`) as JSON text;
     /// the answer `{"ok", "calls", "notices", "wake_at"}` as JSON text.
@@ -32,7 +32,7 @@ pub enum Kind {
     GreedyBench,
 }
 
-/// Makes a scheduler of `kind` from a SESSION.md config.
+/// Makes a scheduler of `kind` from a session config.
 ///
 /// # Errors
 /// The scheduler's refusal of the config, as text.
@@ -47,7 +47,7 @@ pub fn make(kind: Kind, config: &Json) -> Result<Box<dyn Scheduler>, String> {
     }
 }
 
-/// The real session speaks SESSION.md natively.
+/// The real session speaks the session contract natively.
 impl Scheduler for offerfit::Session {
     fn step(&mut self, input: &str) -> String {
         self.step_json(input)
@@ -79,7 +79,7 @@ pub struct PlaceStandIn {
 }
 
 impl PlaceStandIn {
-    /// A stand-in for this SESSION.md config.
+    /// A stand-in for this session config.
     pub fn new(config: &Json) -> PlaceStandIn {
         let options = config.get("options").cloned().unwrap_or_else(|| json!({}));
         let idle_refuse = config.pointer("/session/idle_refuse_seconds").and_then(Json::as_f64).unwrap_or(3600.0);
@@ -125,7 +125,7 @@ impl PlaceStandIn {
         options["roles"] = self.framework.get("roles").cloned().unwrap_or_else(|| json!(["*"]));
         let req =
             json!({"op": "place", "offers": offers, "tasks": self.pending, "running": running, "options": options});
-        let answer = offerfit::wire::call_json(req);
+        let answer = offerfit::host::call_json(req);
         if answer.get("ok") != Some(&Json::Bool(true)) {
             notices.push(json!({"kind": "error", "message": format!("place refused: {}", answer["errors"])}));
             let ids: Vec<Json> = offers.iter().map(|o| o["id"].clone()).collect();
@@ -426,7 +426,7 @@ mod tests {
         let mut bad = config();
         bad["options"]["strategy"] = json!("nope");
         let err = make(Kind::Session, &bad).err().expect("refused");
-        let j: Json = serde_json::from_str(&err).expect("the refusal is SESSION.md JSON");
+        let j: Json = serde_json::from_str(&err).expect("the refusal is session-contract JSON");
         assert_eq!(j["ok"], json!(false), "{err}");
         assert!(err.contains("nope"), "{err}");
     }

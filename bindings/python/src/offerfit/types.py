@@ -1,4 +1,4 @@
-"""Typed dictionaries for the shapes of the offerfit JSON contract (CONTRACT.md).
+"""Typed dictionaries for the shapes of the offerfit JSON contract (docs/contract.md).
 
 Every function of the package takes and returns plain ``dict``/``list`` values; these
 ``TypedDict`` classes only tell a type checker (mypy, pyright) what keys they hold. Input shapes

@@ -8,7 +8,7 @@ pub(crate) use crate::mesos::kind;
 pub use crate::mesos::pointer::pointer;
 use crate::mesos::serde_error;
 
-/// One error of an `ok: false` response (`CONTRACT.md`): `code` and `message` always; `path`
+/// One error of an `ok: false` response (`docs/contract.md`): `code` and `message` always; `path`
 /// when the error is tied to one input element; `span`, `line`, `column` and `rendered` when
 /// it is inside a text.
 ///
@@ -107,8 +107,6 @@ impl WireError {
 /// `{"ok": false, "errors": [...]}`. The last guard of "one line": a message or help set
 /// directly on a [`WireError`] is escaped here too.
 pub(crate) fn response(mut errors: Vec<WireError>) -> Map<String, Json> {
-    let mut m = Map::new();
-    m.insert("ok".into(), Json::Bool(false));
     for e in &mut errors {
         if let std::borrow::Cow::Owned(o) = clip_message(&e.message) {
             e.message = o;
@@ -117,10 +115,22 @@ pub(crate) fn response(mut errors: Vec<WireError>) -> Map<String, Json> {
             e.help = Some(o);
         }
     }
-    let list =
-        errors.iter().map(|e| serde_json::to_value(e).unwrap_or_else(|_| Json::String(e.message.clone()))).collect();
-    m.insert("errors".into(), Json::Array(list));
-    m
+    match serde_json::to_value(Failure { ok: false, errors: &errors }) {
+        Ok(Json::Object(m)) => m,
+        // INVARIANT: error objects of strings and numbers serialize to an object.
+        _ => Map::new(),
+    }
+}
+
+/// `{"ok": false, "errors": [...]}`: the answer to a request that was refused (every op's).
+#[derive(Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+struct Failure<'a> {
+    /// Always `false`.
+    #[cfg_attr(feature = "tsify", tsify(type = "false"))]
+    ok: bool,
+    /// At least one error.
+    errors: &'a [WireError],
 }
 
 #[cfg(test)]

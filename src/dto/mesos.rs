@@ -1,7 +1,7 @@
 //! Mesos v1 JSON on the wire: the readers of [`crate::mesos`] with their errors as contract
 //! errors (each [`ReadError`] one [`WireError`] at its JSON pointer), the writers as they are,
 //! and the `place` fast path's readers, which decode offers straight from the request text
-//! (`super::place_in`) and make the same offers the readers make of the same objects.
+//! (`crate::wire::place_in`) and make the same offers the readers make of the same objects.
 
 use std::fmt;
 
@@ -40,7 +40,7 @@ pub fn resource_from_json(json: &Json, path: &str) -> Result<Resource, Errors> {
 ///
 /// ```
 /// use serde_json::json;
-/// use offerfit::wire::mesos::resources_from_json;
+/// use offerfit::host::mesos::resources_from_json;
 /// let r = resources_from_json(&json!([{"name": "ports", "type": "RANGES",
 ///     "ranges": {"range": [{"begin": "31000", "end": 31005}]}, "role": "web"}]), "").unwrap();
 /// assert_eq!(r.to_string(), "ports(web):[31000-31005]");
@@ -68,7 +68,7 @@ pub fn attributes_from_json(json: &Json, path: &str) -> Result<Attributes, Error
 ///
 /// ```
 /// use serde_json::json;
-/// let e = offerfit::wire::mesos::offer_from_json(&json!({"id": "O1", "hostname": "h"}), "/offers/0").unwrap_err();
+/// let e = offerfit::host::mesos::offer_from_json(&json!({"id": "O1", "hostname": "h"}), "/offers/0").unwrap_err();
 /// assert_eq!((e[0].code.as_str(), e[0].path.as_deref()), ("request.missing_field", Some("/offers/0")));
 /// ```
 pub fn offer_from_json(json: &Json, path: &str) -> Result<Offer, Errors> {
@@ -84,7 +84,7 @@ pub fn offers_from_json(json: &Json, path: &str) -> Result<Vec<Offer>, Errors> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Reading offers straight from request text (the `place` fast path, `super::place_in`)
+// Reading offers straight from request text (the `place` fast path, `crate::wire::place_in`)
 // ---------------------------------------------------------------------------------------
 /// Deserializes `T` (a derived struct) only from a JSON object, as the readers do
 /// (`offer_from_json` and friends refuse anything but an object; serde's derive would also
@@ -288,6 +288,8 @@ pub(crate) fn offer_from_text_dto(o: OfferText) -> Option<Offer> {
         unavailability: o.unavailability,
         allocation_info: o.allocation_info,
         executor_ids: o.executor_ids.into_iter().map(|e| Id(e.0)).collect(),
+        resources: None,
+        attributes: None,
     };
     offer_from_parts(dto, resources, attributes, Vec::new(), "").ok()
 }
