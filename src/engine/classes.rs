@@ -270,6 +270,7 @@ impl<'r> Ctx<'r, '_> {
             foreign,
             execs,
             init_class: 0,
+            agents: 0,
             shape,
         };
         self.statics.push(s);
@@ -481,12 +482,15 @@ pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
     // Name ids (below 64) already looked at, and whether `ports` was: a batch asks for the
     // same few names thousands of times.
     let (mut done, mut ports_done) = (0u64, false);
+    // Each name once, found by hashing (a batch may read thousands of distinct names).
+    let mut attrs: crate::hash::FxSet<&str> = crate::hash::FxSet::default();
+    let mut asked: crate::hash::FxSet<&str> = crate::hash::FxSet::default();
     for t in &ctx.tasks {
         // An app's tasks come in a row with the same rules: read them once.
         if t.rules.id == Rules::NO_ID || last_rules != Some(t.rules.id) {
             last_rules = Some(t.rules.id);
             for f in t.rules.fields() {
-                if !sight.attrs.iter().any(|a| a == f.name()) {
+                if attrs.insert(f.name()) {
                     sight.attrs.push(f.name().to_owned());
                 }
             }
@@ -500,7 +504,7 @@ pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
         let names = t.need.scalars.iter().filter(|(n, ..)| fresh(*n, &mut done)).map(|(n, ..)| ctx.names.name(*n));
         let ports = !t.need.ports.is_empty() && !std::mem::replace(&mut ports_done, true);
         for name in names.chain(ports.then_some("ports")) {
-            if !sight.sees_amount(name) {
+            if !sight.sees_amount_always(name) && asked.insert(name) {
                 sight.asked.push(name.to_owned());
             }
         }
@@ -558,6 +562,9 @@ pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
         };
         // INVARIANT: `s` is a static class just found or created (an index into `statics`).
         let c = ctx.statics.get(s as usize).map_or(0, |st| st.init_class);
+        if let Some(st) = ctx.statics.get_mut(s as usize) {
+            st.agents += 1;
+        }
         if let Some(agent) = ctx.agents.get_mut(ai) {
             agent.static_class = s;
             agent.class = c;

@@ -848,6 +848,19 @@ pub(crate) fn apply(pool: &mut [Entry], fit: &FitOut) {
     }
 }
 
+/// Gives one take back to the amount of its entry (the inverse of [`apply_take`]); a whole
+/// entry comes back as `offered` holds it (a whole entry is only taken untouched).
+pub(crate) fn unapply_take(amount: &mut Amount, what: &TakeWhat, offered: &Amount) {
+    match (what, amount) {
+        (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
+            *a += *v;
+        }
+        (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.add(p),
+        (TakeWhat::Whole { .. }, a) => *a = offered.clone(),
+        _ => {}
+    }
+}
+
 /// Subtracts one take from the amount of its entry.
 pub(crate) fn apply_take(amount: &mut Amount, what: &TakeWhat) {
     match (what, amount) {

@@ -308,6 +308,45 @@ impl ClassPool {
         }
     }
 
+    /// This pool with `fit` given back (a gang's roll-back to a state whose pool was let go):
+    /// `offered` is the static class's pool, as offered.
+    pub(super) fn given_back(&self, fit: &FitOut, offered: &[Entry]) -> ClassPool {
+        let takes = || fit.takes.iter().rev().chain(fit.exec_takes.iter().rev());
+        match self {
+            ClassPool::Flat(p) => {
+                let mut p = p.clone();
+                for t in takes() {
+                    let i = t.entry as usize;
+                    if let (Some(e), Some(o)) = (p.get_mut(i), offered.get(i)) {
+                        fit::unapply_take(&mut e.amount, &t.what, &o.amount);
+                    }
+                }
+                ClassPool::Flat(p)
+            }
+            ClassPool::Shared(p) => {
+                let mut next = p.clone();
+                for t in takes() {
+                    let i = t.entry as usize;
+                    let (Some(e), Some(o), Some(a)) = (p.meta.entries.get(i), offered.get(i), next.amounts.get(i))
+                    else {
+                        continue;
+                    };
+                    let mut a = a.clone();
+                    let before = fit::scalar_of(&a);
+                    fit::unapply_take(&mut a, &t.what, &o.amount);
+                    let delta = fit::scalar_of(&a) - before;
+                    match e.name {
+                        fit::CPUS => next.avail.0 += delta,
+                        fit::MEM => next.avail.1 += delta,
+                        _ => {}
+                    }
+                    next.amounts.set(i, a);
+                }
+                ClassPool::Shared(next)
+            }
+        }
+    }
+
     /// The entries, for what describes them (name, role, source; not their amounts: a
     /// shared pool's hold the amounts as offered).
     pub(super) fn entries(&self) -> &[Entry] {

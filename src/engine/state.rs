@@ -46,6 +46,8 @@ pub(super) struct Static<'r> {
     pub(super) foreign: bool,
     pub(super) execs: SmallVec<[u32; 2]>,
     pub(super) init_class: u32,
+    /// How many agents it has (its state classes hold no others).
+    pub(super) agents: u32,
     /// The representative's shape ([`super::shapes::walk_shape`]); empty when it has none.
     pub(super) shape: Vec<u64>,
 }
@@ -138,6 +140,8 @@ pub(super) struct Class {
     pub(super) execs: SmallVec<[u32; 2]>,
     pub(super) members: Members,
     pub(super) offers: usize,
+    /// Its pool was let go when its last member left (see [`Ctx::move_agent`]).
+    pub(super) dropped: bool,
 }
 
 /// A compiled task.
@@ -260,7 +264,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
                         (ClassPool::Shared(a), ClassPool::Shared(b)) => a.same_amounts(b),
                         _ => false,
                     };
-                    if cl.static_class == s && cl.used == used && cl.execs == execs && same_pool {
+                    if !cl.dropped && cl.static_class == s && cl.used == used && cl.execs == execs && same_pool {
                         return c;
                     }
                 }
@@ -281,7 +285,15 @@ impl<'r, 'o> Ctx<'r, 'o> {
             ClassPool::Shared(p) => avail = p.avail(),
         }
         let c = self.classes.len() as u32;
-        self.classes.push(Class { static_class: s, pool, used, execs, members: Members::default(), offers: 0 });
+        self.classes.push(Class {
+            static_class: s,
+            pool,
+            used,
+            execs,
+            members: Members::default(),
+            offers: 0,
+            dropped: false,
+        });
         self.scan_rows.push(ScanRow {
             avail,
             static_class: s,
@@ -499,6 +511,19 @@ impl<'r> Ctx<'r, '_> {
             self.pool_buf = buf;
         }
         self.move_agent(agent, to);
+        // The state class an agent alike no other just left: its pool is let go (memory stays
+        // one pool per agent, not one per placement). No later placement finds it again: a
+        // placement only takes, and the agent left it for other amounts. A gang's roll-back
+        // rebuilds it (`unplace_last`), and every state the gang went through with it.
+        let statics = &self.statics;
+        if let Some(cl) = self.classes.get_mut(class as usize).filter(|cl| {
+            to != class
+                && cl.members.first().is_none()
+                && statics.get(cl.static_class as usize).is_some_and(|s| s.agents == 1)
+        }) {
+            cl.pool = ClassPool::default();
+            cl.dropped = true;
+        }
         let idx = self.placements.len();
         self.placements.push(Placement { task: task_index, agent, fit: std::mem::take(fit), score });
 
@@ -523,6 +548,19 @@ impl<'r> Ctx<'r, '_> {
     /// Undoes the latest placement (gang roll-back; the group counters are restored apart).
     pub(super) fn unplace_last(&mut self, from_class: u32) {
         let Some(p) = self.placements.pop() else { return };
+        let now = self.agents.get(p.agent as usize).map_or(from_class, |a| a.class);
+        if self.classes.get(from_class as usize).is_some_and(|c| c.dropped) {
+            // Its pool was let go: it is the agent's pool now with the placement given back.
+            let statics = &self.statics;
+            let pool = self.classes.get(now as usize).map(|cl| {
+                let base = statics.get(cl.static_class as usize).map_or(&[][..], |s| s.pool.as_slice());
+                cl.pool.given_back(&p.fit, base)
+            });
+            if let (Some(pool), Some(cl)) = (pool, self.classes.get_mut(from_class as usize)) {
+                cl.pool = pool;
+                cl.dropped = false;
+            }
+        }
         self.move_agent(p.agent, from_class);
         if let Some(x) = self.placed.get_mut(p.task) {
             *x = None;
