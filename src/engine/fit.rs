@@ -258,6 +258,7 @@ pub(crate) struct FitOut {
 }
 
 impl FitOut {
+    #[inline(always)]
     fn clear(&mut self) {
         self.takes.clear();
         self.exec_takes.clear();
@@ -458,6 +459,7 @@ impl Fitter {
 
     /// Fits `need` on `pool`. With `all`, every check runs (for explanations); otherwise the
     /// first failure stops. Returns the failure reasons (0 = fits); `out` holds the takes.
+    #[inline(never)]
     pub(crate) fn fit<P: PoolRead + ?Sized>(
         &mut self,
         pool: &P,
@@ -757,7 +759,9 @@ impl Fitter {
         out: &mut FitOut,
     ) -> bool {
         out.ports.clear();
-        out.ports.extend(need.ports.iter().copied());
+        for &p in &need.ports {
+            out.ports.push(p);
+        }
         // Fixed ports: each must be offered, eligible and not blacklisted; never twice.
         if need.fixed.value_count() < need.fixed_count as u64 {
             return false;

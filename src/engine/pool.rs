@@ -272,7 +272,8 @@ impl PoolRead for SharedPool {
 #[derive(Debug, Clone)]
 pub(super) enum ClassPool {
     Flat(Vec<Entry>),
-    Shared(SharedPool),
+    /// Boxed: a class (and the ledger's moves of it) stays the size of a flat pool's vector.
+    Shared(Box<SharedPool>),
 }
 
 impl Default for ClassPool {
@@ -286,7 +287,7 @@ impl ClassPool {
     /// [`SHARED_MIN`] entries.
     pub(super) fn of(pool: &[Entry]) -> ClassPool {
         if pool.len() > SHARED_MIN {
-            ClassPool::Shared(SharedPool::new(pool))
+            ClassPool::Shared(Box::new(SharedPool::new(pool)))
         } else {
             ClassPool::Flat(pool.to_vec())
         }
@@ -304,7 +305,7 @@ impl ClassPool {
     ) -> u32 {
         match self {
             ClassPool::Flat(p) => fitter.fit(p.as_slice(), need, agent, all, out),
-            ClassPool::Shared(p) => fitter.fit(p, need, agent, all, out),
+            ClassPool::Shared(p) => fitter.fit(&**p, need, agent, all, out),
         }
     }
 
@@ -324,7 +325,7 @@ impl ClassPool {
                 ClassPool::Flat(p)
             }
             ClassPool::Shared(p) => {
-                let mut next = p.clone();
+                let mut next = (**p).clone();
                 for t in takes() {
                     let i = t.entry as usize;
                     let (Some(e), Some(o), Some(a)) = (p.meta.entries.get(i), offered.get(i), next.amounts.get(i))
@@ -342,7 +343,7 @@ impl ClassPool {
                     }
                     next.amounts.set(i, a);
                 }
-                ClassPool::Shared(next)
+                ClassPool::Shared(Box::new(next))
             }
         }
     }

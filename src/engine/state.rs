@@ -477,7 +477,7 @@ impl<'r> Ctx<'r, '_> {
                     // A large pool: the entries the fit takes from are copied, the rest shared.
                     ClassPool::Shared(p) => {
                         self.pool_buf = buf;
-                        ClassPool::Shared(p.applied(fit))
+                        ClassPool::Shared(Box::new(p.applied(fit)))
                     }
                 };
                 (cl.static_class, cl.used, cl.execs.clone(), pool)
