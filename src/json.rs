@@ -47,13 +47,7 @@ pub enum ReadError {
 /// assert_eq!((e.to_string().as_str(), path.as_str()), ("too many offers: found 3, the limit `offers` is 2", "/offers"));
 /// ```
 pub fn read(text: &str, limits: &Limits) -> Result<Json, ReadError> {
-    let reader = Reader {
-        limits: *limits,
-        values: Cell::new(0),
-        keeping: Cell::new(true),
-        path: RefCell::new(Vec::new()),
-        found: RefCell::new(None),
-    };
+    let reader = Reader::new(limits);
     let mut de = serde_json::Deserializer::from_str(text);
     let value = Seed { reader: &reader, depth: 0 }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     match value {
@@ -62,6 +56,46 @@ pub fn read(text: &str, limits: &Limits) -> Result<Json, ReadError> {
             Some(found) => Err(ReadError::Limit(found.error, found.path)),
             None => Ok(v),
         },
+    }
+}
+
+/// Why a value given by another deserializer than the JSON text reader (a JavaScript object
+/// through `serde-wasm-bindgen`, say) was not read.
+#[derive(Debug)]
+pub enum ValueError<E> {
+    /// A limit is exceeded: the first one in the value's order (nesting beyond `json_depth`
+    /// included), as [`Limits::check_json`] reports it, and the JSON pointer of the culprit.
+    Limit(Error, String),
+    /// The deserializer's own error: a value JSON cannot hold (a non-finite number is refused
+    /// as `expected a finite number, found \`NaN\``).
+    Source(E),
+}
+
+/// [`read`] for a value from any serde deserializer: the limits are counted while the value
+/// is read, so a host that hands over a value rather than text (the JavaScript package's typed
+/// functions take objects) never builds more of it than the limits allow; past a limit nothing
+/// more is kept and the value is read on only to report the first error with its exact count.
+///
+/// # Errors
+/// [`ValueError::Limit`] past a limit, [`ValueError::Source`] for the deserializer's errors.
+///
+/// ```
+/// use offerfit::json::{read_value, ValueError};
+/// let limits = offerfit::Limits { offers: 2, ..Default::default() };
+/// let value = serde_json::json!({"op": "place", "offers": [{}, {}, {}]});
+/// let Err(ValueError::Limit(e, path)) = read_value(value, &limits) else { panic!() };
+/// assert_eq!((e.code(), path.as_str()), ("limit.offers", "/offers"));
+/// ```
+pub fn read_value<'de, D: Deserializer<'de>>(d: D, limits: &Limits) -> Result<Json, ValueError<D::Error>> {
+    let reader = Reader::new(limits);
+    let value = Seed { reader: &reader, depth: 0 }.deserialize(d);
+    if let Some((e, path)) = reader.too_deep.into_inner() {
+        return Err(ValueError::Limit(e, path));
+    }
+    let value = value.map_err(ValueError::Source)?;
+    match reader.found.into_inner() {
+        Some(found) => Err(ValueError::Limit(found.error, found.path)),
+        None => Ok(value),
     }
 }
 
@@ -134,17 +168,24 @@ struct Reader {
     keeping: Cell<bool>,
     path: RefCell<Vec<Step>>,
     found: RefCell<Option<Found>>,
+    /// Nesting beyond `json_depth`, and where (a text reader reports it as a text error).
+    too_deep: RefCell<Option<(Error, String)>>,
 }
 
 impl Reader {
-    /// Records `kind` exceeded with `found` at `at`, unless an earlier one is recorded; from
-    /// then on nothing is kept.
-    fn exceeded(&self, at: (usize, u8), kind: LimitKind, found: usize) {
-        self.keeping.set(false);
-        let mut slot = self.found.borrow_mut();
-        if slot.as_ref().is_some_and(|f| f.at <= at) {
-            return;
+    fn new(limits: &Limits) -> Reader {
+        Reader {
+            limits: *limits,
+            values: Cell::new(0),
+            keeping: Cell::new(true),
+            path: RefCell::new(Vec::new()),
+            found: RefCell::new(None),
+            too_deep: RefCell::new(None),
         }
+    }
+
+    /// The JSON pointer of the value being read.
+    fn pointer(&self) -> String {
         let path = self.path.borrow();
         let segments: Vec<Segment<'_>> = path
             .iter()
@@ -153,7 +194,18 @@ impl Reader {
                 Step::Index(i) => Segment::Index(*i),
             })
             .collect();
-        *slot = Some(Found { at, error: self.limits.exceeded(kind, found), path: pointer(&segments) });
+        pointer(&segments)
+    }
+
+    /// Records `kind` exceeded with `found` at `at`, unless an earlier one is recorded; from
+    /// then on nothing is kept.
+    fn exceeded(&self, at: (usize, u8), kind: LimitKind, found: usize) {
+        self.keeping.set(false);
+        let mut slot = self.found.borrow_mut();
+        if slot.as_ref().is_some_and(|f| f.at <= at) {
+            return;
+        }
+        *slot = Some(Found { at, error: self.limits.exceeded(kind, found), path: self.pointer() });
     }
 
     /// Counts one more value; returns its number.
@@ -189,7 +241,13 @@ impl<'r> Seed<'r> {
         let max_depth = self.reader.limits.json_depth;
         if depth > max_depth {
             let limits = Limits { json_depth: max_depth, ..Limits::DEFAULT };
-            return Err(E::custom(limits.exceeded(LimitKind::JsonDepth, depth).message()));
+            let e = limits.exceeded(LimitKind::JsonDepth, depth);
+            let message = e.message().to_owned();
+            let mut slot = self.reader.too_deep.borrow_mut();
+            if slot.is_none() {
+                *slot = Some((e, self.reader.pointer()));
+            }
+            return Err(E::custom(message));
         }
         Ok(Seed { reader: self.reader, depth })
     }
@@ -228,7 +286,17 @@ impl<'de> Visitor<'de> for Seed<'_> {
         Ok(self.scalar(Json::from(v)))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
-        let n = serde_json::Number::from_f64(v).ok_or_else(|| E::custom("number is not finite"))?;
+        // Only a value from another deserializer can hold one (JSON text cannot): said as
+        // JavaScript prints it.
+        let shown = if v.is_nan() {
+            "NaN"
+        } else if v > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        };
+        let n = serde_json::Number::from_f64(v)
+            .ok_or_else(|| E::custom(format_args!("expected a finite number, found `{shown}`")))?;
         Ok(self.scalar(Json::Number(n)))
     }
     fn visit_str<E>(self, v: &str) -> Result<Json, E> {
@@ -464,5 +532,42 @@ mod tests {
     #[test]
     fn trailing_text_is_refused() {
         assert_eq!(parse_strict("{} x").unwrap_err().code, "request.json");
+    }
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::*;
+
+    /// A value handed over by a host (not text) is counted as the text reader counts it:
+    /// the same first limit, with its exact count and pointer, and nothing past it kept.
+    #[test]
+    fn a_value_is_bounded_as_its_text_is() {
+        let limits = Limits { offers: 2, list_items: 3, string_bytes: 8, json_values: 40, ..Limits::DEFAULT };
+        for text in [
+            r#"{"op":"place","offers":[{},{},{}]}"#,
+            r#"{"op":"place","tasks":[{"id":"t","ports":[0,0,0,0,0]}]}"#,
+            r#"{"op":"place","offers":[{"id":"a-very-long-id"}]}"#,
+            r#"{"op":"version","x":[[1,1,1],[1,1,1],[1,1,1],[1,1,1],[1,1,1],[1,1,1],[1,1,1],[1,1,1],[1,1,1],[1,1,1]]}"#,
+            r#"{"op":"version","x":{"a":1,"b":2,"c":3,"d":4}}"#,
+            r#"{"op":"version"}"#,
+        ] {
+            let value: Json = serde_json::from_str(text).unwrap();
+            let from_text = read(text, &limits);
+            let from_value = read_value(value, &limits);
+            match (from_text, from_value) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
+                (Err(ReadError::Limit(a, p)), Err(ValueError::Limit(b, q))) => {
+                    assert_eq!((a.to_string(), p), (b.to_string(), q), "{text}");
+                }
+                (a, b) => panic!("{text}: {a:?} vs {b:?}"),
+            }
+        }
+        // Nesting beyond `json_depth` is a limit error with its pointer (text: a text error).
+        let deep: Json = serde_json::from_str(r#"{"op":"version","x":[[[1]]]}"#).unwrap();
+        let Err(ValueError::Limit(e, path)) = read_value(deep, &Limits { json_depth: 3, ..Limits::DEFAULT }) else {
+            panic!("nesting not refused")
+        };
+        assert_eq!((e.code(), path.as_str()), ("limit.json_depth", "/x/0/0"));
     }
 }

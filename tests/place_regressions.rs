@@ -390,3 +390,44 @@ fn task_amounts_that_would_be_lost_or_are_negative_are_refused() {
         json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.001}, "reservations": []})
     );
 }
+
+/// Issue 20: an agent alike no other lets go of the pools of the states it leaves; a gang's
+/// roll-back rebuilds them, so what follows the roll-back is placed as if the gang had never
+/// been tried, on a small agent (a flat pool) and on a large one (a shared pool: more than 64
+/// resources).
+#[test]
+fn a_rolled_back_gang_leaves_a_lone_agent_as_it_was() {
+    for extra in [0usize, 80] {
+        let pad: String = (0..extra).map(|i| format!(";x{i}:1")).collect();
+        let answer = call(&json!({
+            "op": "place",
+            "offers": [
+                {"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": format!("cpus:4;mem:4096;ports:[1-100]{pad}")},
+                {"id": "O2", "agent_id": "S2", "hostname": "h2", "resources": "cpus:1;mem:512"}
+            ],
+            "tasks": [
+                {"id": "g1", "cpus": 1, "ports": [0], "gang": "G"},
+                {"id": "g2", "cpus": 1, "ports": [0], "scalars": {"x1": 1}, "gang": "G"},
+                {"id": "g3", "cpus": 100, "gang": "G"},
+                {"id": "t1", "cpus": 1, "ports": [0]},
+                {"id": "t2", "cpus": 1, "ports": [0]}
+            ]
+        }));
+        assert_eq!(answer["ok"], true, "{answer}");
+        let accept = answer["accept"].as_array().unwrap();
+        assert_eq!(accept.len(), 1, "{answer}");
+        let tasks = accept[0]["tasks"].as_array().unwrap();
+        let placed: Vec<(&str, &Json)> = tasks.iter().map(|t| (t["task_id"].as_str().unwrap(), &t["ports"])).collect();
+        assert_eq!(placed, [("t1", &json!([1])), ("t2", &json!([2]))], "extra {extra}");
+        let left = &accept[0]["remaining"];
+        let find = |n: &str| left.as_array().unwrap().iter().find(|r| r["name"] == n).cloned();
+        assert_eq!(find("cpus").unwrap()["scalar"]["value"], 2.0, "extra {extra}");
+        assert_eq!(find("ports").unwrap()["ranges"]["range"], json!([{"begin": 3, "end": 100}]), "extra {extra}");
+        if extra > 0 {
+            assert_eq!(find("x1").unwrap()["scalar"]["value"], 1.0, "extra {extra}");
+        }
+        let unplaced: Vec<&str> =
+            answer["unplaced"].as_array().unwrap().iter().map(|u| u["task_id"].as_str().unwrap()).collect();
+        assert_eq!(unplaced, ["g1", "g2", "g3"], "extra {extra}");
+    }
+}

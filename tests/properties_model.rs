@@ -374,3 +374,90 @@ fn disk_sources_as_mesos_prints_them() {
         "disk[PATH:/a]{REV}:3\n             ^^^^^ expected `:` and a value after the disk source, found `{REV}`"
     );
 }
+
+/// A reservation stack: a first reservation (static or dynamic, with or without a principal
+/// and labels), then refinements (dynamic, each a child role of the one before).
+fn stack() -> impl Strategy<Value = Vec<Reservation>> {
+    (0..3usize, any::<bool>(), prop::option::of("[a-z]{1,4}"), any::<bool>()).prop_map(
+        |(depth, first_static, principal, labels)| {
+            let mut roles = vec!["eng".to_owned()];
+            for i in 0..depth {
+                let child = format!("{}/c{i}", roles.last().map_or("eng", String::as_str));
+                roles.push(child);
+            }
+            roles
+                .into_iter()
+                .enumerate()
+                .map(|(i, role)| {
+                    let dynamic = i > 0 || !first_static;
+                    let mut r = Reservation::static_for(role);
+                    if dynamic {
+                        r.kind = offerfit::ReservationType::Dynamic;
+                        r.principal = principal.clone();
+                        if labels {
+                            r.labels = vec![offerfit::Label { key: "k".into(), value: Some("v".into()) }];
+                        }
+                    }
+                    r
+                })
+                .collect()
+        },
+    )
+}
+
+proptest! {
+    /// Issue 20: printed text never parses back as other resources. One STATIC reservation
+    /// prints `cpus(eng):2` and round-trips; any other stack prints as Mesos does
+    /// (`cpus(reservations: [(DYNAMIC,eng)]):2`) and the text parser refuses it (an agent's
+    /// flag cannot carry it); it never reads `eng,` as a STATIC role, as the old
+    /// `cpus(eng, ):2` did.
+    #[test]
+    fn reservations_print_as_mesos_and_never_parse_back_as_others(
+        reservations in stack(), millis in 1..20_000_000i64,
+    ) {
+        let mut r = Resource::new("cpus", ResourceValue::Scalar(Scalar::from_millis(millis)));
+        r.reservations = reservations.into_iter().collect();
+        let text = r.to_string();
+        match parse_resources(&text, "*") {
+            Ok(parsed) => {
+                prop_assert_eq!(parsed.as_slice(), std::slice::from_ref(&r), "`{}`", text);
+                prop_assert!(!text.contains("reservations:"));
+            }
+            Err(e) => {
+                prop_assert!(text.starts_with("cpus(reservations: [("), "`{}`", text);
+                prop_assert_eq!(e.code(), "resources.syntax");
+                prop_assert!(e.message().contains("reservation stack"), "{}", e.message());
+            }
+        }
+        // The Mesos JSON form carries every stack exactly.
+        let all = Resources::from_resources(vec![r.clone()]).expect("valid");
+        let json = offerfit::host::mesos::resources_to_json(&all);
+        let back = offerfit::host::mesos::resources_from_json(&json, "");
+        prop_assert!(back.is_ok());
+        let back = back.unwrap_or_default();
+        prop_assert_eq!(back.as_slice(), all.as_slice());
+    }
+}
+
+#[test]
+fn a_dynamic_reservation_without_principal_prints_as_mesos_does() {
+    let mut r = Resource::new("cpus", ResourceValue::Scalar(Scalar::from_units(2)));
+    let mut dynamic = Reservation::static_for("r1");
+    dynamic.kind = offerfit::ReservationType::Dynamic;
+    r.reservations.push(dynamic.clone());
+    assert_eq!(r.to_string(), "cpus(reservations: [(DYNAMIC,r1)]):2");
+    dynamic.principal = Some("ops".into());
+    r.reservations[0] = dynamic.clone();
+    assert_eq!(r.to_string(), "cpus(reservations: [(DYNAMIC,r1,ops)]):2");
+    let mut refined = Reservation::static_for("r1/web");
+    refined.kind = offerfit::ReservationType::Dynamic;
+    refined.labels = vec![offerfit::Label { key: "a".into(), value: None }];
+    r.reservations = vec![Reservation::static_for("r1"), refined].into_iter().collect();
+    assert_eq!(r.to_string(), "cpus(reservations: [(STATIC,r1),(DYNAMIC,r1/web,{a})]):2");
+    let e = parse_resources("mem:1;cpus(reservations: [(DYNAMIC,r1)]):2", "*").unwrap_err();
+    assert_eq!(e.code(), "resources.syntax");
+    assert_eq!(e.as_parse().map(|p| (p.span.start, p.span.end)), Some((11, 40)));
+    // One static reservation keeps the agent's form.
+    r.reservations = vec![Reservation::static_for("r1")].into_iter().collect();
+    assert_eq!(r.to_string(), "cpus(r1):2");
+}

@@ -107,6 +107,29 @@ fn one_agent_many_offers(offers: usize, tasks: usize) -> String {
     s
 }
 
+/// One agent with `offers` offers of distinct custom scalars, and `tasks` tasks each asking
+/// for 0.001 cpu and one unit of another of those scalars: each placement changes an entry no
+/// earlier one changed, so the agent's states differ from the pool as offered more and more.
+fn one_agent_distinct_asks(offers: usize, tasks: usize) -> String {
+    let mut s = String::with_capacity(offers * 100 + tasks * 60 + 64);
+    s.push_str(r#"{"op":"place","offers":["#);
+    for i in 0..offers {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"o{i}","agent_id":"a1","hostname":"h1","resources":"cpus:1;x{i}:1"}}"#);
+    }
+    s.push_str(r#"],"tasks":["#);
+    for i in 0..tasks {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"t{i}","cpus":0.001,"scalars":{{"x{}":1}}}}"#, i % offers.max(1));
+    }
+    s.push_str("]}");
+    s
+}
+
 /// One agent with `offers` offers of `ranges` single-port ranges each, and `tasks` tasks of
 /// `ports` dynamic ports.
 fn pooled_ranges(offers: usize, ranges: usize, tasks: usize, ports: usize) -> String {
@@ -303,6 +326,12 @@ const LAZY: &[Lazy] = &[
         2,
         "one agent, 10,000 offers of distinct scalars, 10,000 tasks of 0.001 cpu (aborted before)",
         |size| one_agent_many_offers(pick(size, 500, 10_000), pick(size, 500, 10_000)),
+    ),
+    (
+        "one_agent_distinct_asks",
+        2,
+        "one agent, 10,000 offers of distinct scalars, 10,000 tasks each asking for another of them",
+        |size| one_agent_distinct_asks(pick(size, 500, 10_000), pick(size, 500, 10_000)),
     ),
     (
         "pooled_ranges",

@@ -22,6 +22,7 @@ use smallvec::SmallVec;
 
 use super::fit::{self, Amount, DiskKind, Entry, NONE};
 use super::options::Profile;
+use super::pool::ClassPool;
 use super::request::PlaceError;
 use super::rules::Rules;
 use super::shapes::{
@@ -269,6 +270,7 @@ impl<'r> Ctx<'r, '_> {
             foreign,
             execs,
             init_class: 0,
+            agents: 0,
             shape,
         };
         self.statics.push(s);
@@ -292,6 +294,9 @@ pub(super) struct Pooled {
 pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
     let mut pool: Vec<Pooled> = Vec::new();
     let res_at = |(o, ri): (u32, u32)| offers.get(o as usize).and_then(|x| x.resources.as_slice().get(ri as usize));
+    // The mergeable entries by name, once the pool is long (an agent of thousands of offers
+    // or names): a resource is compared only with those of its name, not the whole pool.
+    let mut by_name: Option<FxMap<&str, SmallVec<[u32; 2]>>> = None;
     for &o in ids {
         let Some(offer) = offers.get(o as usize) else { continue };
         for (ri, res) in offer.resources.iter().enumerate() {
@@ -324,7 +329,18 @@ pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
                         )
                 });
             if !exclusive {
-                let merged = pool.iter_mut().find(|e| !e.exclusive && res_at(e.src).is_some_and(|x| alike(x, res)));
+                // The first alike entry: alike ones have one name, so it is the first of the name's.
+                let merged = match &by_name {
+                    None => pool.iter_mut().find(|e| !e.exclusive && res_at(e.src).is_some_and(|x| alike(x, res))),
+                    Some(index) => {
+                        let list = index.get(res.name.as_str()).map_or(&[][..], |l| l.as_slice());
+                        let at = list
+                            .iter()
+                            .copied()
+                            .find(|&k| pool.get(k as usize).and_then(|e| res_at(e.src)).is_some_and(|x| alike(x, res)));
+                        at.and_then(|k| pool.get_mut(k as usize))
+                    }
+                };
                 if let Some(e) = merged {
                     match (&mut e.amount, &amount) {
                         (Amount::Scalar(a), Amount::Scalar(b)) => *a += b,
@@ -334,11 +350,28 @@ pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
                     continue;
                 }
             }
+            if let Some(index) = &mut by_name {
+                if !exclusive {
+                    index.entry(res.name.as_str()).or_default().push(pool.len() as u32);
+                }
+            }
             pool.push(Pooled { src: (o, ri as u32), amount, exclusive });
+            if by_name.is_none() && pool.len() == POOL_INDEX_MIN {
+                let mut index: FxMap<&str, SmallVec<[u32; 2]>> = FxMap::default();
+                for (k, e) in pool.iter().enumerate().filter(|(_, e)| !e.exclusive) {
+                    if let Some(x) = res_at(e.src) {
+                        index.entry(x.name.as_str()).or_default().push(k as u32);
+                    }
+                }
+                by_name = Some(index);
+            }
         }
     }
     pool
 }
+
+/// The length from which [`pooled`] indexes its entries by name.
+const POOL_INDEX_MIN: usize = 32;
 
 /// Pools the offers per agent (per offer under mesos-actor): offer ids must be unique.
 pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
@@ -449,12 +482,15 @@ pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
     // Name ids (below 64) already looked at, and whether `ports` was: a batch asks for the
     // same few names thousands of times.
     let (mut done, mut ports_done) = (0u64, false);
+    // Each name once, found by hashing (a batch may read thousands of distinct names).
+    let mut attrs: crate::hash::FxSet<&str> = crate::hash::FxSet::default();
+    let mut asked: crate::hash::FxSet<&str> = crate::hash::FxSet::default();
     for t in &ctx.tasks {
         // An app's tasks come in a row with the same rules: read them once.
         if t.rules.id == Rules::NO_ID || last_rules != Some(t.rules.id) {
             last_rules = Some(t.rules.id);
             for f in t.rules.fields() {
-                if !sight.attrs.iter().any(|a| a == f.name()) {
+                if attrs.insert(f.name()) {
                     sight.attrs.push(f.name().to_owned());
                 }
             }
@@ -468,7 +504,7 @@ pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
         let names = t.need.scalars.iter().filter(|(n, ..)| fresh(*n, &mut done)).map(|(n, ..)| ctx.names.name(*n));
         let ports = !t.need.ports.is_empty() && !std::mem::replace(&mut ports_done, true);
         for name in names.chain(ports.then_some("ports")) {
-            if !sight.sees_amount(name) {
+            if !sight.sees_amount_always(name) && asked.insert(name) {
                 sight.asked.push(name.to_owned());
             }
         }
@@ -514,8 +550,8 @@ pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
                 let s = ctx.new_static(ai);
                 static_index.entry(h).or_default().push(s);
                 let (mut pool, execs) = match ctx.statics.get(s as usize) {
-                    Some(st) => (st.pool.clone(), st.execs.clone()),
-                    None => (Vec::new(), SmallVec::new()),
+                    Some(st) => (ClassPool::of(&st.pool), st.execs.clone()),
+                    None => (ClassPool::default(), SmallVec::new()),
                 };
                 let c = ctx.find_or_create_class(s, &mut pool, (0, 0), execs);
                 if let Some(st) = ctx.statics.get_mut(s as usize) {
@@ -526,6 +562,9 @@ pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
         };
         // INVARIANT: `s` is a static class just found or created (an index into `statics`).
         let c = ctx.statics.get(s as usize).map_or(0, |st| st.init_class);
+        if let Some(st) = ctx.statics.get_mut(s as usize) {
+            st.agents += 1;
+        }
         if let Some(agent) = ctx.agents.get_mut(ai) {
             agent.static_class = s;
             agent.class = c;

@@ -215,8 +215,7 @@ pub(super) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, ti: usize) -> Unplaced<'r>
         let Some(&first) = cl.members.first() else { continue };
         let sbits = ctx.static_reasons(&fitter, cl.static_class, t, true);
         let view = ctx.view(c, t);
-        let pool = &cl.pool;
-        let fbits = fitter.fit(pool, &t.need, view, true, &mut out);
+        let fbits = cl.pool.fit(&mut fitter, &t.need, view, true, &mut out);
         let mut bits = sbits | fbits;
         if ctx.resolved.profile == Profile::Marathon && bits & !reason::PORTS != 0 {
             // Marathon reports ports only when everything else matched.

@@ -116,6 +116,57 @@ impl Entry {
     }
 }
 
+/// The scalar amount `a` holds (0 for ranges and sets).
+pub(crate) fn scalar_of(a: &Amount) -> i64 {
+    match a {
+        Amount::Scalar(v) => *v,
+        _ => 0,
+    }
+}
+
+/// Whether amount `a` is used up (as [`Entry::is_empty`]).
+pub(crate) fn empty_of(a: &Amount) -> bool {
+    match a {
+        Amount::Scalar(v) => *v <= 0,
+        Amount::Ranges(r) => r.is_empty(),
+        Amount::Other => false,
+    }
+}
+
+/// A pool as the fitter reads it: each entry's description and its amount now, and the
+/// entries of one name. A flat pool (`[Entry]`, an agent's few resources) holds both in one
+/// place and hands out every entry for any name (the fitter checks the name); a shared pool
+/// (`super::pool::SharedPool`, an agent with many resources) keeps the description once per
+/// static class and the amounts in a persistent tree, and hands out only the entries of the
+/// name asked, so a fit costs what the task asks for, not the size of the agent.
+pub(crate) trait PoolRead {
+    /// Whether the fitter clears its scratch amounts entry by entry (the pool may be large)
+    /// rather than all at once (a flat pool is small).
+    const SPARSE: bool;
+    /// The number of entries.
+    fn len(&self) -> usize;
+    /// Entry `i`: what it is and what it holds now.
+    fn at(&self, i: usize) -> Option<(&Entry, &Amount)>;
+    /// The entries named `name`, ascending (a flat pool: every entry), with their amounts.
+    fn named(&self, name: u32) -> impl Iterator<Item = (usize, &Entry, &Amount)>;
+}
+
+impl PoolRead for [Entry] {
+    const SPARSE: bool = false;
+    #[inline(always)]
+    fn len(&self) -> usize {
+        <[Entry]>::len(self)
+    }
+    #[inline(always)]
+    fn at(&self, i: usize) -> Option<(&Entry, &Amount)> {
+        self.get(i).map(|e| (e, &e.amount))
+    }
+    #[inline(always)]
+    fn named(&self, _name: u32) -> impl Iterator<Item = (usize, &Entry, &Amount)> {
+        self.iter().enumerate().map(|(i, e)| (i, e, &e.amount))
+    }
+}
+
 /// A volume a task needs, compiled.
 #[derive(Debug, Clone)]
 pub(crate) struct VolNeed {
@@ -187,7 +238,7 @@ pub(crate) enum TakeWhat {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Take {
-    pub entry: u16,
+    pub entry: u32,
     pub what: TakeWhat,
 }
 
@@ -207,6 +258,7 @@ pub(crate) struct FitOut {
 }
 
 impl FitOut {
+    #[inline(always)]
     fn clear(&mut self) {
         self.takes.clear();
         self.exec_takes.clear();
@@ -230,6 +282,10 @@ pub(crate) struct AgentView<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Fitter {
     pub(crate) used: Vec<i64>,
+    /// The scratch amounts of large pools ([`PoolRead::SPARSE`]), kept zero but for the
+    /// entries in `touched`, so a fit never clears the whole pool.
+    pub(crate) used_sparse: Vec<i64>,
+    pub(crate) touched: Vec<u32>,
     pub(crate) excl: Ranges,
     pub profile: Option<Profile>,
     pub port_selection: Option<PortSelection>,
@@ -294,7 +350,7 @@ fn add_port_take(takes: &mut SmallVec<[Take; 8]>, entry: usize, begin: u64, end:
             }
         }
     }
-    takes.push(Take { entry: entry as u16, what: TakeWhat::Ports(Ranges::from_ranges([range])) });
+    takes.push(Take { entry: entry as u32, what: TakeWhat::Ports(Ranges::from_ranges([range])) });
 }
 
 impl Fitter {
@@ -322,9 +378,9 @@ impl Fitter {
     }
 
     /// Takes `amount` (up to `max`) of scalar `name` into `out`; returns the shortfall (0 = ok).
-    fn take_scalar(
+    fn take_scalar<P: PoolRead + ?Sized>(
         &mut self,
-        pool: &[Entry],
+        pool: &P,
         need: &Need,
         name: u32,
         amount: i64,
@@ -334,10 +390,10 @@ impl Fitter {
         let mut avail = 0i64;
         // The entries the task may take from, ascending (the passes below visit only these).
         let mut usable: SmallVec<[u32; 8]> = SmallVec::new();
-        for (i, e) in pool.iter().enumerate() {
+        for (i, e, a) in pool.named(name) {
             if e.name == name && !e.exclusive && self.eligible(e, need) && (name != DISK || Self::scratch_disk(e)) {
                 // INVARIANT: `used` holds one amount per pool entry (resized at the start of `fit`).
-                avail += e.scalar() - self.used.get(i).copied().unwrap_or(0);
+                avail += scalar_of(a) - self.used.get(i).copied().unwrap_or(0);
                 usable.push(i as u32);
             }
         }
@@ -347,12 +403,14 @@ impl Fitter {
             // applied to the task and its executor together by `validateTaskAndExecutorResources`):
             // the revocable entries when they suffice, else the non-revocable ones. What this
             // task's executor already took of the name decides the kind.
-            let kind_of = |i: &u32| pool.get(*i as usize).is_some_and(|e| e.revocable);
+            let kind_of = |i: &u32| pool.at(*i as usize).is_some_and(|(e, _)| e.revocable);
             let free = |i: &u32| {
-                pool.get(*i as usize).map_or(0, |e| e.scalar()) - self.used.get(*i as usize).copied().unwrap_or(0)
+                pool.at(*i as usize).map_or(0, |(_, a)| scalar_of(a)) - self.used.get(*i as usize).copied().unwrap_or(0)
             };
-            let taken =
-                out.iter().find_map(|t| pool.get(t.entry as usize).filter(|e| e.name == name)).map(|e| e.revocable);
+            let taken = out
+                .iter()
+                .find_map(|t| pool.at(t.entry as usize).filter(|(e, _)| e.name == name))
+                .map(|(e, _)| e.revocable);
             let rev: i64 = usable.iter().filter(|i| kind_of(i)).map(free).sum();
             let keep_rev = taken.unwrap_or(rev >= amount);
             usable.retain(|i| kind_of(i) == keep_rev);
@@ -371,14 +429,14 @@ impl Fitter {
                 if left == 0 {
                     break;
                 }
-                let Some(e) = pool.get(i) else { continue };
+                let Some((e, a)) = pool.at(i) else { continue };
                 if let Some(reserved) = pass {
                     if (e.role != STAR) != *reserved {
                         continue;
                     }
                 }
                 let used = self.used.get(i).copied().unwrap_or(0);
-                let free = e.scalar() - used;
+                let free = scalar_of(a) - used;
                 if free <= 0 {
                     continue;
                 }
@@ -387,9 +445,12 @@ impl Fitter {
                 if let Some(u) = self.used.get_mut(i) {
                     *u += t;
                 }
+                if P::SPARSE {
+                    self.touched.push(i as u32);
+                }
                 match out.iter_mut().find(|x| x.entry as usize == i) {
                     Some(Take { what: TakeWhat::Scalar(v), .. }) => *v += t,
-                    _ => out.push(Take { entry: i as u16, what: TakeWhat::Scalar(t) }),
+                    _ => out.push(Take { entry: i as u32, what: TakeWhat::Scalar(t) }),
                 }
             }
         }
@@ -398,9 +459,39 @@ impl Fitter {
 
     /// Fits `need` on `pool`. With `all`, every check runs (for explanations); otherwise the
     /// first failure stops. Returns the failure reasons (0 = fits); `out` holds the takes.
-    pub(crate) fn fit(
+    #[inline(never)]
+    pub(crate) fn fit<P: PoolRead + ?Sized>(
         &mut self,
-        pool: &[Entry],
+        pool: &P,
+        need: &Need,
+        agent: AgentView<'_>,
+        all: bool,
+        out: &mut FitOut,
+    ) -> u32 {
+        if !P::SPARSE {
+            return self.fit_pool(pool, need, agent, all, out);
+        }
+        // A large pool: its own scratch amounts, all zero but the entries the last fit of
+        // such a pool touched, which are zeroed again here (a flat pool's fit resizes `used`).
+        std::mem::swap(&mut self.used, &mut self.used_sparse);
+        for &i in &self.touched {
+            if let Some(u) = self.used.get_mut(i as usize) {
+                *u = 0;
+            }
+        }
+        self.touched.clear();
+        if self.used.len() < pool.len() {
+            self.used.resize(pool.len(), 0);
+        }
+        let r = self.fit_pool(pool, need, agent, all, out);
+        std::mem::swap(&mut self.used, &mut self.used_sparse);
+        r
+    }
+
+    #[inline(always)]
+    fn fit_pool<P: PoolRead + ?Sized>(
+        &mut self,
+        pool: &P,
         need: &Need,
         agent: AgentView<'_>,
         all: bool,
@@ -414,8 +505,10 @@ impl Fitter {
             return reason::PORTS;
         }
         out.clear();
-        self.used.clear();
-        self.used.resize(pool.len(), 0);
+        if !P::SPARSE {
+            self.used.clear();
+            self.used.resize(pool.len(), 0);
+        }
 
         // The executor is charged first, once per agent.
         if let Some(ex) = need.executor.filter(|_| !agent.has_exec) {
@@ -475,16 +568,19 @@ impl Fitter {
         out.reasons
     }
 
-    fn fit_volume(&mut self, pool: &[Entry], need: &Need, v: &VolNeed, out: &mut FitOut) -> bool {
+    fn fit_volume<P: PoolRead + ?Sized>(&mut self, pool: &P, need: &Need, v: &VolNeed, out: &mut FitOut) -> bool {
         let vol = v.index;
         if v.pid_offered {
-            // Reuse the offered persistent volume.
-            for (i, e) in pool.iter().enumerate() {
-                if e.pid == v.pid && !e.is_empty() && self.eligible(e, need) && self.used.get(i) == Some(&0) {
+            // Reuse the offered persistent volume (a disk resource).
+            for (i, e, a) in pool.named(DISK) {
+                if e.pid == v.pid && !empty_of(a) && self.eligible(e, need) && self.used.get(i) == Some(&0) {
                     if let Some(u) = self.used.get_mut(i) {
-                        *u = e.scalar();
+                        *u = scalar_of(a);
                     }
-                    out.takes.push(Take { entry: i as u16, what: TakeWhat::Whole { vol } });
+                    if P::SPARSE {
+                        self.touched.push(i as u32);
+                    }
+                    out.takes.push(Take { entry: i as u32, what: TakeWhat::Whole { vol } });
                     return true;
                 }
             }
@@ -512,8 +608,8 @@ impl Fitter {
             DiskKind::Mount => {
                 // The smallest untouched mount disk that is big enough and within max_size.
                 let mut best: Option<(i64, usize)> = None;
-                for (i, e) in pool.iter().enumerate() {
-                    let size = e.scalar();
+                for (i, e, a) in pool.named(DISK) {
+                    let size = scalar_of(a);
                     if !ok_disk(self, e) || size <= 0 || self.used.get(i) != Some(&0) || size < v.size {
                         continue;
                     }
@@ -528,7 +624,10 @@ impl Fitter {
                 if let Some(u) = self.used.get_mut(i) {
                     *u = size;
                 }
-                out.takes.push(Take { entry: i as u16, what: TakeWhat::Whole { vol } });
+                if P::SPARSE {
+                    self.touched.push(i as u32);
+                }
+                out.takes.push(Take { entry: i as u32, what: TakeWhat::Whole { vol } });
                 true
             }
             _ => {
@@ -537,7 +636,7 @@ impl Fitter {
                 let persistent = v.pid != NONE;
                 let mut best: Option<(i64, u32)> = None;
                 let mut seen: SmallVec<[u32; 8]> = SmallVec::new();
-                for e in pool.iter() {
+                for (_, e, _) in pool.named(DISK) {
                     if !ok_disk(self, e) || seen.contains(&e.source) {
                         continue;
                     }
@@ -558,14 +657,14 @@ impl Fitter {
                 }
                 let Some((_, source)) = best else { return false };
                 let mut left = v.size;
-                for (i, e) in pool.iter().enumerate() {
+                for (i, e, a) in pool.named(DISK) {
                     if left == 0 {
                         break;
                     }
                     if e.source != source || !ok_disk(self, e) {
                         continue;
                     }
-                    let free = e.scalar() - self.used.get(i).copied().unwrap_or(0);
+                    let free = scalar_of(a) - self.used.get(i).copied().unwrap_or(0);
                     if free <= 0 || (persistent && free < left) {
                         continue;
                     }
@@ -574,16 +673,19 @@ impl Fitter {
                     if let Some(u) = self.used.get_mut(i) {
                         *u += t;
                     }
-                    out.takes.push(Take { entry: i as u16, what: TakeWhat::Volume { vol, amount: t } });
+                    if P::SPARSE {
+                        self.touched.push(i as u32);
+                    }
+                    out.takes.push(Take { entry: i as u32, what: TakeWhat::Volume { vol, amount: t } });
                 }
                 left == 0
             }
         }
     }
 
-    fn source_avail(
+    fn source_avail<P: PoolRead + ?Sized>(
         &self,
-        pool: &[Entry],
+        pool: &P,
         _need: &Need,
         source: u32,
         kind: DiskKind,
@@ -591,9 +693,9 @@ impl Fitter {
         ok: &dyn Fn(&Fitter, &Entry) -> bool,
     ) -> i64 {
         let mut total = 0;
-        for (i, e) in pool.iter().enumerate() {
+        for (i, e, a) in pool.named(DISK) {
             if e.source == source && e.disk == kind && ok(self, e) {
-                let free = e.scalar() - self.used.get(i).copied().unwrap_or(0);
+                let free = scalar_of(a) - self.used.get(i).copied().unwrap_or(0);
                 if persistent {
                     total = total.max(free);
                 } else {
@@ -606,16 +708,14 @@ impl Fitter {
 
     /// Whether [`Fitter::fit_ports`] would find the task's host ports on `pool` (the same
     /// checks, nothing taken).
-    fn ports_possible(&mut self, pool: &[Entry], need: &Need, blacklist: &Ranges) -> bool {
+    fn ports_possible<P: PoolRead + ?Sized>(&mut self, pool: &P, need: &Need, blacklist: &Ranges) -> bool {
         if need.fixed.value_count() < need.fixed_count as u64 {
             return false;
         }
         for &p in need.ports.iter().filter(|p| **p != 0) {
             if blacklist.contains_value(p)
-                || !pool.iter().any(|e| {
-                    e.name == PORTS
-                        && self.eligible(e, need)
-                        && matches!(&e.amount, Amount::Ranges(r) if r.contains_value(p))
+                || !pool.named(PORTS).any(|(_, e, a)| {
+                    e.name == PORTS && self.eligible(e, need) && matches!(a, Amount::Ranges(r) if r.contains_value(p))
                 })
             {
                 return false;
@@ -631,15 +731,15 @@ impl Fitter {
     /// The ports of `pool` a task's dynamic ports may take (eligible `ports` entries, minus the
     /// task's own fixed ports and the host's blacklist, which it leaves in `self.excl` when there
     /// is one), counted until `enough`.
-    fn free_ports(&mut self, pool: &[Entry], need: &Need, blacklist: &Ranges, enough: u64) -> u64 {
+    fn free_ports<P: PoolRead + ?Sized>(&mut self, pool: &P, need: &Need, blacklist: &Ranges, enough: u64) -> u64 {
         if !blacklist.is_empty() {
             self.excl = need.fixed.add(blacklist);
         }
         let excl: &Ranges = if blacklist.is_empty() { &need.fixed } else { &self.excl };
         let mut total = 0u64;
-        for e in pool.iter() {
+        for (_, e, a) in pool.named(PORTS) {
             if e.name == PORTS && self.eligible(e, need) {
-                if let Amount::Ranges(r) = &e.amount {
+                if let Amount::Ranges(r) = a {
                     for_each_free(r, excl, |b, en| {
                         // Saturating: a range may span all of u64 (`[0-18446744073709551615]`).
                         total = total.saturating_add((en - b).saturating_add(1));
@@ -651,9 +751,17 @@ impl Fitter {
         total
     }
 
-    fn fit_ports(&mut self, pool: &[Entry], need: &Need, agent: AgentView<'_>, out: &mut FitOut) -> bool {
+    fn fit_ports<P: PoolRead + ?Sized>(
+        &mut self,
+        pool: &P,
+        need: &Need,
+        agent: AgentView<'_>,
+        out: &mut FitOut,
+    ) -> bool {
         out.ports.clear();
-        out.ports.extend(need.ports.iter().copied());
+        for &p in &need.ports {
+            out.ports.push(p);
+        }
         // Fixed ports: each must be offered, eligible and not blacklisted; never twice.
         if need.fixed.value_count() < need.fixed_count as u64 {
             return false;
@@ -667,13 +775,11 @@ impl Fitter {
             if agent.blacklist.contains_value(p) {
                 return false;
             }
-            let found = pool.iter().enumerate().find(|(_, e)| {
-                e.name == PORTS
-                    && self.eligible(e, need)
-                    && matches!(&e.amount, Amount::Ranges(r) if r.contains_value(p))
+            let found = pool.named(PORTS).find(|(_, e, a)| {
+                e.name == PORTS && self.eligible(e, need) && matches!(a, Amount::Ranges(r) if r.contains_value(p))
             });
             match found {
-                Some((i, _)) => add_port_take(&mut out.takes, i, p, p),
+                Some((i, ..)) => add_port_take(&mut out.takes, i, p, p),
                 None => return false,
             }
         }
@@ -706,11 +812,11 @@ impl Fitter {
                 continue;
             }
             let mut pos = 0u64;
-            for (i, e) in pool.iter().enumerate() {
+            for (i, e, a) in pool.named(PORTS) {
                 if e.name != PORTS || !self.eligible(e, need) {
                     continue;
                 }
-                let Amount::Ranges(r) = &e.amount else { continue };
+                let Amount::Ranges(r) = a else { continue };
                 let cont = for_each_free(r, excl, |b, en| {
                     let len = (en - b).saturating_add(1);
                     let (from, to) = (pos.max(lo), pos.saturating_add(len).min(hi));
@@ -742,15 +848,33 @@ impl Fitter {
 pub(crate) fn apply(pool: &mut [Entry], fit: &FitOut) {
     for t in fit.exec_takes.iter().chain(fit.takes.iter()) {
         let Some(e) = pool.get_mut(t.entry as usize) else { continue };
-        match (&t.what, &mut e.amount) {
-            (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
-                *a -= *v;
-            }
-            (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.subtract(p),
-            (TakeWhat::Whole { .. }, Amount::Scalar(a)) => *a = 0,
-            (TakeWhat::Whole { .. }, Amount::Ranges(r)) => *r = Ranges::new(),
-            _ => {}
+        apply_take(&mut e.amount, &t.what);
+    }
+}
+
+/// Gives one take back to the amount of its entry (the inverse of [`apply_take`]); a whole
+/// entry comes back as `offered` holds it (a whole entry is only taken untouched).
+pub(crate) fn unapply_take(amount: &mut Amount, what: &TakeWhat, offered: &Amount) {
+    match (what, amount) {
+        (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
+            *a += *v;
         }
+        (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.add(p),
+        (TakeWhat::Whole { .. }, a) => *a = offered.clone(),
+        _ => {}
+    }
+}
+
+/// Subtracts one take from the amount of its entry.
+pub(crate) fn apply_take(amount: &mut Amount, what: &TakeWhat) {
+    match (what, amount) {
+        (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
+            *a -= *v;
+        }
+        (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.subtract(p),
+        (TakeWhat::Whole { .. }, Amount::Scalar(a)) => *a = 0,
+        (TakeWhat::Whole { .. }, Amount::Ranges(r)) => *r = Ranges::new(),
+        _ => {}
     }
 }
 

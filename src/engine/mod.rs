@@ -56,6 +56,7 @@ mod fit;
 mod mesos_actor;
 mod options;
 mod output;
+mod pool;
 mod reasons;
 mod request;
 mod rules;

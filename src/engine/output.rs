@@ -121,11 +121,12 @@ impl<'r> Ctx<'r, '_> {
                 remaining: self
                     .classes
                     .get(agent.class as usize)
-                    .map(|c| self.remaining_of(*a, &c.pool))
+                    .map(|c| self.remaining_of(*a, &c.pool.flat()))
                     .unwrap_or_default(),
                 executors: Vec::new(),
             };
-            let pool = self.classes.get(agent.class as usize).map(|c| c.pool.as_slice()).unwrap_or(&[]);
+            // What the entries are (their amounts are not read).
+            let pool = self.classes.get(agent.class as usize).map(|c| c.pool.entries()).unwrap_or(&[]);
             let mine = match (start.get(rank), start.get(rank + 1)) {
                 (Some(&b), Some(&e)) => grouped.get(b..e).unwrap_or(&[]),
                 _ => &[],

@@ -263,8 +263,7 @@ impl<'r> Ctx<'r, '_> {
                 continue;
             }
             let view = self.view(c, t);
-            let pool = &cl.pool;
-            if fitter.fit(pool, &t.need, view, false, scratch) != 0 {
+            if cl.pool.fit(fitter, &t.need, view, false, scratch) != 0 {
                 row.failed.set(t.need_id);
                 continue;
             }
@@ -439,7 +438,7 @@ impl<'r> Ctx<'r, '_> {
     pub(super) fn verify(&self, fitter: &mut Fitter, ti: usize, b: &Best, out: &mut FitOut) -> bool {
         let (Some(t), Some(cl)) = (self.tasks.get(ti), self.classes.get(b.class as usize)) else { return false };
         let view = self.view(b.class, t);
-        fitter.fit(&cl.pool, &t.need, view, false, out) == 0
+        cl.pool.fit(fitter, &t.need, view, false, out) == 0
     }
 }
 

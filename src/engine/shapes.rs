@@ -42,7 +42,20 @@ impl Sight {
     /// Whether the amount of resource `name` tells agents apart.
     #[inline(always)]
     pub(super) fn sees_amount(&self, name: &str) -> bool {
-        self.all || matches!(name, "cpus" | "mem" | "disk" | "gpus") || self.asked.iter().any(|a| str_eq(a, name))
+        self.all
+            || self.sees_amount_always(name)
+            || if self.asked.len() <= 8 {
+                self.asked.iter().any(|a| str_eq(a, name))
+            } else {
+                // Sorted (`sight_of`): thousands of names asked cost a search, not a walk.
+                self.asked.binary_search_by(|a| a.as_str().cmp(name)).is_ok()
+            }
+    }
+
+    /// Whether `name`'s amount is seen whatever the tasks ask (cpus, mem, disk, gpus).
+    #[inline(always)]
+    pub(super) fn sees_amount_always(&self, name: &str) -> bool {
+        matches!(name, "cpus" | "mem" | "disk" | "gpus")
     }
 
     /// The attributes compared, as a rule reads them: for each seen name its first attribute

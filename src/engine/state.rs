@@ -15,6 +15,7 @@ use smallvec::SmallVec;
 
 use super::fit::{self, AgentView, Entry, FitOut, Fitter, Need};
 use super::options::{Options, Resolved};
+use super::pool::ClassPool;
 use super::request::PlaceRequest;
 use super::rules::{Candidate, Groups, Rules};
 use super::shapes::Sight;
@@ -45,6 +46,8 @@ pub(super) struct Static<'r> {
     pub(super) foreign: bool,
     pub(super) execs: SmallVec<[u32; 2]>,
     pub(super) init_class: u32,
+    /// How many agents it has (its state classes hold no others).
+    pub(super) agents: u32,
     /// The representative's shape ([`super::shapes::walk_shape`]); empty when it has none.
     pub(super) shape: Vec<u64>,
 }
@@ -132,11 +135,13 @@ pub(super) struct ScanRow {
 
 pub(super) struct Class {
     pub(super) static_class: u32,
-    pub(super) pool: Vec<Entry>,
+    pub(super) pool: ClassPool,
     pub(super) used: (i64, i64),
     pub(super) execs: SmallVec<[u32; 2]>,
     pub(super) members: Members,
     pub(super) offers: usize,
+    /// Its pool was let go when its last member left (see [`Ctx::move_agent`]).
+    pub(super) dropped: bool,
 }
 
 /// A compiled task.
@@ -219,11 +224,17 @@ pub(super) struct Ctx<'r, 'o> {
 pub(super) static EMPTY_ATTRS: Attributes = Attributes(Vec::new());
 
 impl<'r, 'o> Ctx<'r, 'o> {
-    pub(super) fn class_key(s: u32, pool: &[Entry], used: (i64, i64), execs: &[u32]) -> u64 {
+    pub(super) fn class_key(s: u32, pool: &ClassPool, used: (i64, i64), execs: &[u32]) -> u64 {
         let mut h = Fx::default();
         h.write_u32(s);
-        for e in pool {
-            e.amount.hash(&mut h);
+        match pool {
+            ClassPool::Flat(pool) => {
+                for e in pool {
+                    e.amount.hash(&mut h);
+                }
+            }
+            // The tree's hash, kept up to date per changed entry: never the whole pool.
+            ClassPool::Shared(p) => h.write_u64(p.content_hash()),
         }
         h.write_u64(used.0 as u64);
         h.write_u64(used.1 as u64);
@@ -238,7 +249,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
     pub(super) fn find_or_create_class(
         &mut self,
         s: u32,
-        pool: &mut Vec<Entry>,
+        pool: &mut ClassPool,
         used: (i64, i64),
         execs: SmallVec<[u32; 2]>,
     ) -> u32 {
@@ -246,12 +257,14 @@ impl<'r, 'o> Ctx<'r, 'o> {
         if let Some(list) = self.class_index.get(&key) {
             for &c in list {
                 if let Some(cl) = self.classes.get(c as usize) {
-                    if cl.static_class == s
-                        && cl.used == used
-                        && cl.execs == execs
-                        && cl.pool.len() == pool.len()
-                        && cl.pool.iter().zip(pool.iter()).all(|(a, b)| a.amount == b.amount)
-                    {
+                    let same_pool = match (&cl.pool, &*pool) {
+                        (ClassPool::Flat(a), ClassPool::Flat(b)) => {
+                            a.len() == b.len() && a.iter().zip(b.iter()).all(|(a, b)| a.amount == b.amount)
+                        }
+                        (ClassPool::Shared(a), ClassPool::Shared(b)) => a.same_amounts(b),
+                        _ => false,
+                    };
+                    if !cl.dropped && cl.static_class == s && cl.used == used && cl.execs == execs && same_pool {
                         return c;
                     }
                 }
@@ -259,15 +272,28 @@ impl<'r, 'o> Ctx<'r, 'o> {
         }
         let pool = std::mem::take(pool);
         let mut avail = (0, 0);
-        for e in &pool {
-            match e.name {
-                fit::CPUS => avail.0 += e.scalar(),
-                fit::MEM => avail.1 += e.scalar(),
-                _ => {}
+        match &pool {
+            ClassPool::Flat(entries) => {
+                for e in entries {
+                    match e.name {
+                        fit::CPUS => avail.0 += e.scalar(),
+                        fit::MEM => avail.1 += e.scalar(),
+                        _ => {}
+                    }
+                }
             }
+            ClassPool::Shared(p) => avail = p.avail(),
         }
         let c = self.classes.len() as u32;
-        self.classes.push(Class { static_class: s, pool, used, execs, members: Members::default(), offers: 0 });
+        self.classes.push(Class {
+            static_class: s,
+            pool,
+            used,
+            execs,
+            members: Members::default(),
+            offers: 0,
+            dropped: false,
+        });
         self.scan_rows.push(ScanRow {
             avail,
             static_class: s,
@@ -439,21 +465,32 @@ impl<'r> Ctx<'r, '_> {
         let group = t.group;
         let exec = t.need.executor;
         let task_index = t.index;
-        let mut pool = std::mem::take(&mut self.pool_buf);
-        let (s, used, mut execs) = match self.classes.get(class as usize) {
+        let mut buf = std::mem::take(&mut self.pool_buf);
+        let (s, used, mut execs, mut pool) = match self.classes.get(class as usize) {
             Some(cl) => {
-                pool.clone_from(&cl.pool);
-                (cl.static_class, cl.used, cl.execs.clone())
+                let pool = match &cl.pool {
+                    ClassPool::Flat(p) => {
+                        buf.clone_from(p);
+                        fit::apply(&mut buf, fit);
+                        ClassPool::Flat(buf)
+                    }
+                    // A large pool: the entries the fit takes from are copied, the rest shared.
+                    ClassPool::Shared(p) => {
+                        self.pool_buf = buf;
+                        ClassPool::Shared(Box::new(p.applied(fit)))
+                    }
+                };
+                (cl.static_class, cl.used, cl.execs.clone(), pool)
             }
             None => {
-                self.pool_buf = pool;
+                self.pool_buf = buf;
                 return 0;
             }
         };
-        fit::apply(&mut pool, fit);
         let mut taken = (0, 0);
+        let entries = pool.entries();
         for tk in fit.takes.iter().chain(fit.exec_takes.iter()) {
-            if let (Some(e), fit::TakeWhat::Scalar(v)) = (pool.get(tk.entry as usize), &tk.what) {
+            if let (Some(e), fit::TakeWhat::Scalar(v)) = (entries.get(tk.entry as usize), &tk.what) {
                 match e.name {
                     fit::CPUS => taken.0 += v,
                     fit::MEM => taken.1 += v,
@@ -470,8 +507,23 @@ impl<'r> Ctx<'r, '_> {
             }
         }
         let to = self.find_or_create_class(s, &mut pool, (used.0 + taken.0, used.1 + taken.1), execs);
-        self.pool_buf = pool;
+        if let ClassPool::Flat(buf) = pool {
+            self.pool_buf = buf;
+        }
         self.move_agent(agent, to);
+        // The state class an agent alike no other just left: its pool is let go (memory stays
+        // one pool per agent, not one per placement). No later placement finds it again: a
+        // placement only takes, and the agent left it for other amounts. A gang's roll-back
+        // rebuilds it (`unplace_last`), and every state the gang went through with it.
+        let statics = &self.statics;
+        if let Some(cl) = self.classes.get_mut(class as usize).filter(|cl| {
+            to != class
+                && cl.members.first().is_none()
+                && statics.get(cl.static_class as usize).is_some_and(|s| s.agents == 1)
+        }) {
+            cl.pool = ClassPool::default();
+            cl.dropped = true;
+        }
         let idx = self.placements.len();
         self.placements.push(Placement { task: task_index, agent, fit: std::mem::take(fit), score });
 
@@ -496,6 +548,19 @@ impl<'r> Ctx<'r, '_> {
     /// Undoes the latest placement (gang roll-back; the group counters are restored apart).
     pub(super) fn unplace_last(&mut self, from_class: u32) {
         let Some(p) = self.placements.pop() else { return };
+        let now = self.agents.get(p.agent as usize).map_or(from_class, |a| a.class);
+        if self.classes.get(from_class as usize).is_some_and(|c| c.dropped) {
+            // Its pool was let go: it is the agent's pool now with the placement given back.
+            let statics = &self.statics;
+            let pool = self.classes.get(now as usize).map(|cl| {
+                let base = statics.get(cl.static_class as usize).map_or(&[][..], |s| s.pool.as_slice());
+                cl.pool.given_back(&p.fit, base)
+            });
+            if let (Some(pool), Some(cl)) = (pool, self.classes.get_mut(from_class as usize)) {
+                cl.pool = pool;
+                cl.dropped = false;
+            }
+        }
         self.move_agent(p.agent, from_class);
         if let Some(x) = self.placed.get_mut(p.task) {
             *x = None;
@@ -531,10 +596,10 @@ mod tests {
         let req = PlaceRequest::default();
         let mut ctx = Ctx::new(&opts, &resolved, &req);
         let empty = SmallVec::new();
-        let c0 = ctx.find_or_create_class(0, &mut Vec::new(), (0, 0), empty.clone());
-        assert_eq!(ctx.find_or_create_class(0, &mut Vec::new(), (0, 0), empty.clone()), c0);
-        let c1 = ctx.find_or_create_class(0, &mut Vec::new(), (1000, 0), empty.clone());
-        let c2 = ctx.find_or_create_class(1, &mut Vec::new(), (0, 0), empty);
+        let c0 = ctx.find_or_create_class(0, &mut ClassPool::default(), (0, 0), empty.clone());
+        assert_eq!(ctx.find_or_create_class(0, &mut ClassPool::default(), (0, 0), empty.clone()), c0);
+        let c1 = ctx.find_or_create_class(0, &mut ClassPool::default(), (1000, 0), empty.clone());
+        let c2 = ctx.find_or_create_class(1, &mut ClassPool::default(), (0, 0), empty);
         assert_eq!((c0, c1, c2), (0, 1, 2));
         assert_eq!(ctx.classes[1].used, (1000, 0));
         // An agent in class 0, then moved to class 1: members, first members and live bits follow.

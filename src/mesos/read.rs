@@ -767,7 +767,7 @@ mod tests {
             json!([{"type": "DYNAMIC", "role": "r1", "principal": "p", "labels": {"labels": [{"key": "k", "value": "v"}]}}])
         );
         assert_eq!(out[2]["reservations"], json!([]));
-        assert_eq!(r.to_string(), "cpus(r1):1; mem(r1, p, {k: v}):2; disk:3");
+        assert_eq!(r.to_string(), "cpus(r1):1; mem(reservations: [(DYNAMIC,r1,p,{k: v})]):2; disk:3");
     }
 
     #[test]
@@ -794,7 +794,7 @@ mod tests {
         assert!(r.is_persistent_volume() && r.shared && r.is_exclusive());
         assert_eq!(r.disk_source_type(), DiskSourceType::Mount);
         assert_eq!(resource_to_json(&r), input);
-        assert_eq!(r.to_string(), "disk(eng, ops)[MOUNT:/mnt/d1,vol1:data]<SHARED>:102400");
+        assert_eq!(r.to_string(), "disk(reservations: [(DYNAMIC,eng,ops)])[MOUNT:/mnt/d1,vol1:data]<SHARED>:102400");
     }
 
     #[test]

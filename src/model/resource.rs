@@ -391,27 +391,49 @@ impl Resource {
     }
 }
 
-/// Mesos' printed form of one resource, in the pre-refinement style that the agent's
-/// `--resources` flag reads back: `cpus:45.55`, `cpus(role1):2`, a dynamic reservation as
-/// `cpus(role1, principal):2`, then `[disk info]` (`[MOUNT:/mnt/d1,id:/data]`), `{REV}` and
-/// `<SHARED>` as Mesos prints them; an allocation role comes first as `(allocated: role)`.
+/// Mesos' printed form of one resource: `cpus:45.55`, a resource with one STATIC
+/// reservation as `cpus(role1):2` (the agent's `--resources` form, which reads it back); any
+/// other reservation stack (dynamic, or refined) as Mesos prints it since reservation
+/// refinement (src/common/resources.cpp, `operator<<` of `Resource` and of
+/// `ReservationInfo`): `cpus(reservations: [(STATIC,eng),(DYNAMIC,eng/web,principal,{k: v})]):2`,
+/// a principal and labels only when present. The older `cpus(role1, principal):2` was not
+/// exact: without a principal it read `cpus(role1, ):2`, which parses back as a STATIC
+/// reservation of a role `role1,`; the form printed now is refused by the text parser (an
+/// agent's flag cannot carry dynamic reservations) rather than misread. Then `[disk info]`
+/// (`[MOUNT:/mnt/d1,id:/data]`), `{REV}` and `<SHARED>` as Mesos prints them; an allocation
+/// role comes first as `(allocated: role)`.
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name)?;
         if let Some(role) = &self.allocation_role {
             write!(f, "(allocated: {role})")?;
         }
-        if let Some(last) = self.reservations.last() {
-            write!(f, "({}", last.role)?;
-            if last.kind == ReservationType::Dynamic {
-                write!(f, ", {}", last.principal.as_deref().unwrap_or(""))?;
-                if !last.labels.is_empty() {
-                    f.write_str(", {")?;
-                    write_labels(f, &last.labels)?;
-                    f.write_str("}")?;
+        match self.reservations.as_slice() {
+            [] => {}
+            [only] if only.kind == ReservationType::Static => write!(f, "({})", only.role)?,
+            all => {
+                f.write_str("(reservations: [")?;
+                for (i, r) in all.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    let kind = match r.kind {
+                        ReservationType::Static => "STATIC",
+                        ReservationType::Dynamic => "DYNAMIC",
+                    };
+                    write!(f, "({kind},{}", r.role)?;
+                    if let Some(p) = &r.principal {
+                        write!(f, ",{p}")?;
+                    }
+                    if !r.labels.is_empty() {
+                        f.write_str(",{")?;
+                        write_labels(f, &r.labels)?;
+                        f.write_str("}")?;
+                    }
+                    f.write_str(")")?;
                 }
+                f.write_str("])")?;
             }
-            f.write_str(")")?;
         }
         if let Some(disk) = &self.disk {
             if disk.source.is_some() || disk.persistence.is_some() || disk.volume.is_some() {

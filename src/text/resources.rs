@@ -135,6 +135,25 @@ fn parse_item(text: &str, item: &str, base: usize, default_role: &str) -> Result
     if item.trim_matches(TRIM).is_empty() {
         return Ok(None);
     }
+    // A reservation stack as Mesos prints it (`cpus(reservations: [(DYNAMIC,r1)]):2`, what
+    // `format_resources` prints for dynamic or refined reservations): refused as a whole, with
+    // what to do, before the `:` inside it splits the item (an agent's `--resources` never
+    // carries dynamic reservations; Mesos' `fromSimpleString` would take the text up to the
+    // first `)` as a role and refuse it).
+    if let Some(at) = item.find("(reservations:") {
+        let start = base + at + 1;
+        let end = item.get(at..).and_then(|rest| rest.find("])")).map_or(base + item.len(), |e| base + at + e + 2);
+        return Err(ParseError::new(
+            "resources.syntax",
+            "expected a role in parentheses, found a reservation stack (`reservations: [...]`)",
+            text,
+            Span::new(start, end.max(start)),
+        )
+        .with_help(
+            "dynamic and refined reservations cannot be given in the agent's text form; give them in the JSON form",
+        )
+        .into());
+    }
     // A disk source in brackets before the value (`disk(role)[MOUNT:/mnt/d1]:100`), as Mesos
     // prints it; it is taken out before the item is split on `:`, since a root may hold `:`.
     let (parts, disk) = split_disk(text, item, base)?;

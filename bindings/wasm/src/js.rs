@@ -1,10 +1,8 @@
 //! The wasm-bindgen exports: `call` plus one typed function per contract op.
 
-use std::cell::{Cell, RefCell};
-use std::fmt;
+use std::cell::RefCell;
 
-use offerfit::{LimitKind, Limits};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use offerfit::Limits;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use wasm_bindgen::prelude::*;
@@ -264,23 +262,22 @@ impl Serialize for AsJsNumbers<'_> {
 /// `Number.MAX_SAFE_INTEGER`.
 const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
-/// A JS value as JSON, or the contract's error when it holds something JSON cannot (a
-/// non-finite number, a function, a symbol, a BigInt beyond 64 bits: `request.json`) or nests
-/// deeper than the core's `json_depth` limit (`limit.json_depth`, as the core reports it).
+/// A JS value as JSON, or the contract's error: a limit exceeded (counted while the value is
+/// converted, with the same codes, messages and JSON pointers as a request text: a host that
+/// passes objects never makes the module build more of a request than the limits allow), or a
+/// value JSON cannot hold (a non-finite number, a function, a symbol, a BigInt beyond 64 bits:
+/// `request.json`).
 pub(crate) fn to_json(value: JsValue) -> Result<Json, Json> {
-    let limit = Cell::new(None);
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(serde_wasm_bindgen::Deserializer::from(value), &mut track);
-    JsonSeed { depth: 0, limit: &limit }.deserialize(de).map_err(|e| {
-        let path = offerfit::host::json_pointer("", &track.path());
-        match limit.take() {
-            Some(exceeded) => failure(offerfit::host::fail(exceeded, &path)),
-            None => {
-                // A serde-wasm-bindgen error prints as a JS `Error`: `Error: <message>`.
-                let message = e.to_string();
-                let message = message.strip_prefix("Error: ").unwrap_or(&message);
-                crate::request_error("request.json", message, &path)
-            }
+    offerfit::json::read_value(de, &Limits::DEFAULT).map_err(|e| match e {
+        offerfit::json::ValueError::Limit(error, path) => failure(offerfit::host::fail(error, &path)),
+        offerfit::json::ValueError::Source(e) => {
+            let path = offerfit::host::json_pointer("", &track.path());
+            // A serde-wasm-bindgen error prints as a JS `Error`: `Error: <message>`.
+            let message = e.to_string();
+            let message = message.strip_prefix("Error: ").unwrap_or(&message);
+            crate::request_error("request.json", message, &path)
         }
     })
 }
@@ -289,102 +286,6 @@ pub(crate) fn to_json(value: JsValue) -> Result<Json, Json> {
 fn failure(errors: offerfit::host::Errors) -> Json {
     let list = errors.iter().map(|e| serde_json::to_value(e).unwrap_or_else(|_| Json::from(e.message.clone())));
     serde_json::json!({"ok": false, "errors": list.collect::<Vec<_>>()})
-}
-
-/// How JavaScript prints a number that JSON cannot hold.
-fn js_number(v: f64) -> &'static str {
-    if v.is_nan() {
-        "NaN"
-    } else if v > 0.0 {
-        "Infinity"
-    } else {
-        "-Infinity"
-    }
-}
-
-/// Reads serde_json's `Value`, except that a non-finite number is refused (serde_json would
-/// turn it into `null`, hiding the caller's mistake) and nesting is bounded by the core's
-/// `json_depth` limit, checked while reading so that a deep JS object cannot exhaust wasm's
-/// small stack.
-#[derive(Clone, Copy)]
-struct JsonSeed<'a> {
-    /// Containers open around the value (`{}` at the top is 1 deep once opened).
-    depth: usize,
-    /// Where the limit error is left for [`to_json`] (serde's error type cannot carry it).
-    limit: &'a Cell<Option<offerfit::Error>>,
-}
-
-impl<'de> DeserializeSeed<'de> for JsonSeed<'_> {
-    type Value = Json;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl JsonSeed<'_> {
-    fn nested<E: de::Error>(self) -> Result<Self, E> {
-        let depth = self.depth + 1;
-        if let Err(e) = Limits::DEFAULT.check(LimitKind::JsonDepth, depth) {
-            let message = e.to_string();
-            self.limit.set(Some(e));
-            return Err(E::custom(message));
-        }
-        Ok(JsonSeed { depth, limit: self.limit })
-    }
-}
-
-impl<'de> Visitor<'de> for JsonSeed<'_> {
-    type Value = Json;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
-        Ok(Json::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
-        Ok(Json::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
-        Ok(Json::from(v))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
-        serde_json::Number::from_f64(v)
-            .map(Json::Number)
-            .ok_or_else(|| E::custom(format_args!("expected a finite number, found `{}`", js_number(v))))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Json, E> {
-        Ok(Json::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_none<E>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
-        let inner = self.nested()?;
-        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(x) = seq.next_element_seed(inner)? {
-            v.push(x);
-        }
-        Ok(Json::Array(v))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let inner = self.nested()?;
-        let mut m = Map::new();
-        while let Some(k) = map.next_key::<String>()? {
-            let v = map.next_value_seed(inner)?;
-            m.insert(k, v);
-        }
-        Ok(Json::Object(m))
-    }
 }
 
 #[cfg(test)]
