@@ -71,6 +71,8 @@ use crate::limits::LimitKind;
 pub use options::{Options, PortSelection, Profile, Strategy, TieBreak};
 pub use request::{PlaceError, PlaceRequest};
 
+pub(crate) use output::accept_calls;
+
 use options::Resolved;
 use request::check_counts;
 

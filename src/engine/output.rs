@@ -9,7 +9,7 @@ use super::explain::explain_task;
 use super::fit::{self, Amount, Entry, NONE};
 use super::state::{Ctx, Placement};
 use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Stats, Unplaced};
-use crate::model::{Resource, ResourceValue, Resources, Scalar};
+use crate::model::{Resource, ResourceValue, Resources, Scalar, TaskRequest};
 
 /// Resources in the given order (like ones merged).
 pub(super) fn to_resources(list: Vec<Resource>) -> Resources {
@@ -317,8 +317,8 @@ pub(super) fn resources_json(r: &Resources) -> Json {
     crate::mesos::resources_to_json(r)
 }
 
-pub(super) fn task_info(ctx: &Ctx<'_, '_>, acc: &AgentAccept<'_>, l: &Launch<'_>) -> Json {
-    let task = ctx.req.tasks.get(l.task_index);
+pub(super) fn task_info(tasks: &[TaskRequest], acc: &AgentAccept<'_>, l: &Launch<'_>) -> Json {
+    let task = tasks.get(l.task_index);
     let mut m = match task.and_then(|t| t.task_info.as_deref().cloned()) {
         Some(Json::Object(m)) => m,
         _ => Map::new(),
@@ -378,8 +378,26 @@ fn fill_host_ports(info: &mut Map<String, Json>, requested: &[u64], given: &[u64
 }
 
 pub(super) fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], decline: &[Decline<'_>]) -> Vec<Json> {
-    let refuse = crate::mesos::scalar_json(ctx.resolved.refuse_seconds);
-    let mut out = Vec::new();
+    let refuse = ctx.resolved.refuse_seconds;
+    let mut out = accept_calls(&ctx.req.tasks, fw, refuse, accept);
+    if !decline.is_empty() {
+        let ids: Vec<Json> = decline.iter().map(|d| json!({ "value": d.offer_id })).collect();
+        out.push(json!({
+            "framework_id": {"value": fw},
+            "type": "DECLINE",
+            "decline": {"offer_ids": ids, "filters": {"refuse_seconds": crate::mesos::scalar_json(refuse)}}
+        }));
+    }
+    out
+}
+
+/// The `ACCEPT` calls of a plan's accepts (one per agent: `RESERVE` / `CREATE` operations,
+/// then one `LAUNCH`), exactly as [`calls`] writes them, for a caller that answers the
+/// declines itself (the session) and so needs no `DECLINE` of every unused offer. `tasks`
+/// are the request's tasks the plan was made from.
+pub(crate) fn accept_calls(tasks: &[TaskRequest], fw: &str, refuse: f64, accept: &[AgentAccept<'_>]) -> Vec<Json> {
+    let refuse = crate::mesos::scalar_json(refuse);
+    let mut out = Vec::with_capacity(accept.len());
     for acc in accept {
         let mut ops = Vec::new();
         for l in &acc.tasks {
@@ -390,21 +408,13 @@ pub(super) fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], dec
                 ops.push(json!({"type": "CREATE", "create": {"volumes": [resource_json(volume)]}}));
             }
         }
-        let infos: Vec<Json> = acc.tasks.iter().map(|l| task_info(ctx, acc, l)).collect();
+        let infos: Vec<Json> = acc.tasks.iter().map(|l| task_info(tasks, acc, l)).collect();
         ops.push(json!({"type": "LAUNCH", "launch": {"task_infos": infos}}));
         let ids: Vec<Json> = acc.offer_ids.iter().map(|o| json!({ "value": o })).collect();
         out.push(json!({
             "framework_id": {"value": fw},
             "type": "ACCEPT",
-            "accept": {"offer_ids": ids, "operations": ops, "filters": {"refuse_seconds": refuse}}
-        }));
-    }
-    if !decline.is_empty() {
-        let ids: Vec<Json> = decline.iter().map(|d| json!({ "value": d.offer_id })).collect();
-        out.push(json!({
-            "framework_id": {"value": fw},
-            "type": "DECLINE",
-            "decline": {"offer_ids": ids, "filters": {"refuse_seconds": refuse}}
+            "accept": {"offer_ids": ids, "operations": ops, "filters": {"refuse_seconds": refuse.clone()}}
         }));
     }
     out
