@@ -55,6 +55,7 @@ use self::mesos_io as io;
 use self::state::Restored;
 use crate::decision::{DeclineReason, ReasonCode};
 use crate::engine::{Engine, Options, PlaceRequest, Profile};
+use crate::hash::{FxMap, FxSet};
 use crate::limits::LimitKind;
 use crate::model::{Offer, RunningTask, TaskRequest};
 
@@ -879,8 +880,8 @@ impl Session {
         };
         // The used offers leave the table in one pass, which also finds the placement (the
         // agent's hostname, attributes and fault domain) of each accept's first offer.
-        let used: BTreeSet<&str> = accepts.iter().flat_map(|(_, ids, _)| ids.iter().map(String::as_str)).collect();
-        let firsts: BTreeMap<&str, usize> =
+        let used: FxSet<&str> = accepts.iter().flat_map(|(_, ids, _)| ids.iter().map(String::as_str)).collect();
+        let firsts: FxMap<&str, usize> =
             accepts.iter().enumerate().filter_map(|(k, (_, ids, _))| ids.first().map(|id| (id.as_str(), k))).collect();
         let mut placements: Vec<Option<Placement>> = vec![None; accepts.len()];
         if !used.is_empty() {
