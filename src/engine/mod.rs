@@ -73,6 +73,8 @@ pub use options::{Options, PortSelection, Profile, Strategy, TieBreak};
 pub use request::{PlaceError, PlaceRequest};
 
 pub(crate) use compile::validate_mesos_id;
+pub(crate) use output::accept_calls;
+
 use options::Resolved;
 use request::check_counts;
 

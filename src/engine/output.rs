@@ -9,7 +9,7 @@ use super::explain::explain_task;
 use super::fit::{self, Amount, Entry, NONE};
 use super::state::{Ctx, Placement};
 use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Stats, Unplaced};
-use crate::model::{Resource, ResourceValue, Resources, Scalar};
+use crate::model::{Resource, ResourceValue, Resources, Scalar, TaskRequest};
 
 /// Resources in the given order (like ones merged).
 pub(super) fn to_resources(list: Vec<Resource>) -> Resources {
@@ -318,8 +318,8 @@ pub(super) fn resources_json(r: &Resources) -> Json {
     crate::mesos::resources_to_json(r)
 }
 
-pub(super) fn task_info(ctx: &Ctx<'_, '_>, acc: &AgentAccept<'_>, l: &Launch<'_>) -> Json {
-    let task = ctx.req.tasks.get(l.task_index);
+pub(super) fn task_info(tasks: &[TaskRequest], acc: &AgentAccept<'_>, l: &Launch<'_>) -> Json {
+    let task = tasks.get(l.task_index);
     let mut m = match task.and_then(|t| t.task_info.as_deref().cloned()) {
         Some(Json::Object(m)) => m,
         _ => Map::new(),
@@ -330,8 +330,8 @@ pub(super) fn task_info(ctx: &Ctx<'_, '_>, acc: &AgentAccept<'_>, l: &Launch<'_>
     if let Some(t) = task.filter(|t| t.ports.contains(&0)) {
         fill_host_ports(&mut m, &t.ports, &l.ports);
     }
-    m.insert("task_id".into(), json!({ "value": l.task_id }));
-    m.insert("agent_id".into(), json!({ "value": acc.agent_id }));
+    m.insert("task_id".into(), object([("value", l.task_id.into())]));
+    m.insert("agent_id".into(), object([("value", acc.agent_id.into())]));
     m.insert("resources".into(), resources_json(&l.resources));
     if let Some(ex) = task.and_then(|t| t.executor.as_ref()) {
         let mut e = match m.remove("executor") {
@@ -379,8 +379,29 @@ fn fill_host_ports(info: &mut Map<String, Json>, requested: &[u64], given: &[u64
 }
 
 pub(super) fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], decline: &[Decline<'_>]) -> Vec<Json> {
-    let refuse = crate::mesos::scalar_json(ctx.resolved.refuse_seconds);
-    let mut out = Vec::new();
+    let refuse = ctx.resolved.refuse_seconds;
+    let mut out = accept_calls(&ctx.req.tasks, fw, refuse, accept);
+    if !decline.is_empty() {
+        let ids: Vec<Json> = decline.iter().map(|d| object([("value", d.offer_id.into())])).collect();
+        let filters = object([("refuse_seconds", crate::mesos::scalar_json(refuse))]);
+        out.push(object([
+            ("framework_id", object([("value", fw.into())])),
+            ("type", "DECLINE".into()),
+            ("decline", object([("offer_ids", Json::Array(ids)), ("filters", filters)])),
+        ]));
+    }
+    out
+}
+
+/// The `ACCEPT` calls of a plan's accepts (one per agent: `RESERVE` / `CREATE` operations,
+/// then one `LAUNCH`), exactly as [`calls`] writes them, for a caller that answers the
+/// declines itself (the session) and so needs no `DECLINE` of every unused offer. `tasks`
+/// are the request's tasks the plan was made from.
+pub(crate) fn accept_calls(tasks: &[TaskRequest], fw: &str, refuse: f64, accept: &[AgentAccept<'_>]) -> Vec<Json> {
+    // Built by moving each part into its parent: `json!` would serialize (deep-copy) every
+    // interpolated value, and the task infos are most of an answer's bytes.
+    let refuse = crate::mesos::scalar_json(refuse);
+    let mut out = Vec::with_capacity(accept.len());
     for acc in accept {
         let mut ops = Vec::new();
         for l in &acc.tasks {
@@ -391,24 +412,29 @@ pub(super) fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], dec
                 ops.push(json!({"type": "CREATE", "create": {"volumes": [resource_json(volume)]}}));
             }
         }
-        let infos: Vec<Json> = acc.tasks.iter().map(|l| task_info(ctx, acc, l)).collect();
-        ops.push(json!({"type": "LAUNCH", "launch": {"task_infos": infos}}));
-        let ids: Vec<Json> = acc.offer_ids.iter().map(|o| json!({ "value": o })).collect();
-        out.push(json!({
-            "framework_id": {"value": fw},
-            "type": "ACCEPT",
-            "accept": {"offer_ids": ids, "operations": ops, "filters": {"refuse_seconds": refuse}}
-        }));
-    }
-    if !decline.is_empty() {
-        let ids: Vec<Json> = decline.iter().map(|d| json!({ "value": d.offer_id })).collect();
-        out.push(json!({
-            "framework_id": {"value": fw},
-            "type": "DECLINE",
-            "decline": {"offer_ids": ids, "filters": {"refuse_seconds": refuse}}
-        }));
+        let infos: Vec<Json> = acc.tasks.iter().map(|l| task_info(tasks, acc, l)).collect();
+        ops.push(object([("type", "LAUNCH".into()), ("launch", object([("task_infos", Json::Array(infos))]))]));
+        let ids: Vec<Json> = acc.offer_ids.iter().map(|o| object([("value", (*o).into())])).collect();
+        let filters = object([("refuse_seconds", refuse.clone())]);
+        out.push(object([
+            ("framework_id", object([("value", fw.into())])),
+            ("type", "ACCEPT".into()),
+            (
+                "accept",
+                object([("offer_ids", Json::Array(ids)), ("operations", Json::Array(ops)), ("filters", filters)]),
+            ),
+        ]));
     }
     out
+}
+
+/// A JSON object of `fields`, in order, each value moved in.
+fn object<const N: usize>(fields: [(&str, Json); N]) -> Json {
+    let mut m = Map::with_capacity(N);
+    for (k, v) in fields {
+        m.insert(k.to_owned(), v);
+    }
+    Json::Object(m)
 }
 
 #[cfg(test)]

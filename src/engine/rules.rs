@@ -418,7 +418,9 @@ impl<'r> Groups<'r> {
         let bare = |r: &RunningTask| r.attributes.is_empty() && r.region.is_none() && r.zone.is_none();
         let mut by_agent: crate::hash::FxMap<&'r str, &'r crate::model::Offer> = Default::default();
         let mut by_host: crate::hash::FxMap<&'r str, &'r crate::model::Offer> = Default::default();
-        if running.iter().any(bare) {
+        // Only running tasks of a group this batch has count; the maps of the offers by agent
+        // and by host are built only when one of those comes without its own placement.
+        if running.iter().any(|r| bare(r) && self.ids.contains_key(r.group.as_str())) {
             for o in offers {
                 by_agent.entry(o.agent_id.as_str()).or_insert(o);
                 by_host.entry(o.hostname.as_str()).or_insert(o);

@@ -55,6 +55,7 @@ use self::mesos_io as io;
 use self::state::Restored;
 use crate::decision::{DeclineReason, ReasonCode};
 use crate::engine::{Engine, Options, PlaceRequest, Profile};
+use crate::hash::{FxMap, FxSet};
 use crate::limits::LimitKind;
 use crate::model::{Offer, RunningTask, TaskRequest};
 
@@ -769,18 +770,25 @@ impl Session {
             self.implicit_at = Some(now + self.timers.implicit_reconcile_seconds);
         }
         let was_filtered = self.filtered;
-        let mut maintenance = BTreeSet::new();
-        if self.dirty && !self.req.offers.is_empty() && !self.req.tasks.is_empty() {
-            maintenance = self.place(now, out);
-        }
+        let maintenance = if self.dirty && !self.req.offers.is_empty() && !self.req.tasks.is_empty() {
+            self.place(now, out)
+        } else {
+            self.draining(now)
+        };
         self.dirty = false;
         // Rule 3: declines filter for `refuse_seconds` while work is pending, for
-        // `idle_refuse_seconds` when nothing is (then nothing is worth holding either).
+        // `idle_refuse_seconds` when nothing is.
         let pending = !self.req.tasks.is_empty();
         let refuse = if pending { self.refuse_seconds } else { self.timers.idle_refuse_seconds };
+        // Rule 2: an offer is held up to `offer_hold_seconds`, work pending or not (a submit
+        // then finds it at hand; with the default 0 every offer is used or declined in the
+        // step that brought it), never when its agent drains.
         let hold = self.timers.offer_hold_seconds;
         let mut declined = std::mem::take(&mut self.decline_now);
-        declined.extend(self.retain_offers(|o, t| pending && t + hold > now && !maintenance.contains(&o.id)));
+        let expired = self.held_since.iter().any(|t| t + hold <= now);
+        if expired || !maintenance.is_empty() {
+            declined.extend(self.retain_offers(|o, t| t + hold > now && !maintenance.contains(&o.id)));
+        }
         if !declined.is_empty() {
             out.calls.push(calls::decline(self.fid(), declined.iter().map(String::as_str), refuse));
             if refuse > 0.0 {
@@ -822,16 +830,19 @@ impl Session {
     /// used offers out of the table, `unplaced` notices whose reasons changed. Returns the
     /// offers `place` declined for maintenance (never held for new tasks, rule 9).
     fn place(&mut self, now: f64, out: &mut Actions) -> BTreeSet<String> {
-        let options = Options { framework_id: self.framework_id.clone(), now: Some(now), ..self.options.clone() };
+        // The engine answers without a framework id: it would write a `DECLINE` naming every
+        // offer it did not use, and the session declines (or keeps) those itself (rule 2).
+        let options = Options { framework_id: None, now: Some(now), ..self.options.clone() };
+        let fid = self.fid().to_owned();
         let plan = Engine::new(options).map_err(|e| e.to_string()).and_then(|engine| {
-            let mut plan = engine.place(&self.req).map_err(|e| e.to_string())?;
-            let mut calls = plan.calls.take().unwrap_or_default().into_iter().filter(|c| c["type"] == "ACCEPT");
-            let accepts: Vec<(Json, Vec<String>, Vec<String>)> = plan
-                .accept
-                .iter()
-                .map(|a| {
+            let plan = engine.place(&self.req).map_err(|e| e.to_string())?;
+            let calls = crate::engine::accept_calls(&self.req.tasks, &fid, self.refuse_seconds, &plan.accept);
+            let accepts: Vec<(Json, Vec<String>, Vec<String>)> = calls
+                .into_iter()
+                .zip(&plan.accept)
+                .map(|(call, a)| {
                     (
-                        calls.next().unwrap_or(Json::Null),
+                        call,
                         a.offer_ids.iter().map(|o| (*o).to_owned()).collect(),
                         a.tasks.iter().map(|l| l.task_id.to_owned()).collect(),
                     )
@@ -867,22 +878,39 @@ impl Session {
                 return self.req.offers.iter().map(|o| o.id.clone()).collect();
             }
         };
-        let mut used: BTreeSet<String> = BTreeSet::new();
-        let mut launched: BTreeMap<String, Placement> = BTreeMap::new();
-        for (call, offer_ids, task_ids) in accepts {
-            if !call.is_object() {
-                continue;
+        // The used offers leave the table in one pass, which also finds the placement (the
+        // agent's hostname, attributes and fault domain) of each accept's first offer.
+        let used: FxSet<&str> = accepts.iter().flat_map(|(_, ids, _)| ids.iter().map(String::as_str)).collect();
+        let firsts: FxMap<&str, usize> =
+            accepts.iter().enumerate().filter_map(|(k, (_, ids, _))| ids.first().map(|id| (id.as_str(), k))).collect();
+        let mut placements: Vec<Option<Placement>> = vec![None; accepts.len()];
+        if !used.is_empty() {
+            let offers = std::mem::take(&mut self.req.offers);
+            let since = std::mem::take(&mut self.held_since);
+            self.req.offers.reserve(offers.len().saturating_sub(used.len()));
+            self.held_since.reserve(offers.len().saturating_sub(used.len()));
+            for (o, t) in offers.into_iter().zip(since) {
+                if !used.contains(o.id.as_str()) {
+                    self.req.offers.push(o);
+                    self.held_since.push(t);
+                    continue;
+                }
+                if let Some(slot) = firsts.get(o.id.as_str()).and_then(|&k| placements.get_mut(k)) {
+                    *slot = Some(Placement {
+                        agent_id: o.agent_id.clone(),
+                        hostname: o.hostname.clone(),
+                        attributes: o.attributes.clone(),
+                        region: o.region.clone(),
+                        zone: o.zone.clone(),
+                    });
+                }
+                self.held_ids.remove(&o.id);
             }
-            let Some(offer) = offer_ids.first().and_then(|id| self.req.offers.iter().find(|o| &o.id == id)) else {
-                continue;
-            };
-            let placement = Placement {
-                agent_id: offer.agent_id.clone(),
-                hostname: offer.hostname.clone(),
-                attributes: offer.attributes.clone(),
-                region: offer.region.clone(),
-                zone: offer.zone.clone(),
-            };
+        }
+        let mut launched: BTreeMap<String, Placement> = BTreeMap::new();
+        for ((call, _, task_ids), placement) in accepts.into_iter().zip(placements) {
+            // INVARIANT: every accept names offers of the request, the first one among them.
+            let Some(placement) = placement else { continue };
             out.calls.push(call);
             for id in task_ids {
                 out.notices.push(Notice::Launching {
@@ -895,10 +923,6 @@ impl Session {
                 });
                 launched.insert(id, placement.clone());
             }
-            used.extend(offer_ids);
-        }
-        if !used.is_empty() {
-            self.retain_offers(|o, _| !used.contains(&o.id));
         }
         if !launched.is_empty() {
             let queue = std::mem::take(&mut self.req.tasks);
@@ -936,6 +960,35 @@ impl Session {
             }
         }
         maintenance
+    }
+
+    /// The held offers whose agent is in or near a maintenance window, as the engine judges
+    /// it when it places (engine/classes.rs, `Ctx::statics`: an agent's unavailability is
+    /// that of its first offer that has one; it counts when it starts before `now +
+    /// drain_seconds` and has not ended by `now`). For steps that do not place: such offers
+    /// are declined, never held for nothing (rule 9).
+    fn draining(&self, now: f64) -> BTreeSet<String> {
+        if self.req.offers.iter().all(|o| o.unavailability.is_none()) {
+            return BTreeSet::new();
+        }
+        let now_ns = (now * 1e9).round() as i128;
+        let until = now_ns + (self.options.drain_seconds * 1e9).round() as i128;
+        let mut first: BTreeMap<&str, Option<crate::model::Unavailability>> = BTreeMap::new();
+        for o in &self.req.offers {
+            let u = first.entry(o.agent_id.as_str()).or_insert(None);
+            *u = u.or(o.unavailability);
+        }
+        self.req
+            .offers
+            .iter()
+            .filter(|o| {
+                first.get(o.agent_id.as_str()).copied().flatten().is_some_and(|u| {
+                    let start = i128::from(u.start_ns);
+                    start <= until && u.duration_ns.map_or(true, |d| start + i128::from(d) > now_ns)
+                })
+            })
+            .map(|o| o.id.clone())
+            .collect()
     }
 
     fn wake_at(&self) -> Option<f64> {

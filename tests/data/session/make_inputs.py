@@ -345,6 +345,20 @@ T["kill_tasks"] = ("kills: a pending task is dropped, a launched one gets KILL, 
     kill(9, "t1"),
 ])
 
+T["rule02_idle_offers_held"] = ("with offer_hold_seconds > 0 offers are held while nothing is pending: a later submit uses them at once without a REVIVE; at the hold's end they are declined with idle_refuse_seconds; a draining agent's offer is never held", 2,
+    cfg(session={"offer_hold_seconds": 30}, options={"drain_seconds": 3600}), [
+    connect(0), subscribed(1),
+    submit(2, task("t1", cpus=3)),
+    offers(3, offer("O1", "S1", "h1"), offer("O2", "S2", "h2"),
+           offer("O3", "S3", "h3", unavailability={"start": {"nanoseconds": "1000000000000"}})),
+    submit(10, task("t2", cpus=2), task("t3", cpus=2)),
+    offers(12, offer("O4", "S4", "h4"),
+           offer("O5", "S5", "h5", unavailability={"start": {"nanoseconds": "1000000000000"}, "duration": {"nanoseconds": "3600000000000"}})),
+    tick(20),
+    tick(42),
+    submit(50, task("t4")),
+])
+
 T["unplaced_notices"] = ("unplaced notices carry place's reasons and come only when the reasons change", 3,
     cfg(session={"offer_hold_seconds": 60}), [
     connect(0), subscribed(1),
