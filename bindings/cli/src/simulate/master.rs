@@ -1342,7 +1342,10 @@ mod tests {
             {"type": "RESERVE", "reserve": {"resources": reserved}}, {"type": "CREATE", "create": {"volumes": vol}}]}}),
         );
         assert!(m.violations.is_empty(), "{:?}", m.violations);
-        assert_eq!(m.agents[0].total.to_string(), "cpus:2; mem:256; disk:900; disk(reservations: [(DYNAMIC,db)])[p1:data]:100");
+        assert_eq!(
+            m.agents[0].total.to_string(),
+            "cpus:2; mem:256; disk:900; disk(reservations: [(DYNAMIC,db)])[p1:data]:100"
+        );
     }
 
     #[test]
