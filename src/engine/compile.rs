@@ -422,10 +422,16 @@ pub(super) fn intern_values(ctx: &mut Ctx<'_, '_>) {
     ctx.static_ids = ids;
 }
 
-/// Units of placement (a task, or a gang's members) in the documented order.
-pub(super) fn task_order(ctx: &Ctx<'_, '_>) -> Vec<SmallVec<[usize; 1]>> {
+/// A unit of placement: a task, or a gang's members (placed all or none).
+pub(super) type Unit = SmallVec<[usize; 1]>;
+
+/// Units of placement (a task, or a gang's members) in the documented order. Under
+/// [`Resolved::quality`](super::options::Resolved) the order is the scarcity order
+/// ([`scarcity_order`]); `feasible` then holds each task's count of agents it fits on an
+/// empty ledger (else it is empty).
+pub(super) fn task_order(ctx: &mut Ctx<'_, '_>, feasible: &mut Vec<u32>) -> Vec<Unit> {
     let req = ctx.req;
-    let mut units: Vec<SmallVec<[usize; 1]>> = Vec::with_capacity(ctx.tasks.len());
+    let mut units: Vec<Unit> = Vec::with_capacity(ctx.tasks.len());
     let mut gang_unit: FxMap<u32, usize> = FxMap::default();
     for t in &ctx.tasks {
         match t.gang {
@@ -443,7 +449,11 @@ pub(super) fn task_order(ctx: &Ctx<'_, '_>) -> Vec<SmallVec<[usize; 1]>> {
             None => units.push(smallvec::smallvec![t.index]),
         }
     }
-    if ctx.resolved.profile == Profile::Offerfit {
+    if ctx.resolved.quality {
+        *feasible = feasible_counts(ctx);
+        let sizes = sizes(ctx);
+        scarcity_order(&mut units, feasible, &sizes);
+    } else if ctx.resolved.profile == Profile::Offerfit {
         let key = |i: &usize| req.tasks.get(*i).map(ord_key).unwrap_or_default();
         for u in &mut units {
             u.sort_by(|a, b| key(b).cmp(&key(a)).then(a.cmp(b)));
@@ -455,6 +465,110 @@ pub(super) fn task_order(ctx: &Ctx<'_, '_>) -> Vec<SmallVec<[usize; 1]>> {
         });
     }
     units
+}
+
+/// The scarcity order: units by the fewest agents a member fits on (an empty ledger:
+/// `feasible`), then bigger gangs first, then the biggest member's size (`sizes`, descending),
+/// then request order; a gang's members the same way.
+pub(super) fn scarcity_order(units: &mut [Unit], feasible: &[u32], sizes: &[i64]) {
+    let key = |i: usize| (feasible.get(i).copied().unwrap_or(u32::MAX), std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)), i);
+    for u in units.iter_mut() {
+        u.sort_by_key(|i| key(*i));
+    }
+    units.sort_by_cached_key(|u| {
+        let first = u.first().map_or((u32::MAX, std::cmp::Reverse(0), usize::MAX), |i| key(*i));
+        let count = u.iter().map(|i| key(*i).0).min().unwrap_or(u32::MAX);
+        (count, std::cmp::Reverse(u.len()), first.1, u.iter().min().copied().unwrap_or(usize::MAX))
+    });
+}
+
+/// Each task's size: the sum over cpus and mem of its request divided by what all agents
+/// offer (millionths; a dimension nobody offers counts 0).
+pub(super) fn sizes(ctx: &Ctx<'_, '_>) -> Vec<i64> {
+    let (mut cpus, mut mem) = (0i128, 0i128);
+    for a in &ctx.agents {
+        if let Some(st) = ctx.statics.get(a.static_class as usize) {
+            cpus += i128::from(st.offered.0);
+            mem += i128::from(st.offered.1);
+        }
+    }
+    let share = |need: i64, total: i128| if total > 0 { i128::from(need) * 1_000_000 / total } else { 0 };
+    ctx.tasks
+        .iter()
+        .map(|t| i64::try_from(share(t.need.cpus, cpus) + share(t.need.mem, mem)).unwrap_or(i64::MAX))
+        .collect()
+}
+
+/// At most this many (task need, static class) fits, plus [`FEASIBLE_PER_ITEM`] per task and
+/// per agent, are run to count each task's feasible agents; the needs left over when the
+/// budget runs out count as fitting every agent (their order is then by size alone).
+pub(super) const FEASIBLE_BUDGET: usize = 1 << 16;
+/// See [`FEASIBLE_BUDGET`].
+pub(super) const FEASIBLE_PER_ITEM: usize = 16;
+
+/// Per task, how many agents it fits on the empty ledger (before any placement of this
+/// batch, running tasks counted): the static checks (roles, maintenance, region, the
+/// constraints but the hostname ones, reservation, GPUs) and a full fit of the agent's pool.
+/// Tasks with the same needs and rules are counted once.
+pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
+    use std::hash::{Hash, Hasher};
+    let all = u32::try_from(ctx.agents.len()).unwrap_or(u32::MAX);
+    let mut per_static = vec![0u32; ctx.statics.len()];
+    for a in &ctx.agents {
+        if let Some(n) = per_static.get_mut(a.static_class as usize) {
+            *n += 1;
+        }
+    }
+    let mut budget =
+        FEASIBLE_BUDGET.saturating_add(FEASIBLE_PER_ITEM.saturating_mul(ctx.tasks.len() + ctx.agents.len()));
+    let mut fitter = std::mem::take(&mut ctx.fitter);
+    let mut out = super::fit::FitOut::default();
+    // (hash of needs and rules) → (a task with them, its count).
+    let mut seen: FxMap<u64, SmallVec<[(usize, u32); 1]>> = FxMap::default();
+    let mut counts = Vec::with_capacity(ctx.tasks.len());
+    for (ti, t) in ctx.tasks.iter().enumerate() {
+        let shared = t.rules.id != super::rules::Rules::NO_ID || !t.rules.has_hard();
+        let mut h = crate::hash::Fx::default();
+        (t.rules.id, t.gpu_restricted, t.need.cpus, t.need.mem, t.need.gpus, t.need.dynamic).hash(&mut h);
+        t.need.ports.hash(&mut h);
+        let key = h.finish();
+        let known = seen.get(&key).and_then(|list| {
+            list.iter().find_map(|&(o, n)| {
+                let other = ctx.tasks.get(o)?;
+                let same = shared
+                    && other.rules.id == t.rules.id
+                    && other.gpu_restricted == t.gpu_restricted
+                    && same_need(&other.need, &t.need);
+                same.then_some(n)
+            })
+        });
+        if let Some(n) = known {
+            counts.push(n);
+            continue;
+        }
+        if budget < ctx.statics.len() {
+            counts.push(all);
+            continue;
+        }
+        budget -= ctx.statics.len();
+        let mut n = 0u32;
+        for (s, st) in ctx.statics.iter().enumerate() {
+            let agents = per_static.get(s).copied().unwrap_or(0);
+            if agents == 0 || ctx.static_reasons_with(&fitter, s as u32, t, false, None, true) != 0 {
+                continue;
+            }
+            let Some(cl) = ctx.classes.get(st.init_class as usize) else { continue };
+            if fitter.fit(&cl.pool, &t.need, ctx.view(st.init_class, t), false, &mut out) == 0 {
+                n = n.saturating_add(agents);
+            }
+        }
+        if shared {
+            seen.entry(key).or_default().push((ti, n));
+        }
+        counts.push(n);
+    }
+    ctx.fitter = fitter;
+    counts
 }
 
 /// Test fixtures shared by the rooms' unit tests: a ledger prepared as the batch prepares it
@@ -543,18 +657,20 @@ mod tests {
     #[test]
     fn biggest_tasks_go_first_under_the_offerfit_profile_only() {
         let req = PlaceRequest {
+            offers: vec![offer("o1", "a1", "cpus:8;mem:8192", "")],
             tasks: vec![task("small", 1, 64, &[]), task("big", 4, 64, &[]), task("mid", 2, 64, &[])],
             ..PlaceRequest::default()
         };
         let opts = Options::default();
         let resolved = Resolved::new(&opts).unwrap();
         let ctx = prepared(&opts, &resolved, &req);
-        let order: Vec<Vec<usize>> = task_order(&ctx).into_iter().map(|u| u.to_vec()).collect();
+        let mut ctx = ctx;
+        let order: Vec<Vec<usize>> = task_order(&mut ctx, &mut Vec::new()).into_iter().map(|u| u.to_vec()).collect();
         assert_eq!(order, [vec![1], vec![2], vec![0]]);
         let marathon = Options { profile: Profile::Marathon, ..Options::default() };
         let resolved = Resolved::new(&marathon).unwrap();
-        let ctx = prepared(&marathon, &resolved, &req);
-        let order: Vec<Vec<usize>> = task_order(&ctx).into_iter().map(|u| u.to_vec()).collect();
+        let mut ctx = prepared(&marathon, &resolved, &req);
+        let order: Vec<Vec<usize>> = task_order(&mut ctx, &mut Vec::new()).into_iter().map(|u| u.to_vec()).collect();
         assert_eq!(order, [vec![0], vec![1], vec![2]]);
     }
 

@@ -57,6 +57,7 @@ mod mesos_actor;
 mod options;
 mod output;
 mod reasons;
+mod repair;
 mod request;
 mod rules;
 mod scan;
@@ -68,7 +69,7 @@ mod tables;
 use crate::decision::Plan;
 use crate::limits::LimitKind;
 
-pub use options::{Options, PortSelection, Profile, Strategy, TieBreak};
+pub use options::{Objective, Options, PortSelection, Profile, Strategy, TieBreak};
 pub use request::{PlaceError, PlaceRequest};
 
 use options::Resolved;

@@ -37,14 +37,54 @@ fn fullness(offered: (i64, i64), used: (i64, i64), add: (i64, i64)) -> i64 {
     }
 }
 
+/// Per dimension (cpus, mem) the agent offers, its fullness in millionths once `add` joins
+/// `used`; `None` for a dimension it does not offer.
+fn fractions(offered: (i64, i64), used: (i64, i64), add: (i64, i64)) -> [Option<i64>; 2] {
+    let one = |o: i64, u: i64, a: i64| {
+        (o > 0).then(|| {
+            let part = u.saturating_add(a).min(o);
+            match part.checked_mul(WEIGHT_ONE) {
+                Some(x) => x / o,
+                None => (i128::from(part) * i128::from(WEIGHT_ONE) / i128::from(o)) as i64,
+            }
+        })
+    };
+    [one(offered.0, used.0, add.0), one(offered.1, used.1, add.1)]
+}
+
+/// The balanced scores of the `offerfit` profile (millionths): `(binpack, spread)` where, over
+/// the dimensions the agent offers, *binpack* = mean fullness − imbalance / 4 and *spread* =
+/// 1 − mean fullness − imbalance / 4, the imbalance being the fullest dimension's fullness
+/// minus the emptiest's. An agent left with cpus but no memory (or the reverse) scores below
+/// one left even: its idle half is stranded.
+pub(crate) fn balanced(offered: (i64, i64), used: (i64, i64), add: (i64, i64)) -> (i64, i64) {
+    let f = fractions(offered, used, add);
+    let (mut sum, mut n, mut lo, mut hi) = (0i64, 0i64, WEIGHT_ONE, 0i64);
+    for x in f.into_iter().flatten() {
+        sum += x;
+        n += 1;
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    if n == 0 {
+        return (0, WEIGHT_ONE);
+    }
+    let (mean, penalty) = (sum / n, (hi - lo) / 4);
+    (mean - penalty, WEIGHT_ONE - mean - penalty)
+}
+
 /// The strategy part of the score of an agent with `offered` (cpus, mem), of which `used` is
 /// already taken in this batch, for a task adding `add`.
 pub(crate) fn strategy_score(r: &Resolved, offered: (i64, i64), used: (i64, i64), add: (i64, i64)) -> i64 {
     if r.w_binpack == 0 && r.w_spread == 0 {
         return 0;
     }
-    let full = fullness(offered, used, add);
-    let empty = WEIGHT_ONE - full;
+    let (full, empty) = if r.quality {
+        balanced(offered, used, add)
+    } else {
+        let full = fullness(offered, used, add);
+        (full, WEIGHT_ONE - full)
+    };
     // i64 when it fits, as it does for weights up to about 10^6 (128-bit division is a
     // library call, and this runs for every task × agent class).
     let fast = r

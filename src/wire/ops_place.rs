@@ -10,7 +10,7 @@ use super::mesos::{attributes_from_json, offers_from_json, resources_to_json, sc
 use super::{decode, Errors, WireError};
 use crate::constraint::Dialect;
 use crate::decision::Plan;
-use crate::engine::{Engine, Options, PlaceRequest, PortSelection, Profile, Strategy, TieBreak};
+use crate::engine::{Engine, Objective, Options, PlaceRequest, PortSelection, Profile, Strategy, TieBreak};
 use crate::limits::Limits;
 use crate::model::{
     ConstraintSpec, DiskSourceType, ExecutorRequest, GpuScheduling, PreferenceSpec, RunningTask, Scalar, TaskRequest,
@@ -234,6 +234,8 @@ pub(crate) struct OptionsDto {
     tie_break: Option<String>,
     #[serde(default)]
     delimiter: Option<String>,
+    #[serde(default)]
+    objective: Option<String>,
 }
 
 fn yes() -> bool {
@@ -349,6 +351,15 @@ fn strategy_from_json(json: &Json) -> Result<Strategy, Errors> {
     }
 }
 
+/// A stat as JSON: an integer when it is one (as the byte writer prints it).
+fn stat_number(x: f64) -> Json {
+    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
+        Json::from(x as i64)
+    } else {
+        Json::from(x)
+    }
+}
+
 /// Decodes `options` into engine [`Options`].
 pub(crate) fn options_from_json(json: Option<Json>) -> Result<Options, Errors> {
     let Some(json) = json else { return Ok(Options::default()) };
@@ -381,7 +392,12 @@ pub(crate) fn options_from_dto(dto: OptionsDto) -> Result<Options, Errors> {
         None => TieBreak::Request,
         Some(t) => pick(t, "/options/tie_break", &[("request", TieBreak::Request), ("agent_id", TieBreak::AgentId)])?,
     };
+    let objective = match &dto.objective {
+        None => Objective::Tasks,
+        Some(o) => pick(o, "/options/objective", &[("tasks", Objective::Tasks), ("resources", Objective::Resources)])?,
+    };
     Ok(Options {
+        objective,
         tie_break,
         delimiter: dto.delimiter,
         strategy,
@@ -626,6 +642,9 @@ pub fn plan_to_json(plan: &Plan<'_>) -> Map<String, Json> {
             "tasks": plan.stats.tasks,
             "placed": plan.stats.placed,
             "evaluations": plan.stats.evaluations,
+            "objective": plan.stats.objective,
+            "objective_value": stat_number(plan.stats.objective_value),
+            "repair_passes": plan.stats.repair_passes,
         }),
     );
     if !plan.warnings.is_empty() {

@@ -701,6 +701,10 @@ pub struct PlaceOptions {
     /// Input limits (each defaults as the README says).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<Limits>,
+    /// What to maximise when not every task fits (default `tasks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(type = "\"tasks\" | \"resources\"")]
+    pub objective: Option<String>,
 }
 
 /// Bounds on the size of untrusted input; an absent field keeps its default.
@@ -843,6 +847,14 @@ pub struct Stats {
     pub placed: u32,
     /// (task, offer) pairs evaluated.
     pub evaluations: u64,
+    /// The objective the answer maximised (`tasks` or `resources`).
+    #[tsify(type = "\"tasks\" | \"resources\"")]
+    pub objective: String,
+    /// Its value: the placed count (`tasks`) or the placed share of the offered cpus and mem, 0–1
+    /// (`resources`).
+    pub objective_value: f64,
+    /// Repair passes run after the first one (0 when it placed every task that can be placed).
+    pub repair_passes: u32,
 }
 
 // ---------------------------------------------------------------------------------------------
