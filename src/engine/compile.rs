@@ -10,7 +10,7 @@
 
 use smallvec::SmallVec;
 
-use super::fit::{self, ExecNeed, Need, VolNeed, NONE};
+use super::fit::{self, Entry, ExecNeed, Need, VolNeed, NONE};
 use super::options::{validate_role, Profile};
 use super::request::PlaceError;
 use super::rules::DiskRules;
@@ -499,35 +499,30 @@ pub(super) fn sizes(ctx: &Ctx<'_, '_>) -> Vec<i64> {
         .collect()
 }
 
-/// At most this many (task need, static class) fits, plus [`FEASIBLE_PER_ITEM`] per task and
-/// per agent, are run to count each task's feasible agents; the needs left over when the
-/// budget runs out count as fitting every agent (their order is then by size alone).
-pub(super) const FEASIBLE_BUDGET: usize = 1 << 16;
-/// See [`FEASIBLE_BUDGET`].
-pub(super) const FEASIBLE_PER_ITEM: usize = 16;
-
 /// Per task, how many agents it fits on the empty ledger (before any placement of this
 /// batch, running tasks counted): the static checks (roles, maintenance, region, the
-/// constraints but the hostname ones, reservation, GPUs) and a full fit of the agent's pool.
-/// Tasks with the same needs and rules are counted once.
+/// constraints but the hostname ones, reservation, GPUs), once per static class and set of
+/// rules, then the amounts ([`holds_amounts`]). Tasks with the same needs and rules are
+/// counted once, so the cost is (distinct rules × static classes) static checks plus
+/// (distinct needs × static classes) comparisons of a few integers.
 pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
     use std::hash::{Hash, Hasher};
-    let all = u32::try_from(ctx.agents.len()).unwrap_or(u32::MAX);
     let mut per_static = vec![0u32; ctx.statics.len()];
     for a in &ctx.agents {
         if let Some(n) = per_static.get_mut(a.static_class as usize) {
             *n += 1;
         }
     }
-    let mut budget =
-        FEASIBLE_BUDGET.saturating_add(FEASIBLE_PER_ITEM.saturating_mul(ctx.tasks.len() + ctx.agents.len()));
-    let mut fitter = std::mem::take(&mut ctx.fitter);
-    let mut out = super::fit::FitOut::default();
+    let fitter = std::mem::take(&mut ctx.fitter);
+    // What the static checks read of a task → per static class, whether it passes.
+    type StaticKey = (u32, bool, bool, SmallVec<[u32; 4]>, u32, bool);
+    let mut passes: FxMap<StaticKey, Vec<bool>> = FxMap::default();
     // (hash of needs and rules) → (a task with them, its count).
     let mut seen: FxMap<u64, SmallVec<[(usize, u32); 1]>> = FxMap::default();
     let mut counts = Vec::with_capacity(ctx.tasks.len());
+    let own: Vec<bool>;
     for (ti, t) in ctx.tasks.iter().enumerate() {
-        let shared = t.rules.id != super::rules::Rules::NO_ID || !t.rules.has_hard();
+        let shared = (t.rules.id != super::rules::Rules::NO_ID || !t.rules.has_hard()) && t.need.volumes.is_empty();
         let mut h = crate::hash::Fx::default();
         (t.rules.id, t.gpu_restricted, t.need.cpus, t.need.mem, t.need.gpus, t.need.dynamic).hash(&mut h);
         t.need.ports.hash(&mut h);
@@ -546,20 +541,23 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
             counts.push(n);
             continue;
         }
-        if budget < ctx.statics.len() {
-            counts.push(all);
-            continue;
-        }
-        budget -= ctx.statics.len();
+        let statics = || {
+            (0..ctx.statics.len())
+                .map(|s| ctx.static_reasons_with(&fitter, s as u32, t, false, None, true) == 0)
+                .collect::<Vec<bool>>()
+        };
+        let ok: &[bool] = if shared {
+            let skey =
+                (t.rules.id, t.gpu_restricted, t.need.gpus == 0, t.need.roles.clone(), t.need.alloc_role, t.need.revocable);
+            passes.entry(skey).or_insert_with(statics)
+        } else {
+            own = statics();
+            &own
+        };
         let mut n = 0u32;
         for (s, st) in ctx.statics.iter().enumerate() {
-            let agents = per_static.get(s).copied().unwrap_or(0);
-            if agents == 0 || ctx.static_reasons_with(&fitter, s as u32, t, false, None, true) != 0 {
-                continue;
-            }
-            let Some(cl) = ctx.classes.get(st.init_class as usize) else { continue };
-            if fitter.fit(&cl.pool, &t.need, ctx.view(st.init_class, t), false, &mut out) == 0 {
-                n = n.saturating_add(agents);
+            if ok.get(s) == Some(&true) && holds_amounts(&st.pool, &t.need) {
+                n = n.saturating_add(per_static.get(s).copied().unwrap_or(0));
             }
         }
         if shared {
@@ -569,6 +567,45 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
     }
     ctx.fitter = fitter;
     counts
+}
+
+/// Whether `pool` holds the amounts `need` asks for, counting the resources of the task's
+/// roles (and allocation role, and revocable ones only when it may use them): each scalar
+/// (disk: ROOT disk that is no volume), and as many ports as it asks for (the fixed ones among
+/// them). A cheap bound for [`feasible_counts`]: volumes, executors and the blacklist are
+/// left to the placement itself.
+pub(super) fn holds_amounts(pool: &[Entry], need: &Need) -> bool {
+    let usable = |e: &Entry| {
+        need.roles.contains(&e.role)
+            && (e.alloc == NONE || need.alloc_role == NONE || e.alloc == need.alloc_role)
+            && (!e.revocable || need.revocable)
+    };
+    for &(name, amount, _) in &need.scalars {
+        if amount <= 0 {
+            continue;
+        }
+        let mut have = 0i64;
+        for e in pool.iter().filter(|e| e.name == name && usable(e)) {
+            if name != fit::DISK || (e.disk == fit::DiskKind::Root && e.pid == NONE && !e.has_volume) {
+                have = have.saturating_add(e.scalar());
+            }
+        }
+        if have < amount {
+            return false;
+        }
+    }
+    if need.ports.is_empty() {
+        return true;
+    }
+    let mut free = 0u64;
+    let mut fixed = 0usize;
+    for e in pool.iter().filter(|e| e.name == fit::PORTS && usable(e)) {
+        if let fit::Amount::Ranges(r) = &e.amount {
+            free = r.iter().fold(free, |n, x| n.saturating_add(x.len()));
+            fixed += need.fixed.iter().filter(|p| r.contains_value(p.begin)).count();
+        }
+    }
+    fixed >= need.fixed_count && free >= need.ports.len() as u64
 }
 
 /// Test fixtures shared by the rooms' unit tests: a ledger prepared as the batch prepares it
