@@ -499,9 +499,16 @@ pub(super) fn sizes(ctx: &Ctx<'_, '_>) -> Vec<i64> {
         .collect()
 }
 
+/// [`feasible_counts`] looks at no more than this many static classes in all, plus
+/// [`FEASIBLE_PER_ITEM`] per task and per agent; the needs left when the budget is spent
+/// count as fitting every agent (they are then ordered by size alone).
+pub(super) const FEASIBLE_BUDGET: usize = 1 << 18;
+/// See [`FEASIBLE_BUDGET`].
+pub(super) const FEASIBLE_PER_ITEM: usize = 64;
+
 /// Per task, how many agents it fits on the empty ledger (before any placement of this
-/// batch, running tasks counted): the static checks (roles, maintenance, region, the
-/// constraints but the hostname ones, reservation, GPUs), once per static class and set of
+/// batch, running tasks counted): the static checks (roles, maintenance, region, the hard
+/// constraints of a task whose rules read no hostname, reservation, GPUs), once per static class and set of
 /// rules, then the amounts ([`holds_amounts`]). Tasks with the same needs and rules are
 /// counted once, so the cost is (distinct rules × static classes) static checks plus
 /// (distinct needs × static classes) comparisons of a few integers.
@@ -513,6 +520,9 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
             *n += 1;
         }
     }
+    let all = u32::try_from(ctx.agents.len()).unwrap_or(u32::MAX);
+    let mut budget =
+        FEASIBLE_BUDGET.saturating_add(FEASIBLE_PER_ITEM.saturating_mul(ctx.tasks.len().saturating_add(ctx.agents.len())));
     let fitter = std::mem::take(&mut ctx.fitter);
     // What the static checks read of a task → per static class, whether it passes.
     type StaticKey = (u32, bool, bool, SmallVec<[u32; 4]>, u32, bool);
@@ -520,7 +530,6 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
     // (hash of needs and rules) → (a task with them, its count).
     let mut seen: FxMap<u64, SmallVec<[(usize, u32); 1]>> = FxMap::default();
     let mut counts = Vec::with_capacity(ctx.tasks.len());
-    let own: Vec<bool>;
     for (ti, t) in ctx.tasks.iter().enumerate() {
         let shared = (t.rules.id != super::rules::Rules::NO_ID || !t.rules.has_hard()) && t.need.volumes.is_empty();
         let mut h = crate::hash::Fx::default();
@@ -541,11 +550,20 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
             counts.push(n);
             continue;
         }
+        // The budget: each need counted costs one look at every static class (two when its
+        // static checks are new); once it is spent the rest count as fitting every agent.
+        let cost = ctx.statics.len().saturating_mul(2);
+        if budget < cost {
+            counts.push(all);
+            continue;
+        }
+        budget -= cost;
         let statics = || {
             (0..ctx.statics.len())
                 .map(|s| ctx.static_reasons_with(&fitter, s as u32, t, false, None, true) == 0)
                 .collect::<Vec<bool>>()
         };
+        let own: Vec<bool>;
         let ok: &[bool] = if shared {
             let skey =
                 (t.rules.id, t.gpu_restricted, t.need.gpus == 0, t.need.roles.clone(), t.need.alloc_role, t.need.revocable);

@@ -1,16 +1,20 @@
 //! Scores: how good an agent is for a task, in millionths (higher is better).
 //!
-//! - **binpack**: how full the agent's offered cpus and mem are once the task is placed
-//!   (the mean of `used / offered` over the dimensions the agent offers), so the agent left
-//!   fullest wins — best fit;
-//! - **spread**: one minus the binpack score, so the agent left emptiest wins;
+//! - **binpack**: how full the agent's offered cpus and mem are once the task is placed. Under
+//!   the `offerfit` profile ([`Resolved::quality`]) the balanced form [`balanced`]: the mean of
+//!   `used / offered` over the dimensions the agent offers minus a quarter of the spread
+//!   between the fullest and the emptiest, so an agent left with cpus but no memory (stranded
+//!   capacity) scores below one left even; under `marathon`, the plain mean ([`fullness`]);
+//! - **spread**: one minus the mean, minus the same stranding penalty under `offerfit` (one
+//!   minus the plain mean under `marathon`), so the agent left emptiest and evenest wins;
 //! - **first fit**: every agent scores 0, and the tie-break picks the first in request order;
 //! - weighted: `(w_binpack · binpack + w_spread · spread)`, plus the weights of the satisfied
 //!   soft preferences.
 //!
-//! Scores use the requested amounts (not elastic extras) and integer arithmetic only, so they
-//! are identical on every platform. Ties go to the agent whose first offer comes first in
-//! the request.
+//! A score depends only on the agent's offered and used (cpus, mem) and the task's (cpus, mem):
+//! the scan caches it per class and amounts. Scores use the requested amounts (not elastic
+//! extras) and integer arithmetic only, so they are identical on every platform. Ties go to the
+//! agent whose first offer comes first in the request.
 
 use super::options::{Resolved, WEIGHT_ONE};
 
@@ -125,6 +129,38 @@ mod tests {
         let spread = resolved(Strategy::Spread);
         assert_eq!(strategy_score(&spread, (8000, 8_192_000), (0, 0), (1000, 1_024_000)), 875_000);
         assert_eq!(strategy_score(&resolved(Strategy::FirstFit), (1, 1), (0, 0), (1, 1)), 0);
+    }
+
+    #[test]
+    fn stranding_costs_a_quarter_of_the_imbalance() {
+        // Even: 50% and 50% full → 0.5. Uneven: 75% cpus, 25% mem → mean 0.5 − 0.125.
+        assert_eq!(balanced((4000, 4000), (0, 0), (2000, 2000)), (500_000, 500_000));
+        assert_eq!(balanced((4000, 4000), (0, 0), (3000, 1000)), (375_000, 375_000));
+        // Mem full, cpus idle: (3 · 0.25 + 1) / 4.
+        assert_eq!(balanced((4000, 4000), (0, 3000), (1000, 1000)).0, 437_500);
+        // One dimension offered: no imbalance; none: empty.
+        assert_eq!(balanced((4000, 0), (1000, 0), (1000, 0)), (500_000, 500_000));
+        assert_eq!(balanced((0, 0), (0, 0), (1, 1)), (0, 1_000_000));
+    }
+
+    #[test]
+    fn binpack_prefers_the_agent_left_even_under_offerfit_only() {
+        // A task of 1 cpu and 3 GB: agent A (4 cpus, 4 GB) ends 25% / 75% full, agent B
+        // (2 cpus, 6 GB) 50% / 50%. The plain mean ties them; the balanced score picks B.
+        let r = resolved(Strategy::Binpack);
+        let a = strategy_score(&r, (4000, 4_000_000), (0, 0), (1000, 3_000_000));
+        let b = strategy_score(&r, (2000, 6_000_000), (0, 0), (1000, 3_000_000));
+        assert_eq!((a, b), (375_000, 500_000));
+        let marathon = Engine::new(Options { profile: crate::engine::Profile::Marathon, ..Options::default() })
+            .unwrap()
+            .resolved_for_tests()
+            .clone();
+        assert_eq!(strategy_score(&marathon, (4000, 4_000_000), (0, 0), (1000, 3_000_000)), 500_000);
+        assert_eq!(strategy_score(&marathon, (2000, 6_000_000), (0, 0), (1000, 3_000_000)), 500_000);
+        // Spread under offerfit: 1 − 0.5 − 0.125 for A, 1 − 0.5 for B.
+        let spread = resolved(Strategy::Spread);
+        assert_eq!(strategy_score(&spread, (4000, 4_000_000), (0, 0), (1000, 3_000_000)), 375_000);
+        assert_eq!(strategy_score(&spread, (2000, 6_000_000), (0, 0), (1000, 3_000_000)), 500_000);
     }
 
     #[test]

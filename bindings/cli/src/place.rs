@@ -230,7 +230,16 @@ pub fn table(result: &Map<String, Json>, width: Option<u16>) -> String {
     }
 
     if let Some(stats) = result.get("stats").and_then(Json::as_object) {
-        let parts: Vec<String> = stats.iter().map(|(k, v)| format!("{} {}", term(&short(v)), term(k))).collect();
+        let objective = stats.get("objective").map(short).unwrap_or_default();
+        let parts: Vec<String> = stats
+            .iter()
+            .filter(|(k, _)| k.as_str() != "objective")
+            .map(|(k, v)| match k.as_str() {
+                "objective_value" => format!("objective {} {}", term(&objective), term(&short(v))),
+                "repair_passes" => format!("{} repair passes", term(&short(v))),
+                _ => format!("{} {}", term(&short(v)), term(k)),
+            })
+            .collect();
         out.push_str(&format!("\nstats: {}\n", parts.join(", ")));
     }
     let calls = list(result, "calls");
