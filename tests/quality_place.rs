@@ -269,7 +269,9 @@ fn check(request: &Json, answer: &Json) -> Result<(), String> {
         let agent: usize = a["agent_id"].as_str().unwrap()[1..].parse().unwrap();
         let o = &offers[agent];
         let res = offerfit::parse_resources(o["resources"].as_str().unwrap(), "*").unwrap();
-        let have = |name: &str| res.iter().filter(|r| r.name == name).filter_map(|r| r.scalar()).map(|s| s.millis()).sum::<i64>();
+        let have = |name: &str| {
+            res.iter().filter(|r| r.name == name).filter_map(|r| r.scalar()).map(|s| s.millis()).sum::<i64>()
+        };
         let (mut cpus, mut mem, mut ports) = (0i64, 0i64, BTreeSet::new());
         for t in a["tasks"].as_array().unwrap() {
             let id = t["task_id"].as_str().unwrap();
@@ -280,7 +282,8 @@ fn check(request: &Json, answer: &Json) -> Result<(), String> {
             mem += (spec["mem"].as_f64().unwrap() * 1000.0) as i64;
             for p in t["ports"].as_array().unwrap() {
                 let p = p.as_u64().unwrap();
-                let offered = res.iter().filter_map(|r| r.ranges()).any(|rg| rg.iter().any(|x| x.begin <= p && p <= x.end));
+                let offered =
+                    res.iter().filter_map(|r| r.ranges()).any(|rg| rg.iter().any(|x| x.begin <= p && p <= x.end));
                 if !offered || !ports.insert(p) {
                     return Err(format!("port {p} not offered or twice on a{agent}"));
                 }
@@ -374,7 +377,10 @@ fn the_typed_api_takes_the_objective() {
     };
     let req = PlaceRequest { offers, tasks: vec![task("big", 4), task("s1", 1), task("s2", 1)], running: vec![] };
     let plan = |objective| -> Plan<'_> {
-        Engine::new(Options { objective, strategy: PlaceStrategy::Spread, ..Options::default() }).unwrap().place(&req).unwrap()
+        Engine::new(Options { objective, strategy: PlaceStrategy::Spread, ..Options::default() })
+            .unwrap()
+            .place(&req)
+            .unwrap()
     };
     let by_tasks = plan(Objective::Tasks);
     assert_eq!((by_tasks.stats.placed, by_tasks.stats.objective, by_tasks.stats.objective_value), (2, "tasks", 2.0));

@@ -452,7 +452,8 @@ pub(super) fn task_order(ctx: &mut Ctx<'_, '_>, feasible: &mut Vec<u32>) -> Vec<
     if ctx.resolved.quality {
         *feasible = feasible_counts(ctx);
         let sizes = sizes(ctx);
-        scarcity_order(&mut units, feasible, &sizes);
+        let slack = slack(ctx, feasible);
+        scarcity_order(&mut units, &slack, &sizes);
     } else if ctx.resolved.profile == Profile::Offerfit {
         let key = |i: &usize| req.tasks.get(*i).map(ord_key).unwrap_or_default();
         for u in &mut units {
@@ -467,11 +468,31 @@ pub(super) fn task_order(ctx: &mut Ctx<'_, '_>, feasible: &mut Vec<u32>) -> Vec<
     units
 }
 
+/// Per task, its slack: its feasible count, less the other tasks of its group when some hard
+/// constraint of its counts the group's placements (`hostname UNIQUE`: ten tasks that fit
+/// twelve agents have a slack of 3, not 12); a task that fits no agent keeps 0.
+pub(super) fn slack(ctx: &Ctx<'_, '_>, feasible: &[u32]) -> Vec<u32> {
+    let mut members: FxMap<u32, u32> = FxMap::default();
+    for t in ctx.tasks.iter().filter(|t| t.rules.counts_group()) {
+        *members.entry(t.group).or_default() += 1;
+    }
+    ctx.tasks
+        .iter()
+        .zip(feasible)
+        .map(|(t, &n)| match members.get(&t.group) {
+            Some(m) if t.rules.counts_group() && n > 0 => n.saturating_sub(m - 1).max(1),
+            _ => n,
+        })
+        .collect()
+}
+
 /// The scarcity order: units by the fewest agents a member fits on (an empty ledger:
 /// `feasible`), then bigger gangs first, then the biggest member's size (`sizes`, descending),
 /// then request order; a gang's members the same way.
 pub(super) fn scarcity_order(units: &mut [Unit], feasible: &[u32], sizes: &[i64]) {
-    let key = |i: usize| (feasible.get(i).copied().unwrap_or(u32::MAX), std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)), i);
+    let key = |i: usize| {
+        (feasible.get(i).copied().unwrap_or(u32::MAX), std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)), i)
+    };
     for u in units.iter_mut() {
         u.sort_by_key(|i| key(*i));
     }
@@ -521,8 +542,8 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
         }
     }
     let all = u32::try_from(ctx.agents.len()).unwrap_or(u32::MAX);
-    let mut budget =
-        FEASIBLE_BUDGET.saturating_add(FEASIBLE_PER_ITEM.saturating_mul(ctx.tasks.len().saturating_add(ctx.agents.len())));
+    let mut budget = FEASIBLE_BUDGET
+        .saturating_add(FEASIBLE_PER_ITEM.saturating_mul(ctx.tasks.len().saturating_add(ctx.agents.len())));
     let fitter = std::mem::take(&mut ctx.fitter);
     // What the static checks read of a task → per static class, whether it passes.
     type StaticKey = (u32, bool, bool, SmallVec<[u32; 4]>, u32, bool);
@@ -565,8 +586,14 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
         };
         let own: Vec<bool>;
         let ok: &[bool] = if shared {
-            let skey =
-                (t.rules.id, t.gpu_restricted, t.need.gpus == 0, t.need.roles.clone(), t.need.alloc_role, t.need.revocable);
+            let skey = (
+                t.rules.id,
+                t.gpu_restricted,
+                t.need.gpus == 0,
+                t.need.roles.clone(),
+                t.need.alloc_role,
+                t.need.revocable,
+            );
             passes.entry(skey).or_insert_with(statics)
         } else {
             own = statics();

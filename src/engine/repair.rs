@@ -9,15 +9,16 @@
 //! tasks never move. Only the order of the units changes:
 //!
 //! - **promotion** (squeaky wheel): the units the previous pass left out, among those that
-//!   fit some agent on the empty ledger, go first (in their previous order), the others
-//!   follow in theirs: the tasks that blocked them move to other agents, within their own
-//!   constraints, ports and gangs;
+//!   fit some agent on the empty ledger — with every unit of their group when their
+//!   constraints count the group's placements — go first (in their previous order), the
+//!   others follow in theirs: the tasks that blocked them move to other agents, within their
+//!   own constraints, ports and gangs;
 //! - **smallest first**, for the `tasks` objective when the batch asks for more cpus or mem
 //!   than the agents offer: units by size ascending (fewest feasible agents breaking ties),
 //!   tried before any promotion — placing many small tasks beats placing a few big ones.
 //!
 //! **Budget** (deterministic, stated in docs/limits.md): at most [`MAX_PASSES`] repair
-//! passes, and no new pass once the repair passes have run more than [`BUDGET_FACTOR`] times
+//! passes ([`MAX_PASSES_OVER`] when the batch asks for more than the agents offer), and no new pass once the repair passes have run more than [`BUDGET_FACTOR`] times
 //! the first pass's fit evaluations; the rounds stop as soon as every task that fits some
 //! agent is placed, or after [`PATIENCE`] passes in a row without a better answer. A batch
 //! whose first pass places every task that can be placed runs no repair pass at all (the
@@ -34,18 +35,20 @@ use super::state::Ctx;
 use crate::decision::Plan;
 
 /// At most this many repair passes per batch.
-pub(super) const MAX_PASSES: u32 = 4;
+pub(super) const MAX_PASSES: u32 = 6;
+/// At most this many when the tasks ask for more cpus or mem than the agents offer (not every
+/// task can be placed anyway: smallest first, then one promotion).
+pub(super) const MAX_PASSES_OVER: u32 = 2;
 /// Repair passes stop once they have run more than this many times the first pass's fit
 /// evaluations (at least [`MIN_BUDGET`]).
-pub(super) const BUDGET_FACTOR: u64 = 3;
+pub(super) const BUDGET_FACTOR: u64 = 4;
 /// The evaluation budget of the repair passes is never below this.
 pub(super) const MIN_BUDGET: u64 = 1_024;
 /// Repair stops after this many passes in a row that do not improve on the best answer.
 pub(super) const PATIENCE: u32 = 2;
 
 /// One whole pass of the batch in the given order on a fresh ledger ([`super::batch`]).
-pub(super) type Pass =
-    for<'r, 'o> fn(&'o Options, &'o Resolved, &'r PlaceRequest, &[Unit]) -> Option<Ctx<'r, 'o>>;
+pub(super) type Pass = for<'r, 'o> fn(&'o Options, &'o Resolved, &'r PlaceRequest, &[Unit]) -> Option<Ctx<'r, 'o>>;
 
 /// An answer's worth under `objective`: (what it maximises, the tie-break), both higher is
 /// better: (tasks placed, placed share) or (placed share, tasks placed).
@@ -58,13 +61,27 @@ pub(super) fn worth(ctx: &Ctx<'_, '_>, objective: Objective) -> (i64, i64) {
     }
 }
 
-/// The units of `order` that `ctx` left out and that fit some agent alone (`feasible`).
+/// The units of `order` that `ctx` left out and that fit some agent alone (`feasible`), and
+/// with them every unit of the same group when the left-out task's constraints count the
+/// group's placements (`hostname UNIQUE`: the whole app goes first, or its last member finds
+/// the hosts its mates did not take full).
 fn left_out(ctx: &Ctx<'_, '_>, order: &[Unit], feasible: &[u32]) -> Vec<bool> {
+    let placeable = |u: &Unit| u.iter().all(|ti| feasible.get(*ti).is_some_and(|n| *n > 0));
+    let out = |u: &Unit| u.iter().any(|ti| ctx.placed.get(*ti).is_some_and(Option::is_none)) && placeable(u);
+    let mut groups: Vec<u32> = Vec::new();
+    for u in order.iter().filter(|u| out(u)) {
+        for t in u.iter().filter_map(|ti| ctx.tasks.get(*ti)).filter(|t| t.rules.counts_group()) {
+            groups.push(t.group);
+        }
+    }
+    groups.sort_unstable();
+    groups.dedup();
     order
         .iter()
         .map(|u| {
-            u.iter().any(|ti| ctx.placed.get(*ti).is_some_and(Option::is_none))
-                && u.iter().all(|ti| feasible.get(*ti).is_some_and(|n| *n > 0))
+            out(u)
+                || (placeable(u)
+                    && u.iter().filter_map(|ti| ctx.tasks.get(*ti)).any(|t| groups.binary_search(&t.group).is_ok()))
         })
         .collect()
 }
@@ -122,17 +139,35 @@ pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32],
     let mut best_worth = worth(&first, r.objective);
     let mut best: Option<(Vec<Unit>, Ctx<'r, '_>)> = None;
     let mut plans: Vec<Vec<Unit>> = Vec::new();
-    if r.objective == Objective::Tasks && over_capacity(&first) {
-        plans.push(smallest_first(&units, feasible, &sizes(&first)));
+    let over = over_capacity(&first);
+    // Over capacity under `tasks`, promotion lifts only the left-out units no bigger than the
+    // biggest unit placed: a bigger one would take the room of several.
+    let by_count = r.objective == Objective::Tasks && over;
+    let size = sizes(&first);
+    if by_count {
+        plans.push(smallest_first(&units, feasible, &size));
     }
+    let unit_size = |u: &Unit| u.iter().map(|i| size.get(*i).copied().unwrap_or(0)).fold(0, i64::saturating_add);
+    let lift = |ctx: &Ctx<'_, '_>, o: &[Unit]| {
+        let mut out = left_out(ctx, o, feasible);
+        if by_count {
+            let placed = |u: &Unit| u.iter().all(|ti| ctx.placed.get(*ti).is_some_and(Option::is_some));
+            let cap = o.iter().filter(|u| placed(u)).map(unit_size).max().unwrap_or(0);
+            for (u, x) in o.iter().zip(out.iter_mut()) {
+                *x = *x && unit_size(u) <= cap;
+            }
+        }
+        out
+    };
+    let max = if by_count { MAX_PASSES_OVER } else { MAX_PASSES };
     let mut order = units;
     let (mut passes, mut stale) = (0u32, 0u32);
-    while passes < MAX_PASSES && spent <= budget && stale < PATIENCE {
+    while passes < max && spent <= budget && stale < PATIENCE {
         let next = match plans.pop() {
             Some(p) => p,
             None => match &best {
                 // Promotion continues from the best order so far when the last pass lost.
-                Some((o, ctx)) if stale > 0 => promote(o, &left_out(ctx, o, feasible)),
+                Some((o, ctx)) if stale > 0 => promote(o, &lift(ctx, o)),
                 _ => promote(&order, &out),
             },
         };
@@ -140,7 +175,7 @@ pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32],
         passes += 1;
         spent = spent.saturating_add(ctx.fitter.evaluations);
         let w = worth(&ctx, r.objective);
-        out = left_out(&ctx, &next, feasible);
+        out = lift(&ctx, &next);
         if w > best_worth {
             best_worth = w;
             stale = 0;
