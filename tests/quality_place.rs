@@ -105,10 +105,10 @@ fn repair_moves_the_blocking_tasks_of_the_batch() {
     let answer = call(offers.clone(), tasks.clone(), json!({}));
     assert_eq!(answer["unplaced"], json!([]), "{answer}");
     assert!(answer["stats"]["repair_passes"].as_u64().unwrap() >= 1, "{}", answer["stats"]);
-    // Without explanations the winning pass is kept as it is (no run to explain it again).
+    // Explanations change nothing in what is placed.
     let quiet = call(offers, tasks, json!({"explain": false}));
     assert_eq!(placed(&quiet), placed(&answer));
-    assert!(quiet["stats"]["repair_passes"].as_u64() < answer["stats"]["repair_passes"].as_u64());
+    assert_eq!(quiet["stats"]["repair_passes"], answer["stats"]["repair_passes"]);
 }
 
 #[test]

@@ -23,9 +23,9 @@
 //! agent is placed, or after [`PATIENCE`] passes in a row without a better answer. A batch
 //! whose first pass places every task that can be placed runs no repair pass at all (the
 //! check is a look at the feasibility counts the order already computed). The kept answer is
-//! the first pass's unless a repair pass is strictly better; when a repair pass wins and
-//! `explain` is on, its order is run once more with explanations (so the reasons are those of
-//! the moment each task failed in the answer given).
+//! the first pass's unless a repair pass is strictly better. Repair passes explain their
+//! unplaced tasks as the first pass does (at the moment each failed), so the kept answer's
+//! reasons are its own.
 
 use super::compile::{sizes, Unit};
 use super::options::{Objective, Options, Resolved};
@@ -132,7 +132,6 @@ pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32],
     if !out.contains(&true) {
         return finish(first);
     }
-    let quiet = Resolved { explain: false, ..r.clone() };
     let first_evals = first.fitter.evaluations;
     let budget = first_evals.saturating_mul(BUDGET_FACTOR).max(MIN_BUDGET);
     let mut spent = 0u64;
@@ -171,7 +170,7 @@ pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32],
                 _ => promote(&order, &out),
             },
         };
-        let Some(ctx) = pass(opts, &quiet, req, &next) else { break };
+        let Some(ctx) = pass(opts, r, req, &next) else { break };
         passes += 1;
         spent = spent.saturating_add(ctx.fitter.evaluations);
         let w = worth(&ctx, r.objective);
@@ -190,29 +189,11 @@ pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32],
         order = next;
     }
     let total = first_evals.saturating_add(spent);
-    let Some((order, ctx)) = best else {
-        let mut plan = finish(first);
-        plan.stats.evaluations = total;
-        plan.stats.repair_passes = passes;
-        return plan;
+    let mut plan = match best {
+        Some((_, ctx)) => finish(ctx),
+        None => finish(first),
     };
-    let mut plan = match r.explain {
-        true => match pass(opts, r, req, &order) {
-            Some(again) => {
-                let evals = total.saturating_add(again.fitter.evaluations);
-                let mut plan = finish(again);
-                plan.stats.evaluations = evals;
-                passes += 1;
-                plan
-            }
-            None => finish(ctx),
-        },
-        false => {
-            let mut plan = finish(ctx);
-            plan.stats.evaluations = total;
-            plan
-        }
-    };
+    plan.stats.evaluations = total;
     plan.stats.repair_passes = passes;
     plan
 }
