@@ -757,6 +757,39 @@ mod tests {
     }
 
     #[test]
+    fn scarce_tasks_go_first_counting_their_group_under_unique() {
+        let unique = |id: &str| {
+            let mut t = task(id, 1, 64, &["hostname UNIQUE"]);
+            t.group = Some("app".into());
+            t
+        };
+        let req = PlaceRequest {
+            offers: vec![
+                offer("o1", "a1", "cpus:8;mem:8192", "zone:a"),
+                offer("o2", "a2", "cpus:8;mem:8192", "zone:b"),
+                offer("o3", "a3", "cpus:2;mem:8192", "zone:b"),
+            ],
+            tasks: vec![
+                task("free", 4, 64, &[]),
+                unique("u1"),
+                unique("u2"),
+                task("zoned", 1, 64, &["zone IS a"]),
+                task("huge", 16, 64, &[]),
+            ],
+            ..PlaceRequest::default()
+        };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, &req);
+        let mut feasible = Vec::new();
+        let order: Vec<usize> = task_order(&mut ctx, &mut feasible).into_iter().flat_map(|u| u.to_vec()).collect();
+        assert_eq!(feasible, [2, 3, 3, 1, 0]);
+        assert_eq!(slack(&ctx, &feasible), [2, 2, 2, 1, 0]);
+        // huge (fits nothing), zoned (1), then slack 2: free (biggest), u1, u2.
+        assert_eq!(order, [4, 3, 0, 1, 2]);
+    }
+
+    #[test]
     fn duplicate_task_ids_and_bad_roles_are_refused_with_their_path() {
         let opts = Options::default();
         let resolved = Resolved::new(&opts).unwrap();
