@@ -79,6 +79,19 @@ def objective_supported(cli):
     return bool(ans.get("ok"))
 
 
+def batch_ms(cli, requests):
+    """Mean ms per request when one `offerfit call --lines` process answers them all, the
+    start-up of that process taken out (the `version` call's median): closer to the engine's
+    own time than a process per call."""
+    text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in requests)
+    t0 = time.perf_counter()
+    p = subprocess.run([cli, "call", "--lines"], input=text.encode(), capture_output=True, check=False)
+    wall = time.perf_counter() - t0
+    if p.returncode not in (0, 1):
+        raise RuntimeError(f"offerfit call --lines exited {p.returncode}")
+    return wall * 1000 / len(requests)
+
+
 def startup_ms(cli, n=15):
     return statistics.median(call(cli, {"op": "version"})[1] for _ in range(n)) * 1000
 
@@ -113,8 +126,9 @@ def load_cache(path):
 def save_cache(path, cache):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(cache, f, sort_keys=True)
+    with open(tmp, "w", encoding="utf-8") as f:  # one entry a line: small diffs
+        f.write("{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(cache[k], sort_keys=True, separators=(',', ':'))}"
+                                    for k in sorted(cache)) + "\n}\n")
     os.replace(tmp, path)
 
 
@@ -178,13 +192,14 @@ def markdown(result):
     out = []
     out.append(
         f"Run {m['date']} on `{m['commit']}` ({m['machine']}); seeds {m['seeds']} ({m['instances']} instances: "
-        f"{m['fits']} where every task fits, {m['over']} over capacity); command `{m['command']}`."
+        f"{m['fits']} where every task fits, {m['over']} over capacity; requests sha256 `{m['requests_sha256'][:16]}`); "
+        f"CP-SAT deterministic limit {m['det_time']} s, OR-Tools {m['ortools']}; command `{m['command']}`."
     )
     out.append("")
     out.append("| run | infeasible answers | placed / optimum (mean, worst) | fits: all placed | fits: tasks placed (mean, worst) "
                "| over: tasks / optimum (mean, worst) | over: resources / optimum (mean, worst) | stranded cpus, mem (over) "
-               "| offerfit ms per call (median, p95) |")
-    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+               "| offerfit ms per call (median, p95) | ms per request in one process (mean) |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for run, s in result["summary"].items():
         out.append(
             f"| {run} | {s['infeasible_answers']} | {pct(s['placed_over_optimum_mean'])}, {pct(s['placed_over_optimum_worst'])} "
@@ -193,10 +208,24 @@ def markdown(result):
             f"| {pct(s['over_tasks_ratio_mean'])}, {pct(s['over_tasks_ratio_worst'])} "
             f"| {pct(s['over_resources_ratio_mean'])}, {pct(s['over_resources_ratio_worst'])} "
             f"| {pct(s['stranded_cpus_over_mean'])}, {pct(s['stranded_mem_over_mean'])} "
-            f"| {s['wall_ms_median']:.1f}, {s['wall_ms_p95']:.1f} |"
+            f"| {s['wall_ms_median']:.1f}, {s['wall_ms_p95']:.1f} | {s['batch_ms_mean']:.1f} |"
         )
+    worst = []
+    for run in result["summary"]:
+        fits = sorted((i["runs"][run]["placed"] / i["tasks"], i["name"], i["runs"][run]["placed"], i["tasks"])
+                      for i in result["instances"] if i["fits"])
+        missed = [f"{name} {placed}/{n}" for share, name, placed, n in fits[:6] if share < 1]
+        if missed:
+            worst.append(f"{run}: {', '.join(missed)}")
+    if worst:
+        out.append("")
+        out.append("Worst instances where every task fits (placed / tasks; `gen.py --seed N --pretty` prints qN): "
+                   + "; ".join(worst) + ".")
     ref = result["reference"]
     out.append("")
+    if not ref:
+        out.append("No reference (`--no-reference`): the optimum is the best answer of the runs above.")
+        out.append("")
     if ref:
         out.append("| CP-SAT objective | proven optimal | solve s (median, max) | gap to bound of the unproven (mean, worst) "
                    "| stranded cpus, mem (over) |")
@@ -207,7 +236,8 @@ def markdown(result):
                        f"| {pct(r['stranded_cpus_over_mean'])}, {pct(r['stranded_mem_over_mean'])} |")
         out.append("")
     out.append(f"offerfit ms per call is the wall time of one `offerfit call` process (release build), start-up "
-               f"included: a `version` call takes {m['startup_ms']:.1f} ms (median). Objective option: "
+               f"included: a `version` call takes {m['startup_ms']:.1f} ms (median); ms per request in one process: "
+               f"all the run's requests through one `offerfit call --lines` (JSON in and out included). Objective option: "
                f"{'sent (' + ', '.join(OBJECTIVES) + ')' if m['objective_supported'] else 'not accepted by this engine, not sent'}.")
     return "\n".join(out) + "\n"
 
@@ -226,10 +256,13 @@ def replace_section(path, name, text):
         f.write(doc)
 
 
-def git_commit():
+def git_commit(report=None):
+    """HEAD, with `+dirty` when tracked files differ (the report being written aside)."""
     try:
         rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=True).stdout.strip()
+        exclude = [f":(exclude){os.path.relpath(os.path.abspath(report), ROOT)}"] if report else []
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--", "."] + exclude,
+                               capture_output=True, text=True, check=True).stdout.strip()
         return rev + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -251,21 +284,27 @@ def machine():
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", default="0:150", help="A:B (B excluded) or a comma list (default 0:150)")
-    p.add_argument("--quick", action="store_true", help="12 seeds, 1 s CP-SAT limit (a smoke run)")
+    p.add_argument("--quick", action="store_true",
+                   help="seeds 0:12 (a smoke run; their CP-SAT results are committed, so nothing is solved)")
     p.add_argument("--offerfit", help="the CLI (default: $CARGO_TARGET_DIR or target, release/offerfit)")
     p.add_argument("--strategies", default=",".join(STRATEGIES))
-    p.add_argument("--objectives", default="auto", help="auto (send when accepted), none, or a comma list")
+    p.add_argument("--objectives", default="auto",
+                   help="auto (none, then each objective when the engine accepts the option), none, or a comma list")
     p.add_argument("--det-time", type=float, default=5.0, help="CP-SAT deterministic time limit per solve (default 5)")
     p.add_argument("--no-reference", action="store_true", help="skip CP-SAT (ratios then use the best offerfit answer)")
-    p.add_argument("--cache", default=os.path.join(ROOT, "target", "quality", "reference-cache.json"))
+    p.add_argument("--cache", default=os.path.join(ROOT, "target", "quality", "reference-cache.json"),
+                   help="where new CP-SAT results are kept (default target/quality/reference-cache.json)")
+    p.add_argument("--reference", default=os.path.join(HERE, "reference.json"),
+                   help="committed CP-SAT results, read first (default benches/quality/reference.json)")
+    p.add_argument("--update-reference", action="store_true",
+                   help="write this run's CP-SAT results (for its seeds) into --reference")
     p.add_argument("--json", default=os.path.join(ROOT, "target", "quality", "results.json"))
     p.add_argument("--md", default=os.path.join(ROOT, "target", "quality", "results.md"))
     p.add_argument("--report", help="a markdown file to write the tables into (a marked section)")
     p.add_argument("--section", default="latest", help="the section's name in --report (default latest)")
     args = p.parse_args(argv)
-    if args.quick:
-        args.seeds = "0:12" if args.seeds == "0:150" else args.seeds
-        args.det_time = min(args.det_time, 1.0)
+    if args.quick and args.seeds == "0:150":
+        args.seeds = "0:12"
     if not args.no_reference and cpsat is None:
         p.error("OR-Tools is not installed: use benches/quality/run.sh (it makes the venv) or --no-reference")
     cli = offerfit_path(args.offerfit)
@@ -275,7 +314,7 @@ def main(argv=None):
     strategies = [s for s in args.strategies.split(",") if s]
     supported = objective_supported(cli)
     if args.objectives == "auto":
-        objectives = OBJECTIVES if supported else [None]
+        objectives = [None] + OBJECTIVES if supported else [None]  # None: the engine's default
     elif args.objectives == "none":
         objectives = [None]
     else:
@@ -283,12 +322,16 @@ def main(argv=None):
     runs = [(s, o) for s in strategies for o in objectives]
     run_name = {(s, o): s + (" (default)" if s == "binpack" else "") + (f" / {o}" if o else "") for s, o in runs}
 
+    committed = load_cache(args.reference)
     cache = load_cache(args.cache)
+    used = {}
     instances = []
+    digest = hashlib.sha256()
     t_start = time.time()
     for n, seed in enumerate(seeds):
         inst = gen.instance(seed)
         req = inst["request"]
+        digest.update(json.dumps(req, sort_keys=True, separators=(",", ":")).encode() + b"\n")
         prob = model.Problem(req)
         rec = {"name": inst["name"], "seed": seed, "kind": inst["kind"], "agents": len(prob.agents),
                "tasks": len(prob.tasks), "runs": {}, "reference": {}}
@@ -308,10 +351,13 @@ def main(argv=None):
         if not args.no_reference:
             for obj in OBJECTIVES:
                 key = cache_key(req, obj, args.det_time)
+                if key in committed and key not in cache:
+                    cache[key] = committed[key]
                 if key not in cache:
                     r = cpsat.solve(prob, obj, det_time=args.det_time, hint=inst["planted"])
                     cache[key] = {k: r[k] for k in ("status", "proven", "value", "bound", "wall", "placed", "resources", "counts")}
                     save_cache(args.cache, cache)
+                used[key] = cache[key]
                 rec["reference"][obj] = dict(cache[key])
                 ref_placement = counts_placement(prob, cache[key]["counts"])
                 ref_bad = model.check_placement(prob, ref_placement)
@@ -326,14 +372,21 @@ def main(argv=None):
                                 + [ref_t.get("placed", 0), ref_r.get("placed", 0)])
         rec["best_resources"] = max([r["resources"] for r in rec["runs"].values() if not r["violations"]]
                                     + [ref_t.get("resources", 0.0), ref_r.get("resources", 0.0)])
-        rec["fits"] = rec["best_tasks"] == rec["tasks"]
+        rec["fits"] = inst["kind"] == "fit" or rec["best_tasks"] == rec["tasks"]  # planted ones fit by construction
         rec["fits_proven_not"] = bool(ref_t.get("proven")) and ref_t.get("placed", 0) < rec["tasks"]
         instances.append(rec)
         line = " ".join(f"{k.split(' ')[0]}={v['placed']}" + ("!" if v["violations"] else "") for k, v in rec["runs"].items())
         print(f"[{n + 1}/{len(seeds)}] {inst['name']} {inst['kind']:4} agents={rec['agents']} tasks={rec['tasks']} "
               f"best={rec['best_tasks']} {line} ({time.time() - t_start:.0f} s)", file=sys.stderr, flush=True)
 
+    if args.update_reference:
+        committed.update(used)
+        save_cache(args.reference, committed)
     summary = {run_name[r]: summarize(instances, run_name[r]) for r in runs}
+    start = startup_ms(cli)
+    for s, o in runs:
+        reqs = [with_options(gen.instance(seed)["request"], s, o) for seed in seeds]
+        summary[run_name[s, o]]["batch_ms_mean"] = max(0.0, batch_ms(cli, reqs) - start / len(reqs))
     reference = {}
     if not args.no_reference:
         for obj in OBJECTIVES:
@@ -349,7 +402,7 @@ def main(argv=None):
     argv_text = " ".join(["benches/quality/run.sh"] + (argv if argv is not None else sys.argv[1:]))
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": git_commit(),
+        "commit": git_commit(args.report),
         "machine": machine(),
         "seeds": args.seeds,
         "instances": len(instances),
@@ -359,8 +412,9 @@ def main(argv=None):
         "det_time": args.det_time,
         "ortools": ORTOOLS_VERSION,
         "gen_version": gen.GEN_VERSION,
+        "requests_sha256": digest.hexdigest(),
         "objective_supported": supported,
-        "startup_ms": startup_ms(cli),
+        "startup_ms": start,
     }
     result = {"meta": meta, "summary": summary, "reference": reference, "instances": instances}
     for path in (args.json, args.md):

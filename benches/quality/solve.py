@@ -23,6 +23,8 @@ three times that guards against a stuck solve. `proven` is True when CP-SAT prov
 
 import time
 
+from ortools.sat.python import cp_model
+
 from model import SCALARS
 
 RES_SCALE = 1_000_000_000
@@ -43,8 +45,6 @@ def solve(problem, objective, det_time=10.0, hint=None, workers=1):
     `hint` maps group -> agent id -> tasks (a known feasible placement, e.g. the planted one).
     `counts` maps group -> agent id -> tasks in the best solution found.
     """
-    from ortools.sat.python import cp_model
-
     t0 = time.perf_counter()
     m = cp_model.CpModel()
     cls = classes(problem)

@@ -23,6 +23,10 @@
 #    Instruction counts are stable on a noisy machine; the gate fails when a scenario's count
 #    grows more than BENCH_GATE_TOLERANCE percent (default 10) over its line in
 #    benches/callgrind-baseline.txt.
+# 3. The placement quality benchmark's tools (benches/quality/test_quality.py: the generator is
+#    deterministic, the answer checker refuses broken answers, offerfit's answers on 6 instances
+#    pass it), a few seconds, without OR-Tools (the benchmark itself is not run in CI: see
+#    benches/quality/README.md).
 #
 # Self-test of the gate: BENCH_GATE_EXTRA_WORK=20 (one of the 5 runs made twice: +20% of
 # the engine's work, a deliberate regression) must make it fail.
@@ -41,6 +45,10 @@ stage_bench() {
     step "smoke bench $name" cargo bench --locked --bench "$name" -- --test
   done
   step "callgrind gate ($BENCH_GATE_SCENARIOS, +${BENCH_GATE_TOLERANCE:-10}% allowed)" bench_gate
+  # The quality benchmark's own tools (generator, answer checker; offerfit's answers on 6
+  # instances through the release CLI the gate built), a few seconds, without OR-Tools: the
+  # benchmark itself (benches/quality/run.sh) needs OR-Tools and minutes, so it is not run here.
+  step "quality benchmark tools (no OR-Tools)" python3 -m unittest -q benches/quality/test_quality.py
 }
 
 bench_ensure_valgrind() {
