@@ -199,7 +199,7 @@ pub struct Unplaced<'r> {
 }
 
 /// Counts of a `place` call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Stats {
     /// Offers answered.
     pub offers: usize,
@@ -213,6 +213,17 @@ pub struct Stats {
     /// only the class a task would be placed on is fitted (the others again only when that fit
     /// fails).
     pub evaluations: u64,
+    /// The objective the answer maximises when not every task fits: `tasks` or `resources`
+    /// (the `objective` option).
+    pub objective: &'static str,
+    /// Its value for this answer: the placed count (`tasks`), or the placed share of the
+    /// offered cpus and mem, 0 to 1 in millionths (`resources`: the mean over cpus and mem of
+    /// placed / offered).
+    pub objective_value: f64,
+    /// Repair passes run after the first (each a whole batch in another order; 0 when the
+    /// first pass placed every task that could be placed, and always under `first_fit`,
+    /// `marathon` and `mesos-actor`).
+    pub repair_passes: u32,
 }
 
 /// The answer of [`crate::Engine::place`]. Ids borrow from the request (no copy per offer).

@@ -222,6 +222,8 @@ type PlaceOptions struct {
 	DrainSeconds  *float64               `json:"drain_seconds,omitempty"`
 	LocalRegion   string                 `json:"local_region,omitempty"`
 	Limits        map[string]interface{} `json:"limits,omitempty"`
+	// Objective is what to maximise when not every task fits: "tasks" (default) or "resources".
+	Objective string `json:"objective,omitempty"`
 }
 
 // PlaceRequest is the request of Place (without its op).
@@ -290,6 +292,12 @@ type Stats struct {
 	Tasks       int    `json:"tasks"`
 	Placed      int    `json:"placed"`
 	Evaluations uint64 `json:"evaluations"`
+	// Objective is what the answer maximised when not every task fits: "tasks" or "resources".
+	Objective string `json:"objective"`
+	// ObjectiveValue is its value: the placed count, or the placed share (0-1) of cpus and mem.
+	ObjectiveValue float64 `json:"objective_value"`
+	// RepairPasses counts the passes of the batch run after the first.
+	RepairPasses int `json:"repair_passes"`
 }
 
 // Plan is what Place decides. Calls (when options name a framework_id) are Mesos v1 scheduler

@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json};
 use super::mesos::{attributes_from_json, offers_from_json};
 use super::{decode, Errors, WireError};
 use crate::constraint::Dialect;
-use crate::engine::{Options, PlaceRequest, PortSelection, Profile, Strategy, TieBreak};
+use crate::engine::{Objective, Options, PlaceRequest, PortSelection, Profile, Strategy, TieBreak};
 use crate::limits::Limits;
 use crate::model::{
     ConstraintSpec, DiskSourceType, ExecutorRequest, GpuScheduling, PreferenceSpec, RunningTask, Scalar, TaskRequest,
@@ -373,6 +373,11 @@ pub(crate) struct OptionsDto {
     /// The openwhisk dialect's delimiter for every task that gives none.
     #[serde(default)]
     delimiter: Option<String>,
+    /// What to maximise when not every task fits: `tasks` (the default: the placed count) or
+    /// `resources` (the placed share of the offered cpus and mem).
+    #[serde(default)]
+    #[cfg_attr(feature = "tsify", tsify(type = "\"tasks\" | \"resources\""))]
+    objective: Option<String>,
 }
 
 fn yes() -> bool {
@@ -528,7 +533,12 @@ pub(crate) fn options_from_dto(dto: OptionsDto) -> Result<Options, Errors> {
         None => TieBreak::Request,
         Some(t) => pick(t, "/options/tie_break", &[("request", TieBreak::Request), ("agent_id", TieBreak::AgentId)])?,
     };
+    let objective = match &dto.objective {
+        None => Objective::Tasks,
+        Some(o) => pick(o, "/options/objective", &[("tasks", Objective::Tasks), ("resources", Objective::Resources)])?,
+    };
     Ok(Options {
+        objective,
         tie_break,
         delimiter: dto.delimiter,
         strategy,

@@ -166,6 +166,15 @@ struct Counters {
     placed: usize,
     /// (task, offer) pairs evaluated.
     evaluations: u64,
+    /// What the answer maximises when not every task fits (the `objective` option).
+    #[cfg_attr(feature = "tsify", tsify(type = "\"tasks\" | \"resources\""))]
+    objective: &'static str,
+    /// Its value for this answer: the placed count (`tasks`), or the mean over cpus and mem of
+    /// the placed share of what was offered (`resources`, 0 to 1).
+    #[serde(serialize_with = "amount")]
+    objective_value: f64,
+    /// Repair passes run after the first (0 when the first placed all it could).
+    repair_passes: u32,
 }
 
 impl<'a> PlaceResult<'a> {
@@ -254,6 +263,14 @@ impl<'a> NearestAgent<'a> {
 
 impl Counters {
     fn new(s: &Stats) -> Counters {
-        Counters { offers: s.offers, tasks: s.tasks, placed: s.placed, evaluations: s.evaluations }
+        Counters {
+            offers: s.offers,
+            tasks: s.tasks,
+            placed: s.placed,
+            evaluations: s.evaluations,
+            objective: s.objective,
+            objective_value: s.objective_value,
+            repair_passes: s.repair_passes,
+        }
     }
 }

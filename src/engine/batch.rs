@@ -3,10 +3,12 @@
 //! the best agent the scan finds ([`super::scan`]), the ledger and the constraint counters
 //! updated as it goes; a failed gang rolled back. A task that cannot be placed is explained
 //! at that moment ([`super::explain`]); the plan is built from the ledger at the end
-//! ([`super::output`]). The mesos-actor profile runs its own loop ([`super::mesos_actor`]).
+//! ([`super::output`]). When tasks are left over that could have been placed, the `offerfit`
+//! profile's repair passes ([`super::repair`]) run the batch again in other orders and keep
+//! the best answer. The mesos-actor profile runs its own loop ([`super::mesos_actor`]).
 
 use super::classes::{group_agents, pool_agents};
-use super::compile::{compile_tasks, intern_values, task_order};
+use super::compile::{compile_tasks, intern_values, task_order, Unit};
 use super::fit::FitOut;
 use super::options::{Options, Profile, Resolved};
 use super::request::{PlaceError, PlaceRequest};
@@ -25,11 +27,39 @@ pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
     }
     group_agents(&mut ctx);
     intern_values(&mut ctx);
-    // The batch.
-    let units = task_order(&ctx);
+    let mut feasible = Vec::new();
+    let units = task_order(&mut ctx, &mut feasible);
+    place_units(&mut ctx, &units);
+    if !r.quality || ctx.placements.len() == req.tasks.len() {
+        return Ok(super::output::finish(ctx));
+    }
+    Ok(super::repair::repair(ctx, units, &feasible, pass))
+}
+
+/// One whole pass of the batch, units in this order, on a fresh ledger (a repair pass).
+fn pass<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: &'r PlaceRequest, units: &[Unit]) -> Option<Ctx<'r, 'o>> {
+    let mut ctx = prepare(opts, r, req)?;
+    place_units(&mut ctx, units);
+    Some(ctx)
+}
+
+/// A ledger for `req` as the batch has it before its first task (`None` when the request
+/// fails, which a request that already ran once never does).
+fn prepare<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: &'r PlaceRequest) -> Option<Ctx<'r, 'o>> {
+    let mut ctx = Ctx::new(opts, r, req);
+    pool_agents(&mut ctx).ok()?;
+    compile_tasks(&mut ctx).ok()?;
+    ctx.groups.record_running(&req.running, &req.offers);
+    group_agents(&mut ctx);
+    intern_values(&mut ctx);
+    Some(ctx)
+}
+
+/// Places `units` in this order on the ledger.
+pub(super) fn place_units(ctx: &mut Ctx<'_, '_>, units: &[Unit]) {
     let mut out = FitOut::default();
     let mut scratch = FitOut::default();
-    let mut cache = ScanCache::new(&mut ctx);
+    let mut cache = ScanCache::new(ctx);
     for unit in units {
         let mut undo: Vec<u32> = Vec::new();
         let snapshot = if unit.len() > 1 {
@@ -39,7 +69,7 @@ pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
             None
         };
         let mut failed = None;
-        for &ti in &unit {
+        for &ti in unit {
             match ctx.best_for(ti, &mut out, &mut scratch, &mut cache) {
                 Some(b) => {
                     // INVARIANT: the scan picks `b.agent` among the ledger's agents, so the
@@ -53,7 +83,7 @@ pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
                     // took and before later tasks change the constraint counters: the reasons
                     // are the ones that made this task fail.
                     if ctx.resolved.explain {
-                        let why = super::explain::explain_task(&mut ctx, ti);
+                        let why = super::explain::explain_task(ctx, ti);
                         ctx.explained.push((ti, why));
                     }
                     failed = Some(ti);
@@ -69,7 +99,7 @@ pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
                 if let Some(snap) = snapshot {
                     ctx.groups.restore(snap);
                 }
-                for &ti in &unit {
+                for &ti in unit {
                     if ti != f {
                         if let Some(g) = ctx.gang_failed.get_mut(ti) {
                             *g = Some(f);
@@ -79,5 +109,4 @@ pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
             }
         }
     }
-    Ok(super::output::finish(ctx))
 }

@@ -10,7 +10,7 @@
 
 use smallvec::SmallVec;
 
-use super::fit::{self, ExecNeed, Need, VolNeed, NONE};
+use super::fit::{self, Entry, ExecNeed, Need, VolNeed, NONE};
 use super::options::{validate_role, Profile};
 use super::request::PlaceError;
 use super::rules::DiskRules;
@@ -422,10 +422,16 @@ pub(super) fn intern_values(ctx: &mut Ctx<'_, '_>) {
     ctx.static_ids = ids;
 }
 
-/// Units of placement (a task, or a gang's members) in the documented order.
-pub(super) fn task_order(ctx: &Ctx<'_, '_>) -> Vec<SmallVec<[usize; 1]>> {
+/// A unit of placement: a task, or a gang's members (placed all or none).
+pub(super) type Unit = SmallVec<[usize; 1]>;
+
+/// Units of placement (a task, or a gang's members) in the documented order. Under
+/// [`Resolved::quality`](super::options::Resolved) the order is the scarcity order
+/// ([`scarcity_order`]); `feasible` then holds each task's count of agents it fits on an
+/// empty ledger (else it is empty).
+pub(super) fn task_order(ctx: &mut Ctx<'_, '_>, feasible: &mut Vec<u32>) -> Vec<Unit> {
     let req = ctx.req;
-    let mut units: Vec<SmallVec<[usize; 1]>> = Vec::with_capacity(ctx.tasks.len());
+    let mut units: Vec<Unit> = Vec::with_capacity(ctx.tasks.len());
     let mut gang_unit: FxMap<u32, usize> = FxMap::default();
     for t in &ctx.tasks {
         match t.gang {
@@ -443,7 +449,12 @@ pub(super) fn task_order(ctx: &Ctx<'_, '_>) -> Vec<SmallVec<[usize; 1]>> {
             None => units.push(smallvec::smallvec![t.index]),
         }
     }
-    if ctx.resolved.profile == Profile::Offerfit {
+    if ctx.resolved.quality {
+        *feasible = feasible_counts(ctx);
+        let sizes = sizes(ctx);
+        let slack = slack(ctx, feasible);
+        scarcity_order(&mut units, &slack, &sizes);
+    } else if ctx.resolved.profile == Profile::Offerfit {
         let key = |i: &usize| req.tasks.get(*i).map(ord_key).unwrap_or_default();
         for u in &mut units {
             u.sort_by(|a, b| key(b).cmp(&key(a)).then(a.cmp(b)));
@@ -455,6 +466,191 @@ pub(super) fn task_order(ctx: &Ctx<'_, '_>) -> Vec<SmallVec<[usize; 1]>> {
         });
     }
     units
+}
+
+/// Per task, its slack: its feasible count, less the other tasks of its group when some hard
+/// constraint of its counts the group's placements (`hostname UNIQUE`: ten tasks that fit
+/// twelve agents have a slack of 3, not 12); a task that fits no agent keeps 0.
+pub(super) fn slack(ctx: &Ctx<'_, '_>, feasible: &[u32]) -> Vec<u32> {
+    let mut members: FxMap<u32, u32> = FxMap::default();
+    for t in ctx.tasks.iter().filter(|t| t.rules.counts_group()) {
+        *members.entry(t.group).or_default() += 1;
+    }
+    ctx.tasks
+        .iter()
+        .zip(feasible)
+        .map(|(t, &n)| match members.get(&t.group) {
+            Some(m) if t.rules.counts_group() && n > 0 => n.saturating_sub(m - 1).max(1),
+            _ => n,
+        })
+        .collect()
+}
+
+/// The scarcity order: units by the fewest agents a member fits on (an empty ledger:
+/// `feasible`), then bigger gangs first, then the biggest member's size (`sizes`, descending),
+/// then request order; a gang's members the same way.
+pub(super) fn scarcity_order(units: &mut [Unit], feasible: &[u32], sizes: &[i64]) {
+    let key = |i: usize| {
+        (feasible.get(i).copied().unwrap_or(u32::MAX), std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)), i)
+    };
+    for u in units.iter_mut() {
+        u.sort_by_key(|i| key(*i));
+    }
+    units.sort_by_cached_key(|u| {
+        let first = u.first().map_or((u32::MAX, std::cmp::Reverse(0), usize::MAX), |i| key(*i));
+        let count = u.iter().map(|i| key(*i).0).min().unwrap_or(u32::MAX);
+        (count, std::cmp::Reverse(u.len()), first.1, u.iter().min().copied().unwrap_or(usize::MAX))
+    });
+}
+
+/// Each task's size: the sum over cpus and mem of its request divided by what all agents
+/// offer (millionths; a dimension nobody offers counts 0).
+pub(super) fn sizes(ctx: &Ctx<'_, '_>) -> Vec<i64> {
+    let (mut cpus, mut mem) = (0i128, 0i128);
+    for a in &ctx.agents {
+        if let Some(st) = ctx.statics.get(a.static_class as usize) {
+            cpus += i128::from(st.offered.0);
+            mem += i128::from(st.offered.1);
+        }
+    }
+    let share = |need: i64, total: i128| if total > 0 { i128::from(need) * 1_000_000 / total } else { 0 };
+    ctx.tasks
+        .iter()
+        .map(|t| i64::try_from(share(t.need.cpus, cpus) + share(t.need.mem, mem)).unwrap_or(i64::MAX))
+        .collect()
+}
+
+/// [`feasible_counts`] looks at no more than this many static classes in all, plus
+/// [`FEASIBLE_PER_ITEM`] per task and per agent; the needs left when the budget is spent
+/// count as fitting every agent (they are then ordered by size alone).
+pub(super) const FEASIBLE_BUDGET: usize = 1 << 18;
+/// See [`FEASIBLE_BUDGET`].
+pub(super) const FEASIBLE_PER_ITEM: usize = 64;
+
+/// Per task, how many agents it fits on the empty ledger (before any placement of this
+/// batch, running tasks counted): the static checks (roles, maintenance, region, the hard
+/// constraints of a task whose rules read no hostname, reservation, GPUs), once per static class and set of
+/// rules, then the amounts ([`holds_amounts`]). Tasks with the same needs and rules are
+/// counted once, so the cost is (distinct rules × static classes) static checks plus
+/// (distinct needs × static classes) comparisons of a few integers.
+pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
+    use std::hash::{Hash, Hasher};
+    let mut per_static = vec![0u32; ctx.statics.len()];
+    for a in &ctx.agents {
+        if let Some(n) = per_static.get_mut(a.static_class as usize) {
+            *n += 1;
+        }
+    }
+    let all = u32::try_from(ctx.agents.len()).unwrap_or(u32::MAX);
+    let mut budget = FEASIBLE_BUDGET
+        .saturating_add(FEASIBLE_PER_ITEM.saturating_mul(ctx.tasks.len().saturating_add(ctx.agents.len())));
+    let fitter = std::mem::take(&mut ctx.fitter);
+    // What the static checks read of a task → per static class, whether it passes.
+    type StaticKey = (u32, bool, bool, SmallVec<[u32; 4]>, u32, bool);
+    let mut passes: FxMap<StaticKey, Vec<bool>> = FxMap::default();
+    // (hash of needs and rules) → (a task with them, its count).
+    let mut seen: FxMap<u64, SmallVec<[(usize, u32); 1]>> = FxMap::default();
+    let mut counts = Vec::with_capacity(ctx.tasks.len());
+    for (ti, t) in ctx.tasks.iter().enumerate() {
+        let shared = (t.rules.id != super::rules::Rules::NO_ID || !t.rules.has_hard()) && t.need.volumes.is_empty();
+        let mut h = crate::hash::Fx::default();
+        (t.rules.id, t.gpu_restricted, t.need.cpus, t.need.mem, t.need.gpus, t.need.dynamic).hash(&mut h);
+        t.need.ports.hash(&mut h);
+        let key = h.finish();
+        let known = seen.get(&key).and_then(|list| {
+            list.iter().find_map(|&(o, n)| {
+                let other = ctx.tasks.get(o)?;
+                let same = shared
+                    && other.rules.id == t.rules.id
+                    && other.gpu_restricted == t.gpu_restricted
+                    && same_need(&other.need, &t.need);
+                same.then_some(n)
+            })
+        });
+        if let Some(n) = known {
+            counts.push(n);
+            continue;
+        }
+        // The budget: each need counted costs one look at every static class (two when its
+        // static checks are new); once it is spent the rest count as fitting every agent.
+        let cost = ctx.statics.len().saturating_mul(2);
+        if budget < cost {
+            counts.push(all);
+            continue;
+        }
+        budget -= cost;
+        let statics = || {
+            (0..ctx.statics.len())
+                .map(|s| ctx.static_reasons_with(&fitter, s as u32, t, false, None, true) == 0)
+                .collect::<Vec<bool>>()
+        };
+        let own: Vec<bool>;
+        let ok: &[bool] = if shared {
+            let skey = (
+                t.rules.id,
+                t.gpu_restricted,
+                t.need.gpus == 0,
+                t.need.roles.clone(),
+                t.need.alloc_role,
+                t.need.revocable,
+            );
+            passes.entry(skey).or_insert_with(statics)
+        } else {
+            own = statics();
+            &own
+        };
+        let mut n = 0u32;
+        for (s, st) in ctx.statics.iter().enumerate() {
+            if ok.get(s) == Some(&true) && holds_amounts(&st.pool, &t.need) {
+                n = n.saturating_add(per_static.get(s).copied().unwrap_or(0));
+            }
+        }
+        if shared {
+            seen.entry(key).or_default().push((ti, n));
+        }
+        counts.push(n);
+    }
+    ctx.fitter = fitter;
+    counts
+}
+
+/// Whether `pool` holds the amounts `need` asks for, counting the resources of the task's
+/// roles (and allocation role, and revocable ones only when it may use them): each scalar
+/// (disk: ROOT disk that is no volume), and as many ports as it asks for (the fixed ones among
+/// them). A cheap bound for [`feasible_counts`]: volumes, executors and the blacklist are
+/// left to the placement itself.
+pub(super) fn holds_amounts(pool: &[Entry], need: &Need) -> bool {
+    let usable = |e: &Entry| {
+        need.roles.contains(&e.role)
+            && (e.alloc == NONE || need.alloc_role == NONE || e.alloc == need.alloc_role)
+            && (!e.revocable || need.revocable)
+    };
+    for &(name, amount, _) in &need.scalars {
+        if amount <= 0 {
+            continue;
+        }
+        let mut have = 0i64;
+        for e in pool.iter().filter(|e| e.name == name && usable(e)) {
+            if name != fit::DISK || (e.disk == fit::DiskKind::Root && e.pid == NONE && !e.has_volume) {
+                have = have.saturating_add(e.scalar());
+            }
+        }
+        if have < amount {
+            return false;
+        }
+    }
+    if need.ports.is_empty() {
+        return true;
+    }
+    let mut free = 0u64;
+    let mut fixed = 0usize;
+    for e in pool.iter().filter(|e| e.name == fit::PORTS && usable(e)) {
+        if let fit::Amount::Ranges(r) = &e.amount {
+            free = r.iter().fold(free, |n, x| n.saturating_add(x.len()));
+            fixed += need.fixed.iter().filter(|p| r.contains_value(p.begin)).count();
+        }
+    }
+    fixed >= need.fixed_count && free >= need.ports.len() as u64
 }
 
 /// Test fixtures shared by the rooms' unit tests: a ledger prepared as the batch prepares it
@@ -543,19 +739,54 @@ mod tests {
     #[test]
     fn biggest_tasks_go_first_under_the_offerfit_profile_only() {
         let req = PlaceRequest {
+            offers: vec![offer("o1", "a1", "cpus:8;mem:8192", "")],
             tasks: vec![task("small", 1, 64, &[]), task("big", 4, 64, &[]), task("mid", 2, 64, &[])],
             ..PlaceRequest::default()
         };
         let opts = Options::default();
         let resolved = Resolved::new(&opts).unwrap();
         let ctx = prepared(&opts, &resolved, &req);
-        let order: Vec<Vec<usize>> = task_order(&ctx).into_iter().map(|u| u.to_vec()).collect();
+        let mut ctx = ctx;
+        let order: Vec<Vec<usize>> = task_order(&mut ctx, &mut Vec::new()).into_iter().map(|u| u.to_vec()).collect();
         assert_eq!(order, [vec![1], vec![2], vec![0]]);
         let marathon = Options { profile: Profile::Marathon, ..Options::default() };
         let resolved = Resolved::new(&marathon).unwrap();
-        let ctx = prepared(&marathon, &resolved, &req);
-        let order: Vec<Vec<usize>> = task_order(&ctx).into_iter().map(|u| u.to_vec()).collect();
+        let mut ctx = prepared(&marathon, &resolved, &req);
+        let order: Vec<Vec<usize>> = task_order(&mut ctx, &mut Vec::new()).into_iter().map(|u| u.to_vec()).collect();
         assert_eq!(order, [vec![0], vec![1], vec![2]]);
+    }
+
+    #[test]
+    fn scarce_tasks_go_first_counting_their_group_under_unique() {
+        let unique = |id: &str| {
+            let mut t = task(id, 1, 64, &["hostname UNIQUE"]);
+            t.group = Some("app".into());
+            t
+        };
+        let req = PlaceRequest {
+            offers: vec![
+                offer("o1", "a1", "cpus:8;mem:8192", "zone:a"),
+                offer("o2", "a2", "cpus:8;mem:8192", "zone:b"),
+                offer("o3", "a3", "cpus:2;mem:8192", "zone:b"),
+            ],
+            tasks: vec![
+                task("free", 4, 64, &[]),
+                unique("u1"),
+                unique("u2"),
+                task("zoned", 1, 64, &["zone IS a"]),
+                task("huge", 16, 64, &[]),
+            ],
+            ..PlaceRequest::default()
+        };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, &req);
+        let mut feasible = Vec::new();
+        let order: Vec<usize> = task_order(&mut ctx, &mut feasible).into_iter().flat_map(|u| u.to_vec()).collect();
+        assert_eq!(feasible, [2, 3, 3, 1, 0]);
+        assert_eq!(slack(&ctx, &feasible), [2, 2, 2, 1, 0]);
+        // huge (fits nothing), zoned (1), then slack 2: free (biggest), u1, u2.
+        assert_eq!(order, [4, 3, 0, 1, 2]);
     }
 
     #[test]

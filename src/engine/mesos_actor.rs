@@ -6,6 +6,7 @@ use smallvec::SmallVec;
 
 use super::explain::message;
 use super::fit::reason;
+use super::options::Objective;
 use super::output::{calls, to_resources};
 use super::request::PlaceError;
 use super::state::Ctx;
@@ -314,7 +315,11 @@ pub(super) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
         }
         unplaced.push(u);
     }
-    let stats = Stats { offers: req.offers.len(), tasks: req.tasks.len(), placed, evaluations: ctx.fitter.evaluations };
+    let objective_value = match ctx.resolved.objective {
+        Objective::Tasks => placed as f64,
+        Objective::Resources => super::score::score_value(ctx.share_of(placed_order.iter().map(|(_, ti)| *ti))),
+    };
+    let stats = Stats { placed, objective_value, ..ctx.stats() };
     let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
     Ok(Plan { accept, decline, unplaced, calls, stats, warnings: std::mem::take(&mut ctx.warnings) })
 }

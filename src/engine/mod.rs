@@ -58,6 +58,7 @@ mod options;
 mod output;
 mod pool;
 mod reasons;
+mod repair;
 mod request;
 mod rules;
 mod scan;
@@ -69,7 +70,7 @@ mod tables;
 use crate::decision::Plan;
 use crate::limits::LimitKind;
 
-pub use options::{Options, PortSelection, Profile, Strategy, TieBreak};
+pub use options::{Objective, Options, PortSelection, Profile, Strategy, TieBreak};
 pub use request::{PlaceError, PlaceRequest};
 
 pub(crate) use compile::validate_mesos_id;

@@ -52,6 +52,28 @@ pub enum Strategy {
     },
 }
 
+/// What the `offerfit` profile maximises when not every task can be placed (and what its
+/// repair passes compare): see docs/placement.md, *Objective and repair*.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Objective {
+    /// The number of tasks placed (default); ties go to the placed share of resources.
+    #[default]
+    Tasks,
+    /// The placed share of the offered resources: the mean, over cpus and mem, of what the
+    /// placed tasks ask for divided by what the agents offer; ties go to the task count.
+    Resources,
+}
+
+impl Objective {
+    /// `tasks` or `resources`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Objective::Tasks => "tasks",
+            Objective::Resources => "resources",
+        }
+    }
+}
+
 /// How dynamic host ports are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PortSelection {
@@ -116,6 +138,10 @@ pub struct Options {
     /// The openwhisk dialect's constraint delimiter for tasks that give none (OpenWhisk's
     /// `constraint-delimiter`; default `" "`).
     pub delimiter: Option<String>,
+    /// What to maximise when not every task fits ([`Objective::Tasks`] by default). Read by
+    /// the `offerfit` profile's repair passes; reported in [`Stats`](crate::Stats) by every
+    /// profile.
+    pub objective: Objective,
 }
 
 impl Default for Options {
@@ -138,6 +164,7 @@ impl Default for Options {
             limits: Limits::default(),
             tie_break: TieBreak::Request,
             delimiter: None,
+            objective: Objective::Tasks,
         }
     }
 }
@@ -156,6 +183,10 @@ pub(crate) struct Resolved {
     /// `now - ...` window in nanoseconds: `(now, now + drain)`.
     pub maintenance: Option<(i128, i128)>,
     pub explain: bool,
+    pub objective: Objective,
+    /// Scarcity order, balanced scores and repair passes (docs/placement.md): the `offerfit`
+    /// profile under a scoring strategy (not `first_fit`, which reproduces first-fit).
+    pub quality: bool,
 }
 
 impl Resolved {
@@ -227,6 +258,8 @@ impl Resolved {
             gpu_restricted: options.gpu_scheduling == GpuScheduling::Restricted,
             maintenance,
             explain: options.explain,
+            objective: options.objective,
+            quality: options.profile == Profile::Offerfit && (w_binpack != 0 || w_spread != 0),
         })
     }
 }

@@ -7,6 +7,7 @@ use smallvec::SmallVec;
 
 use super::explain::explain_task;
 use super::fit::{self, Amount, Entry, NONE};
+use super::options::Objective;
 use super::state::{Ctx, Placement};
 use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Stats, Unplaced};
 use crate::model::{Resource, ResourceValue, Resources, Scalar, TaskRequest};
@@ -273,6 +274,48 @@ impl<'r> Ctx<'r, '_> {
             tasks: self.req.tasks.len(),
             placed: self.placements.len(),
             evaluations: self.fitter.evaluations,
+            objective: self.resolved.objective.as_str(),
+            objective_value: match self.resolved.objective {
+                Objective::Tasks => self.placements.len() as f64,
+                Objective::Resources => super::score::score_value(self.placed_share()),
+            },
+            repair_passes: 0,
+        }
+    }
+
+    /// The placed share of the offered resources, in millionths: the mean over cpus and mem
+    /// (those some agent offers) of what the placed tasks ask for divided by what the agents
+    /// offer (the `resources` objective).
+    pub(super) fn placed_share(&self) -> i64 {
+        self.share_of(self.placements.iter().map(|p| p.task))
+    }
+
+    /// [`Ctx::placed_share`] of these placed tasks.
+    pub(super) fn share_of(&self, tasks: impl Iterator<Item = usize>) -> i64 {
+        let (mut offered, mut placed) = ([0i128; 2], [0i128; 2]);
+        for a in &self.agents {
+            if let Some(st) = self.statics.get(a.static_class as usize) {
+                offered[0] += i128::from(st.offered.0);
+                offered[1] += i128::from(st.offered.1);
+            }
+        }
+        for ti in tasks {
+            if let Some(t) = self.tasks.get(ti) {
+                placed[0] += i128::from(t.need.cpus);
+                placed[1] += i128::from(t.need.mem);
+            }
+        }
+        let (mut sum, mut n) = (0i128, 0i128);
+        for (o, p) in offered.iter().zip(placed.iter()) {
+            if *o > 0 {
+                sum += (*p).min(*o) * i128::from(super::options::WEIGHT_ONE) / *o;
+                n += 1;
+            }
+        }
+        if n == 0 {
+            0
+        } else {
+            i64::try_from(sum / n).unwrap_or(0)
         }
     }
 

@@ -286,6 +286,11 @@ impl Rules {
     }
 
     /// True when there are hard constraints.
+    /// Whether some hard constraint counts the group's placements (`UNIQUE`, `MAX_PER`, ...).
+    pub(crate) fn counts_group(&self) -> bool {
+        self.dynamic
+    }
+
     pub(crate) fn has_hard(&self) -> bool {
         !self.cc.hard().is_empty()
     }

@@ -337,6 +337,12 @@ fn write_response(out: &mut Vec<u8>, p: &Plan<'_>) -> Result<(), serde_json::Err
     put(out, &st.placed)?;
     out.extend_from_slice(br#","evaluations":"#);
     put(out, &st.evaluations)?;
+    out.extend_from_slice(br#","objective":"#);
+    put(out, st.objective)?;
+    out.extend_from_slice(br#","objective_value":"#);
+    put(out, &Num(st.objective_value))?;
+    out.extend_from_slice(br#","repair_passes":"#);
+    put(out, &st.repair_passes)?;
     out.push(b'}');
     if !p.warnings.is_empty() {
         out.extend_from_slice(br#","warnings":"#);

@@ -230,8 +230,22 @@ pub fn table(result: &Map<String, Json>, width: Option<u16>) -> String {
     }
 
     if let Some(stats) = result.get("stats").and_then(Json::as_object) {
-        let parts: Vec<String> = stats.iter().map(|(k, v)| format!("{} {}", term(&short(v)), term(k))).collect();
+        let own = ["objective", "objective_value", "repair_passes"];
+        let parts: Vec<String> = stats
+            .iter()
+            .filter(|(k, _)| !own.contains(&k.as_str()))
+            .map(|(k, v)| format!("{} {}", term(&short(v)), term(k)))
+            .collect();
         out.push_str(&format!("\nstats: {}\n", parts.join(", ")));
+        if let (Some(name), Some(value)) = (stats.get("objective"), stats.get("objective_value")) {
+            let passes = stats.get("repair_passes").map(short).unwrap_or_else(|| "0".into());
+            out.push_str(&format!(
+                "objective: {} {} ({} repair passes)\n",
+                term(&short(name)),
+                term(&short(value)),
+                term(&passes)
+            ));
+        }
     }
     let calls = list(result, "calls");
     if !calls.is_empty() {

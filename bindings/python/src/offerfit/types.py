@@ -287,6 +287,7 @@ class PlaceOptions(TypedDict, total=False):
     drain_seconds: float
     local_region: str
     limits: Limits
+    objective: Literal["tasks", "resources"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,6 +340,12 @@ class Stats(TypedDict):
     tasks: int
     placed: int
     evaluations: int
+    objective: str
+    """``tasks`` or ``resources``: what the answer maximised when not every task fits."""
+    objective_value: float
+    """The placed count, or the placed share (0-1) of the offered cpus and mem."""
+    repair_passes: int
+    """Passes of the batch run after the first."""
 
 
 Call = Dict[str, Any]

@@ -183,7 +183,10 @@ public final class Contract {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Unplaced(@JsonProperty("task_id") String taskId, List<Reason> reasons, Nearest nearest) {}
 
-    public record Stats(int offers, int tasks, int placed, long evaluations) {}
+    /** {@code objective} is {@code tasks} or {@code resources}; {@code objectiveValue} its value for the answer. */
+    public record Stats(int offers, int tasks, int placed, long evaluations, String objective,
+                        @JsonProperty("objective_value") double objectiveValue,
+                        @JsonProperty("repair_passes") int repairPasses) {}
 
     /** What place decides; {@code calls} (with a framework id) are Mesos v1 Call objects to POST as they are. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -1,0 +1,230 @@
+//! Repair before giving up: when the first pass of a batch leaves out a task that fits some
+//! agent on its own (a task the batch's own placements crowded out), the batch is run again,
+//! whole, in other orders, and the best answer by the stated [`Objective`] is kept.
+//!
+//! Each repair pass is an ordinary pass of the batch loop on a fresh ledger (offers pooled
+//! again, running tasks counted again): every answer it can give is one the first pass could
+//! give, so every contract invariant holds by construction — each offer answered once, each
+//! task once, nothing over-allocated, ports unique, groups and gangs honoured — and running
+//! tasks never move. Only the order of the units changes:
+//!
+//! - **promotion** (squeaky wheel): the units the previous pass left out, among those that
+//!   fit some agent on the empty ledger — with every unit of their group when their
+//!   constraints count the group's placements — go first (in their previous order), the
+//!   others follow in theirs: the tasks that blocked them move to other agents, within their
+//!   own constraints, ports and gangs;
+//! - **smallest first**, for the `tasks` objective when the batch asks for more cpus or mem
+//!   than the agents offer: units by size ascending (fewest feasible agents breaking ties),
+//!   tried before any promotion — placing many small tasks beats placing a few big ones.
+//!
+//! **Budget** (deterministic, stated in docs/limits.md): at most [`MAX_PASSES`] repair
+//! passes ([`MAX_PASSES_OVER`] over capacity under `tasks`), and no new pass once the repair
+//! passes have run more than [`BUDGET_FACTOR`] times
+//! the first pass's fit evaluations; the rounds stop as soon as every task that fits some
+//! agent is placed, or after [`PATIENCE`] passes in a row without a better answer. A batch
+//! whose first pass places every task that can be placed runs no repair pass at all (the
+//! check is a look at the feasibility counts the order already computed). The kept answer is
+//! the first pass's unless a repair pass is strictly better. Repair passes explain their
+//! unplaced tasks as the first pass does (at the moment each failed), so the kept answer's
+//! reasons are its own.
+
+use super::compile::{sizes, Unit};
+use super::options::{Objective, Options, Resolved};
+use super::output::finish;
+use super::request::PlaceRequest;
+use super::state::Ctx;
+use crate::decision::Plan;
+
+/// At most this many repair passes per batch.
+pub(super) const MAX_PASSES: u32 = 6;
+/// At most this many when the tasks ask for more cpus or mem than the agents offer and the
+/// objective is `tasks` (not every task can be placed anyway: smallest first alone — a
+/// promotion after it gained 0.3% of the optimum on the quality benchmark and cost the Fenzo
+/// scenario a whole pass of its last call).
+pub(super) const MAX_PASSES_OVER: u32 = 1;
+/// Repair passes stop once they have run more than this many times the first pass's fit
+/// evaluations (at least [`MIN_BUDGET`]).
+pub(super) const BUDGET_FACTOR: u64 = 4;
+/// The evaluation budget of the repair passes is never below this.
+pub(super) const MIN_BUDGET: u64 = 1_024;
+/// Repair stops after this many passes in a row that do not improve on the best answer.
+pub(super) const PATIENCE: u32 = 2;
+
+/// One whole pass of the batch in the given order on a fresh ledger ([`super::batch`]).
+pub(super) type Pass = for<'r, 'o> fn(&'o Options, &'o Resolved, &'r PlaceRequest, &[Unit]) -> Option<Ctx<'r, 'o>>;
+
+/// An answer's worth under `objective`: (what it maximises, the tie-break), both higher is
+/// better: (tasks placed, placed share) or (placed share, tasks placed).
+pub(super) fn worth(ctx: &Ctx<'_, '_>, objective: Objective) -> (i64, i64) {
+    let n = ctx.placements.len() as i64;
+    let share = ctx.placed_share();
+    match objective {
+        Objective::Tasks => (n, share),
+        Objective::Resources => (share, n),
+    }
+}
+
+/// The units of `order` that `ctx` left out and that fit some agent alone (`feasible`), and
+/// with them every unit of the same group when the left-out task's constraints count the
+/// group's placements (`hostname UNIQUE`: the whole app goes first, or its last member finds
+/// the hosts its mates did not take full).
+fn left_out(ctx: &Ctx<'_, '_>, order: &[Unit], feasible: &[u32]) -> Vec<bool> {
+    let placeable = |u: &Unit| u.iter().all(|ti| feasible.get(*ti).is_some_and(|n| *n > 0));
+    let out = |u: &Unit| u.iter().any(|ti| ctx.placed.get(*ti).is_some_and(Option::is_none)) && placeable(u);
+    let mut groups: Vec<u32> = Vec::new();
+    for u in order.iter().filter(|u| out(u)) {
+        for t in u.iter().filter_map(|ti| ctx.tasks.get(*ti)).filter(|t| t.rules.counts_group()) {
+            groups.push(t.group);
+        }
+    }
+    groups.sort_unstable();
+    groups.dedup();
+    order
+        .iter()
+        .map(|u| {
+            out(u)
+                || (placeable(u)
+                    && u.iter().filter_map(|ti| ctx.tasks.get(*ti)).any(|t| groups.binary_search(&t.group).is_ok()))
+        })
+        .collect()
+}
+
+/// Promotion: the units marked in `out` first, then the others, each in `order`'s order.
+pub(super) fn promote(order: &[Unit], out: &[bool]) -> Vec<Unit> {
+    let mut next: Vec<Unit> = Vec::with_capacity(order.len());
+    for pick in [true, false] {
+        next.extend(order.iter().zip(out).filter(|(_, o)| **o == pick).map(|(u, _)| u.clone()));
+    }
+    next
+}
+
+/// Smallest first: units by their members' summed size ascending, then by the fewest
+/// feasible agents, then request order.
+pub(super) fn smallest_first(order: &[Unit], feasible: &[u32], sizes: &[i64]) -> Vec<Unit> {
+    let mut next = order.to_vec();
+    next.sort_by_cached_key(|u| {
+        let size: i64 = u.iter().map(|i| sizes.get(*i).copied().unwrap_or(0)).fold(0, i64::saturating_add);
+        let count = u.iter().map(|i| feasible.get(*i).copied().unwrap_or(u32::MAX)).min().unwrap_or(u32::MAX);
+        (size, count, u.iter().min().copied().unwrap_or(usize::MAX))
+    });
+    next
+}
+
+/// Whether the tasks ask for more cpus or mem than the agents offer in all (`sizes` are
+/// shares in millionths, cpus and mem summed; each dimension is at most a million).
+fn over_capacity(ctx: &Ctx<'_, '_>) -> bool {
+    let (mut cpus, mut mem) = ((0i128, 0i128), (0i128, 0i128));
+    for a in &ctx.agents {
+        if let Some(st) = ctx.statics.get(a.static_class as usize) {
+            cpus.1 += i128::from(st.offered.0);
+            mem.1 += i128::from(st.offered.1);
+        }
+    }
+    for t in &ctx.tasks {
+        cpus.0 += i128::from(t.need.cpus);
+        mem.0 += i128::from(t.need.mem);
+    }
+    cpus.0 > cpus.1 || mem.0 > mem.1
+}
+
+/// Runs the repair passes after `first` (placed in `units` order; `feasible` per task) and
+/// finishes the best answer.
+pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32], pass: Pass) -> Plan<'r> {
+    let (opts, r, req) = (first.opts, first.resolved, first.req);
+    let mut out = left_out(&first, &units, feasible);
+    if !out.contains(&true) {
+        return finish(first);
+    }
+    let first_evals = first.fitter.evaluations;
+    let budget = first_evals.saturating_mul(BUDGET_FACTOR).max(MIN_BUDGET);
+    let mut spent = 0u64;
+    let mut best_worth = worth(&first, r.objective);
+    let mut best: Option<(Vec<Unit>, Ctx<'r, '_>)> = None;
+    let mut plans: Vec<Vec<Unit>> = Vec::new();
+    let over = over_capacity(&first);
+    // Over capacity under `tasks`, promotion lifts only the left-out units no bigger than the
+    // biggest unit placed: a bigger one would take the room of several.
+    let by_count = r.objective == Objective::Tasks && over;
+    let size = sizes(&first);
+    if by_count {
+        plans.push(smallest_first(&units, feasible, &size));
+    }
+    let unit_size = |u: &Unit| u.iter().map(|i| size.get(*i).copied().unwrap_or(0)).fold(0, i64::saturating_add);
+    let lift = |ctx: &Ctx<'_, '_>, o: &[Unit]| {
+        let mut out = left_out(ctx, o, feasible);
+        if by_count {
+            let placed = |u: &Unit| u.iter().all(|ti| ctx.placed.get(*ti).is_some_and(Option::is_some));
+            let cap = o.iter().filter(|u| placed(u)).map(unit_size).max().unwrap_or(0);
+            for (u, x) in o.iter().zip(out.iter_mut()) {
+                *x = *x && unit_size(u) <= cap;
+            }
+        }
+        out
+    };
+    let max = if by_count { MAX_PASSES_OVER } else { MAX_PASSES };
+    let mut order = units;
+    let (mut passes, mut stale) = (0u32, 0u32);
+    while passes < max && spent <= budget && stale < PATIENCE {
+        let next = match plans.pop() {
+            Some(p) => p,
+            None => match &best {
+                // Promotion continues from the best order so far when the last pass lost.
+                Some((o, ctx)) if stale > 0 => promote(o, &lift(ctx, o)),
+                _ => promote(&order, &out),
+            },
+        };
+        let Some(ctx) = pass(opts, r, req, &next) else { break };
+        passes += 1;
+        spent = spent.saturating_add(ctx.fitter.evaluations);
+        let w = worth(&ctx, r.objective);
+        out = lift(&ctx, &next);
+        if w > best_worth {
+            best_worth = w;
+            stale = 0;
+            let done = !out.contains(&true);
+            best = Some((next.clone(), ctx));
+            if done {
+                break;
+            }
+        } else {
+            stale += 1;
+        }
+        order = next;
+    }
+    let total = first_evals.saturating_add(spent);
+    let mut plan = match best {
+        Some((_, ctx)) => finish(ctx),
+        None => finish(first),
+    };
+    plan.stats.evaluations = total;
+    plan.stats.repair_passes = passes;
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smallvec::smallvec;
+
+    fn units(list: &[&[usize]]) -> Vec<Unit> {
+        list.iter().map(|u| u.iter().copied().collect()).collect()
+    }
+
+    #[test]
+    fn promotion_moves_left_out_units_first_keeping_both_orders() {
+        let order = units(&[&[3], &[0, 1], &[2], &[4]]);
+        let next = promote(&order, &[false, true, false, true]);
+        assert_eq!(next, units(&[&[0, 1], &[4], &[3], &[2]]));
+        // Nothing left out: the same order.
+        assert_eq!(promote(&order, &[false; 4]), order);
+    }
+
+    #[test]
+    fn smallest_first_sums_a_gang_and_breaks_ties_by_scarcity_then_request_order() {
+        let order: Vec<Unit> = vec![smallvec![0], smallvec![1, 2], smallvec![3], smallvec![4]];
+        let sizes = [500, 100, 100, 200, 200];
+        let feasible = [9, 9, 9, 5, 1];
+        // Gang (1, 2) is 200 like tasks 3 and 4: task 4 fits fewest agents, then 3, then the gang.
+        assert_eq!(smallest_first(&order, &feasible, &sizes), units(&[&[4], &[3], &[1, 2], &[0]]));
+    }
+}
