@@ -19,8 +19,9 @@
 #   4. instruction counts under callgrind: each scenario's engine calls (`--once`) and the first
 #      call's text through `offerfit::call` and through the parse floor (`--once-text`);
 #   5. the callgrind gate (scripts/stages/bench.sh gate);
-#   6. bindings/wasm/bench/report.mjs renders benches/REPORT.md, with benches/REPORT-notes.md
-#      (the analysis of the gaps, kept by hand) and the machine's description.
+#   6. bindings/wasm/bench/report.mjs renders benches/REPORT.md, with the hand-kept sections
+#      (NOTES below: benches/REPORT-notes.md, the analysis of the gaps and placement quality;
+#      REPORT-hostile.md, REPORT-sessions.md, REPORT-simulate.md) and the machine's description.
 #
 # The machine (nproc, CPU model) and its load (`uptime` before and after) go into the report:
 # a verdict measured on a loaded machine says so.
@@ -159,7 +160,17 @@ say "machine"
   echo
   lscpu | grep -vE '^(Flags|Vulnerability)'
 } >"$OUT/machine.txt"
-cp benches/REPORT-notes.md "$OUT/notes.md" 2>/dev/null || rm -f "$OUT/notes.md"
+# The hand-kept sections, rendered verbatim after the measured ones, in this order (a missing
+# file is skipped): the callgrind analysis of the gaps and placement quality, hostile requests,
+# sessions, simulate. Edit those files, never the generated REPORT.md.
+NOTES=(benches/REPORT-notes.md benches/REPORT-hostile.md benches/REPORT-sessions.md benches/REPORT-simulate.md)
+rm -f "$OUT"/notes.md "$OUT"/notes-[0-9]*.md
+n=0
+for f in "${NOTES[@]}"; do
+  [ -f "$f" ] || continue
+  n=$((n + 1))
+  cp "$f" "$OUT/notes-$n.md"
+done
 
 node bindings/wasm/bench/report.mjs "$OUT" >benches/REPORT.md
 say "wrote benches/REPORT.md"

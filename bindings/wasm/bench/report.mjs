@@ -7,7 +7,9 @@
 // growth --json`), wasm.json (bench.mjs --json) or wasm-1.json, wasm-2.json, … (one Node
 // process each: merged below), optionally wasm-size.json / wasm-size-1.json, … (the same through
 // the size build, opt-level z), instructions.json (callgrind counts per scenario: engine,
-// call, parse) and callgrind.txt, and machine.txt (the machine's description).
+// call, parse) and callgrind.txt, machine.txt (the machine's description), optionally
+// session-wasm.json (session-wasm.mjs --json: the npm Session against the npm `place`), and the
+// hand-kept sections notes.md, notes-1.md, notes-2.md, … (rendered verbatim, in that order).
 
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -363,10 +365,16 @@ if (callgrind) {
   say();
 }
 
-const notes = text('notes.md');
-if (notes) {
-  say(notes);
-  say();
+// The hand-kept sections, in order: notes.md, then notes-1.md, notes-2.md, … (bench-report.sh
+// copies them from benches/REPORT-notes*.md, see NOTES there), each verbatim.
+const noteFiles = ['notes.md'];
+for (let i = 1; existsSync(join(dir, `notes-${i}.md`)); i++) noteFiles.push(`notes-${i}.md`);
+for (const name of noteFiles) {
+  const notes = text(name);
+  if (notes) {
+    say(notes);
+    say();
+  }
 }
 
 say('## Machine');
