@@ -13,6 +13,8 @@
 #   3. `offerfit bench --write-workloads` and bindings/wasm/bench/bench.mjs through the npm
 #      package (scripts/build-wasm.sh --release-only; built for speed), then again through the
 #      same code built for size (opt-level "z" + wasm-opt -Oz) to show what the speed costs;
+#   3a. bindings/wasm/bench/session-wasm.mjs: Fenzo's scenario through the npm `Session`, per
+#      step against the npm `place` of the same batch (issue 15's ≤ 1.5×), $ROUNDS rounds;
 #   3b. the plain-WASM module (offerfit-c for wasm32-unknown-unknown) driven from Python with
 #      the `wasmtime` package (bindings/wasm/bench/wasmtime_bench.py, a venv at
 #      $CARGO_TARGET_DIR/bench-venv with the wasmtime version scripts/stages/c.sh pins);
@@ -69,6 +71,10 @@ rm -f "$OUT"/wasm.json "$OUT"/wasm-[0-9]*.json "$OUT"/wasm-size*.json
 for r in $(seq $((2 * ROUNDS - 1))); do
   node bindings/wasm/bench/bench.mjs --workloads "$OUT/workloads" --samples "$SAMPLES" --json >"$OUT/wasm-$r.json"
 done
+
+say "session over WASM (the npm Session vs the npm place, Fenzo's scenario)"
+node bindings/wasm/bench/session-wasm.mjs --workloads "$OUT/workloads" --rounds "$ROUNDS" --json >"$OUT/session-wasm.json" ||
+  rm -f "$OUT/session-wasm.json"
 
 say "WASM built for size (opt-level z, wasm-opt -Oz)"
 # Its own target dir: the same profile with another opt-level would rebuild the shipped one.
