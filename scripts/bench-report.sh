@@ -13,14 +13,17 @@
 #   3. `offerfit bench --write-workloads` and bindings/wasm/bench/bench.mjs through the npm
 #      package (scripts/build-wasm.sh --release-only; built for speed), then again through the
 #      same code built for size (opt-level "z" + wasm-opt -Oz) to show what the speed costs;
+#   3a. bindings/wasm/bench/session-wasm.mjs: Fenzo's scenario through the npm `Session`, per
+#      step against the npm `place` of the same batch (issue 15's ≤ 1.5×), $ROUNDS rounds;
 #   3b. the plain-WASM module (offerfit-c for wasm32-unknown-unknown) driven from Python with
 #      the `wasmtime` package (bindings/wasm/bench/wasmtime_bench.py, a venv at
 #      $CARGO_TARGET_DIR/bench-venv with the wasmtime version scripts/stages/c.sh pins);
 #   4. instruction counts under callgrind: each scenario's engine calls (`--once`) and the first
 #      call's text through `offerfit::call` and through the parse floor (`--once-text`);
 #   5. the callgrind gate (scripts/stages/bench.sh gate);
-#   6. bindings/wasm/bench/report.mjs renders benches/REPORT.md, with benches/REPORT-notes.md
-#      (the analysis of the gaps, kept by hand) and the machine's description.
+#   6. bindings/wasm/bench/report.mjs renders benches/REPORT.md, with the hand-kept sections
+#      (NOTES below: benches/REPORT-notes.md, the analysis of the gaps and placement quality;
+#      REPORT-hostile.md, REPORT-sessions.md, REPORT-simulate.md) and the machine's description.
 #
 # The machine (nproc, CPU model) and its load (`uptime` before and after) go into the report:
 # a verdict measured on a loaded machine says so.
@@ -68,6 +71,10 @@ rm -f "$OUT"/wasm.json "$OUT"/wasm-[0-9]*.json "$OUT"/wasm-size*.json
 for r in $(seq $((2 * ROUNDS - 1))); do
   node bindings/wasm/bench/bench.mjs --workloads "$OUT/workloads" --samples "$SAMPLES" --json >"$OUT/wasm-$r.json"
 done
+
+say "session over WASM (the npm Session vs the npm place, Fenzo's scenario)"
+node bindings/wasm/bench/session-wasm.mjs --workloads "$OUT/workloads" --rounds "$ROUNDS" --json >"$OUT/session-wasm.json" ||
+  rm -f "$OUT/session-wasm.json"
 
 say "WASM built for size (opt-level z, wasm-opt -Oz)"
 # Its own target dir: the same profile with another opt-level would rebuild the shipped one.
@@ -159,7 +166,17 @@ say "machine"
   echo
   lscpu | grep -vE '^(Flags|Vulnerability)'
 } >"$OUT/machine.txt"
-cp benches/REPORT-notes.md "$OUT/notes.md" 2>/dev/null || rm -f "$OUT/notes.md"
+# The hand-kept sections, rendered verbatim after the measured ones, in this order (a missing
+# file is skipped): the callgrind analysis of the gaps and placement quality, hostile requests,
+# sessions, simulate. Edit those files, never the generated REPORT.md.
+NOTES=(benches/REPORT-notes.md benches/REPORT-hostile.md benches/REPORT-sessions.md benches/REPORT-simulate.md)
+rm -f "$OUT"/notes.md "$OUT"/notes-[0-9]*.md
+n=0
+for f in "${NOTES[@]}"; do
+  [ -f "$f" ] || continue
+  n=$((n + 1))
+  cp "$f" "$OUT/notes-$n.md"
+done
 
 node bindings/wasm/bench/report.mjs "$OUT" >benches/REPORT.md
 say "wrote benches/REPORT.md"

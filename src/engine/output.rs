@@ -41,7 +41,7 @@ impl<'r> Ctx<'r, '_> {
 
     /// What is left of a pool, as resources.
     pub(super) fn pool_resources(&self, pool: &[Entry]) -> Resources {
-        let mut out = Resources::new();
+        let mut out = Resources::with_capacity(pool.len());
         for e in pool {
             if e.is_empty() {
                 continue;
@@ -179,7 +179,8 @@ impl<'r> Ctx<'r, '_> {
         let req = self.req;
         let t = req.tasks.get(p.task);
         // Pushed straight into the plan's `Resources` (merging like ones, as `to_resources`).
-        let mut resources = Resources::new();
+        // Sized once: a launch holds at most one resource per take (like ones merge).
+        let mut resources = Resources::with_capacity(p.fit.takes.len());
         let mut creates = Vec::new();
         let role = t.and_then(|t| t.role.as_deref()).or(self.opts.roles.first().map(String::as_str));
         for tk in &p.fit.takes {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::error::Error;
+use crate::hash::FxMap;
 use crate::limits::{LimitKind, Limits};
 use crate::model::scalar::SCALAR_MAX_MILLIS;
 use crate::model::{Offer, RunningTask, TaskRequest};
@@ -174,7 +175,10 @@ pub(super) fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<()
 /// pool); refused at the offer whose ranges cross the bound.
 fn check_pooled_ranges(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceError> {
     let max = limits.get(LimitKind::RangesPerResource);
-    let mut pooled: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    // Hashed, not ordered: the map only sums, and the offers are walked in request order, so
+    // the first offer that crosses the bound (the one reported) is the same either way.
+    let mut pooled: FxMap<(&str, &str), usize> = FxMap::default();
+    pooled.reserve(request.offers.len());
     for (i, o) in request.offers.iter().enumerate() {
         for (j, r) in o.resources.iter().enumerate() {
             if let crate::model::ResourceValue::Ranges(x) = &r.value {

@@ -595,6 +595,12 @@ impl Resources {
         Resources(Vec::new())
     }
 
+    /// No resources, with room for `n` entries before the list grows (for an engine that knows
+    /// how many it is about to push).
+    pub(crate) fn with_capacity(n: usize) -> Resources {
+        Resources(Vec::with_capacity(n))
+    }
+
     /// Validates every resource ([`Resource::validate`]), refuses one name with two types,
     /// then merges like resources; zero-valued ones vanish.
     ///

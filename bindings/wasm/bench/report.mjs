@@ -7,7 +7,9 @@
 // growth --json`), wasm.json (bench.mjs --json) or wasm-1.json, wasm-2.json, … (one Node
 // process each: merged below), optionally wasm-size.json / wasm-size-1.json, … (the same through
 // the size build, opt-level z), instructions.json (callgrind counts per scenario: engine,
-// call, parse) and callgrind.txt, and machine.txt (the machine's description).
+// call, parse) and callgrind.txt, machine.txt (the machine's description), optionally
+// session-wasm.json (session-wasm.mjs --json: the npm Session against the npm `place`), and the
+// hand-kept sections notes.md, notes-1.md, notes-2.md, … (rendered verbatim, in that order).
 
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +54,8 @@ const wasmtime = loadProcesses('wasmtime');
 const machine = text('machine.txt');
 const callgrind = text('callgrind.txt');
 const instructions = load('instructions.json');
+// Fenzo's scenario through the npm `Session` beside the npm `place` (session-wasm.mjs --json).
+const sessionWasm = load('session-wasm.json');
 
 const byName = (doc) => new Map((doc ? doc.scenarios : []).map((s) => [s.name, s]));
 const N = byName(native);
@@ -187,6 +191,18 @@ const wasmTarget = (label, goal, map, key) => {
 };
 if (wasm) wasmTarget('WASM in Node (npm package `call`) vs native `offerfit::call`, same request text', 1.3, W, 'wasm_ms');
 if (wasmtime) wasmTarget('WASM under wasmtime (plain-WASM ABI from Python) vs native `offerfit::call`', 1.5, WT, 'wasm_ms');
+if (sessionWasm) {
+  const sw = sessionWasm;
+  const r = sw.step_over_place_rounds || [];
+  targets.push([
+    'Session step in WASM (npm `Session.step`: submit + offers) vs npm `place` of the same batch, Fenzo (issue 15)',
+    '≤ 1.5×',
+    `${f(sw.step_over_place)}× (rounds ${r.length ? `${f(Math.min(...r))}–${f(Math.max(...r))}` : 'n/a'}, ${sw.rounds} rounds; ` +
+      `${f(sw.step_ms.median, 3)} vs ${f(sw.place_ms.median, 3)} ms)`,
+    verdict(sw.checked ? sw.step_over_place <= 1.5 : false),
+    '—',
+  ]);
+}
 if (growth) {
   const big = growth.growth.find((g) => g.agents === 100000 && g.tasks === 100000) ||
     growth.growth.filter((g) => g.agents === 100000).pop();
@@ -304,6 +320,36 @@ if (wasmtime) {
 }
 
 // ---------------------------------------------------------------------------------------
+if (sessionWasm) {
+  const sw = sessionWasm;
+  const cell = (x) => `${f(x.median, 3)} (${f(x.min, 3)}–${f(x.max, 3)})`;
+  say('## Sessions over WASM (the npm `Session`)');
+  say();
+  say(`\`bindings/wasm/bench/session-wasm.mjs\`: ${sw.scenario} (${int(sw.agents)} agents, ${int(sw.tasks)} tasks, ${sw.steps} steps of`);
+  say('one batch each) through the npm package\'s `Session` (each step: the batch submitted, then an `OFFERS`');
+  say('event with every agent that still has room, fresh offer ids), beside the npm `place` / `call` of the');
+  say('same batch on the same offers; the native counterpart is `offerfit bench --scenario session`.');
+  say(`Process CPU time; median over all steps of ${sw.rounds} rounds (after one warm-up round), min–max;`);
+  say('the ratios are the median of the rounds\' median ratios. Every step checks that the session launched');
+  say(`exactly what \`place\` placed: ${sw.checked ? 'it did' : '**it did not**'}.`);
+  say();
+  say(
+    table(
+      ['what', 'ms per step / batch', 'ratio'],
+      [
+        ['npm `place(request)` per batch', cell(sw.place_ms), '1'],
+        ['`Session.step(submit) + step(offers)` (objects)', cell(sw.step_ms), `${f(sw.step_over_place)}× place`],
+        ['npm `call(text)` per batch', cell(sw.call_ms), '1'],
+        ['`Session.stepText` × 2 (the two input lines)', cell(sw.step_text_ms), `${f(sw.step_text_over_call)}× call`],
+        ['whole run through `call`', cell(sw.call_total_ms), '—'],
+        ['whole run through `stepText`', cell(sw.step_text_total_ms), `${f(sw.call_total_ms.median / sw.step_text_total_ms.median)}× faster`],
+      ],
+    ),
+  );
+  say();
+}
+
+// ---------------------------------------------------------------------------------------
 if (instructions) {
   say('## Instruction counts (callgrind)');
   say();
@@ -363,10 +409,16 @@ if (callgrind) {
   say();
 }
 
-const notes = text('notes.md');
-if (notes) {
-  say(notes);
-  say();
+// The hand-kept sections, in order: notes.md, then notes-1.md, notes-2.md, … (bench-report.sh
+// copies them from benches/REPORT-notes*.md, see NOTES there), each verbatim.
+const noteFiles = ['notes.md'];
+for (let i = 1; existsSync(join(dir, `notes-${i}.md`)); i++) noteFiles.push(`notes-${i}.md`);
+for (const name of noteFiles) {
+  const notes = text(name);
+  if (notes) {
+    say(notes);
+    say();
+  }
 }
 
 say('## Machine');
