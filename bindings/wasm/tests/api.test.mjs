@@ -142,7 +142,15 @@ test('place accepts, declines and leaves unplaced with reasons', () => {
     out.unplaced[0].reasons.map((r) => [r.code, r.offers]),
     [['insufficient_cpus', 2]],
   );
-  assert.deepEqual(out.stats, { offers: 2, tasks: 2, placed: 1, evaluations: out.stats.evaluations });
+  assert.deepEqual(out.stats, {
+    offers: 2,
+    tasks: 2,
+    placed: 1,
+    evaluations: out.stats.evaluations,
+    objective: 'tasks',
+    objective_value: 1,
+    repair_passes: 0,
+  });
 });
 
 test('malformed JSON text gets request.json with a caret', () => {
