@@ -6,6 +6,7 @@ pub mod dialect;
 pub mod offer;
 pub mod ranges;
 pub mod resource;
+pub mod role;
 pub mod scalar;
 pub mod set;
 pub mod task;
