@@ -72,6 +72,34 @@ fn an_agent_is_not_left_memory_full_with_cpus_idle() {
 }
 
 #[test]
+fn scores_read_the_other_dimensions_the_batch_asks_for() {
+    // Equal cpus and mem: only the custom scalar `fpga` tells a0 (4 of them) from a1 (1). The
+    // balanced binpack score packs the task where its fpga is tightest (a1: cpus and mem a
+    // quarter full, fpga full: mean 0.5 − 0.1875); without the dimension (first_fit, and the
+    // marathon profile's plain mean) a0 wins, first in the request.
+    let offers = json!([offer(0, "cpus:4;mem:4096;fpga:4", ""), offer(1, "cpus:4;mem:4096;fpga:1", "")]);
+    let tasks = json!([{"id": "t0", "cpus": 1, "mem": 1024, "scalars": {"fpga": 1}}]);
+    let answer = call(offers.clone(), tasks.clone(), json!({}));
+    assert_eq!(placed(&answer).get("t0").map(String::as_str), Some("a1"), "{answer}");
+    assert_eq!(answer["accept"][0]["tasks"][0]["score"], json!(0.3125));
+    for other in [json!({"strategy": "first_fit"}), json!({"profile": "marathon"})] {
+        let answer = call(offers.clone(), tasks.clone(), other.clone());
+        assert_eq!(placed(&answer).get("t0").map(String::as_str), Some("a0"), "{other}: {answer}");
+    }
+    // Spread reads the dimensions the task takes from: the agent left emptiest is a0.
+    let spread = call(offers.clone(), tasks.clone(), json!({"strategy": "spread"}));
+    assert_eq!(placed(&spread).get("t0").map(String::as_str), Some("a0"), "{spread}");
+    // A task that needs no ports goes to the agent without them, keeping the ports for the
+    // tasks that need them (the batch asks for ports): a1's 100 ports would stay idle.
+    let offers = json!([offer(0, "cpus:4;mem:4096", ""), offer(1, "cpus:4;mem:4096;ports:[31000-31099]", "")]);
+    let tasks = json!([{"id": "t0", "cpus": 1, "mem": 1024}, {"id": "t1", "cpus": 1, "mem": 1024, "ports": [0]}]);
+    let answer = call(offers, tasks, json!({}));
+    let got = placed(&answer);
+    assert_eq!(got.get("t0").map(String::as_str), Some("a0"), "{answer}");
+    assert_eq!(got.get("t1").map(String::as_str), Some("a1"), "{answer}");
+}
+
+#[test]
 fn port_hungry_tasks_get_the_agents_with_ports() {
     // a1 is the only agent with two ports; t2 needs both. Biggest first gave a1 to t1.
     let offers = json!([

@@ -23,20 +23,18 @@ const STRATEGIES: [&str; 3] = ["binpack", "spread", "first_fit"];
 
 /// (strategy, seed, tasks placed by the engine, optimum): instances where the engine places
 /// fewer tasks than the optimum, as measured after issue 21's engine work (scarcity order,
-/// balanced scores, repair; branch `quality`): the gaps left for `binpack` and `spread`. `first_fit` is kept as it is
+/// balanced scores, repair; branch `quality`) and again after scoring every dimension the batch
+/// asks for and the pressed smallest-first repair pass (branch `quality3`, which closed binpack
+/// 15, 25, 27, 42 and spread 27): the gaps left for `binpack` and `spread`. `first_fit` is kept as it is
 /// (it reproduces other systems), so its gaps are expected to stay.
 #[rustfmt::skip]
 const KNOWN_GAPS: &[(&str, u64, usize, usize)] = &[
     // binpack (the default); even seeds are planted: every task fits
     ("binpack", 13, 5, 6),
-    ("binpack", 15, 10, 11),
     ("binpack", 16, 11, 12),
     ("binpack", 18, 11, 12),
-    ("binpack", 25, 6, 7),
-    ("binpack", 27, 4, 5),
     ("binpack", 31, 10, 11),
     ("binpack", 41, 7, 8),
-    ("binpack", 42, 9, 10),
     ("binpack", 51, 9, 10),
     ("binpack", 53, 8, 9),
     // spread
@@ -44,7 +42,6 @@ const KNOWN_GAPS: &[(&str, u64, usize, usize)] = &[
     ("spread", 15, 9, 11),
     ("spread", 18, 11, 12),
     ("spread", 21, 6, 7),
-    ("spread", 27, 4, 5),
     ("spread", 31, 10, 11),
     ("spread", 41, 7, 8),
     ("spread", 43, 3, 4),
@@ -141,6 +138,27 @@ fn answers_are_feasible_and_place_the_optimum_but_for_known_gaps() {
         gaps.join("\n")
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn explain_changes_no_answer_nor_the_repair_passes() {
+    // The repair budget counts placing work only: `explain` (which fits every agent again for
+    // each unplaced task) must not cut the passes short.
+    for seed in 0..SEEDS {
+        let inst = quality::instance(seed);
+        for strategy in ["binpack", "spread"] {
+            let mut answers = Vec::new();
+            for explain in [true, false] {
+                let mut o = options(strategy, objective_supported());
+                o["explain"] = json!(explain);
+                let answer: Value = serde_json::from_str(&offerfit::call(&inst.request(o).to_string())).unwrap();
+                answers.push(answer);
+            }
+            let (on, off) = (&answers[0], &answers[1]);
+            assert_eq!(on["accept"], off["accept"], "seed {seed}, {strategy}");
+            assert_eq!(on["stats"]["repair_passes"], off["stats"]["repair_passes"], "seed {seed}, {strategy}");
+        }
+    }
 }
 
 #[test]

@@ -518,6 +518,7 @@ pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
 /// then fills every class's scan row and live bit.
 pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
     ctx.sight = sight_of(ctx);
+    ctx.dims = super::score::Dims::of(ctx.resolved, &ctx.tasks);
     // Static classes: agents with identical offers share one.
     let mut static_index: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
     for ai in 0..ctx.agents.len() {

@@ -32,6 +32,7 @@ use super::compile::{sizes, Unit};
 use super::options::{Objective, Options, Resolved};
 use super::output::finish;
 use super::request::PlaceRequest;
+use super::score::MAX_EXTRA;
 use super::state::Ctx;
 use crate::decision::Plan;
 
@@ -41,7 +42,7 @@ pub(super) const MAX_PASSES: u32 = 6;
 /// objective is `tasks` (not every task can be placed anyway: smallest first alone — a
 /// promotion after it gained 0.3% of the optimum on the quality benchmark and cost the Fenzo
 /// scenario a whole pass of its last call).
-pub(super) const MAX_PASSES_OVER: u32 = 1;
+pub(super) const MAX_PASSES_OVER: u32 = 2;
 /// Repair passes stop once they have run more than this many times the first pass's fit
 /// evaluations (at least [`MIN_BUDGET`]).
 pub(super) const BUDGET_FACTOR: u64 = 4;
@@ -110,6 +111,56 @@ pub(super) fn smallest_first(order: &[Unit], feasible: &[u32], sizes: &[i64]) ->
     next
 }
 
+/// Each task's size weighed by how oversubscribed each dimension is: over cpus, mem and the
+/// batch's other scored dimensions ([`super::score::Dims`]), its share of what all agents
+/// offer times the dimension's demand over its capacity (millionths). Smallest first by this
+/// size counts a task asking for little of the dimension that runs out as small, even when it
+/// asks for much of one that is plentiful.
+pub(super) fn pressed_sizes(ctx: &Ctx<'_, '_>) -> Vec<i64> {
+    const DIMS: usize = 2 + MAX_EXTRA;
+    let need = |ti: usize, t: &super::state::TaskPlan| {
+        let mut v = [0i64; DIMS];
+        v[0] = t.need.cpus;
+        v[1] = t.need.mem;
+        for (slot, x) in v.iter_mut().skip(2).zip(ctx.dims.task_amounts(ti)) {
+            *slot = x;
+        }
+        v
+    };
+    let mut cap = [0i128; DIMS];
+    for a in &ctx.agents {
+        if let Some(st) = ctx.statics.get(a.static_class as usize) {
+            let extra = ctx.dims.offered(a.static_class);
+            for (i, x) in [st.offered.0, st.offered.1].into_iter().chain(extra).enumerate() {
+                if let Some(c) = cap.get_mut(i) {
+                    *c += i128::from(x);
+                }
+            }
+        }
+    }
+    let mut demand = [0i128; DIMS];
+    for (ti, t) in ctx.tasks.iter().enumerate() {
+        for (d, x) in demand.iter_mut().zip(need(ti, t)) {
+            *d += i128::from(x);
+        }
+    }
+    // The weight: the pressure, demand over capacity (millionths, at most 64).
+    let pressure: Vec<i128> =
+        cap.iter().zip(&demand).map(|(c, d)| if *c > 0 { (d * 1_000_000 / c).min(64_000_000) } else { 0 }).collect();
+    ctx.tasks
+        .iter()
+        .enumerate()
+        .map(|(ti, t)| {
+            let size: i128 = need(ti, t)
+                .iter()
+                .zip(cap.iter().zip(&pressure))
+                .map(|(n, (c, p))| if *c > 0 { i128::from(*n) * 1_000_000 / c * p / 1_000_000 } else { 0 })
+                .sum();
+            i64::try_from(size).unwrap_or(i64::MAX)
+        })
+        .collect()
+}
+
 /// Whether the tasks ask for more cpus or mem than the agents offer in all (`sizes` are
 /// shares in millionths, cpus and mem summed; each dimension is at most a million).
 fn over_capacity(ctx: &Ctx<'_, '_>) -> bool {
@@ -136,7 +187,10 @@ pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32],
         return finish(first);
     }
     let first_evals = first.fitter.evaluations;
-    let budget = first_evals.saturating_mul(BUDGET_FACTOR).max(MIN_BUDGET);
+    // The budget counts placing work only (not `explain`'s): the same passes either way.
+    let placing = |ctx: &Ctx<'_, '_>| ctx.fitter.evaluations.saturating_sub(ctx.explain_evaluations);
+    let budget = placing(&first).saturating_mul(BUDGET_FACTOR).max(MIN_BUDGET);
+    let mut total = first_evals;
     let mut spent = 0u64;
     let mut best_worth = worth(&first, r.objective);
     let mut best: Option<(Vec<Unit>, Ctx<'r, '_>)> = None;
@@ -147,7 +201,9 @@ pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32],
     let by_count = r.objective == Objective::Tasks && over;
     let size = sizes(&first);
     if by_count {
+        // Popped last first: smallest by pressed size, then by plain size.
         plans.push(smallest_first(&units, feasible, &size));
+        plans.push(smallest_first(&units, feasible, &pressed_sizes(&first)));
     }
     let unit_size = |u: &Unit| u.iter().map(|i| size.get(*i).copied().unwrap_or(0)).fold(0, i64::saturating_add);
     let lift = |ctx: &Ctx<'_, '_>, o: &[Unit]| {
@@ -175,7 +231,8 @@ pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32],
         };
         let Some(ctx) = pass(opts, r, req, &next) else { break };
         passes += 1;
-        spent = spent.saturating_add(ctx.fitter.evaluations);
+        spent = spent.saturating_add(placing(&ctx));
+        total = total.saturating_add(ctx.fitter.evaluations);
         let w = worth(&ctx, r.objective);
         out = lift(&ctx, &next);
         if w > best_worth {
@@ -191,7 +248,6 @@ pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32],
         }
         order = next;
     }
-    let total = first_evals.saturating_add(spent);
     let mut plan = match best {
         Some((_, ctx)) => finish(ctx),
         None => finish(first),

@@ -102,7 +102,7 @@ impl<'r> Ctx<'r, '_> {
         // stop at the first class scoring below the best so far (or, fitting, below the best
         // fit so far: tasks with host ports fit the top classes until one fits). The order is built once two tasks in
         // a row add the same amounts, and kept up to date from then on.
-        let add = self.tasks.get(ti).map(|t| (t.need.cpus, t.need.mem));
+        let add = self.tasks.get(ti).map(|t| ((t.need.cpus, t.need.mem), self.dims.task(ti)));
         let scored = self.resolved.w_binpack != 0 || self.resolved.w_spread != 0;
         let no_exec = self.tasks.get(ti).is_some_and(|t| t.need.executor.is_none());
         let mut ordered = false;
@@ -143,6 +143,7 @@ impl<'r> Ctx<'r, '_> {
         let exec = t.need.executor;
         let soft = t.rules.has_soft();
         let base = (t.need.cpus, t.need.mem);
+        let k = self.dims.task(ti);
         // The best (score, agent) so far as plain numbers, for the quick test below.
         let (mut best_score, mut best_agent) = (i64::MIN, u32::MAX);
         // Ascending class ids, skipping the classes without members.
@@ -191,13 +192,12 @@ impl<'r> Ctx<'r, '_> {
             if row.avail.0 < add.0 || row.avail.1 < add.1 {
                 continue;
             }
+            let key = (add, k);
             let mut score = match row.score.get() {
-                (a, sc) if a == add => sc,
+                (a, sc) if a == key => sc,
                 _ => {
-                    let offered = self.statics.get(s as usize).map_or((0, 0), |s| s.offered);
-                    let used = self.classes.get(c as usize).map_or((0, 0), |cl| cl.used);
-                    let sc = super::score::strategy_score(self.resolved, offered, used, add);
-                    row.score.set((add, sc));
+                    let sc = self.class_score(c, key);
+                    row.score.set((key, sc));
                     sc
                 }
             };

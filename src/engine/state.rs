@@ -118,6 +118,10 @@ impl<'a> IntoIterator for &'a Members {
     }
 }
 
+/// What a score is computed for: the cpus and mem a task adds, and the id of its amounts on
+/// the batch's other scored dimensions ([`super::score::Dims::task`]).
+pub(super) type AddKey = ((i64, i64), u32);
+
 /// The per-class numbers the scan reads for every task, flat: available cpus / mem, and the
 /// last strategy score computed with the amounts added it was for (consecutive tasks are
 /// often of one size, and a class's used amounts never change).
@@ -127,7 +131,7 @@ pub(super) struct ScanRow {
     /// here so that the scan reads the class itself only for the classes that pass.
     pub(super) static_class: u32,
     pub(super) first: u32,
-    pub(super) score: std::cell::Cell<((i64, i64), i64)>,
+    pub(super) score: std::cell::Cell<(AddKey, i64)>,
     /// The [`TaskPlan::need_id`] whose fit last failed on the class (`u32::MAX`: none). A
     /// class's pool never changes, so the same needs fail again.
     pub(super) failed: std::cell::Cell<u32>,
@@ -185,8 +189,12 @@ pub(super) struct Ctx<'r, 'o> {
     /// best last, ties by class id (descending: the scan walks it from the end); kept up to
     /// date once built. `last_add`: the previous task's.
     pub(super) order: Vec<(std::cmp::Reverse<i64>, u32)>,
-    pub(super) order_add: Option<(i64, i64)>,
-    pub(super) last_add: Option<(i64, i64)>,
+    pub(super) order_add: Option<AddKey>,
+    pub(super) last_add: Option<AddKey>,
+    /// The dimensions besides cpus and mem the scores read (set once the tasks are compiled).
+    pub(super) dims: super::score::Dims,
+    /// The fit evaluations [`super::explain`] made (part of `fitter.evaluations`).
+    pub(super) explain_evaluations: u64,
     /// One more than the highest rules id of the tasks (0 when none has one).
     pub(super) rule_ids: usize,
     /// A placement's new pool, kept for the next one when its class already exists.
@@ -285,6 +293,10 @@ impl<'r, 'o> Ctx<'r, 'o> {
             ClassPool::Shared(p) => avail = p.avail(),
         }
         let c = self.classes.len() as u32;
+        if self.dims.on() {
+            let base = self.statics.get(s as usize).map_or(&[][..], |st| st.pool.as_slice());
+            self.dims.record_class(c, s, base, &pool.flat());
+        }
         self.classes.push(Class {
             static_class: s,
             pool,
@@ -298,7 +310,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
             avail,
             static_class: s,
             first: u32::MAX,
-            score: std::cell::Cell::new(((i64::MIN, i64::MIN), 0)),
+            score: std::cell::Cell::new((((i64::MIN, i64::MIN), 0), 0)),
             failed: std::cell::Cell::new(u32::MAX),
         });
         if self.live.len() * 64 < self.classes.len() {
@@ -326,10 +338,12 @@ impl<'r, 'o> Ctx<'r, 'o> {
     }
 
     /// The strategy score of class `c` for a task adding `add`.
-    pub(super) fn class_score(&self, c: u32, add: (i64, i64)) -> i64 {
+    pub(super) fn class_score(&self, c: u32, (add, k): AddKey) -> i64 {
         let Some(cl) = self.classes.get(c as usize) else { return 0 };
         let offered = self.statics.get(cl.static_class as usize).map_or((0, 0), |s| s.offered);
-        super::score::strategy_score(self.resolved, offered, cl.used, add)
+        let mut extra = [(0, 0, 0); super::score::MAX_EXTRA];
+        let n = self.dims.fill(cl.static_class, c, k, &mut extra);
+        super::score::strategy_score(self.resolved, offered, cl.used, add, extra.get(..n).unwrap_or(&[]))
     }
 
     /// Whether class `c` has the cpus and mem to take `add` (fixed for a class: its used
@@ -340,7 +354,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
 
     /// Builds [`Ctx::order`] for tasks adding `add`: the live classes that can take it (the
     /// scan passes over the others without a look at anything else).
-    pub(super) fn build_order(&mut self, add: (i64, i64)) {
+    pub(super) fn build_order(&mut self, add: AddKey) {
         let mut order = std::mem::take(&mut self.order);
         order.clear();
         for (word, &w) in self.live.iter().enumerate() {
@@ -348,7 +362,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
             while bits != 0 {
                 let c = (word * 64) as u32 + bits.trailing_zeros();
                 bits &= bits - 1;
-                if self.holds(c, add) {
+                if self.holds(c, add.0) {
                     order.push((std::cmp::Reverse(self.class_score(c, add)), c));
                 }
             }
@@ -368,7 +382,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
         }
         let on = first.is_some();
         let was = self.live.get(c as usize / 64).is_some_and(|w| w & (1u64 << (c % 64)) != 0);
-        if let Some(add) = self.order_add.filter(|add| was != on && self.holds(c, *add)) {
+        if let Some(add) = self.order_add.filter(|add| was != on && self.holds(c, add.0)) {
             // The scan's score for these amounts when it has one (the same number).
             let cached = self.scan_rows.get(c as usize).map(|row| row.score.get()).filter(|(a, _)| *a == add);
             let key = (std::cmp::Reverse(cached.map_or_else(|| self.class_score(c, add), |(_, sc)| sc)), c);
@@ -434,6 +448,8 @@ impl<'r, 'o> Ctx<'r, 'o> {
             order: Vec::new(),
             order_add: None,
             last_add: None,
+            dims: super::score::Dims::default(),
+            explain_evaluations: 0,
             rule_ids: 0,
             pool_buf: Vec::new(),
             roles: Interner::with(&["*"]),
