@@ -15,12 +15,15 @@
 //!   own constraints, ports and gangs;
 //! - **smallest first**, for the `tasks` objective when the batch asks for more cpus or mem
 //!   than the agents offer: units by size ascending (fewest feasible agents breaking ties),
-//!   tried before any promotion — placing many small tasks beats placing a few big ones.
+//!   tried before any promotion — placing many small tasks beats placing a few big ones —
+//!   twice: by the pressed size ([`pressed_sizes`]: each dimension weighed by its demand over
+//!   its capacity, so what runs out counts), then by the plain size (cpus and mem shares).
 //!
 //! **Budget** (deterministic, stated in docs/limits.md): at most [`MAX_PASSES`] repair
 //! passes ([`MAX_PASSES_OVER`] over capacity under `tasks`), and no new pass once the repair
 //! passes have run more than [`BUDGET_FACTOR`] times
-//! the first pass's fit evaluations; the rounds stop as soon as every task that fits some
+//! the first pass's fit evaluations (placing fits only: not `explain`'s, so the same passes
+//! run with it on or off); the rounds stop as soon as every task that fits some
 //! agent is placed, or after [`PATIENCE`] passes in a row without a better answer. A batch
 //! whose first pass places every task that can be placed runs no repair pass at all (the
 //! check is a look at the feasibility counts the order already computed). The kept answer is
@@ -39,9 +42,9 @@ use crate::decision::Plan;
 /// At most this many repair passes per batch.
 pub(super) const MAX_PASSES: u32 = 6;
 /// At most this many when the tasks ask for more cpus or mem than the agents offer and the
-/// objective is `tasks` (not every task can be placed anyway: smallest first alone — a
-/// promotion after it gained 0.3% of the optimum on the quality benchmark and cost the Fenzo
-/// scenario a whole pass of its last call).
+/// objective is `tasks` (not every task can be placed anyway: the two smallest-first passes
+/// alone — a promotion after them gained 0.3% of the optimum on the quality benchmark and
+/// cost the Fenzo scenario a whole pass of its last call).
 pub(super) const MAX_PASSES_OVER: u32 = 2;
 /// Repair passes stop once they have run more than this many times the first pass's fit
 /// evaluations (at least [`MIN_BUDGET`]).
