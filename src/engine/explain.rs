@@ -156,6 +156,11 @@ fn message_text(ctx: &Ctx<'_, '_>, t: &TaskPlan, code: ReasonCode, failed: &[usi
         ),
         ReasonCode::Gang => String::new(),
         ReasonCode::NoOffers => "the request holds no offers".to_owned(),
+        ReasonCode::InstanceLimit => format!(
+            "the offer already carries {} launches, the most `max_instances_per_offer` allows (Marathon's \
+             `--max_instances_per_offer`)",
+            ctx.opts.max_instances_per_offer
+        ),
     }
 }
 
