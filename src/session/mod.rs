@@ -595,13 +595,18 @@ impl Session {
                 // Only statuses with a uuid are acknowledged (scheduler.proto,
                 // `AcknowledgeOperationStatus`; the operation id is required there).
                 if let (Some(uuid), Some(op)) = (&s.uuid, &s.operation_id) {
-                    out.calls.push(calls::acknowledge_operation(
-                        self.fid(),
-                        s.agent_id.as_deref(),
-                        s.resource_provider_id.as_deref(),
-                        uuid,
-                        op,
-                    ));
+                    if calls::is_uuid_base64(uuid) {
+                        out.calls.push(calls::acknowledge_operation(
+                            self.fid(),
+                            s.agent_id.as_deref(),
+                            s.resource_provider_id.as_deref(),
+                            uuid,
+                            op,
+                        ));
+                    } else {
+                        let what = format!("the status of operation `{op}`");
+                        out.notices.push(Notice::Error { message: calls::unacknowledged(&what, uuid) });
+                    }
                 }
             }
             Event::Error { message } => out.notices.push(Notice::Error { message }),
