@@ -429,7 +429,7 @@ impl Session {
             InputKind::Connect => self.connect(&mut out),
             InputKind::Disconnected => self.disconnected(now),
             InputKind::Event(e) => self.event(now, e, &mut out),
-            InputKind::Submit(tasks) => self.submit(tasks),
+            InputKind::Submit(tasks) => self.submit(tasks, &mut out),
             InputKind::Kill(ids) => self.kill(&ids, &mut out),
             InputKind::Tick => {}
         }
@@ -539,8 +539,19 @@ impl Session {
         self.revive_at = None;
     }
 
-    fn submit(&mut self, tasks: Vec<TaskRequest>) {
-        for t in tasks {
+    fn submit(&mut self, tasks: Vec<TaskRequest>, out: &mut Actions) {
+        for (i, t) in tasks.into_iter().enumerate() {
+            // Keys of its `task_info` a master would drop: taken, and told (issue 18).
+            for u in t.task_info.as_deref().map(crate::mesos::task_info::unknown_fields).unwrap_or_default() {
+                let e = u.warning();
+                out.notices.push(Notice::Warning {
+                    task_id: t.id.clone(),
+                    code: e.code().to_owned(),
+                    message: e.to_string(),
+                    path: format!("/submit/{i}/task_info{}", u.pointer),
+                    help: e.help().map(str::to_owned),
+                });
+            }
             self.tasks.insert(t.id.clone(), Entry::new(Phase::Pending, None, None));
             self.req.tasks.push(t);
             self.new_work = true;
