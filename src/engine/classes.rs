@@ -95,6 +95,7 @@ impl<'r> Ctx<'r, '_> {
                 resident_label,
                 exclusive,
                 revocable: res.revocable,
+                shared: res.shared,
                 src: (o, ri),
                 amount,
             });
