@@ -4,18 +4,11 @@
 //! launches per offer, the matchers (one per task group) taking turns on what is left of it.
 //! Cases restated from Marathon's `OfferMatcherManagerModuleTest` say so.
 
+#[path = "common/answer.rs"]
+mod answer;
+
+use answer::{call, ok};
 use serde_json::{json, Value as Json};
-
-fn call(request: &Json) -> Json {
-    let answer = offerfit::call(&request.to_string());
-    serde_json::from_str(&answer).expect("the answer is JSON")
-}
-
-fn ok(request: &Json) -> Json {
-    let answer = call(request);
-    assert_eq!(answer["ok"], true, "{answer}");
-    answer
-}
 
 fn offer(id: &str, agent: &str, resources: &str) -> Json {
     json!({"id": id, "agent_id": agent, "hostname": format!("host-{agent}"), "resources": resources})

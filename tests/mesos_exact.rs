@@ -1,18 +1,11 @@
 //! Issue 18: every call a real Mesos master accepts, every rule as Mesos and the drop-in
 //! systems apply it. Each test reproduces one item of the issue with the answer it must give.
 
+#[path = "common/answer.rs"]
+mod answer;
+
+use answer::{call, ok};
 use serde_json::{json, Value as Json};
-
-fn call(request: &Json) -> Json {
-    let answer = offerfit::call(&request.to_string());
-    serde_json::from_str(&answer).expect("the answer is JSON")
-}
-
-fn ok(request: &Json) -> Json {
-    let answer = call(request);
-    assert_eq!(answer["ok"], true, "{answer}");
-    answer
-}
 
 fn error(request: &Json) -> Json {
     let answer = call(request);
