@@ -42,11 +42,14 @@ pub enum ReasonCode {
     Gang,
     /// The request holds no offer to place the task on.
     NoOffers,
+    /// The offer already carries the most launches the `marathon` profile puts on one offer
+    /// (`max_instances_per_offer`).
+    InstanceLimit,
 }
 
 impl ReasonCode {
     /// Every code, in check order.
-    pub const ALL: [ReasonCode; 15] = [
+    pub const ALL: [ReasonCode; 16] = [
         ReasonCode::Role,
         ReasonCode::Maintenance,
         ReasonCode::Region,
@@ -62,6 +65,7 @@ impl ReasonCode {
         ReasonCode::InsufficientPorts,
         ReasonCode::Gang,
         ReasonCode::NoOffers,
+        ReasonCode::InstanceLimit,
     ];
 
     /// The contract's code: `role`, `insufficient_cpus`, ...
@@ -82,6 +86,7 @@ impl ReasonCode {
             ReasonCode::InsufficientPorts => "insufficient_ports",
             ReasonCode::Gang => "gang",
             ReasonCode::NoOffers => "no_offers",
+            ReasonCode::InstanceLimit => "instance_limit",
         }
     }
 

@@ -211,3 +211,27 @@ fn the_helper_refuses_what_a_master_refuses() {
         assert!(errors.contains(rule), "{rule} not found in:\n{errors}");
     }
 }
+
+/// Two tasks of one SHARED persistent volume in one `ACCEPT`: a master takes it (the shared
+/// volume is used by both, counted once), and the helper says so.
+#[test]
+fn tasks_sharing_a_shared_volume_pass() {
+    let request = json!({"offers": [{"id": "O1", "agent_id": "S1", "hostname": "h1", "resources": [
+    {"name": "cpus", "type": "SCALAR", "scalar": {"value": 4}},
+    {"name": "disk", "type": "SCALAR", "scalar": {"value": 100}, "shared": {},
+     "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "p"}],
+     "disk": {"persistence": {"id": "data"}, "volume": {"container_path": "data", "mode": "RW"}}}]}],
+    "tasks": [
+        {"id": "t1", "cpus": 1, "role": "web", "volumes": [{"size": 100, "persistence_id": "data"}]},
+        {"id": "t2", "cpus": 1, "role": "web", "volumes": [{"size": 100, "persistence_id": "data"}]}
+    ]});
+    assert_eq!(check("shared", &request), Vec::<String>::new());
+    let answer: Json = serde_json::from_str(&offerfit::call(
+        &json!({"op": "place", "offers": request["offers"],
+        "tasks": request["tasks"], "options": {"framework_id": "F"}})
+        .to_string(),
+    ))
+    .unwrap();
+    let launch = &answer["calls"][0]["accept"]["operations"][0]["launch"]["task_infos"];
+    assert_eq!(launch.as_array().map(Vec::len), Some(2), "{answer}");
+}

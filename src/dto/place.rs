@@ -378,6 +378,10 @@ pub(crate) struct OptionsDto {
     #[serde(default)]
     #[cfg_attr(feature = "tsify", tsify(type = "\"tasks\" | \"resources\""))]
     objective: Option<String>,
+    /// The most tasks the `marathon` profile launches on one offer (Marathon's
+    /// `--max_instances_per_offer`; default 5, at least 1).
+    #[serde(default)]
+    max_instances_per_offer: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -538,6 +542,7 @@ pub(crate) fn options_from_dto(dto: OptionsDto) -> Result<Options, Errors> {
         Some(o) => pick(o, "/options/objective", &[("tasks", Objective::Tasks), ("resources", Objective::Resources)])?,
     };
     Ok(Options {
+        max_instances_per_offer: dto.max_instances_per_offer.unwrap_or(crate::engine::MAX_INSTANCES_PER_OFFER),
         objective,
         tie_break,
         delimiter: dto.delimiter,

@@ -5,7 +5,8 @@
 //! at that moment ([`super::explain`]); the plan is built from the ledger at the end
 //! ([`super::output`]). When tasks are left over that could have been placed, the `offerfit`
 //! profile's repair passes ([`super::repair`]) run the batch again in other orders and keep
-//! the best answer. The mesos-actor profile runs its own loop ([`super::mesos_actor`]).
+//! the best answer. The mesos-actor profile runs its own loop ([`super::mesos_actor`]), the
+//! marathon profile its offer-by-offer loop ([`super::marathon`]).
 
 use super::classes::{group_agents, pool_agents};
 use super::compile::{compile_tasks, intern_values, task_order, Unit};
@@ -29,6 +30,9 @@ pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
     intern_values(&mut ctx);
     let mut feasible = Vec::new();
     let units = task_order(&mut ctx, &mut feasible);
+    if r.profile == Profile::Marathon {
+        return Ok(super::marathon::marathon(ctx, &units));
+    }
     place_units(&mut ctx, &units);
     if !r.quality || ctx.placements.len() == req.tasks.len() {
         return Ok(super::output::finish(ctx));

@@ -11,7 +11,7 @@
 //! totals) live in flat arrays.
 //!
 //! This room pools the offers into agents ([`pool_agents`]: one agent per agent id, or per
-//! offer under mesos-actor) and groups the agents into static classes ([`group_agents`]),
+//! offer under mesos-actor and marathon) and groups the agents into static classes ([`group_agents`]),
 //! comparing them by shape ([`super::shapes`]) or field by field ([`Ctx::static_eq`]); each
 //! agent's pool of resources is built here ([`Ctx::build_pool`]). It fills the ledger
 //! ([`super::state`]) and sits above it.
@@ -95,6 +95,7 @@ impl<'r> Ctx<'r, '_> {
                 resident_label,
                 exclusive,
                 revocable: res.revocable,
+                shared: res.shared,
                 src: (o, ri),
                 amount,
             });
@@ -373,15 +374,17 @@ pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
 /// The length from which [`pooled`] indexes its entries by name.
 const POOL_INDEX_MIN: usize = 32;
 
-/// Pools the offers per agent (per offer under mesos-actor): offer ids must be unique.
+/// Pools the offers per agent (per offer under mesos-actor and marathon): offer ids must be unique.
 pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let req = ctx.req;
     let r = ctx.resolved;
-    // Offers: unique ids, pooled per agent (per offer under mesos-actor).
+    // Offers: unique ids, pooled per agent (per offer under mesos-actor and marathon).
     let mut offer_ids = StrIndex::with_capacity(req.offers.len());
     let mut by_agent = StrIndex::with_capacity(req.offers.len());
     let offers = req.offers.as_slice();
-    let actor = r.profile == Profile::MesosActor;
+    // mesos-actor and Marathon match each offer alone (Marathon: `OfferMatcherManagerActor`
+    // hands one offer at a time to the matchers; see [`super::marathon`]).
+    let actor = matches!(r.profile, Profile::MesosActor | Profile::Marathon);
     let offer_id = |k: u32| offers.get(k as usize).map_or("", |o| o.id.as_str());
     // Offers of one agent allocated to different roles are never pooled: a master refuses
     // to aggregate them in one ACCEPT (src/master/validation.cpp, `offer::validateAllocationRole`:

@@ -313,6 +313,12 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
         if t.dialect == Dialect::OpenWhisk && !t.constraints.is_empty() {
             ignored_constraints(ctx, t, &base);
         }
+        if let Some(info) = t.task_info.as_deref() {
+            // Keys a master would drop (camelCase, typos): told, not refused (issue 18).
+            for u in crate::mesos::task_info::unknown_fields(info) {
+                ctx.warnings.push((format!("{base}/task_info{}", u.pointer), u.warning()));
+            }
+        }
         let group = ctx.groups.id(t.group_name(), t.instances);
         ctx.groups.track(group, &rules);
         let gpu_restricted = match t.gpu_scheduling {

@@ -101,8 +101,8 @@ fn message_text(ctx: &Ctx<'_, '_>, t: &TaskPlan, code: ReasonCode, failed: &[usi
         ),
         ReasonCode::Reservation => {
             // The volume may be offered on this very agent and taken by a task placed earlier
-            // in the batch (a SHARED volume too: offerfit gives a persistent volume to one task
-            // per call): then that task is named, not "another agent".
+            // in the batch (a volume that is not SHARED; a SHARED one serves several tasks):
+            // then that task is named, not "another agent".
             let mine = |v: &crate::model::VolumeRequest| v.persistence_id.clone();
             let pids: Vec<String> = task.map(|t| t.volumes.iter().filter_map(mine).collect()).unwrap_or_default();
             let holder = ctx.placements.iter().filter_map(|p| ctx.req.tasks.get(p.task)).find_map(|o| {
@@ -115,7 +115,7 @@ fn message_text(ctx: &Ctx<'_, '_>, t: &TaskPlan, code: ReasonCode, failed: &[usi
             match holder {
                 Some((pid, other)) => format!(
                     "the task's persistent volume `{pid}` is already taken by task `{other}` in this call (a \
-                     persistent volume, SHARED or not, goes to one task per call)"
+                     persistent volume that is not SHARED goes to one task)"
                 ),
                 None => "the task's persistent volume is reserved on another agent".to_owned(),
             }
@@ -156,6 +156,11 @@ fn message_text(ctx: &Ctx<'_, '_>, t: &TaskPlan, code: ReasonCode, failed: &[usi
         ),
         ReasonCode::Gang => String::new(),
         ReasonCode::NoOffers => "the request holds no offers".to_owned(),
+        ReasonCode::InstanceLimit => format!(
+            "the offer already carries {} launches, the most `max_instances_per_offer` allows (Marathon's \
+             `--max_instances_per_offer`)",
+            ctx.opts.max_instances_per_offer
+        ),
     }
 }
 

@@ -94,6 +94,8 @@ pub(crate) struct Entry {
     pub exclusive: bool,
     /// Revocable (`revocable` set): only for tasks that allow it.
     pub revocable: bool,
+    /// SHARED (`shared` set): used by a task, never consumed ([`TakeWhat::Shared`]).
+    pub shared: bool,
     /// Which offer and resource it came from (metadata for output).
     pub src: (u32, u32),
     pub amount: Amount,
@@ -227,6 +229,13 @@ pub(crate) enum TakeWhat {
     /// The whole entry (a MOUNT disk or an offered persistent volume); `vol` is the volume
     /// index of the task (or `u16::MAX`).
     Whole {
+        vol: u16,
+    },
+    /// An offered SHARED persistent volume, used as the task's volume `vol` and left in the
+    /// pool: Mesos lets several tasks use one shared resource (`Resource.shared`; a master
+    /// adds it back to the offered pool for each further task of an `ACCEPT` that uses it,
+    /// `Master::_accept`), so applying it takes nothing.
+    Shared {
         vol: u16,
     },
     /// Part of a free disk, made into the task's volume `vol`.
@@ -574,6 +583,10 @@ impl Fitter {
             // Reuse the offered persistent volume (a disk resource).
             for (i, e, a) in pool.named(DISK) {
                 if e.pid == v.pid && !empty_of(a) && self.eligible(e, need) && self.used.get(i) == Some(&0) {
+                    if e.shared {
+                        out.takes.push(Take { entry: i as u32, what: TakeWhat::Shared { vol } });
+                        return true;
+                    }
                     if let Some(u) = self.used.get_mut(i) {
                         *u = scalar_of(a);
                     }

@@ -53,6 +53,7 @@ mod classes;
 mod compile;
 mod explain;
 mod fit;
+mod marathon;
 mod mesos_actor;
 mod options;
 mod output;
@@ -70,6 +71,7 @@ mod tables;
 use crate::decision::Plan;
 use crate::limits::LimitKind;
 
+pub(crate) use options::MAX_INSTANCES_PER_OFFER;
 pub use options::{Objective, Options, PortSelection, Profile, Strategy, TieBreak};
 pub use request::{PlaceError, PlaceRequest};
 

@@ -142,7 +142,13 @@ pub struct Options {
     /// the `offerfit` profile's repair passes; reported in [`Stats`](crate::Stats) by every
     /// profile.
     pub objective: Objective,
+    /// The most tasks (or gangs) the `marathon` profile launches on one offer (Marathon's
+    /// `--max_instances_per_offer`, default 5); at least 1. Read by that profile only.
+    pub max_instances_per_offer: u32,
 }
+
+/// Marathon's `--max_instances_per_offer` default (`OfferMatcherManagerConfig`, Marathon 1.10).
+pub(crate) const MAX_INSTANCES_PER_OFFER: u32 = 5;
 
 impl Default for Options {
     fn default() -> Options {
@@ -165,6 +171,7 @@ impl Default for Options {
             tie_break: TieBreak::Request,
             delimiter: None,
             objective: Objective::Tasks,
+            max_instances_per_offer: MAX_INSTANCES_PER_OFFER,
         }
     }
 }
@@ -227,6 +234,14 @@ impl Resolved {
             None => 5.0,
         };
         check_number("/options/drain_seconds", options.drain_seconds, 0.0, 1e12)?;
+        if options.max_instances_per_offer == 0 {
+            // Marathon would take such an offer to no matcher at all: nothing ever launches.
+            return Err(PlaceError::invalid(
+                "/options/max_instances_per_offer",
+                "options.invalid",
+                "expected at least 1 task per offer, found `0`",
+            ));
+        }
         if let Some(now) = options.now {
             check_number("/options/now", now, -1e12, 1e12)?;
         }

@@ -196,7 +196,7 @@ impl<'r> Ctx<'r, '_> {
                         resources.push(r);
                     }
                 }
-                fit::TakeWhat::Whole { vol } | fit::TakeWhat::Volume { vol, .. } => {
+                fit::TakeWhat::Whole { vol } | fit::TakeWhat::Shared { vol } | fit::TakeWhat::Volume { vol, .. } => {
                     let amount = match &tk.what {
                         fit::TakeWhat::Volume { amount, .. } => Some(*amount),
                         _ => None,

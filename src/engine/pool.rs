@@ -385,6 +385,7 @@ mod tests {
             resident_label: false,
             exclusive: false,
             revocable: false,
+            shared: false,
             src: (0, 0),
             amount,
         }

@@ -17,6 +17,9 @@ pub(crate) mod dto;
 mod numbers;
 pub(crate) mod pointer;
 pub(crate) mod read;
+pub(crate) mod task_info;
+#[rustfmt::skip]
+mod task_info_fields;
 mod write;
 
 pub(crate) use pointer::{kind, serde_error};

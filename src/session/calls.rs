@@ -116,6 +116,29 @@ pub(crate) fn kill(fid: &str, task_id: &str, agent_id: Option<&str>) -> Json {
     call(Some(fid), "KILL", "kill", Some(Json::Object(body)))
 }
 
+/// Whether `uuid` is the base64 text (standard or URL-safe alphabet, padded or not: what
+/// protobuf's JSON parser reads into `bytes`) of exactly 16 bytes. A master refuses any other
+/// acknowledgement: `scheduler::call::validate` (src/master/validation.cpp) reads the uuid of
+/// `ACKNOWLEDGE` and of `ACKNOWLEDGE_OPERATION_STATUS` with `id::UUID::fromBytes`, which
+/// takes 16 bytes only.
+pub(crate) fn is_uuid_base64(uuid: &str) -> bool {
+    let body = uuid.strip_suffix("==").unwrap_or(uuid);
+    let standard = body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+    let url_safe = body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    // 16 bytes are 22 base64 digits (128 bits and 4 spare), `==` padding them to 24.
+    body.len() == 22 && (standard || url_safe)
+}
+
+/// The error notice's text for a status whose uuid a master would refuse in an
+/// acknowledgement ([`is_uuid_base64`]); `what` names the status.
+pub(crate) fn unacknowledged(what: &str, uuid: &str) -> String {
+    let shown: String = uuid.chars().take(64).collect();
+    format!(
+        "{what} carries the uuid `{shown}`, not the base64 of a 16-byte UUID: a master refuses an acknowledgement \
+         of it (scheduler call validation), so none is sent"
+    )
+}
+
 /// `ACKNOWLEDGE` of a status update.
 pub(crate) fn acknowledge(fid: &str, agent_id: &str, task_id: &str, uuid: &str) -> Json {
     let body = json!({"agent_id": id(agent_id), "task_id": id(task_id), "uuid": uuid});
@@ -162,4 +185,26 @@ pub(crate) fn answer_inverse<'a>(fid: &str, accept: bool, offers: impl IntoItera
         ("DECLINE_INVERSE_OFFERS", "decline_inverse_offers")
     };
     call(Some(fid), kind, key, Some(json!({ "inverse_offer_ids": ids(offers) })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_base64_of_16_bytes_is_a_uuid() {
+        for ok in ["AAECAAAAAAAAAAAAAAAAAA==", "AAECAAAAAAAAAAAAAAAAAA", "-_8AAAAAAAAAAAAAAAAAAA"] {
+            assert!(is_uuid_base64(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "AAEC",
+            "AAECAAAAAAAAAAAAAAAAAAAA",
+            "AAECAAAAAAAAAAAAAAAA!A==",
+            "+_8AAAAAAAAAAAAAAAAAAA",
+            "AAECAAAAAAAAAAAAAAAAAA=",
+        ] {
+            assert!(!is_uuid_base64(bad), "{bad}");
+        }
+    }
 }

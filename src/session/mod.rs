@@ -429,7 +429,7 @@ impl Session {
             InputKind::Connect => self.connect(&mut out),
             InputKind::Disconnected => self.disconnected(now),
             InputKind::Event(e) => self.event(now, e, &mut out),
-            InputKind::Submit(tasks) => self.submit(tasks),
+            InputKind::Submit(tasks) => self.submit(tasks, &mut out),
             InputKind::Kill(ids) => self.kill(&ids, &mut out),
             InputKind::Tick => {}
         }
@@ -539,8 +539,19 @@ impl Session {
         self.revive_at = None;
     }
 
-    fn submit(&mut self, tasks: Vec<TaskRequest>) {
-        for t in tasks {
+    fn submit(&mut self, tasks: Vec<TaskRequest>, out: &mut Actions) {
+        for (i, t) in tasks.into_iter().enumerate() {
+            // Keys of its `task_info` a master would drop: taken, and told (issue 18).
+            for u in t.task_info.as_deref().map(crate::mesos::task_info::unknown_fields).unwrap_or_default() {
+                let e = u.warning();
+                out.notices.push(Notice::Warning {
+                    task_id: t.id.clone(),
+                    code: e.code().to_owned(),
+                    message: e.to_string(),
+                    path: format!("/submit/{i}/task_info{}", u.pointer),
+                    help: e.help().map(str::to_owned),
+                });
+            }
             self.tasks.insert(t.id.clone(), Entry::new(Phase::Pending, None, None));
             self.req.tasks.push(t);
             self.new_work = true;
@@ -595,13 +606,18 @@ impl Session {
                 // Only statuses with a uuid are acknowledged (scheduler.proto,
                 // `AcknowledgeOperationStatus`; the operation id is required there).
                 if let (Some(uuid), Some(op)) = (&s.uuid, &s.operation_id) {
-                    out.calls.push(calls::acknowledge_operation(
-                        self.fid(),
-                        s.agent_id.as_deref(),
-                        s.resource_provider_id.as_deref(),
-                        uuid,
-                        op,
-                    ));
+                    if calls::is_uuid_base64(uuid) {
+                        out.calls.push(calls::acknowledge_operation(
+                            self.fid(),
+                            s.agent_id.as_deref(),
+                            s.resource_provider_id.as_deref(),
+                            uuid,
+                            op,
+                        ));
+                    } else {
+                        let what = format!("the status of operation `{op}`");
+                        out.notices.push(Notice::Error { message: calls::unacknowledged(&what, uuid) });
+                    }
                 }
             }
             Event::Error { message } => out.notices.push(Notice::Error { message }),

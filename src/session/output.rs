@@ -96,6 +96,20 @@ pub enum Notice {
     },
     /// `reconnect`: the reconnect backoff has passed; answer with a `connect` input.
     Reconnect,
+    /// `warning`: a submitted task was taken, but something in it will not do what it says
+    /// (a `task_info` key a master drops: `task_info.unknown_field`).
+    Warning {
+        /// The task id.
+        task_id: String,
+        /// The warning's code.
+        code: String,
+        /// What is wrong.
+        message: String,
+        /// The JSON pointer of the culprit in the input (`/submit/0/task_info/taskId`).
+        path: String,
+        /// What to do instead (`did you mean ...?`).
+        help: Option<String>,
+    },
     /// `offer_unreadable`: an offer offerfit cannot read, declined.
     OfferUnreadable {
         /// The offer id.
@@ -166,6 +180,16 @@ impl Notice {
             }
             Notice::Reconnect => {
                 m.insert("kind".into(), "reconnect".into());
+            }
+            Notice::Warning { task_id, code, message, path, help } => {
+                m.insert("kind".into(), "warning".into());
+                m.insert("task_id".into(), task_id.clone().into());
+                m.insert("code".into(), code.clone().into());
+                m.insert("message".into(), message.clone().into());
+                m.insert("path".into(), path.clone().into());
+                if let Some(h) = help {
+                    m.insert("help".into(), h.clone().into());
+                }
             }
             Notice::OfferUnreadable { offer_id, errors } => {
                 m.insert("kind".into(), "offer_unreadable".into());

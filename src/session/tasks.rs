@@ -6,10 +6,14 @@ use super::*;
 
 impl Session {
     pub(super) fn update(&mut self, s: TaskStatus, out: &mut Actions) {
-        // Rule 5: every delivery with a uuid is acknowledged, known task or not.
+        // Rule 5: every delivery with a uuid is acknowledged, known task or not; a uuid a
+        // master would refuse in the ACKNOWLEDGE (not 16 bytes) gets an `error` notice instead.
         if let Some(uuid) = &s.uuid {
             let agent = s.agent_id.clone().or_else(|| self.tasks.get(&s.task_id).and_then(|e| e.agent_id.clone()));
-            if let Some(agent) = agent {
+            if !calls::is_uuid_base64(uuid) {
+                let what = format!("the status update of task `{}`", s.task_id);
+                out.notices.push(Notice::Error { message: calls::unacknowledged(&what, uuid) });
+            } else if let Some(agent) = agent {
                 out.calls.push(calls::acknowledge(self.fid(), &agent, &s.task_id, uuid));
             }
         }

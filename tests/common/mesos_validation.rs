@@ -229,10 +229,24 @@ pub fn validate_calls(request: &Json, calls: &[Json]) -> Vec<String> {
         // Operation validation (`validate(Launch)` through the master's accept): what the
         // tasks and executors use is contained in what the offers hold (volumes created in
         // this call are checked by the CREATE, not here).
-        let used: Vec<Json> = used
+        // A shared resource used by several tasks counts once: the master adds it back to the
+        // offered pool for each further task that uses it (`Master::_accept`: "shared
+        // resources can be used by multiple tasks").
+        let mut used: Vec<Json> = used
             .into_iter()
             .filter(|r| !created.contains(r["disk"]["persistence"]["id"].as_str().unwrap_or("\u{0}")))
             .collect();
+        let mut shared_seen: Vec<Json> = Vec::new();
+        used.retain(|r| {
+            if r.get("shared").is_none() {
+                return true;
+            }
+            let fresh = !shared_seen.contains(r);
+            if fresh {
+                shared_seen.push(r.clone());
+            }
+            fresh
+        });
         if !contains(&offered, &used) {
             err(format!("launch: the tasks use more than the offers hold on `{agent}`"));
         }

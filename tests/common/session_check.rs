@@ -137,6 +137,7 @@ impl Checker {
         let etype = event["type"].as_str().unwrap_or_default();
         let mut update: Option<(String, Option<String>)> = None;
         let mut op_update: Option<String> = None;
+        let mut refused_uuids = 0usize;
         if input.get("connect").is_some() {
             self.gone();
             self.link = Link::Subscribing;
@@ -176,12 +177,20 @@ impl Checker {
                     let st = event.pointer("/update/status").cloned().unwrap_or(Json::Null);
                     let task = get(&st, "task_id", "taskId").map(id_of).unwrap_or_default();
                     let uuid = st.get("uuid").and_then(Json::as_str).filter(|u| !u.is_empty()).map(str::to_owned);
-                    update = Some((task, uuid));
+                    // A uuid that is not 16 bytes is never acknowledged (a master refuses it).
+                    update = Some((task, uuid.filter(|u| uuid_len(u) == Some(16))));
+                    refused_uuids += usize::from(
+                        st.get("uuid").and_then(Json::as_str).is_some_and(|u| !u.is_empty() && uuid_len(u) != Some(16)),
+                    );
                 }
                 "UPDATE_OPERATION_STATUS" => {
                     let st = event.pointer("/update_operation_status/status").cloned().unwrap_or(Json::Null);
                     if st.get("operation_id").is_some() {
                         op_update = st.pointer("/uuid/value").and_then(Json::as_str).map(str::to_owned);
+                        if op_update.as_deref().is_some_and(|u| !u.is_empty() && uuid_len(u) != Some(16)) {
+                            op_update = None;
+                            refused_uuids += 1;
+                        }
                     }
                 }
                 _ => {}
@@ -330,6 +339,10 @@ impl Checker {
         if op_acks != usize::from(op_update.is_some()) {
             bad.push(format!("rule 5: {op_acks} ACKNOWLEDGE_OPERATION_STATUS for {op_update:?}"));
         }
+        let errors = notices.iter().filter(|n| n["kind"] == "error").count();
+        if refused_uuids > 0 && errors != refused_uuids {
+            bad.push(format!("rule 5: a uuid that is not 16 bytes is told by one `error` notice, found {errors}"));
+        }
         // Rule 7: the SUBSCRIBED step reconciles every launched task.
         if etype == "SUBSCRIBED" {
             for (id, state) in after.tasks() {
@@ -364,4 +377,18 @@ impl Checker {
         }
         bad
     }
+}
+
+/// The number of bytes base64 text `text` decodes to (standard or URL-safe alphabet, padded
+/// or not), `None` when it is not base64: the oracle of which uuids a master accepts in an
+/// acknowledgement (16 bytes: `id::UUID::fromBytes`).
+fn uuid_len(text: &str) -> Option<usize> {
+    let body = text.trim_end_matches('=');
+    let pad = text.len() - body.len();
+    if pad > 2 || (pad > 0 && text.len() % 4 != 0) || body.len() % 4 == 1 {
+        return None;
+    }
+    let standard = body.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/');
+    let url_safe = body.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    (standard || url_safe).then_some(body.len() * 6 / 8)
 }

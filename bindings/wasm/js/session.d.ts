@@ -120,10 +120,16 @@ export interface ReconnectNotice { kind: 'reconnect' }
 /** An offer declined because it cannot be read. */
 export interface OfferUnreadableNotice { kind: 'offer_unreadable'; offer_id: string; errors: ErrorObject[] }
 
+/** A submitted task taken with something that will not do what it says (`code`
+ *  `task_info.unknown_field`: a `task_info` key a master drops, `path` pointing at it). */
+export interface WarningNotice {
+  kind: 'warning'; task_id: string; code: string; message: string; path: string; help?: string;
+}
+
 /** What a step tells the host besides the calls (narrowed by `kind`). */
 export type SessionNotice =
   | SubscribedNotice | LaunchingNotice | TaskStateNotice | UnplacedNotice | ErrorNotice
-  | ReconnectNotice | OfferUnreadableNotice;
+  | ReconnectNotice | OfferUnreadableNotice | WarningNotice;
 
 /** An accepted input: the calls to POST in order, notices, the next `tick` time. */
 export interface SessionActions {

@@ -396,6 +396,25 @@ T["volumes_and_executors"] = ("ACCEPT with RESERVE, CREATE and LAUNCH as place b
     update(4, "db", "TASK_RUNNING", uuid="AAEC"),
 ])
 
+def raw_uuid(event, uuid):
+    """`event` with its status uuid replaced by `uuid` as written (not padded to 16 bytes)."""
+    event["event"]["update"]["status"]["uuid"] = uuid
+    return event
+
+
+T["rule05_ack_invalid_uuid"] = ("a status whose uuid is not the base64 of 16 bytes is not acknowledged (a master refuses such an ACKNOWLEDGE): an error notice instead", 5,
+    cfg(), [
+    connect(0), subscribed(1),
+    submit(2, task("t1")),
+    offers(3, offer("O1", "S1", "h1")),
+    raw_uuid(update(4, "t1", "TASK_STARTING"), "AAEC"),
+    raw_uuid(update(5, "t1", "TASK_RUNNING"), "AAECAwQFBgcICQoLDA0ODxAREhM="),
+    update(6, "t1", "TASK_RUNNING", uuid="AAED"),
+    {"now": 7, "event": {"type": "UPDATE_OPERATION_STATUS", "update_operation_status": {"status": {
+        "operation_id": {"value": "op1"}, "state": "OPERATION_FINISHED", "uuid": {"value": "AAEF"}, "agent_id": {"value": "S1"}}}}},
+    raw_uuid(update(8, "t1", "TASK_FINISHED"), "AAECAAAAAAAAAAAAAAAAAA"),
+])
+
 for name, (about, rule, config, inputs) in T.items():
     with open(os.path.join(HERE, name + ".jsonl"), "w") as f:
         f.write(json.dumps({"about": about, "rule": rule, "config": config}, separators=(", ", ": ")) + "\n")

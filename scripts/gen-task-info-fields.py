@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Writes src/mesos/task_info_fields.rs: the field names of Mesos' `TaskInfo` and of every
+message it reaches, read from the vendored Mesos 1.11.0 schema
+(tests/data/mesos-proto/mesos/v1/mesos.proto).
+
+Mesos reads JSON into protobuf with stout's `protobuf::parse`, which looks each key up by its
+exact proto field name and silently skips the others: a camelCase `portMappings` in a
+`task_info` would be dropped by a real master. offerfit warns about such keys from this table.
+
+    scripts/gen-task-info-fields.py          # rewrite the table
+    scripts/gen-task-info-fields.py --check  # exit 1 when the committed table differs
+
+`tests/task_info_fields.rs` checks the table against the proto file as well (without Python).
+"""
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROTO = os.path.join(ROOT, "tests/data/mesos-proto/mesos/v1/mesos.proto")
+OUT = os.path.join(ROOT, "src/mesos/task_info_fields.rs")
+PACKAGE = "mesos.v1"
+ROOT_MESSAGE = "mesos.v1.TaskInfo"
+
+FIELD = re.compile(r"^(?:(?:optional|required|repeated)\s+)?(map<[^>]+>|[A-Za-z_][\w.]*)\s+([A-Za-z_]\w*)\s*=\s*\d+")
+BLOCK = re.compile(r"^(message|enum|oneof)\s+(\w+)\s*\{")
+
+
+def strip_comments(text):
+    """`text` without its `//` and `/* */` comments (strings kept as they are)."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            out.append(" ")
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def parse(text):
+    """Messages by full name: [(field, type name as written, scope)], and the enum names."""
+    messages, enums = {}, set()
+    stack = []  # (kind, full name)
+    # One statement per line: a break after each `{` and `;`, and before each `}`.
+    text = re.sub(r"\s+", " ", strip_comments(text)).replace("{", "{\n").replace(";", ";\n").replace("}", "\n}\n")
+    for raw in text.split("\n"):
+        line = raw.strip()
+        while line:
+            m = BLOCK.match(line)
+            if m:
+                kind, name = m.groups()
+                scope = next((n for k, n in reversed(stack) if k in ("message", "enum")), PACKAGE)
+                full = scope + "." + name if kind != "oneof" else (stack[-1][1] if stack else PACKAGE)
+                if kind == "message":
+                    messages.setdefault(full, [])
+                elif kind == "enum":
+                    enums.add(full)
+                stack.append((kind, full))
+                line = line[m.end():].strip()
+                continue
+            if line.startswith("}"):
+                stack.pop()
+                line = line[1:].strip()
+                continue
+            if stack and stack[-1][0] in ("message", "oneof"):
+                f = FIELD.match(line)
+                if f and not re.match(r"(option|reserved|extensions)\b", line):
+                    owner = stack[-1][1]
+                    messages[owner].append((f.group(2), f.group(1), owner))
+            break
+    return messages, enums
+
+
+def resolve(type_name, scope, messages, enums):
+    """The full name of `type_name` seen from message `scope` (proto scoping), or None for a
+    scalar."""
+    if type_name.startswith("map<"):
+        return "map"
+    if type_name.startswith("."):
+        return type_name[1:] if type_name[1:] in messages or type_name[1:] in enums else None
+    parts = scope.split(".")
+    while parts:
+        candidate = ".".join(parts) + "." + type_name
+        if candidate in messages or candidate in enums:
+            return candidate
+        parts.pop()
+    return None
+
+
+def table():
+    with open(PROTO, encoding="utf-8") as f:
+        messages, enums = parse(f.read())
+    order, index = [ROOT_MESSAGE], {ROOT_MESSAGE: 0}
+    rows = []
+    k = 0
+    while k < len(order):
+        name = order[k]
+        fields = []
+        for field, type_name, scope in messages[name]:
+            full = resolve(type_name, scope, messages, enums)
+            if full == "map":
+                target = "MAP"
+            elif full in messages:
+                if full not in index:
+                    index[full] = len(order)
+                    order.append(full)
+                target = str(index[full])
+            else:
+                target = "LEAF"
+            fields.append((field, target))
+        rows.append(sorted(fields))
+        k += 1
+    return order, rows
+
+
+def render(order, rows):
+    out = [
+        "//! The field names of Mesos 1.11.0's `TaskInfo` and of every message it reaches.",
+        "//!",
+        "//! @generated by scripts/gen-task-info-fields.py from",
+        "//! tests/data/mesos-proto/mesos/v1/mesos.proto: do not edit (tests/task_info_fields.rs",
+        "//! checks it against the proto file).",
+        "",
+        "/// A field whose value is a scalar, a string, bytes or an enum.",
+        "pub(crate) const LEAF: u16 = u16::MAX;",
+        "/// A `map<..>` field: its keys are the user's.",
+        "pub(crate) const MAP: u16 = u16::MAX - 1;",
+        "",
+        "/// The messages, `TaskInfo` first, by full proto name.",
+        "pub(crate) const MESSAGES: &[&str] = &[",
+    ]
+    out += [f'    "{m}", // {k}' for k, m in enumerate(order)]
+    out += [
+        "];",
+        "",
+        "/// Per message of [`MESSAGES`] (same index): its fields sorted by name, each with the",
+        "/// index of its message type, [`LEAF`] or [`MAP`].",
+        "pub(crate) const FIELDS: &[&[(&str, u16)]] = &[",
+    ]
+    for k, (name, fields) in enumerate(zip(order, rows)):
+        out.append(f"    // {k}: {name}")
+        out.append("    &[" + ", ".join(f'("{f}", {t})' for f, t in fields) + "],")
+    out.append("];")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    text = render(*table())
+    if "--check" in sys.argv[1:]:
+        with open(OUT, encoding="utf-8") as f:
+            if f.read() != text:
+                print(f"{OUT} is out of date: run scripts/gen-task-info-fields.py", file=sys.stderr)
+                sys.exit(1)
+        return
+    with open(OUT, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"{OUT}: {len(text.splitlines())} lines")
+
+
+if __name__ == "__main__":
+    main()
