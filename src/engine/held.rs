@@ -1,0 +1,445 @@
+//! Offers held between placements ([`Held`]): a request whose offers persist from one batch to
+//! the next, with what the batch would work out again from them kept beside them.
+//!
+//! A framework that holds offers (a session, a simulator) places batch after batch on mostly
+//! the same offers: a few arrive, a few are used, rescinded or declined. [`Engine::place`]
+//! starts each batch from nothing: it checks every offer's counts, pools the offers into
+//! agents by hashing their ids, and sorts the agents into static classes by walking every
+//! agent's offers. [`Held`] keeps, per offer and updated as offers come and go:
+//!
+//! - its count check's verdict under the engine's limits and its sums (the batch skips the
+//!   offers' checks when none fails and the sums are within bounds);
+//! - its agent, as a number (the batch pools by numbers, not by hashing strings);
+//! - per *sight* (what a batch's tasks read of an agent: most batches of one framework read
+//!   the same few), the kind of its agent: agents of one kind are exactly the agents the
+//!   batch puts in one static class ([`super::shapes`]: equal shapes), so only an agent not
+//!   seen before under that sight is walked.
+//!
+//! The batch then runs on these (numbering the classes, building the pools and placing as a
+//! fresh batch does), and answers byte for byte what [`Engine::place`] answers on the same
+//! request: whatever the cache cannot vouch for (the mesos-actor profile, offers allocated to
+//! roles, duplicate offer ids, a port blacklist, a failed count; agents whose shape cannot be
+//! written, such as those with reservations or disks, are grouped field by field) runs the
+//! stateless steps.
+//!
+//! [`Engine::place`]: super::Engine::place
+
+use std::ops::Deref;
+
+use super::classes::{alloc_of, canonical_agents, join_static, sight_of};
+use super::options::{Profile, TieBreak};
+use super::request::{check_offer_counts, OfferSums, PlaceRequest};
+use super::shapes::{walk_shape, Build, Sight};
+use super::state::{Agent, Ctx};
+use smallvec::SmallVec;
+
+use crate::hash::FxMap;
+use crate::limits::Limits;
+use crate::model::{Offer, RunningTask, TaskRequest};
+
+/// How many sights keep their kinds (the least recently used goes first).
+const SIGHTS: usize = 4;
+
+/// A [`PlaceRequest`] whose offers are held between placements: offers are added and removed
+/// one by one, tasks and running tasks are edited in place, and [`Engine::place_held`] costs
+/// what changed since the last batch rather than every held offer (see the
+/// [module docs](self)). It reads as the request it holds (`Deref`), and answers exactly as
+/// [`Engine::place`] on that request.
+///
+/// ```
+/// use offerfit::{Engine, Held, Offer, Options, Scalar, TaskRequest};
+///
+/// let engine = Engine::new(Options::default()).unwrap();
+/// let mut held = Held::new();
+/// for i in 0..3 {
+///     let mut offer = Offer::new(format!("O{i}"), format!("S{i}"), format!("agent-{i}"));
+///     offer.resources = offerfit::parse_resources("cpus:4;mem:4096", "*").unwrap();
+///     held.push_offer(offer);
+/// }
+/// let mut task = TaskRequest::new("web-1");
+/// task.cpus = Scalar::from_units(2);
+/// held.tasks_mut().push(task);
+/// let used: Vec<String> = {
+///     let plan = engine.place_held(&mut held).unwrap();
+///     assert_eq!(plan, engine.place(held.request()).unwrap());
+///     plan.accept.iter().flat_map(|a| a.offer_ids.iter().map(|o| o.to_string())).collect()
+/// };
+/// // The used offer leaves, the task is no longer pending; the next batch reuses the rest.
+/// let gone = held.retain_offers(|_, o| !used.contains(&o.id));
+/// assert_eq!(gone.len(), 1);
+/// held.tasks_mut().clear();
+/// assert_eq!(held.offers.len(), 2);
+/// ```
+///
+/// [`Engine::place`]: super::Engine::place
+/// [`Engine::place_held`]: super::Engine::place_held
+#[derive(Debug, Clone, Default)]
+pub struct Held {
+    req: PlaceRequest,
+    prep: Prep,
+}
+
+impl Deref for Held {
+    type Target = PlaceRequest;
+    fn deref(&self) -> &PlaceRequest {
+        &self.req
+    }
+}
+
+impl From<PlaceRequest> for Held {
+    /// Holds the request's offers (in order), tasks and running tasks.
+    fn from(req: PlaceRequest) -> Held {
+        let PlaceRequest { offers, tasks, running } = req;
+        let mut held = Held { req: PlaceRequest { offers: Vec::new(), tasks, running }, prep: Prep::default() };
+        held.req.offers.reserve(offers.len());
+        for o in offers {
+            held.push_offer(o);
+        }
+        held
+    }
+}
+
+impl Held {
+    /// No offers, tasks or running tasks.
+    pub fn new() -> Held {
+        Held::default()
+    }
+
+    /// The request held: the offers in the order they were added (less those removed).
+    pub fn request(&self) -> &PlaceRequest {
+        &self.req
+    }
+
+    /// The request, given back.
+    pub fn into_request(self) -> PlaceRequest {
+        self.req
+    }
+
+    /// The tasks to place (the next batch), to edit freely.
+    pub fn tasks_mut(&mut self) -> &mut Vec<TaskRequest> {
+        &mut self.req.tasks
+    }
+
+    /// The running tasks constraints count, to edit freely.
+    pub fn running_mut(&mut self) -> &mut Vec<RunningTask> {
+        &mut self.req.running
+    }
+
+    /// Holds `offer`, after the offers held. Any offer is taken: one the engine refuses (a
+    /// duplicate id, a count over the limits) makes [`Engine::place_held`](super::Engine::place_held)
+    /// answer the same error as [`Engine::place`](super::Engine::place).
+    pub fn push_offer(&mut self, offer: Offer) {
+        self.prep.add(&offer);
+        self.req.offers.push(offer);
+    }
+
+    /// Keeps the offers for which `keep(index, offer)` holds, in order; returns the others,
+    /// in order. One pass over the offers, moving only those after the first one removed.
+    pub fn retain_offers(&mut self, mut keep: impl FnMut(usize, &Offer) -> bool) -> Vec<Offer> {
+        let offers = std::mem::take(&mut self.req.offers);
+        let mut gone = Vec::new();
+        let mut kept = Vec::with_capacity(offers.len());
+        let mut keep_flags = Vec::with_capacity(offers.len());
+        for (i, o) in offers.into_iter().enumerate() {
+            let k = keep(i, &o);
+            keep_flags.push(k);
+            if k {
+                kept.push(o);
+            } else {
+                self.prep.remove(&o, i);
+                gone.push(o);
+            }
+        }
+        if !gone.is_empty() {
+            self.prep.compact(&keep_flags);
+        }
+        self.req.offers = kept;
+        gone
+    }
+
+    /// Removes every offer.
+    pub fn clear_offers(&mut self) {
+        self.req.offers.clear();
+        let p = &mut self.prep;
+        p.akey.clear();
+        p.sums.clear();
+        p.total = OfferSums::default();
+        p.bad.clear();
+        p.failing = 0;
+        p.ids.clear();
+        p.dups = 0;
+        p.allocs = 0;
+        for k in &mut p.sights {
+            k.of_offer.clear();
+        }
+    }
+
+    /// The request to place, and the cache beside it (borrowed apart).
+    pub(super) fn parts(&mut self) -> (&PlaceRequest, &mut Prep) {
+        (&self.req, &mut self.prep)
+    }
+}
+
+/// What [`Held`] keeps beside its offers (per offer, parallel to the request's offers).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Prep {
+    /// Each offer's agent, as a number ([`Prep::keys`]).
+    akey: Vec<u32>,
+    /// Each offer's sums, and their total.
+    sums: Vec<OfferSums>,
+    total: OfferSums,
+    /// The limits the verdicts are for, each offer's verdict (`true`: a count over them),
+    /// and how many fail.
+    limits: Option<Limits>,
+    bad: Vec<bool>,
+    failing: usize,
+    /// Agent id → number.
+    keys: FxMap<String, u32>,
+    /// Offer id → how many held offers have it; and how many ids are held more than once
+    /// (counted once per extra offer).
+    ids: FxMap<String, u32>,
+    dups: usize,
+    /// Held offers with an allocation role.
+    allocs: usize,
+    /// Per agent number: its agent in the batch being pooled (`u32::MAX`: none yet).
+    slots: Vec<u32>,
+    /// Per sight, the kinds of the agents (most recently used last).
+    sights: Vec<Kinds>,
+}
+
+/// The agents' kinds under one sight.
+#[derive(Debug, Clone)]
+struct Kinds {
+    sight: Sight,
+    /// A shape → its kind.
+    shapes: FxMap<Vec<u64>, u32>,
+    /// Per offer: the kind of the agent it is the only offer of (`u32::MAX`: not known).
+    of_offer: Vec<u32>,
+    /// Per kind: its static class in the batch being grouped (`u32::MAX`: none yet).
+    statics: Vec<u32>,
+}
+
+impl Prep {
+    fn add(&mut self, o: &Offer) {
+        let n = self.keys.len() as u32;
+        let key = match self.keys.get(o.agent_id.as_str()) {
+            Some(k) => *k,
+            None => {
+                self.keys.insert(o.agent_id.clone(), n);
+                n
+            }
+        };
+        self.akey.push(key);
+        let sums = OfferSums::of(o);
+        self.total.add(&sums);
+        self.sums.push(sums);
+        let bad = self.limits.as_ref().is_some_and(|l| check_offer_counts(l, 0, o).is_err());
+        self.failing += usize::from(bad);
+        self.bad.push(bad);
+        let count = self.ids.entry(o.id.clone()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            self.dups += 1;
+        }
+        self.allocs += usize::from(alloc_of(o).is_some());
+        for k in &mut self.sights {
+            k.of_offer.push(u32::MAX);
+        }
+    }
+
+    /// Offer `i` (`o`) leaves (the per-offer vectors are compacted after, by [`Prep::compact`]).
+    fn remove(&mut self, o: &Offer, i: usize) {
+        if let Some(s) = self.sums.get(i) {
+            self.total.sub(s);
+        }
+        if self.bad.get(i).copied().unwrap_or(false) {
+            self.failing -= 1;
+        }
+        if let Some(count) = self.ids.get_mut(o.id.as_str()) {
+            *count -= 1;
+            if *count == 0 {
+                self.ids.remove(o.id.as_str());
+            } else {
+                self.dups -= 1;
+            }
+        }
+        self.allocs -= usize::from(alloc_of(o).is_some());
+    }
+
+    /// The per-offer vectors keep the entries of the offers kept.
+    fn compact(&mut self, keep: &[bool]) {
+        fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut k = keep.iter();
+            v.retain(|_| k.next().copied().unwrap_or(false));
+        }
+        retain(&mut self.akey, keep);
+        retain(&mut self.sums, keep);
+        retain(&mut self.bad, keep);
+        for k in &mut self.sights {
+            retain(&mut k.of_offer, keep);
+        }
+    }
+
+    /// Whether the offers pass their count checks under `limits` (the verdicts worked out
+    /// again when the limits changed): then the batch need not check them.
+    pub(super) fn offers_pass(&mut self, offers: &[Offer], limits: &Limits) -> bool {
+        if self.limits.as_ref() != Some(limits) {
+            self.bad = offers.iter().map(|o| check_offer_counts(limits, 0, o).is_err()).collect();
+            self.failing = self.bad.iter().filter(|b| **b).count();
+            self.limits = Some(*limits);
+        }
+        self.failing == 0 && !self.total.over(limits)
+    }
+
+    /// [`super::classes::pool_agents`] from the agent numbers: `false` (nothing done) where
+    /// it cannot vouch for the answer.
+    pub(super) fn pool(&mut self, ctx: &mut Ctx<'_, '_>) -> bool {
+        if ctx.resolved.profile == Profile::MesosActor || self.allocs > 0 || self.dups > 0 {
+            return false;
+        }
+        let offers = ctx.req.offers.as_slice();
+        if self.akey.len() != offers.len() {
+            return false;
+        }
+        self.slots.clear();
+        self.slots.resize(self.keys.len(), u32::MAX);
+        for ((i, o), &k) in offers.iter().enumerate().zip(&self.akey) {
+            let Some(slot) = self.slots.get_mut(k as usize) else {
+                ctx.agents.clear();
+                ctx.offer_agent.clear();
+                return false;
+            };
+            if *slot == u32::MAX {
+                *slot = ctx.agents.len() as u32;
+                ctx.offer_agent.push(*slot);
+                let mut ids = smallvec::SmallVec::new();
+                ids.push(i as u32);
+                ctx.agents.push(Agent {
+                    id: o.agent_id.as_str(),
+                    hostname: o.hostname.as_str(),
+                    offers: ids,
+                    static_class: 0,
+                    class: 0,
+                });
+            } else {
+                ctx.offer_agent.push(*slot);
+                if let Some(a) = ctx.agents.get_mut(*slot as usize) {
+                    a.offers.push(i as u32);
+                }
+            }
+        }
+        if ctx.opts.tie_break == TieBreak::AgentId {
+            canonical_agents(ctx, &[]);
+        }
+        true
+    }
+
+    /// [`super::classes::group_agents`] from the agents' kinds: `false` (nothing done) where
+    /// it cannot vouch for the answer.
+    pub(super) fn group(&mut self, ctx: &mut Ctx<'_, '_>) -> bool {
+        if !ctx.opts.port_blacklist.is_empty() {
+            return false;
+        }
+        let sight = sight_of(ctx);
+        let at = match self.sights.iter().position(|k| k.sight == sight) {
+            Some(at) => at,
+            None => {
+                if self.sights.len() == SIGHTS {
+                    self.sights.remove(0);
+                }
+                let of_offer = vec![u32::MAX; ctx.req.offers.len()];
+                self.sights.push(Kinds {
+                    sight: sight.clone(),
+                    shapes: FxMap::default(),
+                    of_offer,
+                    statics: Vec::new(),
+                });
+                self.sights.len() - 1
+            }
+        };
+        let Some(mut kinds) = (at < self.sights.len()).then(|| self.sights.remove(at)) else { return false };
+        if kinds.of_offer.len() != ctx.req.offers.len() {
+            kinds.of_offer = vec![u32::MAX; ctx.req.offers.len()];
+        }
+        // Kinds of shapes no held offer has any more pile up in a long run: start afresh.
+        if kinds.shapes.len() > 4 * ctx.req.offers.len() + 1024 {
+            kinds.shapes.clear();
+            kinds.of_offer.iter_mut().for_each(|k| *k = u32::MAX);
+        }
+        let of_agent = kinds_of(ctx, &sight, &mut kinds);
+        ctx.sight = sight;
+        kinds.statics.clear();
+        kinds.statics.resize(kinds.shapes.len(), u32::MAX);
+        // The agents without a shape, as the stateless grouping finds their classes (by hash,
+        // then field by field): no agent without a shape is alike one with a shape (the
+        // fields that keep it from having one are compared).
+        let mut others: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
+        for (ai, kind) in of_agent.into_iter().enumerate() {
+            let (found, h) = match kind {
+                Some(k) => (kinds.statics.get(k as usize).copied().filter(|s| *s != u32::MAX), 0),
+                None => {
+                    let Some(agent) = ctx.agents.get(ai) else { continue };
+                    let h = ctx.static_hash(agent);
+                    let list = others.get(&h).map_or(&[][..], |l| l.as_slice());
+                    let found = list.iter().copied().find(|&s| {
+                        let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
+                        rep.is_some_and(|rep| ctx.static_eq(rep, agent))
+                    });
+                    (found, h)
+                }
+            };
+            let s = join_static(ctx, ai, found);
+            match kind {
+                Some(k) => {
+                    if let Some(x) = kinds.statics.get_mut(k as usize) {
+                        *x = s;
+                    }
+                }
+                None if found.is_none() => others.entry(h).or_default().push(s),
+                None => {}
+            }
+        }
+        // Scan rows and live bits once per class, as the stateless grouping does.
+        for c in 0..ctx.classes.len() as u32 {
+            ctx.refresh(c);
+        }
+        self.sights.push(kinds);
+        true
+    }
+}
+
+/// The kind of each agent of the batch under `sight` (learnt for the agents of one offer not
+/// seen before); `None` for an agent whose shape cannot be written.
+fn kinds_of(ctx: &Ctx<'_, '_>, sight: &Sight, kinds: &mut Kinds) -> Vec<Option<u32>> {
+    let offers = ctx.req.offers.as_slice();
+    let mut out = Vec::with_capacity(ctx.agents.len());
+    let mut buf = Vec::new();
+    for a in &ctx.agents {
+        let single = match a.offers.as_slice() {
+            [o] => Some(*o as usize),
+            _ => None,
+        };
+        if let Some(k) = single.and_then(|o| kinds.of_offer.get(o)).copied().filter(|k| *k != u32::MAX) {
+            out.push(Some(k));
+            continue;
+        }
+        buf.clear();
+        if walk_shape(offers, &a.offers, sight, &mut Build(&mut buf)) != Some(true) {
+            out.push(None);
+            continue;
+        }
+        let k = match kinds.shapes.get(&buf) {
+            Some(k) => *k,
+            None => {
+                let k = kinds.shapes.len() as u32;
+                kinds.shapes.insert(buf.clone(), k);
+                k
+            }
+        };
+        if let Some(slot) = single.and_then(|o| kinds.of_offer.get_mut(o)) {
+            *slot = k;
+        }
+        out.push(Some(k));
+    }
+    out
+}
