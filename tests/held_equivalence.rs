@@ -156,7 +156,7 @@ fn run(seed: u64, steps: usize) {
         }
         let engine = Engine::new(rng.pick(&engine_opts).clone()).unwrap();
         let fresh = engine.place(&held.request().clone()).map(|p| format!("{p:?}")).map_err(|e| format!("{e:?}"));
-        let (incremental, used, launched) = match engine.place_held(&mut held) {
+        let (incremental, used, launched) = match engine.place_held(&held) {
             Ok(plan) => {
                 let used: Vec<String> =
                     plan.accept.iter().flat_map(|a| a.offer_ids.iter().map(|o| o.to_string())).collect();
@@ -173,7 +173,12 @@ fn run(seed: u64, steps: usize) {
         };
         assert_eq!(incremental, fresh, "seed {seed}");
         // The used offers leave; launched tasks run (counted by constraints); the rest wait.
-        held.retain_offers(|_, o| !used.contains(&o.id));
+        if rng.chance(50) {
+            held.retain_offers(|_, o| !used.contains(&o.id));
+        } else {
+            let gone = held.remove_offers(&used);
+            assert!(gone.iter().all(|o| used.contains(&o.id)));
+        }
         for (id, agent, host) in launched {
             let Some(at) = held.tasks.iter().position(|t| t.id == id) else { continue };
             let t = held.tasks_mut().remove(at);
@@ -200,7 +205,7 @@ fn run(seed: u64, steps: usize) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn place_held_equals_place(seed in any::<u64>(), steps in 1usize..24) {
@@ -216,16 +221,16 @@ fn a_held_request_built_at_once_answers_as_place() {
     let tasks: Vec<TaskRequest> = (0..30).map(|_| task(&mut rng, &mut t)).collect();
     let req = PlaceRequest { offers, tasks, running: vec![] };
     let engine = Engine::new(Options { now: Some(2.0), ..Options::default() }).unwrap();
-    let mut held = Held::from(req.clone());
+    let held = Held::from(req.clone());
     let fresh = format!("{:?}", engine.place(&req));
     // Twice: the second batch reads the kinds the first one learnt.
-    assert_eq!(format!("{:?}", engine.place_held(&mut held)), fresh);
-    assert_eq!(format!("{:?}", engine.place_held(&mut held)), fresh);
+    assert_eq!(format!("{:?}", engine.place_held(&held)), fresh);
+    assert_eq!(format!("{:?}", engine.place_held(&held)), fresh);
 }
 
 #[test]
 fn many_batches_on_mostly_the_same_offers() {
-    for seed in 0..40 {
+    for seed in 0..16 {
         run(seed, 60);
     }
 }

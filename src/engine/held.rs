@@ -24,6 +24,7 @@
 //!
 //! [`Engine::place`]: super::Engine::place
 
+use std::cell::RefCell;
 use std::ops::Deref;
 
 use super::classes::{alloc_of, canonical_agents, join_static, sight_of};
@@ -59,14 +60,13 @@ const SIGHTS: usize = 4;
 /// let mut task = TaskRequest::new("web-1");
 /// task.cpus = Scalar::from_units(2);
 /// held.tasks_mut().push(task);
-/// let used: Vec<String> = {
-///     let plan = engine.place_held(&mut held).unwrap();
-///     assert_eq!(plan, engine.place(held.request()).unwrap());
-///     plan.accept.iter().flat_map(|a| a.offer_ids.iter().map(|o| o.to_string())).collect()
-/// };
+/// let plan = engine.place_held(&held).unwrap();
+/// assert_eq!(plan, engine.place(held.request()).unwrap());
+/// let used: Vec<String> = plan.accept.iter().flat_map(|a| a.offer_ids.iter().map(|o| o.to_string())).collect();
+/// drop(plan);
 /// // The used offer leaves, the task is no longer pending; the next batch reuses the rest.
-/// let gone = held.retain_offers(|_, o| !used.contains(&o.id));
-/// assert_eq!(gone.len(), 1);
+/// let gone = held.remove_offers(&used);
+/// assert_eq!(gone[0].id, "O0");
 /// held.tasks_mut().clear();
 /// assert_eq!(held.offers.len(), 2);
 /// ```
@@ -76,7 +76,9 @@ const SIGHTS: usize = 4;
 #[derive(Debug, Clone, Default)]
 pub struct Held {
     req: PlaceRequest,
-    prep: Prep,
+    /// Borrowed by [`Engine::place_held`](super::Engine::place_held) while it runs (the plan
+    /// borrows the request, so the held request stays readable beside it).
+    prep: RefCell<Prep>,
 }
 
 impl Deref for Held {
@@ -90,7 +92,7 @@ impl From<PlaceRequest> for Held {
     /// Holds the request's offers (in order), tasks and running tasks.
     fn from(req: PlaceRequest) -> Held {
         let PlaceRequest { offers, tasks, running } = req;
-        let mut held = Held { req: PlaceRequest { offers: Vec::new(), tasks, running }, prep: Prep::default() };
+        let mut held = Held { req: PlaceRequest { offers: Vec::new(), tasks, running }, prep: RefCell::default() };
         held.req.offers.reserve(offers.len());
         for o in offers {
             held.push_offer(o);
@@ -129,8 +131,51 @@ impl Held {
     /// duplicate id, a count over the limits) makes [`Engine::place_held`](super::Engine::place_held)
     /// answer the same error as [`Engine::place`](super::Engine::place).
     pub fn push_offer(&mut self, offer: Offer) {
-        self.prep.add(&offer);
+        self.prep.get_mut().add(&offer);
         self.req.offers.push(offer);
+    }
+
+    /// The positions of the held offers with these ids (every held offer of each id; ids not
+    /// held are passed over), ascending. Found through an index, not a pass over the offers.
+    pub fn positions<S: AsRef<str>>(&self, ids: &[S]) -> Vec<usize> {
+        let prep = self.prep.borrow();
+        let mut at: Vec<usize> = ids.iter().flat_map(|id| prep.positions(id.as_ref())).collect();
+        at.sort_unstable();
+        at.dedup();
+        at
+    }
+
+    /// Whether an offer with this id is held.
+    pub fn holds(&self, id: &str) -> bool {
+        self.prep.borrow().ids.contains_key(id)
+    }
+
+    /// How many held offers carry an unavailability (a maintenance window).
+    pub fn unavailable(&self) -> usize {
+        self.prep.borrow().unavailable
+    }
+
+    /// Removes the offers with these ids (every held offer of each id; ids not held are
+    /// passed over) and returns them, in order: [`Held::positions`], then
+    /// [`Held::remove_at`].
+    pub fn remove_offers<S: AsRef<str>>(&mut self, ids: &[S]) -> Vec<Offer> {
+        let at = self.positions(ids);
+        self.remove_at(&at)
+    }
+
+    /// Removes the offers at these positions (ascending; others are passed over) and returns
+    /// them, in order; the offers after the first one removed move up.
+    pub fn remove_at(&mut self, at: &[usize]) -> Vec<Offer> {
+        if at.is_empty() {
+            return Vec::new();
+        }
+        let mut next = at.iter().peekable();
+        self.retain_offers(|i, _| {
+            while next.peek().is_some_and(|x| **x < i) {
+                next.next();
+            }
+            next.peek() != Some(&&i)
+        })
     }
 
     /// Keeps the offers for which `keep(index, offer)` holds, in order; returns the others,
@@ -140,18 +185,19 @@ impl Held {
         let mut gone = Vec::new();
         let mut kept = Vec::with_capacity(offers.len());
         let mut keep_flags = Vec::with_capacity(offers.len());
+        let prep = self.prep.get_mut();
         for (i, o) in offers.into_iter().enumerate() {
             let k = keep(i, &o);
             keep_flags.push(k);
             if k {
                 kept.push(o);
             } else {
-                self.prep.remove(&o, i);
+                prep.remove(&o, i);
                 gone.push(o);
             }
         }
         if !gone.is_empty() {
-            self.prep.compact(&keep_flags);
+            prep.compact(&keep_flags);
         }
         self.req.offers = kept;
         gone
@@ -160,8 +206,9 @@ impl Held {
     /// Removes every offer.
     pub fn clear_offers(&mut self) {
         self.req.offers.clear();
-        let p = &mut self.prep;
+        let p = self.prep.get_mut();
         p.akey.clear();
+        p.seq.clear();
         p.sums.clear();
         p.total = OfferSums::default();
         p.bad.clear();
@@ -169,14 +216,15 @@ impl Held {
         p.ids.clear();
         p.dups = 0;
         p.allocs = 0;
+        p.unavailable = 0;
         for k in &mut p.sights {
             k.of_offer.clear();
         }
     }
 
-    /// The request to place, and the cache beside it (borrowed apart).
-    pub(super) fn parts(&mut self) -> (&PlaceRequest, &mut Prep) {
-        (&self.req, &mut self.prep)
+    /// The request to place, and the cache beside it.
+    pub(super) fn parts(&self) -> (&PlaceRequest, &RefCell<Prep>) {
+        (&self.req, &self.prep)
     }
 }
 
@@ -195,12 +243,16 @@ pub(super) struct Prep {
     failing: usize,
     /// Agent id → number.
     keys: FxMap<String, u32>,
-    /// Offer id → how many held offers have it; and how many ids are held more than once
-    /// (counted once per extra offer).
-    ids: FxMap<String, u32>,
+    /// Each offer's number, ascending (offers are numbered as they come).
+    seq: Vec<u64>,
+    next_seq: u64,
+    /// Offer id → the numbers of the held offers of that id; and how many offers share an id
+    /// with an earlier one.
+    ids: FxMap<String, SmallVec<[u64; 1]>>,
     dups: usize,
-    /// Held offers with an allocation role.
+    /// Held offers with an allocation role, and with an unavailability.
     allocs: usize,
+    unavailable: usize,
     /// Per agent number: its agent in the batch being pooled (`u32::MAX`: none yet).
     slots: Vec<u32>,
     /// Per sight, the kinds of the agents (most recently used last).
@@ -236,12 +288,16 @@ impl Prep {
         let bad = self.limits.as_ref().is_some_and(|l| check_offer_counts(l, 0, o).is_err());
         self.failing += usize::from(bad);
         self.bad.push(bad);
-        let count = self.ids.entry(o.id.clone()).or_insert(0);
-        *count += 1;
-        if *count > 1 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.seq.push(seq);
+        let list = self.ids.entry(o.id.clone()).or_default();
+        list.push(seq);
+        if list.len() > 1 {
             self.dups += 1;
         }
         self.allocs += usize::from(alloc_of(o).is_some());
+        self.unavailable += usize::from(o.unavailability.is_some());
         for k in &mut self.sights {
             k.of_offer.push(u32::MAX);
         }
@@ -255,15 +311,17 @@ impl Prep {
         if self.bad.get(i).copied().unwrap_or(false) {
             self.failing -= 1;
         }
-        if let Some(count) = self.ids.get_mut(o.id.as_str()) {
-            *count -= 1;
-            if *count == 0 {
+        let seq = self.seq.get(i).copied();
+        if let Some(list) = self.ids.get_mut(o.id.as_str()) {
+            list.retain(|x| Some(*x) != seq);
+            if list.is_empty() {
                 self.ids.remove(o.id.as_str());
             } else {
                 self.dups -= 1;
             }
         }
         self.allocs -= usize::from(alloc_of(o).is_some());
+        self.unavailable -= usize::from(o.unavailability.is_some());
     }
 
     /// The per-offer vectors keep the entries of the offers kept.
@@ -273,11 +331,18 @@ impl Prep {
             v.retain(|_| k.next().copied().unwrap_or(false));
         }
         retain(&mut self.akey, keep);
+        retain(&mut self.seq, keep);
         retain(&mut self.sums, keep);
         retain(&mut self.bad, keep);
         for k in &mut self.sights {
             retain(&mut k.of_offer, keep);
         }
+    }
+
+    /// The positions of the held offers with id `id`.
+    fn positions(&self, id: &str) -> impl Iterator<Item = usize> + '_ {
+        let list = self.ids.get(id).map_or(&[][..], |l| l.as_slice());
+        list.iter().filter_map(|s| self.seq.binary_search(s).ok())
     }
 
     /// Whether the offers pass their count checks under `limits` (the verdicts worked out

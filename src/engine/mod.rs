@@ -155,21 +155,27 @@ impl Engine {
     /// let mut task = TaskRequest::new("t1");
     /// task.cpus = Scalar::from_units(1);
     /// held.tasks_mut().push(task);
-    /// let plan = engine.place_held(&mut held).unwrap();
+    /// let plan = engine.place_held(&held).unwrap();
     /// assert_eq!(plan.accept[0].tasks[0].task_id, "t1");
     /// ```
-    pub fn place_held<'h>(&self, held: &'h mut Held) -> Result<Plan<'h>, PlaceError> {
+    pub fn place_held<'h>(&self, held: &'h Held) -> Result<Plan<'h>, PlaceError> {
         let limits = &self.options.limits;
         let (request, prep) = held.parts();
         limits.check(LimitKind::Offers, request.offers.len()).map_err(|e| PlaceError::new("/offers", e))?;
         limits.check(LimitKind::Tasks, request.tasks.len()).map_err(|e| PlaceError::new("/tasks", e))?;
         limits.check(LimitKind::Running, request.running.len()).map_err(|e| PlaceError::new("/running", e))?;
         check_task_counts(limits, request)?;
+        // Never borrowed elsewhere (nothing runs beside a batch); the stateless steps if it were.
+        let Ok(mut prep) = prep.try_borrow_mut() else {
+            check_counts(limits, request)?;
+            request::check_running(request)?;
+            return batch::run(&self.options, &self.resolved, request);
+        };
         if !prep.offers_pass(&request.offers, limits) {
             check_counts(limits, request)?;
         }
         request::check_running(request)?;
-        batch::run_held(&self.options, &self.resolved, request, Some(prep))
+        batch::run_held(&self.options, &self.resolved, request, Some(&mut prep))
     }
 }
 
