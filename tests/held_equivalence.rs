@@ -147,6 +147,10 @@ fn run(seed: u64, steps: usize) {
             let also = rng.below(n) as usize;
             held.retain_offers(|i, _| i != gone && i != also);
         }
+        if rng.chance(8) {
+            // Many at once (they leave in one pass).
+            held.retain_offers(|i, _| i % 3 != 1);
+        }
         if rng.chance(3) {
             held.clear_offers();
         }

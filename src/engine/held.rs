@@ -41,6 +41,31 @@ use crate::model::{Offer, RunningTask, TaskRequest};
 /// How many sights keep their kinds (the least recently used goes first).
 const SIGHTS: usize = 4;
 
+/// Up to this many offers removed at once leave one by one (each moves the tail once).
+const FEW: usize = 8;
+
+/// Walks positions 0, 1, 2, … telling those in a sorted list.
+struct Marks<'a> {
+    at: std::iter::Peekable<std::slice::Iter<'a, usize>>,
+    i: usize,
+}
+
+impl<'a> Marks<'a> {
+    fn new(at: &'a [usize]) -> Marks<'a> {
+        Marks { at: at.iter().peekable(), i: 0 }
+    }
+
+    /// Whether the next position is in the list.
+    fn next(&mut self) -> bool {
+        let i = self.i;
+        self.i += 1;
+        while self.at.peek().is_some_and(|x| **x < i) {
+            self.at.next();
+        }
+        self.at.peek() == Some(&&i)
+    }
+}
+
 /// A [`PlaceRequest`] whose offers are held between placements: offers are added and removed
 /// one by one, tasks and running tasks are edited in place, and [`Engine::place_held`] costs
 /// what changed since the last batch rather than every held offer (see the
@@ -163,44 +188,56 @@ impl Held {
         self.remove_at(&at)
     }
 
-    /// Removes the offers at these positions (ascending; others are passed over) and returns
-    /// them, in order; the offers after the first one removed move up.
+    /// Removes the offers at these positions (positions out of range are passed over) and
+    /// returns them, in order. The offers after each one removed move up: a few removals move
+    /// the tail once each, more move every offer kept at most once.
     pub fn remove_at(&mut self, at: &[usize]) -> Vec<Offer> {
+        let len = self.req.offers.len();
+        let mut at: Vec<usize> = at.iter().copied().filter(|i| *i < len).collect();
+        at.sort_unstable();
+        at.dedup();
         if at.is_empty() {
             return Vec::new();
         }
-        let mut next = at.iter().peekable();
-        self.retain_offers(|i, _| {
-            while next.peek().is_some_and(|x| **x < i) {
-                next.next();
+        let prep = self.prep.get_mut();
+        for &i in &at {
+            if let Some(o) = self.req.offers.get(i) {
+                prep.remove(o, i);
             }
-            next.peek() != Some(&&i)
-        })
+        }
+        let offers = &mut self.req.offers;
+        let gone: Vec<Offer> = if at.len() <= FEW {
+            // Every position is below the length (filtered above), removed from the last.
+            let mut gone: Vec<Offer> = Vec::with_capacity(at.len());
+            for &i in at.iter().rev() {
+                if i < offers.len() {
+                    gone.push(offers.remove(i));
+                }
+            }
+            gone.reverse();
+            gone
+        } else {
+            let mut marks = Marks::new(&at);
+            let (mut kept, mut gone) = (Vec::with_capacity(offers.len()), Vec::with_capacity(at.len()));
+            for o in std::mem::take(offers) {
+                if marks.next() {
+                    gone.push(o);
+                } else {
+                    kept.push(o);
+                }
+            }
+            *offers = kept;
+            gone
+        };
+        prep.compact(&at);
+        gone
     }
 
     /// Keeps the offers for which `keep(index, offer)` holds, in order; returns the others,
-    /// in order. One pass over the offers, moving only those after the first one removed.
+    /// in order ([`Held::remove_at`]).
     pub fn retain_offers(&mut self, mut keep: impl FnMut(usize, &Offer) -> bool) -> Vec<Offer> {
-        let offers = std::mem::take(&mut self.req.offers);
-        let mut gone = Vec::new();
-        let mut kept = Vec::with_capacity(offers.len());
-        let mut keep_flags = Vec::with_capacity(offers.len());
-        let prep = self.prep.get_mut();
-        for (i, o) in offers.into_iter().enumerate() {
-            let k = keep(i, &o);
-            keep_flags.push(k);
-            if k {
-                kept.push(o);
-            } else {
-                prep.remove(&o, i);
-                gone.push(o);
-            }
-        }
-        if !gone.is_empty() {
-            prep.compact(&keep_flags);
-        }
-        self.req.offers = kept;
-        gone
+        let at: Vec<usize> = self.req.offers.iter().enumerate().filter(|(i, o)| !keep(*i, o)).map(|(i, _)| i).collect();
+        self.remove_at(&at)
     }
 
     /// Removes every offer.
@@ -325,17 +362,25 @@ impl Prep {
     }
 
     /// The per-offer vectors keep the entries of the offers kept.
-    fn compact(&mut self, keep: &[bool]) {
-        fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
-            let mut k = keep.iter();
-            v.retain(|_| k.next().copied().unwrap_or(false));
+    fn compact(&mut self, at: &[usize]) {
+        fn drop_at<T>(v: &mut Vec<T>, at: &[usize]) {
+            if at.len() <= FEW {
+                for &i in at.iter().rev() {
+                    if i < v.len() {
+                        v.remove(i);
+                    }
+                }
+            } else {
+                let mut marks = Marks::new(at);
+                v.retain(|_| !marks.next());
+            }
         }
-        retain(&mut self.akey, keep);
-        retain(&mut self.seq, keep);
-        retain(&mut self.sums, keep);
-        retain(&mut self.bad, keep);
+        drop_at(&mut self.akey, at);
+        drop_at(&mut self.seq, at);
+        drop_at(&mut self.sums, at);
+        drop_at(&mut self.bad, at);
         for k in &mut self.sights {
-            retain(&mut k.of_offer, keep);
+            drop_at(&mut k.of_offer, at);
         }
     }
 
