@@ -10,27 +10,11 @@ use offerfit::{
 };
 use proptest::prelude::*;
 
-/// A small deterministic generator (the property's seed drives a whole sequence).
-struct Rng(u64);
+#[path = "common/gen.rs"]
+mod gen;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-}
+/// The property's seed drives a whole sequence.
+use gen::Gen as Rng;
 
 fn offer(rng: &mut Rng, serial: &mut u64, ids: &[String]) -> Offer {
     *serial += 1;
