@@ -114,7 +114,7 @@ fn options(rng: &mut Rng) -> Options {
 
 /// Runs a random session-like sequence and checks each batch.
 fn run(seed: u64, steps: usize) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut held = Held::new();
     let (mut offers_made, mut tasks_made) = (0u64, 0u64);
     let engine_opts: Vec<Options> = (0..3).map(|_| options(&mut rng)).collect();
@@ -203,7 +203,7 @@ proptest! {
 
 #[test]
 fn a_held_request_built_at_once_answers_as_place() {
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let (mut o, mut t) = (0, 0);
     let offers: Vec<Offer> = (0..40).map(|_| offer(&mut rng, &mut o, &[])).collect();
     let tasks: Vec<TaskRequest> = (0..30).map(|_| task(&mut rng, &mut t)).collect();

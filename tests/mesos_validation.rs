@@ -93,7 +93,7 @@ fn the_corpus_passes_master_validation() {
 }
 
 fn generated(seed: u64) -> Json {
-    let mut g = Gen(seed);
+    let mut g = Gen::new(seed);
     let mut offers = Vec::new();
     let agents = 1 + g.below(4);
     for a in 0..agents {

@@ -1,17 +1,18 @@
-//! A small deterministic generator (splitmix64) for tests that draw whole sequences from a seed.
+//! A small deterministic generator for tests that draw whole sequences from a seed.
 #![allow(dead_code)]
 
-/// splitmix64: the same numbers on every platform.
-pub struct Gen(pub u64);
+/// The library's splitmix64 (`offerfit::bench_gen`): the same numbers on every platform.
+pub struct Gen(offerfit::bench_gen::SplitMix64);
 
 impl Gen {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Gen {
+        Gen(offerfit::bench_gen::SplitMix64::new(seed))
+    }
+
     /// The next number.
     pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A number below `n` (0 when `n` is 0).
