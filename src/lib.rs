@@ -155,7 +155,9 @@ mod serde_impls;
 mod wire;
 
 pub use decision::{AgentAccept, Decline, DeclineReason, Launch, Nearest, Plan, Reason, ReasonCode, Stats, Unplaced};
-pub use engine::{Engine, Objective, Options, PlaceError, PlaceRequest, PortSelection, Profile, Strategy, TieBreak};
+pub use engine::{
+    Engine, Held, Objective, Options, PlaceError, PlaceRequest, PortSelection, Profile, Strategy, TieBreak,
+};
 pub use error::{Error, ParseError, Result, Span};
 pub use limits::{LimitKind, Limits};
 pub use model::*;

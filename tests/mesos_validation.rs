@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::gen::Gen;
 use common::mesos_validation::validate_calls;
 use serde_json::{json, Value as Json};
 
@@ -91,24 +92,8 @@ fn the_corpus_passes_master_validation() {
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
-/// A small deterministic generator (splitmix64).
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 fn generated(seed: u64) -> Json {
-    let mut g = Gen(seed);
+    let mut g = Gen::new(seed);
     let mut offers = Vec::new();
     let agents = 1 + g.below(4);
     for a in 0..agents {

@@ -11,6 +11,7 @@
 use super::classes::{group_agents, pool_agents};
 use super::compile::{compile_tasks, intern_values, task_order, Unit};
 use super::fit::FitOut;
+use super::held::Prep;
 use super::options::{Options, Profile, Resolved};
 use super::request::{PlaceError, PlaceRequest};
 use super::scan::ScanCache;
@@ -19,14 +20,29 @@ use crate::decision::Plan;
 
 /// Runs the batch.
 pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
+    run_held(opts, r, req, None)
+}
+
+/// Runs the batch, pooling and grouping the agents from what `held` keeps of the offers
+/// where it can ([`super::held`]: the same answer).
+pub(super) fn run_held<'r>(
+    opts: &Options,
+    r: &Resolved,
+    req: &'r PlaceRequest,
+    mut held: Option<&mut Prep>,
+) -> Result<Plan<'r>, PlaceError> {
     let mut ctx = Ctx::new(opts, r, req);
-    pool_agents(&mut ctx)?;
+    if !held.as_deref_mut().is_some_and(|h| h.pool(&mut ctx)) {
+        pool_agents(&mut ctx)?;
+    }
     compile_tasks(&mut ctx)?;
     ctx.groups.record_running(&req.running, &req.offers);
     if r.profile == Profile::MesosActor {
         return super::mesos_actor::mesos_actor(ctx);
     }
-    group_agents(&mut ctx);
+    if !held.is_some_and(|h| h.group(&mut ctx)) {
+        group_agents(&mut ctx);
+    }
     intern_values(&mut ctx);
     let mut feasible = Vec::new();
     let units = task_order(&mut ctx, &mut feasible);

@@ -374,6 +374,11 @@ pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
 /// The length from which [`pooled`] indexes its entries by name.
 const POOL_INDEX_MIN: usize = 32;
 
+/// The allocation role of an offer (its own, or its first resource's that has one).
+pub(super) fn alloc_of(o: &crate::model::Offer) -> Option<&str> {
+    o.allocation_role.as_deref().or_else(|| o.resources.iter().find_map(|r| r.allocation_role.as_deref()))
+}
+
 /// Pools the offers per agent (per offer under mesos-actor and marathon): offer ids must be unique.
 pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let req = ctx.req;
@@ -391,9 +396,6 @@ pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     // "Aggregated offers must be allocated to the same role"), and a task's resources must be
     // allocated to one role (`resource::validateAllocatedToSingleRole`). Such an agent is one
     // pool (and one `accept`) per allocation role; the key is built only when some offer has one.
-    fn alloc_of(o: &crate::model::Offer) -> Option<&str> {
-        o.allocation_role.as_deref().or_else(|| o.resources.iter().find_map(|r| r.allocation_role.as_deref()))
-    }
     let split: Vec<String> = if !actor && offers.iter().any(|o| alloc_of(o).is_some()) {
         offers.iter().map(|o| format!("{}\u{0}{}", o.agent_id, alloc_of(o).unwrap_or(""))).collect()
     } else {
@@ -446,7 +448,7 @@ pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
 /// `tie_break: agent_id`: each agent's offers sorted by offer id and the agents by agent id,
 /// allocation role and first offer id, so every later step (classes and their first members,
 /// the scan's ties, the plan's order) reads the agents in an order the request cannot change.
-fn canonical_agents<'r>(ctx: &mut Ctx<'r, '_>, split: &[String]) {
+pub(super) fn canonical_agents<'r>(ctx: &mut Ctx<'r, '_>, split: &[String]) {
     let offers: &'r [crate::model::Offer] = ctx.req.offers.as_slice();
     let id = |o: u32| offers.get(o as usize).map_or("", |x| x.id.as_str());
     for a in &mut ctx.agents {
@@ -548,41 +550,50 @@ pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
                 }
             }
         }
-        let s = match found {
-            Some(s) => s,
-            None => {
-                let s = ctx.new_static(ai);
-                static_index.entry(h).or_default().push(s);
-                let (mut pool, execs) = match ctx.statics.get(s as usize) {
-                    Some(st) => (ClassPool::of(&st.pool), st.execs.clone()),
-                    None => (ClassPool::default(), SmallVec::new()),
-                };
-                let c = ctx.find_or_create_class(s, &mut pool, (0, 0), execs);
-                if let Some(st) = ctx.statics.get_mut(s as usize) {
-                    st.init_class = c;
-                }
-                s
-            }
-        };
-        // INVARIANT: `s` is a static class just found or created (an index into `statics`).
-        let c = ctx.statics.get(s as usize).map_or(0, |st| st.init_class);
-        if let Some(st) = ctx.statics.get_mut(s as usize) {
-            st.agents += 1;
-        }
-        if let Some(agent) = ctx.agents.get_mut(ai) {
-            agent.static_class = s;
-            agent.class = c;
-            let n = agent.offers.len();
-            if let Some(cl) = ctx.classes.get_mut(c as usize) {
-                cl.members.insert(ai as u32);
-                cl.offers += n;
-            }
+        let s = join_static(ctx, ai, found);
+        if found.is_none() {
+            static_index.entry(h).or_default().push(s);
         }
     }
     // Scan rows and live bits once per class (nothing reads them while agents are sorted in).
     for c in 0..ctx.classes.len() as u32 {
         ctx.refresh(c);
     }
+}
+
+/// Agent `ai` joins static class `found`, or a new one it stands for (with its first state
+/// class) when `None`; returns the static class.
+pub(super) fn join_static(ctx: &mut Ctx<'_, '_>, ai: usize, found: Option<u32>) -> u32 {
+    let s = match found {
+        Some(s) => s,
+        None => {
+            let s = ctx.new_static(ai);
+            let (mut pool, execs) = match ctx.statics.get(s as usize) {
+                Some(st) => (ClassPool::of(&st.pool), st.execs.clone()),
+                None => (ClassPool::default(), SmallVec::new()),
+            };
+            let c = ctx.find_or_create_class(s, &mut pool, (0, 0), execs);
+            if let Some(st) = ctx.statics.get_mut(s as usize) {
+                st.init_class = c;
+            }
+            s
+        }
+    };
+    // INVARIANT: `s` is a static class just found or created (an index into `statics`).
+    let c = ctx.statics.get(s as usize).map_or(0, |st| st.init_class);
+    if let Some(st) = ctx.statics.get_mut(s as usize) {
+        st.agents += 1;
+    }
+    if let Some(agent) = ctx.agents.get_mut(ai) {
+        agent.static_class = s;
+        agent.class = c;
+        let n = agent.offers.len();
+        if let Some(cl) = ctx.classes.get_mut(c as usize) {
+            cl.members.insert(ai as u32);
+            cl.offers += n;
+        }
+    }
+    s
 }
 
 #[cfg(test)]

@@ -53,6 +53,7 @@ mod classes;
 mod compile;
 mod explain;
 mod fit;
+mod held;
 mod marathon;
 mod mesos_actor;
 mod options;
@@ -71,6 +72,7 @@ mod tables;
 use crate::decision::Plan;
 use crate::limits::LimitKind;
 
+pub use held::Held;
 pub(crate) use options::MAX_INSTANCES_PER_OFFER;
 pub use options::{Objective, Options, PortSelection, Profile, Strategy, TieBreak};
 pub use request::{PlaceError, PlaceRequest};
@@ -79,7 +81,7 @@ pub(crate) use compile::validate_mesos_id;
 pub(crate) use output::accept_calls;
 
 use options::Resolved;
-use request::check_counts;
+use request::{check_counts, check_task_counts};
 
 /// The placement engine: options checked once, then any number of [`Engine::place`] calls.
 #[derive(Debug, Clone)]
@@ -136,6 +138,46 @@ impl Engine {
         check_counts(limits, request)?;
         request::check_running(request)?;
         batch::run(&self.options, &self.resolved, request)
+    }
+
+    /// [`Engine::place`] on the request `held` holds, byte for byte the same plan (or error),
+    /// at the cost of what changed since the last batch: the offers' count checks, their
+    /// pooling into agents and the agents' static classes are kept in `held` (see [`Held`]).
+    ///
+    /// # Errors
+    /// Those of [`Engine::place`] on `held.request()`.
+    ///
+    /// ```
+    /// use offerfit::{Engine, Held, Offer, Options, Scalar, TaskRequest};
+    /// let engine = Engine::new(Options::default()).unwrap();
+    /// let mut held = Held::new();
+    /// let mut offer = Offer::new("O1", "S1", "agent-1");
+    /// offer.resources = offerfit::parse_resources("cpus:4;mem:4096", "*").unwrap();
+    /// held.push_offer(offer);
+    /// let mut task = TaskRequest::new("t1");
+    /// task.cpus = Scalar::from_units(1);
+    /// held.tasks_mut().push(task);
+    /// let plan = engine.place_held(&held).unwrap();
+    /// assert_eq!(plan.accept[0].tasks[0].task_id, "t1");
+    /// ```
+    pub fn place_held<'h>(&self, held: &'h Held) -> Result<Plan<'h>, PlaceError> {
+        let limits = &self.options.limits;
+        let (request, prep) = held.parts();
+        limits.check(LimitKind::Offers, request.offers.len()).map_err(|e| PlaceError::new("/offers", e))?;
+        limits.check(LimitKind::Tasks, request.tasks.len()).map_err(|e| PlaceError::new("/tasks", e))?;
+        limits.check(LimitKind::Running, request.running.len()).map_err(|e| PlaceError::new("/running", e))?;
+        check_task_counts(limits, request)?;
+        // Never borrowed elsewhere (nothing runs beside a batch); the stateless steps if it were.
+        let Ok(mut prep) = prep.try_borrow_mut() else {
+            check_counts(limits, request)?;
+            request::check_running(request)?;
+            return batch::run(&self.options, &self.resolved, request);
+        };
+        if !prep.offers_pass(&request.offers, limits) {
+            check_counts(limits, request)?;
+        }
+        request::check_running(request)?;
+        batch::run_held(&self.options, &self.resolved, request, Some(&mut prep))
     }
 }
 

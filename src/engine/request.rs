@@ -67,7 +67,7 @@ impl From<PlaceError> for Error {
 /// attributes against `ranges_per_resource`; a task's scalars, ports, volumes and accepted
 /// roles and an offer's resources and attributes against `list_items`; ids, hostnames,
 /// names, roles and constraint texts against `string_bytes`.
-pub(super) fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceError> {
+pub(super) fn check_task_counts(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceError> {
     // The path is formatted only for an error: this runs once per offer resource and task.
     let at = |path: &dyn Fn() -> String, kind: LimitKind, n: usize| {
         limits.check(kind, n).map_err(|e| PlaceError::new(path(), e))
@@ -113,57 +113,106 @@ pub(super) fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<()
             at(&|| format!("/tasks/{i}/volumes/{j}/require"), LimitKind::ConstraintsPerTask, v.require.len())?;
         }
     }
-    // The sum of every scalar of every offer: at most the scalar bound, then so is every sum the
-    // engine forms (an agent's offers are pooled); only above it is the exact check needed.
-    let mut total: u64 = 0;
-    let max_ranges = limits.get(LimitKind::RangesPerResource);
-    // The ranges of every offer: at most the bound, then so is every agent's pooled resource;
-    // only above it is each agent's pool counted.
-    let mut all_ranges: usize = 0;
     for (i, r) in request.running.iter().enumerate() {
         for (field, v) in [("id", &r.id), ("group", &r.group), ("hostname", &r.hostname)] {
             text(&|| format!("/running/{i}/{field}"), v)?;
         }
     }
+    Ok(())
+}
+
+/// [`check_counts`]: the tasks and running tasks, then the offers.
+pub(super) fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<(), PlaceError> {
+    check_task_counts(limits, request)?;
+    // The sum of every scalar of every offer: at most the scalar bound, then so is every sum the
+    // engine forms (an agent's offers are pooled); only above it is the exact check needed.
+    // The ranges of every offer: at most the bound, then so is every agent's pooled resource;
+    // only above it is each agent's pool counted.
+    let mut sums = OfferSums::default();
     for (i, o) in request.offers.iter().enumerate() {
-        for (field, v) in [("id", &o.id), ("agent_id", &o.agent_id), ("hostname", &o.hostname)] {
-            text(&|| format!("/offers/{i}/{field}"), v)?;
-        }
-        at(&|| format!("/offers/{i}/resources"), LimitKind::ListItems, o.resources.len())?;
-        at(&|| format!("/offers/{i}/attributes"), LimitKind::ListItems, o.attributes.len())?;
-        for (j, a) in o.attributes.iter().enumerate() {
-            text(&|| format!("/offers/{i}/attributes/{j}/name"), &a.name)?;
-            if let crate::model::Value::Text(v) = &a.value {
-                text(&|| format!("/offers/{i}/attributes/{j}/text/value"), v)?;
-            }
-        }
-        for (j, r) in o.resources.iter().enumerate() {
-            text(&|| format!("/offers/{i}/resources/{j}/name"), &r.name)?;
+        check_offer_counts(limits, i, o)?;
+        sums.add(&OfferSums::of(o));
+    }
+    if sums.over(limits) {
+        check_agent_sums(request)?;
+        check_pooled_ranges(limits, request)?;
+    }
+    Ok(())
+}
+
+/// What [`check_counts`] sums over the offers: the scalars' magnitudes (thousandths) and the
+/// ranges of every resource.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct OfferSums {
+    pub(super) scalars: u128,
+    pub(super) ranges: usize,
+}
+
+impl OfferSums {
+    /// The sums of one offer.
+    pub(super) fn of(o: &Offer) -> OfferSums {
+        let mut sums = OfferSums::default();
+        for r in o.resources.iter() {
             match &r.value {
-                crate::model::ResourceValue::Scalar(s) => total = total.saturating_add(s.millis().unsigned_abs()),
-                crate::model::ResourceValue::Ranges(x) => {
-                    let n = x.as_slice().len();
-                    all_ranges = all_ranges.saturating_add(n);
-                    at(&|| format!("/offers/{i}/resources/{j}/ranges/range"), LimitKind::RangesPerResource, n)?;
-                }
+                crate::model::ResourceValue::Scalar(s) => sums.scalars += u128::from(s.millis().unsigned_abs()),
+                crate::model::ResourceValue::Ranges(x) => sums.ranges = sums.ranges.saturating_add(x.as_slice().len()),
                 _ => {}
             }
         }
-        for (j, a) in o.attributes.iter().enumerate() {
-            if let crate::model::Value::Ranges(x) = &a.value {
-                at(
-                    &|| format!("/offers/{i}/attributes/{j}/ranges/range"),
-                    LimitKind::RangesPerResource,
-                    x.as_slice().len(),
-                )?;
-            }
+        sums
+    }
+
+    /// Adds `other`.
+    pub(super) fn add(&mut self, other: &OfferSums) {
+        self.scalars += other.scalars;
+        self.ranges = self.ranges.saturating_add(other.ranges);
+    }
+
+    /// Takes `other` (added before) away.
+    pub(super) fn sub(&mut self, other: &OfferSums) {
+        self.scalars -= other.scalars;
+        self.ranges = self.ranges.saturating_sub(other.ranges);
+    }
+
+    /// Whether the sums call for the exact per-agent checks.
+    pub(super) fn over(&self, limits: &Limits) -> bool {
+        self.scalars > u128::from(SCALAR_MAX_MILLIS.unsigned_abs())
+            || self.ranges > limits.get(LimitKind::RangesPerResource)
+    }
+}
+
+/// The count limits of offer `i` (`o`).
+pub(super) fn check_offer_counts(limits: &Limits, i: usize, o: &Offer) -> Result<(), PlaceError> {
+    let at = |path: &dyn Fn() -> String, kind: LimitKind, n: usize| {
+        limits.check(kind, n).map_err(|e| PlaceError::new(path(), e))
+    };
+    let text = |path: &dyn Fn() -> String, s: &str| at(path, LimitKind::StringBytes, s.len());
+    for (field, v) in [("id", &o.id), ("agent_id", &o.agent_id), ("hostname", &o.hostname)] {
+        text(&|| format!("/offers/{i}/{field}"), v)?;
+    }
+    at(&|| format!("/offers/{i}/resources"), LimitKind::ListItems, o.resources.len())?;
+    at(&|| format!("/offers/{i}/attributes"), LimitKind::ListItems, o.attributes.len())?;
+    for (j, a) in o.attributes.iter().enumerate() {
+        text(&|| format!("/offers/{i}/attributes/{j}/name"), &a.name)?;
+        if let crate::model::Value::Text(v) = &a.value {
+            text(&|| format!("/offers/{i}/attributes/{j}/text/value"), v)?;
         }
     }
-    if total > SCALAR_MAX_MILLIS.unsigned_abs() {
-        check_agent_sums(request)?;
+    for (j, r) in o.resources.iter().enumerate() {
+        text(&|| format!("/offers/{i}/resources/{j}/name"), &r.name)?;
+        if let crate::model::ResourceValue::Ranges(x) = &r.value {
+            let n = x.as_slice().len();
+            at(&|| format!("/offers/{i}/resources/{j}/ranges/range"), LimitKind::RangesPerResource, n)?;
+        }
     }
-    if all_ranges > max_ranges {
-        check_pooled_ranges(limits, request)?;
+    for (j, a) in o.attributes.iter().enumerate() {
+        if let crate::model::Value::Ranges(x) = &a.value {
+            at(
+                &|| format!("/offers/{i}/attributes/{j}/ranges/range"),
+                LimitKind::RangesPerResource,
+                x.as_slice().len(),
+            )?;
+        }
     }
     Ok(())
 }

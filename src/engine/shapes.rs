@@ -20,7 +20,7 @@ use crate::hash::{load_short, str_eq, Fx};
 use crate::model::{Attribute, Attributes, Resource, ResourceValue, Scalar, Value};
 
 /// What the tasks of a batch can tell agents apart by ([module docs](self)).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Sight {
     /// The attribute names some rule reads (any field's name: a dialect without special
     /// fields reads `hostname` as an attribute), sorted, each once.

@@ -39,7 +39,7 @@ impl Session {
     /// drain_seconds` and has not ended by `now`). For steps that do not place: such offers
     /// are declined, never held for nothing (rule 9).
     pub(super) fn draining(&self, now: f64) -> BTreeSet<String> {
-        if self.req.offers.iter().all(|o| o.unavailability.is_none()) {
+        if self.req.unavailable() == 0 {
             return BTreeSet::new();
         }
         let now_ns = (now * 1e9).round() as i128;

@@ -55,8 +55,8 @@ pub use state::TaskState;
 use self::mesos_io as io;
 use self::state::Restored;
 use crate::decision::{DeclineReason, ReasonCode};
-use crate::engine::{Engine, Options, PlaceRequest, Profile};
-use crate::hash::{FxMap, FxSet};
+use crate::engine::{Engine, Held, Options, PlaceRequest, Profile};
+use crate::hash::FxMap;
 use crate::limits::LimitKind;
 use crate::model::{Offer, RunningTask, TaskRequest};
 
@@ -166,12 +166,11 @@ pub struct Session {
     /// `disconnected` inputs since the last `SUBSCRIBED` (the reconnect backoff's exponent).
     failures: u32,
     /// The offers held (`offers`), the pending queue (`tasks`, in order) and the placements
-    /// of launched tasks (`running`): the placement request, kept decoded between steps.
-    req: PlaceRequest,
+    /// of launched tasks (`running`): the placement request, kept decoded between steps,
+    /// with what the engine works out from the offers kept between batches ([`Held`]).
+    req: Held,
     /// When each held offer arrived (parallel to `req.offers`).
     held_since: Vec<f64>,
-    /// The ids of the held offers.
-    held_ids: BTreeSet<String>,
     /// Offers to decline in this step without ever holding them.
     decline_now: Vec<String>,
     tasks: BTreeMap<String, Entry>,
@@ -249,9 +248,8 @@ impl Session {
             last_now: None,
             link: Link::Idle,
             failures: 0,
-            req: PlaceRequest::default(),
+            req: Held::new(),
             held_since: Vec::new(),
-            held_ids: BTreeSet::new(),
             decline_now: Vec::new(),
             tasks: BTreeMap::new(),
             suppressed: false,
@@ -289,7 +287,7 @@ impl Session {
             }
             let id = t.task.id.clone();
             if !matches!(restored, Restored::Live) {
-                s.req.tasks.push(t.task);
+                s.req.tasks_mut().push(t.task);
                 s.tasks.insert(id, Entry::new(Phase::Pending, None, None));
                 continue;
             }
@@ -300,7 +298,7 @@ impl Session {
             let mut e = Entry::new(phase, Some(t.task), t.agent_id);
             if let (Some(p), Some(task)) = (t.placement, &e.request) {
                 e.agent_id = Some(p.agent_id.clone());
-                s.req.running.push(RunningTask {
+                s.req.running_mut().push(RunningTask {
                     id: id.clone(),
                     group: task.group_name().to_owned(),
                     hostname: p.hostname,
@@ -482,34 +480,58 @@ impl Session {
 
     /// Offers are gone (a disconnect, a new subscription): no call names them again.
     fn drop_offers(&mut self) {
-        self.req.offers.clear();
+        self.req.clear_offers();
         self.held_since.clear();
-        self.held_ids.clear();
         self.decline_now.clear();
     }
 
     fn hold(&mut self, offer: Offer, now: f64) {
-        self.held_ids.insert(offer.id.clone());
-        self.req.offers.push(offer);
+        self.req.push_offer(offer);
         self.held_since.push(now);
     }
 
     /// Keeps the held offers for which `keep(offer, held since)` holds, in order; returns the
     /// ids of the others.
     fn retain_offers(&mut self, mut keep: impl FnMut(&Offer, f64) -> bool) -> Vec<String> {
-        let mut gone = Vec::new();
-        let offers = std::mem::take(&mut self.req.offers);
-        let since = std::mem::take(&mut self.held_since);
-        for (o, t) in offers.into_iter().zip(since) {
-            if keep(&o, t) {
-                self.req.offers.push(o);
-                self.held_since.push(t);
-            } else {
-                self.held_ids.remove(&o.id);
-                gone.push(o.id);
+        let since = &mut self.held_since;
+        let mut k = 0;
+        let gone = self.req.retain_offers(|i, o| {
+            let t = since.get(i).copied().unwrap_or(f64::NEG_INFINITY);
+            let kept = keep(o, t);
+            if kept {
+                if let Some(x) = since.get_mut(k) {
+                    *x = t;
+                }
+                k += 1;
             }
+            kept
+        });
+        since.truncate(k);
+        gone.into_iter().map(|o| o.id).collect()
+    }
+
+    /// Removes the held offers at these positions (ascending) with their arrival times; returns
+    /// them in order.
+    fn remove_held(&mut self, at: &[usize]) -> Vec<Offer> {
+        let since = &mut self.held_since;
+        let (mut k, mut next) = (0, at.iter().peekable());
+        let first = at.first().copied().unwrap_or(usize::MAX);
+        // The arrival times before the first one removed stay where they are.
+        for i in first..since.len() {
+            while next.peek().is_some_and(|x| **x < i) {
+                next.next();
+            }
+            if next.peek() == Some(&&i) {
+                continue;
+            }
+            let t = since.get(i).copied().unwrap_or_default();
+            if let Some(x) = since.get_mut(first + k) {
+                *x = t;
+            }
+            k += 1;
         }
-        gone
+        since.truncate(first.saturating_add(k).min(since.len()));
+        self.req.remove_at(at)
     }
 
     fn connect(&mut self, out: &mut Actions) {
@@ -553,7 +575,7 @@ impl Session {
                 });
             }
             self.tasks.insert(t.id.clone(), Entry::new(Phase::Pending, None, None));
-            self.req.tasks.push(t);
+            self.req.tasks_mut().push(t);
             self.new_work = true;
             self.dirty = true;
         }
@@ -597,9 +619,8 @@ impl Session {
             Event::Offers { offers, unreadable } => self.offers(offers, unreadable, now, out),
             Event::InverseOffers(list) => self.inverse_offers(&list, out),
             Event::Rescind { offer_id } => {
-                if self.held_ids.contains(&offer_id) {
-                    self.retain_offers(|o, _| o.id != offer_id);
-                }
+                let at = self.req.positions(&[offer_id]);
+                self.remove_held(&at);
             }
             Event::Update(status) => self.update(status, out),
             Event::UpdateOperationStatus(s) => {
@@ -724,7 +745,7 @@ impl Session {
     }
 
     fn is_held(&self, offer_id: &str) -> bool {
-        self.held_ids.contains(offer_id)
+        self.req.holds(offer_id)
     }
 
     fn timers(&mut self, now: f64, out: &mut Actions) {
@@ -827,7 +848,7 @@ impl Session {
         let options = Options { framework_id: None, now: Some(now), ..self.options.clone() };
         let fid = self.fid().to_owned();
         let plan = Engine::new(options).map_err(|e| e.to_string()).and_then(|engine| {
-            let plan = engine.place(&self.req).map_err(|e| e.to_string())?;
+            let plan = engine.place_held(&self.req).map_err(|e| e.to_string())?;
             let calls = crate::engine::accept_calls(&self.req.tasks, &fid, self.refuse_seconds, &plan.accept);
             let accepts: Vec<(Json, Vec<String>, Vec<String>)> = calls
                 .into_iter()
@@ -870,33 +891,27 @@ impl Session {
                 return self.req.offers.iter().map(|o| o.id.clone()).collect();
             }
         };
-        // The used offers leave the table in one pass, which also finds the placement (the
-        // agent's hostname, attributes and fault domain) of each accept's first offer.
-        let used: FxSet<&str> = accepts.iter().flat_map(|(_, ids, _)| ids.iter().map(String::as_str)).collect();
-        let firsts: FxMap<&str, usize> =
-            accepts.iter().enumerate().filter_map(|(k, (_, ids, _))| ids.first().map(|id| (id.as_str(), k))).collect();
+        // The used offers leave the table, found through its index; the first offer of each
+        // accept gives the placement (the agent's hostname, attributes and fault domain).
         let mut placements: Vec<Option<Placement>> = vec![None; accepts.len()];
+        let used: Vec<&str> = accepts.iter().flat_map(|(_, ids, _)| ids.iter().map(String::as_str)).collect();
         if !used.is_empty() {
-            let offers = std::mem::take(&mut self.req.offers);
-            let since = std::mem::take(&mut self.held_since);
-            self.req.offers.reserve(offers.len().saturating_sub(used.len()));
-            self.held_since.reserve(offers.len().saturating_sub(used.len()));
-            for (o, t) in offers.into_iter().zip(since) {
-                if !used.contains(o.id.as_str()) {
-                    self.req.offers.push(o);
-                    self.held_since.push(t);
-                    continue;
-                }
+            let at = self.req.positions(&used);
+            let firsts: FxMap<&str, usize> = accepts
+                .iter()
+                .enumerate()
+                .filter_map(|(k, (_, ids, _))| ids.first().map(|id| (id.as_str(), k)))
+                .collect();
+            for o in self.remove_held(&at) {
                 if let Some(slot) = firsts.get(o.id.as_str()).and_then(|&k| placements.get_mut(k)) {
                     *slot = Some(Placement {
-                        agent_id: o.agent_id.clone(),
-                        hostname: o.hostname.clone(),
-                        attributes: o.attributes.clone(),
-                        region: o.region.clone(),
-                        zone: o.zone.clone(),
+                        agent_id: o.agent_id,
+                        hostname: o.hostname,
+                        attributes: o.attributes,
+                        region: o.region,
+                        zone: o.zone,
                     });
                 }
-                self.held_ids.remove(&o.id);
             }
         }
         let mut launched: BTreeMap<String, Placement> = BTreeMap::new();
@@ -917,13 +932,13 @@ impl Session {
             }
         }
         if !launched.is_empty() {
-            let queue = std::mem::take(&mut self.req.tasks);
+            let queue = std::mem::take(self.req.tasks_mut());
             for t in queue {
                 let Some(p) = launched.remove(&t.id) else {
-                    self.req.tasks.push(t);
+                    self.req.tasks_mut().push(t);
                     continue;
                 };
-                self.req.running.push(RunningTask {
+                self.req.running_mut().push(RunningTask {
                     id: t.id.clone(),
                     group: t.group_name().to_owned(),
                     hostname: p.hostname,

@@ -123,7 +123,7 @@ impl Session {
     /// where it runs when an offer or another task shows that agent.
     pub(super) fn unqueue(&mut self, id: &str) {
         if let Some(i) = self.req.tasks.iter().position(|t| t.id == id) {
-            let t = self.req.tasks.remove(i);
+            let t = self.req.tasks_mut().remove(i);
             let agent = self.tasks.get(id).and_then(|e| e.agent_id.clone());
             let known = agent.as_deref().and_then(|a| {
                 self.req
@@ -140,7 +140,7 @@ impl Session {
                     })
             });
             let counted = if let Some((hostname, attributes, region, zone)) = known {
-                self.req.running.push(RunningTask {
+                self.req.running_mut().push(RunningTask {
                     id: id.to_owned(),
                     group: t.group_name().to_owned(),
                     hostname,
@@ -164,7 +164,7 @@ impl Session {
 
     pub(super) fn uncount(&mut self, id: &str) {
         if let Some(i) = self.req.running.iter().position(|r| r.id == id) {
-            self.req.running.swap_remove(i);
+            self.req.running_mut().swap_remove(i);
         }
     }
 
@@ -174,7 +174,7 @@ impl Session {
         e.agent_id = None;
         let counted = std::mem::replace(&mut e.counted, false);
         if let Some(t) = e.request.take() {
-            self.req.tasks.push(t);
+            self.req.tasks_mut().push(t);
         }
         if counted {
             self.uncount(id);
@@ -191,7 +191,7 @@ impl Session {
         }
         if e.phase == Phase::Pending {
             if let Some(i) = self.req.tasks.iter().position(|t| t.id == id) {
-                self.req.tasks.remove(i);
+                self.req.tasks_mut().remove(i);
             }
         }
         self.unplaced.remove(id);

@@ -1,0 +1,224 @@
+//! `Engine::place_held` against `Engine::place`: over random sequences of offers arriving,
+//! used, rescinded and declined, tasks submitted and launched, the incremental answer equals a
+//! fresh `place` on the same request byte for byte (plans, reasons, errors), whatever the
+//! constraints (hostname `UNIQUE`, `GROUP_BY`, `LIKE`, `CLUSTER`), running tasks, ports,
+//! reservations, maintenance, allocation roles, duplicate offer ids, options and limits.
+
+use offerfit::{
+    ConstraintSpec, Engine, Held, Limits, Offer, Options, PlaceRequest, Profile, Reservation, Resource, ResourceValue,
+    RunningTask, Scalar, Strategy, TaskRequest, TieBreak, Unavailability,
+};
+use proptest::prelude::*;
+
+#[path = "common/gen.rs"]
+mod gen;
+
+/// The property's seed drives a whole sequence.
+use gen::Gen as Rng;
+
+fn offer(rng: &mut Rng, serial: &mut u64, ids: &[String]) -> Offer {
+    *serial += 1;
+    let agent = rng.below(14);
+    // Now and then an offer id already held (the engine refuses the request).
+    let id = if rng.chance(3) && !ids.is_empty() { rng.pick(ids).clone() } else { format!("O{serial}") };
+    // Agents 12 and 13 share a hostname with agents 0 and 1.
+    let mut o = Offer::new(id, format!("S{agent}"), format!("host-{}", agent % 12));
+    let cpus = *rng.pick(&[1u64, 2, 4, 8]);
+    let mem = *rng.pick(&[512u64, 2048, 4096]);
+    let mut text = format!("cpus:{cpus};mem:{mem}");
+    if rng.chance(70) {
+        let from = 31000 + rng.below(4) * 10;
+        text.push_str(&format!(";ports:[{from}-{}]", from + rng.below(6)));
+    }
+    if rng.chance(20) {
+        text.push_str(";disk:1000");
+    }
+    o.resources = offerfit::parse_resources(&text, "*").unwrap();
+    if rng.chance(15) {
+        let mut r = Resource::new("cpus", ResourceValue::Scalar(Scalar::from_units(2)));
+        r.reservations.push(Reservation::static_for("web"));
+        o.resources.push(r);
+    }
+    let rack = agent % 3;
+    let attrs = if rng.chance(10) { format!("rack:r{rack};gen:{}", rng.below(2)) } else { format!("rack:r{rack}") };
+    o.attributes = offerfit::parse_attributes(&attrs).unwrap();
+    if agent % 4 == 0 {
+        o.zone = Some(format!("z{}", agent % 2));
+    }
+    if rng.chance(5) {
+        o.unavailability = Some(Unavailability { start_ns: 1_000_000_000, duration_ns: Some(3_600_000_000_000) });
+    }
+    if rng.chance(2) {
+        o.allocation_role = Some("web".into());
+    }
+    if rng.chance(3) {
+        o.executor_ids = vec!["ex1".into()];
+    }
+    o
+}
+
+fn task(rng: &mut Rng, serial: &mut u64) -> TaskRequest {
+    *serial += 1;
+    let mut t = TaskRequest::new(format!("t{serial}"));
+    t.cpus = Scalar::from_units(*rng.pick(&[1i64, 1, 2, 4]));
+    t.mem = Scalar::from_units(*rng.pick(&[128i64, 512, 1024]));
+    let app = rng.below(4);
+    t.group = Some(format!("/app{app}"));
+    let constraints: &[&str] = match app {
+        0 => &["hostname UNIQUE"],
+        1 => &["rack GROUP_BY"],
+        2 => &["rack LIKE r[01]"],
+        _ => &[],
+    };
+    t.constraints = constraints.iter().map(|c| ConstraintSpec::text(*c)).collect();
+    if rng.chance(10) {
+        t.constraints.push(ConstraintSpec::text("hostname CLUSTER host-3"));
+    }
+    if rng.chance(10) {
+        t.constraints.push(ConstraintSpec::text("gen LIKE 1"));
+    }
+    if rng.chance(30) {
+        t.ports = vec![0];
+    } else if rng.chance(10) {
+        t.ports = vec![31000 + rng.below(40)];
+    }
+    if rng.chance(10) {
+        t.role = Some("web".into());
+    }
+    t
+}
+
+fn options(rng: &mut Rng) -> Options {
+    let mut o = Options {
+        strategy: *rng.pick(&[Strategy::Binpack, Strategy::Spread, Strategy::FirstFit]),
+        now: Some(2.0),
+        ..Options::default()
+    };
+    if rng.chance(20) {
+        o.tie_break = TieBreak::AgentId;
+    }
+    if rng.chance(15) {
+        o.profile = Profile::Marathon;
+    }
+    if rng.chance(10) {
+        o.port_blacklist.insert("host-2".into(), vec![31000, 31001]);
+    }
+    if rng.chance(10) {
+        o.limits = Limits { ranges_per_resource: 1, ..Limits::default() };
+    }
+    if rng.chance(10) {
+        o.explain = false;
+    }
+    o
+}
+
+/// Runs a random session-like sequence and checks each batch.
+fn run(seed: u64, steps: usize) {
+    let mut rng = Rng::new(seed);
+    let mut held = Held::new();
+    let (mut offers_made, mut tasks_made) = (0u64, 0u64);
+    let engine_opts: Vec<Options> = (0..3).map(|_| options(&mut rng)).collect();
+    for _ in 0..steps {
+        // Offers arrive.
+        for _ in 0..rng.below(6) {
+            let ids: Vec<String> = held.offers.iter().map(|o| o.id.clone()).collect();
+            held.push_offer(offer(&mut rng, &mut offers_made, &ids));
+        }
+        // Some are rescinded or declined.
+        if rng.chance(30) && !held.offers.is_empty() {
+            let n = held.offers.len() as u64;
+            let gone = rng.below(n) as usize;
+            let also = rng.below(n) as usize;
+            held.retain_offers(|i, _| i != gone && i != also);
+        }
+        if rng.chance(8) {
+            // Many at once (they leave in one pass).
+            held.retain_offers(|i, _| i % 3 != 1);
+        }
+        if rng.chance(3) {
+            held.clear_offers();
+        }
+        // A submit.
+        for _ in 0..rng.below(5) {
+            held.tasks_mut().push(task(&mut rng, &mut tasks_made));
+        }
+        let engine = Engine::new(rng.pick(&engine_opts).clone()).unwrap();
+        let fresh = engine.place(&held.request().clone()).map(|p| format!("{p:?}")).map_err(|e| format!("{e:?}"));
+        let (incremental, used, launched) = match engine.place_held(&held) {
+            Ok(plan) => {
+                let used: Vec<String> =
+                    plan.accept.iter().flat_map(|a| a.offer_ids.iter().map(|o| o.to_string())).collect();
+                let launched: Vec<(String, String, String)> = plan
+                    .accept
+                    .iter()
+                    .flat_map(|a| {
+                        a.tasks.iter().map(|t| (t.task_id.to_string(), a.agent_id.to_string(), a.hostname.to_string()))
+                    })
+                    .collect();
+                (Ok(format!("{plan:?}")), used, launched)
+            }
+            Err(e) => (Err(format!("{e:?}")), Vec::new(), Vec::new()),
+        };
+        assert_eq!(incremental, fresh, "seed {seed}");
+        // The used offers leave; launched tasks run (counted by constraints); the rest wait.
+        if rng.chance(50) {
+            held.retain_offers(|_, o| !used.contains(&o.id));
+        } else {
+            let gone = held.remove_offers(&used);
+            assert!(gone.iter().all(|o| used.contains(&o.id)));
+        }
+        for (id, agent, host) in launched {
+            let Some(at) = held.tasks.iter().position(|t| t.id == id) else { continue };
+            let t = held.tasks_mut().remove(at);
+            held.running_mut().push(RunningTask {
+                id,
+                group: t.group_name().to_owned(),
+                hostname: host,
+                agent_id: Some(agent),
+                attributes: offerfit::parse_attributes("rack:r1").unwrap(),
+                region: None,
+                zone: None,
+            });
+        }
+        if rng.chance(20) {
+            held.tasks_mut().clear();
+        }
+        if rng.chance(10) {
+            held.running_mut().clear();
+        }
+    }
+    // The request given back is the one placed.
+    let req: PlaceRequest = held.clone().into_request();
+    assert_eq!(req.offers.len(), held.offers.len());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn place_held_equals_place(seed in any::<u64>(), steps in 1usize..24) {
+        run(seed, steps);
+    }
+}
+
+#[test]
+fn a_held_request_built_at_once_answers_as_place() {
+    let mut rng = Rng::new(7);
+    let (mut o, mut t) = (0, 0);
+    let offers: Vec<Offer> = (0..40).map(|_| offer(&mut rng, &mut o, &[])).collect();
+    let tasks: Vec<TaskRequest> = (0..30).map(|_| task(&mut rng, &mut t)).collect();
+    let req = PlaceRequest { offers, tasks, running: vec![] };
+    let engine = Engine::new(Options { now: Some(2.0), ..Options::default() }).unwrap();
+    let held = Held::from(req.clone());
+    let fresh = format!("{:?}", engine.place(&req));
+    // Twice: the second batch reads the kinds the first one learnt.
+    assert_eq!(format!("{:?}", engine.place_held(&held)), fresh);
+    assert_eq!(format!("{:?}", engine.place_held(&held)), fresh);
+}
+
+#[test]
+fn many_batches_on_mostly_the_same_offers() {
+    for seed in 0..16 {
+        run(seed, 60);
+    }
+}
