@@ -645,10 +645,8 @@ pub(super) fn holds_amounts(pool: &[Entry], need: &Need) -> bool {
     let mut free = 0u64;
     let mut fixed = 0usize;
     for e in pool.iter().filter(|e| e.name == fit::PORTS && usable(e)) {
-        if let fit::Amount::Ranges(r) = &e.amount {
-            free = r.iter().fold(free, |n, x| n.saturating_add(x.len()));
-            fixed += need.fixed.iter().filter(|p| r.contains_value(p.begin)).count();
-        }
+        free = free.saturating_add(e.amount.port_count());
+        fixed += need.fixed.iter().filter(|p| e.amount.has_port(p.begin)).count();
     }
     fixed >= need.fixed_count && free >= need.ports.len() as u64
 }

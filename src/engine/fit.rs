@@ -20,6 +20,7 @@
 use smallvec::SmallVec;
 
 use super::options::{PortSelection, Profile};
+use super::portset::PortSet;
 use super::rules::DiskRules;
 use crate::model::{DiskSourceType, Range, Ranges};
 
@@ -66,7 +67,30 @@ pub(crate) enum DiskKind {
 pub(crate) enum Amount {
     Scalar(i64),
     Ranges(Ranges),
+    /// The ranges of a `ports` resource of many ranges ([`super::portset::PORTSET_MIN`]),
+    /// persistent: copied in O(1), taken from in O(log n) per range taken.
+    Ports(PortSet),
     Other,
+}
+
+impl Amount {
+    /// Whether it holds port `p` (ranges only).
+    pub(crate) fn has_port(&self, p: u64) -> bool {
+        match self {
+            Amount::Ranges(r) => r.contains_value(p),
+            Amount::Ports(s) => s.contains_value(p),
+            _ => false,
+        }
+    }
+
+    /// The ports it holds (saturating; ranges only).
+    pub(crate) fn port_count(&self) -> u64 {
+        match self {
+            Amount::Ranges(r) => r.value_count(),
+            Amount::Ports(s) => s.value_count(),
+            _ => 0,
+        }
+    }
 }
 
 /// One pooled resource of an agent.
@@ -111,6 +135,7 @@ impl Entry {
         match &self.amount {
             Amount::Scalar(v) => *v <= 0,
             Amount::Ranges(r) => r.is_empty(),
+            Amount::Ports(s) => s.is_empty(),
             Amount::Other => false,
         }
     }
@@ -129,6 +154,7 @@ pub(crate) fn empty_of(a: &Amount) -> bool {
     match a {
         Amount::Scalar(v) => *v <= 0,
         Amount::Ranges(r) => r.is_empty(),
+        Amount::Ports(s) => s.is_empty(),
         Amount::Other => false,
     }
 }
@@ -714,9 +740,7 @@ impl Fitter {
         }
         for &p in need.ports.iter().filter(|p| **p != 0) {
             if blacklist.contains_value(p)
-                || !pool.named(PORTS).any(|(_, e, a)| {
-                    e.name == PORTS && self.eligible(e, need) && matches!(a, Amount::Ranges(r) if r.contains_value(p))
-                })
+                || !pool.named(PORTS).any(|(_, e, a)| e.name == PORTS && self.eligible(e, need) && a.has_port(p))
             {
                 return false;
             }
@@ -739,12 +763,16 @@ impl Fitter {
         let mut total = 0u64;
         for (_, e, a) in pool.named(PORTS) {
             if e.name == PORTS && self.eligible(e, need) {
-                if let Amount::Ranges(r) = a {
-                    for_each_free(r, excl, |b, en| {
-                        // Saturating: a range may span all of u64 (`[0-18446744073709551615]`).
-                        total = total.saturating_add((en - b).saturating_add(1));
-                        total < enough
-                    });
+                match a {
+                    Amount::Ranges(r) => {
+                        for_each_free(r, excl, |b, en| {
+                            // Saturating: a range may span all of u64 (`[0-18446744073709551615]`).
+                            total = total.saturating_add((en - b).saturating_add(1));
+                            total < enough
+                        });
+                    }
+                    Amount::Ports(s) => total = total.saturating_add(s.count_outside(excl)),
+                    _ => {}
                 }
             }
         }
@@ -775,9 +803,7 @@ impl Fitter {
             if agent.blacklist.contains_value(p) {
                 return false;
             }
-            let found = pool.named(PORTS).find(|(_, e, a)| {
-                e.name == PORTS && self.eligible(e, need) && matches!(a, Amount::Ranges(r) if r.contains_value(p))
-            });
+            let found = pool.named(PORTS).find(|(_, e, a)| e.name == PORTS && self.eligible(e, need) && a.has_port(p));
             match found {
                 Some((i, ..)) => add_port_take(&mut out.takes, i, p, p),
                 None => return false,
@@ -816,16 +842,32 @@ impl Fitter {
                 if e.name != PORTS || !self.eligible(e, need) {
                     continue;
                 }
-                let Amount::Ranges(r) = a else { continue };
-                let cont = for_each_free(r, excl, |b, en| {
+                let mut take = |b: u64, en: u64, pos: &mut u64| {
                     let len = (en - b).saturating_add(1);
-                    let (from, to) = (pos.max(lo), pos.saturating_add(len).min(hi));
+                    let (from, to) = ((*pos).max(lo), pos.saturating_add(len).min(hi));
                     if from < to {
-                        chosen.push((i, b + (from - pos), b + (to - pos) - 1));
+                        chosen.push((i, b + (from - *pos), b + (to - *pos) - 1));
                     }
-                    pos = pos.saturating_add(len);
-                    pos < hi
-                });
+                    *pos = pos.saturating_add(len);
+                    *pos < hi
+                };
+                let cont = match a {
+                    Amount::Ranges(r) => for_each_free(r, excl, |b, en| take(b, en, &mut pos)),
+                    // Many ranges: straight to the first port wanted (the ports before it are
+                    // counted, not walked).
+                    Amount::Ports(s) => {
+                        let n = s.count_outside(excl);
+                        if pos.saturating_add(n) <= lo {
+                            pos = pos.saturating_add(n);
+                            true
+                        } else {
+                            let skip = lo.saturating_sub(pos);
+                            pos += skip;
+                            s.for_each_free_from(skip, excl, |b, en| take(b, en, &mut pos))
+                        }
+                    }
+                    _ => continue,
+                };
                 if !cont {
                     break;
                 }
@@ -860,6 +902,7 @@ pub(crate) fn unapply_take(amount: &mut Amount, what: &TakeWhat, offered: &Amoun
             *a += *v;
         }
         (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.add(p),
+        (TakeWhat::Ports(p), Amount::Ports(s)) => *s = s.add(p),
         (TakeWhat::Whole { .. }, a) => *a = offered.clone(),
         _ => {}
     }
@@ -872,8 +915,10 @@ pub(crate) fn apply_take(amount: &mut Amount, what: &TakeWhat) {
             *a -= *v;
         }
         (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.subtract(p),
+        (TakeWhat::Ports(p), Amount::Ports(s)) => *s = s.subtract(p),
         (TakeWhat::Whole { .. }, Amount::Scalar(a)) => *a = 0,
         (TakeWhat::Whole { .. }, Amount::Ranges(r)) => *r = Ranges::new(),
+        (TakeWhat::Whole { .. }, Amount::Ports(s)) => *s = PortSet::default(),
         _ => {}
     }
 }

@@ -49,6 +49,7 @@ impl<'r> Ctx<'r, '_> {
             let v = match &e.amount {
                 Amount::Scalar(v) => ResourceValue::Scalar(Scalar::from_millis(*v)),
                 Amount::Ranges(r) => ResourceValue::Ranges(r.clone()),
+                Amount::Ports(s) => ResourceValue::Ranges(s.to_ranges()),
                 Amount::Other => {
                     match self
                         .req
