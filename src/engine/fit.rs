@@ -20,7 +20,7 @@
 use smallvec::SmallVec;
 
 use super::options::{PortSelection, Profile};
-use super::portset::PortSet;
+use super::portset::{PortSet, PORTSET_MIN};
 use super::rules::DiskRules;
 use crate::model::{DiskSourceType, Range, Ranges};
 
@@ -901,10 +901,36 @@ pub(crate) fn unapply_take(amount: &mut Amount, what: &TakeWhat, offered: &Amoun
         (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
             *a += *v;
         }
-        (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.add(p),
-        (TakeWhat::Ports(p), Amount::Ports(s)) => *s = s.add(p),
+        (TakeWhat::Ports(p), a @ Amount::Ranges(_)) | (TakeWhat::Ports(p), a @ Amount::Ports(_)) => {
+            *a = match &*a {
+                Amount::Ranges(r) => ports_amount(r.add(p)),
+                Amount::Ports(s) => ports_amount_of(s.add(p)),
+                _ => return,
+            }
+        }
         (TakeWhat::Whole { .. }, a) => *a = offered.clone(),
         _ => {}
+    }
+}
+
+/// A `ports` entry's amount holding `r`: a [`PortSet`] from [`PORTSET_MIN`] ranges on, a flat
+/// [`Ranges`] below, so that the form is a function of the ports held (equal states compare
+/// equal whatever placements made them; `random` selection fragmenting one offered range
+/// into many moves it to the persistent form).
+pub(crate) fn ports_amount(r: Ranges) -> Amount {
+    if r.range_count() >= PORTSET_MIN {
+        Amount::Ports(PortSet::from_ranges(&r))
+    } else {
+        Amount::Ranges(r)
+    }
+}
+
+/// [`ports_amount`] of a [`PortSet`].
+fn ports_amount_of(s: PortSet) -> Amount {
+    if s.range_count() >= PORTSET_MIN {
+        Amount::Ports(s)
+    } else {
+        Amount::Ranges(s.to_ranges())
     }
 }
 
@@ -914,11 +940,16 @@ pub(crate) fn apply_take(amount: &mut Amount, what: &TakeWhat) {
         (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
             *a -= *v;
         }
-        (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.subtract(p),
-        (TakeWhat::Ports(p), Amount::Ports(s)) => *s = s.subtract(p),
+        (TakeWhat::Ports(p), a @ Amount::Ranges(_)) | (TakeWhat::Ports(p), a @ Amount::Ports(_)) => {
+            *a = match &*a {
+                Amount::Ranges(r) => ports_amount(r.subtract(p)),
+                Amount::Ports(s) => ports_amount_of(s.subtract(p)),
+                _ => return,
+            }
+        }
         (TakeWhat::Whole { .. }, Amount::Scalar(a)) => *a = 0,
         (TakeWhat::Whole { .. }, Amount::Ranges(r)) => *r = Ranges::new(),
-        (TakeWhat::Whole { .. }, Amount::Ports(s)) => *s = PortSet::default(),
+        (TakeWhat::Whole { .. }, a @ Amount::Ports(_)) => *a = Amount::Ranges(Ranges::new()),
         _ => {}
     }
 }
