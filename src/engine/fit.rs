@@ -901,12 +901,13 @@ pub(crate) fn unapply_take(amount: &mut Amount, what: &TakeWhat, offered: &Amoun
         (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
             *a += *v;
         }
-        (TakeWhat::Ports(p), a @ Amount::Ranges(_)) | (TakeWhat::Ports(p), a @ Amount::Ports(_)) => {
-            *a = match &*a {
-                Amount::Ranges(r) => ports_amount(r.add(p)),
-                Amount::Ports(s) => ports_amount_of(s.add(p)),
+        (TakeWhat::Ports(p), a) => {
+            match a {
+                Amount::Ranges(r) => *r = r.add(p),
+                Amount::Ports(s) => *s = s.add(p),
                 _ => return,
             }
+            normalize_ports(a);
         }
         (TakeWhat::Whole { .. }, a) => *a = offered.clone(),
         _ => {}
@@ -925,27 +926,43 @@ pub(crate) fn ports_amount(r: Ranges) -> Amount {
     }
 }
 
-/// [`ports_amount`] of a [`PortSet`].
-fn ports_amount_of(s: PortSet) -> Amount {
-    if s.range_count() >= PORTSET_MIN {
-        Amount::Ports(s)
-    } else {
-        Amount::Ranges(s.to_ranges())
+/// Brings a ports amount to its form ([`ports_amount`]) after a change.
+#[inline(always)]
+fn normalize_ports(a: &mut Amount) {
+    let change = match a {
+        Amount::Ranges(r) => r.range_count() >= PORTSET_MIN,
+        Amount::Ports(s) => s.range_count() < PORTSET_MIN,
+        _ => false,
+    };
+    if change {
+        renormalize(a);
     }
 }
 
+#[cold]
+#[inline(never)]
+fn renormalize(a: &mut Amount) {
+    *a = match a {
+        Amount::Ranges(r) => ports_amount(std::mem::take(r)),
+        Amount::Ports(s) => Amount::Ranges(s.to_ranges()),
+        _ => return,
+    };
+}
+
 /// Subtracts one take from the amount of its entry.
+#[inline(always)]
 pub(crate) fn apply_take(amount: &mut Amount, what: &TakeWhat) {
     match (what, amount) {
         (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
             *a -= *v;
         }
-        (TakeWhat::Ports(p), a @ Amount::Ranges(_)) | (TakeWhat::Ports(p), a @ Amount::Ports(_)) => {
-            *a = match &*a {
-                Amount::Ranges(r) => ports_amount(r.subtract(p)),
-                Amount::Ports(s) => ports_amount_of(s.subtract(p)),
+        (TakeWhat::Ports(p), a) => {
+            match a {
+                Amount::Ranges(r) => *r = r.subtract(p),
+                Amount::Ports(s) => *s = s.subtract(p),
                 _ => return,
             }
+            normalize_ports(a);
         }
         (TakeWhat::Whole { .. }, Amount::Scalar(a)) => *a = 0,
         (TakeWhat::Whole { .. }, Amount::Ranges(r)) => *r = Ranges::new(),

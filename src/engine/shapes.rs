@@ -62,12 +62,12 @@ impl Sight {
     /// (`None` when the agent has none of that name); every attribute when all are seen.
     /// O(seen + attributes) for the usual few; an agent of many attributes against many seen
     /// names is sorted once (O((seen + attributes) · log attributes), not their product).
-    #[inline]
+    #[inline(always)]
     pub(super) fn attrs<'a>(&'a self, attrs: &'a Attributes) -> Seen<'a> {
         if self.all {
             Seen::All(attrs.0.iter())
         } else if attrs.0.len() > INDEX_ATTRS && self.attrs.len() > INDEX_ATTRS {
-            Seen::Indexed(self.attrs.iter(), sorted_attrs(attrs))
+            Seen::Indexed(self.attrs.iter(), Box::new(sorted_attrs(attrs)))
         } else {
             Seen::Named(self.attrs.iter(), attrs)
         }
@@ -89,10 +89,19 @@ impl Sight {
 const INDEX_ATTRS: usize = 8;
 
 /// An agent's attributes by name, stable (the first of a name first).
+#[cold]
+#[inline(never)]
 fn sorted_attrs(attrs: &Attributes) -> Vec<(&str, &Value)> {
     let mut v: Vec<(&str, &Value)> = attrs.0.iter().map(|a| (a.name.as_str(), &a.value)).collect();
     v.sort_by(|a, b| a.0.cmp(b.0));
     v
+}
+
+/// The first attribute named `n` of an agent's attributes sorted by name.
+#[inline(never)]
+fn first_named<'a>(sorted: &[(&'a str, &'a Value)], n: &str) -> Option<&'a Value> {
+    let i = sorted.partition_point(|(m, _)| *m < n);
+    sorted.get(i).filter(|(m, _)| *m == n).map(|(_, v)| *v)
 }
 
 /// The attributes of an agent a [`Sight`] compares.
@@ -100,7 +109,7 @@ pub(super) enum Seen<'a> {
     All(std::slice::Iter<'a, Attribute>),
     Named(std::slice::Iter<'a, String>, &'a Attributes),
     /// Many of both: the agent's attributes sorted by name ([`sorted_attrs`]).
-    Indexed(std::slice::Iter<'a, String>, Vec<(&'a str, &'a Value)>),
+    Indexed(std::slice::Iter<'a, String>, Box<Vec<(&'a str, &'a Value)>>),
 }
 
 impl<'a> Iterator for Seen<'a> {
@@ -111,10 +120,7 @@ impl<'a> Iterator for Seen<'a> {
         match self {
             Seen::All(it) => it.next().map(|a| (a.name.as_str(), Some(&a.value))),
             Seen::Named(names, attrs) => names.next().map(|n| (n.as_str(), attrs.get(n).map(|a| &a.value))),
-            Seen::Indexed(names, sorted) => names.next().map(|n| {
-                let i = sorted.partition_point(|(m, _)| *m < n.as_str());
-                (n.as_str(), sorted.get(i).filter(|(m, _)| *m == n.as_str()).map(|(_, v)| *v))
-            }),
+            Seen::Indexed(names, sorted) => names.next().map(|n| (n.as_str(), first_named(sorted, n))),
         }
     }
 }
