@@ -556,6 +556,9 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
         let mut h = crate::hash::Fx::default();
         (t.rules.id, t.gpu_restricted, t.need.cpus, t.need.mem, t.need.gpus, t.need.dynamic).hash(&mut h);
         t.need.ports.hash(&mut h);
+        // The named scalars too: tasks that differ only there (10,000 tasks each asking for
+        // another of an agent's scalars) would share one bucket, each compared with all before.
+        t.need.scalars.hash(&mut h);
         let key = h.finish();
         let known = seen.get(&key).and_then(|list| {
             list.iter().find_map(|&(o, n)| {
