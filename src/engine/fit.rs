@@ -336,34 +336,39 @@ pub(crate) fn splitmix(state: &mut u64) -> u64 {
 fn for_each_free(r: &Ranges, excl: &Ranges, mut f: impl FnMut(u64, u64) -> bool) -> bool {
     let ex = excl.as_slice();
     let mut j = 0usize;
-    for rg in r.iter() {
-        let mut cur = rg.begin;
-        while ex.get(j).is_some_and(|e| e.end < cur) {
-            j += 1;
-        }
-        let mut k = j;
-        loop {
-            match ex.get(k) {
-                Some(e) if e.begin <= rg.end => {
-                    if e.begin > cur && !f(cur, e.begin - 1) {
-                        return false;
-                    }
-                    if e.end >= rg.end {
-                        break;
-                    }
-                    cur = cur.max(e.end + 1);
-                    k += 1;
+    r.iter().all(|rg| runs_outside(rg.begin, rg.end, ex, &mut j, &mut f))
+}
+
+/// [`for_each_free`] for the ports `cur..=end` of one range: `ex` the exclusions, ascending,
+/// `j` the first that may reach `cur` (moved on; ranges are walked ascending). False when `f`
+/// stopped.
+#[inline(always)]
+pub(crate) fn runs_outside(
+    mut cur: u64,
+    end: u64,
+    ex: &[Range],
+    j: &mut usize,
+    f: &mut impl FnMut(u64, u64) -> bool,
+) -> bool {
+    while ex.get(*j).is_some_and(|e| e.end < cur) {
+        *j += 1;
+    }
+    let mut k = *j;
+    loop {
+        match ex.get(k) {
+            Some(e) if e.begin <= end => {
+                if e.begin > cur && !f(cur, e.begin - 1) {
+                    return false;
                 }
-                _ => {
-                    if cur <= rg.end && !f(cur, rg.end) {
-                        return false;
-                    }
-                    break;
+                if e.end >= end {
+                    return true;
                 }
+                cur = cur.max(e.end + 1);
+                k += 1;
             }
+            _ => return cur > end || f(cur, end),
         }
     }
-    true
 }
 
 fn add_port_take(takes: &mut SmallVec<[Take; 8]>, entry: usize, begin: u64, end: u64) {

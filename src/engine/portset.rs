@@ -306,30 +306,8 @@ impl PortSet {
         let mut it = Iter::from(&self.root, cand);
         let mut k = 0usize;
         while let Some(rg) = it.next_range() {
-            let mut cur = rg.begin.max(cand);
-            while ex.get(k).is_some_and(|e| e.end < cur) {
-                k += 1;
-            }
-            let mut m = k;
-            loop {
-                match ex.get(m) {
-                    Some(e) if e.begin <= rg.end => {
-                        if e.begin > cur && !f(cur, e.begin - 1) {
-                            return false;
-                        }
-                        if e.end >= rg.end {
-                            break;
-                        }
-                        cur = cur.max(e.end + 1);
-                        m += 1;
-                    }
-                    _ => {
-                        if cur <= rg.end && !f(cur, rg.end) {
-                            return false;
-                        }
-                        break;
-                    }
-                }
+            if !super::fit::runs_outside(rg.begin.max(cand), rg.end, ex, &mut k, &mut f) {
+                return false;
             }
         }
         true
