@@ -339,6 +339,12 @@ const LAZY: &[Lazy] = &[
         "40 offers of one agent × 10,000 single-port ranges, 1,000 tasks × 10 dynamic ports (93 s, 6 GB before)",
         |size| pooled_ranges(pick(size, 12, 40), pick(size, 1_000, 10_000), pick(size, 100, 1_000), 10),
     ),
+    (
+        "many_port_ranges",
+        2,
+        "one agent whose ports are 9,900 single-port ranges, 9,000 tasks of one dynamic port (1.6 s, tasks × ranges before)",
+        |size| pooled_ranges(1, pick(size, 2_000, 9_900), pick(size, 1_500, 9_000), 1),
+    ),
     ("duplicated_long_key", 4, "a 7 MB key, twice (a 14.7 MB answer before)", |size| {
         duplicated_long_key(pick(size, 200_000, 7_000_000))
     }),

@@ -23,6 +23,7 @@ use smallvec::SmallVec;
 use super::fit::{self, Amount, DiskKind, Entry, NONE};
 use super::options::Profile;
 use super::pool::ClassPool;
+use super::portset::PORTSET_MIN;
 use super::request::PlaceError;
 use super::rules::Rules;
 use super::shapes::{
@@ -365,6 +366,15 @@ pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
                     }
                 }
                 by_name = Some(index);
+            }
+        }
+    }
+    // A `ports` resource of many ranges: persistent, so that a placement copies and takes
+    // from it in O(log n), not O(ranges) (`super::portset`).
+    for e in &mut pool {
+        if let Amount::Ranges(r) = &mut e.amount {
+            if r.range_count() >= PORTSET_MIN && res_at(e.src).is_some_and(|x| x.name == "ports") {
+                e.amount = fit::ports_amount(std::mem::take(r));
             }
         }
     }

@@ -562,6 +562,9 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
         let mut h = crate::hash::Fx::default();
         (t.rules.id, t.gpu_restricted, t.need.cpus, t.need.mem, t.need.gpus, t.need.dynamic).hash(&mut h);
         t.need.ports.hash(&mut h);
+        // The named scalars too: tasks that differ only there (10,000 tasks each asking for
+        // another of an agent's scalars) would share one bucket, each compared with all before.
+        t.need.scalars.hash(&mut h);
         let key = h.finish();
         let known = seen.get(&key).and_then(|list| {
             list.iter().find_map(|&(o, n)| {
@@ -651,10 +654,8 @@ pub(super) fn holds_amounts(pool: &[Entry], need: &Need) -> bool {
     let mut free = 0u64;
     let mut fixed = 0usize;
     for e in pool.iter().filter(|e| e.name == fit::PORTS && usable(e)) {
-        if let fit::Amount::Ranges(r) = &e.amount {
-            free = r.iter().fold(free, |n, x| n.saturating_add(x.len()));
-            fixed += need.fixed.iter().filter(|p| r.contains_value(p.begin)).count();
-        }
+        free = free.saturating_add(e.amount.port_count());
+        fixed += need.fixed.iter().filter(|p| e.amount.has_port(p.begin)).count();
     }
     fixed >= need.fixed_count && free >= need.ports.len() as u64
 }

@@ -20,6 +20,7 @@
 use smallvec::SmallVec;
 
 use super::options::{PortSelection, Profile};
+use super::portset::{PortSet, PORTSET_MIN};
 use super::rules::DiskRules;
 use crate::model::{DiskSourceType, Range, Ranges};
 
@@ -66,7 +67,30 @@ pub(crate) enum DiskKind {
 pub(crate) enum Amount {
     Scalar(i64),
     Ranges(Ranges),
+    /// The ranges of a `ports` resource of many ranges ([`super::portset::PORTSET_MIN`]),
+    /// persistent: copied in O(1), taken from in O(log n) per range taken.
+    Ports(PortSet),
     Other,
+}
+
+impl Amount {
+    /// Whether it holds port `p` (ranges only).
+    pub(crate) fn has_port(&self, p: u64) -> bool {
+        match self {
+            Amount::Ranges(r) => r.contains_value(p),
+            Amount::Ports(s) => s.contains_value(p),
+            _ => false,
+        }
+    }
+
+    /// The ports it holds (saturating; ranges only).
+    pub(crate) fn port_count(&self) -> u64 {
+        match self {
+            Amount::Ranges(r) => r.value_count(),
+            Amount::Ports(s) => s.value_count(),
+            _ => 0,
+        }
+    }
 }
 
 /// One pooled resource of an agent.
@@ -113,6 +137,7 @@ impl Entry {
         match &self.amount {
             Amount::Scalar(v) => *v <= 0,
             Amount::Ranges(r) => r.is_empty(),
+            Amount::Ports(s) => s.is_empty(),
             Amount::Other => false,
         }
     }
@@ -131,6 +156,7 @@ pub(crate) fn empty_of(a: &Amount) -> bool {
     match a {
         Amount::Scalar(v) => *v <= 0,
         Amount::Ranges(r) => r.is_empty(),
+        Amount::Ports(s) => s.is_empty(),
         Amount::Other => false,
     }
 }
@@ -319,34 +345,39 @@ pub(crate) fn splitmix(state: &mut u64) -> u64 {
 fn for_each_free(r: &Ranges, excl: &Ranges, mut f: impl FnMut(u64, u64) -> bool) -> bool {
     let ex = excl.as_slice();
     let mut j = 0usize;
-    for rg in r.iter() {
-        let mut cur = rg.begin;
-        while ex.get(j).is_some_and(|e| e.end < cur) {
-            j += 1;
-        }
-        let mut k = j;
-        loop {
-            match ex.get(k) {
-                Some(e) if e.begin <= rg.end => {
-                    if e.begin > cur && !f(cur, e.begin - 1) {
-                        return false;
-                    }
-                    if e.end >= rg.end {
-                        break;
-                    }
-                    cur = cur.max(e.end + 1);
-                    k += 1;
+    r.iter().all(|rg| runs_outside(rg.begin, rg.end, ex, &mut j, &mut f))
+}
+
+/// [`for_each_free`] for the ports `cur..=end` of one range: `ex` the exclusions, ascending,
+/// `j` the first that may reach `cur` (moved on; ranges are walked ascending). False when `f`
+/// stopped.
+#[inline(always)]
+pub(crate) fn runs_outside(
+    mut cur: u64,
+    end: u64,
+    ex: &[Range],
+    j: &mut usize,
+    f: &mut impl FnMut(u64, u64) -> bool,
+) -> bool {
+    while ex.get(*j).is_some_and(|e| e.end < cur) {
+        *j += 1;
+    }
+    let mut k = *j;
+    loop {
+        match ex.get(k) {
+            Some(e) if e.begin <= end => {
+                if e.begin > cur && !f(cur, e.begin - 1) {
+                    return false;
                 }
-                _ => {
-                    if cur <= rg.end && !f(cur, rg.end) {
-                        return false;
-                    }
-                    break;
+                if e.end >= end {
+                    return true;
                 }
+                cur = cur.max(e.end + 1);
+                k += 1;
             }
+            _ => return cur > end || f(cur, end),
         }
     }
-    true
 }
 
 fn add_port_take(takes: &mut SmallVec<[Take; 8]>, entry: usize, begin: u64, end: u64) {
@@ -727,9 +758,7 @@ impl Fitter {
         }
         for &p in need.ports.iter().filter(|p| **p != 0) {
             if blacklist.contains_value(p)
-                || !pool.named(PORTS).any(|(_, e, a)| {
-                    e.name == PORTS && self.eligible(e, need) && matches!(a, Amount::Ranges(r) if r.contains_value(p))
-                })
+                || !pool.named(PORTS).any(|(_, e, a)| e.name == PORTS && self.eligible(e, need) && a.has_port(p))
             {
                 return false;
             }
@@ -752,12 +781,16 @@ impl Fitter {
         let mut total = 0u64;
         for (_, e, a) in pool.named(PORTS) {
             if e.name == PORTS && self.eligible(e, need) {
-                if let Amount::Ranges(r) = a {
-                    for_each_free(r, excl, |b, en| {
-                        // Saturating: a range may span all of u64 (`[0-18446744073709551615]`).
-                        total = total.saturating_add((en - b).saturating_add(1));
-                        total < enough
-                    });
+                match a {
+                    Amount::Ranges(r) => {
+                        for_each_free(r, excl, |b, en| {
+                            // Saturating: a range may span all of u64 (`[0-18446744073709551615]`).
+                            total = total.saturating_add((en - b).saturating_add(1));
+                            total < enough
+                        });
+                    }
+                    Amount::Ports(s) => total = total.saturating_add(s.count_outside(excl)),
+                    _ => {}
                 }
             }
         }
@@ -788,9 +821,7 @@ impl Fitter {
             if agent.blacklist.contains_value(p) {
                 return false;
             }
-            let found = pool.named(PORTS).find(|(_, e, a)| {
-                e.name == PORTS && self.eligible(e, need) && matches!(a, Amount::Ranges(r) if r.contains_value(p))
-            });
+            let found = pool.named(PORTS).find(|(_, e, a)| e.name == PORTS && self.eligible(e, need) && a.has_port(p));
             match found {
                 Some((i, ..)) => add_port_take(&mut out.takes, i, p, p),
                 None => return false,
@@ -829,16 +860,32 @@ impl Fitter {
                 if e.name != PORTS || !self.eligible(e, need) {
                     continue;
                 }
-                let Amount::Ranges(r) = a else { continue };
-                let cont = for_each_free(r, excl, |b, en| {
+                let mut take = |b: u64, en: u64, pos: &mut u64| {
                     let len = (en - b).saturating_add(1);
-                    let (from, to) = (pos.max(lo), pos.saturating_add(len).min(hi));
+                    let (from, to) = ((*pos).max(lo), pos.saturating_add(len).min(hi));
                     if from < to {
-                        chosen.push((i, b + (from - pos), b + (to - pos) - 1));
+                        chosen.push((i, b + (from - *pos), b + (to - *pos) - 1));
                     }
-                    pos = pos.saturating_add(len);
-                    pos < hi
-                });
+                    *pos = pos.saturating_add(len);
+                    *pos < hi
+                };
+                let cont = match a {
+                    Amount::Ranges(r) => for_each_free(r, excl, |b, en| take(b, en, &mut pos)),
+                    // Many ranges: straight to the first port wanted (the ports before it are
+                    // counted, not walked).
+                    Amount::Ports(s) => {
+                        let n = s.count_outside(excl);
+                        if pos.saturating_add(n) <= lo {
+                            pos = pos.saturating_add(n);
+                            true
+                        } else {
+                            let skip = lo.saturating_sub(pos);
+                            pos += skip;
+                            s.for_each_free_from(skip, excl, |b, en| take(b, en, &mut pos))
+                        }
+                    }
+                    _ => continue,
+                };
                 if !cont {
                     break;
                 }
@@ -872,21 +919,72 @@ pub(crate) fn unapply_take(amount: &mut Amount, what: &TakeWhat, offered: &Amoun
         (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
             *a += *v;
         }
-        (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.add(p),
+        (TakeWhat::Ports(p), a) => {
+            match a {
+                Amount::Ranges(r) => *r = r.add(p),
+                Amount::Ports(s) => *s = s.add(p),
+                _ => return,
+            }
+            normalize_ports(a);
+        }
         (TakeWhat::Whole { .. }, a) => *a = offered.clone(),
         _ => {}
     }
 }
 
+/// A `ports` entry's amount holding `r`: a [`PortSet`] from [`PORTSET_MIN`] ranges on, a flat
+/// [`Ranges`] below, so that the form is a function of the ports held (equal states compare
+/// equal whatever placements made them; `random` selection fragmenting one offered range
+/// into many moves it to the persistent form).
+pub(crate) fn ports_amount(r: Ranges) -> Amount {
+    if r.range_count() >= PORTSET_MIN {
+        Amount::Ports(PortSet::from_ranges(&r))
+    } else {
+        Amount::Ranges(r)
+    }
+}
+
+/// Brings a ports amount to its form ([`ports_amount`]) after a change.
+#[inline(always)]
+fn normalize_ports(a: &mut Amount) {
+    let change = match a {
+        Amount::Ranges(r) => r.range_count() >= PORTSET_MIN,
+        Amount::Ports(s) => s.range_count() < PORTSET_MIN,
+        _ => false,
+    };
+    if change {
+        renormalize(a);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn renormalize(a: &mut Amount) {
+    *a = match a {
+        Amount::Ranges(r) => ports_amount(std::mem::take(r)),
+        Amount::Ports(s) => Amount::Ranges(s.to_ranges()),
+        _ => return,
+    };
+}
+
 /// Subtracts one take from the amount of its entry.
+#[inline(always)]
 pub(crate) fn apply_take(amount: &mut Amount, what: &TakeWhat) {
     match (what, amount) {
         (TakeWhat::Scalar(v), Amount::Scalar(a)) | (TakeWhat::Volume { amount: v, .. }, Amount::Scalar(a)) => {
             *a -= *v;
         }
-        (TakeWhat::Ports(p), Amount::Ranges(r)) => *r = r.subtract(p),
+        (TakeWhat::Ports(p), a) => {
+            match a {
+                Amount::Ranges(r) => *r = r.subtract(p),
+                Amount::Ports(s) => *s = s.subtract(p),
+                _ => return,
+            }
+            normalize_ports(a);
+        }
         (TakeWhat::Whole { .. }, Amount::Scalar(a)) => *a = 0,
         (TakeWhat::Whole { .. }, Amount::Ranges(r)) => *r = Ranges::new(),
+        (TakeWhat::Whole { .. }, a @ Amount::Ports(_)) => *a = Amount::Ranges(Ranges::new()),
         _ => {}
     }
 }

@@ -59,6 +59,7 @@ mod mesos_actor;
 mod options;
 mod output;
 mod pool;
+mod portset;
 mod reasons;
 mod repair;
 mod request;

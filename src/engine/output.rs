@@ -12,13 +12,10 @@ use super::state::{Ctx, Placement};
 use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Stats, Unplaced};
 use crate::model::{Resource, ResourceValue, Resources, Scalar, TaskRequest};
 
-/// Resources in the given order (like ones merged).
+/// Resources in the given order (like ones merged): like ones found by name, not by a walk
+/// per resource ([`Resources::push`] is linear in the entries).
 pub(super) fn to_resources(list: Vec<Resource>) -> Resources {
-    let mut out = Resources::new();
-    for r in list {
-        out.push(r);
-    }
-    out
+    Resources::from_vec_merged(list)
 }
 
 /// Output helpers shared by the explain/decision stage.
@@ -41,7 +38,8 @@ impl<'r> Ctx<'r, '_> {
 
     /// What is left of a pool, as resources.
     pub(super) fn pool_resources(&self, pool: &[Entry]) -> Resources {
-        let mut out = Resources::with_capacity(pool.len());
+        // Merged once at the end, by name: an agent of 10,000 entries is not 10,000 walks.
+        let mut out = Vec::with_capacity(pool.len());
         for e in pool {
             if e.is_empty() {
                 continue;
@@ -49,6 +47,7 @@ impl<'r> Ctx<'r, '_> {
             let v = match &e.amount {
                 Amount::Scalar(v) => ResourceValue::Scalar(Scalar::from_millis(*v)),
                 Amount::Ranges(r) => ResourceValue::Ranges(r.clone()),
+                Amount::Ports(s) => ResourceValue::Ranges(s.to_ranges()),
                 Amount::Other => {
                     match self
                         .req
@@ -65,7 +64,7 @@ impl<'r> Ctx<'r, '_> {
                 out.push(r);
             }
         }
-        out
+        Resources::from_vec_merged(out)
     }
 
     /// Builds the plan's accepts and declines from the placements.

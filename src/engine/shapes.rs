@@ -60,10 +60,14 @@ impl Sight {
 
     /// The attributes compared, as a rule reads them: for each seen name its first attribute
     /// (`None` when the agent has none of that name); every attribute when all are seen.
-    #[inline]
+    /// O(seen + attributes) for the usual few; an agent of many attributes against many seen
+    /// names is sorted once (O((seen + attributes) · log attributes), not their product).
+    #[inline(always)]
     pub(super) fn attrs<'a>(&'a self, attrs: &'a Attributes) -> Seen<'a> {
         if self.all {
             Seen::All(attrs.0.iter())
+        } else if attrs.0.len() > INDEX_ATTRS && self.attrs.len() > INDEX_ATTRS {
+            Seen::Indexed(self.attrs.iter(), Box::new(sorted_attrs(attrs)))
         } else {
             Seen::Named(self.attrs.iter(), attrs)
         }
@@ -80,10 +84,32 @@ impl Sight {
     }
 }
 
+/// From this many attributes (and seen names), [`Sight::attrs`] sorts an agent's attributes
+/// rather than walking them once per seen name.
+const INDEX_ATTRS: usize = 8;
+
+/// An agent's attributes by name, stable (the first of a name first).
+#[cold]
+#[inline(never)]
+fn sorted_attrs(attrs: &Attributes) -> Vec<(&str, &Value)> {
+    let mut v: Vec<(&str, &Value)> = attrs.0.iter().map(|a| (a.name.as_str(), &a.value)).collect();
+    v.sort_by(|a, b| a.0.cmp(b.0));
+    v
+}
+
+/// The first attribute named `n` of an agent's attributes sorted by name.
+#[inline(never)]
+fn first_named<'a>(sorted: &[(&'a str, &'a Value)], n: &str) -> Option<&'a Value> {
+    let i = sorted.partition_point(|(m, _)| *m < n);
+    sorted.get(i).filter(|(m, _)| *m == n).map(|(_, v)| *v)
+}
+
 /// The attributes of an agent a [`Sight`] compares.
 pub(super) enum Seen<'a> {
     All(std::slice::Iter<'a, Attribute>),
     Named(std::slice::Iter<'a, String>, &'a Attributes),
+    /// Many of both: the agent's attributes sorted by name ([`sorted_attrs`]).
+    Indexed(std::slice::Iter<'a, String>, Box<Vec<(&'a str, &'a Value)>>),
 }
 
 impl<'a> Iterator for Seen<'a> {
@@ -94,6 +120,7 @@ impl<'a> Iterator for Seen<'a> {
         match self {
             Seen::All(it) => it.next().map(|a| (a.name.as_str(), Some(&a.value))),
             Seen::Named(names, attrs) => names.next().map(|n| (n.as_str(), attrs.get(n).map(|a| &a.value))),
+            Seen::Indexed(names, sorted) => names.next().map(|n| (n.as_str(), first_named(sorted, n))),
         }
     }
 }
@@ -594,5 +621,22 @@ mod tests {
         let asked = Sight { asked: vec!["ports".into()], ..rack_sight() };
         assert!(!resources_eq(a.resources.as_slice(), b.resources.as_slice(), &asked));
         assert_eq!(shape_match(&a, &b, &asked), Some(false));
+    }
+
+    #[test]
+    fn many_attributes_against_many_names_read_as_a_walk_does() {
+        let mut attrs = Attributes::new();
+        for i in (0..40).rev() {
+            attrs.0.push(Attribute { name: format!("a{:02}", i % 25), value: Value::Text(format!("v{i}")) });
+        }
+        let names: Vec<String> = (0..30).step_by(2).map(|i| format!("a{i:02}")).collect();
+        let sight = Sight { attrs: names, ..Sight::default() };
+        assert!(matches!(sight.attrs(&attrs), Seen::Indexed(..)));
+        let walked: Vec<_> = sight.attrs.iter().map(|n| (n.as_str(), attrs.get(n).map(|a| &a.value))).collect();
+        let got: Vec<_> = sight.attrs(&attrs).collect();
+        assert_eq!(got, walked);
+        // The first of a name, absent names as `None`.
+        assert_eq!(got[0], ("a00", Some(&Value::Text("v25".into()))));
+        assert_eq!(got[13], ("a26", None));
     }
 }

@@ -635,7 +635,8 @@ impl Resources {
         Some(index)
     }
 
-    /// Adds one resource (assumed valid), merging it into a like entry.
+    /// Adds one resource (assumed valid), merging it into a like entry: O(entries), a walk
+    /// for the like one. To build from many, collect them (like ones are found by name).
     pub fn push(&mut self, resource: Resource) {
         if resource.value.is_empty() {
             return;

@@ -1,0 +1,534 @@
+//! An agent's free ports when its `ports` resource holds many ranges: a persistent treap of
+//! the free ranges, each node counting the ports and ranges below it.
+//!
+//! A flat [`Ranges`] is one vector: a placement copied it and rebuilt it to take one port,
+//! and a fit counted the free ports by walking it, so one agent with 9,900 single-port ranges
+//! and 9,000 one-port tasks cost tasks × ranges (issue 20). A [`PortSet`] is copied in O(1)
+//! (the classes of one agent share it) and changed by copying the O(log n) nodes on the paths
+//! a change takes: taking or giving back a range of ports costs O(log n), counting the free
+//! ports outside a task's exclusions O(e · log n) for e excluded ranges, and finding the j-th
+//! free port (where a `random` port selection starts) O((e + 1) · log n).
+//!
+//! A node's priority is a hash of its range's first port, so the tree of a set of ranges has
+//! one shape whatever the order of the changes that made it: two sets are equal when their
+//! trees are, compared node by node below the nodes they do not share, and a set's hash is
+//! kept per node. Ranges stay coalesced (no two touch), as [`Ranges`] keeps them, so a set
+//! answers every question a flat [`Ranges`] of the same ports answers, the same way.
+
+use std::rc::Rc;
+
+use crate::model::{Range, Ranges};
+
+/// From this many ranges, an offered `ports` resource is pooled as a [`PortSet`]; below it a
+/// flat [`Ranges`] is the cheaper copy.
+pub(crate) const PORTSET_MIN: usize = 32;
+
+type Link = Option<Rc<Node>>;
+
+#[derive(Debug)]
+struct Node {
+    range: Range,
+    prio: u64,
+    /// Ports in this subtree (u128: exact for any u64 bounds).
+    ports: u128,
+    /// Σ [`mix`] over the subtree's ranges, wrapping.
+    hash: u64,
+    /// Ranges in this subtree.
+    count: usize,
+    left: Link,
+    right: Link,
+}
+
+fn mix(r: Range) -> u64 {
+    let mut s = r.begin.rotate_left(32) ^ r.end ^ 0x2545_F491_4F6C_DD1D;
+    super::fit::splitmix(&mut s)
+}
+
+fn prio_of(begin: u64) -> u64 {
+    let mut s = begin ^ 0x9FB2_1C65_1E98_DF25;
+    super::fit::splitmix(&mut s)
+}
+
+/// Whether a node of (`prio`, `begin`) sits above one of (`p2`, `b2`): a strict order on the
+/// distinct first ports of a set.
+fn above(prio: u64, begin: u64, p2: u64, b2: u64) -> bool {
+    (prio, std::cmp::Reverse(begin)) > (p2, std::cmp::Reverse(b2))
+}
+
+fn ports_of(t: &Link) -> u128 {
+    t.as_ref().map_or(0, |n| n.ports)
+}
+
+fn node(range: Range, prio: u64, left: Link, right: Link) -> Link {
+    let len = u128::from(range.end - range.begin) + 1;
+    let (lp, lh, lc) = left.as_ref().map_or((0, 0, 0), |n| (n.ports, n.hash, n.count));
+    let (rp, rh, rc) = right.as_ref().map_or((0, 0, 0), |n| (n.ports, n.hash, n.count));
+    Some(Rc::new(Node {
+        range,
+        prio,
+        ports: lp + len + rp,
+        hash: lh.wrapping_add(mix(range)).wrapping_add(rh),
+        count: lc + 1 + rc,
+        left,
+        right,
+    }))
+}
+
+fn leaf(range: Range) -> Link {
+    node(range, prio_of(range.begin), None, None)
+}
+
+/// (ranges beginning below `x`, ranges beginning at or above it).
+fn split(t: &Link, x: u64) -> (Link, Link) {
+    let Some(n) = t else { return (None, None) };
+    if n.range.begin < x {
+        let (a, b) = split(&n.right, x);
+        (node(n.range, n.prio, n.left.clone(), a), b)
+    } else {
+        let (a, b) = split(&n.left, x);
+        (a, node(n.range, n.prio, b, n.right.clone()))
+    }
+}
+
+/// The union of `a` and `b`, every range of `a` before every range of `b`.
+fn merge(a: &Link, b: &Link) -> Link {
+    match (a, b) {
+        (None, t) | (t, None) => t.clone(),
+        (Some(x), Some(y)) => {
+            if above(x.prio, x.range.begin, y.prio, y.range.begin) {
+                node(x.range, x.prio, x.left.clone(), merge(&x.right, b))
+            } else {
+                node(y.range, y.prio, merge(a, &y.left), y.right.clone())
+            }
+        }
+    }
+}
+
+fn last(t: &Link) -> Option<Range> {
+    let mut n = t.as_ref()?;
+    while let Some(r) = &n.right {
+        n = r;
+    }
+    Some(n.range)
+}
+
+fn eq(a: &Link, b: &Link) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            Rc::ptr_eq(x, y)
+                || (x.range == y.range
+                    && x.hash == y.hash
+                    && x.count == y.count
+                    && eq(&x.left, &y.left)
+                    && eq(&x.right, &y.right))
+        }
+        _ => false,
+    }
+}
+
+/// A set of ports as coalesced ranges, persistent (see the module's docs).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PortSet {
+    root: Link,
+}
+
+impl PortSet {
+    /// The set of `ranges`' ports, built in O(n).
+    pub(crate) fn from_ranges(ranges: &Ranges) -> PortSet {
+        let items = ranges.as_slice();
+        let prios: Vec<u64> = items.iter().map(|r| prio_of(r.begin)).collect();
+        // The tree's shape by the rightmost-path stack (a Cartesian tree), then its nodes
+        // from the leaves up, in post order.
+        const NIL: usize = usize::MAX;
+        let n = items.len();
+        let (mut left, mut right) = (vec![NIL; n], vec![NIL; n]);
+        let mut stack: Vec<usize> = Vec::new();
+        let key = |i: usize| (prios.get(i).copied().unwrap_or(0), items.get(i).map_or(0, |r| r.begin));
+        for i in 0..n {
+            let mut lastpop = NIL;
+            while let Some(&top) = stack.last() {
+                let ((pt, bt), (pi, bi)) = (key(top), key(i));
+                if above(pi, bi, pt, bt) {
+                    lastpop = top;
+                    stack.pop();
+                } else {
+                    break;
+                }
+            }
+            if let Some(l) = left.get_mut(i) {
+                *l = lastpop;
+            }
+            if let Some(&top) = stack.last() {
+                if let Some(r) = right.get_mut(top) {
+                    *r = i;
+                }
+            }
+            stack.push(i);
+        }
+        let Some(&root) = stack.first() else { return PortSet::default() };
+        // Post order without recursion: (index, children built).
+        let mut built: Vec<Link> = vec![None; n];
+        let mut work: Vec<(usize, bool)> = vec![(root, false)];
+        while let Some((i, done)) = work.pop() {
+            let (l, r) = (left.get(i).copied().unwrap_or(NIL), right.get(i).copied().unwrap_or(NIL));
+            if done {
+                let take = |b: &mut Vec<Link>, j: usize| b.get_mut(j).and_then(Option::take);
+                let (ln, rn) = (take(&mut built, l), take(&mut built, r));
+                let (Some(range), Some(&p)) = (items.get(i), prios.get(i)) else { continue };
+                if let Some(slot) = built.get_mut(i) {
+                    *slot = node(*range, p, ln, rn);
+                }
+            } else {
+                work.push((i, true));
+                for c in [l, r] {
+                    if c != NIL {
+                        work.push((c, false));
+                    }
+                }
+            }
+        }
+        PortSet { root: built.get_mut(root).and_then(Option::take) }
+    }
+
+    /// The set as a flat [`Ranges`] (for the plan's remaining resources: once per agent).
+    pub(crate) fn to_ranges(&self) -> Ranges {
+        let mut out = Vec::with_capacity(self.range_count());
+        let mut it = Iter::from(&self.root, 0);
+        while let Some(r) = it.next_range() {
+            out.push(r);
+        }
+        Ranges::from_ranges(out)
+    }
+
+    /// True when no port is held.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.root.is_none()
+    }
+
+    /// The number of (coalesced) ranges.
+    pub(crate) fn range_count(&self) -> usize {
+        self.root.as_ref().map_or(0, |n| n.count)
+    }
+
+    /// The number of ports held (saturating).
+    pub(crate) fn value_count(&self) -> u64 {
+        u64::try_from(ports_of(&self.root)).unwrap_or(u64::MAX)
+    }
+
+    /// Whether port `p` is held. O(log n).
+    pub(crate) fn contains_value(&self, p: u64) -> bool {
+        let mut t = &self.root;
+        while let Some(n) = t {
+            if p < n.range.begin {
+                t = &n.left;
+            } else if p > n.range.end {
+                t = &n.right;
+            } else {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The ports held below `x`. O(log n).
+    fn count_below(&self, x: u64) -> u128 {
+        let mut total = 0u128;
+        let mut t = &self.root;
+        while let Some(n) = t {
+            if x <= n.range.begin {
+                t = &n.left;
+            } else {
+                total += ports_of(&n.left) + u128::from(x.min(n.range.end.saturating_add(1)) - n.range.begin);
+                if x <= n.range.end {
+                    break;
+                }
+                t = &n.right;
+            }
+        }
+        total
+    }
+
+    /// The ports held in `r`. O(log n).
+    fn count_in(&self, r: Range) -> u128 {
+        let upto = match r.end.checked_add(1) {
+            Some(x) => self.count_below(x),
+            None => ports_of(&self.root),
+        };
+        upto - self.count_below(r.begin)
+    }
+
+    /// The ports held outside `excl` (saturating). O(#excl · log n).
+    pub(crate) fn count_outside(&self, excl: &Ranges) -> u64 {
+        let inside: u128 = excl.iter().map(|r| self.count_in(*r)).sum();
+        u64::try_from(ports_of(&self.root).saturating_sub(inside)).unwrap_or(u64::MAX)
+    }
+
+    /// The `j`-th port held (0-based), ascending. O(log n).
+    fn select(&self, mut j: u128) -> Option<u64> {
+        let mut t = &self.root;
+        while let Some(n) = t {
+            let lp = ports_of(&n.left);
+            if j < lp {
+                t = &n.left;
+                continue;
+            }
+            j -= lp;
+            let len = u128::from(n.range.end - n.range.begin) + 1;
+            if j < len {
+                return u64::try_from(j).ok().map(|j| n.range.begin + j);
+            }
+            j -= len;
+            t = &n.right;
+        }
+        None
+    }
+
+    /// Calls `f(begin, end)` for each maximal run of ports held outside `excl`, ascending,
+    /// from the `skip`-th such port on, until `f` returns false; false when it did.
+    /// O((#excl + 1) · log n + the runs visited).
+    pub(crate) fn for_each_free_from(&self, skip: u64, excl: &Ranges, mut f: impl FnMut(u64, u64) -> bool) -> bool {
+        // The raw index of the `skip`-th port outside `excl`: each excluded port held below
+        // it moves it one further.
+        let ex = excl.as_slice();
+        let mut j = u128::from(skip);
+        let Some(mut cand) = self.select(j) else { return true };
+        for e in ex {
+            if e.begin > cand {
+                break;
+            }
+            j += self.count_in(*e);
+            match self.select(j) {
+                Some(c) => cand = c,
+                None => return true,
+            }
+        }
+        let mut it = Iter::from(&self.root, cand);
+        let mut k = 0usize;
+        while let Some(rg) = it.next_range() {
+            if !super::fit::runs_outside(rg.begin.max(cand), rg.end, ex, &mut k, &mut f) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The set without the ports of `r`. O(log n).
+    #[must_use]
+    pub(crate) fn without(&self, r: Range) -> PortSet {
+        let (l, rest) = split(&self.root, r.begin);
+        let (mid, right) = match r.end.checked_add(1) {
+            Some(x) => split(&rest, x),
+            None => (rest, None),
+        };
+        // The range before `r` may reach into it; the last range inside may reach past it.
+        let mut left = l;
+        let mut keep_after: Option<Range> = None;
+        if let Some(p) = last(&left).filter(|p| p.end >= r.begin) {
+            let (rest, _) = split(&left, p.begin);
+            left = rest;
+            if p.begin < r.begin {
+                left = merge(&left, &leaf(Range { begin: p.begin, end: r.begin - 1 }));
+            }
+            if p.end > r.end {
+                keep_after = Some(Range { begin: r.end + 1, end: p.end });
+            }
+        }
+        if let Some(q) = last(&mid).filter(|q| q.end > r.end) {
+            keep_after = Some(Range { begin: r.end + 1, end: q.end });
+        }
+        let right = match keep_after {
+            Some(k) => merge(&leaf(k), &right),
+            None => right,
+        };
+        PortSet { root: merge(&left, &right) }
+    }
+
+    /// The set with the ports of `r` (coalesced with the ranges it touches). O(log n + the
+    /// ranges it covers).
+    #[must_use]
+    pub(crate) fn with(&self, r: Range) -> PortSet {
+        let (mut left, rest) = split(&self.root, r.begin);
+        let mut merged = r;
+        if let Some(p) = last(&left).filter(|p| p.end.saturating_add(1) >= r.begin) {
+            let (rest, _) = split(&left, p.begin);
+            left = rest;
+            merged.begin = p.begin;
+            merged.end = merged.end.max(p.end);
+        }
+        let (mid, right) = match r.end.checked_add(2) {
+            Some(x) => split(&rest, x),
+            None => (rest, None),
+        };
+        if let Some(q) = last(&mid) {
+            merged.end = merged.end.max(q.end);
+        }
+        PortSet { root: merge(&merge(&left, &leaf(merged)), &right) }
+    }
+
+    /// The set without the ports of `taken`. O(#taken · log n).
+    #[must_use]
+    pub(crate) fn subtract(&self, taken: &Ranges) -> PortSet {
+        taken.iter().fold(self.clone(), |s, r| s.without(*r))
+    }
+
+    /// The set with the ports of `given`. O(#given · log n).
+    #[must_use]
+    pub(crate) fn add(&self, given: &Ranges) -> PortSet {
+        given.iter().fold(self.clone(), |s, r| s.with(*r))
+    }
+}
+
+impl PartialEq for PortSet {
+    fn eq(&self, other: &PortSet) -> bool {
+        eq(&self.root, &other.root)
+    }
+}
+
+impl Eq for PortSet {}
+
+impl std::hash::Hash for PortSet {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let (hash, count) = self.root.as_ref().map_or((0, 0), |n| (n.hash, n.count));
+        h.write_u64(hash);
+        h.write_usize(count);
+    }
+}
+
+/// The ranges of a set ending at or after a port, ascending.
+struct Iter<'a> {
+    stack: Vec<&'a Node>,
+}
+
+impl<'a> Iter<'a> {
+    fn from(root: &'a Link, from: u64) -> Iter<'a> {
+        let mut stack = Vec::new();
+        let mut t = root;
+        while let Some(n) = t {
+            if n.range.end >= from {
+                stack.push(&**n);
+                t = &n.left;
+            } else {
+                t = &n.right;
+            }
+        }
+        Iter { stack }
+    }
+
+    fn next_range(&mut self) -> Option<Range> {
+        let n = self.stack.pop()?;
+        let mut t = &n.right;
+        while let Some(c) = t {
+            self.stack.push(&**c);
+            t = &c.left;
+        }
+        Some(n.range)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(p: &[(u64, u64)]) -> Ranges {
+        Ranges::from_pairs(p.iter().copied()).unwrap()
+    }
+
+    /// A small deterministic generator for the laws below.
+    fn gen(seed: &mut u64, below: u64) -> u64 {
+        super::super::fit::splitmix(seed) % below
+    }
+
+    fn free_runs(s: &Ranges, excl: &Ranges) -> Vec<(u64, u64)> {
+        let rest = s.subtract(excl);
+        rest.iter().map(|x| (x.begin, x.end)).collect()
+    }
+
+    #[test]
+    fn a_set_answers_as_its_flat_ranges_do() {
+        let mut seed = 7u64;
+        for round in 0..200 {
+            let n = gen(&mut seed, 60) as usize;
+            let flat = Ranges::from_ranges((0..n).map(|_| {
+                let b = 1 + gen(&mut seed, 400);
+                Range { begin: b, end: b + gen(&mut seed, 4) }
+            }));
+            let mut set = PortSet::from_ranges(&flat);
+            let mut flat = flat;
+            assert_eq!(set.to_ranges(), flat, "round {round}");
+            for _ in 0..20 {
+                let b = gen(&mut seed, 420);
+                let x = Range { begin: b, end: b + gen(&mut seed, 6) };
+                let one = Ranges::from_ranges([x]);
+                let before = set.clone();
+                if gen(&mut seed, 3) == 0 {
+                    set = set.add(&one);
+                    flat = flat.add(&one);
+                } else {
+                    set = set.subtract(&one);
+                    flat = flat.subtract(&one);
+                }
+                assert_eq!(set.to_ranges(), flat, "round {round} after {x:?}");
+                assert_eq!(set.range_count(), flat.range_count());
+                assert_eq!(set.value_count(), flat.value_count());
+                assert_eq!(before.to_ranges() == flat, before == set, "equality is content");
+                // One shape per content: built apart, equal and hashing alike.
+                let again = PortSet::from_ranges(&flat);
+                assert!(again == set);
+                let h = |s: &PortSet| {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = crate::hash::Fx::default();
+                    s.hash(&mut h);
+                    h.finish()
+                };
+                assert_eq!(h(&again), h(&set));
+                let p = gen(&mut seed, 420);
+                assert_eq!(set.contains_value(p), flat.contains_value(p));
+            }
+            // Runs outside exclusions, from every start.
+            let excl = r(&[(3, 9), (50, 50), (100, 180), (300, 301)]);
+            let runs = free_runs(&flat, &excl);
+            let total: u64 = runs.iter().map(|(b, e)| e - b + 1).sum();
+            assert_eq!(set.count_outside(&excl), total);
+            let ports: Vec<u64> = runs.iter().flat_map(|&(b, e)| b..=e).collect();
+            for skip in [0, 1, total / 2, total.saturating_sub(1), total] {
+                let mut got = Vec::new();
+                set.for_each_free_from(skip, &excl, |b, e| {
+                    got.extend(b..=e);
+                    true
+                });
+                assert_eq!(got, ports.get(skip as usize..).unwrap_or(&[]).to_vec(), "round {round} skip {skip}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_extremes_of_u64_are_held() {
+        let all = r(&[(0, u64::MAX)]);
+        let s = PortSet::from_ranges(&all);
+        assert_eq!(s.value_count(), u64::MAX);
+        let s = s.subtract(&r(&[(u64::MAX, u64::MAX), (0, 0)]));
+        assert_eq!(s.to_ranges(), r(&[(1, u64::MAX - 1)]));
+        let s = s.add(&r(&[(u64::MAX, u64::MAX)]));
+        assert_eq!(s.to_ranges(), r(&[(1, u64::MAX)]));
+        assert!(s.contains_value(u64::MAX) && !s.contains_value(0));
+        assert_eq!(s.count_outside(&r(&[(5, u64::MAX)])), 4);
+    }
+
+    #[test]
+    fn many_single_ports_take_log_time_per_change() {
+        let flat = Ranges::from_ranges((0..10_000u64).map(|i| Range { begin: 1 + 2 * i, end: 1 + 2 * i }));
+        let mut s = PortSet::from_ranges(&flat);
+        for i in 0..5_000u64 {
+            let mut first = None;
+            s.for_each_free_from(0, &Ranges::new(), |b, _| {
+                first = Some(b);
+                false
+            });
+            assert_eq!(first, Some(1 + 2 * i));
+            s = s.subtract(&r(&[(1 + 2 * i, 1 + 2 * i)]));
+        }
+        assert_eq!(s.range_count(), 5_000);
+        assert_eq!(s.select(0), Some(10_001));
+    }
+}
