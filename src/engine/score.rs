@@ -132,6 +132,7 @@ impl Dims {
                 let v = match &e.amount {
                     Amount::Scalar(v) => *v,
                     Amount::Ranges(r) => i64::try_from(r.value_count()).unwrap_or(i64::MAX),
+                    Amount::Ports(p) => i64::try_from(p.value_count()).unwrap_or(i64::MAX),
                     Amount::Other => 0,
                 };
                 if let Some(slot) = out.get_mut(i) {
