@@ -80,8 +80,10 @@ pub(super) fn place_units(ctx: &mut Ctx<'_, '_>, units: &[Unit]) {
     let mut out = FitOut::default();
     let mut scratch = FitOut::default();
     let mut cache = ScanCache::new(ctx);
+    // A gang's members' classes before they were placed (one buffer for the batch).
+    let mut undo: Vec<u32> = Vec::new();
     for unit in units {
-        let mut undo: Vec<u32> = Vec::new();
+        undo.clear();
         let snapshot = if unit.len() > 1 {
             let groups: Vec<u32> = unit.iter().filter_map(|ti| ctx.tasks.get(*ti).map(|t| t.group)).collect();
             Some(ctx.groups.snapshot(&groups))

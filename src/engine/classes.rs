@@ -198,6 +198,22 @@ impl<'r> Ctx<'r, '_> {
         }
     }
 
+    /// Whether `agent` belongs to static class `s`, given the agent's shape `own` when it has
+    /// one: two shapes match when their words are equal ([`Ctx::shape_eq`] answers so for a
+    /// shape built alike), else as [`Ctx::shape_eq`] and [`Ctx::static_eq`] decide.
+    fn is_static(&self, s: u32, agent: &Agent<'r>, own: Option<&[u64]>) -> bool {
+        let st = self.statics.get(s as usize);
+        if let (Some(own), Some(st)) = (own, st) {
+            if !st.shape.is_empty() {
+                return st.shape == own;
+            }
+        }
+        self.shape_eq(s, agent).unwrap_or_else(|| {
+            let rep = st.and_then(|st| self.agents.get(st.rep as usize));
+            rep.is_some_and(|rep| self.static_eq(rep, agent))
+        })
+    }
+
     pub(super) fn new_static(&mut self, agent: usize) -> u32 {
         let pool = self.build_pool(agent);
         let req = self.req;
@@ -278,6 +294,15 @@ impl<'r> Ctx<'r, '_> {
         self.statics.push(s);
         (self.statics.len() - 1) as u32
     }
+}
+
+/// The hash of a shape's words ([`group_agents`]' index of the static classes with one).
+fn shape_hash(words: &[u64]) -> u64 {
+    let mut h = Fx::default();
+    for w in words {
+        h.write_u64(*w);
+    }
+    h.finish()
 }
 
 /// One resource of an agent's pool before its ids are interned.
@@ -534,35 +559,76 @@ pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
 pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
     ctx.sight = sight_of(ctx);
     ctx.dims = super::score::Dims::of(ctx.resolved, &ctx.tasks);
-    // Static classes: agents with identical offers share one.
+    // Static classes: agents with identical offers share one. `static_index` holds every
+    // static class by [`Ctx::static_hash`]; `shape_index` the ones with a shape by the hash of
+    // its words, where an agent with a shape unlike its predecessor's finds its class by one
+    // walk of its offers (the words, hashed and compared whole) instead of a hash of its
+    // offers and a match against each candidate.
     let mut static_index: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
+    let mut shape_index: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
+    // Static classes without a shape (their agents are compared field by field).
+    let mut unshaped = 0usize;
+    let shapes = ctx.opts.port_blacklist.is_empty();
+    let mut words: Vec<u64> = Vec::new();
+    // Whether the previous agent joined its predecessor's class: agents then come in runs, and
+    // the next one is matched against its predecessor's shape first (a walk that builds
+    // nothing); after a break in the run it is built at once (agents that cycle through racks
+    // would fail that match near its end every time). Either way the same class is found.
+    let mut in_run = true;
     for ai in 0..ctx.agents.len() {
         let Some(agent) = ctx.agents.get(ai) else { continue };
-        // Agents often come in runs of one shape: try the previous agent's class first.
         let prev = ai.checked_sub(1).and_then(|p| ctx.agents.get(p)).map(|p| p.static_class);
-        let same_as_prev = prev.filter(|s| {
-            ctx.shape_eq(*s, agent).unwrap_or_else(|| {
-                let rep = ctx.statics.get(*s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
-                rep.is_some_and(|rep| ctx.static_eq(rep, agent))
-            })
-        });
-        let h = if same_as_prev.is_some() { 0 } else { ctx.static_hash(agent) };
-        let mut found = same_as_prev;
-        if let Some(list) = found.map_or_else(|| static_index.get(&h), |_| None) {
-            for &s in list {
-                let same = ctx.shape_eq(s, agent).unwrap_or_else(|| {
-                    let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
-                    rep.is_some_and(|rep| ctx.static_eq(rep, agent))
+        let mut found = None;
+        let tried = in_run && prev.is_some();
+        if tried {
+            found = prev.filter(|s| ctx.is_static(*s, agent, None));
+        }
+        let mut own = None;
+        let mut h = 0;
+        if found.is_none() {
+            // This agent's shape, when it has one (as `new_static` builds it).
+            words.clear();
+            let shaped =
+                shapes && walk_shape(&ctx.req.offers, &agent.offers, &ctx.sight, &mut Build(&mut words)) == Some(true);
+            own = shaped.then_some(words.as_slice());
+            if !tried {
+                found = prev.filter(|s| ctx.is_static(*s, agent, own));
+            }
+            if let (None, Some(w)) = (found, own) {
+                // A class with a shape matches exactly when its words are these (`shape_eq`):
+                // shapes are self-delimiting (counts before lists, a string's first word tells
+                // its length), so a complete shape is never a strict prefix of another one.
+                h = shape_hash(w);
+                found = shape_index.get(&h).and_then(|list| {
+                    list.iter().copied().find(|&s| ctx.statics.get(s as usize).is_some_and(|st| st.shape == w))
                 });
-                if same {
-                    found = Some(s);
-                    break;
+            }
+        }
+        in_run = found.is_some() && found == prev;
+        if found.is_none() && (own.is_none() || unshaped > 0) {
+            // Field by field (or, for an agent with a shape, against the classes without one).
+            let sh = ctx.static_hash(agent);
+            if let Some(list) = static_index.get(&sh) {
+                for &s in list {
+                    let skip = own.is_some() && ctx.statics.get(s as usize).is_some_and(|st| !st.shape.is_empty());
+                    if !skip && ctx.is_static(s, agent, own) {
+                        found = Some(s);
+                        break;
+                    }
                 }
             }
         }
         let s = join_static(ctx, ai, found);
         if found.is_none() {
-            static_index.entry(h).or_default().push(s);
+            let sh = ctx.agents.get(ai).map_or(0, |a| ctx.static_hash(a));
+            static_index.entry(sh).or_default().push(s);
+            match ctx.statics.get(s as usize).map(|st| st.shape.as_slice()) {
+                Some(shape) if !shape.is_empty() => {
+                    let h = if own.is_some() { h } else { shape_hash(shape) };
+                    shape_index.entry(h).or_default().push(s);
+                }
+                _ => unshaped += 1,
+            }
         }
     }
     // Scan rows and live bits once per class (nothing reads them while agents are sorted in).
@@ -685,6 +751,34 @@ mod tests {
             weight: 1,
         }];
         assert_eq!(statics(&req), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn agents_alike_apart_in_the_request_share_a_class_with_or_without_a_shape() {
+        // Racks interleaved (an agent is never like its predecessor), agents with a
+        // reservation (no shape: compared field by field) among them, twins far apart.
+        let mut offers = Vec::new();
+        for i in 0..24 {
+            let res = match i % 4 {
+                3 => "cpus(web):4;mem:1024",
+                _ => "cpus:4;mem:1024",
+            };
+            offers.push(offer(&format!("o{i}"), &format!("a{i}"), res, &format!("rack:r{};node_id:n{i}", i % 3)));
+        }
+        let req = PlaceRequest { offers, tasks: vec![task("t", 1, 1, &["rack GROUP_BY"])], ..PlaceRequest::default() };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let ctx = prepared(&opts, &resolved, &req);
+        for a in &ctx.agents {
+            for b in &ctx.agents {
+                assert_eq!(a.static_class == b.static_class, ctx.static_eq(a, b), "{} and {}", a.id, b.id);
+            }
+        }
+        // rack × reserved or not: 3 × 2 static classes, numbered in the order agents first show them.
+        assert_eq!(ctx.statics.len(), 6);
+        let statics: Vec<u32> = ctx.agents.iter().take(12).map(|a| a.static_class).collect();
+        assert_eq!(statics, [0, 1, 2, 3, 1, 2, 0, 4, 2, 0, 1, 5]);
+        assert!(ctx.statics.iter().any(|s| s.shape.is_empty()) && ctx.statics.iter().any(|s| !s.shape.is_empty()));
     }
 
     #[test]

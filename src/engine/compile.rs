@@ -55,7 +55,9 @@ pub(super) fn same_need(a: &Need, b: &Need) -> bool {
 /// Compiles every task; checks ids.
 pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let req = ctx.req;
-    let mut seen: FxSet<&str> = FxSet::default();
+    let mut seen: FxSet<&str> = FxSet::with_capacity_and_hasher(req.tasks.len(), Default::default());
+    ctx.tasks.reserve_exact(req.tasks.len());
+    ctx.groups.reserve(req.tasks.iter().filter(|t| t.group.is_none()).count());
     let mut pid_offered: FxSet<&str> = FxSet::default();
     // Only tasks with persistent volumes ask (most calls have none: skip the walk).
     let wants_pids = req.tasks.iter().any(|t| t.volumes.iter().any(|v| v.persistence_id.is_some()));

@@ -459,6 +459,18 @@ impl Fitter {
         if avail < amount {
             return amount - avail;
         }
+        if let [only] = usable[..] {
+            // One entry to take from (the common case): the passes below would visit it once.
+            let i = only as usize;
+            if let Some((_, a)) = pool.at(i) {
+                let free = scalar_of(a) - self.used.get(i).copied().unwrap_or(0);
+                let t = free.min(max.min(avail));
+                if t > 0 {
+                    self.took::<P>(i, t, out);
+                }
+            }
+            return 0;
+        }
         let mut left = max.min(avail);
         // offerfit takes reservations before unreserved resources; Marathon goes in offer order.
         let passes: &[Option<bool>] =
@@ -482,19 +494,25 @@ impl Fitter {
                 }
                 let t = free.min(left);
                 left -= t;
-                if let Some(u) = self.used.get_mut(i) {
-                    *u += t;
-                }
-                if P::SPARSE {
-                    self.touched.push(i as u32);
-                }
-                match out.iter_mut().find(|x| x.entry as usize == i) {
-                    Some(Take { what: TakeWhat::Scalar(v), .. }) => *v += t,
-                    _ => out.push(Take { entry: i as u32, what: TakeWhat::Scalar(t) }),
-                }
+                self.took::<P>(i, t, out);
             }
         }
         0
+    }
+
+    /// Records that the task takes `t` of scalar entry `i`.
+    #[inline(always)]
+    fn took<P: PoolRead + ?Sized>(&mut self, i: usize, t: i64, out: &mut SmallVec<[Take; 8]>) {
+        if let Some(u) = self.used.get_mut(i) {
+            *u += t;
+        }
+        if P::SPARSE {
+            self.touched.push(i as u32);
+        }
+        match out.iter_mut().find(|x| x.entry as usize == i) {
+            Some(Take { what: TakeWhat::Scalar(v), .. }) => *v += t,
+            _ => out.push(Take { entry: i as u32, what: TakeWhat::Scalar(t) }),
+        }
     }
 
     /// Fits `need` on `pool`. With `all`, every check runs (for explanations); otherwise the

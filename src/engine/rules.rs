@@ -373,13 +373,22 @@ pub(crate) struct Groups<'r> {
 impl<'r> Groups<'r> {
     /// The id of a group, created with `instances` as its target size.
     pub(crate) fn id(&mut self, name: &'r str, instances: Option<u32>) -> u32 {
-        if let Some(i) = self.ids.get(name) {
-            return *i;
+        let next = self.states.len() as u32;
+        // One hash of the name, found or added.
+        match self.ids.entry(name) {
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(next);
+                self.states.push(GroupState::new(instances));
+                next
+            }
         }
-        let i = self.states.len() as u32;
-        self.ids.insert(name, i);
-        self.states.push(GroupState::new(instances));
-        i
+    }
+
+    /// Makes room for `n` more groups (a task without a group is a group of its own).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n);
+        self.states.reserve(n);
     }
 
     /// Makes `group` count the fields `rules` read (before any placement is recorded).

@@ -496,7 +496,7 @@ impl<'r> Ctx<'r, '_> {
                         ClassPool::Shared(Box::new(p.applied(fit)))
                     }
                 };
-                (cl.static_class, cl.used, cl.execs.clone(), pool)
+                (cl.static_class, cl.used, SmallVec::from_slice(&cl.execs), pool)
             }
             None => {
                 self.pool_buf = buf;
