@@ -18,6 +18,7 @@ mod numbers;
 pub(crate) mod pointer;
 pub(crate) mod read;
 mod write;
+pub(crate) mod write_text;
 
 pub(crate) use pointer::{kind, serde_error};
 pub use read::{

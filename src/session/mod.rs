@@ -49,7 +49,7 @@ use serde_json::Value as Json;
 pub use config::{Config, FrameworkConfig, Placement, StoredState, StoredTask, Timers};
 pub use input::{Event, Input, InputKind, InverseOffer, OperationStatus, TaskStatus, UnreadableOffer};
 pub use mesos_io::Errors;
-pub use output::{Actions, NearestFit, Notice, Output, Refused};
+pub use output::{Actions, Call, NearestFit, Notice, Output, Refused};
 pub use state::TaskState;
 
 use self::mesos_io as io;
@@ -647,7 +647,7 @@ impl Session {
         self.dirty = true;
     }
 
-    fn reconcile_call(&mut self, ids: &BTreeSet<String>) -> Json {
+    fn reconcile_call(&mut self, ids: &BTreeSet<String>) -> Call {
         for id in ids {
             if let Some(e) = self.tasks.get_mut(id) {
                 e.reconcile_step = self.steps;
@@ -812,13 +812,12 @@ impl Session {
         let fid = self.fid().to_owned();
         let plan = Engine::new(options).map_err(|e| e.to_string()).and_then(|engine| {
             let plan = engine.place(&self.req).map_err(|e| e.to_string())?;
-            let calls = crate::engine::accept_calls(&self.req.tasks, &fid, self.refuse_seconds, &plan.accept);
-            let accepts: Vec<(Json, Vec<String>, Vec<String>)> = calls
-                .into_iter()
-                .zip(&plan.accept)
-                .map(|(call, a)| {
+            let accepts: Vec<(Call, Vec<String>, Vec<String>)> = plan
+                .accept
+                .iter()
+                .map(|a| {
                     (
-                        call,
+                        calls::accept(&self.req.tasks, &fid, self.refuse_seconds, a),
                         a.offer_ids.iter().map(|o| (*o).to_owned()).collect(),
                         a.tasks.iter().map(|l| l.task_id.to_owned()).collect(),
                     )
