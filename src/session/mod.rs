@@ -370,6 +370,14 @@ impl Session {
         if let Err(e) = limits.check(LimitKind::RequestBytes, line.len()) {
             return io::refusal_text(vec![io::from_error(&e, "")]);
         }
+        // A submit or an OFFERS event straight to its typed form; the rest (and anything the
+        // fast reader cannot prove) through the JSON value.
+        if let Some(input) = input::fast_input(line, limits) {
+            return match self.step(input) {
+                Ok(a) => a.to_json_text(),
+                Err(r) => r.to_json_text(),
+            };
+        }
         let json = match io::read_json(line, limits) {
             Ok(j) => j,
             Err(e) => return io::refusal_text(e),
