@@ -769,7 +769,9 @@ impl Session {
         // step that brought it), never when its agent drains.
         let hold = self.timers.offer_hold_seconds;
         let mut declined = std::mem::take(&mut self.decline_now);
-        let expired = self.held_since.iter().any(|t| t + hold <= now);
+        // `held_since` is in arrival order, so nondecreasing (`now` never goes back): the
+        // first held offer is the oldest, and a step costs no pass over the held offers.
+        let expired = self.held_since.first().is_some_and(|t| t + hold <= now);
         if expired || !maintenance.is_empty() {
             declined.extend(self.retain_offers(|o, t| t + hold > now && !maintenance.contains(&o.id)));
         }
@@ -950,7 +952,7 @@ impl Session {
             Link::Down { retry_at, told: false } => Some(*retry_at),
             Link::Subscribed => {
                 let hold = (self.timers.offer_hold_seconds > 0.0)
-                    .then(|| self.held_since.iter().copied().reduce(f64::min))
+                    .then(|| self.held_since.first().copied())
                     .flatten()
                     .map(|t| t + self.timers.offer_hold_seconds);
                 [hold, self.round.as_ref().map(|r| r.retry_at), self.implicit_at, self.revive_at]
