@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 use crate::error::Error;
 
 pub(crate) mod error;
+pub(crate) mod fast;
 pub(crate) mod mesos;
 pub(crate) mod place;
 pub(crate) mod plan;

@@ -79,7 +79,7 @@ pub use options::{Objective, Options, PortSelection, Profile, Strategy, TieBreak
 pub use request::{PlaceError, PlaceRequest};
 
 pub(crate) use compile::validate_mesos_id;
-pub(crate) use output::accept_calls;
+pub(crate) use output::task_info;
 
 use options::Resolved;
 use request::{check_counts, check_task_counts};

@@ -361,7 +361,9 @@ pub(super) fn resources_json(r: &Resources) -> Json {
     crate::mesos::resources_to_json(r)
 }
 
-pub(super) fn task_info(tasks: &[TaskRequest], acc: &AgentAccept<'_>, l: &Launch<'_>) -> Json {
+/// The `TaskInfo` of one launch: the task's own `task_info` fields, `name` when it has none,
+/// the dynamic host ports filled, `task_id`, `agent_id`, `resources` and the executor's.
+pub(crate) fn task_info(tasks: &[TaskRequest], acc: &AgentAccept<'_>, l: &Launch<'_>) -> Json {
     let task = tasks.get(l.task_index);
     let mut m = match task.and_then(|t| t.task_info.as_deref().cloned()) {
         Some(Json::Object(m)) => m,
@@ -437,10 +439,9 @@ pub(super) fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], dec
 }
 
 /// The `ACCEPT` calls of a plan's accepts (one per agent: `RESERVE` / `CREATE` operations,
-/// then one `LAUNCH`), exactly as [`calls`] writes them, for a caller that answers the
-/// declines itself (the session) and so needs no `DECLINE` of every unused offer. `tasks`
-/// are the request's tasks the plan was made from.
-pub(crate) fn accept_calls(tasks: &[TaskRequest], fw: &str, refuse: f64, accept: &[AgentAccept<'_>]) -> Vec<Json> {
+/// then one `LAUNCH`). `tasks` are the request's tasks the plan was made from. The session
+/// writes the same bytes as text (session/calls.rs, `accept`).
+fn accept_calls(tasks: &[TaskRequest], fw: &str, refuse: f64, accept: &[AgentAccept<'_>]) -> Vec<Json> {
     // Built by moving each part into its parent: `json!` would serialize (deep-copy) every
     // interpolated value, and the task infos are most of an answer's bytes.
     let refuse = crate::mesos::scalar_json(refuse);

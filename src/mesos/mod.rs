@@ -21,6 +21,7 @@ pub(crate) mod task_info;
 #[rustfmt::skip]
 mod task_info_fields;
 mod write;
+pub(crate) mod write_text;
 
 pub(crate) use pointer::{kind, serde_error};
 pub use read::{

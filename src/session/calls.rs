@@ -1,11 +1,20 @@
 //! Mesos v1 scheduler `Call` JSON (scheduler.proto, `Call`), in the field names protobuf's
 //! JSON parser reads: snake_case, ids as `{"value": ...}`, `bytes` as the base64 text the
 //! master sent. Every call after `SUBSCRIBED` names the framework id (rule 1).
+//!
+//! Each call is held as its JSON text ([`Call`]). The `ACCEPT`s, most of a step's bytes, are
+//! written straight to text (no `serde_json::Value` tree), in the bytes the engine's
+//! `accept_calls` builds as values (engine/output.rs); the other calls are small and built as
+//! values first.
 
 use serde_json::{json, Map, Value as Json};
 
 use super::config::FrameworkConfig;
 use super::mesos_io as io;
+use super::output::Call;
+use crate::decision::AgentAccept;
+use crate::mesos::write_text::{put, write_resources, Num};
+use crate::model::TaskRequest;
 
 fn id(v: &str) -> Json {
     json!({ "value": v })
@@ -71,7 +80,7 @@ pub(crate) fn subscribe(
     framework_id: Option<&str>,
     suppressed: bool,
     offer_constraints: Option<&Json>,
-) -> Json {
+) -> Call {
     let mut body = Map::new();
     body.insert("framework_info".into(), framework_info(f, framework_id));
     if suppressed {
@@ -80,40 +89,127 @@ pub(crate) fn subscribe(
     if let Some(c) = offer_constraints {
         body.insert("offer_constraints".into(), c.clone());
     }
-    call(framework_id, "SUBSCRIBE", "subscribe", Some(Json::Object(body)))
+    Call::from_json("SUBSCRIBE", &call(framework_id, "SUBSCRIBE", "subscribe", Some(Json::Object(body))))
 }
 
 /// `UPDATE_FRAMEWORK` (new offer constraints).
-pub(crate) fn update_framework(f: &FrameworkConfig, fid: &str, suppressed: bool, offer_constraints: &Json) -> Json {
+pub(crate) fn update_framework(f: &FrameworkConfig, fid: &str, suppressed: bool, offer_constraints: &Json) -> Call {
     let mut body = Map::new();
     body.insert("framework_info".into(), framework_info(f, Some(fid)));
     if suppressed {
         body.insert("suppressed_roles".into(), json!(f.effective_roles()));
     }
     body.insert("offer_constraints".into(), offer_constraints.clone());
-    call(Some(fid), "UPDATE_FRAMEWORK", "update_framework", Some(Json::Object(body)))
+    Call::from_json(
+        "UPDATE_FRAMEWORK",
+        &call(Some(fid), "UPDATE_FRAMEWORK", "update_framework", Some(Json::Object(body))),
+    )
 }
 
-/// `DECLINE` of `offers` with `filters.refuse_seconds`.
-pub(crate) fn decline<'a>(fid: &str, offers: impl IntoIterator<Item = &'a str>, refuse_seconds: f64) -> Json {
-    let body = json!({"offer_ids": ids(offers), "filters": {"refuse_seconds": io::scalar_json(refuse_seconds)}});
-    call(Some(fid), "DECLINE", "decline", Some(body))
+/// `DECLINE` of `offers` with `filters.refuse_seconds` (written as text: it may name every
+/// held offer).
+pub(crate) fn decline<'a>(fid: &str, offers: impl IntoIterator<Item = &'a str>, refuse_seconds: f64) -> Call {
+    let mut out = Vec::with_capacity(128);
+    // Writing strings and numbers to a `Vec` cannot fail.
+    let _ = (|| -> Result<(), serde_json::Error> {
+        out.extend_from_slice(br#"{"framework_id":{"value":"#);
+        put(&mut out, fid)?;
+        out.extend_from_slice(br#"},"type":"DECLINE","decline":{"offer_ids":["#);
+        write_ids(&mut out, offers)?;
+        out.extend_from_slice(br#"],"filters":{"refuse_seconds":"#);
+        put(&mut out, &Num(refuse_seconds))?;
+        out.extend_from_slice(b"}}}");
+        Ok(())
+    })();
+    Call::from_text("DECLINE", out)
+}
+
+/// `{"value":id},...` of `ids`.
+fn write_ids<'a>(out: &mut Vec<u8>, ids: impl IntoIterator<Item = &'a str>) -> Result<(), serde_json::Error> {
+    for (i, id) in ids.into_iter().enumerate() {
+        out.extend_from_slice(if i == 0 { br#"{"value":"# } else { br#",{"value":"# });
+        put(out, id)?;
+        out.push(b'}');
+    }
+    Ok(())
+}
+
+/// The `ACCEPT` of one agent's accept (`RESERVE` / `CREATE` operations, then one `LAUNCH`,
+/// `filters.refuse_seconds`), written straight to text: the bytes of the engine's
+/// `accept_calls` (engine/output.rs) for it. `tasks` are the request's tasks the plan was
+/// made from.
+pub(crate) fn accept(tasks: &[TaskRequest], fid: &str, refuse_seconds: f64, acc: &AgentAccept<'_>) -> Call {
+    let mut out = Vec::with_capacity(256 + 320 * acc.tasks.len());
+    // Writing strings, numbers and values to a `Vec` cannot fail.
+    let _ = write_accept(&mut out, tasks, fid, refuse_seconds, acc);
+    Call::from_text("ACCEPT", out)
+}
+
+fn write_accept(
+    out: &mut Vec<u8>,
+    tasks: &[TaskRequest],
+    fid: &str,
+    refuse_seconds: f64,
+    acc: &AgentAccept<'_>,
+) -> Result<(), serde_json::Error> {
+    out.extend_from_slice(br#"{"framework_id":{"value":"#);
+    put(out, fid)?;
+    out.extend_from_slice(br#"},"type":"ACCEPT","accept":{"offer_ids":["#);
+    write_ids(out, acc.offer_ids.iter().copied())?;
+    out.extend_from_slice(br#"],"operations":["#);
+    for l in &acc.tasks {
+        for (disk, reserve, volume) in &l.creates {
+            if *reserve {
+                out.extend_from_slice(br#"{"type":"RESERVE","reserve":{"resources":["#);
+                put(out, &io::resource_json(disk))?;
+                out.extend_from_slice(b"]}},");
+            }
+            out.extend_from_slice(br#"{"type":"CREATE","create":{"volumes":["#);
+            put(out, &io::resource_json(volume))?;
+            out.extend_from_slice(b"]}},");
+        }
+    }
+    out.extend_from_slice(br#"{"type":"LAUNCH","launch":{"task_infos":["#);
+    for (i, l) in acc.tasks.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let task = tasks.get(l.task_index);
+        if task.is_some_and(|t| t.task_info.is_some() || t.executor.is_some()) {
+            // The host's own `TaskInfo` fields (and executor) merged in: as the engine does.
+            put(out, &io::task_info(tasks, acc, l))?;
+            continue;
+        }
+        out.extend_from_slice(br#"{"name":"#);
+        put(out, l.task_id)?;
+        out.extend_from_slice(br#","task_id":{"value":"#);
+        put(out, l.task_id)?;
+        out.extend_from_slice(br#"},"agent_id":{"value":"#);
+        put(out, acc.agent_id)?;
+        out.extend_from_slice(br#"},"resources":"#);
+        write_resources(out, &l.resources)?;
+        out.push(b'}');
+    }
+    out.extend_from_slice(br#"]}}],"filters":{"refuse_seconds":"#);
+    put(out, &Num(refuse_seconds))?;
+    out.extend_from_slice(b"}}}");
+    Ok(())
 }
 
 /// `REVIVE` or `SUPPRESS` of the framework's roles.
-pub(crate) fn revive_or_suppress(f: &FrameworkConfig, fid: &str, revive: bool) -> Json {
+pub(crate) fn revive_or_suppress(f: &FrameworkConfig, fid: &str, revive: bool) -> Call {
     let (kind, key) = if revive { ("REVIVE", "revive") } else { ("SUPPRESS", "suppress") };
-    call(Some(fid), kind, key, Some(json!({ "roles": f.effective_roles() })))
+    Call::from_json(kind, &call(Some(fid), kind, key, Some(json!({ "roles": f.effective_roles() }))))
 }
 
 /// `KILL` of a task (with its agent when known).
-pub(crate) fn kill(fid: &str, task_id: &str, agent_id: Option<&str>) -> Json {
+pub(crate) fn kill(fid: &str, task_id: &str, agent_id: Option<&str>) -> Call {
     let mut body = Map::new();
     body.insert("task_id".into(), id(task_id));
     if let Some(a) = agent_id {
         body.insert("agent_id".into(), id(a));
     }
-    call(Some(fid), "KILL", "kill", Some(Json::Object(body)))
+    Call::from_json("KILL", &call(Some(fid), "KILL", "kill", Some(Json::Object(body))))
 }
 
 /// Whether `uuid` is the base64 text (standard or URL-safe alphabet, padded or not: what
@@ -140,9 +236,9 @@ pub(crate) fn unacknowledged(what: &str, uuid: &str) -> String {
 }
 
 /// `ACKNOWLEDGE` of a status update.
-pub(crate) fn acknowledge(fid: &str, agent_id: &str, task_id: &str, uuid: &str) -> Json {
+pub(crate) fn acknowledge(fid: &str, agent_id: &str, task_id: &str, uuid: &str) -> Call {
     let body = json!({"agent_id": id(agent_id), "task_id": id(task_id), "uuid": uuid});
-    call(Some(fid), "ACKNOWLEDGE", "acknowledge", Some(body))
+    Call::from_json("ACKNOWLEDGE", &call(Some(fid), "ACKNOWLEDGE", "acknowledge", Some(body)))
 }
 
 /// `ACKNOWLEDGE_OPERATION_STATUS`.
@@ -152,7 +248,7 @@ pub(crate) fn acknowledge_operation(
     resource_provider_id: Option<&str>,
     uuid: &str,
     operation_id: &str,
-) -> Json {
+) -> Call {
     let mut body = Map::new();
     if let Some(a) = agent_id {
         body.insert("agent_id".into(), id(a));
@@ -162,11 +258,12 @@ pub(crate) fn acknowledge_operation(
     }
     body.insert("uuid".into(), uuid.into());
     body.insert("operation_id".into(), id(operation_id));
-    call(Some(fid), "ACKNOWLEDGE_OPERATION_STATUS", "acknowledge_operation_status", Some(Json::Object(body)))
+    let kind = "ACKNOWLEDGE_OPERATION_STATUS";
+    Call::from_json(kind, &call(Some(fid), kind, "acknowledge_operation_status", Some(Json::Object(body))))
 }
 
 /// `RECONCILE` of these (task id, agent id) pairs; none = implicit reconciliation.
-pub(crate) fn reconcile<'a>(fid: &str, tasks: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Json {
+pub(crate) fn reconcile<'a>(fid: &str, tasks: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Call {
     let list: Vec<Json> = tasks
         .into_iter()
         .map(|(t, a)| match a {
@@ -174,22 +271,84 @@ pub(crate) fn reconcile<'a>(fid: &str, tasks: impl IntoIterator<Item = (&'a str,
             None => json!({ "task_id": id(t) }),
         })
         .collect();
-    call(Some(fid), "RECONCILE", "reconcile", Some(json!({ "tasks": list })))
+    Call::from_json("RECONCILE", &call(Some(fid), "RECONCILE", "reconcile", Some(json!({ "tasks": list }))))
 }
 
 /// `ACCEPT_INVERSE_OFFERS` or `DECLINE_INVERSE_OFFERS`.
-pub(crate) fn answer_inverse<'a>(fid: &str, accept: bool, offers: impl IntoIterator<Item = &'a str>) -> Json {
+pub(crate) fn answer_inverse<'a>(fid: &str, accept: bool, offers: impl IntoIterator<Item = &'a str>) -> Call {
     let (kind, key) = if accept {
         ("ACCEPT_INVERSE_OFFERS", "accept_inverse_offers")
     } else {
         ("DECLINE_INVERSE_OFFERS", "decline_inverse_offers")
     };
-    call(Some(fid), kind, key, Some(json!({ "inverse_offer_ids": ids(offers) })))
+    Call::from_json(kind, &call(Some(fid), kind, key, Some(json!({ "inverse_offer_ids": ids(offers) }))))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Engine, Options};
+
+    /// The `ACCEPT` text is the bytes of the engine's value calls (`place` with a framework
+    /// id), over the golden requests (disks, persistent volumes with `RESERVE` / `CREATE`,
+    /// executors, ports, every profile) and a task with its own `TaskInfo` fields.
+    #[test]
+    fn accept_text_is_the_engines_calls() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/place");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".request.json"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        texts.sort();
+        texts.push(
+            r#"{"offers": [{"id": {"value": "o\"1"}, "agent_id": {"value": "a1"}, "hostname": "h1",
+              "resources": "cpus:8;mem:4096;ports:[31000-31010]"}],
+             "tasks": [{"id": "t\u00e91", "cpus": 1, "mem": 64, "ports": [0, 0],
+                        "task_info": {"command": {"value": "x"}, "task_id": {"value": "old"},
+                                      "container": {"type": "DOCKER", "docker": {"image": "i",
+                                        "port_mappings": [{"container_port": 80}, {"container_port": 81, "host_port": 0}]}}}},
+                       {"id": "t2", "cpus": 0.5, "mem": 1.25, "ports": [31005]}]}"#
+                .into(),
+        );
+        let mut checked = 0;
+        for text in texts {
+            let mut json: Json = serde_json::from_str(&text).unwrap();
+            json.as_object_mut().unwrap().remove("op");
+            let dto = crate::dto::decode(json, "").unwrap();
+            let (options, req) = crate::dto::place::request_from_json(dto).unwrap();
+            let options = Options { framework_id: Some("F\"1".into()), ..options };
+            let plan = Engine::new(options).unwrap().place(&req).unwrap();
+            let calls = plan.calls.as_ref().unwrap();
+            for (k, a) in plan.accept.iter().enumerate() {
+                let refuse = calls[k]["accept"]["filters"]["refuse_seconds"].as_f64().unwrap();
+                let call = accept(&req.tasks, "F\"1", refuse, a);
+                assert_eq!(call.as_str(), calls[k].to_string());
+                assert_eq!((call.kind(), &call.to_json()), ("ACCEPT", &calls[k]));
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "{checked}");
+    }
+
+    #[test]
+    fn decline_text_is_the_value_calls() {
+        let list = ["o1", "o\\2", "ö"];
+        for refuse in [0.0, 5.0, 2.5, 1e300, f64::NAN] {
+            let value = call(
+                Some("F1"),
+                "DECLINE",
+                "decline",
+                Some(json!({"offer_ids": ids(list), "filters": {"refuse_seconds": io::scalar_json(refuse)}})),
+            );
+            assert_eq!(decline("F1", list, refuse).as_str(), value.to_string());
+        }
+        assert_eq!(
+            decline("F1", [], 5.0).as_str(),
+            r#"{"framework_id":{"value":"F1"},"type":"DECLINE","decline":{"offer_ids":[],"filters":{"refuse_seconds":5}}}"#
+        );
+    }
 
     #[test]
     fn only_the_base64_of_16_bytes_is_a_uuid() {

@@ -5,11 +5,15 @@
 //! snake_case or camelCase keys, ids as `{"value": ...}` (a plain string is taken too), unknown
 //! fields ignored, an unknown event type taken as nothing to do.
 
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
 use super::config::escape;
 use super::mesos_io::{self as io, Errors, WireError};
 use super::state::TaskState;
+use crate::limits::Limits;
 use crate::model::{Offer, TaskRequest};
 
 /// One step's input: the time and what happened.
@@ -506,6 +510,120 @@ pub(crate) fn input_from_json(json: Json) -> Result<Input, Errors> {
     Ok(Input { now, kind })
 }
 
+/// Reads the two big inputs, a `submit` and an `OFFERS` event, straight from the text into
+/// their typed form (each task and offer converted as it is read, no `serde_json::Value`
+/// tree), or `None` when [`input_from_json`] must read the line: another input kind, anything
+/// [`io::prescan`] cannot prove within the limits (so counts are checked while the text is
+/// walked, before anything is kept), any key or shape beyond the plain one, any task or offer
+/// that does not convert. What it reads is what [`input_from_json`] reads from the same line
+/// (tested), and every refusal is the general path's own.
+pub(crate) fn fast_input(text: &str, limits: &Limits) -> Option<Input> {
+    io::prescan(text.as_bytes(), limits)?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let input = de.deserialize_map(InputVisitor).ok()?;
+    de.end().ok()?;
+    Some(input)
+}
+
+/// `{"now": T, "submit": [...]}` or `{"now": T, "event": {"type": "OFFERS", ...}}`, in any
+/// key order, nothing else.
+struct InputVisitor;
+
+impl<'de> Visitor<'de> for InputVisitor {
+    type Value = Input;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a session input")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Input, A::Error> {
+        let (mut now, mut kind) = (None, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "now" if now.is_none() => now = Some(map.next_value::<f64>()?),
+                "submit" if kind.is_none() => {
+                    kind = Some(InputKind::Submit(map.next_value_seed(io::ListSeed(io::TaskItem, 0))?));
+                }
+                "event" if kind.is_none() => kind = Some(map.next_value_seed(OffersEvent)?),
+                _ => return Err(io::give_up()),
+            }
+        }
+        match (now, kind) {
+            (Some(now), Some(kind)) => Ok(Input { now, kind }),
+            _ => Err(io::give_up()),
+        }
+    }
+}
+
+/// `{"type": "OFFERS", "offers": {"offers": [...]}}`, in any key order, nothing else.
+#[derive(Clone, Copy)]
+struct OffersEvent;
+
+impl<'de> de::DeserializeSeed<'de> for OffersEvent {
+    type Value = InputKind;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<InputKind, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OffersEvent {
+    type Value = InputKind;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an OFFERS event")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<InputKind, A::Error> {
+        let (mut offers_type, mut offers) = (false, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "type" if !offers_type => {
+                    if map.next_value::<std::borrow::Cow<'de, str>>()? != "OFFERS" {
+                        return Err(io::give_up());
+                    }
+                    offers_type = true;
+                }
+                "offers" if offers.is_none() => offers = Some(map.next_value_seed(OffersPayload)?),
+                _ => return Err(io::give_up()),
+            }
+        }
+        match (offers_type, offers) {
+            (true, Some(offers)) => Ok(InputKind::Event(Event::Offers { offers, unreadable: Vec::new() })),
+            _ => Err(io::give_up()),
+        }
+    }
+}
+
+/// `{"offers": [...]}`, nothing else.
+#[derive(Clone, Copy)]
+struct OffersPayload;
+
+impl<'de> de::DeserializeSeed<'de> for OffersPayload {
+    type Value = Vec<Offer>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Offer>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OffersPayload {
+    type Value = Vec<Offer>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the offers of an OFFERS event")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Offer>, A::Error> {
+        let mut offers = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "offers" if offers.is_none() => offers = Some(map.next_value_seed(io::ListSeed(io::OfferItem, 0))?),
+                _ => return Err(io::give_up()),
+            }
+        }
+        offers.ok_or_else(io::give_up)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,5 +650,72 @@ mod tests {
         let e = input_from_json(json!({"now": "1", "tick": {}})).unwrap_err();
         assert_eq!(e[0].code, "session.now");
         assert_eq!(camel("resource_provider_id"), "resourceProviderId");
+    }
+
+    /// What the general path reads from a line: the typed input, or its refusal.
+    fn general(line: &str, limits: &Limits) -> Result<Input, Errors> {
+        io::read_json(line, limits).and_then(input_from_json)
+    }
+
+    /// Every golden input line, the README's offers event, and shapes at the edges: when the
+    /// fast reader answers, it reads exactly what the general path reads.
+    #[test]
+    fn the_fast_reader_reads_what_the_general_path_reads() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/session");
+        let mut lines: Vec<String> = Vec::new();
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".jsonl") && !p.to_string_lossy().ends_with(".out.jsonl"))
+            .collect();
+        files.sort();
+        for f in files {
+            lines.extend(std::fs::read_to_string(f).unwrap().lines().skip(1).map(str::to_owned));
+        }
+        let event = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/mesos-offers-event.json"));
+        lines.push(format!(r#"{{"now": 3, "event": {}}}"#, event.unwrap().trim()));
+        lines.extend(
+            [
+                r#"{"submit": [{"id": "a", "cpus": "1.5", "mem": 64, "constraints": [["rack", "UNIQUE"]]}], "now": 2}"#,
+                r#"{"now": 1e3, "event": {"offers": {"offers": []}, "type": "OFFERS"}}"#,
+                r#"{"now": 1, "submit": []}"#,
+                r#"{"now": 1, "submit": [{"id": "a", "cpus": -1}]}"#,
+                r#"{"now": 1, "submit": [{"id": "a"}], "tick": {}}"#,
+                r#"{"now": "1", "submit": []}"#,
+                r#"{"now": 1, "submit": [{"id": "a", "id": "b"}]}"#,
+                r#"{"now": 1, "event": {"type": "OFFERS", "offers": {"offers": [{"id": {"value": "o1"}}]}}}"#,
+                r#"{"now": 1, "event": {"type": "OFFERS", "offers": {"offers": [{"id": {"value": "o1"},
+                    "agent_id": {"value": "a1"}, "hostname": "h", "resources": "cpus:4;mem:1024",
+                    "attributes": [{"name": "rack", "type": "TEXT", "text": {"value": "r1"}}]}]}}}"#,
+                r#"{"now": 1, "event": {"type": "OFFERS", "offers": {"offers": [], "inverse_offers": []}}}"#,
+                r#"{"now": 1, "event": {"type": "RESCIND", "rescind": {"offer_id": {"value": "o1"}}}}"#,
+                r#"{"now": 1, "event": {"type": "OFF\u0045RS", "offers": {"offers": []}}}"#,
+                r#"{"now": 1, "submit": [{"id": "a"}]} x"#,
+            ]
+            .map(|l| l.replace('\n', " ")),
+        );
+        let mut fast = 0;
+        for line in &lines {
+            for limits in [Limits::DEFAULT, Limits { list_items: 1, string_bytes: 8, ..Limits::DEFAULT }] {
+                if let Some(input) = fast_input(line, &limits) {
+                    assert_eq!(Ok(input), general(line, &limits), "{line}");
+                    fast += 1;
+                }
+            }
+        }
+        assert!(fast >= 20, "{fast}");
+        // Shapes the fast reader leaves to the general path (which refuses them or reads more;
+        // a task `place` refuses, such as `cpus: -1`, is read by both and refused by `step`).
+        for line in [
+            r#"{"now": "1", "submit": []}"#,
+            r#"{"now": 1, "submit": [{"id": "a", "id": "b"}]}"#,
+            r#"{"now": 1, "event": {"type": "OFFERS", "offers": {"offers": [], "inverse_offers": []}}}"#,
+            r#"{"now": 1, "event": {"type": "RESCIND", "rescind": {"offer_id": {"value": "o1"}}}}"#,
+            r#"{"now": 1, "submit": [{"id": "a"}], "tick": {}}"#,
+        ] {
+            assert!(fast_input(line, &Limits::DEFAULT).is_none(), "{line}");
+        }
+        let few = Limits { list_items: 1, ..Limits::DEFAULT };
+        assert!(fast_input(r#"{"now": 1, "submit": [{"id": "a"}, {"id": "b"}]}"#, &few).is_none());
     }
 }

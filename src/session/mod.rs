@@ -49,7 +49,7 @@ use serde_json::Value as Json;
 pub use config::{Config, FrameworkConfig, Placement, StoredState, StoredTask, Timers};
 pub use input::{Event, Input, InputKind, InverseOffer, OperationStatus, TaskStatus, UnreadableOffer};
 pub use mesos_io::Errors;
-pub use output::{Actions, NearestFit, Notice, Output, Refused};
+pub use output::{Actions, Call, NearestFit, Notice, Output, Refused};
 pub use state::TaskState;
 
 use self::mesos_io as io;
@@ -368,6 +368,14 @@ impl Session {
         if let Err(e) = limits.check(LimitKind::RequestBytes, line.len()) {
             return io::refusal_text(vec![io::from_error(&e, "")]);
         }
+        // A submit or an OFFERS event straight to its typed form; the rest (and anything the
+        // fast reader cannot prove) through the JSON value.
+        if let Some(input) = input::fast_input(line, limits) {
+            return match self.step(input) {
+                Ok(a) => a.to_json_text(),
+                Err(r) => r.to_json_text(),
+            };
+        }
         let json = match io::read_json(line, limits) {
             Ok(j) => j,
             Err(e) => return io::refusal_text(e),
@@ -684,7 +692,7 @@ impl Session {
         self.dirty = true;
     }
 
-    fn reconcile_call(&mut self, ids: &BTreeSet<String>) -> Json {
+    fn reconcile_call(&mut self, ids: &BTreeSet<String>) -> Call {
         for id in ids {
             if let Some(e) = self.tasks.get_mut(id) {
                 e.reconcile_step = self.steps;
@@ -798,7 +806,9 @@ impl Session {
         // step that brought it), never when its agent drains.
         let hold = self.timers.offer_hold_seconds;
         let mut declined = std::mem::take(&mut self.decline_now);
-        let expired = self.held_since.iter().any(|t| t + hold <= now);
+        // `held_since` is in arrival order, so nondecreasing (`now` never goes back): the
+        // first held offer is the oldest, and a step costs no pass over the held offers.
+        let expired = self.held_since.first().is_some_and(|t| t + hold <= now);
         if expired || !maintenance.is_empty() {
             declined.extend(self.retain_offers(|o, t| t + hold > now && !maintenance.contains(&o.id)));
         }
@@ -849,13 +859,12 @@ impl Session {
         let fid = self.fid().to_owned();
         let plan = Engine::new(options).map_err(|e| e.to_string()).and_then(|engine| {
             let plan = engine.place_held(&self.req).map_err(|e| e.to_string())?;
-            let calls = crate::engine::accept_calls(&self.req.tasks, &fid, self.refuse_seconds, &plan.accept);
-            let accepts: Vec<(Json, Vec<String>, Vec<String>)> = calls
-                .into_iter()
-                .zip(&plan.accept)
-                .map(|(call, a)| {
+            let accepts: Vec<(Call, Vec<String>, Vec<String>)> = plan
+                .accept
+                .iter()
+                .map(|a| {
                     (
-                        call,
+                        calls::accept(&self.req.tasks, &fid, self.refuse_seconds, a),
                         a.offer_ids.iter().map(|o| (*o).to_owned()).collect(),
                         a.tasks.iter().map(|l| l.task_id.to_owned()).collect(),
                     )
@@ -974,7 +983,7 @@ impl Session {
             Link::Down { retry_at, told: false } => Some(*retry_at),
             Link::Subscribed => {
                 let hold = (self.timers.offer_hold_seconds > 0.0)
-                    .then(|| self.held_since.iter().copied().reduce(f64::min))
+                    .then(|| self.held_since.first().copied())
                     .flatten()
                     .map(|t| t + self.timers.offer_hold_seconds);
                 [hold, self.round.as_ref().map(|r| r.retry_at), self.implicit_at, self.revive_at]

@@ -1,18 +1,82 @@
 //! What a step answers (SESSION.md, "Output"): the Mesos calls to send in order, the notices
 //! for the host, and when to wake the session; or the errors of a refused input.
 
+use std::fmt;
+
 use serde_json::{json, Map, Value as Json};
 
 use super::mesos_io::{self as io, WireError};
 use super::state::TaskState;
 use crate::decision::{Reason, ReasonCode};
+use crate::mesos::write_text::{put, Num};
 use crate::model::Attributes;
+
+/// One Mesos v1 scheduler `Call` to POST, held as its JSON text: the exact bytes the session's
+/// JSON answer carries for it (`step_json`), written once, without a `serde_json::Value` tree.
+///
+/// The call's type is at hand ([`Call::kind`]); a host that wants to look inside parses the
+/// text ([`Call::to_json`]) or sends it as is ([`Call::as_str`], the body of `POST
+/// /api/v1/scheduler`).
+///
+/// ```
+/// let mut s = offerfit::Session::from_json(r#"{"framework": {"name": "fw"}}"#).unwrap();
+/// let input = offerfit::session::Input { now: 0.0, kind: offerfit::session::InputKind::Connect };
+/// let out = s.step(input).unwrap();
+/// assert_eq!(out.calls[0].kind(), "SUBSCRIBE");
+/// assert!(out.calls[0].as_str().starts_with(r#"{"type":"SUBSCRIBE","subscribe":{"framework_info":"#));
+/// assert_eq!(out.calls[0].to_json()["subscribe"]["framework_info"]["name"], "fw");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    kind: &'static str,
+    text: String,
+}
+
+impl Call {
+    /// A call of `kind` from its JSON value.
+    pub(crate) fn from_json(kind: &'static str, value: &Json) -> Call {
+        Call { kind, text: value.to_string() }
+    }
+
+    /// A call of `kind` from the JSON text written for it (serde_json's, so UTF-8).
+    pub(crate) fn from_text(kind: &'static str, text: Vec<u8>) -> Call {
+        Call { kind, text: String::from_utf8(text).unwrap_or_default() }
+    }
+
+    /// The call's `type`: `SUBSCRIBE`, `ACCEPT`, `DECLINE`, `REVIVE`, `SUPPRESS`, `KILL`,
+    /// `ACKNOWLEDGE`, `ACKNOWLEDGE_OPERATION_STATUS`, `RECONCILE`, `ACCEPT_INVERSE_OFFERS`,
+    /// `DECLINE_INVERSE_OFFERS` or `UPDATE_FRAMEWORK`.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The call as JSON text (one line), as `step_json` answers it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The call as JSON text, owned.
+    pub fn into_string(self) -> String {
+        self.text
+    }
+
+    /// The call as a JSON value (parsed from its text).
+    pub fn to_json(&self) -> Json {
+        serde_json::from_str(&self.text).unwrap_or(Json::Null)
+    }
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
 
 /// The answer of an accepted input.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Actions {
-    /// Mesos v1 scheduler `Call` objects to POST, in this order.
-    pub calls: Vec<Json>,
+    /// Mesos v1 scheduler calls to POST, in this order.
+    pub calls: Vec<Call>,
     /// What the host should know (and persist, for `subscribed` and `launching`).
     pub notices: Vec<Notice>,
     /// The earliest time the session wants a `tick`, if any.
@@ -202,30 +266,96 @@ impl Notice {
     }
 }
 
-impl Actions {
-    /// `{"ok": true, "calls": [...], "notices": [...], "wake_at": T | null}` as one line.
-    pub fn to_json_text(&self) -> String {
-        fn put(out: &mut Vec<u8>, v: &Json) {
-            // Writing a `Value` to a `Vec` cannot fail (its keys are strings).
-            let _ = serde_json::to_writer(&mut *out, v);
+impl Notice {
+    /// Writes the notice's JSON object as [`Notice::to_json`] would give it, without building
+    /// that tree for the frequent kinds.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        match self {
+            Notice::Subscribed { framework_id } => {
+                out.extend_from_slice(br#"{"kind":"subscribed","framework_id":"#);
+                put(out, framework_id)?;
+            }
+            Notice::Launching { task_id, agent_id, hostname, attributes, region, zone } => {
+                out.extend_from_slice(br#"{"kind":"launching","task_id":"#);
+                put(out, task_id)?;
+                out.extend_from_slice(br#","agent_id":"#);
+                put(out, agent_id)?;
+                out.extend_from_slice(br#","hostname":"#);
+                put(out, hostname)?;
+                out.extend_from_slice(br#","attributes":"#);
+                if attributes.is_empty() {
+                    out.extend_from_slice(b"[]");
+                } else {
+                    put(out, &io::attributes_to_json(attributes))?;
+                }
+                if let Some(r) = region {
+                    out.extend_from_slice(br#","region":"#);
+                    put(out, r)?;
+                }
+                if let Some(z) = zone {
+                    out.extend_from_slice(br#","zone":"#);
+                    put(out, z)?;
+                }
+            }
+            Notice::TaskState { task_id, state, reason, message, terminal, known } => {
+                out.extend_from_slice(br#"{"kind":"task_state","task_id":"#);
+                put(out, task_id)?;
+                out.extend_from_slice(br#","state":"#);
+                put(out, state.as_str())?;
+                if let Some(r) = reason {
+                    out.extend_from_slice(br#","reason":"#);
+                    put(out, r)?;
+                }
+                if let Some(x) = message {
+                    out.extend_from_slice(br#","message":"#);
+                    put(out, x)?;
+                }
+                out.extend_from_slice(if *terminal { br#","terminal":true"# } else { br#","terminal":false"# });
+                out.extend_from_slice(if *known { br#","known":true"# } else { br#","known":false"# });
+            }
+            Notice::Error { message } => {
+                out.extend_from_slice(br#"{"kind":"error","message":"#);
+                put(out, message)?;
+            }
+            Notice::Reconnect => out.extend_from_slice(br#"{"kind":"reconnect""#),
+            // Rare kinds (and `warning`, from mesos3's task_info check): through their JSON value.
+            Notice::Unplaced { .. } | Notice::OfferUnreadable { .. } | Notice::Warning { .. } => {
+                return put(out, &self.to_json())
+            }
         }
-        let mut out = Vec::with_capacity(256);
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+impl Actions {
+    /// `{"ok": true, "calls": [...], "notices": [...], "wake_at": T | null}` as one line: the
+    /// calls' own text, the notices written directly.
+    pub fn to_json_text(&self) -> String {
+        let guess = self.calls.iter().map(|c| c.text.len() + 1).sum::<usize>() + 160 * self.notices.len() + 64;
+        let mut out = Vec::with_capacity(guess);
         out.extend_from_slice(br#"{"ok":true,"calls":["#);
         for (i, c) in self.calls.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            put(&mut out, c);
+            out.extend_from_slice(c.text.as_bytes());
         }
         out.extend_from_slice(br#"],"notices":["#);
         for (i, n) in self.notices.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            put(&mut out, &n.to_json());
+            // Writing strings and numbers to a `Vec` cannot fail.
+            let _ = n.write_json(&mut out);
         }
         out.extend_from_slice(br#"],"wake_at":"#);
-        put(&mut out, &self.wake_at.map_or(Json::Null, io::scalar_json));
+        match self.wake_at {
+            Some(t) => {
+                let _ = put(&mut out, &Num(t));
+            }
+            None => out.extend_from_slice(b"null"),
+        }
         out.push(b'}');
         String::from_utf8(out).unwrap_or_default()
     }
@@ -235,5 +365,80 @@ impl Refused {
     /// `{"ok": false, "errors": [...]}` as one line.
     pub fn to_json_text(&self) -> String {
         io::refusal_text(self.errors.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decision::ReasonCode;
+
+    /// Every notice kind written as text is the bytes of its JSON value.
+    #[test]
+    fn notices_written_as_text_are_their_values() {
+        let attrs = crate::parse_attributes("rack:r\"1;zone:[1-3]").unwrap();
+        let notices = [
+            Notice::Subscribed { framework_id: "F\u{e9}1".into() },
+            Notice::Launching {
+                task_id: "t\n1".into(),
+                agent_id: "a1".into(),
+                hostname: "h1".into(),
+                attributes: Attributes::new(),
+                region: None,
+                zone: Some("z".into()),
+            },
+            Notice::Launching {
+                task_id: "t2".into(),
+                agent_id: "a2".into(),
+                hostname: "h2".into(),
+                attributes: attrs,
+                region: Some("r".into()),
+                zone: None,
+            },
+            Notice::TaskState {
+                task_id: "t1".into(),
+                state: TaskState::Lost,
+                reason: Some("REASON_INVALID_OFFERS".into()),
+                message: Some("m".into()),
+                terminal: false,
+                known: true,
+            },
+            Notice::TaskState {
+                task_id: "t1".into(),
+                state: TaskState::Finished,
+                reason: None,
+                message: None,
+                terminal: true,
+                known: false,
+            },
+            Notice::Unplaced {
+                task_id: "t3".into(),
+                reasons: vec![Reason { code: ReasonCode::InsufficientCpus, message: "x".into(), offers: 2 }],
+                nearest: Some(NearestFit {
+                    agent_id: "a".into(),
+                    hostname: "h".into(),
+                    lacking: vec![ReasonCode::InsufficientCpus],
+                    missing: vec![("cpus".into(), 1.5)],
+                }),
+            },
+            Notice::Error { message: "boom \u{1}".into() },
+            Notice::Reconnect,
+            Notice::OfferUnreadable { offer_id: "o".into(), errors: vec![io::error("/x", "request.type", "bad")] },
+        ];
+        for n in &notices {
+            let mut out = Vec::new();
+            n.write_json(&mut out).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_json().to_string());
+        }
+        let actions = Actions {
+            calls: vec![Call::from_json("KILL", &json!({"type": "KILL"}))],
+            notices: notices.to_vec(),
+            wake_at: Some(2.5),
+        };
+        let value = json!({"ok": true, "calls": [{"type": "KILL"}],
+            "notices": notices.iter().map(Notice::to_json).collect::<Vec<_>>(), "wake_at": 2.5});
+        assert_eq!(actions.to_json_text(), value.to_string());
+        let idle = Actions { wake_at: Some(3.0), ..Actions::default() };
+        assert_eq!(idle.to_json_text(), r#"{"ok":true,"calls":[],"notices":[],"wake_at":3}"#);
     }
 }

@@ -36,6 +36,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CLOCK, timed, stats, scalarMillis } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -69,49 +70,6 @@ function parseArgs(argv) {
   if (!(args.samples >= 1)) throw new Error('--samples must be at least 1');
   if (!(args.warmup >= 0)) throw new Error('--warmup must be at least 0');
   return args;
-}
-
-// The CPU time of this process (getrusage, exact at every read). The wasm code runs on this
-// thread; V8's helper threads count too (see the header).
-const CLOCK = 'process-cpu';
-
-/** The main thread's CPU time in ms (Linux: the first field of its schedstat), or null. */
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
-function mainThreadMs() {
-  try {
-    return Number(readFileSync(SCHEDSTAT, 'utf8').split(' ', 1)[0]) / 1e6;
-  } catch {
-    return null;
-  }
-}
-
-/** Runs `f`, returning [its result, ms of process CPU time, ms of main-thread CPU time or null]. */
-function timed(f) {
-  const main = mainThreadMs();
-  const start = process.cpuUsage();
-  const out = f();
-  const d = process.cpuUsage(start);
-  const mainEnd = main === null ? null : mainThreadMs();
-  return [out, (d.user + d.system) / 1e3, main === null ? null : mainEnd - main];
-}
-
-function stats(samples) {
-  const ms = [...samples].sort((a, b) => a - b);
-  const n = ms.length;
-  const median = n === 0 ? 0 : n % 2 === 1 ? ms[(n - 1) / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
-  const mean = n === 0 ? 0 : ms.reduce((a, b) => a + b, 0) / n;
-  const p95 = n === 0 ? 0 : ms[Math.max(0, Math.ceil((n * 95) / 100) - 1)];
-  const r = (x) => Math.round(x * 1000) / 1000;
-  return { median: r(median), min: r(n ? ms[0] : 0), mean: r(mean), p95: r(p95), samples: n };
-}
-
-/** The summed scalar `name` of Mesos resources JSON, in thousandths (the engine's fixed point). */
-function scalarMillis(resources, name) {
-  let total = 0;
-  for (const r of resources || []) {
-    if (r.name === name && r.scalar) total += Math.round(r.scalar.value * 1000);
-  }
-  return total;
 }
 
 /** The request text of one call, keys in the order the native side writes them. */

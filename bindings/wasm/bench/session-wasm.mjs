@@ -29,6 +29,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Buffer } from 'node:buffer';
+import { CLOCK, timed, median, r3, spread, scalarMillis } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -53,35 +54,6 @@ function parseArgs(argv) {
   if (!args.workloads) throw new Error('--workloads DIR is required (write it with `offerfit bench --write-workloads DIR`)');
   if (!(args.rounds >= 1)) throw new Error('--rounds must be at least 1');
   return args;
-}
-
-const CLOCK = 'process-cpu';
-
-/** Runs `f`, returning [its result, ms of process CPU time]. */
-function timed(f) {
-  const start = process.cpuUsage();
-  const out = f();
-  const d = process.cpuUsage(start);
-  return [out, (d.user + d.system) / 1e3];
-}
-
-function median(xs) {
-  const v = [...xs].sort((a, b) => a - b);
-  const n = v.length;
-  return n === 0 ? 0 : n % 2 === 1 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-const r3 = (x) => Math.round(x * 1000) / 1000;
-function spread(xs) {
-  return { median: r3(median(xs)), min: r3(Math.min(...xs)), max: r3(Math.max(...xs)), n: xs.length };
-}
-
-function scalarMillis(resources, name) {
-  let total = 0;
-  for (const r of resources || []) {
-    if (r.name === name && r.scalar) total += Math.round(r.scalar.value * 1000);
-  }
-  return total;
 }
 
 /** `task id → agent id`, sorted, of a list of [task, agent] pairs. */
