@@ -558,7 +558,7 @@ pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
 /// then fills every class's scan row and live bit.
 pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
     ctx.sight = sight_of(ctx);
-    ctx.dims = super::score::Dims::of(ctx.resolved, &ctx.tasks);
+    ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
     // Static classes: agents with identical offers share one. `static_index` holds every
     // static class by [`Ctx::static_hash`]; `shape_index` the ones with a shape by the hash of
     // its words, where an agent with a shape unlike its predecessor's finds its class by one

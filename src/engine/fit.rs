@@ -20,7 +20,8 @@
 use smallvec::SmallVec;
 
 use super::options::{PortSelection, Profile};
-use super::portset::{PortSet, PORTSET_MIN};
+pub(crate) use super::portset::splitmix;
+use super::portset::{runs_outside, PortSet, PORTSET_MIN};
 use super::rules::DiskRules;
 use crate::model::{DiskSourceType, Range, Ranges};
 
@@ -331,53 +332,12 @@ pub(crate) struct Fitter {
     pub evaluations: u64,
 }
 
-/// splitmix64: a tiny deterministic generator, identical on every platform.
-pub(crate) fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// Calls `f(begin, end)` for each maximal run of ports in `r` outside `excl`, ascending,
 /// until `f` returns false. O(#ranges of both).
 fn for_each_free(r: &Ranges, excl: &Ranges, mut f: impl FnMut(u64, u64) -> bool) -> bool {
     let ex = excl.as_slice();
     let mut j = 0usize;
     r.iter().all(|rg| runs_outside(rg.begin, rg.end, ex, &mut j, &mut f))
-}
-
-/// [`for_each_free`] for the ports `cur..=end` of one range: `ex` the exclusions, ascending,
-/// `j` the first that may reach `cur` (moved on; ranges are walked ascending). False when `f`
-/// stopped.
-#[inline(always)]
-pub(crate) fn runs_outside(
-    mut cur: u64,
-    end: u64,
-    ex: &[Range],
-    j: &mut usize,
-    f: &mut impl FnMut(u64, u64) -> bool,
-) -> bool {
-    while ex.get(*j).is_some_and(|e| e.end < cur) {
-        *j += 1;
-    }
-    let mut k = *j;
-    loop {
-        match ex.get(k) {
-            Some(e) if e.begin <= end => {
-                if e.begin > cur && !f(cur, e.begin - 1) {
-                    return false;
-                }
-                if e.end >= end {
-                    return true;
-                }
-                cur = cur.max(e.end + 1);
-                k += 1;
-            }
-            _ => return cur > end || f(cur, end),
-        }
-    }
 }
 
 fn add_port_take(takes: &mut SmallVec<[Take; 8]>, entry: usize, begin: u64, end: u64) {

@@ -480,7 +480,7 @@ impl Prep {
         let of_agent = kinds_of(ctx, &sight, &mut kinds);
         ctx.sight = sight;
         // As `group_agents`: the scored dimensions are known before the first class is made.
-        ctx.dims = super::score::Dims::of(ctx.resolved, &ctx.tasks);
+        ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
         kinds.statics.clear();
         kinds.statics.resize(kinds.shapes.len(), u32::MAX);
         // The agents without a shape, as the stateless grouping finds their classes (by hash,

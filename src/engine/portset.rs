@@ -41,12 +41,12 @@ struct Node {
 
 fn mix(r: Range) -> u64 {
     let mut s = r.begin.rotate_left(32) ^ r.end ^ 0x2545_F491_4F6C_DD1D;
-    super::fit::splitmix(&mut s)
+    splitmix(&mut s)
 }
 
 fn prio_of(begin: u64) -> u64 {
     let mut s = begin ^ 0x9FB2_1C65_1E98_DF25;
-    super::fit::splitmix(&mut s)
+    splitmix(&mut s)
 }
 
 /// Whether a node of (`prio`, `begin`) sits above one of (`p2`, `b2`): a strict order on the
@@ -306,7 +306,7 @@ impl PortSet {
         let mut it = Iter::from(&self.root, cand);
         let mut k = 0usize;
         while let Some(rg) = it.next_range() {
-            if !super::fit::runs_outside(rg.begin.max(cand), rg.end, ex, &mut k, &mut f) {
+            if !runs_outside(rg.begin.max(cand), rg.end, ex, &mut k, &mut f) {
                 return false;
             }
         }
@@ -426,6 +426,47 @@ impl<'a> Iter<'a> {
     }
 }
 
+/// splitmix64: a tiny deterministic generator, identical on every platform.
+pub(crate) fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The free runs (`fit::for_each_free`) for the ports `cur..=end` of one range: `ex` the exclusions, ascending,
+/// `j` the first that may reach `cur` (moved on; ranges are walked ascending). False when `f`
+/// stopped.
+#[inline(always)]
+pub(crate) fn runs_outside(
+    mut cur: u64,
+    end: u64,
+    ex: &[Range],
+    j: &mut usize,
+    f: &mut impl FnMut(u64, u64) -> bool,
+) -> bool {
+    while ex.get(*j).is_some_and(|e| e.end < cur) {
+        *j += 1;
+    }
+    let mut k = *j;
+    loop {
+        match ex.get(k) {
+            Some(e) if e.begin <= end => {
+                if e.begin > cur && !f(cur, e.begin - 1) {
+                    return false;
+                }
+                if e.end >= end {
+                    return true;
+                }
+                cur = cur.max(e.end + 1);
+                k += 1;
+            }
+            _ => return cur > end || f(cur, end),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,7 +477,7 @@ mod tests {
 
     /// A small deterministic generator for the laws below.
     fn gen(seed: &mut u64, below: u64) -> u64 {
-        super::super::fit::splitmix(seed) % below
+        super::splitmix(seed) % below
     }
 
     fn free_runs(s: &Ranges, excl: &Ranges) -> Vec<(u64, u64)> {

@@ -28,9 +28,8 @@
 
 use smallvec::SmallVec;
 
-use super::fit::{Amount, Entry, PORTS};
+use super::fit::{Amount, Entry, Need, PORTS};
 use super::options::{Resolved, WEIGHT_ONE};
-use super::state::TaskPlan;
 
 /// At most this many dimensions besides cpus and mem are scored (the first by name id).
 pub(super) const MAX_EXTRA: usize = 4;
@@ -57,19 +56,19 @@ pub(super) struct Dims {
 }
 
 impl Dims {
-    /// The dimensions of `tasks` (names id'd by the batch's interner: [`PORTS`] and the
-    /// scalars' ids), when `r` scores balanced; empty otherwise.
-    pub(super) fn of(r: &Resolved, tasks: &[TaskPlan]) -> Dims {
+    /// The dimensions of the batch's task needs, in task order (names id'd by the batch's
+    /// interner: [`PORTS`] and the scalars' ids), when `r` scores balanced; empty otherwise.
+    pub(super) fn of<'n>(r: &Resolved, needs: impl Iterator<Item = &'n Need> + Clone) -> Dims {
         let mut dims = Dims::default();
         if !r.quality || (r.w_binpack == 0 && r.w_spread == 0) {
             return dims;
         }
         let mut names: Vec<u32> = Vec::new();
-        for t in tasks {
-            if !t.need.ports.is_empty() {
+        for need in needs.clone() {
+            if !need.ports.is_empty() {
                 names.push(PORTS);
             }
-            for &(name, amount, _) in &t.need.scalars {
+            for &(name, amount, _) in &need.scalars {
                 if name > super::fit::MEM && amount > 0 {
                     names.push(name);
                 }
@@ -85,13 +84,13 @@ impl Dims {
         dims.adds.push([0; MAX_EXTRA]);
         let mut index: crate::hash::FxMap<Extra, u32> = crate::hash::FxMap::default();
         index.insert([0; MAX_EXTRA], 0);
-        for t in tasks {
+        for need in needs {
             let mut add = [0i64; MAX_EXTRA];
             for (slot, &name) in add.iter_mut().zip(&dims.names) {
                 *slot = if name == PORTS {
-                    t.need.ports.len() as i64
+                    need.ports.len() as i64
                 } else {
-                    t.need.scalars.iter().filter(|s| s.0 == name).map(|s| s.1).fold(0, i64::saturating_add)
+                    need.scalars.iter().filter(|s| s.0 == name).map(|s| s.1).fold(0, i64::saturating_add)
                 };
             }
             let next = dims.adds.len() as u32;
