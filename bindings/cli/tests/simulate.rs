@@ -91,6 +91,47 @@ fn same_seed_same_run_other_seed_other_run() {
 }
 
 #[test]
+fn the_typed_and_the_json_wire_come_to_the_same_summary() {
+    // The default drives the session through its typed API; `--wire json` through
+    // `step_json` (the contract's text both ways). Same seed, same cluster, same answers: with
+    // apps (constraints, restarts after failures), action classes, a lost agent and a drain.
+    let args = [
+        "--cluster",
+        CLUSTER,
+        "--workload",
+        APPS,
+        "--workload",
+        ACTIONS,
+        "--duration",
+        "2m",
+        "--seed",
+        "11",
+        "--failures-per-hour",
+        "20",
+        "--agent-losses-per-day",
+        "5000",
+        "--offer-hold",
+        "30s",
+        "--what-if",
+        "drain rack=r5",
+    ];
+    let typed = json_of(&args);
+    let json = json_of(&[&args[..], &["--wire", "json"]].concat());
+    assert_eq!(typed, json);
+    let s = &typed["runs"][0]["summary"];
+    assert!(s["tasks"]["placed"].as_u64().unwrap() > 50, "{s}");
+    assert!(s["tasks"]["restarted"].as_u64().unwrap() > 0, "{s}");
+    assert!(s["agents_lost"]["agents"].as_u64().unwrap() > 0, "{s}");
+    assert!(typed["runs"][1]["summary"]["inverse_offers"].as_u64().unwrap() > 0, "{}", typed["runs"][1]);
+    // The unplaced reasons come through both wires too.
+    let slaves =
+        ["--cluster", "examples/sim/slaves.json", "--workload", "examples/sim/unique-apps.json", "--duration", "1m"];
+    let typed = json_of(&slaves);
+    assert!(!typed["runs"][0]["summary"]["unplaced"].as_array().unwrap().is_empty());
+    assert_eq!(typed, json_of(&[&slaves[..], &["--wire", "json"]].concat()));
+}
+
+#[test]
 fn slaves_dump_with_unique_and_group_by_names_what_to_blame() {
     let j = json_of(&[
         "--cluster",

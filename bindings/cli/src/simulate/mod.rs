@@ -93,6 +93,11 @@ pub struct Args {
     /// ports) or `place-stand-in` (the old adapter over the stateless `place` op)
     #[arg(long, hide = true, default_value = "session")]
     scheduler: String,
+    /// How the simulator talks to the session: `typed` (its typed API, `Session::step`: offers
+    /// and tasks handed over as values) or `json` (`Session::step_json`: the contract's JSON
+    /// text both ways, as an outside host would; slower, same answers)
+    #[arg(long, default_value = "typed", value_parser = ["typed", "json"])]
+    wire: String,
 }
 
 fn duration_arg(s: &str) -> Result<u64, String> {
@@ -166,6 +171,7 @@ pub fn run(args: &Args) -> Outcome {
                 )))
             }
         },
+        wire: if args.wire == "json" { scheduler::Wire::Json } else { scheduler::Wire::Typed },
     };
     let (ask_cpus, ask_mem, ask_ports) = workload.smallest_ask();
     let asks = Asks {
@@ -211,7 +217,7 @@ pub fn run(args: &Args) -> Outcome {
             let t = run.timing;
             let host = t.total.saturating_sub(t.scheduler).saturating_sub(t.master);
             crate::out::errln!(
-                "timing {label}: {:.3} s CPU, {:.3} s wall for {} simulated s ({} queue items, {} scheduler steps, {} offers); wall shares: scheduler {:.0}% (JSON text both ways included), master {:.0}%, host loop {:.0}%",
+                "timing {label}: {:.3} s CPU, {:.3} s wall for {} simulated s ({} queue items, {} scheduler steps, {} offers); wall shares: scheduler {:.0}% (with the {} wire), master {:.0}%, host loop {:.0}%",
                 t.cpu.as_secs_f64(),
                 t.total.as_secs_f64(),
                 run.duration_s,
@@ -219,6 +225,7 @@ pub fn run(args: &Args) -> Outcome {
                 run.steps,
                 run.master.stats.offers,
                 share(t.scheduler, t.total),
+                args.wire,
                 share(t.master, t.total),
                 share(host, t.total)
             );
@@ -288,7 +295,7 @@ fn simulate(cluster: &Cluster, workload: &Workload, cfg: &RunConfig, label: &str
     } else {
         ProgressBar::hidden()
     };
-    let make = |c: &Json| scheduler::make(cfg.scheduler, c);
+    let make = |c: &Json| scheduler::make(cfg.scheduler, cfg.wire, c);
     let run = runner::run(cluster, workload, cfg, &make, &mut |ms| bar.set_position(ms / 1000))
         .map_err(|e| UsageError(format!("the scheduler refused its config: {e}")))?;
     bar.finish_and_clear();
