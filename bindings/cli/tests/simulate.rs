@@ -64,6 +64,8 @@ fn golden_summary_of_the_bundled_example() {
     let out =
         simulate(&["--cluster", CLUSTER, "--workload", APPS, "--workload", ACTIONS, "--duration", "2m", "--seed", "7"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // stderr is a pipe here, not a terminal: no progress bar, nothing at all.
+    assert_eq!(out.stderr, "", "the progress bar is silent when stderr is not a terminal");
     golden("example-2m-seed7.txt", &out.stdout);
     let j =
         json_of(&["--cluster", CLUSTER, "--workload", APPS, "--workload", ACTIONS, "--duration", "2m", "--seed", "7"]);
@@ -103,13 +105,13 @@ fn the_typed_and_the_json_wire_come_to_the_same_summary() {
         "--workload",
         ACTIONS,
         "--duration",
-        "2m",
+        "1m",
         "--seed",
         "11",
         "--failures-per-hour",
-        "20",
+        "40",
         "--agent-losses-per-day",
-        "5000",
+        "10000",
         "--offer-hold",
         "30s",
         "--what-if",
@@ -156,6 +158,33 @@ fn slaves_dump_with_unique_and_group_by_names_what_to_blame() {
     // Spread per rack and zone comes from the dump's attributes and fault domains.
     assert_eq!(s["spread"]["rack"].as_array().unwrap().len(), 3);
     assert_eq!(s["spread"]["zone"][0]["value"], "us-east-1a");
+}
+
+#[test]
+fn a_state_dump_is_a_cluster_without_its_inactive_agents() {
+    // A master's `/state`: the `/slaves` agents under `slaves`, beside frameworks and more;
+    // one agent disconnected (`active: false`) is left out, with a line on stderr.
+    let mut state: Json =
+        serde_json::from_str(&std::fs::read_to_string(root().join("examples/sim/slaves.json")).unwrap()).unwrap();
+    state["frameworks"] = serde_json::json!([]);
+    state["slaves"][5]["active"] = Json::Bool(false);
+    let dir = std::env::temp_dir().join(format!("offerfit-sim-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    std::fs::write(&file, state.to_string()).unwrap();
+    let out = simulate(&[
+        "--cluster",
+        file.to_str().unwrap(),
+        "--workload",
+        "examples/sim/unique-apps.json",
+        "--duration",
+        "1m",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("1 agent(s) left out: not active"), "{}", out.stderr);
+    let j: Json = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(j["runs"][0]["summary"]["agents"], 5);
 }
 
 #[test]
@@ -283,6 +312,61 @@ fn min_agents_matches_an_exact_solver_on_small_workloads() {
     }
     let none = json_of(&["--workload", APPS, "--min-agents", "\"cpus:1;mem:128\"", "--duration", "10s"]);
     assert!(none["min_agents"]["agents"].is_null(), "a 32 GB task never fits a 128 MB agent");
+}
+
+#[test]
+fn min_agents_on_seeded_random_workloads_is_never_below_the_optimum_and_tight_for_the_scheduler() {
+    // `--min-agents` answers the fewest agents on which the scheduler (the session, binpack,
+    // tasks in arrival order) places everything: never fewer than an exact solver's optimum,
+    // and one agent fewer does not do. It may be above the optimum: the session is not an
+    // exact solver (the last case, found by this generator, needs 4 where 3 would do).
+    let dir = std::env::temp_dir().join(format!("offerfit-sim-rand-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |n: u64| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let mut cases: Vec<Vec<(f64, f64)>> = (0..6)
+        .map(|_| {
+            let n = 4 + next(5);
+            (0..n)
+                .map(|_| ((1 + next(6)) as f64, [512.0, 1024.0, 2048.0, 3072.0, 4096.0, 6144.0][next(6) as usize]))
+                .collect()
+        })
+        .collect();
+    let above = vec![
+        (3.0, 6144.0),
+        (5.0, 3072.0),
+        (5.0, 1024.0),
+        (1.0, 6144.0),
+        (1.0, 512.0),
+        (2.0, 1024.0),
+        (2.0, 4096.0),
+        (2.0, 2048.0),
+    ];
+    cases.push(above);
+    let mut results = Vec::new();
+    for (n, items) in cases.iter().enumerate() {
+        let tasks: Vec<Json> = items
+            .iter()
+            .enumerate()
+            .map(|(i, (c, m))| serde_json::json!({"id": format!("t{i}"), "cpus": c, "mem": m}))
+            .collect();
+        let file = dir.join(format!("r{n}.json"));
+        std::fs::write(&file, serde_json::to_string(&tasks).unwrap()).unwrap();
+        let j =
+            json_of(&["--workload", file.to_str().unwrap(), "--min-agents", "\"cpus:8;mem:8192\"", "--duration", "1m"]);
+        let want = exact_bins(items, (8.0, 8192.0));
+        let got = j["min_agents"]["agents"].as_u64().unwrap();
+        assert!(got as usize >= want, "case {n} {items:?}: {got} agents, below the optimum {want}");
+        let tried = j["min_agents"]["tried"].as_array().unwrap();
+        let fits = |k: u64| tried.iter().find(|t| t["n"] == k).map(|t| t["fits"].as_bool().unwrap());
+        assert_eq!(fits(got), Some(true), "case {n}: {tried:?}");
+        assert_eq!(fits(got - 1), Some(false), "case {n}: one agent fewer was not tried or fits: {tried:?}");
+        results.push((got as usize, want));
+    }
+    assert_eq!(results.last(), Some(&(4, 3)), "the known case above the optimum: {results:?}");
 }
 
 #[test]

@@ -52,6 +52,8 @@ pub struct Cluster {
     pub agents: Vec<AgentSpec>,
     /// Agents made from templates so far (names `sim-00001`, …).
     made: usize,
+    /// What reading left out, one line each, for the operator (printed on stderr).
+    pub notes: Vec<String>,
 }
 
 /// A duration distribution, in milliseconds.
@@ -333,10 +335,28 @@ impl Cluster {
                 return Err(format!("this is {kind}, not a cluster (pass workloads with --workload)"));
             }
         };
+        let mut skipped = Vec::new();
         for (i, slave) in list.iter().enumerate() {
             let path = format!("/slaves/{i}");
+            // A master offers only activated agents (`HierarchicalAllocatorProcess::allocate`
+            // skips a slave whose `activated` is false: disconnected, or deactivated for
+            // draining); its JSON model writes them `"active": false` / `"deactivated": true`.
+            let off = |k: &str, v: bool| slave.get(k).and_then(Json::as_bool) == Some(v);
+            if off("active", false) || off("deactivated", true) {
+                skipped.push(slave.get("hostname").and_then(Json::as_str).unwrap_or(&path).to_owned());
+                continue;
+            }
             let agent = self.agent_from_json(slave).map_err(|m| format!("{path}: {m}"))?;
             self.agents.push(agent);
+        }
+        if !skipped.is_empty() {
+            let shown: Vec<&str> = skipped.iter().take(5).map(String::as_str).collect();
+            let more = if skipped.len() > 5 { format!(" and {} more", skipped.len() - 5) } else { String::new() };
+            self.notes.push(format!(
+                "{} agent(s) left out: not active or deactivated in the dump, so a master offers nothing of them ({}{more})",
+                skipped.len(),
+                shown.join(", ")
+            ));
         }
         Ok(())
     }
@@ -964,6 +984,25 @@ mod tests {
         assert!(c.add_template("2 × cpus:1").unwrap_err().contains("in quotes"));
         assert!(c.add_template("2 × \"cpus:x\"").unwrap_err().starts_with("bad resources"));
         assert!(c.add_template("2 × \"cpus:1\" rack").unwrap_err().contains("name=value"));
+    }
+
+    #[test]
+    fn inactive_and_deactivated_agents_of_a_dump_are_left_out() {
+        // A `/state` dump: agents under `slaves`, beside frameworks and the rest.
+        let dump = json!({"frameworks": [], "slaves": [
+            {"id": "S1", "hostname": "up", "resources": {"cpus": 4, "mem": 1024}, "active": true},
+            {"id": "S2", "hostname": "gone", "resources": {"cpus": 4, "mem": 1024}, "active": false},
+            {"id": "S3", "hostname": "draining", "resources": {"cpus": 4, "mem": 1024}, "active": true, "deactivated": true}
+        ]});
+        let mut c = Cluster::default();
+        c.read("state.json", &dump.to_string()).unwrap();
+        assert_eq!(c.agents.iter().map(|a| a.hostname.as_str()).collect::<Vec<_>>(), ["up"]);
+        assert_eq!(c.notes.len(), 1);
+        assert!(
+            c.notes[0].starts_with("2 agent(s) left out") && c.notes[0].contains("gone, draining"),
+            "{:?}",
+            c.notes
+        );
     }
 
     #[test]

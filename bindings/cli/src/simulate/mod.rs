@@ -118,6 +118,9 @@ pub fn run(args: &Args) -> Outcome {
     let mut cluster = Cluster::default();
     for f in &args.clusters {
         cluster.read(f, &read_text(f)?)?;
+        for note in std::mem::take(&mut cluster.notes) {
+            crate::out::errln!("{f}: {note}");
+        }
     }
     let mut workload = Workload::default();
     // Which file each task and class came from, for messages.
@@ -247,10 +250,18 @@ pub fn run(args: &Args) -> Outcome {
                     m["max_wait_s"]
                 ),
                 None => {
-                    let why = m["tried"].as_array().and_then(|t| t.last()).map_or_else(
+                    let mut why = m["tried"].as_array().and_then(|t| t.last()).map_or_else(
                         || "some task is larger than one such agent".to_owned(),
                         |t| format!("tried up to {} agents", t["n"]),
                     );
+                    // What held the last run back, so the operator knows what to change.
+                    let top = results.first().and_then(|(_, _, run)| {
+                        run.unplaced.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                    });
+                    if let Some(((code, message), n)) = top {
+                        let what = if message.is_empty() { code } else { message };
+                        why.push_str(&format!("; {n} task(s) left unplaced: {what}"));
+                    }
                     outln!(
                         "the workload does not fit on any number of agents of {} ({why})\n",
                         m["template"].as_str().unwrap_or("")
