@@ -33,8 +33,8 @@ pub enum In {
 /// A submitted task, in the form the scheduler's wire takes.
 #[derive(Debug, Clone)]
 pub enum Sub {
-    /// Typed (read from its JSON once, per shape).
-    Typed(TaskRequest),
+    /// Typed (read from its JSON once, per task or class; boxed: a task is large).
+    Typed(Box<TaskRequest>),
     /// As Task JSON.
     Json(Json),
     /// A task whose JSON could not be read into a `TaskRequest`: its id and why.
@@ -68,7 +68,7 @@ impl Sub {
         }
         let id = task.get("id").and_then(Json::as_str).unwrap_or("").to_owned();
         match Input::from_json(json!({"now": 0, "submit": [task]})) {
-            Ok(Input { kind: InputKind::Submit(mut t), .. }) if t.len() == 1 => Sub::Typed(t.remove(0)),
+            Ok(Input { kind: InputKind::Submit(mut t), .. }) if t.len() == 1 => Sub::Typed(Box::new(t.remove(0))),
             Ok(_) => Sub::Bad(id, "not one task".into()),
             Err(errors) => Sub::Bad(id, serde_json::to_string(&errors).unwrap_or_default()),
         }
@@ -183,9 +183,9 @@ impl Scheduler for TypedSession {
                 let mut tasks = Vec::with_capacity(list.len());
                 for s in list {
                     match s {
-                        Sub::Typed(t) => tasks.push(t),
+                        Sub::Typed(t) => tasks.push(*t),
                         Sub::Json(j) => match Sub::from_json(&j, Wire::Typed) {
-                            Sub::Typed(t) => tasks.push(t),
+                            Sub::Typed(t) => tasks.push(*t),
                             other => return refused(&other),
                         },
                         bad @ Sub::Bad(..) => return refused(&bad),
@@ -638,7 +638,7 @@ impl Scheduler for GreedyBench {
                     let (id, c, m) = match t {
                         Sub::Typed(t) => {
                             let c = (t.cpus.to_f64() * 1000.0).round() as u64;
-                            (t.id, c, t.mem.to_f64().ceil() as u64)
+                            (t.id.clone(), c, t.mem.to_f64().ceil() as u64)
                         }
                         Sub::Json(t) => (
                             t["id"].as_str().unwrap_or("").to_owned(),
