@@ -644,12 +644,12 @@ pub fn workload_kind(v: &Json) -> Option<&'static str> {
 
 impl Workload {
     /// Checks every task shape the scheduler will get with the core's own `place` reader (no
-    /// offers), so a malformed task is refused up front with its file and JSON pointer rather
-    /// than answered `ok: false` at every step of the run.
+    /// offers, the framework's `role`), so a malformed task is refused up front with its file
+    /// and JSON pointer rather than answered `ok: false` at every step of the run.
     ///
     /// # Errors
     /// The first refusal: where the task came from, and the core's error.
-    pub fn validate(&self, file_of: &dyn Fn(usize, bool) -> String) -> Result<(), UsageError> {
+    pub fn validate(&self, file_of: &dyn Fn(usize, bool) -> String, role: &str) -> Result<(), UsageError> {
         let shapes = self.fixed.iter().enumerate().map(|(i, f)| (f.task.clone(), file_of(i, false), f.origin.clone()));
         let classes = self.classes.iter().enumerate().map(|(i, c)| {
             let mut t = c.task.clone();
@@ -664,11 +664,18 @@ impl Workload {
             if !seen.insert(key.to_string()) {
                 continue;
             }
-            let answer = offerfit::host::call_json(json!({"op": "place", "offers": [], "tasks": [task]}));
+            // Under the framework's role, as the session will place it (a task's role defaults
+            // to it: a resident app without a `role` reserves for it).
+            let answer = offerfit::host::call_json(
+                json!({"op": "place", "offers": [], "tasks": [task], "options": {"roles": [role]}}),
+            );
             if answer.get("ok") != Some(&Json::Bool(true)) {
                 let e = answer.pointer("/errors/0").cloned().unwrap_or(Json::Null);
                 let inner = e.get("path").and_then(Json::as_str).unwrap_or("").trim_start_matches("/tasks/0");
-                let msg = e.get("message").and_then(Json::as_str).unwrap_or("invalid task");
+                let mut msg = e.get("message").and_then(Json::as_str).unwrap_or("invalid task").to_owned();
+                if msg.contains("expected a role to reserve") {
+                    msg.push_str(" (give the app a `role`, or the framework one with --role)");
+                }
                 let rendered = e.get("rendered").and_then(Json::as_str).map(|r| format!("\n{r}")).unwrap_or_default();
                 return Err(UsageError(format!("{file}: {origin}{inner}: {msg}{rendered}")));
             }
@@ -795,11 +802,30 @@ impl Workload {
             }
         }
         let constraints = m.get("constraints").cloned().unwrap_or(Json::Array(vec![]));
+        // Marathon's `role` (the role the app's resources, and a resident app's reservations
+        // and volumes, are for; else the framework's) and `acceptedResourceRoles` (the roles
+        // of resources it may use).
+        let role = match m.get("role") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(r)) if !r.is_empty() => Some(r.clone()),
+            Some(v) => return Err(format!("{path}/role: expected a role name, found `{v}`")),
+        };
+        let accepted = match m.get("acceptedResourceRoles") {
+            None | Some(Json::Null) => None,
+            Some(Json::Array(list)) if list.iter().all(Json::is_string) => Some(Json::Array(list.clone())),
+            Some(v) => return Err(format!("{path}/acceptedResourceRoles: expected a list of roles, found `{v}`")),
+        };
         for k in 0..instances {
             let mut t = Map::new();
             t.insert("id".into(), format!("{name}.{k}").into());
             t.insert("group".into(), name.clone().into());
             t.insert("instances".into(), instances.into());
+            if let Some(r) = &role {
+                t.insert("role".into(), r.clone().into());
+            }
+            if let Some(a) = &accepted {
+                t.insert("accepted_roles".into(), a.clone());
+            }
             t.insert("cpus".into(), json!(cpus));
             t.insert("mem".into(), json!(mem));
             if disk > 0.0 {
@@ -1062,6 +1088,23 @@ mod tests {
         assert_eq!(w.fixed[2].task["cpus"], json!(1.0));
         let e = Workload::default().read("a.json", r#"[{"id": "/x", "cpus": -1}]"#).unwrap_err().0;
         assert!(e.contains("/0/cpus"), "{e}");
+        // A resident app without a role reserves for the framework's: refused under `*`, with
+        // what to do; taken under a role, or with its own `role`.
+        let none = |_: usize, _: bool| "apps.json".to_owned();
+        let e = w.validate(&none, "*").unwrap_err().0;
+        assert!(e.contains("expected a role to reserve") && e.contains("--role"), "{e}");
+        w.validate(&none, "db").unwrap();
+        let mut r = Workload::default();
+        r.read(
+            "r.json",
+            r#"[{"id": "/db", "role": "db", "acceptedResourceRoles": ["db", "*"], "container": {"volumes": [
+            {"containerPath": "data", "mode": "RW", "persistent": {"size": 100}}]}}]"#,
+        )
+        .unwrap();
+        assert_eq!((&r.fixed[0].task["role"], &r.fixed[0].task["accepted_roles"]), (&json!("db"), &json!(["db", "*"])));
+        r.validate(&none, "*").unwrap();
+        let e = Workload::default().read("a.json", r#"[{"id": "/x", "role": 5}]"#).unwrap_err().0;
+        assert!(e.contains("/0/role"), "{e}");
     }
 
     #[test]

@@ -133,7 +133,7 @@ pub fn run(args: &Args) -> Outcome {
         let hit = files.iter().find(|(nf, nc, _)| if class { i < *nc } else { i < *nf });
         hit.map_or_else(String::new, |(_, _, f)| (*f).to_owned())
     };
-    workload.validate(&file_of)?;
+    workload.validate(&file_of, &args.role)?;
     check_ids(&workload)?;
     if cluster.agents.is_empty() && args.min_agents.is_none() {
         return Err(UsageError("no agents: give --cluster FILE (or --min-agents TEMPLATE)".into()));

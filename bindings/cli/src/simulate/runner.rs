@@ -102,7 +102,7 @@ pub struct Timing {
     pub total: std::time::Duration,
     /// CPU time of the process over the run (what a loaded machine does not inflate).
     pub cpu: std::time::Duration,
-    /// In the scheduler's steps, JSON text both ways included.
+    /// In the scheduler's steps (with whatever the wire costs: typed values or JSON text).
     pub scheduler: std::time::Duration,
     /// In the master (calls, timers, building offers).
     pub master: std::time::Duration,
