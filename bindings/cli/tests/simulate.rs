@@ -312,6 +312,19 @@ fn exact_bins(items: &[(f64, f64)], cap: (f64, f64)) -> usize {
     best
 }
 
+/// `--min-agents "cpus:8;mem:8192"` on these (cpus, mem) tasks written to `file`, and the
+/// exact solver's optimum.
+fn min_agents_and_optimum(file: &Path, items: &[(f64, f64)]) -> (Json, usize) {
+    let tasks: Vec<Json> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (c, m))| serde_json::json!({"id": format!("t{i}"), "cpus": c, "mem": m}))
+        .collect();
+    std::fs::write(file, serde_json::to_string(&tasks).unwrap()).unwrap();
+    let j = json_of(&["--workload", file.to_str().unwrap(), "--min-agents", "\"cpus:8;mem:8192\"", "--duration", "1m"]);
+    (j, exact_bins(items, (8.0, 8192.0)))
+}
+
 #[test]
 fn min_agents_matches_an_exact_solver_on_small_workloads() {
     let dir = std::env::temp_dir().join(format!("offerfit-sim-{}", std::process::id()));
@@ -322,16 +335,7 @@ fn min_agents_matches_an_exact_solver_on_small_workloads() {
         &[(1.0, 6000.0), (1.0, 6000.0), (1.0, 6000.0), (1.0, 4000.0), (1.0, 2000.0), (1.0, 2000.0), (1.0, 1000.0)],
     ];
     for (n, items) in cases.iter().enumerate() {
-        let tasks: Vec<Json> = items
-            .iter()
-            .enumerate()
-            .map(|(i, (c, m))| serde_json::json!({"id": format!("t{i}"), "cpus": c, "mem": m}))
-            .collect();
-        let file = dir.join(format!("w{n}.json"));
-        std::fs::write(&file, serde_json::to_string(&tasks).unwrap()).unwrap();
-        let j =
-            json_of(&["--workload", file.to_str().unwrap(), "--min-agents", "\"cpus:8;mem:8192\"", "--duration", "1m"]);
-        let want = exact_bins(items, (8.0, 8192.0));
+        let (j, want) = min_agents_and_optimum(&dir.join(format!("w{n}.json")), items);
         let got = j["min_agents"]["agents"].as_u64().unwrap() as usize;
         // The heuristic may need more agents than the optimum, never fewer.
         assert!(got >= want, "case {n}: {got} < exact {want}");
@@ -376,16 +380,7 @@ fn min_agents_on_seeded_random_workloads_is_never_below_the_optimum_and_tight_fo
     cases.push(above);
     let mut results = Vec::new();
     for (n, items) in cases.iter().enumerate() {
-        let tasks: Vec<Json> = items
-            .iter()
-            .enumerate()
-            .map(|(i, (c, m))| serde_json::json!({"id": format!("t{i}"), "cpus": c, "mem": m}))
-            .collect();
-        let file = dir.join(format!("r{n}.json"));
-        std::fs::write(&file, serde_json::to_string(&tasks).unwrap()).unwrap();
-        let j =
-            json_of(&["--workload", file.to_str().unwrap(), "--min-agents", "\"cpus:8;mem:8192\"", "--duration", "1m"]);
-        let want = exact_bins(items, (8.0, 8192.0));
+        let (j, want) = min_agents_and_optimum(&dir.join(format!("r{n}.json")), items);
         let got = j["min_agents"]["agents"].as_u64().unwrap();
         assert!(got as usize >= want, "case {n} {items:?}: {got} agents, below the optimum {want}");
         let tried = j["min_agents"]["tried"].as_array().unwrap();
