@@ -556,8 +556,9 @@ impl Clone for LikeIndex {
     }
 }
 
-/// The hash of what [`Resource::is_like`] compares.
-fn like_hash(r: &Resource) -> u64 {
+/// The hash of what [`Resource::is_like`] compares (like resources hash alike): the key of
+/// `push`'s index and of the engine's pooling of an agent's offers.
+pub(crate) fn like_hash(r: &Resource) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = crate::hash::Fx::default();
     r.name.hash(&mut h);
@@ -1061,5 +1062,44 @@ mod tests {
             let collected: Resources = list.into_iter().collect();
             assert_eq!(kept.as_slice(), collected.as_slice());
         }
+    }
+
+    /// Pushing one by one past the point where `push` indexes its list merges as collecting
+    /// does: the same entries, in the same order, like ones (not exclusive ones) merged; a
+    /// clone that is pushed to rebuilds the index.
+    #[test]
+    fn push_by_hash_merges_as_collecting() {
+        let mut reserved = scalar("cpus", 2);
+        reserved.reservations.push(Reservation::static_for("web"));
+        let mut volume = scalar("disk", 5);
+        volume.disk = Some(Box::new(DiskInfo {
+            persistence: Some(Persistence { id: "p".into(), principal: None }),
+            ..DiskInfo::default()
+        }));
+        let mut list = Vec::new();
+        for i in 0..200 {
+            list.push(scalar(&format!("s{}", i % 50), 1));
+            if i % 7 == 0 {
+                list.push(reserved.clone());
+                list.push(volume.clone());
+                list.push(scalar("cpus", 1));
+                list.push(scalar("zero", 0));
+            }
+        }
+        let mut pushed = Resources::new();
+        for (k, r) in list.iter().enumerate() {
+            pushed.push(r.clone());
+            if k == 100 {
+                // A clone has no index; pushing to it builds its own.
+                let mut copy = pushed.clone();
+                copy.push(scalar("s3", 1));
+                assert_eq!(copy.len(), pushed.len());
+            }
+        }
+        let collected: Resources = list.into_iter().collect();
+        assert_eq!(pushed.as_slice(), collected.as_slice());
+        assert_eq!(pushed.iter().filter(|r| r.name == "disk").count(), 29, "volumes are never merged");
+        assert_eq!(pushed.iter().find(|r| r.name == "s0").and_then(Resource::scalar), Some(Scalar::from_units(4)));
+        assert_eq!(format!("{:?}", Resources::new()), "Resources([])");
     }
 }
