@@ -389,6 +389,21 @@ impl ClassPool {
             ClassPool::Shared(p) => std::borrow::Cow::Owned(p.to_flat()),
         }
     }
+
+    /// The entries of `names` (distinct) with this class's amounts: a flat pool's all (the
+    /// reader filters by name), a shared pool's of those names only, so that a sum over a few
+    /// names (the scored dimensions of a new class) costs those entries, not the agent.
+    pub(super) fn flat_named(&self, names: &[u32]) -> std::borrow::Cow<'_, [Entry]> {
+        match self {
+            ClassPool::Flat(p) => std::borrow::Cow::Borrowed(p.as_slice()),
+            ClassPool::Shared(p) => std::borrow::Cow::Owned(
+                names
+                    .iter()
+                    .flat_map(|n| p.named(*n).map(|(_, e, a)| Entry { amount: a.clone(), ..e.clone() }))
+                    .collect(),
+            ),
+        }
+    }
 }
 
 #[cfg(test)]
