@@ -172,23 +172,39 @@ def child(host, artifact, request_path, answer_path):
 
 
 def measure(argv, timeout):
-    """Runs argv in a fork of this process and reads its own rusage (peak RSS, CPU)."""
+    """Runs argv and reads the child's own rusage (peak RSS, CPU): exit status (None when
+    killed for taking longer than `timeout`), wall seconds, peak RSS bytes, CPU seconds.
+    Started by subprocess (vfork + exec), so the child's peak is not this process's size."""
+    # A child's peak as wait4 reports it starts at this (Python) process's own size (Linux
+    # carries the exec'ing process's high-water mark over); GNU time's child starts from
+    # time's few pages, so its %M is the host's own peak.
+    timer = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+    peak_file = os.path.join(tempfile.gettempdir(), f"hostile-peak-{os.getpid()}")
+    if timer:
+        argv = [timer, "-f", "%M", "-o", peak_file] + list(argv)
     start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # the child: exec with stdout/stderr to files the parent reads
-        os.execvp(argv[0], argv)
+    proc = subprocess.Popen(argv)
     deadline = start + timeout
     while True:
-        done, status, usage = os.wait4(pid, os.WNOHANG)
-        if done:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
             break
         if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            _, status, usage = os.wait4(pid, 0)
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
             return None, time.monotonic() - start, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
         time.sleep(0.005)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - start
-    return os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
+    peak = usage.ru_maxrss * 1024
+    if timer:
+        try:
+            with open(peak_file) as f:
+                peak = int(f.read().split()[-1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+    return proc.returncode, wall, peak, usage.ru_utime + usage.ru_stime
 
 
 def run_case(host, artifacts, python, request_path, work, timeout):
