@@ -421,6 +421,35 @@ impl Limits {
         self.regex_size.saturating_mul(REGEX_BUDGET_FACTOR)
     }
 
+    /// How many bytes of the offers' resource metadata (reservations with their roles,
+    /// principals and labels, disk info, allocation role, provider) the launches of one plan
+    /// may copy: `request_bytes` (16 MiB by default). Each launched resource repeats the
+    /// metadata of the offer resource it comes from (twice when the plan writes `calls`), so
+    /// without a budget one reserved resource with 60 KB of labels and 10,000 tasks of 0.001
+    /// cpu would answer 1.2 GB from a 1 MB request (issue 20). A plan over it is refused,
+    /// before its launches are built, with [`Limits::repeat_budget_exceeded`].
+    ///
+    /// ```
+    /// assert_eq!(offerfit::Limits::default().repeat_budget(), 16 * 1024 * 1024);
+    /// ```
+    pub const fn repeat_budget(&self) -> usize {
+        self.request_bytes
+    }
+
+    /// The error for the launches of one plan copying `found` bytes of resource metadata,
+    /// over [`Limits::repeat_budget`]: code `limit.answer_bytes`.
+    pub fn repeat_budget_exceeded(&self, found: usize, launches: usize) -> Error {
+        Error::limit(
+            "limit.answer_bytes",
+            format!(
+                "the plan's launches would copy {found} bytes (or more) of the offers' reservations, labels and disk \
+                 info over {launches} placements, the budget is `request_bytes` = {} bytes",
+                self.repeat_budget()
+            ),
+        )
+        .with_help("take the large labels or reservations off the offers' resources, or place fewer tasks per call")
+    }
+
     /// The error for the regexes of one request taking `found` bytes compiled, over
     /// [`Limits::regex_budget`]: code `limit.regex_size`.
     pub fn regex_budget_exceeded(&self, found: usize) -> Error {

@@ -1,7 +1,9 @@
 //! The hostile-input battery (issue 20): each generated case of
 //! `offerfit::bench_gen::hostile` (the cheap sizes; `--ignored` runs the full ones) through
 //! `offerfit::call`, asserting that the answer is one JSON object on one line, no larger than
-//! the request plus a small constant, and that the work was bounded: the peak resident memory
+//! `answer_bound` allows (a refusal: the request plus 4 KiB; a plan: that plus a bounded
+//! size per launched task, the agents' remaining resources and the metadata the launches copy,
+//! each held to its own bound), and that the work was bounded: the peak resident memory
 //! (Linux: `VmHWM`, reset before each case) grows by at most a constant times the request.
 //!
 //! Time is not asserted (benchmarks measure it: `offerfit bench --scenario hostile`); memory
@@ -10,7 +12,7 @@
 
 use std::sync::Mutex;
 
-use offerfit::bench_gen::hostile::{cases, Case, Size, ANSWER_SLACK, PLAN_FACTOR};
+use offerfit::bench_gen::hostile::{answer_bound, cases, Case, Size, REMAINING_FACTOR};
 
 /// One case at a time: the peak is process-wide.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -43,12 +45,19 @@ fn run(case: &Case) -> serde_json::Value {
     let peak = status_bytes("VmHWM");
     let n = case.request.len();
     assert!(!answer.contains('\n'), "{}: the answer spans lines", case.name);
-    // A refusal is at most the request plus a constant; a plan lists each placement in
-    // Mesos' own JSON (a task of 25 bytes launches in ~130), a bounded factor.
-    let bound = if answer.starts_with(r#"{"ok":true"#) { PLAN_FACTOR * n + ANSWER_SLACK } else { n + ANSWER_SLACK };
-    assert!(answer.len() <= bound, "{}: answer of {} bytes to a request of {n}", case.name, answer.len());
     let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{}: not JSON: {e}", case.name));
     assert!(v.is_object(), "{}: not an object", case.name);
+    let b = answer_bound(&case.request, &v);
+    assert!(answer.len() <= b.bound, "{}: answer of {} bytes to a request of {n}: {b:?}", case.name, answer.len());
+    assert!(b.remaining <= REMAINING_FACTOR * n, "{}: {b:?}", case.name);
+    assert!(b.copied <= offerfit::Limits::default().repeat_budget(), "{}: {b:?}", case.name);
+    if v["ok"] != true {
+        for e in v["errors"].as_array().into_iter().flatten() {
+            let m = e["message"].as_str().unwrap_or("");
+            assert!(m.len() <= 1_100, "{}: a message of {} bytes", case.name, m.len());
+            assert!(serde_json::to_string(e).unwrap().len() <= 4_096, "{}: an error over 4 KiB", case.name);
+        }
+    }
     if let (true, Some(before), Some(peak)) = (measured, before, peak) {
         let grew = peak.saturating_sub(before);
         assert!(
@@ -242,4 +251,58 @@ fn one_agent_with_many_port_ranges_takes_a_port_per_task() {
     assert_eq!(ranges.len(), 500);
     assert_eq!(ranges[0], serde_json::json!({"begin": 3001, "end": 3001}));
     assert!(v["unplaced"].as_array().unwrap().is_empty());
+}
+
+/// Issue 20, item 4's variant: each launch repeats its resources' reservations and labels
+/// (twice with `calls`, whose TaskInfos also name the agent). One reserved `cpus` with a
+/// 60 KB label and 300 tiny tasks would answer 36 MB; the launches' copies are held to
+/// `Limits::repeat_budget` (= `request_bytes`) before any is built. Within it the plan is
+/// answered in full.
+#[test]
+fn repeated_metadata_is_bounded() {
+    let v = run(&case("repeated_labels", Size::Cheap));
+    assert_eq!(code(&v), "limit.answer_bytes");
+    assert_eq!(v["errors"][0]["path"], "/tasks");
+    let m = v["errors"][0]["message"].as_str().unwrap();
+    assert!(m.starts_with("the plan's launches would copy "), "{m}");
+    assert!(m.ends_with("the budget is `request_bytes` = 16777216 bytes"), "{m}");
+    let v = run(&case("repeated_labels_in_limit", Size::Cheap));
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["accept"][0]["tasks"].as_array().unwrap().len(), 300);
+    let lowered = {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let r = case("repeated_labels_in_limit", Size::Cheap).request;
+        let r = r.replacen(r#""options":{"#, r#""options":{"limits":{"request_bytes":100000},"#, 1);
+        offerfit::call(&r)
+    };
+    let lowered: serde_json::Value = serde_json::from_str(&lowered).unwrap();
+    assert_eq!(code(&lowered), "limit.answer_bytes", "a lower `request_bytes` lowers the budget");
+    assert!(lowered["errors"][0]["message"].as_str().unwrap().ends_with("= 100000 bytes"), "{lowered}");
+}
+
+/// Issue 20, item 2's variant: one agent whose `cpus` comes in a thousand entries, each
+/// reserved for its own role; each task may use one of them.
+#[test]
+fn many_reservations_of_one_name_are_placed() {
+    let v = run(&case("many_reservations", Size::Cheap));
+    assert_eq!(v["ok"], true);
+    let tasks = v["accept"][0]["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 1_000);
+    // Task i takes its own role's reservation.
+    assert_eq!(tasks[7]["task_id"], "t7");
+    assert_eq!(tasks[7]["resources"][0]["reservations"][0]["role"], "r7");
+    assert!(v["unplaced"].as_array().unwrap().is_empty());
+}
+
+/// One task taking 2,000 distinct scalars of one agent: its launch merges them one by one
+/// (`Resources::push`, by hash past 16 entries), in the agent's order.
+#[test]
+fn a_wide_launch_keeps_every_scalar_in_order() {
+    let v = run(&case("wide_launch", Size::Cheap));
+    assert_eq!(v["ok"], true);
+    let res = v["accept"][0]["tasks"][0]["resources"].as_array().unwrap();
+    assert_eq!(res.len(), 2_000);
+    assert_eq!(res[0]["name"], "s0");
+    assert_eq!(res[1_999]["name"], "s1999");
+    assert!(res.iter().all(|r| r["scalar"]["value"] == 1));
 }

@@ -10,8 +10,10 @@
 //! - many distinct `LIKE` / `UNLIKE` patterns over the tasks;
 //! - long flat or nested arrays (`[1,1,…]`, arrays of arrays) in any field.
 //!
-//! Checked: the answer is one JSON object on one line (`check_response`), a refusal is no
-//! larger than the request plus `ANSWER_SLACK`, a plan no more than `PLAN_FACTOR` times it.
+//! Checked: the answer is one JSON object on one line (`check_response`), no larger than
+//! `answer_bound` allows (a refusal: the request plus `ANSWER_SLACK`; a plan: that plus a
+//! bounded size per launched task, the agents' remaining and the metadata its launches copy,
+//! which stays within `Limits::repeat_budget`).
 //! Time and memory are bounded by the stage's `-timeout=10` and `-rss_limit_mb=2048`.
 #![no_main]
 
@@ -19,7 +21,7 @@ use std::fmt::Write as _;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use offerfit::bench_gen::hostile::{ANSWER_SLACK, PLAN_FACTOR};
+use offerfit::bench_gen::hostile::{answer_bound, REMAINING_FACTOR};
 
 #[derive(Debug, Arbitrary)]
 enum Shape {
@@ -126,6 +128,9 @@ fuzz_target!(|shape: Shape| {
     let request = build(&shape);
     let out = offerfit::call(&request);
     offerfit_fuzz::check_response(&out);
-    let bound = if out.starts_with(r#"{"ok":true"#) { PLAN_FACTOR * request.len() } else { request.len() };
-    assert!(out.len() <= bound + ANSWER_SLACK, "answer of {} bytes to a request of {}", out.len(), request.len());
+    let answer: serde_json::Value = serde_json::from_str(&out).expect("check_response parsed it");
+    let b = answer_bound(&request, &answer);
+    assert!(out.len() <= b.bound, "answer of {} bytes to a request of {}: {b:?}", out.len(), request.len());
+    assert!(b.remaining <= REMAINING_FACTOR * request.len(), "{b:?}");
+    assert!(b.copied <= offerfit::Limits::default().repeat_budget(), "{b:?}");
 });

@@ -19,7 +19,9 @@
 #   static), the gcc smoke test (static under valgrind, shared),
 #   and pytest: ctypes + wasmtime answers byte-identical to `offerfit call --lines` on the request
 #   corpus, and every malformed-suite case (tests/data/malformed, via malformed.py load + judge)
-#   refused as expected by the C ABI, the plain-WASM ABI and an engine handle.
+#   refused as expected by the C ABI, the plain-WASM ABI and an engine handle; and the cheap
+#   hostile battery of issue 20 (test_hostile.py over scripts/hostile-hosts.py) through the
+#   CLI, the C ABI, an engine handle and the plain-WASM ABI, one process per call.
 
 C_CBINDGEN_VERSION=0.29.4
 C_PY_WASMTIME_VERSION=50.0.1

@@ -5,8 +5,8 @@
 //! Every case comes in two sizes: [`Size::Cheap`] (what CI runs: a few hundred KB at most,
 //! still past the point where the old cost showed) and [`Size::Full`] (the sizes the issue
 //! reproduced). What an answer may cost is in `docs/limits.md`; the battery asserts that each
-//! answer is one JSON object on one line, a refusal no larger than the request plus
-//! [`ANSWER_SLACK`] bytes, a plan no larger than [`PLAN_FACTOR`] times it plus that.
+//! answer is one JSON object on one line, no larger than [`answer_bound`]: a refusal the
+//! request plus [`ANSWER_SLACK`] bytes, a plan that plus a bounded size per launched task.
 //!
 //! ```
 //! use offerfit::bench_gen::hostile::{cases, Size};
@@ -20,14 +20,88 @@
 
 use std::fmt::Write as _;
 
-/// How much larger than its request a refusal may be, in bytes (one error with its
-/// rendering, or a plan's fixed fields).
+/// How much larger than its request a refusal (`ok: false`, or any answer of an op other
+/// than `place`) may be, in bytes: one error with its clipped message, help and rendering.
 pub const ANSWER_SLACK: usize = 4096;
 
-/// How many times its request a plan (`ok: true`) may be, plus [`ANSWER_SLACK`]: each
-/// placement is written in Mesos' JSON (`{"id":"t1","cpus":0.001}` launches as ~130 bytes of
-/// `task_id`, `resources` with name, type, scalar and reservations, `ports`, `score`).
-pub const PLAN_FACTOR: usize = 8;
+/// Bytes a `place` answer may add per launched task, beyond [`LAUNCH_FACTOR`] times the
+/// task's own JSON: `{"task_id":…,"resources":[…],"ports":[…],"score":…}` and its TaskInfo in
+/// `calls` (`name`, `task_id`, `agent_id` objects), each resource's `type` and value.
+pub const LAUNCH_SLACK: usize = 512;
+
+/// How many times its own JSON text a launched task may be written back: its id (in the
+/// launch, and twice in its TaskInfo), each scalar it asks for and each port (a dynamic port,
+/// `0,` in the request, comes back as a number in `ports` and, at worst, a range of its own
+/// in `resources`, both twice with `calls`).
+pub const LAUNCH_FACTOR: usize = 24;
+
+/// How many times the request the accepted agents' `remaining` may be: an offer's resources
+/// text (`a:1;b:2`) written as Mesos JSON (`{"name":"a","type":"SCALAR","scalar":{"value":1},
+/// "reservations":[]}`), ~13× at worst.
+pub const REMAINING_FACTOR: usize = 16;
+
+/// The largest answer the cost model allows for `request` answered by `answer` (see
+/// `docs/limits.md`, "Answer size"):
+///
+/// - a refusal: the request + [`ANSWER_SLACK`];
+/// - a `place` plan: the request + [`ANSWER_SLACK`] + for each launched task
+///   [`LAUNCH_SLACK`] + [`LAUNCH_FACTOR`] × its JSON in the request + the accepted agents'
+///   `remaining` (at most [`REMAINING_FACTOR`] × the request) + what the launches copy of
+///   the offers' resource metadata (each launched resource's JSON but its value, twice with
+///   `calls`: at most [`crate::Limits::repeat_budget`], 16 MiB by default).
+///
+/// Returns the bound and the two measured parts that are not per launched task (remaining,
+/// copied), which the caller may hold to their own bounds.
+pub fn answer_bound(request: &str, answer: &serde_json::Value) -> AnswerBound {
+    use serde_json::Value as J;
+    let n = request.len();
+    let mut out = AnswerBound { bound: n + ANSWER_SLACK, remaining: 0, copied: 0 };
+    if answer.get("ok") != Some(&J::Bool(true)) || answer.get("accept").is_none() {
+        return out;
+    }
+    let req: J = serde_json::from_str(request).unwrap_or(J::Null);
+    let mut task_bytes: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for t in req.get("tasks").and_then(J::as_array).into_iter().flatten() {
+        if let Some(id) = t.get("id").and_then(J::as_str) {
+            task_bytes.insert(id, t.to_string().len());
+        }
+    }
+    let times = if answer.get("calls").is_some_and(|c| !c.is_null()) { 2 } else { 1 };
+    for acc in answer["accept"].as_array().into_iter().flatten() {
+        out.remaining += acc["remaining"].to_string().len();
+        for l in acc["tasks"].as_array().into_iter().flatten() {
+            let own = l["task_id"].as_str().and_then(|id| task_bytes.get(id)).copied().unwrap_or(0);
+            out.bound += LAUNCH_SLACK + LAUNCH_FACTOR * own;
+            for r in l["resources"].as_array().into_iter().flatten() {
+                let mut bare = r.clone();
+                if let Some(m) = bare.as_object_mut() {
+                    for k in ["scalar", "ranges", "set"] {
+                        m.remove(k);
+                    }
+                }
+                out.copied += times * bare.to_string().len();
+            }
+            if times == 2 {
+                out.copied += acc["agent_id"].as_str().map_or(0, str::len);
+            }
+        }
+    }
+    out.bound += out.remaining + out.copied;
+    out
+}
+
+/// What [`answer_bound`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerBound {
+    /// The largest answer allowed, in bytes.
+    pub bound: usize,
+    /// The bytes of the accepted agents' `remaining` (at most [`REMAINING_FACTOR`] × the
+    /// request).
+    pub remaining: usize,
+    /// The bytes the launches copy of the offers' resource metadata (at most
+    /// [`crate::Limits::repeat_budget`]).
+    pub copied: usize,
+}
 
 /// Which sizes to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +259,67 @@ fn bad_attribute_text(offers: usize, n: usize) -> String {
         );
     }
     s.push_str(r#"],"tasks":[]}"#);
+    s
+}
+
+/// One agent whose `cpus` is reserved (dynamically, for role `r`) with one label of `label`
+/// bytes, and `tasks` tasks of 0.001 cpu of role `r`, with `calls`: each launch repeats the
+/// reservation and its label, twice (issue 20, item 4's variant: 104 KB answered 120 MB).
+fn repeated_labels(label: usize, tasks: usize) -> String {
+    let value = "v".repeat(label);
+    let mut s = format!(
+        r#"{{"op":"place","options":{{"roles":["r"],"framework_id":"f"}},"offers":[{{"id":"o1","agent_id":"a1","hostname":"h1","resources":[{{"name":"cpus","type":"SCALAR","scalar":{{"value":100}},"reservations":[{{"type":"DYNAMIC","role":"r","principal":"p","labels":{{"labels":[{{"key":"k","value":"{value}"}}]}}}}]}}]}}],"tasks":["#
+    );
+    for i in 0..tasks {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"t{i}","cpus":0.001,"role":"r"}}"#);
+    }
+    s.push_str("]}");
+    s
+}
+
+/// One agent whose `cpus` comes in `entries` offers, each reserved for its own role `r{i}`,
+/// and `tasks` tasks of 0.001 cpu that may use every role (`accepted_roles`): a fit reads
+/// every entry of the name the task may use.
+fn many_reservations(entries: usize, tasks: usize) -> String {
+    let mut s = String::from(r#"{"op":"place","offers":["#);
+    for i in 0..entries {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"o{i}","agent_id":"a1","hostname":"h1","resources":"cpus(r{i}):0.001;mem:1"}}"#);
+    }
+    s.push_str(r#"],"options":{"roles":["r0"]},"tasks":["#);
+    for i in 0..tasks {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"t{i}","cpus":0.001,"role":"r{}"}}"#, i % entries.max(1));
+    }
+    s.push_str("]}");
+    s
+}
+
+/// One agent offering `n` distinct scalars (Mesos JSON) and one task asking for every one
+/// of them: its launch merges `n` resources (`Resources::push`).
+fn wide_launch(n: usize) -> String {
+    let mut s = String::from(r#"{"op":"place","offers":[{"id":"o1","agent_id":"a1","hostname":"h1","resources":["#);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"name":"s{i}","type":"SCALAR","scalar":{{"value":2}}}}"#);
+    }
+    s.push_str(r#"]}],"tasks":[{"id":"t1","scalars":{"#);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#""s{i}":1"#);
+    }
+    s.push_str("}}]}");
     s
 }
 
@@ -350,6 +485,27 @@ const LAZY: &[Lazy] = &[
     }),
     ("bad_attribute_text", 4, "200 offers with 60 KB of bad attribute text (a 24 MB answer before)", |size| {
         bad_attribute_text(pick(size, 50, 200), pick(size, 20_000, 60_000))
+    }),
+    (
+        "repeated_labels",
+        4,
+        "one reserved cpus with a 60 KB label, 10,000 tasks of 0.001 cpu with calls (120 MB from 104 KB before)",
+        |size| repeated_labels(60_000, pick(size, 300, 10_000)),
+    ),
+    (
+        "repeated_labels_in_limit",
+        4,
+        "one reserved cpus with a 1 KB label, 1,000 tasks of 0.001 cpu with calls (within `repeat_budget`)",
+        |size| repeated_labels(1_000, pick(size, 300, 1_000)),
+    ),
+    (
+        "many_reservations",
+        2,
+        "one agent, 10,000 offers of cpus each reserved for its own role, 10,000 tasks of one of the roles",
+        |size| many_reservations(pick(size, 1_000, 10_000), pick(size, 1_000, 10_000)),
+    ),
+    ("wide_launch", 2, "one task taking 10,000 distinct scalars of one agent (its launch merges them)", |size| {
+        wide_launch(pick(size, 2_000, 10_000))
     }),
     ("newline_names", 5, "names with newlines and escapes", |_| newline_names()),
     ("flat_array", 6, "16 MiB of [1,1,…] (596 MB before)", |size| flat_array(pick(size, 1 << 20, (16 << 20) - 64))),

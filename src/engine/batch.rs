@@ -47,13 +47,13 @@ pub(super) fn run_held<'r>(
     let mut feasible = Vec::new();
     let units = task_order(&mut ctx, &mut feasible);
     if r.profile == Profile::Marathon {
-        return Ok(super::marathon::marathon(ctx, &units));
+        return super::marathon::marathon(ctx, &units);
     }
     place_units(&mut ctx, &units);
     if !r.quality || ctx.placements.len() == req.tasks.len() {
-        return Ok(super::output::finish(ctx));
+        return super::output::finish(ctx);
     }
-    Ok(super::repair::repair(ctx, units, &feasible, pass))
+    super::repair::repair(ctx, units, &feasible, pass)
 }
 
 /// One whole pass of the batch, units in this order, on a fresh ledger (a repair pass).

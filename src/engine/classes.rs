@@ -33,6 +33,7 @@ use super::state::{Agent, Ctx, Static};
 use super::tables::StrIndex;
 use crate::error::Error;
 use crate::hash::{Fx, FxMap};
+use crate::model::resource::like_hash;
 use crate::model::{DiskSourceType, Offer, Ranges, ResourceValue};
 
 pub(super) const RESIDENT_LABELS: [&str; 2] = ["marathon_framework_id", "marathon_task_id"];
@@ -321,9 +322,10 @@ pub(super) struct Pooled {
 pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
     let mut pool: Vec<Pooled> = Vec::new();
     let res_at = |(o, ri): (u32, u32)| offers.get(o as usize).and_then(|x| x.resources.as_slice().get(ri as usize));
-    // The mergeable entries by name, once the pool is long (an agent of thousands of offers
-    // or names): a resource is compared only with those of its name, not the whole pool.
-    let mut by_name: Option<FxMap<&str, SmallVec<[u32; 2]>>> = None;
+    // The mergeable entries by the hash of what `alike` compares, once the pool is long (an
+    // agent of thousands of offers, names or reservations of one name): a resource is
+    // compared only with those that may be alike, not the whole pool nor all of its name.
+    let mut by_name: Option<FxMap<u64, SmallVec<[u32; 2]>>> = None;
     for &o in ids {
         let Some(offer) = offers.get(o as usize) else { continue };
         for (ri, res) in offer.resources.iter().enumerate() {
@@ -360,7 +362,7 @@ pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
                 let merged = match &by_name {
                     None => pool.iter_mut().find(|e| !e.exclusive && res_at(e.src).is_some_and(|x| alike(x, res))),
                     Some(index) => {
-                        let list = index.get(res.name.as_str()).map_or(&[][..], |l| l.as_slice());
+                        let list = index.get(&like_hash(res)).map_or(&[][..], |l| l.as_slice());
                         let at = list
                             .iter()
                             .copied()
@@ -379,15 +381,15 @@ pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
             }
             if let Some(index) = &mut by_name {
                 if !exclusive {
-                    index.entry(res.name.as_str()).or_default().push(pool.len() as u32);
+                    index.entry(like_hash(res)).or_default().push(pool.len() as u32);
                 }
             }
             pool.push(Pooled { src: (o, ri as u32), amount, exclusive });
             if by_name.is_none() && pool.len() == POOL_INDEX_MIN {
-                let mut index: FxMap<&str, SmallVec<[u32; 2]>> = FxMap::default();
+                let mut index: FxMap<u64, SmallVec<[u32; 2]>> = FxMap::default();
                 for (k, e) in pool.iter().enumerate().filter(|(_, e)| !e.exclusive) {
                     if let Some(x) = res_at(e.src) {
-                        index.entry(x.name.as_str()).or_default().push(k as u32);
+                        index.entry(like_hash(x)).or_default().push(k as u32);
                     }
                 }
                 by_name = Some(index);

@@ -567,6 +567,8 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
         // The named scalars too: tasks that differ only there (10,000 tasks each asking for
         // another of an agent's scalars) would share one bucket, each compared with all before.
         t.need.scalars.hash(&mut h);
+        // And the roles (10,000 tasks each of its own role, issue 20): `same_need` compares them.
+        (&t.need.roles, t.need.alloc_role, t.need.reserve_role, t.need.revocable).hash(&mut h);
         let key = h.finish();
         let known = seen.get(&key).and_then(|list| {
             list.iter().find_map(|&(o, n)| {

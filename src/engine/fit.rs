@@ -178,6 +178,10 @@ pub(crate) trait PoolRead {
     fn at(&self, i: usize) -> Option<(&Entry, &Amount)>;
     /// The entries named `name`, ascending (a flat pool: every entry), with their amounts.
     fn named(&self, name: u32) -> impl Iterator<Item = (usize, &Entry, &Amount)>;
+    /// The entries named `name` whose role is one of `roles` (distinct), ascending (a flat
+    /// pool: every entry; the fitter checks name and role): a task that may use few of an
+    /// agent's many reservations of a name reads only those (issue 20).
+    fn named_in_roles(&self, name: u32, roles: &[u32]) -> impl Iterator<Item = (usize, &Entry, &Amount)>;
 }
 
 impl PoolRead for [Entry] {
@@ -192,6 +196,10 @@ impl PoolRead for [Entry] {
     }
     #[inline(always)]
     fn named(&self, _name: u32) -> impl Iterator<Item = (usize, &Entry, &Amount)> {
+        self.iter().enumerate().map(|(i, e)| (i, e, &e.amount))
+    }
+    #[inline(always)]
+    fn named_in_roles(&self, _name: u32, _roles: &[u32]) -> impl Iterator<Item = (usize, &Entry, &Amount)> {
         self.iter().enumerate().map(|(i, e)| (i, e, &e.amount))
     }
 }
@@ -390,7 +398,8 @@ impl Fitter {
         let mut avail = 0i64;
         // The entries the task may take from, ascending (the passes below visit only these).
         let mut usable: SmallVec<[u32; 8]> = SmallVec::new();
-        for (i, e, a) in pool.named(name) {
+        // Only the entries of the task's roles: `eligible` requires one of them.
+        for (i, e, a) in pool.named_in_roles(name, &need.roles) {
             if e.name == name && !e.exclusive && self.eligible(e, need) && (name != DISK || Self::scratch_disk(e)) {
                 // INVARIANT: `used` holds one amount per pool entry (resized at the start of `fit`).
                 avail += scalar_of(a) - self.used.get(i).copied().unwrap_or(0);

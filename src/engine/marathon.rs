@@ -29,11 +29,12 @@ use super::compile::Unit;
 use super::explain::{explain_task, message};
 use super::fit::{splitmix, FitOut, Fitter};
 use super::output::finish;
+use super::request::PlaceError;
 use super::state::Ctx;
 use crate::decision::{Plan, Reason, ReasonCode};
 
 /// Runs the batch offer by offer (`units` in request order, a gang at its first member).
-pub(super) fn marathon<'r>(mut ctx: Ctx<'r, '_>, units: &[Unit]) -> Plan<'r> {
+pub(super) fn marathon<'r>(mut ctx: Ctx<'r, '_>, units: &[Unit]) -> Result<Plan<'r>, PlaceError> {
     let limit = ctx.opts.max_instances_per_offer.max(1) as usize;
     // The matchers: one per group, in order of the group's first unit; each holds its units
     // in request order (Marathon's scheduled instances of one run spec).

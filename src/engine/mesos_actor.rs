@@ -7,7 +7,7 @@ use smallvec::SmallVec;
 use super::explain::message;
 use super::fit::reason;
 use super::options::Objective;
-use super::output::{calls, to_resources};
+use super::output::{calls, metadata_bytes, to_resources};
 use super::request::PlaceError;
 use super::state::Ctx;
 use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Reason, ReasonCode, Stats};
@@ -180,6 +180,27 @@ pub(super) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
     for (u, _) in &placed_order {
         if !seen.contains(u) {
             seen.push(*u);
+        }
+    }
+    // The launches copy their offer resources' metadata: bounded as `output::finish` bounds
+    // the other profiles' (issue 20), before any is built.
+    let limits = &ctx.opts.limits;
+    let per = if ctx.opts.framework_id.is_some() { 2 } else { 1 };
+    let (mut copied, mut launches) = (0usize, 0usize);
+    for unit in seen.iter().filter_map(|ui| units.get(*ui)) {
+        let Some(offer) = req.offers.get(unit.offer) else { continue };
+        let w = |i: Option<usize>| i.and_then(|i| offer.resources.as_slice().get(i)).map_or(0, metadata_bytes);
+        let (cpus, mem, ports) = (w(unit.cpus), w(unit.mem), w(unit.ports));
+        for (_, p) in &unit.launches {
+            launches += 1;
+            let one = cpus.saturating_add(mem).saturating_add(ports.saturating_mul(p.len()));
+            copied = copied.saturating_add(one.saturating_mul(per));
+            if per == 2 {
+                copied = copied.saturating_add(offer.agent_id.len());
+            }
+            if copied > limits.repeat_budget() {
+                return Err(PlaceError::new("/tasks", limits.repeat_budget_exceeded(copied, launches)));
+            }
         }
     }
     let mut accept = Vec::new();

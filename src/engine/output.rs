@@ -8,6 +8,7 @@ use smallvec::SmallVec;
 use super::explain::explain_task;
 use super::fit::{self, Amount, Entry, NONE};
 use super::options::Objective;
+use super::request::PlaceError;
 use super::state::{Ctx, Placement};
 use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Stats, Unplaced};
 use crate::model::{Resource, ResourceValue, Resources, Scalar, TaskRequest};
@@ -329,8 +330,63 @@ impl<'r> Ctx<'r, '_> {
     }
 }
 
+/// The bytes of `r`'s JSON that each launch from it repeats whatever it takes: everything
+/// but the value (its name, type, reservations with their labels, disk info, flags).
+pub(super) fn metadata_bytes(r: &Resource) -> usize {
+    let bare = Resource { value: ResourceValue::Scalar(Scalar::from_millis(0)), ..r.clone() };
+    resource_json(&bare).to_string().len()
+}
+
+impl Ctx<'_, '_> {
+    /// Issue 20: the launches of the plan copy their offer resources' metadata, so a
+    /// reserved resource with large labels taken by thousands of tasks would make an answer
+    /// thousands of times its request. Before any launch is built, the metadata each
+    /// placement copies (twice with `calls`, whose TaskInfos also name the agent; a volume's
+    /// up to four times, with its `RESERVE` and `CREATE`) is summed, each source resource measured once, against
+    /// [`crate::Limits::repeat_budget`]: O(placements × takes), nothing copied.
+    fn check_repeats(&self) -> Result<(), PlaceError> {
+        let limits = &self.opts.limits;
+        let budget = limits.repeat_budget();
+        let per = if self.opts.framework_id.is_some() { 2 } else { 1 };
+        let mut measured: crate::hash::FxMap<(u32, u32), usize> = Default::default();
+        let mut total = 0usize;
+        for (n, p) in self.placements.iter().enumerate() {
+            let Some(agent) = self.agents.get(p.agent as usize) else { continue };
+            let pool = self.classes.get(agent.class as usize).map(|c| c.pool.entries()).unwrap_or(&[]);
+            for tk in p.fit.takes.iter().chain(p.fit.exec_takes.iter()) {
+                let Some(e) = pool.get(tk.entry as usize) else { continue };
+                let w = *measured.entry(e.src).or_insert_with(|| {
+                    self.req
+                        .offers
+                        .get(e.src.0 as usize)
+                        .and_then(|o| o.resources.as_slice().get(e.src.1 as usize))
+                        .map_or(0, metadata_bytes)
+                });
+                let times = match tk.what {
+                    fit::TakeWhat::Scalar(_) | fit::TakeWhat::Ports(_) => per,
+                    _ => per + 2,
+                };
+                total = total.saturating_add(w.saturating_mul(times));
+            }
+            if per == 2 {
+                // Each TaskInfo of the calls names its agent.
+                total = total.saturating_add(agent.id.len());
+            }
+            if total > budget {
+                return Err(PlaceError::new("/tasks", limits.repeat_budget_exceeded(total, n + 1)));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Finishes a batch: accepts, declines, explanations, calls, stats.
-pub(super) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Plan<'r> {
+///
+/// # Errors
+/// `limit.answer_bytes` when the launches would copy more of the offers' resource metadata
+/// than [`crate::Limits::repeat_budget`] allows.
+pub(super) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceError> {
+    ctx.check_repeats()?;
     let (accept, decline) = ctx.accepts_and_declines();
     let mut unplaced = Vec::new();
     let mut explained = std::mem::take(&mut ctx.explained);
@@ -350,7 +406,7 @@ pub(super) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Plan<'r> {
     }
     let stats = ctx.stats();
     let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
-    Plan { accept, decline, unplaced, calls, stats, warnings: std::mem::take(&mut ctx.warnings) }
+    Ok(Plan { accept, decline, unplaced, calls, stats, warnings: std::mem::take(&mut ctx.warnings) })
 }
 
 pub(super) fn resource_json(r: &Resource) -> Json {
@@ -526,7 +582,7 @@ mod tests {
         let stats = ctx.stats();
         assert_eq!((stats.offers, stats.tasks, stats.placed), (3, 1, 1));
         assert!(ctx.unplaced_tasks().is_empty());
-        let plan = finish(ctx);
+        let plan = finish(ctx).unwrap();
         let calls = plan.calls.unwrap();
         assert_eq!(calls.len(), 2);
         assert_eq!(calls[0]["type"], "ACCEPT");
@@ -544,13 +600,13 @@ mod tests {
         let resolved = Resolved::new(&opts).unwrap();
         let ctx = prepared(&opts, &resolved, &req);
         assert_eq!(ctx.unplaced_tasks(), [0]);
-        let plan = finish(ctx);
+        let plan = finish(ctx).unwrap();
         assert_eq!(plan.unplaced[0].task_id, "big");
         assert_eq!(plan.unplaced[0].reasons[0].code, ReasonCode::InsufficientCpus);
         assert_eq!(plan.decline[0].offer_id, "o1");
         let quiet = Options { explain: false, ..Options::default() };
         let resolved = Resolved::new(&quiet).unwrap();
-        let plan = finish(prepared(&quiet, &resolved, &req));
+        let plan = finish(prepared(&quiet, &resolved, &req)).unwrap();
         assert!(plan.unplaced[0].reasons.is_empty());
     }
 

@@ -163,6 +163,8 @@ impl PartialEq for Amounts {
 pub(super) struct Meta {
     entries: Vec<Entry>,
     by_name: FxMap<u32, Vec<u32>>,
+    /// Per (name, role), the indices of its entries, ascending.
+    by_role: FxMap<(u32, u32), Vec<u32>>,
 }
 
 /// A large pool: the static class's entries, this class's amounts.
@@ -178,9 +180,11 @@ impl SharedPool {
     /// The shared form of `pool` (a static class's pool, as offered).
     pub(super) fn new(pool: &[Entry]) -> SharedPool {
         let mut by_name: FxMap<u32, Vec<u32>> = FxMap::default();
+        let mut by_role: FxMap<(u32, u32), Vec<u32>> = FxMap::default();
         let mut avail = (0, 0);
         for (i, e) in pool.iter().enumerate() {
             by_name.entry(e.name).or_default().push(i as u32);
+            by_role.entry((e.name, e.role)).or_default().push(i as u32);
             match e.name {
                 fit::CPUS => avail.0 += e.scalar(),
                 fit::MEM => avail.1 += e.scalar(),
@@ -188,7 +192,7 @@ impl SharedPool {
             }
         }
         let amounts = Amounts::new(pool.iter().map(|e| e.amount.clone()).collect());
-        SharedPool { meta: Rc::new(Meta { entries: pool.to_vec(), by_name }), amounts, avail }
+        SharedPool { meta: Rc::new(Meta { entries: pool.to_vec(), by_name, by_role }), amounts, avail }
     }
 
     /// This pool with `fit` applied: the entries it takes from are copied, the rest shared.
@@ -263,6 +267,27 @@ impl PoolRead for SharedPool {
         let list = self.meta.by_name.get(&name).map_or(&[][..], Vec::as_slice);
         list.iter().filter_map(move |&i| {
             let i = i as usize;
+            Some((i, self.meta.entries.get(i)?, self.amounts.get(i)?))
+        })
+    }
+    fn named_in_roles(&self, name: u32, roles: &[u32]) -> impl Iterator<Item = (usize, &Entry, &Amount)> {
+        // Each role's list is ascending; merged by taking the smallest head (a task has a
+        // few roles: its own, its ancestors, `*`).
+        let mut lists: smallvec::SmallVec<[&[u32]; 4]> = smallvec::SmallVec::new();
+        for (k, r) in roles.iter().enumerate() {
+            if roles.get(..k).is_some_and(|before| before.contains(r)) {
+                continue;
+            }
+            if let Some(l) = self.meta.by_role.get(&(name, *r)) {
+                lists.push(l.as_slice());
+            }
+        }
+        std::iter::from_fn(move || {
+            let k = lists.iter().enumerate().filter_map(|(k, l)| l.first().map(|h| (*h, k))).min()?.1;
+            let list = lists.get_mut(k)?;
+            let (&head, rest) = list.split_first()?;
+            *list = rest;
+            let i = head as usize;
             Some((i, self.meta.entries.get(i)?, self.amounts.get(i)?))
         })
     }
@@ -364,6 +389,21 @@ impl ClassPool {
             ClassPool::Shared(p) => std::borrow::Cow::Owned(p.to_flat()),
         }
     }
+
+    /// The entries of `names` (distinct) with this class's amounts: a flat pool's all (the
+    /// reader filters by name), a shared pool's of those names only, so that a sum over a few
+    /// names (the scored dimensions of a new class) costs those entries, not the agent.
+    pub(super) fn flat_named(&self, names: &[u32]) -> std::borrow::Cow<'_, [Entry]> {
+        match self {
+            ClassPool::Flat(p) => std::borrow::Cow::Borrowed(p.as_slice()),
+            ClassPool::Shared(p) => std::borrow::Cow::Owned(
+                names
+                    .iter()
+                    .flat_map(|n| p.named(*n).map(|(_, e, a)| Entry { amount: a.clone(), ..e.clone() }))
+                    .collect(),
+            ),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -443,5 +483,29 @@ mod tests {
         assert_eq!(next.at(7).map(|(_, a)| a.clone()), Some(Amount::Scalar(0)));
         assert!(next.same_amounts(&SharedPool::new(&pool)));
         assert_eq!(next.content_hash(), SharedPool::new(&pool).content_hash());
+    }
+
+    /// `named_in_roles` hands out the entries of a name under the roles asked for, each once,
+    /// ascending across the roles' lists, as the flat walk filtered by role would.
+    #[test]
+    fn named_in_roles_merges_the_roles_lists_ascending() {
+        let pool: Vec<Entry> = (0..120)
+            .map(|i| {
+                let mut e = entry(if i % 2 == 0 { fit::CPUS } else { fit::MEM }, Amount::Scalar(1000));
+                e.role = (i % 5) as u32;
+                e
+            })
+            .collect();
+        let shared = SharedPool::new(&pool);
+        for roles in [&[][..], &[3], &[1, 4], &[4, 1, 4], &[0, 1, 2, 3, 4]] {
+            let got: Vec<usize> = shared.named_in_roles(fit::CPUS, roles).map(|(i, ..)| i).collect();
+            let want: Vec<usize> = pool
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.name == fit::CPUS && roles.contains(&e.role))
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(got, want, "{roles:?}");
+        }
     }
 }

@@ -34,7 +34,7 @@
 use super::compile::{sizes, Unit};
 use super::options::{Objective, Options, Resolved};
 use super::output::finish;
-use super::request::PlaceRequest;
+use super::request::{PlaceError, PlaceRequest};
 use super::score::MAX_EXTRA;
 use super::state::Ctx;
 use crate::decision::Plan;
@@ -183,7 +183,12 @@ fn over_capacity(ctx: &Ctx<'_, '_>) -> bool {
 
 /// Runs the repair passes after `first` (placed in `units` order; `feasible` per task) and
 /// finishes the best answer.
-pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32], pass: Pass) -> Plan<'r> {
+pub(super) fn repair<'r>(
+    first: Ctx<'r, '_>,
+    units: Vec<Unit>,
+    feasible: &[u32],
+    pass: Pass,
+) -> Result<Plan<'r>, PlaceError> {
     let (opts, r, req) = (first.opts, first.resolved, first.req);
     let mut out = left_out(&first, &units, feasible);
     if !out.contains(&true) {
@@ -254,10 +259,10 @@ pub(super) fn repair<'r>(first: Ctx<'r, '_>, units: Vec<Unit>, feasible: &[u32],
     let mut plan = match best {
         Some((_, ctx)) => finish(ctx),
         None => finish(first),
-    };
+    }?;
     plan.stats.evaluations = total;
     plan.stats.repair_passes = passes;
-    plan
+    Ok(plan)
 }
 
 #[cfg(test)]

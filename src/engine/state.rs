@@ -295,7 +295,9 @@ impl<'r, 'o> Ctx<'r, 'o> {
         let c = self.classes.len() as u32;
         if self.dims.on() {
             let base = self.statics.get(s as usize).map_or(&[][..], |st| st.pool.as_slice());
-            self.dims.record_class(c, s, base, &pool.flat());
+            // Only the scored names' entries: a shared pool is not copied whole per class.
+            let entries = pool.flat_named(&self.dims.names);
+            self.dims.record_class(c, s, base, &entries);
         }
         self.classes.push(Class {
             static_class: s,

@@ -531,19 +531,57 @@ fn validate_reservations(stack: &[Reservation]) -> Result<()> {
 /// assert_eq!(left.subtract(&right).unwrap().to_string(), "cpus(role1):4; cpus(role2):3; mem:1000");
 /// assert!(!left.contains(&parse_resources("cpus(role3):1", "*").unwrap()));
 /// ```
-#[derive(Debug, Clone, Default, Eq)]
-pub struct Resources(Vec<Resource>);
+#[derive(Clone, Default)]
+pub struct Resources(Vec<Resource>, LikeIndex);
+
+impl Eq for Resources {}
+
+impl fmt::Debug for Resources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Resources").field(&self.0).finish()
+    }
+}
+
+/// The like-entry index of a large [`Resources`]: each entry's position under the hash of
+/// what [`Resource::is_like`] compares (everything but the value), built by the first
+/// [`Resources::push`] onto [`SMALL`] entries or more and kept up by it; dropped by anything
+/// else that changes the list, and by a clone (a clone that is pushed to rebuilds it), so
+/// that `push` is O(1) on average rather than a walk of the entries (issue 20).
+#[derive(Default)]
+struct LikeIndex(Option<Box<crate::hash::FxMap<u64, SmallVec<[u32; 1]>>>>);
+
+impl Clone for LikeIndex {
+    fn clone(&self) -> LikeIndex {
+        LikeIndex(None)
+    }
+}
+
+/// The hash of what [`Resource::is_like`] compares (like resources hash alike): the key of
+/// `push`'s index and of the engine's pooling of an agent's offers.
+pub(crate) fn like_hash(r: &Resource) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::hash::Fx::default();
+    r.name.hash(&mut h);
+    (r.value.value_type() as u8).hash(&mut h);
+    r.reservations.hash(&mut h);
+    r.disk.hash(&mut h);
+    r.shared.hash(&mut h);
+    r.revocable.hash(&mut h);
+    r.allocation_role.hash(&mut h);
+    r.provider_id.hash(&mut h);
+    h.finish()
+}
 
 impl Resources {
     /// No resources.
     pub fn new() -> Resources {
-        Resources(Vec::new())
+        Resources(Vec::new(), LikeIndex::default())
     }
 
     /// No resources, with room for `n` entries before the list grows (for an engine that knows
     /// how many it is about to push).
     pub(crate) fn with_capacity(n: usize) -> Resources {
-        Resources(Vec::with_capacity(n))
+        Resources(Vec::with_capacity(n), LikeIndex::default())
     }
 
     /// Validates every resource ([`Resource::validate`]), refuses one name with two types,
@@ -580,7 +618,7 @@ impl Resources {
                     && (r.is_exclusive() || !list.get(..j).unwrap_or_default().iter().any(|e| e.is_like(r)))
             });
         if untouched {
-            Resources(list)
+            Resources(list, LikeIndex::default())
         } else {
             list.into_iter().collect()
         }
@@ -598,6 +636,8 @@ impl Resources {
             }
             return;
         }
+        // The push index would miss the entries added below.
+        self.1 = LikeIndex::default();
         let mut index: BTreeMap<String, SmallVec<[usize; 2]>> = BTreeMap::new();
         for (i, e) in self.0.iter().enumerate() {
             index.entry(e.name.clone()).or_default().push(i);
@@ -635,19 +675,45 @@ impl Resources {
         Some(index)
     }
 
-    /// Adds one resource (assumed valid), merging it into a like entry: O(entries), a walk
-    /// for the like one. To build from many, collect them (like ones are found by name).
+    /// Adds one resource (assumed valid), merging it into the first like entry. A few
+    /// entries are walked; from [`SMALL`] entries on, the like one is looked up by hash (an
+    /// index built once and kept up by each push), so pushing n resources one by one costs
+    /// O(n), not O(n²).
     pub fn push(&mut self, resource: Resource) {
         if resource.value.is_empty() {
             return;
         }
+        let Resources(list, LikeIndex(index)) = self;
+        if list.len() < SMALL && index.is_none() {
+            if !resource.is_exclusive() {
+                if let Some(entry) = list.iter_mut().find(|e| e.is_like(&resource)) {
+                    entry.absorb(&resource);
+                    return;
+                }
+            }
+            list.push(resource);
+            return;
+        }
+        let index = index.get_or_insert_with(|| {
+            let mut m = crate::hash::FxMap::<u64, SmallVec<[u32; 1]>>::default();
+            for (i, e) in list.iter().enumerate() {
+                m.entry(like_hash(e)).or_default().push(i as u32);
+            }
+            Box::new(m)
+        });
+        let h = like_hash(&resource);
         if !resource.is_exclusive() {
-            if let Some(entry) = self.0.iter_mut().find(|e| e.is_like(&resource)) {
+            // The first like entry, as the walk finds it: positions are pushed ascending.
+            let like = index.get(&h).and_then(|ids| {
+                ids.iter().map(|i| *i as usize).find(|&i| list.get(i).is_some_and(|e| e.is_like(&resource)))
+            });
+            if let Some(entry) = like.and_then(|i| list.get_mut(i)) {
                 entry.absorb(&resource);
                 return;
             }
         }
-        self.0.push(resource);
+        index.entry(h).or_default().push(list.len() as u32);
+        list.push(resource);
     }
 
     /// The resources in order.
@@ -726,7 +792,7 @@ impl Resources {
 
     /// The first resource of `other` that is not held here, if any.
     pub fn first_missing<'a>(&self, other: &'a Resources) -> Option<&'a Resource> {
-        other.0.iter().find(|r| !self.contains(&Resources(vec![(*r).clone()])))
+        other.0.iter().find(|r| !self.contains(&Resources(vec![(*r).clone()], LikeIndex::default())))
     }
 
     /// `self - other`, role-aware, for an `other` that `self` contains.
@@ -779,7 +845,7 @@ impl Resources {
         }
         let mut keep = gone.iter().map(|g| !g);
         out.retain(|_| keep.next().unwrap_or(true));
-        Resources(out)
+        Resources(out, LikeIndex::default())
     }
 
     /// The resources a role may use: unreserved ones, and those reserved (at the top of their
@@ -800,7 +866,7 @@ impl Resources {
     /// The entries for which `keep` is true.
     #[must_use]
     pub fn filter(&self, mut keep: impl FnMut(&Resource) -> bool) -> Resources {
-        Resources(self.0.iter().filter(|r| keep(r)).cloned().collect())
+        Resources(self.0.iter().filter(|r| keep(r)).cloned().collect(), LikeIndex::default())
     }
 
     /// The unreserved entries.
@@ -996,5 +1062,44 @@ mod tests {
             let collected: Resources = list.into_iter().collect();
             assert_eq!(kept.as_slice(), collected.as_slice());
         }
+    }
+
+    /// Pushing one by one past the point where `push` indexes its list merges as collecting
+    /// does: the same entries, in the same order, like ones (not exclusive ones) merged; a
+    /// clone that is pushed to rebuilds the index.
+    #[test]
+    fn push_by_hash_merges_as_collecting() {
+        let mut reserved = scalar("cpus", 2);
+        reserved.reservations.push(Reservation::static_for("web"));
+        let mut volume = scalar("disk", 5);
+        volume.disk = Some(Box::new(DiskInfo {
+            persistence: Some(Persistence { id: "p".into(), principal: None }),
+            ..DiskInfo::default()
+        }));
+        let mut list = Vec::new();
+        for i in 0..200 {
+            list.push(scalar(&format!("s{}", i % 50), 1));
+            if i % 7 == 0 {
+                list.push(reserved.clone());
+                list.push(volume.clone());
+                list.push(scalar("cpus", 1));
+                list.push(scalar("zero", 0));
+            }
+        }
+        let mut pushed = Resources::new();
+        for (k, r) in list.iter().enumerate() {
+            pushed.push(r.clone());
+            if k == 100 {
+                // A clone has no index; pushing to it builds its own.
+                let mut copy = pushed.clone();
+                copy.push(scalar("s3", 1));
+                assert_eq!(copy.len(), pushed.len());
+            }
+        }
+        let collected: Resources = list.into_iter().collect();
+        assert_eq!(pushed.as_slice(), collected.as_slice());
+        assert_eq!(pushed.iter().filter(|r| r.name == "disk").count(), 29, "volumes are never merged");
+        assert_eq!(pushed.iter().find(|r| r.name == "s0").and_then(Resource::scalar), Some(Scalar::from_units(4)));
+        assert_eq!(format!("{:?}", Resources::new()), "Resources([])");
     }
 }

@@ -119,6 +119,11 @@ pub struct Args {
     /// timed out)
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     case_timeout: u64,
+    /// Write each hostile request (`--cheap` for the CI sizes) as DIR/NAME.json, with
+    /// DIR/index.json listing name, item and what, for the host runs
+    /// (scripts/hostile-hosts.py, the C and Node tests), and exit
+    #[arg(long, value_name = "DIR")]
+    write_hostile: Option<PathBuf>,
     /// Internal: run one hostile case and print its result as JSON
     #[arg(long, value_name = "NAME", hide = true)]
     hostile_case: Option<String>,
@@ -148,6 +153,9 @@ pub fn run(args: &Args) -> Outcome {
     if let Some(name) = &args.hostile_case {
         outln!("{}", hostile_case(name, size_of(args))?);
         return Ok(EXIT_OK);
+    }
+    if let Some(dir) = &args.write_hostile {
+        return write_hostile(dir, size_of(args));
     }
     if let Some(dir) = &args.write_workloads {
         return write_workloads(dir, args.seed);
@@ -569,6 +577,25 @@ fn write_workloads(dir: &PathBuf, seed: u64) -> Outcome {
         file.flush().map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?;
         errln!("wrote {}", path.display());
     }
+    Ok(EXIT_OK)
+}
+
+/// `--write-hostile DIR`: each hostile case's request as DIR/NAME.json (the request text
+/// exactly, no newline added), and DIR/index.json.
+fn write_hostile(dir: &PathBuf, size: bench_gen::hostile::Size) -> Outcome {
+    std::fs::create_dir_all(dir).map_err(|e| usage(format!("cannot create `{}`: {e}", dir.display())))?;
+    let mut index = Vec::new();
+    for name in bench_gen::hostile::names() {
+        let Some(case) = bench_gen::hostile::case(name, size) else { continue };
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, case.request.as_bytes())
+            .map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?;
+        index.push(json!({"name": name, "item": case.item, "what": case.what, "bytes": case.request.len()}));
+    }
+    let path = dir.join("index.json");
+    std::fs::write(&path, Json::Array(index).to_string())
+        .map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?;
+    errln!("wrote {} hostile requests into {}", bench_gen::hostile::names().len(), dir.display());
     Ok(EXIT_OK)
 }
 
