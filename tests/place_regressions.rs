@@ -431,3 +431,61 @@ fn a_rolled_back_gang_leaves_a_lone_agent_as_it_was() {
         assert_eq!(unplaced, ["g1", "g2", "g3"], "extra {extra}");
     }
 }
+
+/// `offerfit simulate` on examples/sim (issue 16 / 21): a `rack GROUP_BY` app (no value) was
+/// ordered as scarce as a `hostname UNIQUE` one (nine mates on six agents: slack 1), so it
+/// went before `/zk` (`hostname UNIQUE` + `rack GROUP_BY 3`) and binpack filled rack r1
+/// (12 unreserved cpus per agent) with it; `/zk`'s third task then needed r1 and found it
+/// full, and no repair pass got it back. GROUP_BY mates share agents: the web tasks now come
+/// after `/zk`, and every task but the two brokers that can never fit is placed.
+#[test]
+fn group_by_tasks_do_not_crowd_out_a_unique_group_by_app() {
+    let offers: Vec<Json> = (0..6)
+        .map(|i| {
+            let cpus = if i < 2 { "cpus:12;mem:55808" } else { "cpus:16;mem:64000" };
+            json!({
+                "id": format!("O{i}"), "agent_id": format!("S{i}"), "hostname": format!("h{i}"),
+                "resources": format!("{cpus};disk:200000;ports:[31000-32000]"),
+                "attributes": format!("rack:r{};ssd:{}", i / 2 + 1, i % 2 == 0)
+            })
+        })
+        .collect();
+    let app = |name: &str, n: usize, task: Json| -> Vec<Json> {
+        (0..n)
+            .map(|i| {
+                let mut t = task.clone();
+                t["id"] = json!(format!("{name}.{i}"));
+                t["group"] = json!(name);
+                t["instances"] = json!(n);
+                t
+            })
+            .collect()
+    };
+    let mut tasks =
+        app("kafka", 8, json!({"cpus": 4, "mem": 16384, "ports": [31092], "constraints": [["hostname", "UNIQUE"]]}));
+    tasks.extend(app(
+        "zk",
+        3,
+        json!({"cpus": 1, "mem": 2048, "constraints": [["hostname", "UNIQUE"], ["rack", "GROUP_BY", "3"]]}),
+    ));
+    tasks.extend(app("web", 9, json!({"cpus": 2, "mem": 4096, "ports": [0], "constraints": [["rack", "GROUP_BY"]]})));
+    tasks.extend(app("ssd-db", 4, json!({"cpus": 4, "mem": 16000, "constraints": [["ssd", "CLUSTER", "true"]]})));
+    for strategy in ["binpack", "spread"] {
+        let answer = call(&json!({"op": "place", "offers": offers, "tasks": tasks, "options": {"strategy": strategy}}));
+        assert_eq!(answer["ok"], true, "{answer}");
+        let left: Vec<&Json> = answer["unplaced"].as_array().into_iter().flatten().map(|u| &u["task_id"]).collect();
+        assert_eq!(left, [&json!("kafka.6"), &json!("kafka.7")], "{strategy}: {answer}");
+        // One zk task per rack.
+        let mut zk_racks: Vec<String> = Vec::new();
+        for acc in answer["accept"].as_array().into_iter().flatten() {
+            let agent: usize = acc["agent_id"].as_str().and_then(|a| a[1..].parse().ok()).expect("agent S<i>");
+            for t in acc["tasks"].as_array().into_iter().flatten() {
+                if t["task_id"].as_str().is_some_and(|id| id.starts_with("zk.")) {
+                    zk_racks.push(format!("r{}", agent / 2 + 1));
+                }
+            }
+        }
+        zk_racks.sort();
+        assert_eq!(zk_racks, ["r1", "r2", "r3"], "{strategy}: {answer}");
+    }
+}

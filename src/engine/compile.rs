@@ -477,18 +477,23 @@ pub(super) fn task_order(ctx: &mut Ctx<'_, '_>, feasible: &mut Vec<u32>) -> Vec<
 }
 
 /// Per task, its slack: its feasible count, less the other tasks of its group when some hard
-/// constraint of its counts the group's placements (`hostname UNIQUE`: ten tasks that fit
-/// twelve agents have a slack of 3, not 12); a task that fits no agent keeps 0.
+/// constraint of its keeps group mates off each other's agents (`hostname UNIQUE`: ten tasks
+/// that fit twelve agents have a slack of 3, not 12; [`Rules::mates_exclusive`]); a task
+/// that fits no agent keeps 0. `GROUP_BY` and `CLUSTER` alone take nothing off: their mates
+/// share agents (nine `rack GROUP_BY` tasks on six agents are not scarcer than a task that
+/// fits one agent).
+///
+/// [`Rules::mates_exclusive`]: super::rules::Rules::mates_exclusive
 pub(super) fn slack(ctx: &Ctx<'_, '_>, feasible: &[u32]) -> Vec<u32> {
     let mut members: FxMap<u32, u32> = FxMap::default();
-    for t in ctx.tasks.iter().filter(|t| t.rules.counts_group()) {
+    for t in ctx.tasks.iter().filter(|t| t.rules.mates_exclusive()) {
         *members.entry(t.group).or_default() += 1;
     }
     ctx.tasks
         .iter()
         .zip(feasible)
         .map(|(t, &n)| match members.get(&t.group) {
-            Some(m) if t.rules.counts_group() && n > 0 => n.saturating_sub(m - 1).max(1),
+            Some(m) if t.rules.mates_exclusive() && n > 0 => n.saturating_sub(m - 1).max(1),
             _ => n,
         })
         .collect()

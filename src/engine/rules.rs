@@ -14,7 +14,7 @@ use crate::constraint::{
     parse_constraint, CompiledConstraints, Dialect, DiskCandidate, Field, FieldValues, GroupState, ParseOptions,
     Parsed, Preference, Target,
 };
-use crate::constraint::{FieldCounts, GroupRef, ValueIds};
+use crate::constraint::{FieldCounts, GroupRef, Operator, ValueIds};
 use crate::limits::Limits;
 use crate::model::{ConstraintSpec, DiskInfo, RunningTask, TaskRequest};
 
@@ -289,6 +289,15 @@ impl Rules {
     /// Whether some hard constraint counts the group's placements (`UNIQUE`, `MAX_PER`, ...).
     pub(crate) fn counts_group(&self) -> bool {
         self.dynamic
+    }
+
+    /// Whether some hard constraint caps how many of the group's tasks one value (so one
+    /// agent) may hold — `UNIQUE` or `MAX_PER` — so that each placed group mate can take an
+    /// agent from the others. `GROUP_BY` (balance over the values) and `CLUSTER` (one value
+    /// for all) count the group's placements too but let mates share an agent: nine tasks
+    /// under `rack GROUP_BY` fit six agents with room to spare.
+    pub(crate) fn mates_exclusive(&self) -> bool {
+        self.dynamic && self.cc.hard().iter().any(|c| matches!(c.operator, Operator::Unique | Operator::MaxPer))
     }
 
     pub(crate) fn has_hard(&self) -> bool {
