@@ -248,7 +248,13 @@ impl Session {
             last_now: None,
             link: Link::Idle,
             failures: 0,
-            req: Held::new(),
+            // The session keeps or declines unused offers itself (rule 2): plans name only
+            // the offers declined for maintenance.
+            req: {
+                let mut held = Held::new();
+                held.keep_unused(true);
+                held
+            },
             held_since: Vec::new(),
             decline_now: Vec::new(),
             tasks: BTreeMap::new(),
