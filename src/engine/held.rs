@@ -27,7 +27,7 @@
 use std::cell::RefCell;
 use std::ops::Deref;
 
-use super::classes::{alloc_of, canonical_agents, join_static, sight_of};
+use super::classes::{alloc_of, canonical_agents, join_known, join_static, sight_of};
 use super::options::{Profile, TieBreak};
 use super::request::{check_offer_counts, OfferSums, PlaceRequest};
 use super::shapes::{walk_shape, Build, Sight};
@@ -564,23 +564,6 @@ impl Prep {
         }
         self.sights.push(kinds);
         true
-    }
-}
-
-/// `join_static(ctx, ai, Some(s))` for an agent of a made static class `s`: it joins the
-/// class's first state class. The same ledger, with one lookup of each.
-#[inline]
-fn join_known(ctx: &mut Ctx<'_, '_>, ai: usize, s: u32) {
-    let Some(st) = ctx.statics.get_mut(s as usize) else { return };
-    st.agents += 1;
-    let c = st.init_class;
-    let Some(agent) = ctx.agents.get_mut(ai) else { return };
-    agent.static_class = s;
-    agent.class = c;
-    let n = agent.offers.len();
-    if let Some(cl) = ctx.classes.get_mut(c as usize) {
-        cl.members.insert(ai as u32);
-        cl.offers += n;
     }
 }
 
