@@ -141,6 +141,26 @@ pub enum Event {
     },
 }
 
+impl Input {
+    /// Reads one input from its JSON value, as [`crate::Session::step_value`] does before it
+    /// steps (a host that holds objects can read a task list once and submit it typed later).
+    ///
+    /// ```
+    /// use offerfit::session::{Input, InputKind};
+    /// let input = Input::from_json(serde_json::json!({"now": 1, "submit": [{"id": "a", "cpus": 1}]})).unwrap();
+    /// let InputKind::Submit(tasks) = input.kind else { panic!() };
+    /// assert_eq!(tasks[0].id, "a");
+    /// assert!(Input::from_json(serde_json::json!({"now": 1, "submit": [{"cpus": 1}]})).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// The contract's errors of a malformed input, with paths (limits are not checked here:
+    /// [`crate::Session::step_value`] checks them).
+    pub fn from_json(json: Json) -> Result<Input, Errors> {
+        input_from_json(json)
+    }
+}
+
 /// The input kinds, in SESSION.md's order.
 pub(crate) const KINDS: &[&str] = &["connect", "event", "disconnected", "submit", "kill", "tick"];
 

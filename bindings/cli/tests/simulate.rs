@@ -64,6 +64,8 @@ fn golden_summary_of_the_bundled_example() {
     let out =
         simulate(&["--cluster", CLUSTER, "--workload", APPS, "--workload", ACTIONS, "--duration", "2m", "--seed", "7"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // stderr is a pipe here, not a terminal: no progress bar, nothing at all.
+    assert_eq!(out.stderr, "", "the progress bar is silent when stderr is not a terminal");
     golden("example-2m-seed7.txt", &out.stdout);
     let j =
         json_of(&["--cluster", CLUSTER, "--workload", APPS, "--workload", ACTIONS, "--duration", "2m", "--seed", "7"]);
@@ -91,6 +93,47 @@ fn same_seed_same_run_other_seed_other_run() {
 }
 
 #[test]
+fn the_typed_and_the_json_wire_come_to_the_same_summary() {
+    // The default drives the session through its typed API; `--wire json` through
+    // `step_json` (the contract's text both ways). Same seed, same cluster, same answers: with
+    // apps (constraints, restarts after failures), action classes, a lost agent and a drain.
+    let args = [
+        "--cluster",
+        CLUSTER,
+        "--workload",
+        APPS,
+        "--workload",
+        ACTIONS,
+        "--duration",
+        "1m",
+        "--seed",
+        "11",
+        "--failures-per-hour",
+        "40",
+        "--agent-losses-per-day",
+        "10000",
+        "--offer-hold",
+        "30s",
+        "--what-if",
+        "drain rack=r5",
+    ];
+    let typed = json_of(&args);
+    let json = json_of(&[&args[..], &["--wire", "json"]].concat());
+    assert_eq!(typed, json);
+    let s = &typed["runs"][0]["summary"];
+    assert!(s["tasks"]["placed"].as_u64().unwrap() > 50, "{s}");
+    assert!(s["tasks"]["restarted"].as_u64().unwrap() > 0, "{s}");
+    assert!(s["agents_lost"]["agents"].as_u64().unwrap() > 0, "{s}");
+    assert!(typed["runs"][1]["summary"]["inverse_offers"].as_u64().unwrap() > 0, "{}", typed["runs"][1]);
+    // The unplaced reasons come through both wires too.
+    let slaves =
+        ["--cluster", "examples/sim/slaves.json", "--workload", "examples/sim/unique-apps.json", "--duration", "1m"];
+    let typed = json_of(&slaves);
+    assert!(!typed["runs"][0]["summary"]["unplaced"].as_array().unwrap().is_empty());
+    assert_eq!(typed, json_of(&[&slaves[..], &["--wire", "json"]].concat()));
+}
+
+#[test]
 fn slaves_dump_with_unique_and_group_by_names_what_to_blame() {
     let j = json_of(&[
         "--cluster",
@@ -115,6 +158,61 @@ fn slaves_dump_with_unique_and_group_by_names_what_to_blame() {
     // Spread per rack and zone comes from the dump's attributes and fault domains.
     assert_eq!(s["spread"]["rack"].as_array().unwrap().len(), 3);
     assert_eq!(s["spread"]["zone"][0]["value"], "us-east-1a");
+}
+
+#[test]
+fn a_state_dump_is_a_cluster_without_its_inactive_agents() {
+    // A master's `/state`: the `/slaves` agents under `slaves`, beside frameworks and more;
+    // one agent disconnected (`active: false`) is left out, with a line on stderr.
+    let mut state: Json =
+        serde_json::from_str(&std::fs::read_to_string(root().join("examples/sim/slaves.json")).unwrap()).unwrap();
+    state["frameworks"] = serde_json::json!([]);
+    state["slaves"][5]["active"] = Json::Bool(false);
+    let dir = std::env::temp_dir().join(format!("offerfit-sim-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    std::fs::write(&file, state.to_string()).unwrap();
+    let out = simulate(&[
+        "--cluster",
+        file.to_str().unwrap(),
+        "--workload",
+        "examples/sim/unique-apps.json",
+        "--duration",
+        "1m",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("1 agent(s) left out: not active"), "{}", out.stderr);
+    let j: Json = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(j["runs"][0]["summary"]["agents"], 5);
+}
+
+#[test]
+fn a_resident_marathon_app_reserves_and_creates_its_volumes() {
+    // Marathon's `residency` with a persistent volume and its `role`: the session reserves,
+    // creates the volume and launches in one ACCEPT; the master takes it without a violation,
+    // on three hosts (UNIQUE), and the volumes' disk is in use.
+    let dir = std::env::temp_dir().join(format!("offerfit-sim-resident-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("resident.json");
+    let app = serde_json::json!([{"id": "/db", "cpus": 1, "mem": 1024, "instances": 3, "role": "db",
+        "residency": {"taskLostBehavior": "WAIT_FOREVER"}, "constraints": [["hostname", "UNIQUE"]],
+        "container": {"type": "MESOS", "volumes": [{"containerPath": "data", "mode": "RW", "persistent": {"size": 1000}}]}}]);
+    std::fs::write(&file, app.to_string()).unwrap();
+    let j = json_of(&["--cluster", CLUSTER, "--workload", file.to_str().unwrap(), "--role", "db", "--duration", "1m"]);
+    let s = &j["runs"][0]["summary"];
+    assert_eq!(s["tasks"]["placed"], 3, "{s}");
+    assert_eq!(s["violations"], serde_json::json!({}), "{s}");
+    assert_eq!(s["utilisation"]["disk"]["used"], 3000.0, "{s}");
+    // Without a role anywhere there is nothing to reserve for: refused up front, with the fix.
+    let out = simulate(&["--cluster", CLUSTER, "--workload", file.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "the app names its role: {}", out.stderr);
+    let mut no_role = app.clone();
+    no_role[0].as_object_mut().unwrap().remove("role");
+    std::fs::write(&file, no_role.to_string()).unwrap();
+    let out = simulate(&["--cluster", CLUSTER, "--workload", file.to_str().unwrap(), "--duration", "10s"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("give the app a `role`, or the framework one with --role"), "{}", out.stderr);
 }
 
 #[test]
@@ -214,6 +312,19 @@ fn exact_bins(items: &[(f64, f64)], cap: (f64, f64)) -> usize {
     best
 }
 
+/// `--min-agents "cpus:8;mem:8192"` on these (cpus, mem) tasks written to `file`, and the
+/// exact solver's optimum.
+fn min_agents_and_optimum(file: &Path, items: &[(f64, f64)]) -> (Json, usize) {
+    let tasks: Vec<Json> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (c, m))| serde_json::json!({"id": format!("t{i}"), "cpus": c, "mem": m}))
+        .collect();
+    std::fs::write(file, serde_json::to_string(&tasks).unwrap()).unwrap();
+    let j = json_of(&["--workload", file.to_str().unwrap(), "--min-agents", "\"cpus:8;mem:8192\"", "--duration", "1m"]);
+    (j, exact_bins(items, (8.0, 8192.0)))
+}
+
 #[test]
 fn min_agents_matches_an_exact_solver_on_small_workloads() {
     let dir = std::env::temp_dir().join(format!("offerfit-sim-{}", std::process::id()));
@@ -224,16 +335,7 @@ fn min_agents_matches_an_exact_solver_on_small_workloads() {
         &[(1.0, 6000.0), (1.0, 6000.0), (1.0, 6000.0), (1.0, 4000.0), (1.0, 2000.0), (1.0, 2000.0), (1.0, 1000.0)],
     ];
     for (n, items) in cases.iter().enumerate() {
-        let tasks: Vec<Json> = items
-            .iter()
-            .enumerate()
-            .map(|(i, (c, m))| serde_json::json!({"id": format!("t{i}"), "cpus": c, "mem": m}))
-            .collect();
-        let file = dir.join(format!("w{n}.json"));
-        std::fs::write(&file, serde_json::to_string(&tasks).unwrap()).unwrap();
-        let j =
-            json_of(&["--workload", file.to_str().unwrap(), "--min-agents", "\"cpus:8;mem:8192\"", "--duration", "1m"]);
-        let want = exact_bins(items, (8.0, 8192.0));
+        let (j, want) = min_agents_and_optimum(&dir.join(format!("w{n}.json")), items);
         let got = j["min_agents"]["agents"].as_u64().unwrap() as usize;
         // The heuristic may need more agents than the optimum, never fewer.
         assert!(got >= want, "case {n}: {got} < exact {want}");
@@ -242,6 +344,52 @@ fn min_agents_matches_an_exact_solver_on_small_workloads() {
     }
     let none = json_of(&["--workload", APPS, "--min-agents", "\"cpus:1;mem:128\"", "--duration", "10s"]);
     assert!(none["min_agents"]["agents"].is_null(), "a 32 GB task never fits a 128 MB agent");
+}
+
+#[test]
+fn min_agents_on_seeded_random_workloads_is_never_below_the_optimum_and_tight_for_the_scheduler() {
+    // `--min-agents` answers the fewest agents on which the scheduler (the session, binpack,
+    // tasks in arrival order) places everything: never fewer than an exact solver's optimum,
+    // and one agent fewer does not do. It may be above the optimum: the session is not an
+    // exact solver (the last case, found by this generator, needs 4 where 3 would do).
+    let dir = std::env::temp_dir().join(format!("offerfit-sim-rand-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |n: u64| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let mut cases: Vec<Vec<(f64, f64)>> = (0..6)
+        .map(|_| {
+            let n = 4 + next(5);
+            (0..n)
+                .map(|_| ((1 + next(6)) as f64, [512.0, 1024.0, 2048.0, 3072.0, 4096.0, 6144.0][next(6) as usize]))
+                .collect()
+        })
+        .collect();
+    let above = vec![
+        (3.0, 6144.0),
+        (5.0, 3072.0),
+        (5.0, 1024.0),
+        (1.0, 6144.0),
+        (1.0, 512.0),
+        (2.0, 1024.0),
+        (2.0, 4096.0),
+        (2.0, 2048.0),
+    ];
+    cases.push(above);
+    let mut results = Vec::new();
+    for (n, items) in cases.iter().enumerate() {
+        let (j, want) = min_agents_and_optimum(&dir.join(format!("r{n}.json")), items);
+        let got = j["min_agents"]["agents"].as_u64().unwrap();
+        assert!(got as usize >= want, "case {n} {items:?}: {got} agents, below the optimum {want}");
+        let tried = j["min_agents"]["tried"].as_array().unwrap();
+        let fits = |k: u64| tried.iter().find(|t| t["n"] == k).map(|t| t["fits"].as_bool().unwrap());
+        assert_eq!(fits(got), Some(true), "case {n}: {tried:?}");
+        assert_eq!(fits(got - 1), Some(false), "case {n}: one agent fewer was not tried or fits: {tried:?}");
+        results.push((got as usize, want));
+    }
+    assert_eq!(results.last(), Some(&(4, 3)), "the known case above the optimum: {results:?}");
 }
 
 #[test]

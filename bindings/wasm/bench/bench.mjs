@@ -37,36 +37,23 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CLOCK, timed, stats, scalarMillis } from './stats.mjs';
+import { parseFlags, int } from './args.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const args = {
-    workloads: null,
-    scenario: null,
-    samples: 7,
-    warmup: 10,
-    module: join(HERE, '..', 'js', 'node.mjs'),
-    json: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--workloads') args.workloads = value();
-    else if (a === '--scenario') args.scenario = value().split(',');
-    else if (a === '--samples') args.samples = Number.parseInt(value(), 10);
-    else if (a === '--warmup') args.warmup = Number.parseInt(value(), 10);
-    else if (a === '--module') args.module = resolve(value());
-    else if (a === '--json') args.json = true;
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: bench.mjs --workloads DIR [--scenario a,b] [--samples N] [--warmup N] [--module PATH] [--json]');
-      process.exit(0);
-    } else throw new Error(`unknown argument \`${a}\``);
-  }
-  if (!args.workloads) throw new Error('--workloads DIR is required (write it with `offerfit bench --write-workloads DIR`)');
+  const args = parseFlags(argv, {
+    defaults: { workloads: null, scenario: null, samples: 7, warmup: 10, module: join(HERE, '..', 'js', 'node.mjs'), json: false },
+    flags: {
+      '--workloads': ['workloads', String],
+      '--scenario': ['scenario', (v) => v.split(',')],
+      '--samples': ['samples', int],
+      '--warmup': ['warmup', int],
+      '--module': ['module', resolve],
+    },
+    switches: { '--json': 'json' },
+    usage: 'usage: bench.mjs --workloads DIR [--scenario a,b] [--samples N] [--warmup N] [--module PATH] [--json]',
+  });
   if (!(args.samples >= 1)) throw new Error('--samples must be at least 1');
   if (!(args.warmup >= 0)) throw new Error('--warmup must be at least 0');
   return args;

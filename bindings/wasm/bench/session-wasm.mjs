@@ -30,28 +30,22 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Buffer } from 'node:buffer';
 import { CLOCK, timed, median, r3, spread, scalarMillis } from './stats.mjs';
+import { parseFlags, int } from './args.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const args = { workloads: null, rounds: 5, module: join(HERE, '..', 'js', 'node.mjs'), json: false, scenario: 'fenzo' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--workloads') args.workloads = value();
-    else if (a === '--rounds') args.rounds = Number.parseInt(value(), 10);
-    else if (a === '--module') args.module = resolve(value());
-    else if (a === '--scenario') args.scenario = value();
-    else if (a === '--json') args.json = true;
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: session-wasm.mjs --workloads DIR [--rounds N] [--scenario fenzo] [--module PATH] [--json]');
-      process.exit(0);
-    } else throw new Error(`unknown argument \`${a}\``);
-  }
-  if (!args.workloads) throw new Error('--workloads DIR is required (write it with `offerfit bench --write-workloads DIR`)');
+  const args = parseFlags(argv, {
+    defaults: { workloads: null, rounds: 5, module: join(HERE, '..', 'js', 'node.mjs'), json: false, scenario: 'fenzo' },
+    flags: {
+      '--workloads': ['workloads', String],
+      '--rounds': ['rounds', int],
+      '--module': ['module', resolve],
+      '--scenario': ['scenario', String],
+    },
+    switches: { '--json': 'json' },
+    usage: 'usage: session-wasm.mjs --workloads DIR [--rounds N] [--scenario fenzo] [--module PATH] [--json]',
+  });
   if (!(args.rounds >= 1)) throw new Error('--rounds must be at least 1');
   return args;
 }

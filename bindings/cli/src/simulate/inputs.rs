@@ -52,6 +52,8 @@ pub struct Cluster {
     pub agents: Vec<AgentSpec>,
     /// Agents made from templates so far (names `sim-00001`, …).
     made: usize,
+    /// What reading left out, one line each, for the operator (printed on stderr).
+    pub notes: Vec<String>,
 }
 
 /// A duration distribution, in milliseconds.
@@ -333,10 +335,28 @@ impl Cluster {
                 return Err(format!("this is {kind}, not a cluster (pass workloads with --workload)"));
             }
         };
+        let mut skipped = Vec::new();
         for (i, slave) in list.iter().enumerate() {
             let path = format!("/slaves/{i}");
+            // A master offers only activated agents (`HierarchicalAllocatorProcess::allocate`
+            // skips a slave whose `activated` is false: disconnected, or deactivated for
+            // draining); its JSON model writes them `"active": false` / `"deactivated": true`.
+            let off = |k: &str, v: bool| slave.get(k).and_then(Json::as_bool) == Some(v);
+            if off("active", false) || off("deactivated", true) {
+                skipped.push(slave.get("hostname").and_then(Json::as_str).unwrap_or(&path).to_owned());
+                continue;
+            }
             let agent = self.agent_from_json(slave).map_err(|m| format!("{path}: {m}"))?;
             self.agents.push(agent);
+        }
+        if !skipped.is_empty() {
+            let shown: Vec<&str> = skipped.iter().take(5).map(String::as_str).collect();
+            let more = if skipped.len() > 5 { format!(" and {} more", skipped.len() - 5) } else { String::new() };
+            self.notes.push(format!(
+                "{} agent(s) left out: not active or deactivated in the dump, so a master offers nothing of them ({}{more})",
+                skipped.len(),
+                shown.join(", ")
+            ));
         }
         Ok(())
     }
@@ -624,12 +644,12 @@ pub fn workload_kind(v: &Json) -> Option<&'static str> {
 
 impl Workload {
     /// Checks every task shape the scheduler will get with the core's own `place` reader (no
-    /// offers), so a malformed task is refused up front with its file and JSON pointer rather
-    /// than answered `ok: false` at every step of the run.
+    /// offers, the framework's `role`), so a malformed task is refused up front with its file
+    /// and JSON pointer rather than answered `ok: false` at every step of the run.
     ///
     /// # Errors
     /// The first refusal: where the task came from, and the core's error.
-    pub fn validate(&self, file_of: &dyn Fn(usize, bool) -> String) -> Result<(), UsageError> {
+    pub fn validate(&self, file_of: &dyn Fn(usize, bool) -> String, role: &str) -> Result<(), UsageError> {
         let shapes = self.fixed.iter().enumerate().map(|(i, f)| (f.task.clone(), file_of(i, false), f.origin.clone()));
         let classes = self.classes.iter().enumerate().map(|(i, c)| {
             let mut t = c.task.clone();
@@ -644,11 +664,18 @@ impl Workload {
             if !seen.insert(key.to_string()) {
                 continue;
             }
-            let answer = offerfit::host::call_json(json!({"op": "place", "offers": [], "tasks": [task]}));
+            // Under the framework's role, as the session will place it (a task's role defaults
+            // to it: a resident app without a `role` reserves for it).
+            let answer = offerfit::host::call_json(
+                json!({"op": "place", "offers": [], "tasks": [task], "options": {"roles": [role]}}),
+            );
             if answer.get("ok") != Some(&Json::Bool(true)) {
                 let e = answer.pointer("/errors/0").cloned().unwrap_or(Json::Null);
                 let inner = e.get("path").and_then(Json::as_str).unwrap_or("").trim_start_matches("/tasks/0");
-                let msg = e.get("message").and_then(Json::as_str).unwrap_or("invalid task");
+                let mut msg = e.get("message").and_then(Json::as_str).unwrap_or("invalid task").to_owned();
+                if msg.contains("expected a role to reserve") {
+                    msg.push_str(" (give the app a `role`, or the framework one with --role)");
+                }
                 let rendered = e.get("rendered").and_then(Json::as_str).map(|r| format!("\n{r}")).unwrap_or_default();
                 return Err(UsageError(format!("{file}: {origin}{inner}: {msg}{rendered}")));
             }
@@ -775,11 +802,30 @@ impl Workload {
             }
         }
         let constraints = m.get("constraints").cloned().unwrap_or(Json::Array(vec![]));
+        // Marathon's `role` (the role the app's resources, and a resident app's reservations
+        // and volumes, are for; else the framework's) and `acceptedResourceRoles` (the roles
+        // of resources it may use).
+        let role = match m.get("role") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(r)) if !r.is_empty() => Some(r.clone()),
+            Some(v) => return Err(format!("{path}/role: expected a role name, found `{v}`")),
+        };
+        let accepted = match m.get("acceptedResourceRoles") {
+            None | Some(Json::Null) => None,
+            Some(Json::Array(list)) if list.iter().all(Json::is_string) => Some(Json::Array(list.clone())),
+            Some(v) => return Err(format!("{path}/acceptedResourceRoles: expected a list of roles, found `{v}`")),
+        };
         for k in 0..instances {
             let mut t = Map::new();
             t.insert("id".into(), format!("{name}.{k}").into());
             t.insert("group".into(), name.clone().into());
             t.insert("instances".into(), instances.into());
+            if let Some(r) = &role {
+                t.insert("role".into(), r.clone().into());
+            }
+            if let Some(a) = &accepted {
+                t.insert("accepted_roles".into(), a.clone());
+            }
             t.insert("cpus".into(), json!(cpus));
             t.insert("mem".into(), json!(mem));
             if disk > 0.0 {
@@ -967,6 +1013,25 @@ mod tests {
     }
 
     #[test]
+    fn inactive_and_deactivated_agents_of_a_dump_are_left_out() {
+        // A `/state` dump: agents under `slaves`, beside frameworks and the rest.
+        let dump = json!({"frameworks": [], "slaves": [
+            {"id": "S1", "hostname": "up", "resources": {"cpus": 4, "mem": 1024}, "active": true},
+            {"id": "S2", "hostname": "gone", "resources": {"cpus": 4, "mem": 1024}, "active": false},
+            {"id": "S3", "hostname": "draining", "resources": {"cpus": 4, "mem": 1024}, "active": true, "deactivated": true}
+        ]});
+        let mut c = Cluster::default();
+        c.read("state.json", &dump.to_string()).unwrap();
+        assert_eq!(c.agents.iter().map(|a| a.hostname.as_str()).collect::<Vec<_>>(), ["up"]);
+        assert_eq!(c.notes.len(), 1);
+        assert!(
+            c.notes[0].starts_with("2 agent(s) left out") && c.notes[0].contains("gone, draining"),
+            "{:?}",
+            c.notes
+        );
+    }
+
+    #[test]
     fn slaves_dump_uses_full_resources() {
         let dump = json!({"slaves": [{
             "id": "abc-S0", "hostname": "h0",
@@ -1023,6 +1088,23 @@ mod tests {
         assert_eq!(w.fixed[2].task["cpus"], json!(1.0));
         let e = Workload::default().read("a.json", r#"[{"id": "/x", "cpus": -1}]"#).unwrap_err().0;
         assert!(e.contains("/0/cpus"), "{e}");
+        // A resident app without a role reserves for the framework's: refused under `*`, with
+        // what to do; taken under a role, or with its own `role`.
+        let none = |_: usize, _: bool| "apps.json".to_owned();
+        let e = w.validate(&none, "*").unwrap_err().0;
+        assert!(e.contains("expected a role to reserve") && e.contains("--role"), "{e}");
+        w.validate(&none, "db").unwrap();
+        let mut r = Workload::default();
+        r.read(
+            "r.json",
+            r#"[{"id": "/db", "role": "db", "acceptedResourceRoles": ["db", "*"], "container": {"volumes": [
+            {"containerPath": "data", "mode": "RW", "persistent": {"size": 100}}]}}]"#,
+        )
+        .unwrap();
+        assert_eq!((&r.fixed[0].task["role"], &r.fixed[0].task["accepted_roles"]), (&json!("db"), &json!(["db", "*"])));
+        r.validate(&none, "*").unwrap();
+        let e = Workload::default().read("a.json", r#"[{"id": "/x", "role": 5}]"#).unwrap_err().0;
+        assert!(e.contains("/0/role"), "{e}");
     }
 
     #[test]

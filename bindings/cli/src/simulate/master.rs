@@ -13,7 +13,9 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use offerfit::mesos::{offer_to_json, resources_from_json};
+use offerfit::session::{Event, InverseOffer, TaskState as State, TaskStatus};
 use offerfit::{Offer, Resource, ResourceValue, Resources, Unavailability};
+use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use super::inputs::AgentSpec;
@@ -139,7 +141,7 @@ struct TaskState {
     /// Updates not yet sent (state, reason, message).
     queue: VecDeque<(&'static str, Option<&'static str>, String)>,
     /// The update sent and not yet acknowledged: its uuid number and the next retry delay.
-    inflight: Option<(u64, u64, Json)>,
+    inflight: Option<(u64, u64, MasterEvent)>,
 }
 
 impl TaskState {
@@ -234,7 +236,7 @@ pub struct Master {
     candidates: BTreeSet<usize>,
     allocate_at: Option<u64>,
     timers: Vec<(u64, Timer)>,
-    events: Vec<Json>,
+    events: Vec<MasterEvent>,
     /// Counters.
     pub stats: MasterStats,
     /// Protocol violations by the scheduler, by kind (what a real master would refuse or log).
@@ -338,7 +340,7 @@ impl Master {
         for id in offers {
             self.offers.remove(&id);
             self.stats.rescinded += 1;
-            self.events.push(json!({"type": "RESCIND", "rescind": {"offer_id": {"value": id}}}));
+            self.events.push(MasterEvent::plain(Event::Rescind { offer_id: id }));
         }
         let mut tasks: Vec<String> =
             self.tasks.iter().filter(|(_, t)| t.agent == i && !t.terminal()).map(|(k, _)| k.clone()).collect();
@@ -385,7 +387,7 @@ impl Master {
     }
 
     /// Events for the scheduler since the last call, in order.
-    pub fn take_events(&mut self) -> Vec<Json> {
+    pub fn take_events(&mut self) -> Vec<MasterEvent> {
         std::mem::take(&mut self.events)
     }
 
@@ -443,7 +445,7 @@ impl Master {
                 // `Master::offerTimeout` → `rescindOffer`: the resources go back without a filter.
                 if self.offers.contains_key(&id) {
                     self.stats.rescinded += 1;
-                    self.events.push(json!({"type": "RESCIND", "rescind": {"offer_id": {"value": id}}}));
+                    self.events.push(MasterEvent::plain(Event::Rescind { offer_id: id.clone() }));
                     self.discard_offer(&id);
                 }
             }
@@ -493,15 +495,13 @@ impl Master {
                 let Some(a) = self.agents.get(i) else { return };
                 let Some(fid) = self.framework_id.clone() else { return };
                 let u = a.unavailability.unwrap_or(Unavailability { start_ns: 0, duration_ns: None });
-                let mut unav = json!({"start": {"nanoseconds": u.start_ns}});
-                if let Some(d) = u.duration_ns {
-                    unav["duration"] = json!({"nanoseconds": d});
-                }
                 self.stats.inverse_offers += 1;
                 let id = format!("I{}", self.stats.inverse_offers);
-                self.events.push(json!({"type": "INVERSE_OFFERS", "inverse_offers": {"inverse_offers": [{
-                    "id": {"value": id}, "framework_id": {"value": fid}, "agent_id": {"value": a.spec.id},
-                    "unavailability": unav}]}}));
+                let agent_id = Some(a.spec.id.clone());
+                self.events.push(MasterEvent {
+                    event: Event::InverseOffers(vec![InverseOffer { id, agent_id }]),
+                    extra: Extra::Inverse { framework_id: fid, unavailability: u },
+                });
             }
         }
     }
@@ -542,7 +542,7 @@ impl Master {
             o.region = a.spec.region.clone();
             o.zone = a.spec.zone.clone();
             o.unavailability = a.unavailability;
-            offers.push(offer_to_json(&o));
+            offers.push(o);
             self.offers.insert(id.clone(), OfferState { agent: i, resources: to_offer });
             if let Some(t) = self.cfg.offer_timeout_ms {
                 self.timers.push((self.now.saturating_add(t), Timer::OfferTimeout(id)));
@@ -551,7 +551,7 @@ impl Master {
         if !offers.is_empty() {
             self.stats.offers += offers.len() as u64;
             self.stats.offer_events += 1;
-            self.events.push(json!({"type": "OFFERS", "offers": {"offers": offers}}));
+            self.events.push(MasterEvent::plain(Event::Offers { offers, unreadable: Vec::new() }));
         }
     }
 
@@ -582,13 +582,19 @@ impl Master {
         }
     }
 
-    /// Handles one call of the scheduler at `now` (JSON, as it would be POSTed).
-    pub fn call(&mut self, now: u64, call: &Json) {
+    /// Handles one call of the scheduler at `now`: its JSON text, as it would be POSTed (read
+    /// into the few fields the master looks at, never into a JSON tree; a call that is not
+    /// such JSON is a violation).
+    pub fn call(&mut self, now: u64, text: &str) {
         self.now = now;
         self.stats.calls += 1;
-        let kind = call.get("type").and_then(Json::as_str).unwrap_or("");
+        let call: CallIn = match serde_json::from_str(text) {
+            Ok(c) => c,
+            Err(_) => return self.violation("malformed call (not a v1 Call in JSON)"),
+        };
+        let kind = call.kind.as_str();
         if kind != "SUBSCRIBE" {
-            let fid = call.pointer("/framework_id/value").and_then(Json::as_str);
+            let fid = call.framework_id.as_ref().and_then(|i| i.value.as_deref());
             match (&self.framework_id, fid) {
                 (None, _) => return self.violation("call before SUBSCRIBED"),
                 (Some(_), None) => return self.violation("call without framework_id"),
@@ -597,13 +603,13 @@ impl Master {
             }
         }
         match kind {
-            "SUBSCRIBE" => self.subscribe(call),
-            "ACCEPT" => self.accept(call.get("accept").unwrap_or(&Json::Null)),
+            "SUBSCRIBE" => self.subscribe(call.subscribe.unwrap_or_default()),
+            "ACCEPT" => self.accept(call.accept.unwrap_or_default()),
             "DECLINE" => {
-                let d = call.get("decline").unwrap_or(&Json::Null);
-                let refuse = refuse_ms(d.get("filters"));
-                for id in ids(d.get("offer_ids")) {
-                    match self.offers.remove(&id) {
+                let d = call.decline.unwrap_or_default();
+                let refuse = refuse_ms(d.filters.as_ref());
+                for id in ids(&d.offer_ids) {
+                    match self.offers.remove(id) {
                         Some(o) => {
                             self.stats.declined += 1;
                             if let Some(a) = self.agents.get_mut(o.agent) {
@@ -633,7 +639,8 @@ impl Master {
                 self.suppressed = true;
             }
             "KILL" => {
-                let id = call.pointer("/kill/task_id/value").and_then(Json::as_str).unwrap_or("").to_owned();
+                let k = call.kill.unwrap_or_default();
+                let id = value_of(&k.task_id).to_owned();
                 match self.tasks.get(&id) {
                     Some(t) if !t.terminal() => {
                         self.stats.killed += 1;
@@ -647,20 +654,19 @@ impl Master {
                     Some(_) => {}
                     None => {
                         // `Master::kill` of an unknown task answers as reconciliation would.
-                        let agent = call.pointer("/kill/agent_id/value").and_then(Json::as_str).map(str::to_owned);
-                        self.reconcile_unknown(&id, agent.as_deref());
+                        let agent = k.agent_id.as_ref().and_then(|a| a.value.as_deref());
+                        self.reconcile_unknown(&id, agent);
                     }
                 }
             }
             "ACKNOWLEDGE" => {
-                let a = call.get("acknowledge").unwrap_or(&Json::Null);
-                let id = a.pointer("/task_id/value").and_then(Json::as_str).unwrap_or("").to_owned();
-                let uuid = a.get("uuid").and_then(Json::as_str).and_then(decode_uuid);
-                self.acknowledge(&id, uuid);
+                let a = call.acknowledge.unwrap_or_default();
+                let uuid = a.uuid.as_deref().and_then(decode_uuid);
+                self.acknowledge(value_of(&a.task_id), uuid);
             }
             "RECONCILE" => {
                 self.stats.reconciles += 1;
-                let list = call.pointer("/reconcile/tasks").and_then(Json::as_array).cloned().unwrap_or_default();
+                let list = call.reconcile.unwrap_or_default().tasks;
                 if list.is_empty() {
                     // Implicit: the latest state of every task the master knows.
                     let mut ids: Vec<String> = self.tasks.keys().cloned().collect();
@@ -670,12 +676,12 @@ impl Master {
                     }
                 } else {
                     for t in list {
-                        let id = t.pointer("/task_id/value").and_then(Json::as_str).unwrap_or("").to_owned();
-                        if self.tasks.contains_key(&id) {
-                            self.reconcile_known(&id);
+                        let id = value_of(&t.task_id);
+                        if self.tasks.contains_key(id) {
+                            self.reconcile_known(id);
                         } else {
-                            let agent = t.pointer("/agent_id/value").and_then(Json::as_str).map(str::to_owned);
-                            self.reconcile_unknown(&id, agent.as_deref());
+                            let agent = t.agent_id.as_ref().and_then(|a| a.value.as_deref());
+                            self.reconcile_unknown(id, agent);
                         }
                     }
                 }
@@ -699,24 +705,21 @@ impl Master {
         }
     }
 
-    fn subscribe(&mut self, call: &Json) {
-        let info = call.pointer("/subscribe/framework_info").unwrap_or(&Json::Null);
-        let given = info.pointer("/id/value").and_then(Json::as_str).map(str::to_owned);
+    /// [`Master::call`] with a JSON value (tests write calls with `json!`).
+    #[cfg(test)]
+    pub fn call_json(&mut self, now: u64, call: &Json) {
+        self.call(now, &call.to_string());
+    }
+
+    fn subscribe(&mut self, s: SubscribeIn) {
+        let info = s.framework_info.unwrap_or_default();
+        let given = info.id.and_then(|i| i.value);
         let fid = given.or_else(|| self.framework_id.clone()).unwrap_or_else(|| "sim-framework-0001".to_owned());
-        self.role = info
-            .get("roles")
-            .and_then(Json::as_array)
-            .and_then(|r| r.first())
-            .and_then(Json::as_str)
-            .or_else(|| info.get("role").and_then(Json::as_str))
-            .unwrap_or("*")
-            .to_owned();
-        self.partition_aware = info
-            .get("capabilities")
-            .and_then(Json::as_array)
-            .is_some_and(|c| c.iter().any(|x| x.get("type").and_then(Json::as_str) == Some("PARTITION_AWARE")));
-        self.suppressed =
-            call.pointer("/subscribe/suppressed_roles").and_then(Json::as_array).is_some_and(|r| !r.is_empty());
+        self.role = info.roles.and_then(|r| r.into_iter().next()).or(info.role).unwrap_or_else(|| "*".to_owned());
+        // Capabilities are `{"type": …}` objects; anything else names none.
+        self.partition_aware =
+            info.capabilities.iter().any(|x| x.get("type").and_then(Json::as_str) == Some("PARTITION_AWARE"));
+        self.suppressed = !s.suppressed_roles.is_empty();
         // A (re)subscription starts from no outstanding offers: they are rescinded.
         let mut outstanding: Vec<String> = self.offers.keys().cloned().collect();
         outstanding.sort();
@@ -724,7 +727,7 @@ impl Master {
             self.discard_offer(&id);
         }
         self.framework_id = Some(fid.clone());
-        self.events.push(json!({"type": "SUBSCRIBED", "subscribed": {"framework_id": {"value": fid}, "heartbeat_interval_seconds": 15}}));
+        self.events.push(MasterEvent::plain(Event::Subscribed { framework_id: fid }));
         // Unacknowledged updates are resent on the new connection.
         let mut pending: Vec<String> =
             self.tasks.iter().filter(|(_, t)| t.inflight.is_some()).map(|(k, _)| k.clone()).collect();
@@ -741,9 +744,9 @@ impl Master {
     /// partition-aware framework, else TASK_LOST, REASON_INVALID_OFFERS, from the master, no
     /// uuid) and give the valid offers back without a filter; valid ones apply RESERVE, CREATE
     /// and LAUNCH in order, and what is left comes back with the call's refuse filter.
-    fn accept(&mut self, a: &Json) {
-        let offer_ids = ids(a.get("offer_ids"));
-        let ops = a.get("operations").and_then(Json::as_array).cloned().unwrap_or_default();
+    fn accept(&mut self, a: AcceptIn) {
+        let offer_ids: Vec<String> = ids(&a.offer_ids).map(str::to_owned).collect();
+        let ops = a.operations;
         let agents: BTreeSet<usize> = offer_ids.iter().filter_map(|id| self.offers.get(id)).map(|o| o.agent).collect();
         let invalid = if offer_ids.is_empty() {
             Some("no offers")
@@ -762,13 +765,11 @@ impl Master {
             }
             let state = if self.partition_aware { "TASK_DROPPED" } else { "TASK_LOST" };
             for op in &ops {
-                for t in op.pointer("/launch/task_infos").and_then(Json::as_array).into_iter().flatten() {
-                    let id = t.pointer("/task_id/value").and_then(Json::as_str).unwrap_or("");
-                    let agent = t.pointer("/agent_id/value").and_then(Json::as_str).unwrap_or("");
+                for t in op.launch.iter().flat_map(|l| &l.task_infos) {
                     self.stats.refused += 1;
                     self.events.push(update_event(
-                        id,
-                        agent,
+                        value_of(&t.task_id),
+                        value_of(&t.agent_id),
                         state,
                         Some("REASON_INVALID_OFFERS"),
                         "SOURCE_MASTER",
@@ -791,19 +792,23 @@ impl Master {
                 ag.offered = ag.offered.saturating_sub(1);
             }
         }
-        for op in &ops {
-            match op.get("type").and_then(Json::as_str).unwrap_or("") {
+        for op in ops {
+            let OpIn { kind, launch, reserve, unreserve, create, destroy } = op;
+            match kind.as_str() {
                 "LAUNCH" => {
-                    let infos = op.pointer("/launch/task_infos").and_then(Json::as_array).cloned().unwrap_or_default();
-                    for info in infos {
-                        self.launch(agent, &info, &mut pool);
+                    for info in launch.map(|l| l.task_infos).unwrap_or_default() {
+                        self.launch(agent, info, &mut pool);
                     }
                 }
                 kind @ ("RESERVE" | "CREATE" | "UNRESERVE" | "DESTROY") => {
-                    let key = kind.to_ascii_lowercase();
                     // RESERVE / UNRESERVE name `resources`, CREATE / DESTROY name `volumes`.
-                    let field = if matches!(kind, "CREATE" | "DESTROY") { "volumes" } else { "resources" };
-                    let res = op.pointer(&format!("/{key}/{field}")).map(|r| resources_from_json(r, "/resources"));
+                    let field = match kind {
+                        "RESERVE" => reserve.and_then(|r| r.resources),
+                        "UNRESERVE" => unreserve.and_then(|r| r.resources),
+                        "CREATE" => create.and_then(|r| r.volumes),
+                        _ => destroy.and_then(|r| r.volumes),
+                    };
+                    let res = field.map(|r| resources_from_json(&r, "/resources"));
                     let Some(Ok(res)) = res else {
                         self.violation(&format!("{kind} with malformed resources"));
                         continue;
@@ -812,7 +817,6 @@ impl Master {
                     let source = match kind {
                         "RESERVE" => pop_reservation(&res),
                         "CREATE" => without_persistence(&res),
-                        "UNRESERVE" | "DESTROY" => res.clone(),
                         _ => res.clone(),
                     };
                     let (from, to) = match kind {
@@ -832,14 +836,14 @@ impl Master {
                 other => self.violation(&format!("unsupported operation `{other}`")),
             }
         }
-        let refuse = refuse_ms(a.get("filters"));
+        let refuse = refuse_ms(a.filters.as_ref());
         self.recover(agent, &pool, Some(refuse));
     }
 
-    fn launch(&mut self, agent: usize, info: &Json, pool: &mut Resources) {
-        let id = info.pointer("/task_id/value").and_then(Json::as_str).unwrap_or("").to_owned();
+    fn launch(&mut self, agent: usize, info: TaskInfoIn, pool: &mut Resources) {
+        let id = value_of(&info.task_id).to_owned();
         let agent_id = self.agents.get(agent).map(|a| a.spec.id.clone()).unwrap_or_default();
-        let res = info.get("resources").map(|r| resources_from_json(r, "/resources"));
+        let res = info.resources.map(|r| resources_from_json(&r, "/resources"));
         let error = match (&res, self.tasks.get(&id)) {
             _ if id.is_empty() => Some("a task without an id"),
             (_, Some(t)) if !t.terminal() => Some("a task id that is already live"),
@@ -1006,17 +1010,245 @@ impl Master {
     }
 }
 
-fn ids(v: Option<&Json>) -> Vec<String> {
-    v.and_then(Json::as_array)
-        .map(|a| a.iter().filter_map(|x| x.get("value").and_then(Json::as_str).map(str::to_owned)).collect())
-        .unwrap_or_default()
+/// The `value`s of a list of ids, skipping ids without one.
+fn ids(v: &[IdIn]) -> impl Iterator<Item = &str> {
+    v.iter().filter_map(|x| x.value.as_deref())
 }
 
-fn refuse_ms(filters: Option<&Json>) -> u64 {
-    match filters.and_then(|f| f.get("refuse_seconds")).and_then(Json::as_f64) {
+/// An id's `value`, empty when there is none.
+fn value_of(id: &Option<IdIn>) -> &str {
+    id.as_ref().and_then(|i| i.value.as_deref()).unwrap_or("")
+}
+
+fn refuse_ms(filters: Option<&FiltersIn>) -> u64 {
+    match filters.and_then(|f| f.refuse_seconds) {
         // Negative or invalid values fall back to the default (`recoverResources`).
         Some(s) if s.is_finite() && s >= 0.0 => (s * 1000.0).round() as u64,
         _ => DEFAULT_REFUSE_MS,
+    }
+}
+
+// The parts of a v1 scheduler `Call` (scheduler.proto) the master reads; unknown fields are
+// skipped unread, a missing field is its default.
+
+/// A `Call`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CallIn {
+    #[serde(rename = "type")]
+    kind: String,
+    framework_id: Option<IdIn>,
+    subscribe: Option<SubscribeIn>,
+    accept: Option<AcceptIn>,
+    decline: Option<DeclineIn>,
+    kill: Option<KillIn>,
+    acknowledge: Option<AckIn>,
+    reconcile: Option<ReconcileIn>,
+}
+
+/// An id message (`{"value": …}`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct IdIn {
+    value: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SubscribeIn {
+    framework_info: Option<FrameworkInfoIn>,
+    suppressed_roles: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FrameworkInfoIn {
+    id: Option<IdIn>,
+    roles: Option<Vec<String>>,
+    role: Option<String>,
+    /// Kept as values: a config's plain names (not `{"type": …}`) name no capability.
+    capabilities: Vec<Json>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FiltersIn {
+    refuse_seconds: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AcceptIn {
+    offer_ids: Vec<IdIn>,
+    operations: Vec<OpIn>,
+    filters: Option<FiltersIn>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DeclineIn {
+    offer_ids: Vec<IdIn>,
+    filters: Option<FiltersIn>,
+}
+
+/// An `Offer.Operation`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct OpIn {
+    #[serde(rename = "type")]
+    kind: String,
+    launch: Option<LaunchIn>,
+    reserve: Option<ResourcesIn>,
+    unreserve: Option<ResourcesIn>,
+    create: Option<VolumesIn>,
+    destroy: Option<VolumesIn>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LaunchIn {
+    task_infos: Vec<TaskInfoIn>,
+}
+
+/// A `TaskInfo`: its resources stay JSON for the Mesos resource reader.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TaskInfoIn {
+    task_id: Option<IdIn>,
+    agent_id: Option<IdIn>,
+    resources: Option<Json>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ResourcesIn {
+    resources: Option<Json>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct VolumesIn {
+    volumes: Option<Json>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct KillIn {
+    task_id: Option<IdIn>,
+    agent_id: Option<IdIn>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AckIn {
+    task_id: Option<IdIn>,
+    uuid: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ReconcileIn {
+    tasks: Vec<ReconcileTaskIn>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ReconcileTaskIn {
+    task_id: Option<IdIn>,
+    agent_id: Option<IdIn>,
+}
+
+/// One event the master sends: the session's typed [`Event`] (what the scheduler is handed
+/// on the typed wire) and what only its JSON form carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MasterEvent {
+    /// The event.
+    pub event: Event,
+    /// Fields of the JSON form the typed event does not hold.
+    pub extra: Extra,
+}
+
+/// See [`MasterEvent::extra`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Extra {
+    /// Nothing more.
+    None,
+    /// An `UPDATE`'s `status.source` and `status.timestamp` (Unix seconds).
+    Status {
+        /// `SOURCE_MASTER` or `SOURCE_EXECUTOR`.
+        source: &'static str,
+        /// When the update was made.
+        timestamp: f64,
+    },
+    /// An inverse offer's framework and maintenance window.
+    Inverse {
+        /// The framework asked.
+        framework_id: String,
+        /// The window.
+        unavailability: Unavailability,
+    },
+}
+
+impl MasterEvent {
+    fn plain(event: Event) -> MasterEvent {
+        MasterEvent { event, extra: Extra::None }
+    }
+
+    /// The event as the master's JSON (v1 `Event`, snake_case, ids as `{"value": …}`).
+    pub fn to_json(&self) -> Json {
+        match &self.event {
+            Event::Subscribed { framework_id } => json!({"type": "SUBSCRIBED", "subscribed":
+                {"framework_id": {"value": framework_id}, "heartbeat_interval_seconds": 15}}),
+            Event::Offers { offers, .. } => {
+                let list: Vec<Json> = offers.iter().map(offer_to_json).collect();
+                json!({"type": "OFFERS", "offers": {"offers": list}})
+            }
+            Event::Rescind { offer_id } => json!({"type": "RESCIND", "rescind": {"offer_id": {"value": offer_id}}}),
+            Event::InverseOffers(list) => {
+                let list: Vec<Json> = list
+                    .iter()
+                    .map(|io| {
+                        let mut x = json!({"id": {"value": io.id}});
+                        if let Extra::Inverse { framework_id, unavailability: u } = &self.extra {
+                            let mut unav = json!({"start": {"nanoseconds": u.start_ns}});
+                            if let Some(d) = u.duration_ns {
+                                unav["duration"] = json!({"nanoseconds": d});
+                            }
+                            x["framework_id"] = json!({"value": framework_id});
+                            if let Some(a) = &io.agent_id {
+                                x["agent_id"] = json!({"value": a});
+                            }
+                            x["unavailability"] = unav;
+                        } else if let Some(a) = &io.agent_id {
+                            x["agent_id"] = json!({"value": a});
+                        }
+                        x
+                    })
+                    .collect();
+                json!({"type": "INVERSE_OFFERS", "inverse_offers": {"inverse_offers": list}})
+            }
+            Event::Update(st) => {
+                let (source, timestamp) = match self.extra {
+                    Extra::Status { source, timestamp } => (source, timestamp),
+                    _ => ("SOURCE_MASTER", 0.0),
+                };
+                let mut s = json!({"task_id": {"value": st.task_id}, "state": st.state.as_str(), "source": source, "timestamp": timestamp});
+                if let Some(a) = &st.agent_id {
+                    s["agent_id"] = json!({"value": a});
+                }
+                if let Some(r) = &st.reason {
+                    s["reason"] = json!(r);
+                }
+                if let Some(m) = &st.message {
+                    s["message"] = json!(m);
+                }
+                if let Some(u) = &st.uuid {
+                    s["uuid"] = json!(u);
+                }
+                json!({"type": "UPDATE", "update": {"status": s}})
+            }
+            other => json!({"type": format!("{other:?}")}),
+        }
     }
 }
 
@@ -1070,25 +1302,20 @@ fn update_event(
     agent: &str,
     state: &str,
     reason: Option<&str>,
-    source: &str,
+    source: &'static str,
     message: &str,
     uuid: Option<u64>,
     now: f64,
-) -> Json {
-    let mut s = json!({"task_id": {"value": id}, "state": state, "source": source, "timestamp": now});
-    if !agent.is_empty() {
-        s["agent_id"] = json!({"value": agent});
-    }
-    if let Some(r) = reason {
-        s["reason"] = json!(r);
-    }
-    if !message.is_empty() {
-        s["message"] = json!(message);
-    }
-    if let Some(u) = uuid {
-        s["uuid"] = json!(encode_uuid(u));
-    }
-    json!({"type": "UPDATE", "update": {"status": s}})
+) -> MasterEvent {
+    let status = TaskStatus {
+        task_id: id.to_owned(),
+        state: State::parse(state).unwrap_or(State::Unknown),
+        reason: reason.map(str::to_owned),
+        message: (!message.is_empty()).then(|| message.to_owned()),
+        agent_id: (!agent.is_empty()).then(|| agent.to_owned()),
+        uuid: uuid.map(encode_uuid),
+    };
+    MasterEvent { event: Event::Update(status), extra: Extra::Status { source, timestamp: now } }
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -1144,8 +1371,12 @@ mod tests {
         Master::new(MasterConfig::default(), &c.agents)
     }
 
+    fn json_events(m: &mut Master) -> Vec<Json> {
+        m.take_events().iter().map(MasterEvent::to_json).collect()
+    }
+
     fn subscribe(m: &mut Master) -> Vec<Json> {
-        m.call(0, &json!({"type": "SUBSCRIBE", "subscribe": {"framework_info": {"name": "t", "roles": ["*"], "capabilities": [{"type": "PARTITION_AWARE"}]}}}));
+        m.call_json(0, &json!({"type": "SUBSCRIBE", "subscribe": {"framework_info": {"name": "t", "roles": ["*"], "capabilities": [{"type": "PARTITION_AWARE"}]}}}));
         run_timers(m, 0)
     }
 
@@ -1158,14 +1389,14 @@ mod tests {
     /// timers are kept for the next call.
     fn run_timers(m: &mut Master, until: u64) -> Vec<Json> {
         let mut pending: Vec<(u64, Timer)> = LATER.with(|l| std::mem::take(&mut *l.borrow_mut()));
-        let mut events = m.take_events();
+        let mut events = json_events(m);
         loop {
             pending.extend(m.take_timers());
             pending.sort();
             let Some(pos) = pending.iter().position(|(t, _)| *t <= until) else { break };
             let (t, timer) = pending.remove(pos);
             m.on_timer(t, timer);
-            events.extend(m.take_events());
+            events.extend(json_events(m));
         }
         LATER.with(|l| *l.borrow_mut() = pending);
         events
@@ -1200,18 +1431,31 @@ mod tests {
     #[test]
     fn no_call_before_subscribed_and_framework_id_required() {
         let mut m = master(1, "cpus:1;mem:64");
-        m.call(0, &json!({"type": "REVIVE", "framework_id": fid()}));
+        m.call_json(0, &json!({"type": "REVIVE", "framework_id": fid()}));
         assert_eq!(m.violations.get("call before SUBSCRIBED"), Some(&1));
         subscribe(&mut m);
-        m.call(0, &json!({"type": "REVIVE"}));
+        m.call_json(0, &json!({"type": "REVIVE"}));
         assert_eq!(m.violations.get("call without framework_id"), Some(&1));
+    }
+
+    #[test]
+    fn a_call_that_is_not_a_v1_call_is_a_violation_not_a_crash() {
+        let mut m = master(1, "cpus:1;mem:64");
+        subscribe(&mut m);
+        m.call(0, "not json");
+        m.call(
+            0,
+            r#"{"type": "DECLINE", "framework_id": {"value": "sim-framework-0001"}, "decline": {"offer_ids": "O1"}}"#,
+        );
+        assert_eq!(m.violations.get("malformed call (not a v1 Call in JSON)"), Some(&2));
+        assert_eq!(m.outstanding_offers(), 1, "nothing changed");
     }
 
     #[test]
     fn decline_filters_the_agent_until_refuse_seconds_pass() {
         let mut m = master(1, "cpus:4;mem:4096");
         let o = offers(&subscribe(&mut m));
-        m.call(100, &json!({"type": "DECLINE", "framework_id": fid(), "decline": {"offer_ids": [o[0]["id"]], "filters": {"refuse_seconds": 10}}}));
+        m.call_json(100, &json!({"type": "DECLINE", "framework_id": fid(), "decline": {"offer_ids": [o[0]["id"]], "filters": {"refuse_seconds": 10}}}));
         assert!(offers(&run_timers(&mut m, 10_099)).is_empty(), "filtered for 10 s");
         let again = offers(&run_timers(&mut m, 11_000));
         assert_eq!(again.len(), 1, "offered at the first allocation after the filter ends");
@@ -1226,7 +1470,7 @@ mod tests {
         m.expect("t1", Fate { runs_ms: Some(2_000), fails: false });
         let o = offers(&subscribe(&mut m));
         let res = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}}, {"name": "mem", "type": "SCALAR", "scalar": {"value": 128}}]);
-        m.call(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"]], "operations": [
+        m.call_json(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"]], "operations": [
             {"type": "LAUNCH", "launch": {"task_infos": [{"name": "t1", "task_id": {"value": "t1"}, "agent_id": o[0]["agent_id"], "resources": res}]}}],
             "filters": {"refuse_seconds": 3600}}}));
         assert_eq!(m.used[0], 1.0);
@@ -1249,14 +1493,14 @@ mod tests {
         m.expect("t1", Fate { runs_ms: None, fails: false });
         let o = offers(&subscribe(&mut m));
         let res = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}}]);
-        m.call(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"]], "operations": [
+        m.call_json(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"]], "operations": [
             {"type": "LAUNCH", "launch": {"task_infos": [{"name": "t1", "task_id": {"value": "t1"}, "agent_id": o[0]["agent_id"], "resources": res}]}}]}}));
         let ev = run_timers(&mut m, 31_000);
         let runs: Vec<&Json> = ev.iter().filter(|e| e["type"] == "UPDATE").collect();
         assert_eq!(runs.len(), 3, "sent at 0.5 s, resent at 10.5 s and 30.5 s");
         let uuid = runs[0]["update"]["status"]["uuid"].clone();
         assert_eq!(runs[1]["update"]["status"]["uuid"], uuid);
-        m.call(31_000, &json!({"type": "ACKNOWLEDGE", "framework_id": fid(), "acknowledge": {"agent_id": o[0]["agent_id"], "task_id": {"value": "t1"}, "uuid": uuid}}));
+        m.call_json(31_000, &json!({"type": "ACKNOWLEDGE", "framework_id": fid(), "acknowledge": {"agent_id": o[0]["agent_id"], "task_id": {"value": "t1"}, "uuid": uuid}}));
         assert_eq!(m.stats.acks, 1);
         assert!(run_timers(&mut m, 200_000).iter().all(|e| e["type"] != "UPDATE"));
     }
@@ -1266,14 +1510,14 @@ mod tests {
         let mut m = master(2, "cpus:1;mem:64");
         let o = offers(&subscribe(&mut m));
         let big = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 2}}]);
-        m.call(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"]], "operations": [
+        m.call_json(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"]], "operations": [
             {"type": "LAUNCH", "launch": {"task_infos": [{"name": "a", "task_id": {"value": "a"}, "agent_id": o[0]["agent_id"], "resources": big}]}}]}}));
-        let ev = m.take_events();
+        let ev = json_events(&mut m);
         assert_eq!(ev[0]["update"]["status"]["state"], "TASK_ERROR");
         // The same offer again: it is gone, so the launch is dropped (partition-aware).
-        m.call(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"], o[1]["id"]], "operations": [
+        m.call_json(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"], o[1]["id"]], "operations": [
             {"type": "LAUNCH", "launch": {"task_infos": [{"name": "b", "task_id": {"value": "b"}, "agent_id": o[1]["agent_id"], "resources": big}]}}]}}));
-        let ev = m.take_events();
+        let ev = json_events(&mut m);
         assert_eq!(ev[0]["update"]["status"]["state"], "TASK_DROPPED");
         assert_eq!(ev[0]["update"]["status"]["reason"], "REASON_INVALID_OFFERS");
         assert!(ev[0]["update"]["status"].get("uuid").is_none());
@@ -1286,10 +1530,10 @@ mod tests {
         let mut m = master(2, "cpus:2;mem:256");
         let o = offers(&subscribe(&mut m));
         let ids: Vec<Json> = o.iter().map(|x| x["id"].clone()).collect();
-        m.call(0, &json!({"type": "DECLINE", "framework_id": fid(), "decline": {"offer_ids": ids, "filters": {"refuse_seconds": 3600}}}));
-        m.call(0, &json!({"type": "SUPPRESS", "framework_id": fid()}));
+        m.call_json(0, &json!({"type": "DECLINE", "framework_id": fid(), "decline": {"offer_ids": ids, "filters": {"refuse_seconds": 3600}}}));
+        m.call_json(0, &json!({"type": "SUPPRESS", "framework_id": fid()}));
         assert!(offers(&run_timers(&mut m, 7_200_000)).is_empty());
-        m.call(7_200_500, &json!({"type": "REVIVE", "framework_id": fid()}));
+        m.call_json(7_200_500, &json!({"type": "REVIVE", "framework_id": fid()}));
         assert_eq!(offers(&run_timers(&mut m, 7_200_500)).len(), 2, "offered at once");
         assert_eq!((m.stats.revives, m.stats.suppresses), (1, 1));
     }
@@ -1309,12 +1553,12 @@ mod tests {
     fn reconciliation_answers() {
         let mut m = master(1, "cpus:2;mem:256");
         subscribe(&mut m);
-        m.call(
+        m.call_json(
             0,
             &json!({"type": "RECONCILE", "framework_id": fid(), "reconcile": {"tasks": [
             {"task_id": {"value": "x"}, "agent_id": {"value": "S1"}}, {"task_id": {"value": "y"}}]}}),
         );
-        let states: Vec<Json> = m.take_events().iter().map(|e| e["update"]["status"]["state"].clone()).collect();
+        let states: Vec<Json> = json_events(&mut m).iter().map(|e| e["update"]["status"]["state"].clone()).collect();
         assert_eq!(states, [json!("TASK_GONE"), json!("TASK_UNKNOWN")]);
     }
 
@@ -1336,7 +1580,7 @@ mod tests {
         let reserved = json!([{"name": "disk", "type": "SCALAR", "scalar": {"value": 100}, "reservations": [{"type": "DYNAMIC", "role": "db"}]}]);
         let mut vol = reserved.clone();
         vol[0]["disk"] = json!({"persistence": {"id": "p1"}, "volume": {"container_path": "data", "mode": "RW"}});
-        m.call(
+        m.call_json(
             0,
             &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"]], "operations": [
             {"type": "RESERVE", "reserve": {"resources": reserved}}, {"type": "CREATE", "create": {"volumes": vol}}]}}),
@@ -1354,7 +1598,7 @@ mod tests {
         m.expect("t1", Fate { runs_ms: None, fails: false });
         let o = offers(&subscribe(&mut m));
         let res = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}}]);
-        m.call(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"]], "operations": [
+        m.call_json(0, &json!({"type": "ACCEPT", "framework_id": fid(), "accept": {"offer_ids": [o[0]["id"]], "operations": [
             {"type": "LAUNCH", "launch": {"task_infos": [{"name": "t1", "task_id": {"value": "t1"}, "agent_id": o[0]["agent_id"], "resources": res}]}}],
             "filters": {"refuse_seconds": 0}}}));
         let more = offers(&run_timers(&mut m, 1_000));

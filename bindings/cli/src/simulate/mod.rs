@@ -93,6 +93,11 @@ pub struct Args {
     /// ports) or `place-stand-in` (the old adapter over the stateless `place` op)
     #[arg(long, hide = true, default_value = "session")]
     scheduler: String,
+    /// How the simulator talks to the session: `typed` (its typed API, `Session::step`: offers
+    /// and tasks handed over as values) or `json` (`Session::step_json`: the contract's JSON
+    /// text both ways, as an outside host would; slower, same answers)
+    #[arg(long, default_value = "typed", value_parser = ["typed", "json"])]
+    wire: String,
 }
 
 fn duration_arg(s: &str) -> Result<u64, String> {
@@ -113,6 +118,9 @@ pub fn run(args: &Args) -> Outcome {
     let mut cluster = Cluster::default();
     for f in &args.clusters {
         cluster.read(f, &read_text(f)?)?;
+        for note in std::mem::take(&mut cluster.notes) {
+            crate::out::errln!("{f}: {note}");
+        }
     }
     let mut workload = Workload::default();
     // Which file each task and class came from, for messages.
@@ -125,7 +133,7 @@ pub fn run(args: &Args) -> Outcome {
         let hit = files.iter().find(|(nf, nc, _)| if class { i < *nc } else { i < *nf });
         hit.map_or_else(String::new, |(_, _, f)| (*f).to_owned())
     };
-    workload.validate(&file_of)?;
+    workload.validate(&file_of, &args.role)?;
     check_ids(&workload)?;
     if cluster.agents.is_empty() && args.min_agents.is_none() {
         return Err(UsageError("no agents: give --cluster FILE (or --min-agents TEMPLATE)".into()));
@@ -166,6 +174,7 @@ pub fn run(args: &Args) -> Outcome {
                 )))
             }
         },
+        wire: if args.wire == "json" { scheduler::Wire::Json } else { scheduler::Wire::Typed },
     };
     let (ask_cpus, ask_mem, ask_ports) = workload.smallest_ask();
     let asks = Asks {
@@ -211,7 +220,7 @@ pub fn run(args: &Args) -> Outcome {
             let t = run.timing;
             let host = t.total.saturating_sub(t.scheduler).saturating_sub(t.master);
             crate::out::errln!(
-                "timing {label}: {:.3} s CPU, {:.3} s wall for {} simulated s ({} queue items, {} scheduler steps, {} offers); wall shares: scheduler {:.0}% (JSON text both ways included), master {:.0}%, host loop {:.0}%",
+                "timing {label}: {:.3} s CPU, {:.3} s wall for {} simulated s ({} queue items, {} scheduler steps, {} offers); wall shares: scheduler {:.0}% (with the {} wire), master {:.0}%, host loop {:.0}%",
                 t.cpu.as_secs_f64(),
                 t.total.as_secs_f64(),
                 run.duration_s,
@@ -219,6 +228,7 @@ pub fn run(args: &Args) -> Outcome {
                 run.steps,
                 run.master.stats.offers,
                 share(t.scheduler, t.total),
+                args.wire,
                 share(t.master, t.total),
                 share(host, t.total)
             );
@@ -240,10 +250,18 @@ pub fn run(args: &Args) -> Outcome {
                     m["max_wait_s"]
                 ),
                 None => {
-                    let why = m["tried"].as_array().and_then(|t| t.last()).map_or_else(
+                    let mut why = m["tried"].as_array().and_then(|t| t.last()).map_or_else(
                         || "some task is larger than one such agent".to_owned(),
                         |t| format!("tried up to {} agents", t["n"]),
                     );
+                    // What held the last run back, so the operator knows what to change.
+                    let top = results.first().and_then(|(_, _, run)| {
+                        run.unplaced.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                    });
+                    if let Some(((code, message), n)) = top {
+                        let what = if message.is_empty() { code } else { message };
+                        why.push_str(&format!("; {n} task(s) left unplaced: {what}"));
+                    }
                     outln!(
                         "the workload does not fit on any number of agents of {} ({why})\n",
                         m["template"].as_str().unwrap_or("")
@@ -288,7 +306,7 @@ fn simulate(cluster: &Cluster, workload: &Workload, cfg: &RunConfig, label: &str
     } else {
         ProgressBar::hidden()
     };
-    let make = |c: &Json| scheduler::make(cfg.scheduler, c);
+    let make = |c: &Json| scheduler::make(cfg.scheduler, cfg.wire, c);
     let run = runner::run(cluster, workload, cfg, &make, &mut |ms| bar.set_position(ms / 1000))
         .map_err(|e| UsageError(format!("the scheduler refused its config: {e}")))?;
     bar.finish_and_clear();

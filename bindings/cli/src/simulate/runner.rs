@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use serde_json::{json, Value as Json};
 
 use super::inputs::{Cluster, Rng, Workload};
-use super::master::{Amounts, Fate, Master, MasterConfig, Timer};
-use super::scheduler::Scheduler;
+use super::master::{Amounts, Fate, Master, MasterConfig, MasterEvent, Timer};
+use super::scheduler::{In, Scheduler, Seen, Sub, Wire};
 
 /// How one run is set up.
 #[derive(Debug, Clone)]
@@ -37,6 +37,8 @@ pub struct RunConfig {
     pub agent_losses_per_day: f64,
     /// The scheduler driven: the real session unless `--scheduler` names a benchmark aid.
     pub scheduler: super::scheduler::Kind,
+    /// How the session is driven: typed values (the default) or the contract's JSON text.
+    pub wire: Wire,
 }
 
 /// One point of the time series.
@@ -100,7 +102,7 @@ pub struct Timing {
     pub total: std::time::Duration,
     /// CPU time of the process over the run (what a loaded machine does not inflate).
     pub cpu: std::time::Duration,
-    /// In the scheduler's steps, JSON text both ways included.
+    /// In the scheduler's steps (with whatever the wire costs: typed values or JSON text).
     pub scheduler: std::time::Duration,
     /// In the master (calls, timers, building offers).
     pub master: std::time::Duration,
@@ -109,19 +111,28 @@ pub struct Timing {
 }
 
 /// What the queue holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 enum Item {
     Master(Timer),
-    Deliver(Json),
+    Deliver(MasterEvent),
     Submit(usize),
     Arrival(usize),
     Restart(String),
     Wake,
 }
 
-/// One queue entry: ordered by time, then by the order it was queued.
-#[derive(Debug, PartialEq, Eq)]
+/// One queue entry: ordered by time, then by the order it was queued (never equal to
+/// another: the order is unique).
+#[derive(Debug)]
 struct Entry(u64, u64, Item);
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.0, self.1) == (other.0, other.1)
+    }
+}
+
+impl Eq for Entry {}
 
 impl PartialOrd for Entry {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
@@ -143,7 +154,7 @@ struct Loop<'a> {
     sched: Box<dyn Scheduler + 'a>,
     pending: HashMap<String, u64>,
     blame: HashMap<String, (String, String)>,
-    tasks: HashMap<String, (Json, bool)>,
+    tasks: HashMap<String, (Sub, bool)>,
     restarts_of: HashMap<String, u32>,
     waits: Vec<f64>,
     submitted: u64,
@@ -177,29 +188,32 @@ impl Loop<'_> {
         self.master_time += t0.elapsed();
     }
 
-    /// One scheduler step: `{"now": …, KIND: PAYLOAD}` as text (written without copying the
-    /// payload), the answer's calls to the master, its notices to the books.
-    fn step(&mut self, kind: &str, payload: &Json) {
+    /// One scheduler step: the input at the master's Unix time, the answer's calls to the
+    /// master, its notices to the books.
+    fn step(&mut self, input: In) {
         self.steps += 1;
+        let what = match &input {
+            In::Connect => "connect",
+            In::Tick => "tick",
+            In::Event(_) => "event",
+            In::Submit(_) => "submit",
+        };
         let t0 = std::time::Instant::now();
-        let now = json!(self.master.unix(self.now));
-        let input = format!("{{\"now\":{now},\"{kind}\":{}}}", serde_json::to_string(payload).unwrap_or_default());
-        let out = self.sched.step(&input);
-        let out: Json = serde_json::from_str(&out).unwrap_or_else(|_| json!({"ok": false, "errors": ["not JSON"]}));
+        let out = self.sched.step(self.master.unix(self.now), input);
         self.sched_time += t0.elapsed();
-        if out.get("ok") != Some(&Json::Bool(true)) {
-            self.error(format!("the scheduler refused {kind}: {}", out.get("errors").unwrap_or(&Json::Null)));
+        if let Some(why) = out.refused {
+            self.error(format!("the scheduler refused {what}: {why}"));
             return;
         }
         let t1 = std::time::Instant::now();
-        for call in out["calls"].as_array().into_iter().flatten() {
+        for call in &out.calls {
             self.master.call(self.now, call);
         }
         self.master_time += t1.elapsed();
-        for n in out["notices"].as_array().into_iter().flatten() {
+        for n in out.notices {
             self.notice(n);
         }
-        if let Some(w) = out.get("wake_at").and_then(Json::as_f64) {
+        if let Some(w) = out.wake_at {
             let ms = ((w - self.master.unix(0)) * 1000.0).ceil().max(self.now as f64) as u64;
             if self.next_wake.is_none_or(|t| ms < t) {
                 self.next_wake = Some(ms);
@@ -216,22 +230,21 @@ impl Loop<'_> {
         }
     }
 
-    fn notice(&mut self, n: &Json) {
-        let id = n["task_id"].as_str().unwrap_or("").to_owned();
-        match n["kind"].as_str().unwrap_or("") {
-            "launching" => {
+    fn notice(&mut self, n: Seen) {
+        match n {
+            Seen::Launching(id) => {
                 if let Some(at) = self.pending.remove(&id) {
                     self.placed += 1;
                     self.waits.push((self.now - at) as f64 / 1000.0);
                 }
                 self.blame.remove(&id);
             }
-            "unplaced" if self.pending.contains_key(&id) => {
-                self.blame.insert(id, blame(&n["reasons"]));
+            Seen::Unplaced(id, blame) => {
+                if self.pending.contains_key(&id) {
+                    self.blame.insert(id, blame);
+                }
             }
-            "task_state" => {
-                let terminal = n["terminal"].as_bool().unwrap_or(false);
-                let state = n["state"].as_str().unwrap_or("");
+            Seen::TaskState(id, state, terminal) => {
                 if terminal
                     && matches!(
                         state,
@@ -244,8 +257,7 @@ impl Loop<'_> {
                     }
                 }
             }
-            "error" => self.error(n["message"].as_str().unwrap_or("error").to_owned()),
-            _ => {}
+            Seen::Error(message) => self.error(message),
         }
     }
 
@@ -260,10 +272,10 @@ impl Loop<'_> {
         Fate { runs_ms: duration, fails }
     }
 
-    fn submit(&mut self, tasks: Vec<(Json, Fate, bool)>) {
+    fn submit(&mut self, tasks: Vec<(Sub, Fate, bool)>) {
         let mut list = Vec::with_capacity(tasks.len());
         for (task, fate, restart) in tasks {
-            let id = task["id"].as_str().unwrap_or("").to_owned();
+            let id = task.id().to_owned();
             self.master.expect(&id, fate);
             self.pending.insert(id.clone(), self.now);
             if restart {
@@ -273,23 +285,8 @@ impl Loop<'_> {
         }
         self.submitted += list.len() as u64;
         self.peak_pending = self.peak_pending.max(self.pending.len());
-        self.step("submit", &Json::Array(list));
+        self.step(In::Submit(list));
     }
-}
-
-/// The reason that blames a pending task: the one that failed the most offers (ties: the
-/// first in check order), as `(code, message)`.
-fn blame(reasons: &Json) -> (String, String) {
-    let mut best: Option<(&Json, u64)> = None;
-    for r in reasons.as_array().into_iter().flatten() {
-        let n = r["offers"].as_u64().unwrap_or(0);
-        if best.is_none_or(|(_, m)| n > m) {
-            best = Some((r, n));
-        }
-    }
-    best.map_or(("unknown".into(), String::new()), |(r, _)| {
-        (r["code"].as_str().unwrap_or("unknown").to_owned(), r["message"].as_str().unwrap_or("").to_owned())
-    })
 }
 
 /// The session config the simulator gives the scheduler.
@@ -319,6 +316,19 @@ pub fn run(
 ) -> Result<Run, String> {
     let config = session_config(cfg);
     let sched = make(&config)?;
+    // The workload's tasks in the form the scheduler takes, read once per task or class.
+    let wire = sched.wire();
+    let fixed: Vec<Sub> = workload.fixed.iter().map(|f| Sub::from_json(&f.task, wire)).collect();
+    // A class's task has no id until it arrives (`NAME-N`): read it under a stand-in id.
+    let classes: Vec<Sub> = workload
+        .classes
+        .iter()
+        .map(|c| {
+            let mut t = c.task.clone();
+            t["id"] = json!(format!("{}-0", c.name));
+            Sub::from_json(&t, wire)
+        })
+        .collect();
     let mut master = Master::new(cfg.master.clone(), &cluster.agents);
     for host in &cfg.drain {
         for i in 0..master.agents.len() {
@@ -383,7 +393,7 @@ pub fn run(
         }
         lp.drain_master();
     }
-    lp.step("connect", &json!({}));
+    lp.step(In::Connect);
 
     let mut samples = Vec::new();
     let mut next_sample = 0u64;
@@ -424,11 +434,11 @@ pub fn run(
                 lp.master_time += t0.elapsed();
                 lp.drain_master();
             }
-            Item::Deliver(ev) => lp.step("event", &ev),
+            Item::Deliver(ev) => lp.step(In::Event(ev)),
             Item::Wake => {
                 if lp.next_wake == Some(t) {
                     lp.next_wake = None;
-                    lp.step("tick", &json!({}));
+                    lp.step(In::Tick);
                 }
             }
             Item::Submit(b) => {
@@ -437,7 +447,7 @@ pub fn run(
                     let Some(f) = workload.fixed.get(i) else { continue };
                     let d = f.duration.as_ref().map(|d| d.sample(&mut lp.rng));
                     let fate = lp.fate(d, false);
-                    list.push((f.task.clone(), fate, f.restart));
+                    list.push((fixed[i].clone(), fate, f.restart));
                 }
                 lp.submit(list);
             }
@@ -447,8 +457,8 @@ pub fn run(
                 class_count[i] += 1;
                 let d = c.duration.sample(r);
                 let fails = r.unit() < c.failure;
-                let mut task = c.task.clone();
-                task["id"] = json!(format!("{}-{}", c.name, class_count[i]));
+                let mut task = classes[i].clone();
+                task.set_id(format!("{}-{}", c.name, class_count[i]));
                 let next = t + (r.exponential(1000.0 / c.rate).max(1.0) as u64);
                 if c.end_ms.is_none_or(|e| next <= e) && next <= cfg.duration_ms {
                     lp.push(next, Item::Arrival(i));
@@ -461,7 +471,7 @@ pub fn run(
                 let n = lp.restarts_of.entry(base.clone()).or_insert(0);
                 *n += 1;
                 let mut task = task;
-                task["id"] = json!(format!("{base}-r{n}"));
+                task.set_id(format!("{base}-r{n}"));
                 lp.restarts += 1;
                 let fate = lp.fate(None, false);
                 lp.submit(vec![(task, fate, true)]);
