@@ -5,8 +5,8 @@
 //! reservations, maintenance, allocation roles, duplicate offer ids, options and limits.
 
 use offerfit::{
-    ConstraintSpec, Engine, Held, Limits, Offer, Options, PlaceRequest, Profile, Reservation, Resource, ResourceValue,
-    RunningTask, Scalar, Strategy, TaskRequest, TieBreak, Unavailability,
+    ConstraintSpec, DeclineReason, Engine, Held, Limits, Offer, Options, PlaceRequest, Profile, Reservation, Resource,
+    ResourceValue, RunningTask, Scalar, Strategy, TaskRequest, TieBreak, Unavailability,
 };
 use proptest::prelude::*;
 
@@ -143,7 +143,19 @@ fn run(seed: u64, steps: usize) {
             held.tasks_mut().push(task(&mut rng, &mut tasks_made));
         }
         let engine = Engine::new(rng.pick(&engine_opts).clone()).unwrap();
-        let fresh = engine.place(&held.request().clone()).map(|p| format!("{p:?}")).map_err(|e| format!("{e:?}"));
+        // Now and then the caller keeps its unused offers (as the session does): the plan is
+        // `place`'s less its `Unused` declines.
+        held.keep_unused(rng.chance(40));
+        let request = held.request().clone();
+        let fresh = engine
+            .place(&request)
+            .map(|mut p| {
+                if held.keeps_unused() {
+                    p.decline.retain(|d| d.reason != DeclineReason::Unused);
+                }
+                format!("{p:?}")
+            })
+            .map_err(|e| format!("{e:?}"));
         let (incremental, used, launched) = match engine.place_held(&held) {
             Ok(plan) => {
                 let used: Vec<String> =
@@ -220,5 +232,47 @@ fn a_held_request_built_at_once_answers_as_place() {
 fn many_batches_on_mostly_the_same_offers() {
     for seed in 0..16 {
         run(seed, 60);
+    }
+}
+
+#[test]
+fn a_caller_that_keeps_unused_offers_gets_place_less_its_unused_declines() {
+    // Every profile (mesos-actor and marathon write their declines apart) and with calls:
+    // the plan is `place`'s less its `Unused` declines, and the `DECLINE` call names only the
+    // offers declined for maintenance.
+    for (seed, profile) in [(3, Profile::Offerfit), (4, Profile::Marathon), (5, Profile::MesosActor)] {
+        let mut rng = Rng::new(seed);
+        let (mut o, mut t) = (0, 0);
+        let offers: Vec<Offer> = (0..40).map(|_| offer(&mut rng, &mut o, &[])).collect();
+        let tasks: Vec<TaskRequest> = (0..12).map(|_| task(&mut rng, &mut t)).collect();
+        let req = PlaceRequest { offers, tasks, running: vec![] };
+        let opts = Options { now: Some(2.0), profile, framework_id: Some("fw".into()), ..Options::default() };
+        let engine = Engine::new(opts).unwrap();
+        let mut held = Held::from(req.clone());
+        held.keep_unused(true);
+        let fresh = engine.place(&req).unwrap();
+        let kept = engine.place_held(&held).unwrap();
+        assert!(fresh.decline.iter().any(|d| d.reason == DeclineReason::Unused), "{profile:?}");
+        let maintenance: Vec<_> = fresh.decline.iter().filter(|d| d.reason == DeclineReason::Maintenance).collect();
+        assert_eq!(kept.decline.iter().collect::<Vec<_>>(), maintenance, "{profile:?}");
+        assert_eq!(format!("{:?}", kept.accept), format!("{:?}", fresh.accept));
+        assert_eq!(format!("{:?}", kept.unplaced), format!("{:?}", fresh.unplaced));
+        let (fresh_calls, kept_calls) = (fresh.calls.unwrap(), kept.calls.unwrap());
+        let declined = |calls: &[serde_json::Value]| -> Vec<String> {
+            calls
+                .iter()
+                .filter(|c| c["type"] == "DECLINE")
+                .flat_map(|c| c["decline"]["offer_ids"].as_array().cloned().unwrap_or_default())
+                .map(|v| v["value"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        let expected: Vec<String> = maintenance.iter().map(|d| d.offer_id.to_owned()).collect();
+        assert_eq!(declined(&kept_calls), expected, "{profile:?}");
+        let accepts =
+            |calls: &[serde_json::Value]| calls.iter().filter(|c| c["type"] == "ACCEPT").cloned().collect::<Vec<_>>();
+        assert_eq!(accepts(&kept_calls), accepts(&fresh_calls), "{profile:?}");
+        // Switched off again: `place`'s plan byte for byte.
+        held.keep_unused(false);
+        assert_eq!(format!("{:?}", engine.place_held(&held)), format!("{:?}", engine.place(&req)));
     }
 }

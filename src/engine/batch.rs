@@ -20,18 +20,21 @@ use crate::decision::Plan;
 
 /// Runs the batch.
 pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
-    run_held(opts, r, req, None)
+    run_held(opts, r, req, None, false)
 }
 
 /// Runs the batch, pooling and grouping the agents from what `held` keeps of the offers
-/// where it can ([`super::held`]: the same answer).
+/// where it can ([`super::held`]: the same answer); `keep_unused`: the plan lists no unused
+/// offers ([`super::Held::keep_unused`]).
 pub(super) fn run_held<'r>(
     opts: &Options,
     r: &Resolved,
     req: &'r PlaceRequest,
     mut held: Option<&mut Prep>,
+    keep_unused: bool,
 ) -> Result<Plan<'r>, PlaceError> {
     let mut ctx = Ctx::new(opts, r, req);
+    ctx.keep_unused = keep_unused;
     if !held.as_deref_mut().is_some_and(|h| h.pool(&mut ctx)) {
         pool_agents(&mut ctx)?;
     }

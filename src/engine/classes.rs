@@ -658,20 +658,24 @@ pub(super) fn join_static(ctx: &mut Ctx<'_, '_>, ai: usize, found: Option<u32>) 
         }
     };
     // INVARIANT: `s` is a static class just found or created (an index into `statics`).
-    let c = ctx.statics.get(s as usize).map_or(0, |st| st.init_class);
-    if let Some(st) = ctx.statics.get_mut(s as usize) {
-        st.agents += 1;
-    }
-    if let Some(agent) = ctx.agents.get_mut(ai) {
-        agent.static_class = s;
-        agent.class = c;
-        let n = agent.offers.len();
-        if let Some(cl) = ctx.classes.get_mut(c as usize) {
-            cl.members.insert(ai as u32);
-            cl.offers += n;
-        }
-    }
+    join_known(ctx, ai, s);
     s
+}
+
+/// Agent `ai` joins made static class `s`: its first state class (one lookup of each).
+#[inline]
+pub(super) fn join_known(ctx: &mut Ctx<'_, '_>, ai: usize, s: u32) {
+    let Some(st) = ctx.statics.get_mut(s as usize) else { return };
+    st.agents += 1;
+    let c = st.init_class;
+    let Some(agent) = ctx.agents.get_mut(ai) else { return };
+    agent.static_class = s;
+    agent.class = c;
+    let n = agent.offers.len();
+    if let Some(cl) = ctx.classes.get_mut(c as usize) {
+        cl.members.insert(ai as u32);
+        cl.offers += n;
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@
 use std::cell::RefCell;
 use std::ops::Deref;
 
-use super::classes::{alloc_of, canonical_agents, join_static, sight_of};
+use super::classes::{alloc_of, canonical_agents, join_known, join_static, sight_of};
 use super::options::{Profile, TieBreak};
 use super::request::{check_offer_counts, OfferSums, PlaceRequest};
 use super::shapes::{walk_shape, Build, Sight};
@@ -101,6 +101,8 @@ impl<'a> Marks<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Held {
     req: PlaceRequest,
+    /// The caller keeps the offers a plan leaves unused ([`Held::keep_unused`]).
+    keep_unused: bool,
     /// Borrowed by [`Engine::place_held`](super::Engine::place_held) while it runs (the plan
     /// borrows the request, so the held request stays readable beside it).
     prep: RefCell<Prep>,
@@ -117,7 +119,11 @@ impl From<PlaceRequest> for Held {
     /// Holds the request's offers (in order), tasks and running tasks.
     fn from(req: PlaceRequest) -> Held {
         let PlaceRequest { offers, tasks, running } = req;
-        let mut held = Held { req: PlaceRequest { offers: Vec::new(), tasks, running }, prep: RefCell::default() };
+        let mut held = Held {
+            req: PlaceRequest { offers: Vec::new(), tasks, running },
+            keep_unused: false,
+            prep: RefCell::default(),
+        };
         held.req.offers.reserve(offers.len());
         for o in offers {
             held.push_offer(o);
@@ -130,6 +136,35 @@ impl Held {
     /// No offers, tasks or running tasks.
     pub fn new() -> Held {
         Held::default()
+    }
+
+    /// Whether the caller keeps the offers a plan leaves unused (a session holds them for the
+    /// next batch, or declines them itself): then [`Engine::place_held`](super::Engine::place_held)'s
+    /// plans list only the offers declined for maintenance ([`DeclineReason::Maintenance`]),
+    /// not one [`DeclineReason::Unused`] decline per unused offer, and cost nothing per unused
+    /// offer there (with `framework_id`, the `DECLINE` call follows the plan's declines).
+    /// Off by default: the plan is [`Engine::place`](super::Engine::place)'s, byte for byte.
+    /// With it on, the plan is `Engine::place`'s less its `Unused` declines.
+    ///
+    /// ```
+    /// use offerfit::{DeclineReason, Engine, Held, Offer, Options};
+    /// let engine = Engine::new(Options::default()).unwrap();
+    /// let mut held = Held::new();
+    /// held.push_offer(Offer::new("O1", "S1", "agent-1"));
+    /// assert_eq!(engine.place_held(&held).unwrap().decline[0].reason, DeclineReason::Unused);
+    /// held.keep_unused(true);
+    /// assert!(engine.place_held(&held).unwrap().decline.is_empty());
+    /// ```
+    ///
+    /// [`DeclineReason::Maintenance`]: crate::DeclineReason::Maintenance
+    /// [`DeclineReason::Unused`]: crate::DeclineReason::Unused
+    pub fn keep_unused(&mut self, keep: bool) {
+        self.keep_unused = keep;
+    }
+
+    /// Whether the caller keeps the offers a plan leaves unused ([`Held::keep_unused`]).
+    pub fn keeps_unused(&self) -> bool {
+        self.keep_unused
     }
 
     /// The request held: the offers in the order they were added (less those removed).
@@ -259,9 +294,9 @@ impl Held {
         }
     }
 
-    /// The request to place, and the cache beside it.
-    pub(super) fn parts(&self) -> (&PlaceRequest, &RefCell<Prep>) {
-        (&self.req, &self.prep)
+    /// The request to place, the cache beside it, and whether the caller keeps unused offers.
+    pub(super) fn parts(&self) -> (&PlaceRequest, &RefCell<Prep>, bool) {
+        (&self.req, &self.prep, self.keep_unused)
     }
 }
 
@@ -294,6 +329,8 @@ pub(super) struct Prep {
     slots: Vec<u32>,
     /// Per sight, the kinds of the agents (most recently used last).
     sights: Vec<Kinds>,
+    /// Per agent of the batch being grouped: its kind (`u32::MAX`: none; a buffer kept).
+    of_agent: Vec<u32>,
 }
 
 /// The agents' kinds under one sight.
@@ -477,7 +514,8 @@ impl Prep {
             kinds.shapes.clear();
             kinds.of_offer.iter_mut().for_each(|k| *k = u32::MAX);
         }
-        let of_agent = kinds_of(ctx, &sight, &mut kinds);
+        let mut of_agent = std::mem::take(&mut self.of_agent);
+        kinds_of(ctx, &sight, &mut kinds, &mut of_agent);
         ctx.sight = sight;
         // As `group_agents`: the scored dimensions are known before the first class is made.
         ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
@@ -487,7 +525,14 @@ impl Prep {
         // then field by field): no agent without a shape is alike one with a shape (the
         // fields that keep it from having one are compared).
         let mut others: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
-        for (ai, kind) in of_agent.into_iter().enumerate() {
+        for (ai, &kind) in of_agent.iter().enumerate() {
+            let kind = (kind != u32::MAX).then_some(kind);
+            // An agent of a kind whose static class is made: it joins that class's first
+            // state class, as `join_static` does (without its lookups: most agents go here).
+            if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).filter(|s| *s != u32::MAX) {
+                join_known(ctx, ai, s);
+                continue;
+            }
             let (found, h) = match kind {
                 Some(k) => (kinds.statics.get(k as usize).copied().filter(|s| *s != u32::MAX), 0),
                 None => {
@@ -512,6 +557,7 @@ impl Prep {
                 None => {}
             }
         }
+        self.of_agent = of_agent;
         // Scan rows and live bits once per class, as the stateless grouping does.
         for c in 0..ctx.classes.len() as u32 {
             ctx.refresh(c);
@@ -522,10 +568,11 @@ impl Prep {
 }
 
 /// The kind of each agent of the batch under `sight` (learnt for the agents of one offer not
-/// seen before); `None` for an agent whose shape cannot be written.
-fn kinds_of(ctx: &Ctx<'_, '_>, sight: &Sight, kinds: &mut Kinds) -> Vec<Option<u32>> {
+/// seen before) into `out`; `u32::MAX` for an agent whose shape cannot be written.
+fn kinds_of(ctx: &Ctx<'_, '_>, sight: &Sight, kinds: &mut Kinds, out: &mut Vec<u32>) {
     let offers = ctx.req.offers.as_slice();
-    let mut out = Vec::with_capacity(ctx.agents.len());
+    out.clear();
+    out.reserve(ctx.agents.len());
     let mut buf = Vec::new();
     for a in &ctx.agents {
         let single = match a.offers.as_slice() {
@@ -533,12 +580,12 @@ fn kinds_of(ctx: &Ctx<'_, '_>, sight: &Sight, kinds: &mut Kinds) -> Vec<Option<u
             _ => None,
         };
         if let Some(k) = single.and_then(|o| kinds.of_offer.get(o)).copied().filter(|k| *k != u32::MAX) {
-            out.push(Some(k));
+            out.push(k);
             continue;
         }
         buf.clear();
         if walk_shape(offers, &a.offers, sight, &mut Build(&mut buf)) != Some(true) {
-            out.push(None);
+            out.push(u32::MAX);
             continue;
         }
         let k = match kinds.shapes.get(&buf) {
@@ -552,7 +599,6 @@ fn kinds_of(ctx: &Ctx<'_, '_>, sight: &Sight, kinds: &mut Kinds) -> Vec<Option<u
         if let Some(slot) = single.and_then(|o| kinds.of_offer.get_mut(o)) {
             *slot = k;
         }
-        out.push(Some(k));
+        out.push(k);
     }
-    out
 }

@@ -70,7 +70,7 @@ mod shapes;
 mod state;
 mod tables;
 
-use crate::decision::Plan;
+use crate::decision::{DeclineReason, Plan};
 use crate::limits::LimitKind;
 
 pub use held::Held;
@@ -163,22 +163,36 @@ impl Engine {
     /// ```
     pub fn place_held<'h>(&self, held: &'h Held) -> Result<Plan<'h>, PlaceError> {
         let limits = &self.options.limits;
-        let (request, prep) = held.parts();
+        let (request, prep, keep_unused) = held.parts();
         limits.check(LimitKind::Offers, request.offers.len()).map_err(|e| PlaceError::new("/offers", e))?;
         limits.check(LimitKind::Tasks, request.tasks.len()).map_err(|e| PlaceError::new("/tasks", e))?;
         limits.check(LimitKind::Running, request.running.len()).map_err(|e| PlaceError::new("/running", e))?;
         check_task_counts(limits, request)?;
         // Never borrowed elsewhere (nothing runs beside a batch); the stateless steps if it were.
-        let Ok(mut prep) = prep.try_borrow_mut() else {
-            check_counts(limits, request)?;
-            request::check_running(request)?;
-            return batch::run(&self.options, &self.resolved, request);
+        let mut plan = match prep.try_borrow_mut() {
+            Ok(mut prep) => {
+                if !prep.offers_pass(&request.offers, limits) {
+                    check_counts(limits, request)?;
+                }
+                request::check_running(request)?;
+                batch::run_held(&self.options, &self.resolved, request, Some(&mut prep), keep_unused)?
+            }
+            Err(_) => {
+                check_counts(limits, request)?;
+                request::check_running(request)?;
+                batch::run(&self.options, &self.resolved, request)?
+            }
         };
-        if !prep.offers_pass(&request.offers, limits) {
-            check_counts(limits, request)?;
+        // The profiles and passes that write their declines apart (mesos-actor, marathon,
+        // repair) list every unused offer: those are left out here.
+        if keep_unused && plan.decline.iter().any(|d| d.reason == DeclineReason::Unused) {
+            plan.decline.retain(|d| d.reason != DeclineReason::Unused);
+            if let (Some(calls), Some(fw)) = (plan.calls.as_mut(), self.options.framework_id.as_deref()) {
+                *calls =
+                    output::plan_calls(&request.tasks, fw, self.resolved.refuse_seconds, &plan.accept, &plan.decline);
+            }
         }
-        request::check_running(request)?;
-        batch::run_held(&self.options, &self.resolved, request, Some(&mut prep))
+        Ok(plan)
     }
 }
 

@@ -145,7 +145,13 @@ impl<'r> Ctx<'r, '_> {
             }
             accepts.push(acc);
         }
-        let mut declines = Vec::with_capacity(self.req.offers.len().saturating_sub(order.len()));
+        // A caller that keeps its unused offers gets the maintenance declines only: none
+        // (and no pass over the offers) when no agent is under maintenance.
+        if self.keep_unused && !self.statics.iter().any(|s| s.maintenance) {
+            return (accepts, Vec::new());
+        }
+        let mut declines =
+            Vec::with_capacity(if self.keep_unused { 0 } else { self.req.offers.len().saturating_sub(order.len()) });
         // Request order, or under `tie_break: agent_id` the agents' order (offers by id).
         let canonical: Vec<usize> = if self.opts.tie_break == super::options::TieBreak::AgentId {
             self.agents.iter().flat_map(|a| a.offers.iter().map(|o| *o as usize)).collect()
@@ -166,6 +172,9 @@ impl<'r> Ctx<'r, '_> {
                 .get(ai as usize)
                 .and_then(|a| self.statics.get(a.static_class as usize))
                 .is_some_and(|s| s.maintenance);
+            if self.keep_unused && !maint {
+                continue;
+            }
             declines.push(Decline {
                 offer_id: offer.id.as_str(),
                 refuse_seconds: self.resolved.refuse_seconds,
@@ -480,8 +489,18 @@ fn fill_host_ports(info: &mut Map<String, Json>, requested: &[u64], given: &[u64
 }
 
 pub(super) fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], decline: &[Decline<'_>]) -> Vec<Json> {
-    let refuse = ctx.resolved.refuse_seconds;
-    let mut out = accept_calls(&ctx.req.tasks, fw, refuse, accept);
+    plan_calls(&ctx.req.tasks, fw, ctx.resolved.refuse_seconds, accept, decline)
+}
+
+/// [`calls`] from the request's tasks and the batch's refuse seconds.
+pub(super) fn plan_calls(
+    tasks: &[TaskRequest],
+    fw: &str,
+    refuse: f64,
+    accept: &[AgentAccept<'_>],
+    decline: &[Decline<'_>],
+) -> Vec<Json> {
+    let mut out = accept_calls(tasks, fw, refuse, accept);
     if !decline.is_empty() {
         let ids: Vec<Json> = decline.iter().map(|d| object([("value", d.offer_id.into())])).collect();
         let filters = object([("refuse_seconds", crate::mesos::scalar_json(refuse))]);

@@ -227,6 +227,9 @@ pub(super) struct Ctx<'r, 'o> {
     /// What the batch's tasks tell agents apart by: static classes compare only this
     /// ([`super::shapes::Sight`]; set once the tasks are compiled).
     pub(super) sight: Sight,
+    /// The caller keeps unused offers: the plan declines only for maintenance
+    /// ([`super::Held::keep_unused`]).
+    pub(super) keep_unused: bool,
 }
 
 pub(super) static EMPTY_ATTRS: Attributes = Attributes(Vec::new());
@@ -470,6 +473,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
             host_ids: Vec::new(),
             static_ids: Vec::new(),
             sight: Sight::default(),
+            keep_unused: false,
         }
     }
 }

@@ -248,7 +248,13 @@ impl Session {
             last_now: None,
             link: Link::Idle,
             failures: 0,
-            req: Held::new(),
+            // The session keeps or declines unused offers itself (rule 2): plans name only
+            // the offers declined for maintenance.
+            req: {
+                let mut held = Held::new();
+                held.keep_unused(true);
+                held
+            },
             held_since: Vec::new(),
             decline_now: Vec::new(),
             tasks: BTreeMap::new(),
@@ -522,6 +528,15 @@ impl Session {
     /// them in order.
     fn remove_held(&mut self, at: &[usize]) -> Vec<Offer> {
         let since = &mut self.held_since;
+        // A few (a step's used offers): each leaves alone, the times after it move up once.
+        if at.len() <= 8 && at.windows(2).all(|w| w.first() < w.get(1)) {
+            for &i in at.iter().rev() {
+                if i < since.len() {
+                    since.remove(i);
+                }
+            }
+            return self.req.remove_at(at);
+        }
         let (mut k, mut next) = (0, at.iter().peekable());
         let first = at.first().copied().unwrap_or(usize::MAX);
         // The arrival times before the first one removed stay where they are.
