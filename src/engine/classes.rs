@@ -756,14 +756,25 @@ mod tests {
     #[test]
     fn agents_alike_apart_in_the_request_share_a_class_with_or_without_a_shape() {
         // Racks interleaved (an agent is never like its predecessor), agents with a
-        // reservation (no shape: compared field by field) among them, twins far apart.
+        // reservation by a principal (no shape: compared field by field) among them, twins
+        // far apart.
         let mut offers = Vec::new();
         for i in 0..24 {
             let res = match i % 4 {
                 3 => "cpus(web):4;mem:1024",
                 _ => "cpus:4;mem:1024",
             };
-            offers.push(offer(&format!("o{i}"), &format!("a{i}"), res, &format!("rack:r{};node_id:n{i}", i % 3)));
+            let mut o = offer(&format!("o{i}"), &format!("a{i}"), res, &format!("rack:r{};node_id:n{i}", i % 3));
+            let mut resources = crate::model::Resources::new();
+            for r in o.resources.iter() {
+                let mut r = r.clone();
+                for v in r.reservations.iter_mut() {
+                    v.principal = Some("ops".into());
+                }
+                resources.push(r);
+            }
+            o.resources = resources;
+            offers.push(o);
         }
         let req = PlaceRequest { offers, tasks: vec![task("t", 1, 1, &["rack GROUP_BY"])], ..PlaceRequest::default() };
         let opts = Options::default();
