@@ -225,6 +225,12 @@ impl<'r> Ctx<'r, '_> {
             if first == u32::MAX {
                 continue;
             }
+            if !defer && t.need_id != u32::MAX && row.failed.get() == t.need_id {
+                // Failed for these needs before: it would again (a class's pool never
+                // changes). Skipped before its score is read: in a walk by score, the next
+                // class scores no higher, so the walk stops there instead.
+                continue;
+            }
             // The filters below are pure, so their order changes nothing but their cost: the
             // cheap ones (amounts, score against the best so far) run before the static
             // reasons, which evaluate the task's constraints.
@@ -302,10 +308,6 @@ impl<'r> Ctx<'r, '_> {
                     best = Some(Best { score, agent, class: c });
                     (best_score, best_agent) = (score, agent);
                 }
-                continue;
-            }
-            if t.need_id != u32::MAX && row.failed.get() == t.need_id {
-                // Failed for these needs before: it would again.
                 continue;
             }
             // The same class and needs fitted before: the same fit (see `ScanCache::fits`).
