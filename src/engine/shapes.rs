@@ -355,19 +355,16 @@ pub(super) fn walk_shape<S: ShapeSink>(
             return None;
         }
         let res = offer.resources.as_slice();
-        // Reservations for a role alone (no principal, no labels: what an agent's `--resources`
-        // flag and most `RESERVE`s make) are words too: then every resource of the offer is
-        // followed by its reservations, which the top bit of the offer's count word says.
-        let mut reserved = false;
-        for r in res.iter().filter(|r| !r.reservations.is_empty()) {
-            if !r.reservations.iter().all(|v| v.principal.is_none() && v.labels.is_empty()) {
-                return None;
-            }
-            reserved = true;
-        }
-        put!(sink.word(res.len() as u64 | u64::from(reserved) << 63));
+        put!(sink.word(res.len() as u64));
         for r in res {
             if r.disk.is_some() || r.allocation_role.is_some() || r.provider_id.is_some() {
+                return None;
+            }
+            // Reservations for a role alone (no principal, no labels: what an agent's
+            // `--resources` flag and most `RESERVE`s make) follow the resource's value.
+            if !r.reservations.is_empty()
+                && !r.reservations.iter().all(|v| v.principal.is_none() && v.labels.is_empty())
+            {
                 return None;
             }
             let flags = u64::from(r.shared) | u64::from(r.revocable) << 1;
@@ -377,7 +374,7 @@ pub(super) fn walk_shape<S: ShapeSink>(
                 let kind = if matches!(r.value, ResourceValue::Ranges(_)) { 4 } else { 0 };
                 put!(str_words(&r.name, flags | kind | 8, sink));
                 put!(sink.word(blind_word(&r.value)?));
-                put!(!reserved || reservation_words(r, sink));
+                put!(reservation_words(r, sink));
                 continue;
             }
             match &r.value {
@@ -396,7 +393,7 @@ pub(super) fn walk_shape<S: ShapeSink>(
                 }
                 ResourceValue::Set(_) => return None,
             }
-            put!(!reserved || reservation_words(r, sink));
+            put!(reservation_words(r, sink));
         }
     }
     let first = first?;
@@ -419,18 +416,21 @@ pub(super) fn walk_shape<S: ShapeSink>(
     Some(true)
 }
 
-/// The words of `r`'s reservations (each for a role alone): how many, then each one's role
-/// tagged with its type.
+/// The words of `r`'s reservations (each for a role alone), none when it has none: a head
+/// word (top byte 0xfe, the count), then each one's role tagged with its type. What may
+/// follow a resource's value is a name (top byte up to 0x7f, or 0xff), a count (top byte 0)
+/// or this head, so a resource with reservations never reads as one without.
 #[inline(always)]
 fn reservation_words<S: ShapeSink>(r: &Resource, sink: &mut S) -> bool {
-    sink.word(r.reservations.len() as u64)
-        && r.reservations.iter().all(|v| {
-            let kind = match v.kind {
-                crate::model::ReservationType::Static => 0,
-                crate::model::ReservationType::Dynamic => 1,
-            };
-            str_words(&v.role, kind, sink)
-        })
+    r.reservations.is_empty()
+        || sink.word(0xfe << 56 | r.reservations.len() as u64)
+            && r.reservations.iter().all(|v| {
+                let kind = match v.kind {
+                    crate::model::ReservationType::Static => 0,
+                    crate::model::ReservationType::Dynamic => 1,
+                };
+                str_words(&v.role, kind, sink)
+            })
 }
 
 pub(super) fn alike(a: &Resource, b: &Resource) -> bool {
