@@ -520,7 +520,8 @@ pub(super) fn canonical_agents<'r>(ctx: &mut Ctx<'r, '_>, split: &[String]) {
 /// for cpus, mem and disk, always seen).
 pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
     let mut sight = Sight::default();
-    let mut last_rules = None;
+    // Rules ids already read (an app's tasks often alternate between two rules).
+    let mut rules_read: Vec<bool> = Vec::new();
     // Name ids (below 64) already looked at, and whether `ports` was: a batch asks for the
     // same few names thousands of times.
     let (mut done, mut ports_done) = (0u64, false);
@@ -528,9 +529,18 @@ pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
     let mut attrs: crate::hash::FxSet<&str> = crate::hash::FxSet::default();
     let mut asked: crate::hash::FxSet<&str> = crate::hash::FxSet::default();
     for t in &ctx.tasks {
-        // An app's tasks come in a row with the same rules: read them once.
-        if t.rules.id == Rules::NO_ID || last_rules != Some(t.rules.id) {
-            last_rules = Some(t.rules.id);
+        // Tasks share their rules by id: read each once.
+        let id = t.rules.id as usize;
+        let read = t.rules.id != Rules::NO_ID && rules_read.get(id).copied().unwrap_or(false);
+        if !read {
+            if t.rules.id != Rules::NO_ID {
+                if rules_read.len() <= id {
+                    rules_read.resize(id + 1, false);
+                }
+                if let Some(x) = rules_read.get_mut(id) {
+                    *x = true;
+                }
+            }
             for f in t.rules.fields() {
                 if attrs.insert(f.name()) {
                     sight.attrs.push(f.name().to_owned());
@@ -762,14 +772,25 @@ mod tests {
     #[test]
     fn agents_alike_apart_in_the_request_share_a_class_with_or_without_a_shape() {
         // Racks interleaved (an agent is never like its predecessor), agents with a
-        // reservation (no shape: compared field by field) among them, twins far apart.
+        // reservation by a principal (no shape: compared field by field) among them, twins
+        // far apart.
         let mut offers = Vec::new();
         for i in 0..24 {
             let res = match i % 4 {
                 3 => "cpus(web):4;mem:1024",
                 _ => "cpus:4;mem:1024",
             };
-            offers.push(offer(&format!("o{i}"), &format!("a{i}"), res, &format!("rack:r{};node_id:n{i}", i % 3)));
+            let mut o = offer(&format!("o{i}"), &format!("a{i}"), res, &format!("rack:r{};node_id:n{i}", i % 3));
+            let mut resources = crate::model::Resources::new();
+            for r in o.resources.iter() {
+                let mut r = r.clone();
+                for v in r.reservations.iter_mut() {
+                    v.principal = Some("ops".into());
+                }
+                resources.push(r);
+            }
+            o.resources = resources;
+            offers.push(o);
         }
         let req = PlaceRequest { offers, tasks: vec![task("t", 1, 1, &["rack GROUP_BY"])], ..PlaceRequest::default() };
         let opts = Options::default();

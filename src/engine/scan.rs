@@ -5,6 +5,7 @@
 //! from one task to the next.
 
 use super::fit::{FitOut, Fitter};
+use super::options::PortSelection;
 use super::reasons::{rule_entry, RuleCache, RuleEntry};
 use super::rules::{Candidate, Rules};
 use super::state::{Class, Ctx, TaskPlan};
@@ -54,6 +55,13 @@ pub(super) struct ScanCache<'r> {
     pub(super) fixed: Vec<Option<bool>>,
     pub(super) fixed_for: Option<usize>,
     pub(super) rules: RuleCache<'r>,
+    /// The latest successful fits of tasks with a [`TaskPlan::need_id`]: (class, need id,
+    /// fit), at most [`ScanCache::FITS`], replaced in turn. A class's pool never changes and
+    /// tasks of one need id have equal needs, so a fit there comes out the same again (the
+    /// port-heavy scan fits one class for each task of an app); it is counted as an
+    /// evaluation all the same. Not kept when dynamic ports are drawn at random (per task).
+    pub(super) fits: Vec<(u32, u32, FitOut)>,
+    pub(super) fits_next: usize,
 }
 
 impl<'r> ScanCache<'r> {
@@ -68,8 +76,43 @@ impl<'r> ScanCache<'r> {
             fixed: if fixed_len <= 1 << 20 { vec![None; fixed_len] } else { Vec::new() },
             fixed_for: None,
             rules: RuleCache::new(rule_ids, ctx.statics.len()),
+            fits: Vec::new(),
+            fits_next: 0,
         }
     }
+
+    /// How many successful fits [`ScanCache::fits`] keeps.
+    const FITS: usize = 4;
+
+    /// Keeps `fit`, the successful fit of need id `need` on class `c`.
+    fn keep_fit(&mut self, c: u32, need: u32, fit: &FitOut) {
+        if self.fits.len() < Self::FITS {
+            self.fits.push((c, need, FitOut::default()));
+        }
+        if let Some(slot) = self.fits.get_mut(self.fits_next) {
+            slot.0 = c;
+            slot.1 = need;
+            copy_fit(&mut slot.2, fit);
+        }
+        self.fits_next = (self.fits_next + 1) % Self::FITS;
+    }
+}
+
+/// Makes `dst` a copy of `src` in place (the derived `clone_from` builds a whole `FitOut`
+/// aside and moves it in: twice the work). Every field is named, so a new one must be
+/// copied here too.
+fn copy_fit(dst: &mut FitOut, src: &FitOut) {
+    let FitOut { takes, exec_takes, ports, reasons, missing, exec_charged } = src;
+    dst.takes.clear();
+    dst.takes.extend(takes.iter().cloned());
+    dst.exec_takes.clear();
+    dst.exec_takes.extend(exec_takes.iter().cloned());
+    dst.ports.clear();
+    dst.ports.extend_from_slice(ports);
+    dst.reasons = *reasons;
+    dst.missing.clear();
+    dst.missing.extend_from_slice(missing);
+    dst.exec_charged = *exec_charged;
 }
 
 impl<'r> Ctx<'r, '_> {
@@ -144,6 +187,9 @@ impl<'r> Ctx<'r, '_> {
         let soft = t.rules.has_soft();
         let base = (t.need.cpus, t.need.mem);
         let k = self.dims.task(ti);
+        // Whether this task's successful fits are kept ([`ScanCache::fits`]).
+        let memo =
+            t.need_id != u32::MAX && (t.need.dynamic == 0 || self.resolved.port_selection != PortSelection::Random);
         // The best (score, agent) so far as plain numbers, for the quick test below.
         let (mut best_score, mut best_agent) = (i64::MIN, u32::MAX);
         // Ascending class ids, skipping the classes without members.
@@ -177,6 +223,12 @@ impl<'r> Ctx<'r, '_> {
             let Some(row) = self.scan_rows.get(c as usize) else { continue };
             let (first, s) = (row.first, row.static_class);
             if first == u32::MAX {
+                continue;
+            }
+            if !defer && t.need_id != u32::MAX && row.failed.get() == t.need_id {
+                // Failed for these needs before: it would again (a class's pool never
+                // changes). Skipped before its score is read: in a walk by score, the next
+                // class scores no higher, so the walk stops there instead.
                 continue;
             }
             // The filters below are pure, so their order changes nothing but their cost: the
@@ -258,14 +310,22 @@ impl<'r> Ctx<'r, '_> {
                 }
                 continue;
             }
-            if t.need_id != u32::MAX && row.failed.get() == t.need_id {
-                // Failed for these needs before: it would again.
-                continue;
-            }
-            let view = self.view(c, t);
-            if cl.pool.fit(fitter, &t.need, view, false, scratch) != 0 {
-                row.failed.set(t.need_id);
-                continue;
+            // The same class and needs fitted before: the same fit (see `ScanCache::fits`).
+            match cache.fits.iter().find(|(fc, id, _)| memo && *fc == c && *id == t.need_id) {
+                Some((_, _, fit)) => {
+                    fitter.evaluations += 1;
+                    copy_fit(scratch, fit);
+                }
+                None => {
+                    let view = self.view(c, t);
+                    if cl.pool.fit(fitter, &t.need, view, false, scratch) != 0 {
+                        row.failed.set(t.need_id);
+                        continue;
+                    }
+                    if memo {
+                        cache.keep_fit(c, t.need_id, scratch);
+                    }
+                }
             }
             let (agent, score) = if t.rules.per_agent {
                 // The class's values for every field but the hostname, read once per rules.
@@ -497,6 +557,46 @@ mod tests {
     fn tasks_of_one_need_share_the_fixed_reasons() {
         let req = request();
         assert!(same_fixed(&prepared_task(&req, 0), &prepared_task(&req, 2)));
+    }
+
+    /// Tasks of one need (a fixed port and a dynamic one) on alike agents, placed one by one:
+    /// (agent, host ports) per task and the fit evaluations, with the kept fits used or
+    /// emptied before every task.
+    fn placed_with_ports(kept: bool, selection: PortSelection) -> (Vec<(u32, Vec<u64>)>, u64) {
+        let offers =
+            (1..=4).map(|a| offer(&format!("o{a}"), &format!("a{a}"), "cpus:4;mem:4096;ports:[80-80,31000-31009]", ""));
+        let tasks = (0..6).map(|i| {
+            let mut t = task(&format!("t{i}"), 1, 512, &[]);
+            t.ports = vec![80, 0];
+            t
+        });
+        let req = PlaceRequest { offers: offers.collect(), tasks: tasks.collect(), ..PlaceRequest::default() };
+        let opts = Options { port_selection: Some(selection), ..Options::default() };
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, &req);
+        let mut cache = ScanCache::new(&mut ctx);
+        let (mut out, mut scratch) = (FitOut::default(), FitOut::default());
+        let mut placed = Vec::new();
+        for ti in 0..req.tasks.len() {
+            if !kept {
+                cache.fits.clear();
+            }
+            let Some(b) = ctx.best_for(ti, &mut out, &mut scratch, &mut cache) else { break };
+            placed.push((b.agent, out.ports.to_vec()));
+            ctx.place_task(ti, b.agent, b.class, b.score, &mut out);
+        }
+        (placed, ctx.fitter.evaluations)
+    }
+
+    #[test]
+    fn a_kept_fit_is_the_fit_and_counts_as_an_evaluation() {
+        let (placed, evaluations) = placed_with_ports(true, PortSelection::Lowest);
+        // One task per agent (port 80 is taken on the others), the lowest dynamic port each.
+        let want: Vec<(u32, Vec<u64>)> = (0..4).map(|a| (a, vec![80, 31000])).collect();
+        assert_eq!(placed, want);
+        assert_eq!((placed, evaluations), placed_with_ports(false, PortSelection::Lowest));
+        // Random ports are drawn per task: nothing is kept, the answer is the same either way.
+        assert_eq!(placed_with_ports(true, PortSelection::Random), placed_with_ports(false, PortSelection::Random));
     }
 
     fn prepared_task(req: &PlaceRequest, ti: usize) -> TaskPlan {

@@ -269,8 +269,8 @@ pub(super) fn resources_eq(a: &[Resource], b: &[Resource], sight: &Sight) -> boo
 }
 
 /// Receives the words of an agent's static *shape*: the fields [`Ctx::static_eq`] compares,
-/// as plain words, for agents whose offers hold only plain resources (unreserved, no disk,
-/// allocation or provider ids, scalar or ranges values), text attributes, and no allocation
+/// as plain words, for agents whose offers hold only plain resources (no disk, allocation or
+/// provider ids, reservations for a role alone, scalar or ranges values), text attributes, and no allocation
 /// role, executors or maintenance. Built once per static class ([`Build`]), then matched word
 /// by word against each agent that may join it ([`Match`]), reading the agent's fields once.
 pub(super) trait ShapeSink {
@@ -357,7 +357,13 @@ pub(super) fn walk_shape<S: ShapeSink>(
         let res = offer.resources.as_slice();
         put!(sink.word(res.len() as u64));
         for r in res {
-            if !r.reservations.is_empty() || r.disk.is_some() || r.allocation_role.is_some() || r.provider_id.is_some()
+            if r.disk.is_some() || r.allocation_role.is_some() || r.provider_id.is_some() {
+                return None;
+            }
+            // Reservations for a role alone (no principal, no labels: what an agent's
+            // `--resources` flag and most `RESERVE`s make) follow the resource's value.
+            if !r.reservations.is_empty()
+                && !r.reservations.iter().all(|v| v.principal.is_none() && v.labels.is_empty())
             {
                 return None;
             }
@@ -368,6 +374,7 @@ pub(super) fn walk_shape<S: ShapeSink>(
                 let kind = if matches!(r.value, ResourceValue::Ranges(_)) { 4 } else { 0 };
                 put!(str_words(&r.name, flags | kind | 8, sink));
                 put!(sink.word(blind_word(&r.value)?));
+                put!(reservation_words(r, sink));
                 continue;
             }
             match &r.value {
@@ -386,6 +393,7 @@ pub(super) fn walk_shape<S: ShapeSink>(
                 }
                 ResourceValue::Set(_) => return None,
             }
+            put!(reservation_words(r, sink));
         }
     }
     let first = first?;
@@ -406,6 +414,23 @@ pub(super) fn walk_shape<S: ShapeSink>(
         }
     }
     Some(true)
+}
+
+/// The words of `r`'s reservations (each for a role alone), none when it has none: a head
+/// word (top byte 0xfe, the count), then each one's role tagged with its type. What may
+/// follow a resource's value is a name (top byte up to 0x7f, or 0xff), a count (top byte 0)
+/// or this head, so a resource with reservations never reads as one without.
+#[inline(always)]
+fn reservation_words<S: ShapeSink>(r: &Resource, sink: &mut S) -> bool {
+    r.reservations.is_empty()
+        || sink.word(0xfe << 56 | r.reservations.len() as u64)
+            && r.reservations.iter().all(|v| {
+                let kind = match v.kind {
+                    crate::model::ReservationType::Static => 0,
+                    crate::model::ReservationType::Dynamic => 1,
+                };
+                str_words(&v.role, kind, sink)
+            })
 }
 
 pub(super) fn alike(a: &Resource, b: &Resource) -> bool {
@@ -467,6 +492,40 @@ mod tests {
             r.reservations.push(Reservation::static_for("web"));
             o.resources.push(r);
         }));
+        // Reservations: for another role, of another type, two of them, with a principal
+        // or labels (no shape), and on a resource written blind.
+        for (role, dynamic, principal, labels, two) in [
+            ("web", false, false, false, false),
+            ("web", false, false, false, false),
+            ("batch", false, false, false, false),
+            ("web", true, false, false, false),
+            ("web", false, false, false, true),
+            ("web", true, true, false, false),
+            ("web", true, false, true, false),
+            ("a-long-role/name", false, false, false, false),
+        ] {
+            out.push(with(&|o| {
+                let mut v = Reservation::static_for(role);
+                if dynamic {
+                    v.kind = crate::model::ReservationType::Dynamic;
+                }
+                if principal {
+                    v.principal = Some("p".into());
+                }
+                if labels {
+                    v.labels.push(crate::model::Label { key: "k".into(), value: Some("v".into()) });
+                }
+                let mut r = scalar("mem", 1000);
+                r.reservations.push(v.clone());
+                if two {
+                    r.reservations.push(Reservation::static_for("web/a"));
+                }
+                o.resources.push(r);
+                let mut p = ports(&[(31000, 31009)]);
+                p.reservations.push(v);
+                o.resources.push(p);
+            }));
+        }
         out.push(with(&|o| {
             let mut r = scalar("shared", 1000);
             r.shared = true;
@@ -624,6 +683,22 @@ mod tests {
         let asked = Sight { asked: vec!["ports".into()], ..rack_sight() };
         assert!(!resources_eq(a.resources.as_slice(), b.resources.as_slice(), &asked));
         assert_eq!(shape_match(&a, &b, &asked), Some(false));
+        // Reserved port ranges unseen: their reservations still tell agents apart.
+        let reserved = |o: &Offer, role: &str| {
+            let mut o = o.clone();
+            let mut rs: Vec<Resource> = o.resources.iter().cloned().collect();
+            if let Some(p) = rs.last_mut() {
+                p.reservations.push(Reservation::static_for(role));
+            }
+            o.resources = list(&rs);
+            o
+        };
+        let (ra, rb, rc) = (reserved(&a, "web"), reserved(&b, "web"), reserved(&b, "batch"));
+        for (x, y) in [(&ra, &rb), (&ra, &rc), (&ra, &b), (&a, &rb)] {
+            let same = resources_eq(x.resources.as_slice(), y.resources.as_slice(), &sight);
+            assert_eq!(shape_match(x, y, &sight), Some(same));
+        }
+        assert_eq!(shape_match(&ra, &rb, &sight), Some(true));
     }
 
     #[test]

@@ -53,10 +53,11 @@ pub(super) struct Static<'r> {
 }
 
 /// The agents of a class, ascending. Agents mostly leave a class from the front (the first
-/// member is the one picked), so removal there is O(1); the vector is never re-sorted.
+/// member is the one picked), so removal there is O(1); the vector is never re-sorted. Most
+/// state classes hold one or two agents: those are kept inline (no allocation per class).
 #[derive(Debug, Default, Clone)]
 pub(super) struct Members {
-    list: Vec<u32>,
+    list: SmallVec<[u32; 2]>,
     start: usize,
 }
 
