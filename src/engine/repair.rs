@@ -19,6 +19,11 @@
 //!   twice: by the pressed size ([`pressed_sizes`]: each dimension weighed by its demand over
 //!   its capacity, so what runs out counts), then by the plain size (cpus and mem shares).
 //!
+//! After the passes, [`swaps`] work on the kept answer's own ledger: a left-out task placed by
+//! taking one placed task of the batch out ([`Ctx::unplace`]) and placing it elsewhere, or
+//! trading it for several left-out tasks; a trial is kept only when it is better by the
+//! objective, and undone exactly otherwise.
+//!
 //! **Budget** (deterministic, stated in docs/limits.md): at most [`MAX_PASSES`] repair
 //! passes ([`MAX_PASSES_OVER`] over capacity under `tasks`), and no new pass once the repair
 //! passes have run more than [`BUDGET_FACTOR`] times
@@ -31,12 +36,12 @@
 //! unplaced tasks as the first pass does (at the moment each failed), so the kept answer's
 //! reasons are its own.
 
-use super::compile::{sizes, Unit};
+use super::compile::{same_need, sizes, Unit};
 use super::fit::FitOut;
 use super::options::{Objective, Options, Resolved};
 use super::output::finish;
 use super::request::PlaceRequest;
-use super::rules::Groups;
+use super::rules::{Groups, Rules};
 use super::scan::ScanCache;
 use super::score::MAX_EXTRA;
 use super::state::{Ctx, Placement};
@@ -328,9 +333,10 @@ fn take_out<'r>(ctx: &mut Ctx<'r, '_>, ti: usize, base: &Groups<'r>) -> Option<(
 /// alone (a task of no gang; smallest first under `tasks`, biggest first under `resources`),
 /// a direct try, then up to [`SWAP_CANDIDATES`] placed tasks of the batch — movable ones
 /// ([`movable`]) on agents where the left-out task would have the cpus and mem if they left,
-/// smallest first — each in turn taken out (the ledger's [`Ctx::unplace`]): the left-out task
-/// placed, then the one taken out placed again elsewhere, or, when it finds no room, the
-/// other left-out tasks tried in the room that is left. A trial is kept when the answer's
+/// smallest first, one of tasks alike per state class — each in turn taken out (the ledger's
+/// [`Ctx::unplace`]): the left-out task placed, then the one taken out placed again
+/// elsewhere, or, when it finds no room, the other left-out tasks that fit the room freed on
+/// its agent. A left-out task alike one that found no swap is skipped. A trial is kept when the answer's
 /// [`worth`] grows (one more task, or a larger placed share), otherwise undone exactly (the
 /// tasks it placed taken out, the one taken out put back where it was, at its index).
 /// Running tasks are never moved. Deterministic; stops once the swaps have made `budget` fit
@@ -355,11 +361,28 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
     let mut cache = ScanCache::new(ctx);
     let mut bufs = (FitOut::default(), FitOut::default());
     let mut base: Option<Groups<'r>> = None;
+    // Tasks alike (same needs, rules and group) meet the same ledger: once one found no swap,
+    // the others are not tried; nor is a placed task alike one tried before on a class.
+    let alike = |ctx: &Ctx<'_, '_>, a: usize, b: usize| match (ctx.tasks.get(a), ctx.tasks.get(b)) {
+        (Some(x), Some(y)) => {
+            x.group == y.group
+                && x.rules.id == y.rules.id
+                && x.gpu_restricted == y.gpu_restricted
+                && (x.rules.id != Rules::NO_ID
+                    || !(x.rules.has_hard() || y.rules.has_hard() || x.rules.has_soft() || y.rules.has_soft()))
+                && same_need(&x.need, &y.need)
+        }
+        _ => false,
+    };
+    let mut failed: Vec<usize> = Vec::new();
     for &u in &left {
         if ctx.fitter.evaluations.saturating_sub(start) > budget {
             break;
         }
         if !unplaced(ctx, u) {
+            continue;
+        }
+        if failed.iter().any(|&f| alike(ctx, f, u)) {
             continue;
         }
         if place_one(ctx, u, &mut cache, &mut bufs) {
@@ -389,7 +412,18 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
             cands.retain(|(s, _)| *s < size_of(u));
         }
         cands.sort_unstable();
+        let mut tried: Vec<(usize, u32)> = Vec::new();
+        cands.retain(|(_, pi)| {
+            let Some(p) = ctx.placements.get(*pi) else { return false };
+            let class = ctx.agents.get(p.agent as usize).map_or(u32::MAX, |a| a.class);
+            if tried.iter().any(|&(t, c)| c == class && alike(ctx, t, p.task)) {
+                return false;
+            }
+            tried.push((p.task, class));
+            true
+        });
         cands.truncate(SWAP_CANDIDATES);
+        let mut kept = false;
         // The indices stay valid: a trial that is not kept leaves the placements as they were.
         for (_, pi) in cands {
             if ctx.fitter.evaluations.saturating_sub(start) > budget {
@@ -405,11 +439,23 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
             };
             let Some(out) = ctx.placements.get(pi).map(|p| p.task) else { break };
             let Some((pi, p)) = take_out(ctx, out, base) else { continue };
+            let agent = p.agent;
             let mut added: Vec<usize> = Vec::new();
             if place_one(ctx, u, &mut cache, &mut bufs) {
                 added.push(u);
                 if !place_one(ctx, out, &mut cache, &mut bufs) {
+                    // The others were left out for want of room: only the room freed on the
+                    // agent of the task taken out can take them now.
+                    let room = |ctx: &Ctx<'_, '_>| {
+                        let class = ctx.agents.get(agent as usize).map_or(u32::MAX, |a| a.class);
+                        ctx.scan_rows.get(class as usize).map_or((0, 0), |r| r.avail)
+                    };
                     for &v in left.iter().filter(|&&v| v != u) {
+                        let Some(need) = ctx.tasks.get(v).map(|t| (t.need.cpus, t.need.mem)) else { continue };
+                        let free = room(ctx);
+                        if free.0 < need.0 || free.1 < need.1 {
+                            continue;
+                        }
                         if unplaced(ctx, v) && place_one(ctx, v, &mut cache, &mut bufs) {
                             added.push(v);
                         }
@@ -417,12 +463,16 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
                 }
             }
             if worth(ctx, objective) > worth_before {
+                kept = true;
                 break;
             }
             while let Some(v) = added.pop() {
                 take_out(ctx, v, base);
             }
             put_back(ctx, pi, p, base);
+        }
+        if !kept && unplaced(ctx, u) {
+            failed.push(u);
         }
     }
 }
