@@ -430,8 +430,10 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
                 break;
             }
             let worth_before = worth(ctx, objective);
+            // The counters as the batch began, made once, when some group counts a field.
             let base = match &mut base {
                 Some(b) => &*b,
+                None if !ctx.groups.counts_any() => &*base.insert(Groups::default()),
                 None => match pass(ctx.opts, ctx.resolved, ctx.req, &[]) {
                     Some(fresh) => &*base.insert(fresh.groups),
                     None => return,

@@ -607,7 +607,12 @@ impl<'r> Ctx<'r, '_> {
 
     /// Counts `group`'s placements again from `base` (the counters with the running tasks
     /// only, as the batch began) and the batch's placements of the group, in their order.
+    /// When no group counts a field, the counters hold only numbers of placements, which no
+    /// rule reads: nothing to do (`base` is not read).
     pub(super) fn recount(&mut self, group: u32, base: &Groups<'r>) {
+        if !self.groups.counts_any() {
+            return;
+        }
         self.groups.restore(base.snapshot(&[group]));
         let mine: Vec<u32> = self
             .placements
