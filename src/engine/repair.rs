@@ -365,7 +365,9 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
     // the others are not tried; nor is a placed task alike one tried before on a class.
     let alike = |ctx: &Ctx<'_, '_>, a: usize, b: usize| match (ctx.tasks.get(a), ctx.tasks.get(b)) {
         (Some(x), Some(y)) => {
-            x.group == y.group
+            // A task of no group is a group of its own: the group tells tasks apart only when
+            // their rules count its placements.
+            (x.group == y.group || !(x.rules.counts_group() || y.rules.counts_group()))
                 && x.rules.id == y.rules.id
                 && x.gpu_restricted == y.gpu_restricted
                 && (x.rules.id != Rules::NO_ID
