@@ -25,28 +25,19 @@ const STRATEGIES: [&str; 3] = ["binpack", "spread", "first_fit"];
 /// fewer tasks than the optimum, as measured after issue 21's engine work (scarcity order,
 /// balanced scores, repair; branch `quality`) and again after scoring every dimension the batch
 /// asks for and the pressed smallest-first repair pass (branch `quality3`, which closed binpack
-/// 15, 25, 27, 42 and spread 27): the gaps left for `binpack` and `spread`. `first_fit` is kept as it is
+/// 15, 25, 27, 42 and spread 27), and after repair's swaps (branch `quality4`, which closed
+/// binpack 13, 16, 41, 51, 53 and spread 13, 21, 41, 43, 51, 53): the gaps left for `binpack`
+/// and `spread`. `first_fit` is kept as it is
 /// (it reproduces other systems), so its gaps are expected to stay.
 #[rustfmt::skip]
 const KNOWN_GAPS: &[(&str, u64, usize, usize)] = &[
     // binpack (the default); even seeds are planted: every task fits
-    ("binpack", 13, 5, 6),
-    ("binpack", 16, 11, 12),
     ("binpack", 18, 11, 12),
     ("binpack", 31, 10, 11),
-    ("binpack", 41, 7, 8),
-    ("binpack", 51, 9, 10),
-    ("binpack", 53, 8, 9),
     // spread
-    ("spread", 13, 5, 6),
     ("spread", 15, 9, 11),
     ("spread", 18, 11, 12),
-    ("spread", 21, 6, 7),
     ("spread", 31, 10, 11),
-    ("spread", 41, 7, 8),
-    ("spread", 43, 3, 4),
-    ("spread", 51, 9, 10),
-    ("spread", 53, 8, 9),
     // first_fit (unchanged by issue 21: it reproduces first fit)
     ("first_fit", 0, 9, 11),
     ("first_fit", 14, 8, 9),

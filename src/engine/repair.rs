@@ -19,6 +19,11 @@
 //!   twice: by the pressed size ([`pressed_sizes`]: each dimension weighed by its demand over
 //!   its capacity, so what runs out counts), then by the plain size (cpus and mem shares).
 //!
+//! After the passes, [`swaps`] work on the kept answer's own ledger: a left-out task placed by
+//! taking one placed task of the batch out ([`Ctx::unplace`]) and placing it elsewhere, or
+//! trading it for several left-out tasks; a trial is kept only when it is better by the
+//! objective, and undone exactly otherwise.
+//!
 //! **Budget** (deterministic, stated in docs/limits.md): at most [`MAX_PASSES`] repair
 //! passes ([`MAX_PASSES_OVER`] over capacity under `tasks`), and no new pass once the repair
 //! passes have run more than [`BUDGET_FACTOR`] times
@@ -31,12 +36,15 @@
 //! unplaced tasks as the first pass does (at the moment each failed), so the kept answer's
 //! reasons are its own.
 
-use super::compile::{sizes, Unit};
+use super::compile::{same_need, sizes, Unit};
+use super::fit::FitOut;
 use super::options::{Objective, Options, Resolved};
 use super::output::finish;
 use super::request::{PlaceError, PlaceRequest};
+use super::rules::{Groups, Rules};
+use super::scan::ScanCache;
 use super::score::MAX_EXTRA;
-use super::state::Ctx;
+use super::state::{Ctx, Placement};
 use crate::decision::Plan;
 
 /// At most this many repair passes per batch.
@@ -51,6 +59,8 @@ pub(super) const MAX_PASSES_OVER: u32 = 2;
 pub(super) const BUDGET_FACTOR: u64 = 4;
 /// The evaluation budget of the repair passes is never below this.
 pub(super) const MIN_BUDGET: u64 = 1_024;
+/// At most this many placed tasks are tried to make room for one left-out task ([`swaps`]).
+pub(super) const SWAP_CANDIDATES: usize = 8;
 /// Repair stops after this many passes in a row that do not improve on the best answer.
 pub(super) const PATIENCE: u32 = 2;
 
@@ -256,13 +266,224 @@ pub(super) fn repair<'r>(
         }
         order = next;
     }
-    let mut plan = match best {
-        Some((_, ctx)) => finish(ctx),
-        None => finish(first),
-    }?;
+    let mut kept = match best {
+        Some((_, ctx)) => ctx,
+        None => first,
+    };
+    let before = kept.fitter.evaluations;
+    let room = budget.saturating_sub(spent).max(placing(&kept).min(budget));
+    swaps(&mut kept, feasible, room, pass);
+    total = total.saturating_add(kept.fitter.evaluations.saturating_sub(before));
+    let mut plan = finish(kept)?;
     plan.stats.evaluations = total;
     plan.stats.repair_passes = passes;
     Ok(plan)
+}
+
+/// Whether placement `p` may be moved by a swap: a task alone (no gang), without an
+/// executor charged by it or volumes.
+fn movable(ctx: &Ctx<'_, '_>, p: &Placement) -> bool {
+    !p.fit.exec_charged
+        && ctx
+            .tasks
+            .get(p.task)
+            .is_some_and(|t| t.gang.is_none() && t.need.volumes.is_empty() && t.need.executor.is_none())
+}
+
+/// Places task `ti` on the best agent the scan finds, if any.
+fn place_one<'r>(ctx: &mut Ctx<'r, '_>, ti: usize, cache: &mut ScanCache<'r>, bufs: &mut (FitOut, FitOut)) -> bool {
+    let (out, scratch) = bufs;
+    match ctx.best_for(ti, out, scratch, cache) {
+        Some(b) => {
+            ctx.place_task(ti, b.agent, b.class, b.score, out);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Puts placement `p` back where it was: on its agent with its own fit (the agent's pool is
+/// the one it was taken from again), at index `pi` of the placements, its group recounted.
+fn put_back<'r>(ctx: &mut Ctx<'r, '_>, pi: usize, mut p: Placement, base: &Groups<'r>) {
+    let Some(class) = ctx.agents.get(p.agent as usize).map(|a| a.class) else { return };
+    let (task, agent, score) = (p.task, p.agent, p.score);
+    ctx.place_task(task, agent, class, score, &mut p.fit);
+    if let Some(last) = ctx.placements.pop() {
+        ctx.placements.insert(pi.min(ctx.placements.len()), last);
+    }
+    for x in ctx.placed.iter_mut().flatten() {
+        if *x >= pi {
+            *x += 1;
+        }
+    }
+    if let Some(x) = ctx.placed.get_mut(task) {
+        *x = Some(pi);
+    }
+    if let Some(g) = ctx.tasks.get(task).map(|t| t.group) {
+        ctx.recount(g, base);
+    }
+}
+
+/// Undoes the placement of task `ti` and recounts its group.
+fn take_out<'r>(ctx: &mut Ctx<'r, '_>, ti: usize, base: &Groups<'r>) -> Option<(usize, Placement)> {
+    let pi = ctx.placed.get(ti).copied().flatten()?;
+    let p = ctx.unplace(pi)?;
+    if let Some(g) = ctx.tasks.get(ti).map(|t| t.group) {
+        ctx.recount(g, base);
+    }
+    Some((pi, p))
+}
+
+/// Swaps, after the passes, on the kept answer: for each task left out that fits some agent
+/// alone (a task of no gang; smallest first under `tasks`, biggest first under `resources`),
+/// a direct try, then up to [`SWAP_CANDIDATES`] placed tasks of the batch — movable ones
+/// ([`movable`]) on agents where the left-out task would have the cpus and mem if they left,
+/// smallest first, one of tasks alike per state class — each in turn taken out (the ledger's
+/// [`Ctx::unplace`]): the left-out task placed, then the one taken out placed again
+/// elsewhere, or, when it finds no room, the other left-out tasks that fit the room freed on
+/// its agent. A left-out task alike one that found no swap is skipped. A trial is kept when the answer's
+/// [`worth`] grows (one more task, or a larger placed share), otherwise undone exactly (the
+/// tasks it placed taken out, the one taken out put back where it was, at its index).
+/// Running tasks are never moved. Deterministic; stops once the swaps have made `budget` fit
+/// evaluations.
+fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
+    let objective = ctx.resolved.objective;
+    let single = |ctx: &Ctx<'_, '_>, ti: usize| ctx.tasks.get(ti).is_some_and(|t| t.gang.is_none());
+    let unplaced = |ctx: &Ctx<'_, '_>, ti: usize| ctx.placed.get(ti).is_some_and(Option::is_none);
+    let size = sizes(ctx);
+    let size_of = |ti: usize| size.get(ti).copied().unwrap_or(0);
+    let mut left: Vec<usize> = (0..ctx.tasks.len())
+        .filter(|&ti| unplaced(ctx, ti) && single(ctx, ti) && feasible.get(ti).is_some_and(|n| *n > 0))
+        .collect();
+    if left.is_empty() {
+        return;
+    }
+    match objective {
+        Objective::Tasks => left.sort_by_key(|&ti| (size_of(ti), ti)),
+        Objective::Resources => left.sort_by_key(|&ti| (std::cmp::Reverse(size_of(ti)), ti)),
+    }
+    let start = ctx.fitter.evaluations;
+    let mut cache = ScanCache::new(ctx);
+    let mut bufs = (FitOut::default(), FitOut::default());
+    let mut base: Option<Groups<'r>> = None;
+    // Tasks alike (same needs, rules and group) meet the same ledger: once one found no swap,
+    // the others are not tried; nor is a placed task alike one tried before on a class.
+    let alike = |ctx: &Ctx<'_, '_>, a: usize, b: usize| match (ctx.tasks.get(a), ctx.tasks.get(b)) {
+        (Some(x), Some(y)) => {
+            // A task of no group is a group of its own: the group tells tasks apart only when
+            // their rules count its placements.
+            (x.group == y.group || !(x.rules.counts_group() || y.rules.counts_group()))
+                && x.rules.id == y.rules.id
+                && x.gpu_restricted == y.gpu_restricted
+                && (x.rules.id != Rules::NO_ID
+                    || !(x.rules.has_hard() || y.rules.has_hard() || x.rules.has_soft() || y.rules.has_soft()))
+                && same_need(&x.need, &y.need)
+        }
+        _ => false,
+    };
+    let mut failed: Vec<usize> = Vec::new();
+    for &u in &left {
+        if ctx.fitter.evaluations.saturating_sub(start) > budget {
+            break;
+        }
+        if !unplaced(ctx, u) {
+            continue;
+        }
+        if failed.iter().any(|&f| alike(ctx, f, u)) {
+            continue;
+        }
+        if place_one(ctx, u, &mut cache, &mut bufs) {
+            continue;
+        }
+        let Some(tu) = ctx.tasks.get(u) else { continue };
+        let (need, group) = ((tu.need.cpus, tu.need.mem), tu.group);
+        // Placed tasks whose leaving would give the left-out task the cpus and mem it needs.
+        let mut cands: Vec<(i64, usize)> = ctx
+            .placements
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| movable(ctx, p))
+            .filter(|(_, p)| {
+                let Some(t) = ctx.tasks.get(p.task) else { return false };
+                let Some(a) = ctx.agents.get(p.agent as usize) else { return false };
+                let avail = ctx.scan_rows.get(a.class as usize).map_or((0, 0), |r| r.avail);
+                let fits = avail.0 + t.need.cpus >= need.0 && avail.1 + t.need.mem >= need.1;
+                let rules_ok = t.group == group
+                    || !tu.rules.has_hard()
+                    || tu.rules.check(&ctx.candidate(p.agent), &ctx.groups, group);
+                fits && rules_ok && size_of(p.task) <= size_of(u).max(1).saturating_mul(4)
+            })
+            .map(|(pi, p)| (size_of(p.task), pi))
+            .collect();
+        if objective == Objective::Resources {
+            cands.retain(|(s, _)| *s < size_of(u));
+        }
+        cands.sort_unstable();
+        let mut tried: Vec<(usize, u32)> = Vec::new();
+        cands.retain(|(_, pi)| {
+            let Some(p) = ctx.placements.get(*pi) else { return false };
+            let class = ctx.agents.get(p.agent as usize).map_or(u32::MAX, |a| a.class);
+            if tried.iter().any(|&(t, c)| c == class && alike(ctx, t, p.task)) {
+                return false;
+            }
+            tried.push((p.task, class));
+            true
+        });
+        cands.truncate(SWAP_CANDIDATES);
+        let mut kept = false;
+        // The indices stay valid: a trial that is not kept leaves the placements as they were.
+        for (_, pi) in cands {
+            if ctx.fitter.evaluations.saturating_sub(start) > budget {
+                break;
+            }
+            let worth_before = worth(ctx, objective);
+            // The counters as the batch began, made once, when some group counts a field.
+            let base = match &mut base {
+                Some(b) => &*b,
+                None if !ctx.groups.counts_any() => &*base.insert(Groups::default()),
+                None => match pass(ctx.opts, ctx.resolved, ctx.req, &[]) {
+                    Some(fresh) => &*base.insert(fresh.groups),
+                    None => return,
+                },
+            };
+            let Some(out) = ctx.placements.get(pi).map(|p| p.task) else { break };
+            let Some((pi, p)) = take_out(ctx, out, base) else { continue };
+            let agent = p.agent;
+            let mut added: Vec<usize> = Vec::new();
+            if place_one(ctx, u, &mut cache, &mut bufs) {
+                added.push(u);
+                if !place_one(ctx, out, &mut cache, &mut bufs) {
+                    // The others were left out for want of room: only the room freed on the
+                    // agent of the task taken out can take them now.
+                    let room = |ctx: &Ctx<'_, '_>| {
+                        let class = ctx.agents.get(agent as usize).map_or(u32::MAX, |a| a.class);
+                        ctx.scan_rows.get(class as usize).map_or((0, 0), |r| r.avail)
+                    };
+                    for &v in left.iter().filter(|&&v| v != u) {
+                        let Some(need) = ctx.tasks.get(v).map(|t| (t.need.cpus, t.need.mem)) else { continue };
+                        let free = room(ctx);
+                        if free.0 < need.0 || free.1 < need.1 {
+                            continue;
+                        }
+                        if unplaced(ctx, v) && place_one(ctx, v, &mut cache, &mut bufs) {
+                            added.push(v);
+                        }
+                    }
+                }
+            }
+            if worth(ctx, objective) > worth_before {
+                kept = true;
+                break;
+            }
+            while let Some(v) = added.pop() {
+                take_out(ctx, v, base);
+            }
+            put_back(ctx, pi, p, base);
+        }
+        if !kept && unplaced(ctx, u) {
+            failed.push(u);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -272,6 +493,120 @@ mod tests {
 
     fn units(list: &[&[usize]]) -> Vec<Unit> {
         list.iter().map(|u| u.iter().copied().collect()).collect()
+    }
+
+    /// A ledger of three agents with ports and racks, and `hostname UNIQUE` / `rack MAX_PER 1`
+    /// groups, its units placed in request order.
+    fn placed_ledger<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: &'r PlaceRequest) -> Ctx<'r, 'o> {
+        let mut ctx = super::super::compile::fixture::prepared(opts, r, req);
+        let units: Vec<Unit> = (0..req.tasks.len()).map(|i| smallvec![i]).collect();
+        super::super::batch::place_units(&mut ctx, &units);
+        ctx
+    }
+
+    fn request() -> PlaceRequest {
+        use super::super::compile::fixture::{offer, task};
+        let offers = vec![
+            offer("O0", "a0", "cpus:4;mem:4096;ports:[31000-31009]", "rack:r1"),
+            offer("O1", "a1", "cpus:4;mem:4096;ports:[31000-31009]", "rack:r1"),
+            offer("O2", "a2", "cpus:2;mem:2048;ports:[31000-31001]", "rack:r2"),
+        ];
+        let mut tasks = vec![
+            task("u0", 2, 512, &["hostname UNIQUE"]),
+            task("u1", 2, 512, &["hostname UNIQUE"]),
+            task("m0", 1, 256, &["rack MAX_PER 1"]),
+            task("p0", 1, 256, &[]),
+        ];
+        for (t, g) in tasks.iter_mut().zip(["u", "u", "m", "p"]) {
+            t.group = Some(g.into());
+            t.ports = vec![0, 0];
+        }
+        PlaceRequest { offers, tasks, ..PlaceRequest::default() }
+    }
+
+    #[test]
+    fn a_placement_taken_out_and_put_back_leaves_the_ledger_as_it_was() {
+        let opts = Options::default();
+        let r = Resolved::new(&opts).unwrap();
+        let req = request();
+        let plan = |ctx: Ctx<'_, '_>| format!("{:?}", finish(ctx));
+        let want = plan(placed_ledger(&opts, &r, &req));
+        let base = super::super::compile::fixture::prepared(&opts, &r, &req).groups;
+        for ti in 0..req.tasks.len() {
+            let mut ctx = placed_ledger(&opts, &r, &req);
+            assert_eq!(ctx.placements.len(), 4);
+            let agent = ctx.placements[ctx.placed[ti].unwrap()].agent;
+            let used = ctx.classes[ctx.agents[agent as usize].class as usize].used;
+            let (pi, p) = take_out(&mut ctx, ti, &base).unwrap();
+            // The task is unplaced, the agent has its cpus and mem back, later indices moved down.
+            assert_eq!(ctx.placed[ti], None);
+            assert_eq!(ctx.placements.len(), 3);
+            let now = ctx.classes[ctx.agents[agent as usize].class as usize].used;
+            assert_eq!((used.0 - now.0, used.1 - now.1), (ctx.tasks[ti].need.cpus, ctx.tasks[ti].need.mem));
+            for (i, q) in ctx.placements.iter().enumerate() {
+                assert_eq!(ctx.placed[q.task], Some(i));
+            }
+            put_back(&mut ctx, pi, p, &base);
+            assert_eq!(plan(ctx), want, "task {ti} taken out and put back");
+        }
+    }
+
+    #[test]
+    fn a_placement_taken_out_frees_its_ports_and_its_group_counts() {
+        let opts = Options::default();
+        let r = Resolved::new(&opts).unwrap();
+        let req = request();
+        let base = super::super::compile::fixture::prepared(&opts, &r, &req).groups;
+        let mut ctx = placed_ledger(&opts, &r, &req);
+        let ports = |ctx: &Ctx<'_, '_>, ti: usize| ctx.placements[ctx.placed[ti].unwrap()].fit.ports.clone();
+        let (m0, u0) = (ports(&ctx, 2), ports(&ctx, 0));
+        let host = |ctx: &Ctx<'_, '_>, ti: usize| ctx.placements[ctx.placed[ti].unwrap()].agent;
+        let (rack_of_m0, host_of_u0) = (host(&ctx, 2), host(&ctx, 0));
+        // `rack MAX_PER 1`: m0 alone in its group, out and placed again on the same rack's
+        // agent it had, with the same ports (its group no longer counts the rack).
+        take_out(&mut ctx, 2, &base).unwrap();
+        let mut cache = ScanCache::new(&mut ctx);
+        let mut bufs = (FitOut::default(), FitOut::default());
+        assert!(place_one(&mut ctx, 2, &mut cache, &mut bufs));
+        assert_eq!((host(&ctx, 2), ports(&ctx, 2)), (rack_of_m0, m0));
+        // `hostname UNIQUE`: u0 out, u1 out; u1 placed first now takes u0's host and ports.
+        take_out(&mut ctx, 0, &base).unwrap();
+        take_out(&mut ctx, 1, &base).unwrap();
+        assert!(place_one(&mut ctx, 1, &mut cache, &mut bufs));
+        assert_eq!((host(&ctx, 1), ports(&ctx, 1)), (host_of_u0, u0));
+        assert!(place_one(&mut ctx, 0, &mut cache, &mut bufs));
+        assert_ne!(host(&ctx, 0), host(&ctx, 1));
+    }
+
+    #[test]
+    fn swaps_take_one_placed_task_out_for_two_left_out_ones() {
+        use super::super::compile::fixture::{offer, task};
+        // One agent of 4 cpus: the big task placed first leaves out two of 2 cpus each; under
+        // `tasks` the swap takes the big one out for them.
+        let req = PlaceRequest {
+            offers: vec![offer("O0", "a0", "cpus:4;mem:4096", "")],
+            tasks: vec![task("big", 3, 256, &[]), task("s0", 2, 256, &[]), task("s1", 2, 256, &[])],
+            ..PlaceRequest::default()
+        };
+        let opts = Options::default();
+        let r = Resolved::new(&opts).unwrap();
+        let mut ctx = super::super::compile::fixture::prepared(&opts, &r, &req);
+        super::super::batch::place_units(&mut ctx, &units(&[&[0], &[1], &[2]]));
+        assert_eq!(ctx.placements.len(), 1);
+        fn pass<'r, 'o>(o: &'o Options, r: &'o Resolved, q: &'r PlaceRequest, _: &[Unit]) -> Option<Ctx<'r, 'o>> {
+            Some(super::super::compile::fixture::prepared(o, r, q))
+        }
+        swaps(&mut ctx, &[1, 1, 1], 1_000, pass);
+        let mut placed: Vec<usize> = ctx.placements.iter().map(|p| p.task).collect();
+        placed.sort_unstable();
+        assert_eq!(placed, [1, 2]);
+        // Under `resources` the bigger share stays: nothing to swap for (3 cpus > 2).
+        let opts = Options { objective: Objective::Resources, ..Options::default() };
+        let r = Resolved::new(&opts).unwrap();
+        let mut ctx = super::super::compile::fixture::prepared(&opts, &r, &req);
+        super::super::batch::place_units(&mut ctx, &units(&[&[0], &[1], &[2]]));
+        swaps(&mut ctx, &[1, 1, 1], 1_000, pass);
+        assert_eq!(ctx.placements.iter().map(|p| p.task).collect::<Vec<_>>(), [0]);
     }
 
     #[test]

@@ -550,6 +550,16 @@ impl<'r> Ctx<'r, '_> {
         let idx = self.placements.len();
         self.placements.push(Placement { task: task_index, agent, fit: std::mem::take(fit), score });
 
+        self.record_group(group, agent);
+        if let Some(p) = self.placed.get_mut(ti) {
+            *p = Some(idx);
+        }
+        idx
+    }
+
+    /// Counts one placement of `group` on `agent` in the constraint counters.
+    #[inline(always)]
+    fn record_group(&mut self, group: u32, agent: u32) {
         if self.groups.counts_any() {
             let cand = self.candidate(agent);
             let host = self.host_ids.get(agent as usize).copied();
@@ -562,10 +572,64 @@ impl<'r> Ctx<'r, '_> {
         } else {
             self.groups.record_placed(group);
         }
-        if let Some(p) = self.placed.get_mut(ti) {
-            *p = Some(idx);
+    }
+
+    /// Undoes placement `pi` of the batch, whatever was placed after it (repair's swaps): the
+    /// agent gets back what the fit took (scalars, ports, volumes) and moves to the state
+    /// class of the pool it then has; the placement leaves the list (those after it move down
+    /// one) and its task is unplaced. The group counters are left as they are: the caller
+    /// recounts the group ([`Ctx::recount`]). A placement that charged an executor is not
+    /// undone (other tasks of the agent may run in it): `None`.
+    pub(super) fn unplace(&mut self, pi: usize) -> Option<Placement> {
+        let p = self.placements.get(pi).filter(|p| !p.fit.exec_charged)?;
+        let now = self.agents.get(p.agent as usize)?.class;
+        let cl = self.classes.get(now as usize)?;
+        let st = self.statics.get(cl.static_class as usize)?;
+        let mut pool = cl.pool.given_back(&p.fit, &st.pool);
+        let entries = cl.pool.entries();
+        let mut used = cl.used;
+        for tk in p.fit.takes.iter().chain(p.fit.exec_takes.iter()) {
+            if let (Some(e), fit::TakeWhat::Scalar(v)) = (entries.get(tk.entry as usize), &tk.what) {
+                match e.name {
+                    fit::CPUS => used.0 -= v,
+                    fit::MEM => used.1 -= v,
+                    _ => {}
+                }
+            }
         }
-        idx
+        let (s, execs) = (cl.static_class, cl.execs.clone());
+        let to = self.find_or_create_class(s, &mut pool, used, execs);
+        let p = self.placements.remove(pi);
+        self.move_agent(p.agent, to);
+        for x in self.placed.iter_mut().flatten() {
+            if *x > pi {
+                *x -= 1;
+            }
+        }
+        if let Some(x) = self.placed.get_mut(p.task) {
+            *x = None;
+        }
+        Some(p)
+    }
+
+    /// Counts `group`'s placements again from `base` (the counters with the running tasks
+    /// only, as the batch began) and the batch's placements of the group, in their order.
+    /// When no group counts a field, the counters hold only numbers of placements, which no
+    /// rule reads: nothing to do (`base` is not read).
+    pub(super) fn recount(&mut self, group: u32, base: &Groups<'r>) {
+        if !self.groups.counts_any() {
+            return;
+        }
+        self.groups.restore(base.snapshot(&[group]));
+        let mine: Vec<u32> = self
+            .placements
+            .iter()
+            .filter(|p| self.tasks.get(p.task).is_some_and(|t| t.group == group))
+            .map(|p| p.agent)
+            .collect();
+        for agent in mine {
+            self.record_group(group, agent);
+        }
     }
 
     /// Undoes the latest placement (gang roll-back; the group counters are restored apart).
