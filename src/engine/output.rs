@@ -160,6 +160,9 @@ impl<'r> Ctx<'r, '_> {
         };
         let offer_order: Box<dyn Iterator<Item = usize>> =
             if canonical.is_empty() { Box::new(0..self.req.offers.len()) } else { Box::new(canonical.iter().copied()) };
+        // Whether some agent is in maintenance: when none is, a decline needs no lookup of
+        // its agent's static class.
+        let any_maint = self.statics.iter().any(|s| s.maintenance);
         for oi in offer_order {
             let Some(offer) = self.req.offers.get(oi) else { continue };
             // INVARIANT: `offer_agent` holds one agent per offer of the request.
@@ -167,11 +170,12 @@ impl<'r> Ctx<'r, '_> {
             if slot.get(ai as usize).copied().unwrap_or(0) != 0 {
                 continue;
             }
-            let maint = self
-                .agents
-                .get(ai as usize)
-                .and_then(|a| self.statics.get(a.static_class as usize))
-                .is_some_and(|s| s.maintenance);
+            let maint = any_maint
+                && self
+                    .agents
+                    .get(ai as usize)
+                    .and_then(|a| self.statics.get(a.static_class as usize))
+                    .is_some_and(|s| s.maintenance);
             if self.keep_unused && !maint {
                 continue;
             }

@@ -188,6 +188,47 @@ impl OfferSums {
 
 /// The count limits of offer `i` (`o`).
 pub(super) fn check_offer_counts(limits: &Limits, i: usize, o: &Offer) -> Result<(), PlaceError> {
+    if offer_within(limits, o) {
+        return Ok(());
+    }
+    offer_counts_at(limits, i, o)
+}
+
+/// Whether offer `o` is within every count [`check_offer_counts`] checks: its fast path, one
+/// comparison per count (this runs once per offer of every call), the paths formatted only
+/// when some count is over.
+#[inline]
+fn offer_within(limits: &Limits, o: &Offer) -> bool {
+    use crate::model::{ResourceValue, Value};
+    let bytes = limits.get(LimitKind::StringBytes);
+    let items = limits.get(LimitKind::ListItems);
+    let ranges = limits.get(LimitKind::RangesPerResource);
+    o.id.len() <= bytes
+        && o.agent_id.len() <= bytes
+        && o.hostname.len() <= bytes
+        && o.resources.len() <= items
+        && o.attributes.len() <= items
+        && o.resources.iter().all(|r| {
+            r.name.len() <= bytes
+                && match &r.value {
+                    ResourceValue::Ranges(x) => x.as_slice().len() <= ranges,
+                    _ => true,
+                }
+        })
+        && o.attributes.iter().all(|a| {
+            a.name.len() <= bytes
+                && match &a.value {
+                    Value::Text(v) => v.len() <= bytes,
+                    Value::Ranges(x) => x.as_slice().len() <= ranges,
+                    _ => true,
+                }
+        })
+}
+
+/// [`check_offer_counts`]' walk that names the first count over its limit.
+#[cold]
+#[inline(never)]
+fn offer_counts_at(limits: &Limits, i: usize, o: &Offer) -> Result<(), PlaceError> {
     let at = |path: &dyn Fn() -> String, kind: LimitKind, n: usize| {
         limits.check(kind, n).map_err(|e| PlaceError::new(path(), e))
     };
@@ -317,6 +358,7 @@ pub(super) fn check_agent_sums(request: &PlaceRequest) -> Result<(), PlaceError>
 mod tests {
     use super::super::compile::fixture::offer;
     use super::*;
+    use crate::model::{Attribute, Range, Ranges, Resource, ResourceValue, Scalar, Value};
 
     /// `n` offers of agent `agent` (ids `{agent}-{k}`), each with `ranges` single-port ranges
     /// of each of `names`.
@@ -355,5 +397,52 @@ mod tests {
         let err = check_counts(&limits, &req).unwrap_err();
         assert_eq!(err.path, "/offers/3/resources/0/ranges/range");
         assert!(err.error.to_string().contains("the offers of agent `b` pool 120 ranges of `ports`"), "{err:?}");
+    }
+
+    /// The fast path of [`check_offer_counts`] passes exactly the offers the walk that names
+    /// the culprit passes, at every count's limit and one above it.
+    #[test]
+    fn the_fast_offer_check_agrees_with_the_walk() {
+        let limits = Limits { string_bytes: 4, list_items: 2, ranges_per_resource: 2, ..Limits::default() };
+        let ranges = |n: u64| Ranges::from_ranges((0..n).map(|i| Range { begin: 2 * i, end: 2 * i }));
+        let base = || {
+            let mut o = Offer::new("o", "a", "h");
+            o.resources.push(Resource::new("cpus", ResourceValue::Scalar(Scalar::from_units(1))));
+            o
+        };
+        let mut cases: Vec<(Offer, bool)> = vec![(base(), true)];
+        let mut with = |ok: bool, f: &dyn Fn(&mut Offer)| {
+            let mut o = base();
+            f(&mut o);
+            cases.push((o, ok));
+        };
+        with(true, &|o| o.id = "oooo".into());
+        with(false, &|o| o.id = "ooooo".into());
+        with(false, &|o| o.agent_id = "aaaaa".into());
+        with(false, &|o| o.hostname = "hhhhh".into());
+        with(true, &|o| o.resources.push(Resource::new("mem", ResourceValue::Scalar(Scalar::from_units(1)))));
+        with(false, &|o| {
+            for n in ["mem", "disk"] {
+                o.resources.push(Resource::new(n, ResourceValue::Scalar(Scalar::from_units(1))));
+            }
+        });
+        with(true, &|o| o.resources.push(Resource::new("prt", ResourceValue::Ranges(ranges(2)))));
+        with(false, &|o| o.resources.push(Resource::new("prt", ResourceValue::Ranges(ranges(3)))));
+        let attr = |name: &str, value: Value| Attribute { name: name.into(), value };
+        with(true, &|o| o.attributes.0.push(attr("rack", Value::Text("r1".into()))));
+        with(false, &|o| o.attributes.0.push(attr("racks", Value::Text("r1".into()))));
+        with(false, &|o| o.attributes.0.push(attr("rack", Value::Text("r1234".into()))));
+        with(true, &|o| o.attributes.0.push(attr("r", Value::Ranges(ranges(2)))));
+        with(false, &|o| o.attributes.0.push(attr("r", Value::Ranges(ranges(3)))));
+        with(false, &|o| {
+            for _ in 0..3 {
+                o.attributes.0.push(attr("r", Value::Scalar(1.0)));
+            }
+        });
+        for (i, (o, ok)) in cases.iter().enumerate() {
+            assert_eq!(offer_within(&limits, o), *ok, "case {i}");
+            assert_eq!(offer_counts_at(&limits, i, o).is_ok(), *ok, "case {i}");
+            assert_eq!(check_offer_counts(&limits, i, o), offer_counts_at(&limits, i, o), "case {i}");
+        }
     }
 }
