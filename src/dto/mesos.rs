@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 use super::{Errors, WireError};
 use crate::mesos::dto::{AttributeDto, DomainDto, Id, OfferDto, ResourceDto, RoleDto, UnavailabilityDto};
 use crate::mesos::read::{attribute_from_dto, offer_from_parts, resource_from_dto, Origin, ReadError};
-use crate::model::resource::first_type_conflict as type_conflict_at;
+use crate::model::resources::first_type_conflict as type_conflict_at;
 use crate::model::{Attributes, Offer, Resource, Resources};
 
 pub use crate::mesos::{

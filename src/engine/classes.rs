@@ -33,7 +33,7 @@ use super::state::{Agent, Ctx, Static};
 use super::tables::StrIndex;
 use crate::error::Error;
 use crate::hash::{Fx, FxMap};
-use crate::model::resource::like_hash;
+use crate::model::resources::like_hash;
 use crate::model::{DiskSourceType, Offer, Ranges, ResourceValue};
 
 pub(super) const RESIDENT_LABELS: [&str; 2] = ["marathon_framework_id", "marathon_task_id"];

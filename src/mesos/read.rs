@@ -17,7 +17,7 @@ use smallvec::SmallVec;
 use super::dto::{AttributeDto, DiskDto, LabelsDto, OfferDto, RangesDto, ResourceDto, TypeName};
 use super::pointer::{kind, pointer, serde_error};
 use crate::error::{Error, ParseError, Result, Span};
-use crate::model::resource::first_type_conflict as type_conflict_at;
+use crate::model::resources::first_type_conflict as type_conflict_at;
 use crate::model::{
     Attribute, Attributes, DiskInfo, DiskSource, DiskSourceType, Offer, Persistence, Ranges, Reservation,
     ReservationType, Resource, ResourceValue, Resources, Scalar, Set, Unavailability, Value, Volume, VolumeMode,

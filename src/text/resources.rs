@@ -67,7 +67,7 @@ pub fn parse_resources(text: &str, default_role: &str) -> Result<Resources> {
         if let Some((r, value_span)) = parse_item(text, piece, start, default_role)? {
             match types.get(&r.name) {
                 Some(&first) if first != r.value_type() => {
-                    let e = crate::model::resource::type_conflict(&r.name, first, r.value_type());
+                    let e = crate::model::resources::type_conflict(&r.name, first, r.value_type());
                     return Err(ParseError::new(e.code(), e.message(), text, value_span)
                         .with_help(e.help().unwrap_or_default())
                         .into());
