@@ -38,6 +38,7 @@ ANSWER_SLACK = 4096
 LAUNCH_SLACK = 512
 LAUNCH_FACTOR = 24
 REMAINING_FACTOR = 16
+DECLINE_SLACK = 96
 REPEAT_BUDGET = 16 << 20  # Limits::repeat_budget() with the default request_bytes
 MEMORY_LIMIT = 256 << 20
 TIME_LIMIT = 2.0
@@ -72,6 +73,14 @@ def answer_bound(request, answer):
                 copied += times * len(compact(bare).encode())
             if times == 2:
                 copied += len(acc.get("agent_id", "").encode())
+    # Every task gets an answer (an unplaced one its reasons and the nearest agent's id and
+    # hostname, copied from the offers); every unused offer one decline.
+    for u in answer.get("unplaced") or []:
+        bound += LAUNCH_SLACK + LAUNCH_FACTOR * own.get(u.get("task_id"), 0)
+        near = u.get("nearest") or {}
+        copied += sum(len((near.get(k) or "").encode()) for k in ("agent_id", "hostname"))
+    for d in answer.get("decline") or []:
+        bound += times * (DECLINE_SLACK + len((d.get("offer_id") or "").encode()))
     return bound + remaining + copied, remaining, copied
 
 

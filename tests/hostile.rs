@@ -306,3 +306,31 @@ fn a_wide_launch_keeps_every_scalar_in_order() {
     assert_eq!(res[1_999]["name"], "s1999");
     assert!(res.iter().all(|r| r["scalar"]["value"] == 1));
 }
+
+/// Every task gets an answer, placed or not: many tasks left out (no offers at all, or none
+/// that fits, with explanations) stay within the bound, which counts each task and each
+/// decline (found by the `hostile_shapes` fuzz target: 128 tiny tasks and no offers).
+#[test]
+fn unplaced_tasks_and_declines_stay_within_the_bound() {
+    let tasks =
+        |n: usize| (0..n).map(|i| format!(r#"{{"id":"t{i}","cpus":2,"ports":[]}}"#)).collect::<Vec<_>>().join(",");
+    let offers = (0..50)
+        .map(|i| format!(r#"{{"id":"o{i}","agent_id":"a{i}","hostname":"h{i}","resources":"cpus:1;mem:64"}}"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    for (name, request) in [
+        ("no_offers", format!(r#"{{"op":"place","offers":[],"tasks":[{}]}}"#, tasks(128))),
+        ("none_fits", format!(r#"{{"op":"place","offers":[{offers}],"tasks":[{}]}}"#, tasks(128))),
+        (
+            "none_fits_explained_with_calls",
+            format!(
+                r#"{{"op":"place","offers":[{offers}],"tasks":[{}],"options":{{"explain":true,"framework_id":"fw"}}}}"#,
+                tasks(128)
+            ),
+        ),
+    ] {
+        let v = run(&Case { name, item: 4, what: "many tasks left out", request });
+        assert_eq!(v["ok"], true, "{name}: {v}");
+        assert_eq!(v["unplaced"].as_array().map(Vec::len), Some(128), "{name}");
+    }
+}

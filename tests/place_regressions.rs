@@ -491,3 +491,60 @@ fn group_by_tasks_do_not_crowd_out_a_unique_group_by_app() {
         assert_eq!(zk_racks, ["r1", "r2", "r3"], "{strategy}: {answer}");
     }
 }
+
+/// A swap's trial that is not kept is undone exactly: a left-out task with an executor (whose
+/// charge the ledger cannot take back) is never placed by a trial. Before, the trial placed it
+/// on the web-reserved cpus another task had held, and the undo left both there: 1.5 of the
+/// agent's 1 web-reserved cpus launched (found by tests/mesos_validation.rs, seed 298).
+#[test]
+fn a_swap_trial_never_leaves_a_task_it_cannot_take_back() {
+    let answer = call(&json!({
+        "op": "place",
+        "offers": [{"id": "O0", "agent_id": "S0", "hostname": "h0", "resources": [
+            {"name": "cpus", "type": "SCALAR", "scalar": {"value": 2}},
+            {"name": "mem", "type": "SCALAR", "scalar": {"value": 512}},
+            {"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 31000, "end": 31003}]}},
+            {"name": "cpus", "type": "SCALAR", "scalar": {"value": 2}, "revocable": {}},
+            {"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}, "reservations": [{"type": "STATIC", "role": "web"}]}
+        ]}],
+        "tasks": [
+            {"id": "t0", "cpus": 1.5, "mem": 128, "ports": [0, 0]},
+            {"id": "t1", "cpus": 0.5, "mem": 128, "ports": [0, 0]},
+            {"id": "t2", "cpus": 1.0, "mem": 128, "role": "web", "ports": [0, 0]},
+            {"id": "t3", "cpus": 0.5, "mem": 128, "revocable": true, "executor": {"id": "e1", "cpus": 0.1, "mem": 32}},
+            {"id": "t4", "cpus": 1.5, "mem": 128, "role": "web", "revocable": true, "ports": [0, 0]},
+            {"id": "t5", "cpus": 1.5, "mem": 128, "revocable": true}
+        ],
+        "options": {"roles": ["web", "batch"], "tie_break": "agent_id"}
+    }));
+    assert_eq!(answer["ok"], true, "{answer}");
+    // cpus launched per kind (web-reserved, revocable, unreserved), executors included.
+    let (mut web, mut revocable, mut plain) = (0.0, 0.0, 0.0);
+    let mut launched = Vec::new();
+    for accept in answer["accept"].as_array().unwrap() {
+        for task in accept["tasks"].as_array().unwrap() {
+            launched.push(task["task_id"].as_str().unwrap().to_owned());
+            let executor = task["executor_resources"].as_array().cloned().unwrap_or_default();
+            for r in task["resources"].as_array().unwrap().iter().chain(executor.iter()) {
+                if r["name"] != "cpus" {
+                    continue;
+                }
+                let v = r["scalar"]["value"].as_f64().unwrap();
+                if r["reservations"].as_array().is_some_and(|x| !x.is_empty()) {
+                    web += v;
+                } else if r.get("revocable").is_some() {
+                    revocable += v;
+                } else {
+                    plain += v;
+                }
+            }
+        }
+    }
+    let mut unique = launched.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), launched.len(), "a task launched twice: {answer}");
+    assert!(web <= 1.0 + 1e-9, "{web} web-reserved cpus launched of 1: {answer}");
+    assert!(revocable <= 2.0 + 1e-9, "{revocable} revocable cpus of 2: {answer}");
+    assert!(plain <= 2.0 + 1e-9, "{plain} cpus of 2: {answer}");
+}

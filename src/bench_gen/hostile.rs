@@ -44,11 +44,14 @@ pub const REMAINING_FACTOR: usize = 16;
 /// `docs/limits.md`, "Answer size"):
 ///
 /// - a refusal: the request + [`ANSWER_SLACK`];
-/// - a `place` plan: the request + [`ANSWER_SLACK`] + for each launched task
-///   [`LAUNCH_SLACK`] + [`LAUNCH_FACTOR`] × its JSON in the request + the accepted agents'
+/// - a `place` plan: the request + [`ANSWER_SLACK`] + for each task, launched or unplaced,
+///   [`LAUNCH_SLACK`] + [`LAUNCH_FACTOR`] × its JSON in the request + for each decline
+///   [`DECLINE_SLACK`] + its offer id (twice with `calls`) + the accepted agents'
 ///   `remaining` (at most [`REMAINING_FACTOR`] × the request) + what the launches copy of
 ///   the offers' resource metadata (each launched resource's JSON but its value, twice with
-///   `calls`: at most [`crate::Limits::repeat_budget`], 16 MiB by default).
+///   `calls`) and of the nearest agents' ids and hostnames named by unplaced tasks (at most
+///   [`crate::Limits::repeat_budget`], 16 MiB by default: enforced for the launches' copies,
+///   not yet for `nearest`).
 ///
 /// Returns the bound and the two measured parts that are not per launched task (remaining,
 /// copied), which the caller may hold to their own bounds.
@@ -86,9 +89,26 @@ pub fn answer_bound(request: &str, answer: &serde_json::Value) -> AnswerBound {
             }
         }
     }
+    // Every task gets an answer: an unplaced one its reasons (messages clipped, quoting the
+    // task's own text) and, at most once, the nearest agent's id and hostname, which come from
+    // the offers and count as copied; every unused offer one decline (its id, twice with
+    // `calls`).
+    for u in answer["unplaced"].as_array().into_iter().flatten() {
+        let own = u["task_id"].as_str().and_then(|id| task_bytes.get(id)).copied().unwrap_or(0);
+        out.bound += LAUNCH_SLACK + LAUNCH_FACTOR * own;
+        let near = &u["nearest"];
+        out.copied += ["agent_id", "hostname"].iter().map(|k| near[*k].as_str().map_or(0, str::len)).sum::<usize>();
+    }
+    for d in answer["decline"].as_array().into_iter().flatten() {
+        out.bound += times * (DECLINE_SLACK + d["offer_id"].as_str().map_or(0, str::len));
+    }
     out.bound += out.remaining + out.copied;
     out
 }
+
+/// The bytes of one decline besides its offer id (`{"offer_id":…,"refuse_seconds":…,
+/// "reason":…}`, and with `calls` the DECLINE call's entry).
+pub const DECLINE_SLACK: usize = 96;
 
 /// What [`answer_bound`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

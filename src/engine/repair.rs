@@ -283,11 +283,14 @@ pub(super) fn repair<'r>(
 /// Whether placement `p` may be moved by a swap: a task alone (no gang), without an
 /// executor charged by it or volumes.
 fn movable(ctx: &Ctx<'_, '_>, p: &Placement) -> bool {
-    !p.fit.exec_charged
-        && ctx
-            .tasks
-            .get(p.task)
-            .is_some_and(|t| t.gang.is_none() && t.need.volumes.is_empty() && t.need.executor.is_none())
+    !p.fit.exec_charged && undoable(ctx, p.task)
+}
+
+/// Whether task `ti`, once placed by a swap's trial, can be taken out again exactly: a task
+/// alone with no executor (whose charge [`Ctx::unplace`] does not undo) and no volumes. A
+/// trial places only such tasks, so that a trial not kept leaves the ledger as it was.
+fn undoable(ctx: &Ctx<'_, '_>, ti: usize) -> bool {
+    ctx.tasks.get(ti).is_some_and(|t| t.gang.is_none() && t.need.volumes.is_empty() && t.need.executor.is_none())
 }
 
 /// Places task `ti` on the best agent the scan finds, if any.
@@ -395,6 +398,11 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
         if place_one(ctx, u, &mut cache, &mut bufs) {
             continue;
         }
+        // A trial must be undone exactly when it is not kept: only a task the ledger can take
+        // out again ([`Ctx::unplace`]: no executor to charge, no volumes) is placed by one.
+        if !undoable(ctx, u) {
+            continue;
+        }
         let Some(tu) = ctx.tasks.get(u) else { continue };
         let (need, group) = ((tu.need.cpus, tu.need.mem), tu.group);
         // Placed tasks whose leaving would give the left-out task the cpus and mem it needs.
@@ -460,6 +468,9 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
                         ctx.scan_rows.get(class as usize).map_or((0, 0), |r| r.avail)
                     };
                     for &v in left.iter().filter(|&&v| v != u) {
+                        if !undoable(ctx, v) {
+                            continue;
+                        }
                         let Some(need) = ctx.tasks.get(v).map(|t| (t.need.cpus, t.need.mem)) else { continue };
                         let free = room(ctx);
                         if free.0 < need.0 || free.1 < need.1 {
@@ -476,7 +487,8 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
                 break;
             }
             while let Some(v) = added.pop() {
-                take_out(ctx, v, base);
+                let undone = take_out(ctx, v, base);
+                debug_assert!(undone.is_some(), "a swap's trial placed task {v}, which cannot be taken out");
             }
             put_back(ctx, pi, p, base);
         }
