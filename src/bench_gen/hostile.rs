@@ -50,8 +50,8 @@ pub const REMAINING_FACTOR: usize = 16;
 ///   `remaining` (at most [`REMAINING_FACTOR`] × the request) + what the launches copy of
 ///   the offers' resource metadata (each launched resource's JSON but its value, twice with
 ///   `calls`) and of the nearest agents' ids and hostnames named by unplaced tasks (at most
-///   [`crate::Limits::repeat_budget`], 16 MiB by default: enforced for the launches' copies,
-///   not yet for `nearest`).
+///   [`crate::Limits::repeat_budget`], 16 MiB by default, each: a plan whose launches would
+///   copy more is refused, `nearest` is left out past it).
 ///
 /// Returns the bound and the two measured parts that are not per launched task (remaining,
 /// copied), which the caller may hold to their own bounds.

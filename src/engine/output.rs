@@ -343,6 +343,23 @@ impl<'r> Ctx<'r, '_> {
     }
 }
 
+/// Issue 20: each unplaced task's `nearest` quotes the nearest agent's id and hostname,
+/// copied from the offers, so thousands of tasks left out near an agent with long ids would
+/// make an answer thousands of times its request. Once the quoted bytes pass `budget`
+/// ([`crate::Limits::repeat_budget`]), the later tasks (request order) get no `nearest`: the
+/// hint is optional, the reasons stay.
+fn budget_nearest(unplaced: &mut [Unplaced<'_>], budget: usize) {
+    let mut quoted = 0usize;
+    for u in unplaced {
+        if let Some(n) = &u.nearest {
+            quoted = quoted.saturating_add(n.agent_id.len() + n.hostname.len());
+            if quoted > budget {
+                u.nearest = None;
+            }
+        }
+    }
+}
+
 /// The bytes of `r`'s JSON that each launch from it repeats whatever it takes: everything
 /// but the value (its name, type, reservations with their labels, disk info, flags).
 pub(super) fn metadata_bytes(r: &Resource) -> usize {
@@ -417,6 +434,7 @@ pub(super) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceError> {
             unplaced.push(ctx.empty_unplaced(ti));
         }
     }
+    budget_nearest(&mut unplaced, ctx.opts.limits.repeat_budget());
     let stats = ctx.stats();
     let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
     Ok(Plan { accept, decline, unplaced, calls, stats, warnings: std::mem::take(&mut ctx.warnings) })
