@@ -78,7 +78,8 @@ def answer_bound(request, answer):
     for u in answer.get("unplaced") or []:
         bound += LAUNCH_SLACK + LAUNCH_FACTOR * own.get(u.get("task_id"), 0)
         near = u.get("nearest") or {}
-        copied += sum(len((near.get(k) or "").encode()) for k in ("agent_id", "hostname"))
+        # quoted apart from the launches' copies (a budget of their own in the engine)
+        bound += sum(len((near.get(k) or "").encode()) for k in ("agent_id", "hostname"))
     for d in answer.get("decline") or []:
         bound += times * (DECLINE_SLACK + len((d.get("offer_id") or "").encode()))
     return bound + remaining + copied, remaining, copied

@@ -49,9 +49,9 @@ pub const REMAINING_FACTOR: usize = 16;
 ///   [`DECLINE_SLACK`] + its offer id (twice with `calls`) + the accepted agents'
 ///   `remaining` (at most [`REMAINING_FACTOR`] × the request) + what the launches copy of
 ///   the offers' resource metadata (each launched resource's JSON but its value, twice with
-///   `calls`) and of the nearest agents' ids and hostnames named by unplaced tasks (at most
-///   [`crate::Limits::repeat_budget`], 16 MiB by default, each: a plan whose launches would
-///   copy more is refused, `nearest` is left out past it).
+///   `calls`; at most [`crate::Limits::repeat_budget`], 16 MiB by default: a plan whose
+///   launches would copy more is refused) + the nearest agents' ids and hostnames quoted by
+///   unplaced tasks (a budget of their own, the same size: `nearest` is left out past it).
 ///
 /// Returns the bound and the two measured parts that are not per launched task (remaining,
 /// copied), which the caller may hold to their own bounds.
@@ -96,8 +96,10 @@ pub fn answer_bound(request: &str, answer: &serde_json::Value) -> AnswerBound {
     for u in answer["unplaced"].as_array().into_iter().flatten() {
         let own = u["task_id"].as_str().and_then(|id| task_bytes.get(id)).copied().unwrap_or(0);
         out.bound += LAUNCH_SLACK + LAUNCH_FACTOR * own;
+        // The nearest agent's quoted id and hostname (the engine stops quoting past
+        // `repeat_budget`, a budget of their own, apart from the launches' copies).
         let near = &u["nearest"];
-        out.copied += ["agent_id", "hostname"].iter().map(|k| near[*k].as_str().map_or(0, str::len)).sum::<usize>();
+        out.bound += ["agent_id", "hostname"].iter().map(|k| near[*k].as_str().map_or(0, str::len)).sum::<usize>();
     }
     for d in answer["decline"].as_array().into_iter().flatten() {
         out.bound += times * (DECLINE_SLACK + d["offer_id"].as_str().map_or(0, str::len));
