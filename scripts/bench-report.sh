@@ -17,7 +17,8 @@
 #      step against the npm `place` of the same batch (issue 15's ≤ 1.5×), $ROUNDS rounds;
 #   3b. the plain-WASM module (offerfit-c for wasm32-unknown-unknown) driven from Python with
 #      the `wasmtime` package (bindings/wasm/bench/wasmtime_bench.py, a venv at
-#      $CARGO_TARGET_DIR/bench-venv with the wasmtime version scripts/stages/c.sh pins);
+#      $CARGO_TARGET_DIR/bench-venv with the wasmtime version scripts/stages/c.sh pins), then
+#      once with --fuel: the module's WebAssembly operations per first call, load-free;
 #   4. instruction counts under callgrind: each scenario's engine calls (`--once`) and the first
 #      call's text through `offerfit::call` and through the parse floor (`--once-text`);
 #   5. the callgrind gate (scripts/stages/bench.sh gate);
@@ -95,7 +96,7 @@ if CARGO_TARGET_DIR="$TARGET/size-build" cargo build --locked -p offerfit-wasm -
 fi
 
 say "WASM under wasmtime (the plain-WASM module from Python)"
-rm -f "$OUT"/wasmtime-[0-9]*.json
+rm -f "$OUT"/wasmtime-[0-9]*.json "$OUT/wasmtime-fuel.json"
 WASMTIME_VERSION="$(awk -F= '/^C_PY_WASMTIME_VERSION=/ { print $2 }' scripts/stages/c.sh)"
 VENV="$TARGET/bench-venv"
 if { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import wasmtime' 2>/dev/null; } ||
@@ -106,6 +107,10 @@ if { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import wasmtime' 2>/dev
       "$VENV/bin/python" bindings/wasm/bench/wasmtime_bench.py --workloads "$OUT/workloads" --samples "$SAMPLES" \
         --module "$TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" --json >"$OUT/wasmtime-$r.json"
     done
+    # The same module's operations per first call (wasmtime's fuel): a count the load does not move.
+    "$VENV/bin/python" bindings/wasm/bench/wasmtime_bench.py --workloads "$OUT/workloads" --fuel \
+      --module "$TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" --json >"$OUT/wasmtime-fuel.json" ||
+      rm -f "$OUT/wasmtime-fuel.json"
   fi
 else
   echo "wasmtime (PyPI) could not be installed: no wasmtime runs" >&2

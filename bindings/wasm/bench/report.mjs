@@ -8,7 +8,9 @@
 // process each: merged below), optionally wasm-size.json / wasm-size-1.json, … (the same through
 // the size build, opt-level z), instructions.json (callgrind counts per scenario: engine,
 // call, parse) and callgrind.txt, machine.txt (the machine's description), optionally
-// session-wasm.json (session-wasm.mjs --json: the npm Session against the npm `place`), and the
+// session-wasm.json (session-wasm.mjs --json: the npm Session against the npm `place`),
+// optionally wasmtime-fuel.json (wasmtime_bench.py --fuel --json: WebAssembly operations of each
+// scenario's first call, beside callgrind's native `call` instructions), and the
 // hand-kept sections notes.md, notes-1.md, notes-2.md, … (rendered verbatim, in that order).
 
 import { readFileSync, existsSync } from 'node:fs';
@@ -51,6 +53,9 @@ const wasm = loadProcesses('wasm');
 const wasmSize = loadProcesses('wasm-size');
 // The plain-WASM module driven from Python through the `wasmtime` package (wasmtime.py).
 const wasmtime = loadProcesses('wasmtime');
+// WebAssembly operations (wasmtime's fuel) of each scenario's first call: a count the machine's
+// load does not move, to read beside callgrind's native instructions for the same call.
+const wasmtimeFuel = load('wasmtime-fuel.json');
 const machine = text('machine.txt');
 const callgrind = text('callgrind.txt');
 const instructions = load('instructions.json');
@@ -62,6 +67,7 @@ const N = byName(native);
 const W = byName(wasm);
 const WS = byName(wasmSize);
 const WT = byName(wasmtime);
+const WF = byName(wasmtimeFuel);
 const med = (s, key) => (s && s[key] ? s[key].median : NaN);
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
@@ -303,16 +309,27 @@ if (wasmtime) {
   say('`bindings/wasm/bench/wasmtime_bench.py`: the plain-WASM module (no JS glue: the ABI that Python,');
   say('Go and Java hosts use) instantiated with the `wasmtime` PyPI package, the same workloads and driver');
   say('as Node; process CPU time around each call, after warm-up calls.' + (wasmtime.processes ? ` ${wasmtime.processes} processes: the median of their medians.` : ''));
+  if (wasmtimeFuel) {
+    say('The last columns count instead of timing, so the load does not move them: the WebAssembly operations');
+    say("of each scenario's first call (`--fuel`: wasmtime's fuel, one unit per operator, a `memory.copy`");
+    say('of any length counting 1) beside the x86 instructions callgrind counts for the same call natively.');
+  }
   say();
   say(
     table(
-      ['scenario', 'native ms/call (median of rounds)', 'wasmtime ms/call', 'wasmtime / native', 'same placements'],
+      ['scenario', 'native ms/call (median of rounds)', 'wasmtime ms/call', 'wasmtime / native', 'same placements'].concat(
+        wasmtimeFuel ? ['first call: wasm operations (fuel)', 'native instructions (callgrind)', 'operations / instructions'] : [],
+      ),
       [...WT.values()].map((w) => {
         const n = N.get(w.name);
         const nm = rounds(n, 'json') ? rounds(n, 'json').median : NaN;
         const wm = med(w, 'wasm_ms');
         const same = n && n.placed === w.placed;
-        return [w.name, f(nm, 3), f(wm, 3), `${f(wm / nm)}×`, same ? 'yes' : `no (${w.placed} vs ${n ? n.placed : '?'})`];
+        const row = [w.name, f(nm, 3), f(wm, 3), `${f(wm / nm)}×`, same ? 'yes' : `no (${w.placed} vs ${n ? n.placed : '?'})`];
+        if (!wasmtimeFuel) return row;
+        const ops = WF.get(w.name) ? WF.get(w.name).fuel : NaN;
+        const ir = I(w.name) && Number.isFinite(I(w.name).call) ? I(w.name).call : NaN;
+        return row.concat([mega(ops), mega(ir), Number.isFinite(ops / ir) ? `${f(ops / ir)}×` : 'n/a']);
       }),
     ),
   );

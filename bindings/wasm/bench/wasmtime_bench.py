@@ -18,6 +18,13 @@ a single-call scenario must give the same response.
 The module is compiled once (Cranelift, ahead of the first call: no warm-up tiers as in V8);
 `--warmup` calls of each scenario's first request still come first (the module's memory grows
 on the first calls).
+
+`--fuel` counts instead of timing: the WebAssembly operations (wasmtime's fuel, one unit per
+operator) of one call of each scenario's first request, after one warm-up call. The count
+does not move with the machine's load, so two builds of the module can be compared on a busy
+machine, as callgrind's instruction counts compare native builds; it weighs every operator
+alike (a `memory.copy` of 700 bytes counts 1), so it is a proxy for the module's work, not a
+time.
 """
 
 import argparse
@@ -28,16 +35,25 @@ import time
 
 import wasmtime
 
+# The fuel each call starts with in `--fuel` mode: far more than any call uses.
+FUEL = 1 << 62
+
 ORDER = ["fenzo", "fenzo-distinct", "fenzo-distinct-ports", "kube", "kube-hetero", "constraints", "ports", "mantl"]
 
 
 class Module:
     """One instance of the plain-WASM module: alloc, write, call, read, free both."""
 
-    def __init__(self, path):
-        self.engine = wasmtime.Engine()
+    def __init__(self, path, fuel=False):
+        config = wasmtime.Config()
+        config.consume_fuel = fuel
+        self.engine = wasmtime.Engine(config)
         self.module = wasmtime.Module.from_file(self.engine, path)
         self.store = wasmtime.Store(self.engine)
+        self.fuel = fuel
+        self.last_fuel = 0
+        if fuel:
+            self.store.set_fuel(FUEL)
         self.instance = wasmtime.Instance(self.store, self.module, [])
         ex = self.instance.exports(self.store)
         self.memory = ex["memory"]
@@ -49,7 +65,11 @@ class Module:
         if ptr == 0:
             raise MemoryError("offerfit_alloc returned 0")
         self.memory.write(self.store, request, ptr)
+        if self.fuel:
+            self.store.set_fuel(FUEL)
         packed = self.raw_call(self.store, ptr, n) & 0xFFFF_FFFF_FFFF_FFFF
+        if self.fuel:
+            self.last_fuel = FUEL - self.store.get_fuel()
         self.free(self.store, ptr, n)
         rptr, rlen = packed >> 32, packed & 0xFFFF_FFFF
         if rptr == 0:
@@ -146,6 +166,16 @@ def run_workload(module, work, samples, warmup):
     }
 
 
+def count_workload(module, work):
+    """`--fuel`: the WebAssembly operations of one call of the workload's first request."""
+    request = work["request"]
+    text = request_text(request["offers"], request["tasks"][: max(1, work["batch"])], request)
+    first = module.call(text)
+    if module.call(text) != first:
+        raise RuntimeError(f"{work['name']}: two calls of the same request answered differently")
+    return {"name": work["name"], "request_bytes": len(text), "fuel": module.last_fuel}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workloads", required=True)
@@ -154,17 +184,25 @@ def main():
     p.add_argument("--samples", type=int, default=7)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--fuel", action="store_true", help="count WebAssembly operations per call instead of timing")
     args = p.parse_args()
     names = sorted(f[:-5] for f in os.listdir(args.workloads) if f.endswith(".json"))
     wanted = [n for n in (args.scenario.split(",") if args.scenario else ORDER) if n in names]
-    module = Module(args.module)
+    module = Module(args.module, fuel=args.fuel)
     results = []
     for name in wanted:
         with open(os.path.join(args.workloads, f"{name}.json"), encoding="utf-8") as fh:
             work = json.load(fh)
         if not args.json:
             print(f"wasmtime: {name} ...", file=sys.stderr)
-        results.append(run_workload(module, work, args.samples, args.warmup))
+        results.append(count_workload(module, work) if args.fuel else run_workload(module, work, args.samples, args.warmup))
+    if args.fuel:
+        if args.json:
+            print(json.dumps({"count": "wasmtime-fuel", "module": args.module, "scenarios": results}))
+        else:
+            for r in results:
+                print(f"{r['name']:22} {r['fuel']:14,} wasm operations per call ({r['request_bytes']:,} request bytes)")
+        return 0
     doc = {"clock": "process-cpu", "wasmtime": wasmtime.__version__ if hasattr(wasmtime, "__version__") else "?",
            "module": args.module, "warmup": args.warmup, "scenarios": results}
     if args.json:
