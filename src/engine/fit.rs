@@ -260,7 +260,7 @@ pub(crate) struct Need {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum TakeWhat {
     Scalar(i64),
-    Ports(Ranges),
+    Ports(PortTake),
     /// The whole entry (a MOUNT disk or an offered persistent volume); `vol` is the volume
     /// index of the task (or `u16::MAX`).
     Whole {
@@ -278,6 +278,42 @@ pub(crate) enum TakeWhat {
         vol: u16,
         amount: i64,
     },
+}
+
+/// The ports a task takes from one entry: mostly one run (a task's ports are drawn lowest
+/// first), held inline; several runs out of line. Small, so that a [`Take`] is 32 bytes and a
+/// [`FitOut`] (moved into every placement) about 500, not a [`Ranges`] of four inline runs
+/// in every take. Canonical: `Many` holds at least two runs (equal takes compare equal).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PortTake {
+    One(Range),
+    Many(Box<Ranges>),
+}
+
+impl PortTake {
+    /// The ports as ranges.
+    pub(crate) fn to_ranges(&self) -> Ranges {
+        match self {
+            PortTake::One(r) => Ranges::from_ranges([*r]),
+            PortTake::Many(r) => (**r).clone(),
+        }
+    }
+
+    /// Adds the run `range`.
+    fn insert(&mut self, range: Range) {
+        let mut all = self.to_ranges();
+        all.insert(range);
+        *self = PortTake::from(all);
+    }
+}
+
+impl From<Ranges> for PortTake {
+    fn from(r: Ranges) -> PortTake {
+        match r.as_slice() {
+            [one] => PortTake::One(*one),
+            _ => PortTake::Many(Box::new(r)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -358,10 +394,11 @@ fn add_port_take(takes: &mut SmallVec<[Take; 8]>, entry: usize, begin: u64, end:
             }
         }
     }
-    takes.push(Take { entry: entry as u32, what: TakeWhat::Ports(Ranges::from_ranges([range])) });
+    takes.push(Take { entry: entry as u32, what: TakeWhat::Ports(PortTake::One(range)) });
 }
 
 impl Fitter {
+    #[inline(always)]
     fn eligible(&self, e: &Entry, need: &Need) -> bool {
         if e.alloc != NONE && need.alloc_role != NONE && e.alloc != need.alloc_role {
             return false;
@@ -907,9 +944,10 @@ pub(crate) fn unapply_take(amount: &mut Amount, what: &TakeWhat, offered: &Amoun
             *a += *v;
         }
         (TakeWhat::Ports(p), a) => {
+            let p = p.to_ranges();
             match a {
-                Amount::Ranges(r) => *r = r.add(p),
-                Amount::Ports(s) => *s = s.add(p),
+                Amount::Ranges(r) => *r = r.add(&p),
+                Amount::Ports(s) => *s = s.add(&p),
                 _ => return,
             }
             normalize_ports(a);
@@ -962,9 +1000,10 @@ pub(crate) fn apply_take(amount: &mut Amount, what: &TakeWhat) {
             *a -= *v;
         }
         (TakeWhat::Ports(p), a) => {
+            let p = p.to_ranges();
             match a {
-                Amount::Ranges(r) => *r = r.subtract(p),
-                Amount::Ports(s) => *s = s.subtract(p),
+                Amount::Ranges(r) => *r = r.subtract(&p),
+                Amount::Ports(s) => *s = s.subtract(&p),
                 _ => return,
             }
             normalize_ports(a);
@@ -982,6 +1021,32 @@ mod tests {
 
     fn ranges(p: &[(u64, u64)]) -> Ranges {
         Ranges::from_pairs(p.iter().copied()).unwrap()
+    }
+
+    #[test]
+    fn port_takes_stay_canonical_and_small() {
+        let mut takes: SmallVec<[Take; 8]> = SmallVec::new();
+        add_port_take(&mut takes, 3, 31000, 31000);
+        add_port_take(&mut takes, 3, 31001, 31001);
+        // Adjacent runs merge: still one run, inline.
+        assert_eq!(takes.len(), 1);
+        assert_eq!(takes[0].what, TakeWhat::Ports(PortTake::One(Range { begin: 31000, end: 31001 })));
+        add_port_take(&mut takes, 3, 80, 80);
+        add_port_take(&mut takes, 4, 8000, 8000);
+        assert_eq!(takes.len(), 2);
+        assert_eq!(takes[0].what, TakeWhat::Ports(PortTake::Many(Box::new(ranges(&[(80, 80), (31000, 31001)])))));
+        let TakeWhat::Ports(p) = &takes[0].what else { panic!("a port take") };
+        assert_eq!(p.to_ranges(), ranges(&[(80, 80), (31000, 31001)]));
+        // Applied and given back through the ranges they hold.
+        let offered = Amount::Ranges(ranges(&[(80, 80), (31000, 31009)]));
+        let mut a = offered.clone();
+        apply_take(&mut a, &takes[0].what);
+        assert_eq!(a, Amount::Ranges(ranges(&[(31002, 31009)])));
+        unapply_take(&mut a, &takes[0].what, &offered);
+        assert_eq!(a, offered);
+        assert_eq!(PortTake::from(ranges(&[(5, 6)])), PortTake::One(Range { begin: 5, end: 6 }));
+        // A take is moved with every placement's fit: it stays small.
+        assert!(std::mem::size_of::<Take>() <= 32);
     }
 
     #[test]

@@ -205,7 +205,7 @@ impl<'r> Ctx<'r, '_> {
                     }
                 }
                 fit::TakeWhat::Ports(r) => {
-                    if let Some(r) = self.resource_with(e, ResourceValue::Ranges(r.clone())) {
+                    if let Some(r) = self.resource_with(e, ResourceValue::Ranges(r.to_ranges())) {
                         resources.push(r);
                     }
                 }

@@ -469,10 +469,8 @@ mod tests {
         fit.exec_takes.push(fit::Take { entry: 100, what: fit::TakeWhat::Scalar(500) });
         fit.takes.push(fit::Take { entry: 100, what: fit::TakeWhat::Scalar(250) });
         fit.takes.push(fit::Take { entry: 7, what: fit::TakeWhat::Scalar(1000) });
-        fit.takes.push(fit::Take {
-            entry: 101,
-            what: fit::TakeWhat::Ports(Ranges::from_ranges([Range { begin: 2, end: 3 }])),
-        });
+        fit.takes
+            .push(fit::Take { entry: 101, what: fit::TakeWhat::Ports(fit::PortTake::One(Range { begin: 2, end: 3 })) });
         let next = shared.applied(&fit);
         fit::apply(&mut pool, &fit);
         let flat = next.to_flat();

@@ -125,7 +125,7 @@ fn disk_to_json(d: &DiskInfo) -> Json {
 /// ```
 pub fn resource_to_json(r: &Resource) -> Json {
     let mut m = Map::new();
-    m.insert("name".into(), r.name.clone().into());
+    m.insert("name".into(), r.name.as_str().into());
     m.insert("type".into(), r.value_type().as_str().into());
     match &r.value {
         ResourceValue::Scalar(s) => {

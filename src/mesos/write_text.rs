@@ -203,7 +203,7 @@ impl Serialize for ResourceOut<'_> {
         }
         let r = self.0;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("name", &r.name)?;
+        m.serialize_entry("name", r.name.as_str())?;
         m.serialize_entry("type", r.value_type().as_str())?;
         match &r.value {
             ResourceValue::Scalar(x) => m.serialize_entry("scalar", &One("value", &Num(x.to_f64())))?,
@@ -251,7 +251,7 @@ pub(crate) fn write_resources(out: &mut Vec<u8>, r: &Resources) -> Result<(), se
         match &res.value {
             ResourceValue::Scalar(x) if plain => {
                 out.extend_from_slice(br#"{"name":"#);
-                put(out, &res.name)?;
+                put(out, res.name.as_str())?;
                 out.extend_from_slice(br#","type":"SCALAR","scalar":{"value":"#);
                 put(out, &Num(x.to_f64()))?;
                 out.extend_from_slice(br#"},"reservations":[]}"#);

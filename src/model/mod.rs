@@ -3,6 +3,7 @@
 
 pub mod attribute;
 pub mod dialect;
+pub mod name;
 pub mod offer;
 pub mod ranges;
 pub mod resource;
@@ -15,6 +16,7 @@ pub mod value;
 
 pub use attribute::{Attribute, Attributes};
 pub use dialect::Dialect;
+pub use name::ResourceName;
 pub use offer::{Offer, Unavailability};
 pub use ranges::{Range, Ranges};
 pub use resource::*;

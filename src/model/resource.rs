@@ -10,7 +10,7 @@ use std::fmt;
 use smallvec::SmallVec;
 
 use crate::error::{Error, Result};
-use crate::model::{Ranges, Scalar, Set, ValueType};
+use crate::model::{Ranges, ResourceName, Scalar, Set, ValueType};
 
 // Kept at this path (`offerfit::model::resource::validate_role`) as before the move.
 pub use super::role::{is_strict_subrole_of, validate_role};
@@ -189,8 +189,9 @@ impl ResourceValue {
 /// One Mesos resource.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Resource {
-    /// `cpus`, `mem`, `disk`, `gpus`, `ports`, or any custom name.
-    pub name: String,
+    /// `cpus`, `mem`, `disk`, `gpus`, `ports`, or any custom name (reads as a `str`; a copy
+    /// never allocates).
+    pub name: ResourceName,
     /// The amount.
     pub value: ResourceValue,
     /// The reservation stack (empty = unreserved).
@@ -210,7 +211,7 @@ pub struct Resource {
 
 impl Resource {
     /// An unreserved resource with nothing else set.
-    pub fn new(name: impl Into<String>, value: ResourceValue) -> Resource {
+    pub fn new(name: impl Into<ResourceName>, value: ResourceValue) -> Resource {
         Resource {
             name: name.into(),
             value,

@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 use crate::error::{Error, Result};
 use crate::model::resource::Resource;
 use crate::model::role::is_strict_subrole_of;
-use crate::model::{Ranges, Scalar, Set, ValueType};
+use crate::model::{Ranges, ResourceName, Scalar, Set, ValueType};
 
 /// A list of resources with Mesos arithmetic.
 ///
@@ -135,7 +135,7 @@ impl Resources {
         }
         // The push index would miss the entries added below.
         self.1 = LikeIndex::default();
-        let mut index: BTreeMap<String, SmallVec<[usize; 2]>> = BTreeMap::new();
+        let mut index: BTreeMap<ResourceName, SmallVec<[usize; 2]>> = BTreeMap::new();
         for (i, e) in self.0.iter().enumerate() {
             index.entry(e.name.clone()).or_default().push(i);
         }

@@ -28,8 +28,8 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, ParseError, Result, Span};
 use crate::model::{
-    validate_role, DiskInfo, DiskSource, DiskSourceType, Reservation, Resource, ResourceValue, Resources, Scalar,
-    Value, ValueType,
+    validate_role, DiskInfo, DiskSource, DiskSourceType, Reservation, Resource, ResourceName, ResourceValue, Resources,
+    Scalar, Value, ValueType,
 };
 use crate::text::value::parse_value_at;
 
@@ -61,7 +61,7 @@ pub fn parse_resources(text: &str, default_role: &str) -> Result<Resources> {
         return crate::mesos::read::resources_from_agent_json(text, default_role);
     }
     let mut items: Vec<Resource> = Vec::new();
-    let mut types: BTreeMap<String, ValueType> = BTreeMap::new();
+    let mut types: BTreeMap<ResourceName, ValueType> = BTreeMap::new();
     let mut start = 0;
     for piece in text.split(';') {
         if let Some((r, value_span)) = parse_item(text, piece, start, default_role)? {
