@@ -61,7 +61,7 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let mut pid_offered: FxSet<&str> = FxSet::default();
     // Only tasks with persistent volumes ask (most calls have none: skip the walk).
     let wants_pids = req.tasks.iter().any(|t| t.volumes.iter().any(|v| v.persistence_id.is_some()));
-    for o in req.offers.iter().filter(|_| wants_pids) {
+    for (_, o) in ctx.store.live_offers().filter(|_| wants_pids) {
         for r in o.resources.iter() {
             if let Some(p) = r.disk.as_ref().and_then(|d| d.persistence.as_ref()) {
                 pid_offered.insert(p.id.as_str());
