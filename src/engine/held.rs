@@ -565,6 +565,13 @@ impl Prep {
         ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
         kinds.statics.clear();
         kinds.statics.resize(kinds.shapes.len(), u32::MAX);
+        // How many agents each kind has: its class's members are sized once.
+        let mut per_kind = vec![0u32; kinds.shapes.len()];
+        for k in &of_agent {
+            if let Some(n) = per_kind.get_mut(*k as usize) {
+                *n += 1;
+            }
+        }
         // The agents without a shape, as the stateless grouping finds their classes (by hash,
         // then field by field): no agent without a shape is alike one with a shape (the
         // fields that keep it from having one are compared).
@@ -595,6 +602,12 @@ impl Prep {
                 Some(k) => {
                     if let Some(x) = kinds.statics.get_mut(k as usize) {
                         *x = s;
+                    }
+                    let init = ctx.statics.get(s as usize).map(|st| st.init_class);
+                    if let (Some(c), Some(n)) =
+                        (init.and_then(|c| ctx.classes.get_mut(c as usize)), per_kind.get(k as usize))
+                    {
+                        c.members.reserve(*n as usize);
                     }
                 }
                 None if found.is_none() => others.entry(h).or_default().push(s),

@@ -70,6 +70,11 @@ impl Members {
         self.list.get(self.start..).unwrap_or(&[]).iter()
     }
 
+    /// Room for `n` more members (a class about to be joined by that many agents).
+    pub(super) fn reserve(&mut self, n: usize) {
+        self.list.reserve(n);
+    }
+
     #[inline(always)]
     pub(super) fn insert(&mut self, agent: u32) {
         if self.list.last().map_or(true, |x| *x < agent) {
