@@ -487,7 +487,7 @@ impl Session {
 
     /// The offer constraints for the pending queue (rule: only what every pending task shares).
     fn offer_constraints(&self) -> Json {
-        offer_constraints::compile(&self.req.tasks(), &self.framework.effective_roles(), &self.options.limits)
+        offer_constraints::compile(self.req.tasks(), &self.framework.effective_roles(), &self.options.limits)
     }
 
     fn fid(&self) -> &str {
@@ -739,7 +739,7 @@ impl Session {
             self.implicit_at = Some(now + self.timers.implicit_reconcile_seconds);
         }
         let was_filtered = self.filtered;
-        let maintenance = if self.dirty && !(self.req.offer_count() == 0) && !self.req.tasks().is_empty() {
+        let maintenance = if self.dirty && self.req.offer_count() != 0 && !self.req.tasks().is_empty() {
             self.place(now, out)
         } else {
             self.draining(now)
@@ -812,7 +812,7 @@ impl Session {
                 .iter()
                 .map(|a| {
                     (
-                        calls::accept(&self.req.tasks(), &fid, self.refuse_seconds, a),
+                        calls::accept(self.req.tasks(), &fid, self.refuse_seconds, a),
                         a.offer_ids.iter().map(|o| (*o).to_owned()).collect(),
                         a.tasks.iter().map(|l| l.task_id.to_owned()).collect(),
                     )
