@@ -112,6 +112,73 @@ fn options(rng: &mut Rng) -> Options {
     o
 }
 
+/// `place_held` on `held` equals `place` on its request; returns the offers the plan used
+/// and the tasks it launched (id, agent id, hostname).
+fn check(engine: &Engine, held: &Held, seed: u64) -> (Vec<String>, Vec<(String, String, String)>) {
+    let request = held.request();
+    let fresh = engine
+        .place(&request)
+        .map(|mut p| {
+            if held.keeps_unused() {
+                p.decline.retain(|d| d.reason != DeclineReason::Unused);
+            }
+            format!("{p:?}")
+        })
+        .map_err(|e| format!("{e:?}"));
+    let (incremental, used, launched) = match engine.place_held(held) {
+        Ok(plan) => {
+            let used: Vec<String> =
+                plan.accept.iter().flat_map(|a| a.offer_ids.iter().map(|o| o.to_string())).collect();
+            let launched: Vec<(String, String, String)> = plan
+                .accept
+                .iter()
+                .flat_map(|a| {
+                    a.tasks.iter().map(|t| (t.task_id.to_string(), a.agent_id.to_string(), a.hostname.to_string()))
+                })
+                .collect();
+            (Ok(format!("{plan:?}")), used, launched)
+        }
+        Err(e) => (Err(format!("{e:?}")), Vec::new(), Vec::new()),
+    };
+    assert_eq!(incremental, fresh, "seed {seed}");
+    (used, launched)
+}
+
+/// Offers removed from the middle of the store and new ones arriving after, over enough
+/// removals that the store compacts (more than 32 gaps, a third of it) several times: every
+/// batch equals `place` on the request without the gaps.
+#[test]
+fn middle_removals_and_arrivals_across_compactions() {
+    for seed in 0..8u64 {
+        let mut rng = Rng::new(seed);
+        let mut held = Held::new();
+        let (mut offers_made, mut tasks_made) = (0u64, 0u64);
+        let engine = Engine::new(options(&mut rng)).unwrap();
+        held.keep_unused(seed % 2 == 0);
+        for _ in 0..60 {
+            for _ in 0..4 + rng.below(5) {
+                let ids: Vec<String> = held.offers().map(|o| o.id.clone()).collect();
+                held.push_offer(offer(&mut rng, &mut offers_made, &ids));
+            }
+            // A few from the middle leave (rescinds), one by id and some by slot.
+            let n = held.offer_count();
+            let middle: Vec<String> = held.offers().skip(n / 3).step_by(4).take(2).map(|o| o.id.clone()).collect();
+            held.remove_offers(&middle);
+            let slot = held.positions(&[held.offers().nth(n / 2).map_or(String::new(), |o| o.id.clone())]);
+            held.remove_at(&slot);
+            for _ in 0..rng.below(4) {
+                held.tasks_mut().push(task(&mut rng, &mut tasks_made));
+            }
+            let (used, launched) = check(&engine, &held, seed);
+            held.remove_offers(&used);
+            held.tasks_mut().retain(|t| !launched.iter().any(|(id, ..)| *id == t.id));
+        }
+        let req = held.clone().into_request();
+        assert_eq!(req.offers.len(), held.offer_count());
+        assert!(req.offers.iter().zip(held.offers()).all(|(a, b)| a.id == b.id));
+    }
+}
+
 /// Runs a random session-like sequence and checks each batch.
 fn run(seed: u64, steps: usize) {
     let mut rng = Rng::new(seed);
@@ -121,12 +188,12 @@ fn run(seed: u64, steps: usize) {
     for _ in 0..steps {
         // Offers arrive.
         for _ in 0..rng.below(6) {
-            let ids: Vec<String> = held.offers.iter().map(|o| o.id.clone()).collect();
+            let ids: Vec<String> = held.offers().map(|o| o.id.clone()).collect();
             held.push_offer(offer(&mut rng, &mut offers_made, &ids));
         }
         // Some are rescinded or declined.
-        if rng.chance(30) && !held.offers.is_empty() {
-            let n = held.offers.len() as u64;
+        if rng.chance(30) && held.offer_count() > 0 {
+            let n = held.offer_count() as u64;
             let gone = rng.below(n) as usize;
             let also = rng.below(n) as usize;
             held.retain_offers(|i, _| i != gone && i != also);
@@ -146,32 +213,7 @@ fn run(seed: u64, steps: usize) {
         // Now and then the caller keeps its unused offers (as the session does): the plan is
         // `place`'s less its `Unused` declines.
         held.keep_unused(rng.chance(40));
-        let request = held.request().clone();
-        let fresh = engine
-            .place(&request)
-            .map(|mut p| {
-                if held.keeps_unused() {
-                    p.decline.retain(|d| d.reason != DeclineReason::Unused);
-                }
-                format!("{p:?}")
-            })
-            .map_err(|e| format!("{e:?}"));
-        let (incremental, used, launched) = match engine.place_held(&held) {
-            Ok(plan) => {
-                let used: Vec<String> =
-                    plan.accept.iter().flat_map(|a| a.offer_ids.iter().map(|o| o.to_string())).collect();
-                let launched: Vec<(String, String, String)> = plan
-                    .accept
-                    .iter()
-                    .flat_map(|a| {
-                        a.tasks.iter().map(|t| (t.task_id.to_string(), a.agent_id.to_string(), a.hostname.to_string()))
-                    })
-                    .collect();
-                (Ok(format!("{plan:?}")), used, launched)
-            }
-            Err(e) => (Err(format!("{e:?}")), Vec::new(), Vec::new()),
-        };
-        assert_eq!(incremental, fresh, "seed {seed}");
+        let (used, launched) = check(&engine, &held, seed);
         // The used offers leave; launched tasks run (counted by constraints); the rest wait.
         if rng.chance(50) {
             held.retain_offers(|_, o| !used.contains(&o.id));
@@ -180,7 +222,7 @@ fn run(seed: u64, steps: usize) {
             assert!(gone.iter().all(|o| used.contains(&o.id)));
         }
         for (id, agent, host) in launched {
-            let Some(at) = held.tasks.iter().position(|t| t.id == id) else { continue };
+            let Some(at) = held.tasks().iter().position(|t| t.id == id) else { continue };
             let t = held.tasks_mut().remove(at);
             held.running_mut().push(RunningTask {
                 id,
@@ -201,7 +243,7 @@ fn run(seed: u64, steps: usize) {
     }
     // The request given back is the one placed.
     let req: PlaceRequest = held.clone().into_request();
-    assert_eq!(req.offers.len(), held.offers.len());
+    assert_eq!(req.offers.len(), held.offer_count());
 }
 
 proptest! {

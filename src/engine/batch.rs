@@ -15,12 +15,12 @@ use super::held::Prep;
 use super::options::{Options, Profile, Resolved};
 use super::request::{PlaceError, PlaceRequest};
 use super::scan::ScanCache;
-use super::state::Ctx;
+use super::state::{Ctx, Req};
 use crate::decision::Plan;
 
 /// Runs the batch.
 pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
-    run_held(opts, r, req, None, false)
+    run_held(opts, r, req.into(), None, false)
 }
 
 /// Runs the batch, pooling and grouping the agents from what `held` keeps of the offers
@@ -29,7 +29,7 @@ pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Re
 pub(super) fn run_held<'r>(
     opts: &Options,
     r: &Resolved,
-    req: &'r PlaceRequest,
+    req: Req<'r>,
     mut held: Option<&mut Prep>,
     keep_unused: bool,
 ) -> Result<Plan<'r>, PlaceError> {
@@ -39,7 +39,7 @@ pub(super) fn run_held<'r>(
         pool_agents(&mut ctx)?;
     }
     compile_tasks(&mut ctx)?;
-    ctx.groups.record_running(&req.running, &req.offers);
+    ctx.groups.record_running(&req.request().running, req.live_offers().map(|(_, o)| o));
     if r.profile == Profile::MesosActor {
         return super::mesos_actor::mesos_actor(ctx);
     }
@@ -53,14 +53,14 @@ pub(super) fn run_held<'r>(
         return super::marathon::marathon(ctx, &units);
     }
     place_units(&mut ctx, &units);
-    if !r.quality || ctx.placements.len() == req.tasks.len() {
+    if !r.quality || ctx.placements.len() == req.request().tasks.len() {
         return super::output::finish(ctx);
     }
     super::repair::repair(ctx, units, &feasible, pass)
 }
 
 /// One whole pass of the batch, units in this order, on a fresh ledger (a repair pass).
-fn pass<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: &'r PlaceRequest, units: &[Unit]) -> Option<Ctx<'r, 'o>> {
+fn pass<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: Req<'r>, units: &[Unit]) -> Option<Ctx<'r, 'o>> {
     let mut ctx = prepare(opts, r, req)?;
     place_units(&mut ctx, units);
     Some(ctx)
@@ -68,11 +68,11 @@ fn pass<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: &'r PlaceRequest, units
 
 /// A ledger for `req` as the batch has it before its first task (`None` when the request
 /// fails, which a request that already ran once never does).
-fn prepare<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: &'r PlaceRequest) -> Option<Ctx<'r, 'o>> {
+fn prepare<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: Req<'r>) -> Option<Ctx<'r, 'o>> {
     let mut ctx = Ctx::new(opts, r, req);
     pool_agents(&mut ctx).ok()?;
     compile_tasks(&mut ctx).ok()?;
-    ctx.groups.record_running(&req.running, &req.offers);
+    ctx.groups.record_running(&req.request().running, req.live_offers().map(|(_, o)| o));
     group_agents(&mut ctx);
     intern_values(&mut ctx);
     Some(ctx)

@@ -433,7 +433,8 @@ pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     // "Aggregated offers must be allocated to the same role"), and a task's resources must be
     // allocated to one role (`resource::validateAllocatedToSingleRole`). Such an agent is one
     // pool (and one `accept`) per allocation role; the key is built only when some offer has one.
-    let split: Vec<String> = if !actor && offers.iter().any(|o| alloc_of(o).is_some()) {
+    let live = ctx.store.live_offers();
+    let split: Vec<String> = if !actor && live.clone().any(|(_, o)| alloc_of(o).is_some()) {
         offers.iter().map(|o| format!("{}\u{0}{}", o.agent_id, alloc_of(o).unwrap_or(""))).collect()
     } else {
         Vec::new()
@@ -444,14 +445,18 @@ pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
         Some(key) => key.as_str(),
         None => offers.get(k as usize).map_or("", |o| if actor { o.id.as_str() } else { o.agent_id.as_str() }),
     };
-    for (i, o) in offers.iter().enumerate() {
+    for (i, o) in live {
         if offer_ids.get_or_insert(&o.id, i as u32, offer_id).is_some() {
             return Err(PlaceError::new(
-                format!("/offers/{i}/id"),
+                format!("/offers/{}/id", ctx.store.position(i)),
                 Error::invalid("place.duplicate_offer", format!("expected unique offer ids, found `{}` twice", o.id)),
             ));
         }
-        // The table holds each agent's first offer; `offer_agent` maps it to the agent.
+        // The table holds each agent's first offer; `offer_agent` maps it to the agent (an
+        // offer gone from a held store, a gap, has none).
+        if ctx.offer_agent.len() < i {
+            ctx.offer_agent.resize(i, u32::MAX);
+        }
         match by_agent.get_or_insert(agent_key(i as u32), i as u32, agent_key) {
             Some(first) => {
                 // INVARIANT: `first` is an earlier offer's index, and every earlier offer has its entry

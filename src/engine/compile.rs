@@ -61,7 +61,7 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let mut pid_offered: FxSet<&str> = FxSet::default();
     // Only tasks with persistent volumes ask (most calls have none: skip the walk).
     let wants_pids = req.tasks.iter().any(|t| t.volumes.iter().any(|v| v.persistence_id.is_some()));
-    for o in req.offers.iter().filter(|_| wants_pids) {
+    for (_, o) in ctx.store.live_offers().filter(|_| wants_pids) {
         for r in o.resources.iter() {
             if let Some(p) = r.disk.as_ref().and_then(|d| d.persistence.as_ref()) {
                 pid_offered.insert(p.id.as_str());
@@ -519,12 +519,12 @@ pub(super) fn scarcity_order(units: &mut [Unit], feasible: &[u32], sizes: &[i64]
 /// Each task's size: the sum over cpus and mem of its request divided by what all agents
 /// offer (millionths; a dimension nobody offers counts 0).
 pub(super) fn sizes(ctx: &Ctx<'_, '_>) -> Vec<i64> {
+    // Per static class, what one agent offers times its agents (every agent is in one): the
+    // sum over the agents, without a pass over them.
     let (mut cpus, mut mem) = (0i128, 0i128);
-    for a in &ctx.agents {
-        if let Some(st) = ctx.statics.get(a.static_class as usize) {
-            cpus += i128::from(st.offered.0);
-            mem += i128::from(st.offered.1);
-        }
+    for st in &ctx.statics {
+        cpus += i128::from(st.offered.0) * i128::from(st.agents);
+        mem += i128::from(st.offered.1) * i128::from(st.agents);
     }
     // In 64 bits when the product and the total fit (always, but for sums beyond 9.2e12
     // thousandths): the same quotient (both truncate), without a 128-bit division per task.
@@ -554,12 +554,8 @@ pub(super) const FEASIBLE_PER_ITEM: usize = 64;
 /// (distinct needs × static classes) comparisons of a few integers.
 pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
     use std::hash::{Hash, Hasher};
-    let mut per_static = vec![0u32; ctx.statics.len()];
-    for a in &ctx.agents {
-        if let Some(n) = per_static.get_mut(a.static_class as usize) {
-            *n += 1;
-        }
-    }
+    // Every agent is in one static class, which counts its agents.
+    let per_static: Vec<u32> = ctx.statics.iter().map(|st| st.agents).collect();
     let all = u32::try_from(ctx.agents.len()).unwrap_or(u32::MAX);
     let mut budget = FEASIBLE_BUDGET
         .saturating_add(FEASIBLE_PER_ITEM.saturating_mul(ctx.tasks.len().saturating_add(ctx.agents.len())));

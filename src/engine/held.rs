@@ -25,13 +25,12 @@
 //! [`Engine::place`]: super::Engine::place
 
 use std::cell::RefCell;
-use std::ops::Deref;
 
 use super::classes::{alloc_of, canonical_agents, join_known, join_static, sight_of};
 use super::options::{Profile, TieBreak};
 use super::request::{check_offer_counts, OfferSums, PlaceRequest};
 use super::shapes::{walk_shape, Build, Sight};
-use super::state::{Agent, Ctx};
+use super::state::{Agent, Ctx, Req};
 use smallvec::SmallVec;
 
 use crate::hash::FxMap;
@@ -41,30 +40,9 @@ use crate::model::{Offer, RunningTask, TaskRequest};
 /// How many sights keep their kinds (the least recently used goes first).
 const SIGHTS: usize = 4;
 
-/// Up to this many offers removed at once leave one by one (each moves the tail once).
-const FEW: usize = 8;
-
-/// Walks positions 0, 1, 2, … telling those in a sorted list.
-struct Marks<'a> {
-    at: std::iter::Peekable<std::slice::Iter<'a, usize>>,
-    i: usize,
-}
-
-impl<'a> Marks<'a> {
-    fn new(at: &'a [usize]) -> Marks<'a> {
-        Marks { at: at.iter().peekable(), i: 0 }
-    }
-
-    /// Whether the next position is in the list.
-    fn next(&mut self) -> bool {
-        let i = self.i;
-        self.i += 1;
-        while self.at.peek().is_some_and(|x| **x < i) {
-            self.at.next();
-        }
-        self.at.peek() == Some(&&i)
-    }
-}
+/// The store compacts when more than this many of its offers are gone and they are over a
+/// third of it (each compaction moves at most three offers per offer gone since the last one).
+const GAPS_MIN: usize = 32;
 
 /// A [`PlaceRequest`] whose offers are held between placements: offers are added and removed
 /// one by one, tasks and running tasks are edited in place, and [`Engine::place_held`] costs
@@ -86,33 +64,30 @@ impl<'a> Marks<'a> {
 /// task.cpus = Scalar::from_units(2);
 /// held.tasks_mut().push(task);
 /// let plan = engine.place_held(&held).unwrap();
-/// assert_eq!(plan, engine.place(held.request()).unwrap());
+/// assert_eq!(plan, engine.place(&held.request()).unwrap());
 /// let used: Vec<String> = plan.accept.iter().flat_map(|a| a.offer_ids.iter().map(|o| o.to_string())).collect();
 /// drop(plan);
 /// // The used offer leaves, the task is no longer pending; the next batch reuses the rest.
 /// let gone = held.remove_offers(&used);
 /// assert_eq!(gone[0].id, "O0");
 /// held.tasks_mut().clear();
-/// assert_eq!(held.offers.len(), 2);
+/// assert_eq!(held.offer_count(), 2);
 /// ```
 ///
 /// [`Engine::place`]: super::Engine::place
 /// [`Engine::place_held`]: super::Engine::place_held
 #[derive(Debug, Clone, Default)]
 pub struct Held {
+    /// The offers held, in the order they came, with gaps: an offer removed stays in place,
+    /// marked in `dead`, until the store compacts ([`GAPS_MIN`]); a removal moves no offer.
     req: PlaceRequest,
+    dead: Vec<bool>,
+    gaps: usize,
     /// The caller keeps the offers a plan leaves unused ([`Held::keep_unused`]).
     keep_unused: bool,
     /// Borrowed by [`Engine::place_held`](super::Engine::place_held) while it runs (the plan
     /// borrows the request, so the held request stays readable beside it).
     prep: RefCell<Prep>,
-}
-
-impl Deref for Held {
-    type Target = PlaceRequest;
-    fn deref(&self) -> &PlaceRequest {
-        &self.req
-    }
 }
 
 impl From<PlaceRequest> for Held {
@@ -121,6 +96,8 @@ impl From<PlaceRequest> for Held {
         let PlaceRequest { offers, tasks, running } = req;
         let mut held = Held {
             req: PlaceRequest { offers: Vec::new(), tasks, running },
+            dead: Vec::new(),
+            gaps: 0,
             keep_unused: false,
             prep: RefCell::default(),
         };
@@ -167,14 +144,46 @@ impl Held {
         self.keep_unused
     }
 
-    /// The request held: the offers in the order they were added (less those removed).
-    pub fn request(&self) -> &PlaceRequest {
-        &self.req
+    /// The request held, copied: the offers in the order they were added (less those
+    /// removed), the tasks and the running tasks.
+    pub fn request(&self) -> PlaceRequest {
+        PlaceRequest {
+            offers: self.offers().cloned().collect(),
+            tasks: self.req.tasks.clone(),
+            running: self.req.running.clone(),
+        }
     }
 
-    /// The request, given back.
-    pub fn into_request(self) -> PlaceRequest {
+    /// The request, given back (the offers in the order they were added, less those removed).
+    pub fn into_request(mut self) -> PlaceRequest {
+        self.compact();
         self.req
+    }
+
+    /// The offers held, in the order they were added (less those removed).
+    pub fn offers(&self) -> impl DoubleEndedIterator<Item = &Offer> + '_ {
+        let dead = &self.dead;
+        self.req.offers.iter().enumerate().filter(move |(i, _)| !dead.get(*i).copied().unwrap_or(false)).map(|(_, o)| o)
+    }
+
+    /// How many offers are held.
+    pub fn offer_count(&self) -> usize {
+        self.req.offers.len() - self.gaps
+    }
+
+    /// The held offer in slot `slot` ([`Held::positions`]), if one is there.
+    pub fn offer_at(&self, slot: usize) -> Option<&Offer> {
+        self.req.offers.get(slot).filter(|_| !self.dead.get(slot).copied().unwrap_or(false))
+    }
+
+    /// The tasks to place (the next batch).
+    pub fn tasks(&self) -> &[TaskRequest] {
+        &self.req.tasks
+    }
+
+    /// The running tasks constraints count.
+    pub fn running(&self) -> &[RunningTask] {
+        &self.req.running
     }
 
     /// The tasks to place (the next batch), to edit freely.
@@ -191,12 +200,28 @@ impl Held {
     /// duplicate id, a count over the limits) makes [`Engine::place_held`](super::Engine::place_held)
     /// answer the same error as [`Engine::place`](super::Engine::place).
     pub fn push_offer(&mut self, offer: Offer) {
-        self.prep.get_mut().add(&offer);
-        self.req.offers.push(offer);
+        self.push(offer);
     }
 
-    /// The positions of the held offers with these ids (every held offer of each id; ids not
+    /// [`Held::push_offer`], returning the offer's arrival number ([`Held::arrival`]).
+    pub(crate) fn push(&mut self, offer: Offer) -> u64 {
+        let n = self.prep.get_mut().add(&offer);
+        self.req.offers.push(offer);
+        self.dead.push(false);
+        n
+    }
+
+    /// One past the last slot ([`Held::positions`]).
+    pub(crate) fn slots(&self) -> usize {
+        self.req.offers.len()
+    }
+
+    /// The slots of the held offers with these ids (every held offer of each id; ids not
     /// held are passed over), ascending. Found through an index, not a pass over the offers.
+    ///
+    /// A slot is an offer's place in the store: slots ascend in the order the offers came,
+    /// and the store has gaps where offers were removed, so slots are not positions in the
+    /// request. They hold until the next removal (which may compact the store).
     pub fn positions<S: AsRef<str>>(&self, ids: &[S]) -> Vec<usize> {
         let prep = self.prep.borrow();
         let mut at: Vec<usize> = ids.iter().flat_map(|id| prep.positions(id.as_ref())).collect();
@@ -223,61 +248,65 @@ impl Held {
         self.remove_at(&at)
     }
 
-    /// Removes the offers at these positions (positions out of range are passed over) and
-    /// returns them, in order. The offers after each one removed move up: a few removals move
-    /// the tail once each, more move every offer kept at most once.
+    /// Removes the offers in these slots ([`Held::positions`]; slots out of range or empty
+    /// are passed over) and returns them, in order. No other offer moves: each leaves a gap,
+    /// and the store compacts (keeping the order) once gaps are a third of it.
     pub fn remove_at(&mut self, at: &[usize]) -> Vec<Offer> {
-        let len = self.req.offers.len();
-        let mut at: Vec<usize> = at.iter().copied().filter(|i| *i < len).collect();
+        let mut at: Vec<usize> = at.iter().copied().filter(|i| self.offer_at(*i).is_some()).collect();
         at.sort_unstable();
         at.dedup();
-        if at.is_empty() {
-            return Vec::new();
-        }
         let prep = self.prep.get_mut();
+        let mut gone = Vec::with_capacity(at.len());
         for &i in &at {
-            if let Some(o) = self.req.offers.get(i) {
-                prep.remove(o, i);
-            }
+            let (Some(o), Some(d)) = (self.req.offers.get_mut(i), self.dead.get_mut(i)) else { continue };
+            prep.remove(o, i);
+            *d = true;
+            self.gaps += 1;
+            // The offer is taken out; an empty one stands in its slot until the store compacts.
+            gone.push(std::mem::replace(o, Offer::new("", "", "")));
         }
-        let offers = &mut self.req.offers;
-        let gone: Vec<Offer> = if at.len() <= FEW {
-            // Every position is below the length (filtered above), removed from the last.
-            let mut gone: Vec<Offer> = Vec::with_capacity(at.len());
-            for &i in at.iter().rev() {
-                if i < offers.len() {
-                    gone.push(offers.remove(i));
-                }
-            }
-            gone.reverse();
-            gone
-        } else {
-            let mut marks = Marks::new(&at);
-            let (mut kept, mut gone) = (Vec::with_capacity(offers.len()), Vec::with_capacity(at.len()));
-            for o in std::mem::take(offers) {
-                if marks.next() {
-                    gone.push(o);
-                } else {
-                    kept.push(o);
-                }
-            }
-            *offers = kept;
-            gone
-        };
-        prep.compact(&at);
+        if self.gaps > GAPS_MIN && self.gaps * 3 > self.req.offers.len() {
+            self.compact();
+        }
         gone
     }
 
-    /// Keeps the offers for which `keep(index, offer)` holds, in order; returns the others,
+    /// Keeps the offers for which `keep(slot, offer)` holds, in order; returns the others,
     /// in order ([`Held::remove_at`]).
     pub fn retain_offers(&mut self, mut keep: impl FnMut(usize, &Offer) -> bool) -> Vec<Offer> {
-        let at: Vec<usize> = self.req.offers.iter().enumerate().filter(|(i, o)| !keep(*i, o)).map(|(i, _)| i).collect();
+        let at: Vec<usize> = self
+            .req
+            .offers
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| !self.dead.get(*i).copied().unwrap_or(false) && !keep(*i, o))
+            .map(|(i, _)| i)
+            .collect();
         self.remove_at(&at)
+    }
+
+    /// Drops the gaps: every held offer (and what is kept beside it) moves up, in order.
+    fn compact(&mut self) {
+        if self.gaps == 0 {
+            return;
+        }
+        let dead = std::mem::take(&mut self.dead);
+        self.prep.get_mut().compact(&dead);
+        let mut i = 0;
+        self.req.offers.retain(|_| {
+            let keep = !dead.get(i).copied().unwrap_or(false);
+            i += 1;
+            keep
+        });
+        self.dead = vec![false; self.req.offers.len()];
+        self.gaps = 0;
     }
 
     /// Removes every offer.
     pub fn clear_offers(&mut self) {
         self.req.offers.clear();
+        self.dead.clear();
+        self.gaps = 0;
         let p = self.prep.get_mut();
         p.akey.clear();
         p.seq.clear();
@@ -295,8 +324,15 @@ impl Held {
     }
 
     /// The request to place, the cache beside it, and whether the caller keeps unused offers.
-    pub(super) fn parts(&self) -> (&PlaceRequest, &RefCell<Prep>, bool) {
-        (&self.req, &self.prep, self.keep_unused)
+    pub(super) fn parts(&self) -> (Req<'_>, &RefCell<Prep>, bool) {
+        (Req::with_gaps(&self.req, &self.dead, self.gaps), &self.prep, self.keep_unused)
+    }
+
+    /// The arrival number of the offer in slot `slot` (offers are numbered as they come,
+    /// from 0; a number is never given twice).
+    pub(crate) fn arrival(&self, slot: usize) -> Option<u64> {
+        self.offer_at(slot)?;
+        self.prep.borrow().seq.get(slot).copied()
     }
 }
 
@@ -346,7 +382,8 @@ struct Kinds {
 }
 
 impl Prep {
-    fn add(&mut self, o: &Offer) {
+    /// Offer `o` comes: its entries pushed; returns its number.
+    fn add(&mut self, o: &Offer) -> u64 {
         let n = self.keys.len() as u32;
         let key = match self.keys.get(o.agent_id.as_str()) {
             Some(k) => *k,
@@ -375,6 +412,7 @@ impl Prep {
         for k in &mut self.sights {
             k.of_offer.push(u32::MAX);
         }
+        seq
     }
 
     /// Offer `i` (`o`) leaves (the per-offer vectors are compacted after, by [`Prep::compact`]).
@@ -398,26 +436,22 @@ impl Prep {
         self.unavailable -= usize::from(o.unavailability.is_some());
     }
 
-    /// The per-offer vectors keep the entries of the offers kept.
-    fn compact(&mut self, at: &[usize]) {
-        fn drop_at<T>(v: &mut Vec<T>, at: &[usize]) {
-            if at.len() <= FEW {
-                for &i in at.iter().rev() {
-                    if i < v.len() {
-                        v.remove(i);
-                    }
-                }
-            } else {
-                let mut marks = Marks::new(at);
-                v.retain(|_| !marks.next());
-            }
+    /// The per-offer vectors keep the entries of the offers not `dead`.
+    fn compact(&mut self, dead: &[bool]) {
+        fn drop_dead<T>(v: &mut Vec<T>, dead: &[bool]) {
+            let mut i = 0;
+            v.retain(|_| {
+                let keep = !dead.get(i).copied().unwrap_or(false);
+                i += 1;
+                keep
+            });
         }
-        drop_at(&mut self.akey, at);
-        drop_at(&mut self.seq, at);
-        drop_at(&mut self.sums, at);
-        drop_at(&mut self.bad, at);
+        drop_dead(&mut self.akey, dead);
+        drop_dead(&mut self.seq, dead);
+        drop_dead(&mut self.sums, dead);
+        drop_dead(&mut self.bad, dead);
         for k in &mut self.sights {
-            drop_at(&mut k.of_offer, at);
+            drop_dead(&mut k.of_offer, dead);
         }
     }
 
@@ -429,9 +463,14 @@ impl Prep {
 
     /// Whether the offers pass their count checks under `limits` (the verdicts worked out
     /// again when the limits changed): then the batch need not check them.
-    pub(super) fn offers_pass(&mut self, offers: &[Offer], limits: &Limits) -> bool {
+    pub(super) fn offers_pass(&mut self, req: Req<'_>, limits: &Limits) -> bool {
         if self.limits.as_ref() != Some(limits) {
-            self.bad = offers.iter().map(|o| check_offer_counts(limits, 0, o).is_err()).collect();
+            let offers = &req.request().offers;
+            self.bad = offers
+                .iter()
+                .enumerate()
+                .map(|(i, o)| req.live(i) && check_offer_counts(limits, 0, o).is_err())
+                .collect();
             self.failing = self.bad.iter().filter(|b| **b).count();
             self.limits = Some(*limits);
         }
@@ -451,6 +490,11 @@ impl Prep {
         self.slots.clear();
         self.slots.resize(self.keys.len(), u32::MAX);
         for ((i, o), &k) in offers.iter().enumerate().zip(&self.akey) {
+            // A gap: no agent.
+            if !ctx.store.live(i) {
+                ctx.offer_agent.push(u32::MAX);
+                continue;
+            }
             let Some(slot) = self.slots.get_mut(k as usize) else {
                 ctx.agents.clear();
                 ctx.offer_agent.clear();
@@ -521,6 +565,13 @@ impl Prep {
         ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
         kinds.statics.clear();
         kinds.statics.resize(kinds.shapes.len(), u32::MAX);
+        // How many agents each kind has: its class's members are sized once.
+        let mut per_kind = vec![0u32; kinds.shapes.len()];
+        for k in &of_agent {
+            if let Some(n) = per_kind.get_mut(*k as usize) {
+                *n += 1;
+            }
+        }
         // The agents without a shape, as the stateless grouping finds their classes (by hash,
         // then field by field): no agent without a shape is alike one with a shape (the
         // fields that keep it from having one are compared).
@@ -551,6 +602,12 @@ impl Prep {
                 Some(k) => {
                     if let Some(x) = kinds.statics.get_mut(k as usize) {
                         *x = s;
+                    }
+                    let init = ctx.statics.get(s as usize).map(|st| st.init_class);
+                    if let (Some(c), Some(n)) =
+                        (init.and_then(|c| ctx.classes.get_mut(c as usize)), per_kind.get(k as usize))
+                    {
+                        c.members.reserve(*n as usize);
                     }
                 }
                 None if found.is_none() => others.entry(h).or_default().push(s),

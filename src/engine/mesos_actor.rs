@@ -57,7 +57,7 @@ pub(super) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
     }
     let mut units: Vec<Unit> = Vec::new();
     // Request order, or under `tie_break: agent_id` offers by (agent id, offer id).
-    let mut offer_order: Vec<usize> = (0..req.offers.len()).collect();
+    let mut offer_order: Vec<usize> = ctx.store.live_offers().map(|(i, _)| i).collect();
     if ctx.opts.tie_break == super::options::TieBreak::AgentId {
         offer_order.sort_by(|x, y| {
             let key = |i: &usize| req.offers.get(*i).map(|o| (o.agent_id.as_str(), o.id.as_str()));

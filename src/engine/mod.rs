@@ -163,24 +163,26 @@ impl Engine {
     /// ```
     pub fn place_held<'h>(&self, held: &'h Held) -> Result<Plan<'h>, PlaceError> {
         let limits = &self.options.limits;
-        let (request, prep, keep_unused) = held.parts();
-        limits.check(LimitKind::Offers, request.offers.len()).map_err(|e| PlaceError::new("/offers", e))?;
+        let (store, prep, keep_unused) = held.parts();
+        let request = store.request();
+        limits.check(LimitKind::Offers, store.offer_count()).map_err(|e| PlaceError::new("/offers", e))?;
         limits.check(LimitKind::Tasks, request.tasks.len()).map_err(|e| PlaceError::new("/tasks", e))?;
         limits.check(LimitKind::Running, request.running.len()).map_err(|e| PlaceError::new("/running", e))?;
         check_task_counts(limits, request)?;
         // Never borrowed elsewhere (nothing runs beside a batch); the stateless steps if it were.
         let mut plan = match prep.try_borrow_mut() {
             Ok(mut prep) => {
-                if !prep.offers_pass(&request.offers, limits) {
-                    check_counts(limits, request)?;
+                if !prep.offers_pass(store, limits) {
+                    // The paths of the errors are positions in the request without gaps.
+                    check_counts(limits, &held.request())?;
                 }
                 request::check_running(request)?;
-                batch::run_held(&self.options, &self.resolved, request, Some(&mut prep), keep_unused)?
+                batch::run_held(&self.options, &self.resolved, store, Some(&mut prep), keep_unused)?
             }
             Err(_) => {
-                check_counts(limits, request)?;
+                check_counts(limits, &held.request())?;
                 request::check_running(request)?;
-                batch::run(&self.options, &self.resolved, request)?
+                batch::run_held(&self.options, &self.resolved, store, None, keep_unused)?
             }
         };
         // The profiles and passes that write their declines apart (mesos-actor, marathon,

@@ -151,7 +151,7 @@ impl<'r> Ctx<'r, '_> {
             return (accepts, Vec::new());
         }
         let mut declines =
-            Vec::with_capacity(if self.keep_unused { 0 } else { self.req.offers.len().saturating_sub(order.len()) });
+            Vec::with_capacity(if self.keep_unused { 0 } else { self.store.offer_count().saturating_sub(order.len()) });
         // Request order, or under `tie_break: agent_id` the agents' order (offers by id).
         let canonical: Vec<usize> = if self.opts.tie_break == super::options::TieBreak::AgentId {
             self.agents.iter().flat_map(|a| a.offers.iter().map(|o| *o as usize)).collect()
@@ -164,7 +164,8 @@ impl<'r> Ctx<'r, '_> {
         // its agent's static class.
         let any_maint = self.statics.iter().any(|s| s.maintenance);
         for oi in offer_order {
-            let Some(offer) = self.req.offers.get(oi) else { continue };
+            // A held store's gaps are passed over.
+            let Some(offer) = self.req.offers.get(oi).filter(|_| self.store.live(oi)) else { continue };
             // INVARIANT: `offer_agent` holds one agent per offer of the request.
             let ai = self.offer_agent.get(oi).copied().unwrap_or(0);
             if slot.get(ai as usize).copied().unwrap_or(0) != 0 {
@@ -284,7 +285,7 @@ impl<'r> Ctx<'r, '_> {
     /// Stats of the call.
     pub(super) fn stats(&self) -> Stats {
         Stats {
-            offers: self.req.offers.len(),
+            offers: self.store.offer_count(),
             tasks: self.req.tasks.len(),
             placed: self.placements.len(),
             evaluations: self.fitter.evaluations,

@@ -40,11 +40,11 @@ use super::compile::{same_need, sizes, Unit};
 use super::fit::FitOut;
 use super::options::{Objective, Options, Resolved};
 use super::output::finish;
-use super::request::{PlaceError, PlaceRequest};
+use super::request::PlaceError;
 use super::rules::{Groups, Rules};
 use super::scan::ScanCache;
 use super::score::MAX_EXTRA;
-use super::state::{Ctx, Placement};
+use super::state::{Ctx, Placement, Req};
 use crate::decision::Plan;
 
 /// At most this many repair passes per batch.
@@ -65,7 +65,7 @@ pub(super) const SWAP_CANDIDATES: usize = 8;
 pub(super) const PATIENCE: u32 = 2;
 
 /// One whole pass of the batch in the given order on a fresh ledger ([`super::batch`]).
-pub(super) type Pass = for<'r, 'o> fn(&'o Options, &'o Resolved, &'r PlaceRequest, &[Unit]) -> Option<Ctx<'r, 'o>>;
+pub(super) type Pass = for<'r, 'o> fn(&'o Options, &'o Resolved, Req<'r>, &[Unit]) -> Option<Ctx<'r, 'o>>;
 
 /// An answer's worth under `objective`: (what it maximises, the tie-break), both higher is
 /// better: (tasks placed, placed share) or (placed share, tasks placed).
@@ -199,7 +199,7 @@ pub(super) fn repair<'r>(
     feasible: &[u32],
     pass: Pass,
 ) -> Result<Plan<'r>, PlaceError> {
-    let (opts, r, req) = (first.opts, first.resolved, first.req);
+    let (opts, r, req) = (first.opts, first.resolved, first.store);
     let mut out = left_out(&first, &units, feasible);
     if !out.contains(&true) {
         return finish(first);
@@ -449,7 +449,7 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
             let base = match &mut base {
                 Some(b) => &*b,
                 None if !ctx.groups.counts_any() => &*base.insert(Groups::default()),
-                None => match pass(ctx.opts, ctx.resolved, ctx.req, &[]) {
+                None => match pass(ctx.opts, ctx.resolved, ctx.store, &[]) {
                     Some(fresh) => &*base.insert(fresh.groups),
                     None => return,
                 },
@@ -500,6 +500,7 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::request::PlaceRequest;
     use super::*;
     use smallvec::smallvec;
 
@@ -605,8 +606,8 @@ mod tests {
         let mut ctx = super::super::compile::fixture::prepared(&opts, &r, &req);
         super::super::batch::place_units(&mut ctx, &units(&[&[0], &[1], &[2]]));
         assert_eq!(ctx.placements.len(), 1);
-        fn pass<'r, 'o>(o: &'o Options, r: &'o Resolved, q: &'r PlaceRequest, _: &[Unit]) -> Option<Ctx<'r, 'o>> {
-            Some(super::super::compile::fixture::prepared(o, r, q))
+        fn pass<'r, 'o>(o: &'o Options, r: &'o Resolved, q: Req<'r>, _: &[Unit]) -> Option<Ctx<'r, 'o>> {
+            Some(super::super::compile::fixture::prepared(o, r, q.request()))
         }
         swaps(&mut ctx, &[1, 1, 1], 1_000, pass);
         let mut placed: Vec<usize> = ctx.placements.iter().map(|p| p.task).collect();

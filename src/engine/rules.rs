@@ -437,7 +437,11 @@ impl<'r> Groups<'r> {
     /// A running task given without `attributes` (and without a fault domain) takes those of
     /// its agent when the agent is among `offers` — found by `agent_id`, else by hostname —, so
     /// `rack UNIQUE` counts it as the agent's rack; otherwise it has none.
-    pub(crate) fn record_running(&mut self, running: &'r [RunningTask], offers: &'r [crate::model::Offer]) {
+    pub(crate) fn record_running(
+        &mut self,
+        running: &'r [RunningTask],
+        offers: impl IntoIterator<Item = &'r crate::model::Offer>,
+    ) {
         let bare = |r: &RunningTask| r.attributes.is_empty() && r.region.is_none() && r.zone.is_none();
         let mut by_agent: crate::hash::FxMap<&'r str, &'r crate::model::Offer> = Default::default();
         let mut by_host: crate::hash::FxMap<&'r str, &'r crate::model::Offer> = Default::default();

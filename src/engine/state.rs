@@ -70,6 +70,11 @@ impl Members {
         self.list.get(self.start..).unwrap_or(&[]).iter()
     }
 
+    /// Room for `n` more members (a class about to be joined by that many agents).
+    pub(super) fn reserve(&mut self, n: usize) {
+        self.list.reserve(n);
+    }
+
     #[inline(always)]
     pub(super) fn insert(&mut self, agent: u32) {
         if self.list.last().map_or(true, |x| *x < agent) {
@@ -173,8 +178,63 @@ pub(super) struct Placement {
     pub(super) score: i64,
 }
 
+/// The request a batch reads: a [`PlaceRequest`] whose offers may have gaps (a held store's
+/// removed offers, [`super::Held`], left in place until it compacts): `dead[i]` marks offer
+/// `i` as gone. An offer is read by its index in the store (an agent's offers are always
+/// live); a pass over the offers reads the live ones only ([`Req::live_offers`]), in store
+/// order, which is the order of the request without its gaps.
+#[derive(Clone, Copy)]
+pub(super) struct Req<'r> {
+    req: &'r PlaceRequest,
+    dead: &'r [bool],
+    /// How many offers are gone.
+    gaps: usize,
+}
+
+impl<'r> Req<'r> {
+    /// `req` with the offers marked in `dead` gone (`gaps` of them).
+    pub(super) fn with_gaps(req: &'r PlaceRequest, dead: &'r [bool], gaps: usize) -> Req<'r> {
+        Req { req, dead, gaps }
+    }
+
+    /// The request itself (its offers with their gaps).
+    pub(super) fn request(self) -> &'r PlaceRequest {
+        self.req
+    }
+
+    /// Whether offer `i` is in the store and not gone.
+    pub(super) fn live(self, i: usize) -> bool {
+        i < self.req.offers.len() && !self.dead.get(i).copied().unwrap_or(false)
+    }
+
+    /// The live offers, with their indices in the store, in order.
+    pub(super) fn live_offers(self) -> impl Iterator<Item = (usize, &'r crate::model::Offer)> + Clone {
+        let dead = self.dead;
+        self.req.offers.iter().enumerate().filter(move |(i, _)| !dead.get(*i).copied().unwrap_or(false))
+    }
+
+    /// How many offers are live.
+    pub(super) fn offer_count(self) -> usize {
+        self.req.offers.len().saturating_sub(self.gaps)
+    }
+
+    /// Offer `i`'s position in the request without gaps (for error paths: a pass over the
+    /// gaps before it).
+    pub(super) fn position(self, i: usize) -> usize {
+        i - self.dead.iter().take(i).filter(|d| **d).count()
+    }
+}
+
+impl<'r> From<&'r PlaceRequest> for Req<'r> {
+    fn from(req: &'r PlaceRequest) -> Req<'r> {
+        Req { req, dead: &[], gaps: 0 }
+    }
+}
+
 pub(super) struct Ctx<'r, 'o> {
     pub(super) req: &'r PlaceRequest,
+    /// The request with its gaps: a pass over the offers reads [`Req::live_offers`].
+    pub(super) store: Req<'r>,
     pub(super) opts: &'o Options,
     pub(super) resolved: &'o Resolved,
     pub(super) agents: Vec<Agent<'r>>,
@@ -439,10 +499,13 @@ impl<'r, 'o> Ctx<'r, 'o> {
     }
 
     /// An empty ledger for `req`: no agents, classes or tasks yet.
-    pub(super) fn new(opts: &'o Options, resolved: &'o Resolved, req: &'r PlaceRequest) -> Ctx<'r, 'o> {
+    pub(super) fn new(opts: &'o Options, resolved: &'o Resolved, req: impl Into<Req<'r>>) -> Ctx<'r, 'o> {
+        let store: Req<'r> = req.into();
+        let req = store.request();
         let r = resolved;
         Ctx {
             req,
+            store,
             opts,
             resolved: r,
             agents: Vec::with_capacity(req.offers.len()),

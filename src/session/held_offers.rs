@@ -1,6 +1,7 @@
 //! The session's store of held offers: the offers themselves live in the `Held` request
 //! (`offerfit::Held`, kept between steps), their arrival times beside them in `held_since`,
-//! position for position.
+//! by the offers' arrival numbers (`Held::arrival`; a store's slots move when it compacts,
+//! arrival numbers do not).
 
 use super::Session;
 use crate::model::Offer;
@@ -14,60 +15,29 @@ impl Session {
     }
 
     pub(super) fn hold(&mut self, offer: Offer, now: f64) {
-        self.req.push_offer(offer);
-        self.held_since.push(now);
+        let n = self.req.push(offer);
+        self.held_since.insert(n, now);
     }
 
     /// Keeps the held offers for which `keep(offer, held since)` holds, in order; returns the
     /// ids of the others.
     pub(super) fn retain_offers(&mut self, mut keep: impl FnMut(&Offer, f64) -> bool) -> Vec<String> {
-        let since = &mut self.held_since;
-        let mut k = 0;
-        let gone = self.req.retain_offers(|i, o| {
-            let t = since.get(i).copied().unwrap_or(f64::NEG_INFINITY);
-            let kept = keep(o, t);
-            if kept {
-                if let Some(x) = since.get_mut(k) {
-                    *x = t;
-                }
-                k += 1;
-            }
-            kept
-        });
-        since.truncate(k);
-        gone.into_iter().map(|o| o.id).collect()
+        let since = &self.held_since;
+        let at: Vec<usize> = (0..self.req.slots())
+            .filter(|&i| match (self.req.offer_at(i), self.req.arrival(i)) {
+                (Some(o), Some(n)) => !keep(o, since.get(&n).copied().unwrap_or(f64::NEG_INFINITY)),
+                _ => false,
+            })
+            .collect();
+        self.remove_held(&at).into_iter().map(|o| o.id).collect()
     }
 
-    /// Removes the held offers at these positions (ascending) with their arrival times; returns
-    /// them in order.
+    /// Removes the held offers in these slots (`Held::positions`) with their arrival times;
+    /// returns them in order.
     pub(super) fn remove_held(&mut self, at: &[usize]) -> Vec<Offer> {
-        let since = &mut self.held_since;
-        // A few (a step's used offers): each leaves alone, the times after it move up once.
-        if at.len() <= 8 && at.windows(2).all(|w| w.first() < w.get(1)) {
-            for &i in at.iter().rev() {
-                if i < since.len() {
-                    since.remove(i);
-                }
-            }
-            return self.req.remove_at(at);
+        for n in at.iter().filter_map(|i| self.req.arrival(*i)) {
+            self.held_since.remove(&n);
         }
-        let (mut k, mut next) = (0, at.iter().peekable());
-        let first = at.first().copied().unwrap_or(usize::MAX);
-        // The arrival times before the first one removed stay where they are.
-        for i in first..since.len() {
-            while next.peek().is_some_and(|x| **x < i) {
-                next.next();
-            }
-            if next.peek() == Some(&&i) {
-                continue;
-            }
-            let t = since.get(i).copied().unwrap_or_default();
-            if let Some(x) = since.get_mut(first + k) {
-                *x = t;
-            }
-            k += 1;
-        }
-        since.truncate(first.saturating_add(k).min(since.len()));
         self.req.remove_at(at)
     }
 

@@ -45,13 +45,12 @@ impl Session {
         let now_ns = (now * 1e9).round() as i128;
         let until = now_ns + (self.options.drain_seconds * 1e9).round() as i128;
         let mut first: BTreeMap<&str, Option<Unavailability>> = BTreeMap::new();
-        for o in &self.req.offers {
+        for o in self.req.offers() {
             let u = first.entry(o.agent_id.as_str()).or_insert(None);
             *u = u.or(o.unavailability);
         }
         self.req
-            .offers
-            .iter()
+            .offers()
             .filter(|o| {
                 first.get(o.agent_id.as_str()).copied().flatten().is_some_and(|u| {
                     let start = i128::from(u.start_ns);

@@ -170,8 +170,9 @@ pub struct Session {
     /// of launched tasks (`running`): the placement request, kept decoded between steps,
     /// with what the engine works out from the offers kept between batches ([`Held`]).
     req: Held,
-    /// When each held offer arrived (parallel to `req.offers`).
-    held_since: Vec<f64>,
+    /// When each held offer arrived, by its arrival number in `req` ([`Held`]'s, ascending
+    /// in arrival order).
+    held_since: BTreeMap<u64, f64>,
     /// Offers to decline in this step without ever holding them.
     decline_now: Vec<String>,
     tasks: BTreeMap<String, Entry>,
@@ -256,7 +257,7 @@ impl Session {
                 held.keep_unused(true);
                 held
             },
-            held_since: Vec::new(),
+            held_since: BTreeMap::new(),
             decline_now: Vec::new(),
             tasks: BTreeMap::new(),
             suppressed: false,
@@ -319,7 +320,7 @@ impl Session {
             s.tasks.insert(id, e);
         }
         let limits = &s.options.limits;
-        if let Err(e) = limits.check(LimitKind::Running, s.req.running.len()) {
+        if let Err(e) = limits.check(LimitKind::Running, s.req.running().len()) {
             return Err(vec![io::from_error(&e, "/tasks")]);
         }
         s.dirty = true;
@@ -341,12 +342,12 @@ impl Session {
 
     /// The number of offers held.
     pub fn offers_held(&self) -> usize {
-        self.req.offers.len()
+        self.req.offer_count()
     }
 
     /// The ids of the pending tasks, in queue order.
     pub fn pending(&self) -> impl Iterator<Item = &str> {
-        self.req.tasks.iter().map(|t| t.id.as_str())
+        self.req.tasks().iter().map(|t| t.id.as_str())
     }
 
     /// Every live task (pending, launching or reported live) with its state: `None` for
@@ -473,7 +474,7 @@ impl Session {
                 return Err(refused(vec![e]));
             }
         }
-        let total = self.req.tasks.len().saturating_add(tasks.len());
+        let total = self.req.tasks().len().saturating_add(tasks.len());
         if let Err(e) = self.options.limits.check(LimitKind::Tasks, total) {
             return Err(refused(vec![io::from_error(&e, "/submit")]));
         }
@@ -486,7 +487,7 @@ impl Session {
 
     /// The offer constraints for the pending queue (rule: only what every pending task shares).
     fn offer_constraints(&self) -> Json {
-        offer_constraints::compile(&self.req.tasks, &self.framework.effective_roles(), &self.options.limits)
+        offer_constraints::compile(self.req.tasks(), &self.framework.effective_roles(), &self.options.limits)
     }
 
     fn fid(&self) -> &str {
@@ -495,7 +496,7 @@ impl Session {
 
     fn connect(&mut self, out: &mut Actions) {
         self.drop_offers();
-        let suppressed = self.req.tasks.is_empty();
+        let suppressed = self.req.tasks().is_empty();
         let constraints = if self.timers.offer_constraints { Some(self.offer_constraints()) } else { None };
         out.calls.push(calls::subscribe(
             &self.framework,
@@ -692,7 +693,7 @@ impl Session {
             });
             self.decline_now.push(o.id);
         }
-        let room = self.options.limits.offers.saturating_sub(self.req.offers.len());
+        let room = self.options.limits.offers.saturating_sub(self.req.offer_count());
         for (k, o) in check.offers.into_iter().enumerate() {
             if k < room {
                 self.hold(o, now);
@@ -738,7 +739,7 @@ impl Session {
             self.implicit_at = Some(now + self.timers.implicit_reconcile_seconds);
         }
         let was_filtered = self.filtered;
-        let maintenance = if self.dirty && !self.req.offers.is_empty() && !self.req.tasks.is_empty() {
+        let maintenance = if self.dirty && self.req.offer_count() != 0 && !self.req.tasks().is_empty() {
             self.place(now, out)
         } else {
             self.draining(now)
@@ -746,7 +747,7 @@ impl Session {
         self.dirty = false;
         // Rule 3: declines filter for `refuse_seconds` while work is pending, for
         // `idle_refuse_seconds` when nothing is.
-        let pending = !self.req.tasks.is_empty();
+        let pending = !self.req.tasks().is_empty();
         let refuse = if pending { self.refuse_seconds } else { self.timers.idle_refuse_seconds };
         // Rule 2: an offer is held up to `offer_hold_seconds`, work pending or not (a submit
         // then finds it at hand; with the default 0 every offer is used or declined in the
@@ -755,7 +756,7 @@ impl Session {
         let mut declined = std::mem::take(&mut self.decline_now);
         // `held_since` is in arrival order, so nondecreasing (`now` never goes back): the
         // first held offer is the oldest, and a step costs no pass over the held offers.
-        let expired = self.held_since.first().is_some_and(|t| t + hold <= now);
+        let expired = self.held_since.values().next().is_some_and(|t| t + hold <= now);
         if expired || !maintenance.is_empty() {
             declined.extend(self.retain_offers(|o, t| t + hold > now && !maintenance.contains(&o.id)));
         }
@@ -811,7 +812,7 @@ impl Session {
                 .iter()
                 .map(|a| {
                     (
-                        calls::accept(&self.req.tasks, &fid, self.refuse_seconds, a),
+                        calls::accept(self.req.tasks(), &fid, self.refuse_seconds, a),
                         a.offer_ids.iter().map(|o| (*o).to_owned()).collect(),
                         a.tasks.iter().map(|l| l.task_id.to_owned()).collect(),
                     )
@@ -844,7 +845,7 @@ impl Session {
             Err(message) => {
                 // Never hoard offers the engine cannot use: decline them all.
                 out.notices.push(Notice::Error { message: format!("placement refused: {message}") });
-                return self.req.offers.iter().map(|o| o.id.clone()).collect();
+                return self.req.offers().map(|o| o.id.clone()).collect();
             }
         };
         // The used offers leave the table, found through its index; the first offer of each
@@ -930,7 +931,7 @@ impl Session {
             Link::Down { retry_at, told: false } => Some(*retry_at),
             Link::Subscribed => {
                 let hold = (self.timers.offer_hold_seconds > 0.0)
-                    .then(|| self.held_since.first().copied())
+                    .then(|| self.held_since.values().next().copied())
                     .flatten()
                     .map(|t| t + self.timers.offer_hold_seconds);
                 [hold, self.round.as_ref().map(|r| r.retry_at), self.implicit_at, self.revive_at]

@@ -122,18 +122,17 @@ impl Session {
     /// A pending task the master reports live leaves the queue (its request kept), and counts
     /// where it runs when an offer or another task shows that agent.
     pub(super) fn unqueue(&mut self, id: &str) {
-        if let Some(i) = self.req.tasks.iter().position(|t| t.id == id) {
+        if let Some(i) = self.req.tasks().iter().position(|t| t.id == id) {
             let t = self.req.tasks_mut().remove(i);
             let agent = self.tasks.get(id).and_then(|e| e.agent_id.clone());
             let known = agent.as_deref().and_then(|a| {
                 self.req
-                    .offers
-                    .iter()
+                    .offers()
                     .find(|o| o.agent_id == a)
                     .map(|o| (o.hostname.clone(), o.attributes.clone(), o.region.clone(), o.zone.clone()))
                     .or_else(|| {
                         self.req
-                            .running
+                            .running()
                             .iter()
                             .find(|r| r.agent_id.as_deref() == Some(a))
                             .map(|r| (r.hostname.clone(), r.attributes.clone(), r.region.clone(), r.zone.clone()))
@@ -163,7 +162,7 @@ impl Session {
     }
 
     pub(super) fn uncount(&mut self, id: &str) {
-        if let Some(i) = self.req.running.iter().position(|r| r.id == id) {
+        if let Some(i) = self.req.running().iter().position(|r| r.id == id) {
             self.req.running_mut().swap_remove(i);
         }
     }
@@ -190,7 +189,7 @@ impl Session {
             self.uncount(id);
         }
         if e.phase == Phase::Pending {
-            if let Some(i) = self.req.tasks.iter().position(|t| t.id == id) {
+            if let Some(i) = self.req.tasks().iter().position(|t| t.id == id) {
                 self.req.tasks_mut().remove(i);
             }
         }
