@@ -130,8 +130,7 @@ pub(super) fn check_counts(limits: &Limits, request: &PlaceRequest) -> Result<()
     // only above it is each agent's pool counted.
     let mut sums = OfferSums::default();
     for (i, o) in request.offers.iter().enumerate() {
-        check_offer_counts(limits, i, o)?;
-        sums.add(&OfferSums::of(o));
+        counts_and_sums(limits, i, o, &mut sums)?;
     }
     // Each exact check only where its own sum crosses its bound: below it, no agent's pool can
     // (a pool is part of the whole), so the check could not fail. The scalars come first, as
@@ -192,6 +191,48 @@ pub(super) fn check_offer_counts(limits: &Limits, i: usize, o: &Offer) -> Result
         return Ok(());
     }
     offer_counts_at(limits, i, o)
+}
+
+/// [`check_offer_counts`] of offer `i` (`o`), and its [`OfferSums`] added to `sums`, in one walk
+/// of its resources (this runs once per offer of every call).
+#[inline]
+fn counts_and_sums(limits: &Limits, i: usize, o: &Offer, sums: &mut OfferSums) -> Result<(), PlaceError> {
+    use crate::model::{ResourceValue, Value};
+    let bytes = limits.get(LimitKind::StringBytes);
+    let items = limits.get(LimitKind::ListItems);
+    let ranges = limits.get(LimitKind::RangesPerResource);
+    let mut own = OfferSums::default();
+    let mut within = o.id.len() <= bytes
+        && o.agent_id.len() <= bytes
+        && o.hostname.len() <= bytes
+        && o.resources.len() <= items
+        && o.attributes.len() <= items;
+    for r in o.resources.iter() {
+        within &= r.name.len() <= bytes;
+        match &r.value {
+            ResourceValue::Scalar(s) => own.scalars += u128::from(s.millis().unsigned_abs()),
+            ResourceValue::Ranges(x) => {
+                let n = x.as_slice().len();
+                within &= n <= ranges;
+                own.ranges = own.ranges.saturating_add(n);
+            }
+            ResourceValue::Set(_) => {}
+        }
+    }
+    let within = within
+        && o.attributes.iter().all(|a| {
+            a.name.len() <= bytes
+                && match &a.value {
+                    Value::Text(v) => v.len() <= bytes,
+                    Value::Ranges(x) => x.as_slice().len() <= ranges,
+                    _ => true,
+                }
+        });
+    if !within {
+        offer_counts_at(limits, i, o)?;
+    }
+    sums.add(&own);
+    Ok(())
 }
 
 /// Whether offer `o` is within every count [`check_offer_counts`] checks: its fast path, one
@@ -443,6 +484,13 @@ mod tests {
             assert_eq!(offer_within(&limits, o), *ok, "case {i}");
             assert_eq!(offer_counts_at(&limits, i, o).is_ok(), *ok, "case {i}");
             assert_eq!(check_offer_counts(&limits, i, o), offer_counts_at(&limits, i, o), "case {i}");
+            // The one walk of `check_counts`: the same answer, the same sums.
+            let mut sums = OfferSums { scalars: 7, ranges: 1 };
+            assert_eq!(counts_and_sums(&limits, i, o, &mut sums), offer_counts_at(&limits, i, o), "case {i}");
+            if *ok {
+                let own = OfferSums::of(o);
+                assert_eq!(sums, OfferSums { scalars: 7 + own.scalars, ranges: 1 + own.ranges }, "case {i}");
+            }
         }
     }
 }

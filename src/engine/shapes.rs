@@ -203,19 +203,22 @@ pub(super) fn resource_eq(x: &Resource, y: &Resource, sight: &Sight) -> bool {
     if x.shared != y.shared || x.revocable != y.revocable {
         return false;
     }
+    // Equal values are equal seen or blind (a blind comparison reads the type and
+    // [`blind_word`], functions of the value): the name's blindness is looked up only when
+    // the values differ.
     let same_value = match (&x.value, &y.value) {
-        (p, q) if blind(x, sight) => {
-            p.value_type() == q.value_type() && blind_word(p) == blind_word(q) && str_eq(&x.name, &y.name)
-        }
-        (ResourceValue::Scalar(p), ResourceValue::Scalar(q)) => p == q,
-        (ResourceValue::Ranges(p), ResourceValue::Ranges(q)) => {
-            let (p, q) = (p.as_slice(), q.as_slice());
-            match (p, q) {
+        (ResourceValue::Scalar(p), ResourceValue::Scalar(q)) if p == q => true,
+        (ResourceValue::Ranges(p), ResourceValue::Ranges(q))
+            if match (p.as_slice(), q.as_slice()) {
                 ([u], [v]) => u.begin == v.begin && u.end == v.end,
-                _ => p == q,
-            }
+                (p, q) => p == q,
+            } =>
+        {
+            true
         }
-        (p, q) => p == q,
+        (p, q) if blind(x, sight) => p.value_type() == q.value_type() && blind_word(p) == blind_word(q),
+        (ResourceValue::Set(p), ResourceValue::Set(q)) => p == q,
+        _ => false,
     };
     if !same_value || !str_eq(&x.name, &y.name) {
         return false;
@@ -241,6 +244,9 @@ pub(super) fn opt_str_eq(a: Option<&str>, b: Option<&str>) -> bool {
 
 /// The attributes a [`Sight`] compares, compared.
 pub(super) fn attrs_eq(a: &Attributes, b: &Attributes, sight: &Sight) -> bool {
+    if !sight.all && sight.attrs.is_empty() {
+        return true;
+    }
     sight.attr_count(a) == sight.attr_count(b)
         && sight.attrs(a).zip(sight.attrs(b)).all(|((xn, xv), (yn, yv))| {
             str_eq(xn, yn)
