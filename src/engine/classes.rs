@@ -33,7 +33,7 @@ use super::shapes::{
 use super::state::{Agent, Ctx, Static};
 use super::tables::StrIndex;
 use crate::error::Error;
-use crate::hash::{Fx, FxMap};
+use crate::hash::{str_eq, Fx, FxMap};
 use crate::model::resources::like_hash;
 use crate::model::{DiskSourceType, Offer, Ranges, ResourceValue};
 
@@ -157,19 +157,21 @@ impl<'r> Ctx<'r, '_> {
         let a = self.agents.get(agent as usize)?;
         let st = self.statics.get(a.static_class as usize)?;
         let rep = self.agents.get(st.rep as usize)?;
-        if st.rep == agent || !counted_ports(offers, &a.offers, &self.sight) {
+        if st.rep == agent || a.offers.len() != 1 {
             return None;
         }
-        // One offer each, one `ports` resource each (`counted_ports`; the representative is
-        // alike): its pool entry holds that resource's ports of 1-65535 alone.
         let ports_of = |x: &Agent<'r>| {
             let o = offers.get(*x.offers.first()? as usize)?;
-            o.resources.iter().find(|r| r.name == "ports").and_then(|r| r.ranges())
+            o.resources.iter().find(|r| str_eq(&r.name, "ports")).and_then(|r| r.ranges())
         };
         let mine = ports_of(a)?;
+        // The same ports as the representative's (always so when the agent's ports were
+        // compared exactly: `counted_ports` said no for both).
         if ports_of(rep) == Some(mine) {
             return None;
         }
+        // Else both are counted (`counted_ports`: one offer, one `ports` resource each): the
+        // pool entry holds that resource's ports of 1-65535 alone.
         let entry = st.pool.iter().position(|e| e.name == fit::PORTS)?;
         let from = match &st.pool.get(entry)?.amount {
             Amount::Ranges(r) => r.clone(),

@@ -162,6 +162,11 @@ fn blind(r: &Resource, sight: &Sight) -> bool {
 /// its pool entry holds: [`super::classes::pooled`]). Top byte 0xfd: never a ranges count.
 #[inline]
 pub(super) fn ports_word(r: &Ranges) -> u64 {
+    if let [x] = r.as_slice() {
+        if x.begin >= 1 && x.end <= 65_535 {
+            return 0xfd << 56 | 1 << 32 | (x.end - x.begin + 1);
+        }
+    }
     let n: u64 = r
         .iter()
         .map(|x| {
@@ -453,29 +458,35 @@ pub(super) fn walk_shape<S: ShapeSink>(
                 put!(reservation_words(r, sink));
                 continue;
             }
-            // Under `ports_by_count`, an agent of one offer: its one `ports` resource of ranges
-            // (fewer than `PORTSET_MIN`) is written by count.
-            let counted = sight.ports_by_count && ids.len() == 1 && str_eq(&r.name, "ports");
-            if counted && std::mem::replace(&mut ports_seen, true) {
-                return None;
-            }
             match &r.value {
                 ResourceValue::Scalar(v) => {
+                    // Under `ports_by_count`, a second `ports` of an agent of one offer: no shape.
+                    if sight.ports_by_count
+                        && ids.len() == 1
+                        && str_eq(&r.name, "ports")
+                        && std::mem::replace(&mut ports_seen, true)
+                    {
+                        return None;
+                    }
                     put!(str_words(&r.name, flags, sink));
                     put!(sink.word(v.millis() as u64));
                 }
-                ResourceValue::Ranges(x) if counted && x.range_count() < PORTSET_MIN => {
+                // Under `ports_by_count`, an agent of one offer: its one `ports` resource is
+                // written by count when it has fewer than `PORTSET_MIN` ranges.
+                ResourceValue::Ranges(x) if sight.ports_by_count && ids.len() == 1 && str_eq(&r.name, "ports") => {
+                    if std::mem::replace(&mut ports_seen, true) {
+                        return None;
+                    }
                     put!(str_words(&r.name, flags | 4, sink));
-                    put!(sink.word(ports_word(x)));
+                    if x.range_count() < PORTSET_MIN {
+                        put!(sink.word(ports_word(x)));
+                    } else {
+                        put!(ranges_words(x, sink));
+                    }
                 }
                 ResourceValue::Ranges(x) => {
-                    let x = x.as_slice();
                     put!(str_words(&r.name, flags | 4, sink));
-                    put!(sink.word(x.len() as u64));
-                    for g in x {
-                        put!(sink.word(g.begin));
-                        put!(sink.word(g.end));
-                    }
+                    put!(ranges_words(x, sink));
                 }
                 ResourceValue::Set(_) => return None,
             }
@@ -500,6 +511,13 @@ pub(super) fn walk_shape<S: ShapeSink>(
         }
     }
     Some(true)
+}
+
+/// The words of a ranges value: the count, then each range's bounds.
+#[inline(always)]
+fn ranges_words<S: ShapeSink>(x: &Ranges, sink: &mut S) -> bool {
+    let x = x.as_slice();
+    sink.word(x.len() as u64) && x.iter().all(|g| sink.word(g.begin) && sink.word(g.end))
 }
 
 /// The words of `r`'s reservations (each for a role alone), none when it has none: a head
