@@ -27,12 +27,13 @@ use super::portset::PORTSET_MIN;
 use super::request::PlaceError;
 use super::rules::Rules;
 use super::shapes::{
-    alike, attrs_eq, hash_attrs, hash_resources, opt_str_eq, resources_eq, walk_shape, Build, Match, Sight,
+    alike, attrs_eq, counted_ports, hash_attrs, hash_resources, opt_str_eq, resources_eq, walk_shape, Build, Match,
+    Sight,
 };
 use super::state::{Agent, Ctx, Static};
 use super::tables::StrIndex;
 use crate::error::Error;
-use crate::hash::{Fx, FxMap};
+use crate::hash::{str_eq, Fx, FxMap};
 use crate::model::resources::like_hash;
 use crate::model::{DiskSourceType, Offer, Ranges, ResourceValue};
 
@@ -107,8 +108,9 @@ impl<'r> Ctx<'r, '_> {
 
     /// What is left of agent `agent`'s offers once its class's `pool` is what remains of
     /// the class: the amounts the batch does not see ([`Sight`]) are the agent's own (no
-    /// task took any of them; the class holds its first member's).
-    pub(super) fn remaining_of(&self, agent: u32, pool: &[Entry]) -> crate::model::Resources {
+    /// task took any of them; the class holds its first member's), and so are its ports when
+    /// only their count is seen (`own`: [`Ctx::own_ports`]).
+    pub(super) fn remaining_of(&self, agent: u32, pool: &[Entry], own: Option<&OwnPorts>) -> crate::model::Resources {
         let blind = |e: &Entry| !matches!(e.amount, Amount::Other) && !self.sight.sees_amount(self.names.name(e.name));
         let offers = self.req.offers.as_slice();
         let resources = |o: &u32| offers.get(*o as usize).map(|x| x.resources.as_slice());
@@ -121,23 +123,70 @@ impl<'r> Ctx<'r, '_> {
             })
         };
         let Some(a) = self.agents.get(agent as usize).filter(|a| !like_rep(a) && pool.iter().any(blind)) else {
-            return self.pool_resources(pool);
+            return match own {
+                None => self.pool_resources(pool),
+                Some(own) => {
+                    let mut mine = pool.to_vec();
+                    own.apply(&mut mine);
+                    self.pool_resources(&mine)
+                }
+            };
         };
-        let own = pooled(&self.req.offers, &a.offers);
+        let pooled_own = pooled(&self.req.offers, &a.offers);
         let mut mine = pool.to_vec();
-        for (e, p) in mine.iter_mut().zip(own) {
+        for (e, p) in mine.iter_mut().zip(pooled_own) {
             if blind(e) {
                 e.amount = p.amount;
             }
         }
+        if let Some(own) = own {
+            own.apply(&mut mine);
+        }
         self.pool_resources(&mine)
+    }
+
+    /// How agent `agent`'s own ports are numbered against its class's, when the batch sees
+    /// only how many ports an agent has ([`Sight::ports_by_count`]) and the agent's differ
+    /// from its static class's first member's: the class's placements took ports in that
+    /// member's numbering, and the answer renumbers them by rank ([`super::portset::renumber`]).
+    pub(super) fn own_ports(&self, agent: u32) -> Option<OwnPorts> {
+        if !self.sight.ports_by_count {
+            return None;
+        }
+        let offers = self.req.offers.as_slice();
+        let a = self.agents.get(agent as usize)?;
+        let st = self.statics.get(a.static_class as usize)?;
+        let rep = self.agents.get(st.rep as usize)?;
+        if st.rep == agent || a.offers.len() != 1 {
+            return None;
+        }
+        let ports_of = |x: &Agent<'r>| {
+            let o = offers.get(*x.offers.first()? as usize)?;
+            o.resources.iter().find(|r| str_eq(&r.name, "ports")).and_then(|r| r.ranges())
+        };
+        let mine = ports_of(a)?;
+        // The same ports as the representative's (always so when the agent's ports were
+        // compared exactly: `counted_ports` said no for both).
+        if ports_of(rep) == Some(mine) {
+            return None;
+        }
+        // Else both are counted (`counted_ports`: one offer, one `ports` resource each): the
+        // pool entry holds that resource's ports of 1-65535 alone.
+        let entry = st.pool.iter().position(|e| e.name == fit::PORTS)?;
+        let from = match &st.pool.get(entry)?.amount {
+            Amount::Ranges(r) => r.clone(),
+            Amount::Ports(p) => p.to_ranges(),
+            _ => return None,
+        };
+        Some(OwnPorts { entry, from, to: host_ports(mine) })
     }
 
     pub(super) fn static_hash(&self, a: &Agent<'r>) -> u64 {
         let mut h = Fx::default();
+        let counted = counted_ports(&self.req.offers, &a.offers, &self.sight);
         for &o in &a.offers {
             let Some(offer) = self.req.offers.get(o as usize) else { continue };
-            hash_resources(&mut h, offer.resources.as_slice(), &self.sight);
+            hash_resources(&mut h, offer.resources.as_slice(), &self.sight, counted);
             offer.allocation_role.hash(&mut h);
             offer.executor_ids.hash(&mut h);
             offer.unavailability.hash(&mut h);
@@ -161,11 +210,15 @@ impl<'r> Ctx<'r, '_> {
             return false;
         }
         let offers = self.req.offers.as_slice();
+        let counted = counted_ports(offers, ao, &self.sight);
+        if counted != counted_ports(offers, bo, &self.sight) {
+            return false;
+        }
         let mut k = 0;
         while let (Some(&x), Some(&y)) = (ao.get(k), bo.get(k)) {
             k += 1;
             let (Some(x), Some(y)) = (offers.get(x as usize), offers.get(y as usize)) else { return false };
-            if !resources_eq(x.resources.as_slice(), y.resources.as_slice(), &self.sight)
+            if !resources_eq(x.resources.as_slice(), y.resources.as_slice(), &self.sight, counted)
                 || !opt_str_eq(x.allocation_role.as_deref(), y.allocation_role.as_deref())
                 || !(x.executor_ids.is_empty() && y.executor_ids.is_empty() || x.executor_ids == y.executor_ids)
                 || x.unavailability != y.unavailability
@@ -306,6 +359,53 @@ fn shape_hash(words: &[u64]) -> u64 {
     h.finish()
 }
 
+/// The ports of an offered `ports` resource a task may be given: port numbers are 1-65535,
+/// so an offered 0 or one above 65535 (a bad agent `--resources` flag) is never handed out.
+fn host_ports(r: &Ranges) -> Ranges {
+    if r.first() == Some(0) || r.as_slice().last().is_some_and(|x| x.end > 65_535) {
+        let outside = Ranges::from_ranges([
+            crate::model::Range { begin: 0, end: 0 },
+            crate::model::Range { begin: 65_536, end: u64::MAX },
+        ]);
+        r.subtract(&outside)
+    } else {
+        r.clone()
+    }
+}
+
+/// An agent's own ports against its class's numbering ([`Ctx::own_ports`]).
+pub(super) struct OwnPorts {
+    /// The pool entry of the `ports` resource.
+    entry: usize,
+    /// The class's (its static class's first member's) offered ports, and the agent's.
+    from: Ranges,
+    to: Ranges,
+}
+
+impl OwnPorts {
+    /// Ports of the class's numbering, in the agent's.
+    pub(super) fn ranges(&self, entry: u32, r: &Ranges) -> Option<Ranges> {
+        (entry as usize == self.entry).then(|| super::portset::renumber(r, &self.from, &self.to))
+    }
+
+    /// A host port of the class's numbering (the one `ports` entry's), in the agent's.
+    pub(super) fn port(&self, p: u64) -> u64 {
+        super::portset::renumber_port(p, &self.from, &self.to)
+    }
+
+    /// The ports entry of `pool` (what is left of the class) in the agent's numbering.
+    fn apply(&self, pool: &mut [Entry]) {
+        if let Some(e) = pool.get_mut(self.entry) {
+            let left = match &e.amount {
+                Amount::Ranges(r) => super::portset::renumber(r, &self.from, &self.to),
+                Amount::Ports(p) => super::portset::renumber(&p.to_ranges(), &self.from, &self.to),
+                _ => return,
+            };
+            e.amount = fit::ports_amount(left);
+        }
+    }
+}
+
 /// One resource of an agent's pool before its ids are interned.
 pub(super) struct Pooled {
     /// The offer and resource it came from (the first of the ones merged into it).
@@ -334,18 +434,7 @@ pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
             }
             let amount = match &res.value {
                 ResourceValue::Scalar(s) => Amount::Scalar(s.millis()),
-                // Port numbers are 1-65535: an offered 0 or one above 65535 (a bad agent
-                // `--resources` flag) is never handed out as a host port.
-                ResourceValue::Ranges(r)
-                    if res.name == "ports"
-                        && (r.first() == Some(0) || r.as_slice().last().is_some_and(|x| x.end > 65_535)) =>
-                {
-                    let outside = Ranges::from_ranges([
-                        crate::model::Range { begin: 0, end: 0 },
-                        crate::model::Range { begin: 65_536, end: u64::MAX },
-                    ]);
-                    Amount::Ranges(r.subtract(&outside))
-                }
+                ResourceValue::Ranges(r) if res.name == "ports" => Amount::Ranges(host_ports(r)),
                 ResourceValue::Ranges(r) => Amount::Ranges(r.clone()),
                 ResourceValue::Set(_) => Amount::Other,
             };
@@ -568,6 +657,10 @@ pub(super) fn sight_of(ctx: &Ctx<'_, '_>) -> Sight {
     }
     sight.attrs.sort_unstable();
     sight.asked.sort_unstable();
+    // Only dynamic host ports asked, no blacklist: which ports an agent has is not seen, only
+    // how many (`Sight::ports_by_count`).
+    sight.ports_by_count =
+        ports_done && ctx.opts.port_blacklist.is_empty() && ctx.tasks.iter().all(|t| t.need.fixed_count == 0);
     sight
 }
 

@@ -5,6 +5,7 @@
 use serde_json::{json, Map, Value as Json};
 use smallvec::SmallVec;
 
+use super::classes::OwnPorts;
 use super::explain::explain_task;
 use super::fit::{self, Amount, Entry, NONE};
 use super::options::Objective;
@@ -110,6 +111,8 @@ impl<'r> Ctx<'r, '_> {
         let mut accepts = Vec::with_capacity(order.len());
         for (rank, a) in order.iter().enumerate() {
             let Some(agent) = self.agents.get(*a as usize) else { continue };
+            // Its own ports, when the class took them in another member's numbering.
+            let own = self.own_ports(*a);
             let mut acc = AgentAccept {
                 agent_id: agent.id,
                 hostname: agent.hostname,
@@ -122,7 +125,7 @@ impl<'r> Ctx<'r, '_> {
                 remaining: self
                     .classes
                     .get(agent.class as usize)
-                    .map(|c| self.remaining_of(*a, &c.pool.flat()))
+                    .map(|c| self.remaining_of(*a, &c.pool.flat(), own.as_ref()))
                     .unwrap_or_default(),
                 executors: Vec::new(),
             };
@@ -135,7 +138,7 @@ impl<'r> Ctx<'r, '_> {
             acc.tasks.reserve_exact(mine.len());
             for &pi in mine {
                 let Some(p) = self.placements.get(pi) else { continue };
-                let launch = self.launch(p, pool);
+                let launch = self.launch(p, pool, own.as_ref());
                 if let (Some(ex), Some(res)) =
                     (self.req.tasks.get(p.task).and_then(|t| t.executor.as_ref()), &launch.executor_resources)
                 {
@@ -189,7 +192,9 @@ impl<'r> Ctx<'r, '_> {
         (accepts, declines)
     }
 
-    pub(super) fn launch(&self, p: &Placement, pool: &[Entry]) -> Launch<'r> {
+    /// The launch of placement `p` (of an agent now of class pool `pool`); `own`: the agent's
+    /// ports when its class took them in another member's numbering ([`Ctx::own_ports`]).
+    pub(super) fn launch(&self, p: &Placement, pool: &[Entry], own: Option<&OwnPorts>) -> Launch<'r> {
         let req = self.req;
         let t = req.tasks.get(p.task);
         // Pushed straight into the plan's `Resources` (merging like ones, as `to_resources`).
@@ -206,7 +211,9 @@ impl<'r> Ctx<'r, '_> {
                     }
                 }
                 fit::TakeWhat::Ports(r) => {
-                    if let Some(r) = self.resource_with(e, ResourceValue::Ranges(r.to_ranges())) {
+                    let r = r.to_ranges();
+                    let r = own.and_then(|o| o.ranges(tk.entry, &r)).unwrap_or(r);
+                    if let Some(r) = self.resource_with(e, ResourceValue::Ranges(r)) {
                         resources.push(r);
                     }
                 }
@@ -274,7 +281,10 @@ impl<'r> Ctx<'r, '_> {
         Launch {
             task_id: t.map_or("", |t| t.id.as_str()),
             resources,
-            ports: p.fit.ports.to_vec(),
+            ports: match own {
+                None => p.fit.ports.to_vec(),
+                Some(o) => p.fit.ports.iter().map(|q| o.port(*q)).collect(),
+            },
             score: super::score::score_value(p.score),
             executor_resources,
             task_index: p.task,

@@ -426,6 +426,70 @@ impl<'a> Iter<'a> {
     }
 }
 
+/// The ports of `set` (ports of `from`) renumbered by rank into `to`: the k-th port of `from`
+/// becomes the k-th port of `to`, for every port of `set`, ascending. `from` and `to` hold
+/// equally many ports when the engine asks (agents whose `ports` are told apart only by how
+/// many they hold: `shapes::Sight::ports_by_count`); a rank `to` lacks is left out, a port
+/// `from` lacks too. O(#set + #from + #to) ranges: the classes pick ports in their first
+/// member's numbering, and each member's own are these (a dynamic port is chosen by its rank
+/// among the free ports alone, so every choice made in one numbering is the same in the other).
+pub(crate) fn renumber(set: &Ranges, from: &Ranges, to: &Ranges) -> Ranges {
+    let (from, to) = (from.as_slice(), to.as_slice());
+    let mut out: Vec<Range> = Vec::with_capacity(set.range_count());
+    // `from[i]` starts at rank `fr`; `to[k]` at rank `tr`.
+    let (mut i, mut fr, mut k, mut tr) = (0usize, 0u128, 0usize, 0u128);
+    for s in set.iter() {
+        let mut cur = s.begin;
+        while cur <= s.end {
+            // The range of `from` holding `cur` (set and from ascending).
+            while from.get(i).is_some_and(|f| f.end < cur) {
+                fr += from.get(i).map_or(0, |f| u128::from(f.end - f.begin) + 1);
+                i += 1;
+            }
+            let Some(f) = from.get(i) else { return Ranges::from_ranges(out) };
+            if f.begin > cur {
+                // Not a port of `from`: skipped.
+                if f.begin > s.end {
+                    break;
+                }
+                cur = f.begin;
+                continue;
+            }
+            let last = s.end.min(f.end);
+            // Ranks `lo..=hi` of `from`, placed into `to`.
+            let lo = fr + u128::from(cur - f.begin);
+            let hi = lo + u128::from(last - cur);
+            let mut r = lo;
+            while r <= hi {
+                while to.get(k).is_some_and(|t| tr + u128::from(t.end - t.begin) < r) {
+                    tr += to.get(k).map_or(0, |t| u128::from(t.end - t.begin) + 1);
+                    k += 1;
+                }
+                let Some(t) = to.get(k) else { return Ranges::from_ranges(out) };
+                // `r` falls in `t`: the ports of `t` from rank `r` up to `hi`.
+                let off = u64::try_from(r - tr).unwrap_or(u64::MAX);
+                let n = u64::try_from(hi - r).unwrap_or(u64::MAX);
+                let b = t.begin + off;
+                let e = t.end.min(b.saturating_add(n));
+                out.push(Range { begin: b, end: e });
+                r += u128::from(e - b) + 1;
+            }
+            match last.checked_add(1) {
+                Some(next) => cur = next,
+                None => break,
+            }
+        }
+    }
+    Ranges::from_ranges(out)
+}
+
+/// Port `p` (a port of `from`) renumbered by rank into `to` ([`renumber`]); `p` itself when
+/// either lacks it.
+pub(crate) fn renumber_port(p: u64, from: &Ranges, to: &Ranges) -> u64 {
+    let one = Ranges::from_ranges([Range { begin: p, end: p }]);
+    renumber(&one, from, to).first().unwrap_or(p)
+}
+
 /// splitmix64: a tiny deterministic generator, identical on every platform.
 pub(crate) fn splitmix(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -483,6 +547,60 @@ mod tests {
     fn free_runs(s: &Ranges, excl: &Ranges) -> Vec<(u64, u64)> {
         let rest = s.subtract(excl);
         rest.iter().map(|x| (x.begin, x.end)).collect()
+    }
+
+    #[test]
+    fn renumbering_maps_ports_by_rank() {
+        let from = r(&[(100, 104), (200, 204)]);
+        let to = r(&[(7, 9), (31000, 31006)]);
+        // Ranks 0..=9 of `from` are 7, 8, 9, 31000, ..., 31006 of `to`.
+        assert_eq!(renumber(&r(&[(100, 104)]), &from, &to), r(&[(7, 9), (31000, 31001)]));
+        assert_eq!(
+            renumber(&r(&[(102, 102), (200, 201), (204, 204)]), &from, &to),
+            r(&[(9, 9), (31002, 31003), (31006, 31006)])
+        );
+        assert_eq!(renumber(&from, &from, &to), to);
+        assert_eq!(renumber(&to, &to, &from), from);
+        assert_eq!(renumber(&Ranges::new(), &from, &to), Ranges::new());
+        assert_eq!(renumber_port(203, &from, &to), 31005);
+        assert_eq!(renumber_port(100, &from, &to), 7);
+        // The same numbering: the same ports.
+        assert_eq!(renumber(&r(&[(101, 103), (202, 204)]), &from, &from), r(&[(101, 103), (202, 204)]));
+        // Ports `from` lacks are left out; ranks `to` lacks too.
+        assert_eq!(renumber(&r(&[(99, 100), (150, 150)]), &from, &to), r(&[(7, 7)]));
+        assert_eq!(renumber(&r(&[(204, 204)]), &from, &r(&[(1, 3)])), Ranges::new());
+        // The extremes of u64.
+        let top = r(&[(u64::MAX - 2, u64::MAX)]);
+        assert_eq!(renumber(&r(&[(u64::MAX - 1, u64::MAX)]), &top, &r(&[(0, 2)])), r(&[(1, 2)]));
+        assert_eq!(renumber(&r(&[(1, 2)]), &r(&[(0, 2)]), &top), r(&[(u64::MAX - 1, u64::MAX)]));
+    }
+
+    #[test]
+    fn renumbering_agrees_with_ranks_on_random_sets() {
+        let mut seed = 11u64;
+        for _ in 0..200 {
+            let mk = |seed: &mut u64| {
+                let mut v = Vec::new();
+                let mut at = gen(seed, 50);
+                for _ in 0..(1 + gen(seed, 6)) {
+                    let len = gen(seed, 9);
+                    v.push((at, at + len));
+                    at += len + 2 + gen(seed, 40);
+                }
+                r(&v)
+            };
+            let from = mk(&mut seed);
+            let ports: Vec<u64> = from.iter().flat_map(|x| x.begin..=x.end).collect();
+            let to_ports: Vec<u64> = (0..ports.len() as u64).map(|k| 1000 + k + 2 * (k / 3)).collect();
+            let to = Ranges::from_ranges(to_ports.iter().map(|&p| Range { begin: p, end: p }));
+            let chosen: Vec<usize> = (0..ports.len()).filter(|_| gen(&mut seed, 3) == 0).collect();
+            let set = Ranges::from_ranges(chosen.iter().map(|&k| Range { begin: ports[k], end: ports[k] }));
+            let want = Ranges::from_ranges(chosen.iter().map(|&k| Range { begin: to_ports[k], end: to_ports[k] }));
+            assert_eq!(renumber(&set, &from, &to), want);
+            for &k in &chosen {
+                assert_eq!(renumber_port(ports[k], &from, &to), to_ports[k]);
+            }
+        }
     }
 
     #[test]

@@ -16,8 +16,9 @@
 
 use std::hash::{Hash, Hasher};
 
+use super::portset::PORTSET_MIN;
 use crate::hash::{load_short, str_eq, Fx};
-use crate::model::{Attribute, Attributes, Resource, ResourceValue, Scalar, Value};
+use crate::model::{Attribute, Attributes, Ranges, Resource, ResourceValue, Scalar, Value};
 
 /// What the tasks of a batch can tell agents apart by ([module docs](self)).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,6 +31,14 @@ pub(super) struct Sight {
     pub(super) asked: Vec<String>,
     /// Every attribute and amount is seen (the comparison of whole offers).
     pub(super) all: bool,
+    /// The batch asks for host ports, all of them dynamic, and no host has a port blacklist:
+    /// an agent's `ports` is then told apart by how many ports it holds, not which
+    /// ([`ports_word`]; for an agent of one offer and one `ports` resource of fewer than
+    /// [`PORTSET_MIN`] ranges, [`counted_ports`]). A dynamic port is chosen by its rank among
+    /// the free ports (the lowest, or the `random` one's index), never by its number, so the
+    /// class picks in its first member's numbering and each member's own ports are the same
+    /// ranks of its own range ([`super::portset::renumber`], when the answer is written).
+    pub(super) ports_by_count: bool,
 }
 
 impl Sight {
@@ -147,11 +156,73 @@ fn blind(r: &Resource, sight: &Sight) -> bool {
     !matches!(r.value, ResourceValue::Set(_)) && !sight.sees_amount(&r.name)
 }
 
-/// Hashes what [`resources_eq`] compares of a resource list (a part of it).
-pub(super) fn hash_resources(h: &mut Fx, res: &[Resource], sight: &Sight) {
+/// The word a `ports` amount is compared by under [`Sight::ports_by_count`]: whether the
+/// resource holds anything (an empty one is left out of the pool, a non-empty one holding
+/// only port 0 or ports above 65,535 is not) and how many ports of 1–65,535 it holds (what
+/// its pool entry holds: [`super::classes::pooled`]). Top byte 0xfd: never a ranges count.
+#[inline]
+pub(super) fn ports_word(r: &Ranges) -> u64 {
+    if let [x] = r.as_slice() {
+        if x.begin >= 1 && x.end <= 65_535 {
+            return 0xfd << 56 | 1 << 32 | (x.end - x.begin + 1);
+        }
+    }
+    let n: u64 = r
+        .iter()
+        .map(|x| {
+            let (b, e) = (x.begin.max(1), x.end.min(65_535));
+            if b <= e {
+                e - b + 1
+            } else {
+                0
+            }
+        })
+        .sum();
+    0xfd << 56 | u64::from(!r.is_empty()) << 32 | n
+}
+
+/// Whether the agent of offers `ids` has its `ports` compared by count ([`ports_word`]) under
+/// `sight`: one offer, whose only resource named `ports` is ranges of fewer than
+/// [`PORTSET_MIN`] ranges (so its pool has one `ports` entry, renumbered by rank alone).
+pub(super) fn counted_ports(offers: &[crate::model::Offer], ids: &[u32], sight: &Sight) -> bool {
+    if !sight.ports_by_count {
+        return false;
+    }
+    let [o] = ids else { return false };
+    let Some(offer) = offers.get(*o as usize) else { return false };
+    let mut found = false;
+    for r in offer.resources.as_slice() {
+        if str_eq(&r.name, "ports") {
+            match &r.value {
+                ResourceValue::Ranges(x) if !found && x.range_count() < PORTSET_MIN => found = true,
+                _ => return false,
+            }
+        }
+    }
+    found
+}
+
+/// The `ports` resource of a list compared by count ([`counted_ports`] said so).
+#[inline(always)]
+fn by_count(r: &Resource, counted: bool) -> Option<&Ranges> {
+    match &r.value {
+        ResourceValue::Ranges(x) if counted && str_eq(&r.name, "ports") => Some(x),
+        _ => None,
+    }
+}
+
+/// Hashes what [`resources_eq`] compares of a resource list (a part of it); `counted`: its
+/// `ports` is compared by count ([`counted_ports`]).
+pub(super) fn hash_resources(h: &mut Fx, res: &[Resource], sight: &Sight, counted: bool) {
     h.write_usize(res.len());
     for r in res {
-        if blind(r, sight) {
+        if let Some(x) = by_count(r, counted) {
+            r.name.hash(h);
+            h.write_u64(ports_word(x));
+            r.reservations.hash(h);
+            r.shared.hash(h);
+            r.revocable.hash(h);
+        } else if blind(r, sight) {
             r.name.hash(h);
             std::mem::discriminant(&r.value).hash(h);
             blind_word(&r.value).hash(h);
@@ -197,9 +268,10 @@ pub(super) fn hash_value(h: &mut Fx, v: &Value) {
 }
 
 /// One resource of two offers compared for static classes: the fields every resource has
-/// first, the optional ones (reservations, disk, allocation and provider ids) only when set.
+/// first, the optional ones (reservations, disk, allocation and provider ids) only when set;
+/// `counted`: a `ports` amount by count ([`counted_ports`], both agents alike).
 #[inline(always)]
-pub(super) fn resource_eq(x: &Resource, y: &Resource, sight: &Sight) -> bool {
+pub(super) fn resource_eq(x: &Resource, y: &Resource, sight: &Sight, counted: bool) -> bool {
     if x.shared != y.shared || x.revocable != y.revocable {
         return false;
     }
@@ -215,6 +287,9 @@ pub(super) fn resource_eq(x: &Resource, y: &Resource, sight: &Sight) -> bool {
             } =>
         {
             true
+        }
+        (ResourceValue::Ranges(p), ResourceValue::Ranges(q)) if by_count(x, counted).is_some() => {
+            ports_word(p) == ports_word(q)
         }
         (p, q) if blind(x, sight) => p.value_type() == q.value_type() && blind_word(p) == blind_word(q),
         (ResourceValue::Set(p), ResourceValue::Set(q)) => p == q,
@@ -259,14 +334,15 @@ pub(super) fn attrs_eq(a: &Attributes, b: &Attributes, sight: &Sight) -> bool {
 
 /// `a == b` for resource lists, with the common case (unreserved, no disk, no flags) first:
 /// this runs once per agent, so it is worth avoiding the derived comparison's calls.
+/// `counted`: both agents' `ports` are compared by count ([`counted_ports`]).
 #[inline]
-pub(super) fn resources_eq(a: &[Resource], b: &[Resource], sight: &Sight) -> bool {
+pub(super) fn resources_eq(a: &[Resource], b: &[Resource], sight: &Sight, counted: bool) -> bool {
     if a.len() != b.len() {
         return false;
     }
     let mut i = 0;
     while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
-        if !resource_eq(x, y, sight) {
+        if !resource_eq(x, y, sight, counted) {
             return false;
         }
         i += 1;
@@ -354,6 +430,11 @@ pub(super) fn walk_shape<S: ShapeSink>(
     }
     put!(sink.word(ids.len() as u64));
     let mut first = None;
+    // Under `ports_by_count`, whether a `ports` resource was seen: the only `ports` of an
+    // agent of one offer, of fewer than `PORTSET_MIN` ranges, is written by count
+    // ([`counted_ports`]); a second one makes the agent shapeless (it is then compared field
+    // by field, where `counted_ports` says no). Agents of several offers: ports as they are.
+    let mut ports_seen = false;
     for &o in ids {
         let offer = offers.get(o as usize)?;
         first = first.or(Some(offer));
@@ -385,17 +466,33 @@ pub(super) fn walk_shape<S: ShapeSink>(
             }
             match &r.value {
                 ResourceValue::Scalar(v) => {
+                    // Under `ports_by_count`, a second `ports` of an agent of one offer: no shape.
+                    if sight.ports_by_count
+                        && ids.len() == 1
+                        && str_eq(&r.name, "ports")
+                        && std::mem::replace(&mut ports_seen, true)
+                    {
+                        return None;
+                    }
                     put!(str_words(&r.name, flags, sink));
                     put!(sink.word(v.millis() as u64));
                 }
-                ResourceValue::Ranges(x) => {
-                    let x = x.as_slice();
-                    put!(str_words(&r.name, flags | 4, sink));
-                    put!(sink.word(x.len() as u64));
-                    for g in x {
-                        put!(sink.word(g.begin));
-                        put!(sink.word(g.end));
+                // Under `ports_by_count`, an agent of one offer: its one `ports` resource is
+                // written by count when it has fewer than `PORTSET_MIN` ranges.
+                ResourceValue::Ranges(x) if sight.ports_by_count && ids.len() == 1 && str_eq(&r.name, "ports") => {
+                    if std::mem::replace(&mut ports_seen, true) {
+                        return None;
                     }
+                    put!(str_words(&r.name, flags | 4, sink));
+                    if x.range_count() < PORTSET_MIN {
+                        put!(sink.word(ports_word(x)));
+                    } else {
+                        put!(ranges_words(x, sink));
+                    }
+                }
+                ResourceValue::Ranges(x) => {
+                    put!(str_words(&r.name, flags | 4, sink));
+                    put!(ranges_words(x, sink));
                 }
                 ResourceValue::Set(_) => return None,
             }
@@ -420,6 +517,13 @@ pub(super) fn walk_shape<S: ShapeSink>(
         }
     }
     Some(true)
+}
+
+/// The words of a ranges value: the count, then each range's bounds.
+#[inline(always)]
+fn ranges_words<S: ShapeSink>(x: &Ranges, sink: &mut S) -> bool {
+    let x = x.as_slice();
+    sink.word(x.len() as u64) && x.iter().all(|g| sink.word(g.begin) && sink.word(g.end))
 }
 
 /// The words of `r`'s reservations (each for a role alone), none when it has none: a head
@@ -647,17 +751,17 @@ mod tests {
         b.resources = list(&[scalar("cpus", 8000), scalar("mem", 8_000_000), ports(&[(20, 30), (40, 50)])]);
         // The same for this batch: node ids and port ranges unseen.
         let mut h = (Fx::default(), Fx::default());
-        hash_resources(&mut h.0, a.resources.as_slice(), &sight);
+        hash_resources(&mut h.0, a.resources.as_slice(), &sight, false);
         hash_attrs(&mut h.0, &a.attributes, &sight);
-        hash_resources(&mut h.1, b.resources.as_slice(), &sight);
+        hash_resources(&mut h.1, b.resources.as_slice(), &sight, false);
         hash_attrs(&mut h.1, &b.attributes, &sight);
         assert_eq!(h.0.finish(), h.1.finish());
-        assert!(resources_eq(a.resources.as_slice(), b.resources.as_slice(), &sight));
+        assert!(resources_eq(a.resources.as_slice(), b.resources.as_slice(), &sight, false));
         assert!(attrs_eq(&a.attributes, &b.attributes, &sight));
         assert_eq!(shape_match(&a, &b, &sight), Some(true));
         // Everything seen: different.
         let all = Sight::everything();
-        assert!(!resources_eq(a.resources.as_slice(), b.resources.as_slice(), &all));
+        assert!(!resources_eq(a.resources.as_slice(), b.resources.as_slice(), &all, false));
         assert!(!attrs_eq(&a.attributes, &b.attributes, &all));
         assert_eq!(shape_match(&a, &b, &all), Some(false));
         // Seen: the rack, the cpus, whether the ports are there, the attribute's absence.
@@ -676,7 +780,7 @@ mod tests {
             with(&|o| o.resources = list(&[scalar("cpus", 8000), scalar("mem", 8_000_000), scalar("ports", 5)])),
         ];
         for (i, d) in differ.iter().enumerate() {
-            let same = resources_eq(a.resources.as_slice(), d.resources.as_slice(), &sight)
+            let same = resources_eq(a.resources.as_slice(), d.resources.as_slice(), &sight, false)
                 && attrs_eq(&a.attributes, &d.attributes, &sight);
             assert!(!same, "variant {i}");
             assert_ne!(shape_match(&a, d, &sight), Some(true), "variant {i}");
@@ -687,7 +791,7 @@ mod tests {
         assert_eq!(shape_match(&a, &twice, &sight), Some(true));
         // Asked for: port ranges are seen.
         let asked = Sight { asked: vec!["ports".into()], ..rack_sight() };
-        assert!(!resources_eq(a.resources.as_slice(), b.resources.as_slice(), &asked));
+        assert!(!resources_eq(a.resources.as_slice(), b.resources.as_slice(), &asked, false));
         assert_eq!(shape_match(&a, &b, &asked), Some(false));
         // Reserved port ranges unseen: their reservations still tell agents apart.
         let reserved = |o: &Offer, role: &str| {
@@ -701,10 +805,89 @@ mod tests {
         };
         let (ra, rb, rc) = (reserved(&a, "web"), reserved(&b, "web"), reserved(&b, "batch"));
         for (x, y) in [(&ra, &rb), (&ra, &rc), (&ra, &b), (&a, &rb)] {
-            let same = resources_eq(x.resources.as_slice(), y.resources.as_slice(), &sight);
+            let same = resources_eq(x.resources.as_slice(), y.resources.as_slice(), &sight, false);
             assert_eq!(shape_match(x, y, &sight), Some(same));
         }
         assert_eq!(shape_match(&ra, &rb, &sight), Some(true));
+    }
+
+    /// Whether the batch's field-by-field comparison (what `Ctx::static_eq` runs) finds the
+    /// single-offer agents `a` and `b` alike for their resources, and the hashes agree then.
+    fn fields_alike(a: &Offer, b: &Offer, sight: &Sight) -> bool {
+        let (ca, cb) =
+            (counted_ports(std::slice::from_ref(a), &[0], sight), counted_ports(std::slice::from_ref(b), &[0], sight));
+        let same = ca == cb && resources_eq(a.resources.as_slice(), b.resources.as_slice(), sight, ca);
+        if same {
+            let mut h = (Fx::default(), Fx::default());
+            hash_resources(&mut h.0, a.resources.as_slice(), sight, ca);
+            hash_resources(&mut h.1, b.resources.as_slice(), sight, cb);
+            assert_eq!(h.0.finish(), h.1.finish());
+        }
+        same
+    }
+
+    #[test]
+    fn ports_by_count_tell_agents_apart_by_how_many_ports_they_hold() {
+        let sight = Sight { asked: vec!["ports".into()], ports_by_count: true, ..Sight::default() };
+        let agent = |rs: Vec<Resource>| {
+            let mut o = Offer::new("o", "a", "h");
+            o.resources = list(&rs);
+            o
+        };
+        let web = |mut r: Resource| {
+            r.reservations.push(Reservation::static_for("web"));
+            r
+        };
+        let with_ports = |p: &[(u64, u64)]| agent(vec![scalar("cpus", 8000), scalar("mem", 8_000_000), ports(p)]);
+        let a = with_ports(&[(31000, 31009)]);
+        // Ten ports wherever they are; ports 0 and above 65535 are never given, so not counted.
+        let alike = [
+            with_ports(&[(1000, 1009)]),
+            with_ports(&[(5, 6), (100, 107)]),
+            with_ports(&[(0, 10)]),
+            with_ports(&[(65_530, 70_000), (1, 4)]),
+        ];
+        for (i, b) in alike.iter().enumerate() {
+            assert!(fields_alike(&a, b, &sight), "alike {i}");
+            assert_eq!(shape_match(&a, b, &sight), Some(true), "alike {i}");
+            assert_eq!(shape_match(b, &a, &sight), Some(true), "alike {i}");
+        }
+        let mut reserved = with_ports(&[(1, 10)]);
+        let mut rs: Vec<Resource> = reserved.resources.iter().cloned().collect();
+        if let Some(p) = rs.last_mut() {
+            p.reservations.push(Reservation::static_for("web"));
+        }
+        reserved.resources = list(&rs);
+        let many: Vec<(u64, u64)> = (0..PORTSET_MIN as u64).map(|i| (1000 + 2 * i, 1000 + 2 * i)).collect();
+        let differ = [
+            with_ports(&[(31000, 31008)]),
+            // Empty: no pool entry; only port 0: an empty entry.
+            with_ports(&[]),
+            with_ports(&[(0, 0)]),
+            reserved,
+            // Two `ports` resources: compared as they are.
+            agent(vec![scalar("cpus", 8000), scalar("mem", 8_000_000), ports(&[(1, 5)]), web(ports(&[(7, 11)]))]),
+            // Many ranges: compared as they are.
+            with_ports(&many),
+            agent(vec![scalar("cpus", 8000), scalar("mem", 8_000_000), scalar("ports", 10)]),
+        ];
+        for (i, d) in differ.iter().enumerate() {
+            assert!(!fields_alike(&a, d, &sight), "variant {i}");
+            assert_ne!(shape_match(&a, d, &sight), Some(true), "variant {i}");
+            assert_ne!(shape_match(d, &a, &sight), Some(true), "variant {i}");
+        }
+        assert!(!fields_alike(&with_ports(&[(0, 0)]), &with_ports(&[]), &sight));
+        // Agents of two `ports` resources have no shape, and the same ones compare equal.
+        let two = agent(vec![ports(&[(1, 5)]), web(ports(&[(7, 11)]))]);
+        assert_eq!(shape_match(&two, &two, &sight), None);
+        assert!(fields_alike(&two, &two, &sight));
+        assert!(!fields_alike(&two, &agent(vec![ports(&[(2, 6)]), web(ports(&[(7, 11)]))]), &sight));
+        // Many ranges, compared as they are: equal ones match by shape.
+        assert_eq!(shape_match(&with_ports(&many), &with_ports(&many), &sight), Some(true));
+        // Without the count sight, the ranges themselves are seen.
+        let exact = Sight { ports_by_count: false, ..sight.clone() };
+        assert!(!fields_alike(&a, &alike[0], &exact));
+        assert_eq!(shape_match(&a, &alike[0], &exact), Some(false));
     }
 
     #[test]
