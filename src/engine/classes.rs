@@ -401,7 +401,7 @@ impl OwnPorts {
                 Amount::Ports(p) => super::portset::renumber(&p.to_ranges(), &self.from, &self.to),
                 _ => return,
             };
-            e.amount = fit::ports_amount(left);
+            e.amount = super::apply::ports_amount(left);
         }
     }
 }
@@ -490,7 +490,7 @@ pub(super) fn pooled(offers: &[Offer], ids: &[u32]) -> Vec<Pooled> {
     for e in &mut pool {
         if let Amount::Ranges(r) = &mut e.amount {
             if r.range_count() >= PORTSET_MIN && res_at(e.src).is_some_and(|x| x.name == "ports") {
-                e.amount = fit::ports_amount(std::mem::take(r));
+                e.amount = super::apply::ports_amount(std::mem::take(r));
             }
         }
     }

@@ -48,6 +48,7 @@
 //! - `output` (ledger → plan and Mesos calls), `mesos_actor` (that profile's own loop).
 //! - `batch` (the loop), and this facade ([`Engine`]) on top.
 
+mod apply;
 mod batch;
 mod classes;
 mod compile;

@@ -212,7 +212,7 @@ impl SharedPool {
                 }
             };
             if let Some((_, a)) = changed.get_mut(pos) {
-                fit::apply_take(a, &t.what);
+                super::apply::apply_take(a, &t.what);
             }
         }
         for (i, a) in changed {
@@ -344,7 +344,7 @@ impl ClassPool {
                 for t in takes() {
                     let i = t.entry as usize;
                     if let (Some(e), Some(o)) = (p.get_mut(i), offered.get(i)) {
-                        fit::unapply_take(&mut e.amount, &t.what, &o.amount);
+                        super::apply::unapply_take(&mut e.amount, &t.what, &o.amount);
                     }
                 }
                 ClassPool::Flat(p)
@@ -359,7 +359,7 @@ impl ClassPool {
                     };
                     let mut a = a.clone();
                     let before = fit::scalar_of(&a);
-                    fit::unapply_take(&mut a, &t.what, &o.amount);
+                    super::apply::unapply_take(&mut a, &t.what, &o.amount);
                     let delta = fit::scalar_of(&a) - before;
                     match e.name {
                         fit::CPUS => next.avail.0 += delta,
@@ -472,7 +472,7 @@ mod tests {
         fit.takes
             .push(fit::Take { entry: 101, what: fit::TakeWhat::Ports(fit::PortTake::One(Range { begin: 2, end: 3 })) });
         let next = shared.applied(&fit);
-        fit::apply(&mut pool, &fit);
+        crate::engine::apply::apply(&mut pool, &fit);
         let flat = next.to_flat();
         assert!(flat.iter().zip(&pool).all(|(a, b)| a.amount == b.amount));
         assert_eq!(next.avail(), (3250, 0));

@@ -557,7 +557,7 @@ impl<'r> Ctx<'r, '_> {
                 let pool = match &cl.pool {
                     ClassPool::Flat(p) => {
                         buf.clone_from(p);
-                        fit::apply(&mut buf, fit);
+                        super::apply::apply(&mut buf, fit);
                         ClassPool::Flat(buf)
                     }
                     // A large pool: the entries the fit takes from are copied, the rest shared.
