@@ -744,6 +744,7 @@ mod tests {
     use super::*;
 
     /// What `ConstraintDto` was read with before: serde's untagged reader.
+    #[allow(dead_code)] // read through `Debug` only, to compare with `ConstraintDto`
     #[derive(Debug, Deserialize)]
     #[serde(untagged)]
     enum Untagged {
