@@ -8,6 +8,8 @@ is answered in a child process of its own by each host:
   c       `offerfit_call` of the C ABI (ctypes on libofferfit_c.so)
   engine  `offerfit_engine_call` of the C ABI, on an engine made with default options
   wasm    `offerfit_call` of the plain-WASM ABI (offerfit_c.wasm under wasmtime)
+  node    `call` of the npm package under Node (bindings/wasm, its `pkg/` built by the wasm
+          stage; not in the default --hosts: `--hosts cli,c,engine,wasm,node`)
 
 and each answer is checked: one JSON object on one line, no larger than the cost model's
 answer bound (docs/limits.md, "Answer size"; the same rule as
@@ -43,6 +45,31 @@ REPEAT_BUDGET = 16 << 20  # Limits::repeat_budget() with the default request_byt
 MEMORY_LIMIT = 256 << 20
 TIME_LIMIT = 2.0
 HOSTS = ("cli", "c", "engine", "wasm")
+ALL_HOSTS = HOSTS + ("node",)
+
+# The node child: the package's `call` on the request text, its answer to a file, the call's
+# time and the module's linear memory to stdout.
+NODE_CHILD = r"""
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+const [pkg, requestPath, answerPath] = process.argv.slice(-3);
+const { call } = await import(pathToFileURL(join(pkg, 'js/node.mjs')).href);
+const raw = createRequire(import.meta.url)(join(pkg, 'pkg/node/offerfit_wasm.js'));
+const text = readFileSync(requestPath, 'utf8');
+// V8 compiles a module's functions on their first call: two small calls first, so that the
+// time measured is the request's, as wasmtime's compiling of the module is left out above.
+call('{"op":"version"}');
+call('{"op":"place","offers":[{"id":"o","agent_id":"a","hostname":"h","resources":"cpus:1"}],"tasks":[{"id":"t","cpus":1}]}');
+const start = performance.now();
+const answer = call(text);
+const took = (performance.now() - start) / 1000;
+writeFileSync(answerPath, answer);
+let memory = 0;
+try { memory = raw.__memory().buffer.byteLength; } catch { memory = 0; }
+console.log(JSON.stringify({ call_s: took, memory_bytes: memory }));
+"""
 
 
 def compact(v):
@@ -224,6 +251,9 @@ def run_case(host, artifacts, python, request_path, work, timeout):
         os.remove(answer_path)
     if host == "cli":
         argv = ["sh", "-c", 'exec "$0" call "$1" >"$2" 2>/dev/null', artifacts["cli"], request_path, answer_path]
+    elif host == "node":
+        argv = ["sh", "-c", 'exec node --input-type=module -e "$0" "$1" "$2" "$3" >"$4"',
+                NODE_CHILD, artifacts["node"], request_path, answer_path, stdout_path]
     else:
         art = artifacts["wasm" if host == "wasm" else "lib"]
         argv = ["sh", "-c", 'exec "$0" "$1" --child "$2" "$3" "$4" "$5" >"$6"',
@@ -256,9 +286,10 @@ def run_case(host, artifacts, python, request_path, work, timeout):
             pass
     request = open(request_path, "rb").read()
     problems, outcome = check(request, answer)
-    # The WASM instance is held to its linear memory (the wasmtime process also holds the
-    # compiled module); the other hosts to the whole process.
-    used = result.get("wasm_memory_mib", 0) * 2**20 if host == "wasm" else rss
+    # The WASM instance is held to its linear memory (the wasmtime or Node process also holds
+    # the compiled module, and Node the request as a JS string); the other hosts to the whole
+    # process.
+    used = result.get("wasm_memory_mib", 0) * 2**20 if host in ("wasm", "node") else rss
     if used > MEMORY_LIMIT:
         problems.append(f"peak memory {used} bytes over 256 MiB")
     result.update(outcome=outcome, request_bytes=len(request), answer_bytes=len(answer), problems=problems)
@@ -272,6 +303,7 @@ def artifacts_of(args):
         "cli": args.cli or os.path.join(target, profile, "offerfit"),
         "lib": args.lib or os.path.join(target, profile, "libofferfit_c.so"),
         "wasm": args.wasm or os.path.join(target, "wasm32-unknown-unknown", "release", "offerfit_c.wasm"),
+        "node": args.node_package or os.path.join(ROOT, "bindings", "wasm"),
     }
 
 
@@ -279,11 +311,12 @@ def run_all(args):
     artifacts = artifacts_of(args)
     hosts = [h for h in args.hosts.split(",") if h]
     for h in hosts:
-        if h not in HOSTS:
-            raise SystemExit(f"unknown host {h} (one of {', '.join(HOSTS)})")
-        need = {"cli": "cli", "c": "lib", "engine": "lib", "wasm": "wasm"}[h]
-        if not os.path.exists(artifacts[need]):
-            raise SystemExit(f"{h}: {artifacts[need]} does not exist; build it first")
+        if h not in ALL_HOSTS:
+            raise SystemExit(f"unknown host {h} (one of {', '.join(ALL_HOSTS)})")
+        need = {"cli": "cli", "c": "lib", "engine": "lib", "wasm": "wasm", "node": "node"}[h]
+        built = os.path.join(artifacts[need], "pkg", "node") if h == "node" else artifacts[need]
+        if not os.path.exists(built):
+            raise SystemExit(f"{h}: {built} does not exist; build it first")
     with tempfile.TemporaryDirectory(prefix="hostile-") as work:
         cases = args.cases
         if not cases:
@@ -315,10 +348,11 @@ def main():
         return 0
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--cheap", action="store_true", help="the CI sizes")
-    p.add_argument("--hosts", default=",".join(HOSTS), help="comma-separated: cli,c,engine,wasm")
+    p.add_argument("--hosts", default=",".join(HOSTS), help="comma-separated: cli,c,engine,wasm,node")
     p.add_argument("--only", help="comma-separated case names")
     p.add_argument("--release", action="store_true", help="the CLI and C library from release/")
     p.add_argument("--cli"), p.add_argument("--lib"), p.add_argument("--wasm")
+    p.add_argument("--node-package", help="the npm package's directory (default bindings/wasm, its pkg/ built)")
     p.add_argument("--cases", help="a directory of `offerfit bench --write-hostile`")
     p.add_argument("--python", default=sys.executable, help="the interpreter for the C and wasm children")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds before a child is killed")

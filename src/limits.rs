@@ -410,7 +410,9 @@ impl Limits {
     /// The most bytes all the distinct `LIKE` / `UNLIKE` regexes of one `place` request may
     /// take compiled ([`crate::constraint::JavaRegex::compiled_bytes`]):
     /// [`REGEX_BUDGET_FACTOR`] × `regex_size` (8 MiB by default: measured in release,
-    /// 3,000 tasks × 64 distinct patterns are refused after ~0.8 s of compiling). Each regex is bounded by
+    /// 3,000 tasks × 64 distinct heavy patterns are refused after 16 of them, ~0.2 s in all;
+    /// 15 of them, or 2,500 distinct small ones, are compiled and matched in well under a
+    /// second: `benches/REPORT-hostile.md`). Each regex is bounded by
     /// `regex_size`; without a budget for the request, thousands of distinct patterns would
     /// cost minutes and gigabytes (issue 20: 3,000 tasks × 64 patterns, 78 s and 2.1 GB).
     ///

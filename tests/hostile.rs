@@ -180,6 +180,18 @@ fn distinct_regexes_share_one_budget() {
     assert!(v["errors"][0]["path"].as_str().unwrap().starts_with("/tasks/"), "{v}");
 }
 
+/// Just under the budget, every regex is compiled and every task placed.
+#[test]
+fn regexes_just_under_the_budget_are_placed() {
+    for name in ["many_regexes_in_limit", "many_small_regexes"] {
+        let v = run(&case(name, Size::Cheap));
+        assert_eq!(code(&v), "ok", "{name}: {}", v["errors"]);
+        assert_eq!(v["unplaced"].as_array().map(Vec::len), Some(0), "{name}");
+        let placed: usize = v["accept"].as_array().unwrap().iter().map(|a| a["tasks"].as_array().unwrap().len()).sum();
+        assert_eq!(placed, 100, "{name}");
+    }
+}
+
 #[test]
 fn unplaced_reasons_are_short() {
     let v = run(&case("wide_scalars_in_limit", Size::Cheap));

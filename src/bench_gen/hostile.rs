@@ -427,6 +427,58 @@ fn many_regexes(tasks: usize, per: usize, offers: usize) -> String {
     s
 }
 
+/// `tasks` tasks of `per` `LIKE` constraints each, drawn in turn from `patterns` distinct
+/// heavy patterns (`r{k}x|[a-z]+\w{2,9}`: half a MiB compiled each, Unicode `\w` nine times),
+/// on `offers` agents: just under the request's regex budget, every regex compiled and
+/// matched (the worst of `many_regexes` inside the limits).
+fn heavy_regexes(tasks: usize, per: usize, patterns: usize, offers: usize) -> String {
+    regex_request(tasks, per, offers, |t, c| {
+        let k = (t + c) % patterns.max(1);
+        format!(r#"["rack","UNLIKE","r{k}x|[a-z]+\\w{{2,9}}"]"#)
+    })
+}
+
+/// `tasks` tasks of `per` `UNLIKE` constraints each, drawn in turn from `patterns` distinct
+/// small patterns (`r{k}x`, 2.3 KB compiled each) on `offers` agents: as many distinct
+/// regexes as the budget takes, each matched by every agent for every task.
+fn small_regexes(tasks: usize, per: usize, patterns: usize, offers: usize) -> String {
+    regex_request(tasks, per, offers, |t, c| {
+        let k = (t * per + c) % patterns.max(1);
+        format!(r#"["rack","UNLIKE","r{k}x"]"#)
+    })
+}
+
+/// `offers` agents of 64 cpus (attribute `rack:r{i}`) and `tasks` tasks of 0.01 cpu with
+/// `per` constraints each, `constraint(task, index)`.
+fn regex_request(tasks: usize, per: usize, offers: usize, constraint: impl Fn(usize, usize) -> String) -> String {
+    let mut s = String::from(r#"{"op":"place","offers":["#);
+    for i in 0..offers {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(
+            s,
+            r#"{{"id":"o{i}","agent_id":"a{i}","hostname":"h{i}","resources":"cpus:64;mem:65536","attributes":"rack:r{i}"}}"#
+        );
+    }
+    s.push_str(r#"],"tasks":["#);
+    for t in 0..tasks {
+        if t > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#"{{"id":"t{t}","cpus":0.01,"constraints":["#);
+        for c in 0..per {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push_str(&constraint(t, c));
+        }
+        s.push_str("]}");
+    }
+    s.push_str("]}");
+    s
+}
+
 /// Numbers that once came back rounded or with hundreds of digits.
 fn numbers() -> Vec<(&'static str, String)> {
     vec![
@@ -497,6 +549,12 @@ const LAZY: &[Lazy] = &[
         |size| pooled_ranges(pick(size, 12, 40), pick(size, 1_000, 10_000), pick(size, 100, 1_000), 10),
     ),
     (
+        "pooled_ranges_in_values",
+        2,
+        "32 offers of one agent × 10,000 single-port ranges (~975,000 values, under `json_values`; refused as 320,000 pooled ranges), 1,000 tasks × 10 dynamic ports",
+        |size| pooled_ranges(pick(size, 12, 32), pick(size, 1_000, 10_000), pick(size, 100, 1_000), 10),
+    ),
+    (
         "many_port_ranges",
         2,
         "one agent whose ports are 9,900 single-port ranges, 9,000 tasks of one dynamic port (1.6 s, tasks × ranges before)",
@@ -538,6 +596,18 @@ const LAZY: &[Lazy] = &[
     ("many_regexes", 7, "3,000 tasks × 64 distinct LIKE patterns (78 s, 2.1 GB before)", |size| {
         many_regexes(pick(size, 100, 3_000), pick(size, 64, 64), pick(size, 20, 20))
     }),
+    (
+        "many_regexes_in_limit",
+        7,
+        "3,000 tasks × 64 UNLIKE constraints from 15 distinct heavy patterns (just under the regex budget), 20 agents",
+        |size| heavy_regexes(pick(size, 100, 3_000), 64, pick(size, 3, 15), 20),
+    ),
+    (
+        "many_small_regexes",
+        7,
+        "3,000 tasks × 64 UNLIKE constraints from 2,500 distinct small patterns (just under the regex budget), 20 agents",
+        |size| small_regexes(pick(size, 100, 3_000), 64, pick(size, 300, 2_500), 20),
+    ),
     ("many_ports", 7, "a task asking for 1,000,000 dynamic ports", |size| many_ports(pick(size, 100_000, 1_000_000))),
     ("many_ports_in_limit", 7, "a task asking for 10,000 dynamic ports (at `list_items`)", |_| many_ports(10_000)),
 ];

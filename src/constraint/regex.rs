@@ -29,6 +29,7 @@ use std::fmt;
 
 use regex_syntax::ast::parse::ParserBuilder;
 use regex_syntax::hir::translate::TranslatorBuilder;
+use regex_syntax::hir::{Hir, Look};
 
 use crate::error::Span;
 use crate::limits::{LimitKind, Limits};
@@ -49,7 +50,7 @@ pub struct JavaRegex {
 
 #[derive(Clone)]
 enum Engine {
-    Linear(regex::Regex),
+    Linear(regex_automata::meta::Regex),
     Backtracking(fancy_regex::Regex),
 }
 
@@ -118,8 +119,9 @@ impl JavaRegex {
         &self.source
     }
 
-    /// Its compiled size in bytes: the heap of its Thompson NFA (the program whose size
-    /// `regex_size` bounds), twice (the matcher also builds a reverse one); for a
+    /// Its compiled size in bytes: the heap of its compiled matcher (`regex-automata`'s
+    /// `meta::Regex::memory_usage`: its forward and reverse NFAs, whose size `regex_size`
+    /// bounds, and what else it built up front, not its search caches); for a
     /// backtracking pattern, 64 bytes per pattern byte plus 1 KiB (fancy-regex's program and
     /// its delegates). What a request's regex budget ([`Limits::regex_budget`]) counts.
     pub fn compiled_bytes(&self) -> usize {
@@ -188,12 +190,7 @@ fn compile(pattern: &str, limits: &Limits, mode: Mode) -> Result<JavaRegex, Rege
         return Err(RegexError { code: e.code(), message: e.message().to_owned(), help: None, span: whole });
     }
     match syntax_check(pattern) {
-        Ok(comment_at_end) => {
-            // A `(?x)` comment running to the end of the pattern would swallow the closing
-            // `)$`; a newline ends it (and is ignored in that mode).
-            let body = if comment_at_end { format!("{pattern}\n") } else { pattern.to_owned() };
-            linear(pattern, &body, limits, mode)
-        }
+        Ok(hir) => linear(pattern, hir, limits, mode),
         // regex-syntax refuses look-around, backreferences, atomic groups and possessive
         // repetitions, which Java accepts: try the backtracking engine before giving up.
         Err(syntax) => match backtracking(pattern, limits, mode) {
@@ -204,9 +201,9 @@ fn compile(pattern: &str, limits: &Limits, mode: Mode) -> Result<JavaRegex, Rege
     }
 }
 
-/// Parses and translates the pattern with `regex-syntax`; `Ok(true)` when an extended-mode
-/// comment runs to its end.
-fn syntax_check(pattern: &str) -> Result<bool, RegexError> {
+/// Parses and translates the pattern with `regex-syntax` (the one parse of a pattern the
+/// linear engine compiles).
+fn syntax_check(pattern: &str) -> Result<Hir, RegexError> {
     let error = |kind: &dyn fmt::Display, span: &regex_syntax::ast::Span| {
         let (start, mut end) = (span.start.offset, span.end.offset);
         // An empty span (`*` alone) underlines the character at that place.
@@ -225,8 +222,7 @@ fn syntax_check(pattern: &str) -> Result<bool, RegexError> {
         .build()
         .parse_with_comments(pattern)
         .map_err(|e| error(e.kind(), e.span()))?;
-    TranslatorBuilder::new().build().translate(pattern, &parsed.ast).map_err(|e| error(e.kind(), e.span()))?;
-    Ok(parsed.comments.iter().any(|c| c.span.end.offset == pattern.len()))
+    TranslatorBuilder::new().build().translate(pattern, &parsed.ast).map_err(|e| error(e.kind(), e.span()))
 }
 
 fn wrap(body: &str, mode: Mode) -> String {
@@ -248,24 +244,28 @@ fn too_big(pattern: &str, limits: &Limits) -> RegexError {
     }
 }
 
-fn linear(pattern: &str, body: &str, limits: &Limits, mode: Mode) -> Result<JavaRegex, RegexError> {
-    let built = regex::RegexBuilder::new(&wrap(body, mode))
-        .nest_limit(NEST_LIMIT + 2)
-        .size_limit(limits.regex_size)
-        .dfa_size_limit(limits.regex_size)
-        .build();
-    match built {
+/// Compiles the parsed pattern with the linear engine (`regex-automata`'s meta regex, the
+/// engine behind the `regex` crate, configured as `regex::RegexBuilder` configures it with
+/// `size_limit` and `dfa_size_limit` both `regex_size`: `regex-1.13`'s `builders.rs`). Built from the one parse of
+/// [`syntax_check`], its size read off the compiled matcher: parsing three times and
+/// compiling a second NFA to measure it was a third of a regex's cost (issue 20, callgrind).
+fn linear(pattern: &str, hir: Hir, limits: &Limits, mode: Mode) -> Result<JavaRegex, RegexError> {
+    let hir = match mode {
+        // `^(?:p)$`.
+        Mode::Whole => Hir::concat(vec![Hir::look(Look::Start), hir, Hir::look(Look::End)]),
+        Mode::Search => hir,
+    };
+    let config = regex_automata::meta::Config::new()
+        .match_kind(regex_automata::MatchKind::LeftmostFirst)
+        .nfa_size_limit(Some(limits.regex_size))
+        .hybrid_cache_capacity(limits.regex_size)
+        .utf8_empty(true);
+    match regex_automata::meta::Builder::new().configure(config).build_from_hir(&hir) {
         Ok(re) => {
-            let nfa = regex_automata::nfa::thompson::Compiler::new()
-                .syntax(regex_automata::util::syntax::Config::new().nest_limit(NEST_LIMIT + 2))
-                .configure(regex_automata::nfa::thompson::Config::new().nfa_size_limit(Some(limits.regex_size)))
-                .build(&wrap(body, mode));
-            // The regex crate compiled the same pattern within the same size limit; should this
-            // one refuse it anyway, charge the whole limit.
-            let compiled_bytes = nfa.map_or(limits.regex_size, |n| n.memory_usage()).saturating_mul(2);
+            let compiled_bytes = re.memory_usage();
             Ok(JavaRegex { source: pattern.to_owned(), engine: Engine::Linear(re), compiled_bytes })
         }
-        Err(regex::Error::CompiledTooBig(_)) => Err(too_big(pattern, limits)),
+        Err(e) if e.size_limit().is_some() => Err(too_big(pattern, limits)),
         Err(other) => Err(RegexError {
             code: "constraint.regex",
             message: format!("invalid regular expression: {}", last_line(&other.to_string())),

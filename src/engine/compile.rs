@@ -566,6 +566,22 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
     // (hash of needs and rules) → (a task with them, its count).
     let mut seen: FxMap<u64, SmallVec<[(usize, u32); 1]>> = FxMap::default();
     let mut counts = Vec::with_capacity(ctx.tasks.len());
+    // A large static pool's entries by (name, role), so that a need's amounts are summed over
+    // the entries of its names and roles only (issue 20: one agent's 10,000 `cpus` entries,
+    // each reserved for its own role, were each read by each of 10,000 tasks' counts).
+    let indexes: Vec<Option<RoleIndex>> = ctx
+        .statics
+        .iter()
+        .map(|st| {
+            (st.pool.len() > INDEXED_POOL).then(|| {
+                let mut m = RoleIndex::default();
+                for (i, e) in st.pool.iter().enumerate() {
+                    m.entry((e.name, e.role)).or_default().push(i as u32);
+                }
+                m
+            })
+        })
+        .collect();
     for (ti, t) in ctx.tasks.iter().enumerate() {
         let shared = (t.rules.id != super::rules::Rules::NO_ID || !t.rules.has_hard()) && t.need.volumes.is_empty();
         let mut h = crate::hash::Fx::default();
@@ -621,7 +637,7 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
         };
         let mut n = 0u32;
         for (s, st) in ctx.statics.iter().enumerate() {
-            if ok.get(s) == Some(&true) && holds_amounts(&st.pool, &t.need) {
+            if ok.get(s) == Some(&true) && holds_amounts(&st.pool, indexes.get(s).and_then(Option::as_ref), &t.need) {
                 n = n.saturating_add(per_static.get(s).copied().unwrap_or(0));
             }
         }
@@ -634,23 +650,48 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
     counts
 }
 
+/// A static pool's entries by (name, role), ascending.
+pub(super) type RoleIndex = FxMap<(u32, u32), Vec<u32>>;
+
+/// Static pools of more entries than this are indexed by (name, role) for [`holds_amounts`].
+const INDEXED_POOL: usize = 64;
+
 /// Whether `pool` holds the amounts `need` asks for, counting the resources of the task's
 /// roles (and allocation role, and revocable ones only when it may use them): each scalar
 /// (disk: ROOT disk that is no volume), and as many ports as it asks for (the fixed ones among
 /// them). A cheap bound for [`feasible_counts`]: volumes, executors and the blacklist are
 /// left to the placement itself.
-pub(super) fn holds_amounts(pool: &[Entry], need: &Need) -> bool {
+///
+/// With `index` (the pool's entries by name and role), only the entries of the names and roles
+/// the need may use are read; the sums are the same (amounts are never negative, so the order
+/// of a saturating sum does not matter).
+pub(super) fn holds_amounts(pool: &[Entry], index: Option<&RoleIndex>, need: &Need) -> bool {
     let usable = |e: &Entry| {
         need.roles.contains(&e.role)
             && (e.alloc == NONE || need.alloc_role == NONE || e.alloc == need.alloc_role)
             && (!e.revocable || need.revocable)
+    };
+    // The entries named `name` the need may use (unfiltered by the other conditions).
+    let named = |name: u32| -> Box<dyn Iterator<Item = &Entry> + '_> {
+        match index {
+            None => Box::new(pool.iter().filter(move |e| e.name == name)),
+            Some(index) => Box::new(
+                need.roles
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, r)| !need.roles.get(..k).is_some_and(|before| before.contains(r)))
+                    .filter_map(move |(_, r)| index.get(&(name, *r)))
+                    .flatten()
+                    .filter_map(|&i| pool.get(i as usize)),
+            ),
+        }
     };
     for &(name, amount, _) in &need.scalars {
         if amount <= 0 {
             continue;
         }
         let mut have = 0i64;
-        for e in pool.iter().filter(|e| e.name == name && usable(e)) {
+        for e in named(name).filter(|e| usable(e)) {
             if name != fit::DISK || (e.disk == fit::DiskKind::Root && e.pid == NONE && !e.has_volume) {
                 have = have.saturating_add(e.scalar());
             }
@@ -664,7 +705,7 @@ pub(super) fn holds_amounts(pool: &[Entry], need: &Need) -> bool {
     }
     let mut free = 0u64;
     let mut fixed = 0usize;
-    for e in pool.iter().filter(|e| e.name == fit::PORTS && usable(e)) {
+    for e in named(fit::PORTS).filter(|e| usable(e)) {
         free = free.saturating_add(e.amount.port_count());
         fixed += need.fixed.iter().filter(|p| e.amount.has_port(p.begin)).count();
     }

@@ -11,10 +11,14 @@
 //!    [`super::mesos`], converting each offer and task as soon as it is read;
 //! 3. the plan is serialized by [`super::place_out`].
 //!
-//! It only ever answers `ok: true`: at the first doubt (anything the prescan cannot prove, a
-//! decoding or conversion error, an engine error) it gives up and the general path answers,
-//! so every refusal (code, message, path, caret) is the general path's own. The answers are
-//! byte-identical to the general path's (tested over the request corpus).
+//! At the first doubt (anything the prescan cannot prove, a decoding or conversion error) it
+//! gives up and the general path answers, so every refusal of the request's text or shape
+//! (code, message, path, caret) is the general path's own. Once the request is decoded, the
+//! engine's refusal (a regex over the request's budget, a bad constraint) is answered here,
+//! written as the general path writes it: the general path would decode the same request and
+//! get the same error, and placing it twice doubled the cost of a refusal (issue 20: 3,000
+//! tasks × 64 regexes). The answers are byte-identical to the general path's (tested over the
+//! request corpus).
 
 use std::fmt;
 
@@ -34,7 +38,13 @@ pub(crate) fn try_place(text: &str, limits: &Limits) -> Option<String> {
     let req = de.deserialize_map(RequestVisitor(sizes)).ok()?;
     de.end().ok()?;
     let engine = Engine::new(req.options).ok()?;
-    let plan = engine.place(&req.request).ok()?;
+    let plan = match engine.place(&req.request) {
+        Ok(plan) => plan,
+        Err(e) => {
+            let refusal = super::answer(Err(super::fail(e.error, &e.path)));
+            return Some(super::encode_response(&serde_json::Value::Object(refusal)));
+        }
+    };
     // The response is about as long as the request when most tasks are placed.
     super::place_out::response_text(&plan, text.len()).ok()
 }
@@ -178,19 +188,29 @@ mod tests {
         }
     }
 
-    /// Whatever the fast path gives up on, `call` still answers as the general path does.
+    /// Whatever the fast path gives up on, `call` still answers as the general path does;
+    /// the engine's refusals of a decoded request it answers itself, as the general path does.
     #[test]
     fn refusals_come_from_the_general_path() {
         for req in [
-            r#"{"op":"place","offers":[],"tasks":[{"id":"a","cpus":-1}]}"#,
             r#"{"op":"place","offers":[],"tasks":[],"tasks":[]}"#,
             r#"{"op":"place","offers":[{"id":"o","agent_id":"a","hostname":"h","x":{"y":1,"y":2}}],"tasks":[]}"#,
-            r#"{"op":"place","offers":[],"tasks":[{"id":"a","constraints":[["x","LIKE","("]]}]}"#,
             r#"{"op":"place","offers":[],"tasks":[] "#,
         ] {
             assert!(try_place(req, &Limits::DEFAULT).is_none(), "{req}");
             let out = crate::call(req);
             assert!(out.starts_with(r#"{"ok":false"#), "{out}");
+        }
+        for req in [
+            r#"{"op":"place","offers":[],"tasks":[{"id":"a","cpus":-1}]}"#,
+            r#"{"op":"place","offers":[],"tasks":[{"id":"a","constraints":[["x","LIKE","("]]}]}"#,
+            r#"{"op":"place","offers":[],"tasks":[{"id":"a"},{"id":"b","constraints":["rack  LIKE"]}]}"#,
+            r#"{"op":"place","offers":[],"tasks":[{"id":"a"},{"id":"a"}]}"#,
+        ] {
+            let fast = try_place(req, &Limits::DEFAULT).unwrap_or_else(|| panic!("{req}: no fast answer"));
+            let general = crate::wire::call_json(crate::wire::parse_strict(req).unwrap()).to_string();
+            assert_eq!(fast, general, "{req}");
+            assert!(fast.starts_with(r#"{"ok":false"#), "{fast}");
         }
         // Invalid text whose separators would claim a huge array: no huge allocation.
         let huge = Limits { tasks: usize::MAX, ..Limits::DEFAULT };
