@@ -303,7 +303,7 @@ def artifacts_of(args):
         "cli": args.cli or os.path.join(target, profile, "offerfit"),
         "lib": args.lib or os.path.join(target, profile, "libofferfit_c.so"),
         "wasm": args.wasm or os.path.join(target, "wasm32-unknown-unknown", "release", "offerfit_c.wasm"),
-        "node": args.node_package or os.path.join(ROOT, "bindings", "wasm"),
+        "node": getattr(args, "node_package", None) or os.path.join(ROOT, "bindings", "wasm"),
     }
 
 

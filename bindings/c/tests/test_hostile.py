@@ -49,6 +49,7 @@ def test_every_cheap_case_is_answered_within_bounds(host, cases):
         cli=artifact("OFFERFIT_CLI", "debug", "offerfit"),
         lib=artifact("OFFERFIT_CDYLIB", "debug", "libofferfit_c.so"),
         wasm=artifact("OFFERFIT_WASM", "wasm32-unknown-unknown", "release", "offerfit_c.wasm"),
+        node_package=None,
     )
     results = hosts.run_all(args)
     assert len(results) >= 25, f"only {len(results)} cases"
