@@ -399,32 +399,7 @@ fn empty_offers(n: usize) -> String {
 
 /// `tasks` tasks with `per` distinct `LIKE` patterns each, on `offers` agents.
 fn many_regexes(tasks: usize, per: usize, offers: usize) -> String {
-    let mut s = String::from(r#"{"op":"place","offers":["#);
-    for i in 0..offers {
-        if i > 0 {
-            s.push(',');
-        }
-        let _ = write!(
-            s,
-            r#"{{"id":"o{i}","agent_id":"a{i}","hostname":"h{i}","resources":"cpus:64;mem:65536","attributes":"rack:r{i}"}}"#
-        );
-    }
-    s.push_str(r#"],"tasks":["#);
-    for t in 0..tasks {
-        if t > 0 {
-            s.push(',');
-        }
-        let _ = write!(s, r#"{{"id":"t{t}","cpus":0.01,"constraints":["#);
-        for c in 0..per {
-            if c > 0 {
-                s.push(',');
-            }
-            let _ = write!(s, r#"["rack","LIKE","r{t}x{c}|[a-z]+\\w{{2,9}}"]"#);
-        }
-        s.push_str("]}");
-    }
-    s.push_str("]}");
-    s
+    regex_request(tasks, per, offers, |t, c| format!(r#"["rack","LIKE","r{t}x{c}|[a-z]+\\w{{2,9}}"]"#))
 }
 
 /// `tasks` tasks of `per` `LIKE` constraints each, drawn in turn from `patterns` distinct

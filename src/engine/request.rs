@@ -197,7 +197,7 @@ pub(super) fn check_offer_counts(limits: &Limits, i: usize, o: &Offer) -> Result
 /// of its resources (this runs once per offer of every call).
 #[inline]
 fn counts_and_sums(limits: &Limits, i: usize, o: &Offer, sums: &mut OfferSums) -> Result<(), PlaceError> {
-    use crate::model::{ResourceValue, Value};
+    use crate::model::ResourceValue;
     let bytes = limits.get(LimitKind::StringBytes);
     let items = limits.get(LimitKind::ListItems);
     let ranges = limits.get(LimitKind::RangesPerResource);
@@ -219,15 +219,7 @@ fn counts_and_sums(limits: &Limits, i: usize, o: &Offer, sums: &mut OfferSums) -
             ResourceValue::Set(_) => {}
         }
     }
-    let within = within
-        && o.attributes.iter().all(|a| {
-            a.name.len() <= bytes
-                && match &a.value {
-                    Value::Text(v) => v.len() <= bytes,
-                    Value::Ranges(x) => x.as_slice().len() <= ranges,
-                    _ => true,
-                }
-        });
+    let within = within && o.attributes.iter().all(|a| attribute_within(a, bytes, ranges));
     if !within {
         offer_counts_at(limits, i, o)?;
     }
@@ -240,7 +232,7 @@ fn counts_and_sums(limits: &Limits, i: usize, o: &Offer, sums: &mut OfferSums) -
 /// when some count is over.
 #[inline]
 fn offer_within(limits: &Limits, o: &Offer) -> bool {
-    use crate::model::{ResourceValue, Value};
+    use crate::model::ResourceValue;
     let bytes = limits.get(LimitKind::StringBytes);
     let items = limits.get(LimitKind::ListItems);
     let ranges = limits.get(LimitKind::RangesPerResource);
@@ -256,14 +248,20 @@ fn offer_within(limits: &Limits, o: &Offer) -> bool {
                     _ => true,
                 }
         })
-        && o.attributes.iter().all(|a| {
-            a.name.len() <= bytes
-                && match &a.value {
-                    Value::Text(v) => v.len() <= bytes,
-                    Value::Ranges(x) => x.as_slice().len() <= ranges,
-                    _ => true,
-                }
-        })
+        && o.attributes.iter().all(|a| attribute_within(a, bytes, ranges))
+}
+
+/// Whether attribute `a` is within the string-bytes and ranges counts (the attributes' part of
+/// [`offer_within`] and [`counts_and_sums`]).
+#[inline]
+fn attribute_within(a: &crate::model::Attribute, bytes: usize, ranges: usize) -> bool {
+    use crate::model::Value;
+    a.name.len() <= bytes
+        && match &a.value {
+            Value::Text(v) => v.len() <= bytes,
+            Value::Ranges(x) => x.as_slice().len() <= ranges,
+            _ => true,
+        }
 }
 
 /// [`check_offer_counts`]' walk that names the first count over its limit.
