@@ -594,7 +594,6 @@ mod tests {
 mod value_tests {
     use super::*;
 
-    /// A value handed over by a host (not text) is counted as the text reader counts it:
     /// The pre-count of a long text is exact for valid JSON, so a text over `json_values` is
     /// refused as before (same first limit, same pointer) without its value being built, and
     /// a text at the bound is read whole.
@@ -629,6 +628,7 @@ mod value_tests {
         let Err(ReadError::Text(_)) = read(&format!("{text}x"), &limits) else { panic!("bad text not refused") };
     }
 
+    /// A value handed over by a host (not text) is counted as the text reader counts it:
     /// the same first limit, with its exact count and pointer, and nothing past it kept.
     #[test]
     fn a_value_is_bounded_as_its_text_is() {
