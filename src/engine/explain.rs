@@ -201,7 +201,6 @@ pub(super) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, ti: usize) -> Unplaced<'r>
     // `constraint` reason: failing closed, never silently).
     let mut undecided: Vec<usize> = Vec::new();
     let mut fitter = std::mem::take(&mut ctx.fitter);
-    let evaluations = fitter.evaluations;
     let mut consider = |bits: u32, offers: usize, agent: u32, missing: &SmallVec<[(u32, i64); 4]>| {
         if bits == 0 {
             return;
@@ -256,9 +255,6 @@ pub(super) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, ti: usize) -> Unplaced<'r>
             consider(bits, cl.offers, first, &out.missing);
         }
     }
-    // Counted apart too: repair's budget counts placing work only, so that `explain` changes
-    // no answer (the same passes run with it on or off).
-    ctx.explain_evaluations += fitter.evaluations.saturating_sub(evaluations);
     ctx.fitter = fitter;
     failed.sort_unstable();
     let Some(t) = ctx.tasks.get(ti) else { return u };

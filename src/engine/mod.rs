@@ -54,6 +54,8 @@ mod classes;
 mod compile;
 mod explain;
 mod fit;
+#[cfg(all(test, feature = "bench-gen"))]
+mod grouping_tests;
 mod held;
 mod marathon;
 mod mesos_actor;

@@ -194,6 +194,23 @@ pub(crate) struct Resolved {
     /// Scarcity order, balanced scores and repair passes (docs/placement.md): the `offerfit`
     /// profile under a scoring strategy (not `first_fit`, which reproduces first-fit).
     pub quality: bool,
+    /// Tests only: how the agents are grouped into classes. The class is an optimisation,
+    /// never a semantic: every grouping gives the same answer (`engine::grouping_tests`).
+    #[cfg(test)]
+    pub grouping: Grouping,
+}
+
+/// Tests only: how [`super::classes::group_agents`] groups the agents into classes.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Grouping {
+    /// By what the batch can tell apart (`shapes::Sight`): the engine's grouping.
+    #[default]
+    Normal,
+    /// By everything the offers hold (every attribute, every resource, ports by number).
+    Exact,
+    /// One agent per class.
+    Single,
 }
 
 impl Resolved {
@@ -275,6 +292,8 @@ impl Resolved {
             explain: options.explain,
             objective: options.objective,
             quality: options.profile == Profile::Offerfit && (w_binpack != 0 || w_spread != 0),
+            #[cfg(test)]
+            grouping: Grouping::Normal,
         })
     }
 }

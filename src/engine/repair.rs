@@ -24,17 +24,19 @@
 //! trading it for several left-out tasks; a trial is kept only when it is better by the
 //! objective, and undone exactly otherwise.
 //!
-//! **Budget** (deterministic, stated in docs/limits.md): at most [`MAX_PASSES`] repair
-//! passes ([`MAX_PASSES_OVER`] over capacity under `tasks`), and no new pass once the repair
-//! passes have run more than [`BUDGET_FACTOR`] times
-//! the first pass's fit evaluations (placing fits only: not `explain`'s, so the same passes
-//! run with it on or off); the rounds stop as soon as every task that fits some
-//! agent is placed, or after [`PATIENCE`] passes in a row without a better answer. A batch
-//! whose first pass places every task that can be placed runs no repair pass at all (the
-//! check is a look at the feasibility counts the order already computed). The kept answer is
-//! the first pass's unless a repair pass is strictly better. Repair passes explain their
+//! **Budget** (deterministic, stated in docs/limits.md, and counted in units no grouping of
+//! the agents into classes changes: the class is an optimisation, never a semantic): at most
+//! [`MAX_PASSES`] repair passes ([`MAX_PASSES_OVER`] over capacity under `tasks`), each a
+//! whole pass of the batch (one search per unit, as the first pass); the rounds stop as soon
+//! as every task that fits some agent is placed, or after [`PATIENCE`] passes in a row
+//! without a better answer. The swaps then make at most [`SWAP_SEARCHES`] searches for an
+//! agent per task of the batch (at least [`MIN_SWAP_SEARCHES`]): each placement a swap
+//! tries is one search, whatever the number of agents or classes it scans. A batch whose
+//! first pass places every task that can be placed runs no repair pass at all (the check is
+//! a look at the feasibility counts the order already computed). The kept answer is the
+//! first pass's unless a repair pass is strictly better. Repair passes explain their
 //! unplaced tasks as the first pass does (at the moment each failed), so the kept answer's
-//! reasons are its own.
+//! reasons are its own; `explain` changes no decision of repair (its budget counts no fit).
 
 use super::compile::{same_need, sizes, Unit};
 use super::fit::FitOut;
@@ -47,18 +49,20 @@ use super::score::MAX_EXTRA;
 use super::state::{Ctx, Placement, Req};
 use crate::decision::Plan;
 
-/// At most this many repair passes per batch.
-pub(super) const MAX_PASSES: u32 = 6;
+/// At most this many repair passes per batch (a pass costs about what the first pass cost:
+/// five passes are the four times the first pass's fit evaluations the budget was before it
+/// was counted in passes, plus the pass that crossed it).
+pub(super) const MAX_PASSES: u32 = 5;
 /// At most this many when the tasks ask for more cpus or mem than the agents offer and the
 /// objective is `tasks` (not every task can be placed anyway: the two smallest-first passes
 /// alone — a promotion after them gained 0.3% of the optimum on the quality benchmark and
 /// cost the Fenzo scenario a whole pass of its last call).
 pub(super) const MAX_PASSES_OVER: u32 = 2;
-/// Repair passes stop once they have run more than this many times the first pass's fit
-/// evaluations (at least [`MIN_BUDGET`]).
-pub(super) const BUDGET_FACTOR: u64 = 4;
-/// The evaluation budget of the repair passes is never below this.
-pub(super) const MIN_BUDGET: u64 = 1_024;
+/// The swaps make at most this many searches for an agent ([`place_one`]) per task of the
+/// batch (at least [`MIN_SWAP_SEARCHES`]): about two passes' worth.
+pub(super) const SWAP_SEARCHES: u64 = 2;
+/// The swaps' budget of searches is never below this.
+pub(super) const MIN_SWAP_SEARCHES: u64 = 128;
 /// At most this many placed tasks are tried to make room for one left-out task ([`swaps`]).
 pub(super) const SWAP_CANDIDATES: usize = 8;
 /// Repair stops after this many passes in a row that do not improve on the best answer.
@@ -204,12 +208,7 @@ pub(super) fn repair<'r>(
     if !out.contains(&true) {
         return finish(first);
     }
-    let first_evals = first.fitter.evaluations;
-    // The budget counts placing work only (not `explain`'s): the same passes either way.
-    let placing = |ctx: &Ctx<'_, '_>| ctx.fitter.evaluations.saturating_sub(ctx.explain_evaluations);
-    let budget = placing(&first).saturating_mul(BUDGET_FACTOR).max(MIN_BUDGET);
-    let mut total = first_evals;
-    let mut spent = 0u64;
+    let mut total = first.fitter.evaluations;
     let mut best_worth = worth(&first, r.objective);
     let mut best: Option<(Vec<Unit>, Ctx<'r, '_>)> = None;
     let mut plans: Vec<Vec<Unit>> = Vec::new();
@@ -238,7 +237,7 @@ pub(super) fn repair<'r>(
     let max = if by_count { MAX_PASSES_OVER } else { MAX_PASSES };
     let mut order = units;
     let (mut passes, mut stale) = (0u32, 0u32);
-    while passes < max && spent <= budget && stale < PATIENCE {
+    while passes < max && stale < PATIENCE {
         let next = match plans.pop() {
             Some(p) => p,
             None => match &best {
@@ -249,7 +248,6 @@ pub(super) fn repair<'r>(
         };
         let Some(ctx) = pass(opts, r, req, &next) else { break };
         passes += 1;
-        spent = spent.saturating_add(placing(&ctx));
         total = total.saturating_add(ctx.fitter.evaluations);
         let w = worth(&ctx, r.objective);
         out = lift(&ctx, &next);
@@ -271,13 +269,22 @@ pub(super) fn repair<'r>(
         None => first,
     };
     let before = kept.fitter.evaluations;
-    let room = budget.saturating_sub(spent).max(placing(&kept).min(budget));
-    swaps(&mut kept, feasible, room, pass);
+    let searches = (kept.tasks.len() as u64).saturating_mul(SWAP_SEARCHES).max(MIN_SWAP_SEARCHES);
+    swaps(&mut kept, feasible, searches, pass);
     total = total.saturating_add(kept.fitter.evaluations.saturating_sub(before));
     let mut plan = finish(kept)?;
     plan.stats.evaluations = total;
     plan.stats.repair_passes = passes;
     Ok(plan)
+}
+
+/// Agent `agent`'s cpus and mem offered and free: what a swap's candidates are told apart by
+/// (the same whatever the agents' grouping into classes: a class's members hold the same).
+fn agent_amounts(ctx: &Ctx<'_, '_>, agent: u32) -> [i64; 4] {
+    let Some(a) = ctx.agents.get(agent as usize) else { return [0; 4] };
+    let offered = ctx.statics.get(a.static_class as usize).map_or((0, 0), |st| st.offered);
+    let free = ctx.scan_rows.get(a.class as usize).map_or((0, 0), |r| r.avail);
+    [offered.0, offered.1, free.0, free.1]
 }
 
 /// Whether placement `p` may be moved by a swap: a task alone (no gang), without an
@@ -293,8 +300,16 @@ fn undoable(ctx: &Ctx<'_, '_>, ti: usize) -> bool {
     ctx.tasks.get(ti).is_some_and(|t| t.gang.is_none() && t.need.volumes.is_empty() && t.need.executor.is_none())
 }
 
-/// Places task `ti` on the best agent the scan finds, if any.
-fn place_one<'r>(ctx: &mut Ctx<'r, '_>, ti: usize, cache: &mut ScanCache<'r>, bufs: &mut (FitOut, FitOut)) -> bool {
+/// Places task `ti` on the best agent the scan finds, if any: one search, counted in
+/// `searches` (the swaps' budget, [`SWAP_SEARCHES`]).
+fn place_one<'r>(
+    ctx: &mut Ctx<'r, '_>,
+    ti: usize,
+    cache: &mut ScanCache<'r>,
+    bufs: &mut (FitOut, FitOut),
+    searches: &mut u64,
+) -> bool {
+    *searches = searches.saturating_add(1);
     let (out, scratch) = bufs;
     match ctx.best_for(ti, out, scratch, cache) {
         Some(b) => {
@@ -341,14 +356,15 @@ fn take_out<'r>(ctx: &mut Ctx<'r, '_>, ti: usize, base: &Groups<'r>) -> Option<(
 /// alone (a task of no gang; smallest first under `tasks`, biggest first under `resources`),
 /// a direct try, then up to [`SWAP_CANDIDATES`] placed tasks of the batch — movable ones
 /// ([`movable`]) on agents where the left-out task would have the cpus and mem if they left,
-/// smallest first, one of tasks alike per state class — each in turn taken out (the ledger's
-/// [`Ctx::unplace`]): the left-out task placed, then the one taken out placed again
-/// elsewhere, or, when it finds no room, the other left-out tasks that fit the room freed on
-/// its agent. A left-out task alike one that found no swap is skipped. A trial is kept when the answer's
+/// smallest first, one of tasks alike per agent amounts ([`agent_amounts`]) — each in turn
+/// taken out (the ledger's [`Ctx::unplace`]): the left-out task placed, then the one taken
+/// out placed again elsewhere, or, when it finds no room, the other left-out tasks that fit
+/// the room freed on its agent. A left-out task alike one that found no swap is skipped. A trial is kept when the answer's
 /// [`worth`] grows (one more task, or a larger placed share), otherwise undone exactly (the
 /// tasks it placed taken out, the one taken out put back where it was, at its index).
-/// Running tasks are never moved. Deterministic; stops once the swaps have made `budget` fit
-/// evaluations.
+/// Running tasks are never moved. Deterministic, and blind to how the agents are grouped into
+/// classes (tasks alike are told by their needs and rules, agents by their cpus and mem, never
+/// by a class); stops once the swaps have made more than `budget` searches ([`place_one`]).
 fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
     let objective = ctx.resolved.objective;
     let single = |ctx: &Ctx<'_, '_>, ti: usize| ctx.tasks.get(ti).is_some_and(|t| t.gang.is_none());
@@ -365,12 +381,14 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
         Objective::Tasks => left.sort_by_key(|&ti| (size_of(ti), ti)),
         Objective::Resources => left.sort_by_key(|&ti| (std::cmp::Reverse(size_of(ti)), ti)),
     }
-    let start = ctx.fitter.evaluations;
+    let mut searches = 0u64;
     let mut cache = ScanCache::new(ctx);
     let mut bufs = (FitOut::default(), FitOut::default());
     let mut base: Option<Groups<'r>> = None;
     // Tasks alike (same needs, rules and group) meet the same ledger: once one found no swap,
-    // the others are not tried; nor is a placed task alike one tried before on a class.
+    // the others are not tried; nor is a placed task alike one tried before on an agent of the
+    // same cpus and mem, offered and free ([`agent_amounts`]: not its class, which depends on
+    // what else the batch tells apart).
     let alike = |ctx: &Ctx<'_, '_>, a: usize, b: usize| match (ctx.tasks.get(a), ctx.tasks.get(b)) {
         (Some(x), Some(y)) => {
             // A task of no group is a group of its own: the group tells tasks apart only when
@@ -386,7 +404,7 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
     };
     let mut failed: Vec<usize> = Vec::new();
     for &u in &left {
-        if ctx.fitter.evaluations.saturating_sub(start) > budget {
+        if searches > budget {
             break;
         }
         if !unplaced(ctx, u) {
@@ -395,7 +413,7 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
         if failed.iter().any(|&f| alike(ctx, f, u)) {
             continue;
         }
-        if place_one(ctx, u, &mut cache, &mut bufs) {
+        if place_one(ctx, u, &mut cache, &mut bufs, &mut searches) {
             continue;
         }
         // A trial must be undone exactly when it is not kept: only a task the ledger can take
@@ -427,21 +445,21 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
             cands.retain(|(s, _)| *s < size_of(u));
         }
         cands.sort_unstable();
-        let mut tried: Vec<(usize, u32)> = Vec::new();
+        let mut tried: Vec<(usize, [i64; 4])> = Vec::new();
         cands.retain(|(_, pi)| {
             let Some(p) = ctx.placements.get(*pi) else { return false };
-            let class = ctx.agents.get(p.agent as usize).map_or(u32::MAX, |a| a.class);
-            if tried.iter().any(|&(t, c)| c == class && alike(ctx, t, p.task)) {
+            let amounts = agent_amounts(ctx, p.agent);
+            if tried.iter().any(|&(t, a)| a == amounts && alike(ctx, t, p.task)) {
                 return false;
             }
-            tried.push((p.task, class));
+            tried.push((p.task, amounts));
             true
         });
         cands.truncate(SWAP_CANDIDATES);
         let mut kept = false;
         // The indices stay valid: a trial that is not kept leaves the placements as they were.
         for (_, pi) in cands {
-            if ctx.fitter.evaluations.saturating_sub(start) > budget {
+            if searches > budget {
                 break;
             }
             let worth_before = worth(ctx, objective);
@@ -458,9 +476,9 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
             let Some((pi, p)) = take_out(ctx, out, base) else { continue };
             let agent = p.agent;
             let mut added: Vec<usize> = Vec::new();
-            if place_one(ctx, u, &mut cache, &mut bufs) {
+            if place_one(ctx, u, &mut cache, &mut bufs, &mut searches) {
                 added.push(u);
-                if !place_one(ctx, out, &mut cache, &mut bufs) {
+                if !place_one(ctx, out, &mut cache, &mut bufs, &mut searches) {
                     // The others were left out for want of room: only the room freed on the
                     // agent of the task taken out can take them now.
                     let room = |ctx: &Ctx<'_, '_>| {
@@ -476,7 +494,7 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
                         if free.0 < need.0 || free.1 < need.1 {
                             continue;
                         }
-                        if unplaced(ctx, v) && place_one(ctx, v, &mut cache, &mut bufs) {
+                        if unplaced(ctx, v) && place_one(ctx, v, &mut cache, &mut bufs, &mut searches) {
                             added.push(v);
                         }
                     }
@@ -580,14 +598,14 @@ mod tests {
         take_out(&mut ctx, 2, &base).unwrap();
         let mut cache = ScanCache::new(&mut ctx);
         let mut bufs = (FitOut::default(), FitOut::default());
-        assert!(place_one(&mut ctx, 2, &mut cache, &mut bufs));
+        assert!(place_one(&mut ctx, 2, &mut cache, &mut bufs, &mut 0));
         assert_eq!((host(&ctx, 2), ports(&ctx, 2)), (rack_of_m0, m0));
         // `hostname UNIQUE`: u0 out, u1 out; u1 placed first now takes u0's host and ports.
         take_out(&mut ctx, 0, &base).unwrap();
         take_out(&mut ctx, 1, &base).unwrap();
-        assert!(place_one(&mut ctx, 1, &mut cache, &mut bufs));
+        assert!(place_one(&mut ctx, 1, &mut cache, &mut bufs, &mut 0));
         assert_eq!((host(&ctx, 1), ports(&ctx, 1)), (host_of_u0, u0));
-        assert!(place_one(&mut ctx, 0, &mut cache, &mut bufs));
+        assert!(place_one(&mut ctx, 0, &mut cache, &mut bufs, &mut 0));
         assert_ne!(host(&ctx, 0), host(&ctx, 1));
     }
 

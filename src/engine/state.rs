@@ -254,8 +254,6 @@ pub(super) struct Ctx<'r, 'o> {
     pub(super) last_add: Option<AddKey>,
     /// The dimensions besides cpus and mem the scores read (set once the tasks are compiled).
     pub(super) dims: super::score::Dims,
-    /// The fit evaluations [`super::explain`] made (part of `fitter.evaluations`).
-    pub(super) explain_evaluations: u64,
     /// One more than the highest rules id of the tasks (0 when none has one).
     pub(super) rule_ids: usize,
     /// A placement's new pool, kept for the next one when its class already exists.
@@ -518,7 +516,6 @@ impl<'r, 'o> Ctx<'r, 'o> {
             order_add: None,
             last_add: None,
             dims: super::score::Dims::default(),
-            explain_evaluations: 0,
             rule_ids: 0,
             pool_buf: Vec::new(),
             roles: Interner::with(&["*"]),
