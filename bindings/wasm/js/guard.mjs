@@ -131,8 +131,10 @@ export function typedCall(module, name, decodeAscii) {
     const request = args[0];
     if (op !== undefined && args.length === 1 && isPlainObject(request) && jsonTree(request, 1)) {
       const text = JSON.stringify({ ...request, op });
-      const answer = answerText(module, text, decodeAscii, module.__callRequest, module.__callRequestKept);
-      if (answer.startsWith('{"ok":true')) return JSON.parse(answer);
+      if (!loneSurrogate(text)) {
+        const answer = answerText(module, text, decodeAscii, module.__callRequest, module.__callRequestKept);
+        if (answer.startsWith('{"ok":true')) return JSON.parse(answer);
+      }
     }
     return raw(...args);
   };
@@ -154,19 +156,20 @@ function isPlainObject(v) {
 /**
  * Whether `v` (at nesting `depth`) is a tree that `JSON.stringify` writes as exactly the JSON
  * value serde-wasm-bindgen reads (bindings/wasm/src/js.rs `to_json`): null, booleans,
- * well-formed strings, numbers `jsonNumber` accepts, plain arrays (no holes) and plain
- * objects. Anything else (undefined, which one drops and the other reads as null; functions,
- * symbols, BigInts, non-finite numbers, `Map`s, class instances, `toJSON`, cycles, nesting past
- * `MAX_DEPTH`) is left to the module's own reading, with its own answers and errors.
+ * strings (lone surrogates are caught in the text: `loneSurrogate`), numbers `jsonNumber`
+ * accepts, plain arrays without holes and plain objects. Anything else (undefined, which one
+ * drops and the other reads as null; functions, symbols, BigInts, non-finite numbers, `Map`s,
+ * class instances, `toJSON`, cycles, nesting past `MAX_DEPTH`) is left to the module's own
+ * reading, with its own answers and errors. (`for ... in` also visits inherited enumerable
+ * properties, which only makes the check stricter.)
  */
 function jsonTree(v, depth) {
   switch (typeof v) {
     case 'string':
-      return wellFormed(v);
     case 'boolean':
       return true;
     case 'number':
-      return jsonNumber(v);
+      return Number.isSafeInteger(v) || jsonFraction(v);
     case 'object':
       break;
     default:
@@ -182,28 +185,28 @@ function jsonTree(v, depth) {
     return true;
   }
   if (!isPlainObject(v)) return false;
-  const keys = Object.keys(v);
-  for (let i = 0; i < keys.length; i++) {
-    if (!wellFormed(keys[i]) || !jsonTree(v[keys[i]], depth + 1)) return false;
+  for (const key in v) {
+    if (!jsonTree(v[key], depth + 1)) return false;
   }
   return true;
 }
 
-/** Whether a string has no lone surrogate (`JSON.stringify` escapes one; serde-wasm-bindgen
- * reads it as U+FFFD). Without `isWellFormed` (older browsers), any surrogate counts. */
-const wellFormed =
-  typeof String.prototype.isWellFormed === 'function' ? (s) => s.isWellFormed() : (s) => !/[\ud800-\udfff]/.test(s);
+/** Whether JSON text holds an escaped lone surrogate (`JSON.stringify` writes one as
+ * `\udXXX`; serde-wasm-bindgen reads it as U+FFFD, a JSON parser refuses it). A backslash
+ * written as `\\` before `ud8..` also matches: that request merely takes the slower route. */
+function loneSurrogate(text) {
+  return text.indexOf('\\ud') >= 0 && /\\ud[89a-f]/.test(text);
+}
 
 /**
- * Whether the number `x` reaches the module as the same JSON number both ways: a safe
- * integer (serde-wasm-bindgen: an integer; the text: the same integer), or a fraction whose
- * shortest digits (`String(x)`, what `JSON.stringify` writes) are at most 15 significant
- * digits times a power of ten within 10^±22, which any JSON parser, serde_json's included,
- * reads back to exactly `x` (both factors exact doubles, one rounding). Integral doubles past
- * 2^53 (a double to serde-wasm-bindgen, an integer in text) and non-finite numbers are not.
+ * Whether the number `x`, not a safe integer, reaches the module as the same JSON number both
+ * ways: a fraction whose shortest digits (`String(x)`, what `JSON.stringify` writes) are at
+ * most 15 significant digits times a power of ten within 10^±22, which any JSON parser,
+ * serde_json's included, reads back to exactly `x` (both factors exact doubles, one
+ * rounding). Integral doubles past 2^53 (a double to serde-wasm-bindgen, an integer in text)
+ * and non-finite numbers are not.
  */
-function jsonNumber(x) {
-  if (Number.isSafeInteger(x)) return true;
+function jsonFraction(x) {
   if (!Number.isFinite(x) || Number.isInteger(x)) return false;
   const s = String(x);
   const e = s.indexOf('e');
