@@ -4,7 +4,7 @@
 // or compiled bytes.
 import * as module from '../pkg/web/offerfit_wasm.js';
 import rawInit, { initSync as rawInitSync } from '../pkg/web/offerfit_wasm.js';
-import { guard, textCall, EXPORTS } from './guard.mjs';
+import { guard, textCall, typedCall, EXPORTS, OPS } from './guard.mjs';
 import { sessionClass } from './session.mjs';
 
 let ready = false;
@@ -26,7 +26,7 @@ export function initSync(input) {
 // Calling before `init` is a programming error, not a bad request: it throws rather than
 // answering an `internal` error that would hide the mistake.
 const get = (name) => {
-  const raw = name === 'call' ? textCall(module) : (...args) => module[name](...args);
+  const raw = name === 'call' ? textCall(module) : name in OPS ? typedCall(module, name) : (...args) => module[name](...args);
   const guarded = guard(raw, EXPORTS[name]);
   const api = (...args) => {
     if (!ready) throw new Error(`offerfit: call \`await init()\` before \`${name}()\``);
