@@ -37,6 +37,8 @@ use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
 
+pub mod regex_cost;
+
 /// The deepest nesting `json_depth` may allow: serde_json refuses anything deeper on its own
 /// (its recursion limit is 128 levels), so a larger bound could never be reached.
 pub const MAX_JSON_DEPTH: usize = 127;
@@ -465,34 +467,45 @@ impl Limits {
         )
     }
 
-    /// Compiles a regex (the `regex` crate) with its size bounded by `regex_size`.
+    /// Compiles a regex (the `regex` crate) with its size bounded by `regex_size`: its
+    /// charge ([`regex_cost`], the same on every platform) decides, the crate's own limits are
+    /// a safety net above it.
     ///
     /// # Errors
     /// `limit.regex_size` when the compiled program would be too large; `regex.syntax` with
     /// the regex crate's one-line message for an invalid pattern.
     pub fn compile_regex(&self, pattern: &str) -> Result<regex::Regex> {
         self.check_str(pattern)?;
-        regex::RegexBuilder::new(pattern).size_limit(self.regex_size).dfa_size_limit(self.regex_size).build().map_err(
-            |e| match e {
-                regex::Error::CompiledTooBig(_) => self.regex_too_big(pattern),
-                other => regex_syntax(pattern, &other.to_string()),
-            },
-        )
+        if regex_cost::pattern_cost(pattern).is_some_and(|c| c > self.regex_size) {
+            return Err(self.regex_too_big(pattern));
+        }
+        let net = regex_cost::safety_net(self.regex_size);
+        regex::RegexBuilder::new(pattern).size_limit(net).dfa_size_limit(net).build().map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => self.regex_too_big(pattern),
+            other => regex_syntax(pattern, &other.to_string()),
+        })
     }
 
     /// Compiles a regex with `fancy-regex` (look-around, backreferences, as Java allows),
     /// its size bounded by `regex_size` and each match by `regex_backtrack` steps. A match
     /// that runs out of steps returns an error: map it with [`Limits::regex_match_error`].
     ///
+    /// The regexes it hands to the linear engine are charged as [`regex_cost`] says, the same
+    /// on every platform.
+    ///
     /// # Errors
     /// `limit.regex_size` when the compiled program would be too large; `regex.syntax` for an
     /// invalid pattern.
     pub fn compile_fancy_regex(&self, pattern: &str) -> Result<fancy_regex::Regex> {
         self.check_str(pattern)?;
+        if regex_cost::backtracking_cost(pattern).is_some_and(|c| c > self.regex_size) {
+            return Err(self.regex_too_big(pattern));
+        }
+        let net = regex_cost::safety_net(self.regex_size);
         fancy_regex::RegexBuilder::new(pattern)
             .backtrack_limit(self.regex_backtrack)
-            .delegate_size_limit(self.regex_size)
-            .delegate_dfa_size_limit(self.regex_size)
+            .delegate_size_limit(net)
+            .delegate_dfa_size_limit(net)
             .build()
             .map_err(|e| match &e {
                 fancy_regex::Error::CompileError(fancy_regex::CompileError::InnerError(inner))
