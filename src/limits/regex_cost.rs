@@ -231,6 +231,8 @@ mod tests {
         // Saturates instead of wrapping (at `u64::MAX`, or a 32-bit host's `usize::MAX`).
         assert_eq!(pattern_cost("(?:a{1000}){1000}{1000}{1000}{1000}{1000}{1000}"), Some(usize::MAX));
         assert_eq!(pattern_cost("a("), None);
+        // The hostile battery's boundary case, run through every host (wasm32 too).
+        assert_eq!(whole(crate::bench_gen::hostile::AT_SIZE_PATTERN), crate::bench_gen::hostile::AT_SIZE_CHARGE);
     }
 
     #[test]
