@@ -18,7 +18,7 @@
 //! | `list_items` | 10 000 | elements of any other array, members of any object (a task's ports, scalars, volumes, accepted roles; an offer's resources, attributes; a port blacklist) |
 //! | `json_values` | 1 000 000 | JSON values (strings, numbers, literals, arrays, objects; not keys) in one request |
 //! | `string_bytes` | 64 KiB (65 536) | any one string: a constraint, a resource text, an id, a key |
-//! | `regex_size` | 1 MiB (1 048 576) | the compiled size of one `LIKE` / `UNLIKE` regex |
+//! | `regex_size` | 1 MiB (1 048 576) | the compiled size of one `LIKE` / `UNLIKE` regex, as [`regex_cost`] charges it (the same on every platform) |
 //! | `regex_backtrack` | 100 000 | backtracking steps of one regex match (see [`Limits::regex_backtrack`]) |
 //!
 //! ```
@@ -410,11 +410,11 @@ impl Limits {
     }
 
     /// The most bytes all the distinct `LIKE` / `UNLIKE` regexes of one `place` request may
-    /// take compiled ([`crate::constraint::JavaRegex::compiled_bytes`]):
-    /// [`REGEX_BUDGET_FACTOR`] × `regex_size` (8 MiB by default: measured in release,
-    /// 3,000 tasks × 64 distinct heavy patterns are refused after 16 of them, ~0.2 s in all;
-    /// 15 of them, or 2,500 distinct small ones, are compiled and matched in well under a
-    /// second: `benches/REPORT-hostile.md`). Each regex is bounded by
+    /// take compiled ([`crate::constraint::JavaRegex::compiled_bytes`], charged by
+    /// [`regex_cost`]): [`REGEX_BUDGET_FACTOR`] × `regex_size` (8 MiB by default: measured in
+    /// release, 3,000 tasks × 64 distinct heavy patterns of ~516 KB are refused at the 17th,
+    /// ~0.2 s in all; 15 of them, or 2,500 distinct small ones, are compiled and matched in
+    /// well under a second: `benches/REPORT-hostile.md`). Each regex is bounded by
     /// `regex_size`; without a budget for the request, thousands of distinct patterns would
     /// cost minutes and gigabytes (issue 20: 3,000 tasks × 64 patterns, 78 s and 2.1 GB).
     ///

@@ -414,7 +414,7 @@ fn heavy_regexes(tasks: usize, per: usize, patterns: usize, offers: usize) -> St
 }
 
 /// `tasks` tasks of `per` `UNLIKE` constraints each, drawn in turn from `patterns` distinct
-/// small patterns (`r{k}x`, 2.3 KB compiled each) on `offers` agents: as many distinct
+/// small patterns (`r{k}x`, 2.3–2.4 KB charged each) on `offers` agents: as many distinct
 /// regexes as the budget takes, each matched by every agent for every task.
 fn small_regexes(tasks: usize, per: usize, patterns: usize, offers: usize) -> String {
     regex_request(tasks, per, offers, |t, c| {
