@@ -476,7 +476,7 @@ impl Limits {
     /// the regex crate's one-line message for an invalid pattern.
     pub fn compile_regex(&self, pattern: &str) -> Result<regex::Regex> {
         self.check_str(pattern)?;
-        if regex_cost::pattern_cost(pattern).is_some_and(|c| c > self.regex_size) {
+        if regex_cost::pattern_cost(pattern, self.regex_size).is_some_and(|c| c > self.regex_size) {
             return Err(self.regex_too_big(pattern));
         }
         let net = regex_cost::safety_net(self.regex_size);
@@ -498,7 +498,7 @@ impl Limits {
     /// invalid pattern.
     pub fn compile_fancy_regex(&self, pattern: &str) -> Result<fancy_regex::Regex> {
         self.check_str(pattern)?;
-        if regex_cost::backtracking_cost(pattern).is_some_and(|c| c > self.regex_size) {
+        if regex_cost::backtracking_cost(pattern, self.regex_size).is_some_and(|c| c > self.regex_size) {
             return Err(self.regex_too_big(pattern));
         }
         let net = regex_cost::safety_net(self.regex_size);

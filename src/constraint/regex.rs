@@ -266,7 +266,7 @@ fn linear(pattern: &str, hir: Hir, limits: &Limits, mode: Mode) -> Result<JavaRe
         Mode::Whole => Hir::concat(vec![Hir::look(Look::Start), hir, Hir::look(Look::End)]),
         Mode::Search => hir,
     };
-    let compiled_bytes = regex_cost::matcher_cost(&hir);
+    let compiled_bytes = regex_cost::matcher_cost(&hir, limits.regex_size);
     if compiled_bytes > limits.regex_size {
         return Err(too_big(pattern, limits));
     }
@@ -295,7 +295,7 @@ fn backtracking(pattern: &str, limits: &Limits, mode: Mode) -> Result<JavaRegex,
     // is large; only "too big" matters).
     let net = regex_cost::safety_net(limits.regex_size);
     let build = |p: &str| {
-        let delegated = regex_cost::backtracking_cost(p).ok_or(None)?;
+        let delegated = regex_cost::backtracking_cost(p, limits.regex_size).ok_or(None)?;
         if delegated > limits.regex_size {
             return Err(Some(too_big(pattern, limits)));
         }

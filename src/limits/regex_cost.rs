@@ -37,10 +37,14 @@ pub const MATCHER_BASE: usize = 2048;
 /// the charge, never the bound that decides.
 pub const SAFETY_FACTOR: usize = 4;
 
-/// The charge of a matcher for `hir` (as compiled: wrap it in `^(?:…)$` first when it is).
-pub(crate) fn matcher_cost(hir: &Hir) -> usize {
+/// The charge of a matcher for `hir` (as compiled: wrap it in `^(?:…)$` first when it is):
+/// exact when it is at most `cap`, else some number above `cap` (the count stops early, so
+/// a huge pattern costs no more to refuse than `cap` to count).
+pub(crate) fn matcher_cost(hir: &Hir, cap: usize) -> usize {
     // Counted in `u64` so that the number is the same on 32-bit hosts up to their `usize`.
-    usize::try_from((MATCHER_BASE as u64).saturating_add(hir_cost(hir))).unwrap_or(usize::MAX)
+    let cap = u64::try_from(cap).unwrap_or(u64::MAX);
+    let cost = (MATCHER_BASE as u64).saturating_add(hir_cost(hir, cap));
+    usize::try_from(cost).unwrap_or(usize::MAX)
 }
 
 /// The crates' own size limit for a regex bound by `regex_size` (see [`SAFETY_FACTOR`]).
@@ -49,9 +53,9 @@ pub(crate) fn safety_net(regex_size: usize) -> usize {
 }
 
 /// The charge of `pattern` parsed with `regex-syntax`'s defaults (as the `regex` crate
-/// parses it), `None` when it does not parse.
-pub(crate) fn pattern_cost(pattern: &str) -> Option<usize> {
-    regex_syntax::Parser::new().parse(pattern).ok().map(|h| matcher_cost(&h))
+/// parses it), exact up to `cap` (see [`matcher_cost`]); `None` when it does not parse.
+pub(crate) fn pattern_cost(pattern: &str, cap: usize) -> Option<usize> {
+    regex_syntax::Parser::new().parse(pattern).ok().map(|h| matcher_cost(&h, cap))
 }
 
 /// The charge of the regexes `fancy-regex` (the backtracking engine) compiles for
@@ -64,7 +68,7 @@ pub(crate) fn pattern_cost(pattern: &str) -> Option<usize> {
 /// them side by side in a sequence as one matcher: an upper bound of every matcher it builds
 /// (inside a hard part it may split such a part further and loop over its repetitions, or
 /// match a plain literal itself — then it costs less than charged).
-pub(crate) fn backtracking_cost(pattern: &str) -> Option<usize> {
+pub(crate) fn backtracking_cost(pattern: &str, cap: usize) -> Option<usize> {
     let tree = fancy_regex::Expr::parse_tree(pattern).ok()?;
     let mut runs: Vec<Vec<&fancy_regex::Expr>> = Vec::new();
     // `fancy-regex` numbers the whole match group 0 (it wraps the pattern in a group).
@@ -78,7 +82,10 @@ pub(crate) fn backtracking_cost(pattern: &str) -> Option<usize> {
         for part in run {
             part.to_str(&mut text, 1);
         }
-        total = total.saturating_add(pattern_cost(&text)?);
+        total = total.saturating_add(pattern_cost(&text, cap)?);
+        if total > cap {
+            break;
+        }
     }
     Some(total)
 }
@@ -175,22 +182,35 @@ fn split_hard<'e>(
     }
 }
 
-/// The states of `hir`, without the matcher's base. Recursion is bounded by the parser's
-/// nest limit.
-fn hir_cost(hir: &Hir) -> u64 {
+/// The states of `hir`, without the matcher's base: exact up to `cap`, else above it.
+/// Recursion is bounded by the parser's nest limit.
+fn hir_cost(hir: &Hir, cap: u64) -> u64 {
     const S: u64 = STATE as u64;
     let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    let sum = |start: u64, parts: &[Hir]| {
+        let mut total = start;
+        for h in parts {
+            total = total.saturating_add(hir_cost(h, cap));
+            if total > cap {
+                break;
+            }
+        }
+        total
+    };
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => S,
         HirKind::Literal(l) => S.saturating_mul(count(l.0.len())),
         HirKind::Class(Class::Unicode(c)) => {
-            let mut bytes = 0u64;
-            for r in c.iter() {
+            let mut total = S;
+            'ranges: for r in c.iter() {
                 for seq in Utf8Sequences::new(r.start(), r.end()) {
-                    bytes = bytes.saturating_add(count(seq.len() + 1));
+                    total = total.saturating_add((CLASS_BYTE as u64).saturating_mul(count(seq.len() + 1)));
+                    if total > cap {
+                        break 'ranges;
+                    }
                 }
             }
-            S.saturating_add((CLASS_BYTE as u64).saturating_mul(bytes))
+            total
         }
         HirKind::Class(Class::Bytes(c)) => {
             S.saturating_add((CLASS_BYTE as u64).saturating_mul(2 * count(c.ranges().len())))
@@ -200,13 +220,11 @@ fn hir_cost(hir: &Hir) -> u64 {
                 Some(max) => (max.max(1), max - r.min),
                 None => (r.min.max(1), 1),
             };
-            hir_cost(&r.sub).saturating_mul(u64::from(copies)).saturating_add(S.saturating_mul(u64::from(unions)))
+            hir_cost(&r.sub, cap).saturating_mul(u64::from(copies)).saturating_add(S.saturating_mul(u64::from(unions)))
         }
-        HirKind::Capture(c) => hir_cost(&c.sub).saturating_add(2 * S),
-        HirKind::Concat(v) => v.iter().fold(0u64, |a, h| a.saturating_add(hir_cost(h))),
-        HirKind::Alternation(v) => {
-            v.iter().fold(S.saturating_mul(count(v.len()) + 1), |a, h| a.saturating_add(hir_cost(h)))
-        }
+        HirKind::Capture(c) => hir_cost(&c.sub, cap).saturating_add(2 * S),
+        HirKind::Concat(v) => sum(0, v),
+        HirKind::Alternation(v) => sum(S.saturating_mul(count(v.len()) + 1), v),
     }
 }
 
@@ -215,7 +233,7 @@ mod tests {
     use super::*;
 
     fn whole(p: &str) -> usize {
-        pattern_cost(&format!("^(?:{p})$")).unwrap()
+        pattern_cost(&format!("^(?:{p})$"), usize::MAX).unwrap()
     }
 
     /// Pinned numbers: the charge is a pure function of the pattern, so these hold on every
@@ -227,12 +245,23 @@ mod tests {
         assert_eq!(whole(r"\w"), 59_171);
         assert_eq!(whole(r"r0x0|[a-z]+\w{2,9}"), 516_181);
         assert_eq!(whole(r"\w{17}"), whole(r"\w{17}"));
-        assert_eq!(pattern_cost("a{1000}{1000}"), Some(2048 + 48 * 1_000_000));
+        assert_eq!(pattern_cost("a{1000}{1000}", usize::MAX), Some(2048 + 48 * 1_000_000));
         // Saturates instead of wrapping (at `u64::MAX`, or a 32-bit host's `usize::MAX`).
-        assert_eq!(pattern_cost("(?:a{1000}){1000}{1000}{1000}{1000}{1000}{1000}"), Some(usize::MAX));
-        assert_eq!(pattern_cost("a("), None);
+        assert_eq!(pattern_cost("(?:a{1000}){1000}{1000}{1000}{1000}{1000}{1000}", usize::MAX), Some(usize::MAX));
+        assert_eq!(pattern_cost("a(", usize::MAX), None);
         // The hostile battery's boundary case, run through every host (wasm32 too).
         assert_eq!(whole(crate::bench_gen::hostile::AT_SIZE_PATTERN), crate::bench_gen::hostile::AT_SIZE_CHARGE);
+    }
+
+    /// Past the cap the count stops, above the cap; up to it, it is exact.
+    #[test]
+    fn the_count_stops_past_the_cap() {
+        let huge = r"\pL".repeat(20_000);
+        let capped = pattern_cost(&huge, 1 << 20).unwrap();
+        assert!(capped > 1 << 20 && capped < 1 << 21, "{capped}");
+        let exact = whole(r"\w{2,17}");
+        assert_eq!(pattern_cost(r"^(?:\w{2,17})$", exact).unwrap(), exact);
+        assert_eq!(backtracking_cost(r"(?=a)\w{2,17}", usize::MAX), backtracking_cost(r"(?=a)\w{2,17}", 1 << 20));
     }
 
     #[test]

@@ -32,7 +32,7 @@ fn translate(task: &TaskRequest, limits: &Limits) -> Vec<Json> {
         // own limit only a safety net above.
         let re2 = |v: &str| {
             !v.is_empty()
-                && regex_cost::pattern_cost(v).is_some_and(|c| c <= limits.regex_size)
+                && regex_cost::pattern_cost(v, limits.regex_size).is_some_and(|c| c <= limits.regex_size)
                 && regex::RegexBuilder::new(v).size_limit(regex_cost::safety_net(limits.regex_size)).build().is_ok()
         };
         let predicate = match (c.operator(), c.value()) {
