@@ -205,6 +205,9 @@ fn the_regex_size_boundary_is_the_charge() {
     assert_eq!(v["errors"][0]["path"], "/tasks/0/constraints/0/2");
     let m = v["errors"][0]["message"].as_str().unwrap();
     assert!(m.ends_with("the limit `regex_size` is 972322 bytes"), "{m}");
+    // Before the charge, the regex crate's byte sizes decided: at 500,000–700,000 the 64-bit
+    // CLI refused this pattern and the plain-WASM module accepted it.
+    assert_eq!(code(&run(&case("regex_size_gap", Size::Cheap))), "limit.regex_size");
 }
 
 #[test]

@@ -607,6 +607,12 @@ const LAZY: &[Lazy] = &[
     ("regex_over_size", 7, "one LIKE pattern whose charge is one byte over the request's `regex_size`", |_| {
         regex_at_size(AT_SIZE_CHARGE - 1)
     }),
+    (
+        "regex_size_gap",
+        7,
+        "the same pattern under a `regex_size` of 600,000 (refused natively and accepted in WASM before the charge)",
+        |_| regex_at_size(600_000),
+    ),
     ("many_ports", 7, "a task asking for 1,000,000 dynamic ports", |size| many_ports(pick(size, 100_000, 1_000_000))),
     ("many_ports_in_limit", 7, "a task asking for 10,000 dynamic ports (at `list_items`)", |_| many_ports(10_000)),
 ];
