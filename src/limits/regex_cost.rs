@@ -264,6 +264,34 @@ mod tests {
         assert_eq!(backtracking_cost(r"(?=a)\w{2,17}", usize::MAX), backtracking_cost(r"(?=a)\w{2,17}", 1 << 20));
     }
 
+    /// Whatever the charge lets through, fancy-regex builds well under the safety net (here
+    /// with its delegates held to half of `regex_size`): the charge is an upper bound of the
+    /// matchers it hands to the linear engine.
+    #[test]
+    fn backtracking_patterns_within_the_charge_build_under_the_safety_net() {
+        let size = 200_000;
+        for p in [
+            r"(?=a)\w{3}",
+            r"(?<=ab)c+[a-z]{10}",
+            r"(?>a|ab)c{50}",
+            r"\bfoo\b[a-z]{10}\d+",
+            r"(a)(?(1)b|c)x{20}",
+            r"(?i)(?=K)k{30}",
+            r"(?!x)(?:.{3}){10}",
+            r"(\w)\1{3}\w{2}",
+            r"(?=a)(?:(a)\1){100000}",
+        ] {
+            let charge = backtracking_cost(p, size).unwrap();
+            assert!(charge <= size, "{p}: {charge}");
+            let built = fancy_regex::RegexBuilder::new(p)
+                .delegate_size_limit(safety_net(size) / SAFETY_FACTOR / 2)
+                .delegate_dfa_size_limit(safety_net(size))
+                .build();
+            assert!(built.is_ok(), "{p}: charged {charge}, {built:?}");
+        }
+        assert!(backtracking_cost(r"(?=a)\w{100}", size).unwrap() > size);
+    }
+
     #[test]
     fn repetitions_are_expanded() {
         let one = whole("[a-z]");
