@@ -18,7 +18,7 @@
 //! | `list_items` | 10 000 | elements of any other array, members of any object (a task's ports, scalars, volumes, accepted roles; an offer's resources, attributes; a port blacklist) |
 //! | `json_values` | 1 000 000 | JSON values (strings, numbers, literals, arrays, objects; not keys) in one request |
 //! | `string_bytes` | 64 KiB (65 536) | any one string: a constraint, a resource text, an id, a key |
-//! | `regex_size` | 1 MiB (1 048 576) | the compiled size of one `LIKE` / `UNLIKE` regex |
+//! | `regex_size` | 1 MiB (1 048 576) | the compiled size of one `LIKE` / `UNLIKE` regex, as [`regex_cost`] charges it (the same on every platform) |
 //! | `regex_backtrack` | 100 000 | backtracking steps of one regex match (see [`Limits::regex_backtrack`]) |
 //!
 //! ```
@@ -36,6 +36,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
+
+pub mod regex_cost;
 
 /// The deepest nesting `json_depth` may allow: serde_json refuses anything deeper on its own
 /// (its recursion limit is 128 levels), so a larger bound could never be reached.
@@ -408,11 +410,11 @@ impl Limits {
     }
 
     /// The most bytes all the distinct `LIKE` / `UNLIKE` regexes of one `place` request may
-    /// take compiled ([`crate::constraint::JavaRegex::compiled_bytes`]):
-    /// [`REGEX_BUDGET_FACTOR`] × `regex_size` (8 MiB by default: measured in release,
-    /// 3,000 tasks × 64 distinct heavy patterns are refused after 16 of them, ~0.2 s in all;
-    /// 15 of them, or 2,500 distinct small ones, are compiled and matched in well under a
-    /// second: `benches/REPORT-hostile.md`). Each regex is bounded by
+    /// take compiled ([`crate::constraint::JavaRegex::compiled_bytes`], charged by
+    /// [`regex_cost`]): [`REGEX_BUDGET_FACTOR`] × `regex_size` (8 MiB by default: measured in
+    /// release, 3,000 tasks × 64 distinct heavy patterns of ~516 KB are refused at the 17th,
+    /// ~0.2 s in all; 15 of them, or 2,500 distinct small ones, are compiled and matched in
+    /// well under a second: `benches/REPORT-hostile.md`). Each regex is bounded by
     /// `regex_size`; without a budget for the request, thousands of distinct patterns would
     /// cost minutes and gigabytes (issue 20: 3,000 tasks × 64 patterns, 78 s and 2.1 GB).
     ///
@@ -465,34 +467,45 @@ impl Limits {
         )
     }
 
-    /// Compiles a regex (the `regex` crate) with its size bounded by `regex_size`.
+    /// Compiles a regex (the `regex` crate) with its size bounded by `regex_size`: its
+    /// charge ([`regex_cost`], the same on every platform) decides, the crate's own limits are
+    /// a safety net above it.
     ///
     /// # Errors
     /// `limit.regex_size` when the compiled program would be too large; `regex.syntax` with
     /// the regex crate's one-line message for an invalid pattern.
     pub fn compile_regex(&self, pattern: &str) -> Result<regex::Regex> {
         self.check_str(pattern)?;
-        regex::RegexBuilder::new(pattern).size_limit(self.regex_size).dfa_size_limit(self.regex_size).build().map_err(
-            |e| match e {
-                regex::Error::CompiledTooBig(_) => self.regex_too_big(pattern),
-                other => regex_syntax(pattern, &other.to_string()),
-            },
-        )
+        if regex_cost::pattern_cost(pattern, self.regex_size).is_some_and(|c| c > self.regex_size) {
+            return Err(self.regex_too_big(pattern));
+        }
+        let net = regex_cost::safety_net(self.regex_size);
+        regex::RegexBuilder::new(pattern).size_limit(net).dfa_size_limit(net).build().map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => self.regex_too_big(pattern),
+            other => regex_syntax(pattern, &other.to_string()),
+        })
     }
 
     /// Compiles a regex with `fancy-regex` (look-around, backreferences, as Java allows),
     /// its size bounded by `regex_size` and each match by `regex_backtrack` steps. A match
     /// that runs out of steps returns an error: map it with [`Limits::regex_match_error`].
     ///
+    /// The regexes it hands to the linear engine are charged as [`regex_cost`] says, the same
+    /// on every platform.
+    ///
     /// # Errors
     /// `limit.regex_size` when the compiled program would be too large; `regex.syntax` for an
     /// invalid pattern.
     pub fn compile_fancy_regex(&self, pattern: &str) -> Result<fancy_regex::Regex> {
         self.check_str(pattern)?;
+        if regex_cost::backtracking_cost(pattern, self.regex_size).is_some_and(|c| c > self.regex_size) {
+            return Err(self.regex_too_big(pattern));
+        }
+        let net = regex_cost::safety_net(self.regex_size);
         fancy_regex::RegexBuilder::new(pattern)
             .backtrack_limit(self.regex_backtrack)
-            .delegate_size_limit(self.regex_size)
-            .delegate_dfa_size_limit(self.regex_size)
+            .delegate_size_limit(net)
+            .delegate_dfa_size_limit(net)
             .build()
             .map_err(|e| match &e {
                 fancy_regex::Error::CompileError(fancy_regex::CompileError::InnerError(inner))

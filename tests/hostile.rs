@@ -192,6 +192,24 @@ fn regexes_just_under_the_budget_are_placed() {
     }
 }
 
+/// A pattern charged exactly the request's `regex_size` is compiled and placed, one byte less
+/// refuses it: the charge is computed from the pattern, so the C stage's plain-WASM host
+/// (`bindings/c/tests/test_hostile.py`) draws the line at the same byte.
+#[test]
+fn the_regex_size_boundary_is_the_charge() {
+    let v = run(&case("regex_at_size", Size::Cheap));
+    assert_eq!(code(&v), "ok", "{}", v["errors"]);
+    assert_eq!(v["accept"][0]["tasks"][0]["task_id"], "t0");
+    let v = run(&case("regex_over_size", Size::Cheap));
+    assert_eq!(code(&v), "limit.regex_size");
+    assert_eq!(v["errors"][0]["path"], "/tasks/0/constraints/0/2");
+    let m = v["errors"][0]["message"].as_str().unwrap();
+    assert!(m.ends_with("the limit `regex_size` is 972322 bytes"), "{m}");
+    // Before the charge, the regex crate's byte sizes decided: at 500,000–700,000 the 64-bit
+    // CLI refused this pattern and the plain-WASM module accepted it.
+    assert_eq!(code(&run(&case("regex_size_gap", Size::Cheap))), "limit.regex_size");
+}
+
 #[test]
 fn unplaced_reasons_are_short() {
     let v = run(&case("wide_scalars_in_limit", Size::Cheap));

@@ -414,7 +414,7 @@ fn heavy_regexes(tasks: usize, per: usize, patterns: usize, offers: usize) -> St
 }
 
 /// `tasks` tasks of `per` `UNLIKE` constraints each, drawn in turn from `patterns` distinct
-/// small patterns (`r{k}x`, 2.3 KB compiled each) on `offers` agents: as many distinct
+/// small patterns (`r{k}x`, 2.3–2.4 KB charged each) on `offers` agents: as many distinct
 /// regexes as the budget takes, each matched by every agent for every task.
 fn small_regexes(tasks: usize, per: usize, patterns: usize, offers: usize) -> String {
     regex_request(tasks, per, offers, |t, c| {
@@ -452,6 +452,24 @@ fn regex_request(tasks: usize, per: usize, offers: usize, constraint: impl Fn(us
     }
     s.push_str("]}");
     s
+}
+
+/// The `LIKE` pattern of the `regex_at_size` / `regex_over_size` cases: Unicode `\w` sixteen
+/// times, near the default `regex_size`.
+pub const AT_SIZE_PATTERN: &str = r"\w{2,17}";
+
+/// What [`AT_SIZE_PATTERN`] is charged (`JavaRegex::compiled_bytes`, the same on every
+/// platform): `regex_at_size` lowers `regex_size` to exactly this and is answered,
+/// `regex_over_size` to one byte less and is refused with `limit.regex_size`, on every host.
+pub const AT_SIZE_CHARGE: usize = 972_323;
+
+/// One task whose one constraint is [`AT_SIZE_PATTERN`], the request's `regex_size` lowered
+/// to `regex_size`.
+fn regex_at_size(regex_size: usize) -> String {
+    let pattern = AT_SIZE_PATTERN.replace('\\', "\\\\");
+    format!(
+        r#"{{"op":"place","options":{{"limits":{{"regex_size":{regex_size}}}}},"offers":[{{"id":"o1","agent_id":"a1","hostname":"h1","resources":"cpus:4;mem:1024","attributes":"rack:r1"}}],"tasks":[{{"id":"t0","cpus":0.5,"constraints":[["rack","LIKE","{pattern}"]]}}]}}"#
+    )
 }
 
 /// Numbers that once came back rounded or with hundreds of digits.
@@ -582,6 +600,18 @@ const LAZY: &[Lazy] = &[
         7,
         "3,000 tasks × 64 UNLIKE constraints from 2,500 distinct small patterns (just under the regex budget), 20 agents",
         |size| small_regexes(pick(size, 100, 3_000), 64, pick(size, 300, 2_500), 20),
+    ),
+    ("regex_at_size", 7, "one LIKE pattern whose charge is exactly the request's `regex_size` (every host agrees)", |_| {
+        regex_at_size(AT_SIZE_CHARGE)
+    }),
+    ("regex_over_size", 7, "one LIKE pattern whose charge is one byte over the request's `regex_size`", |_| {
+        regex_at_size(AT_SIZE_CHARGE - 1)
+    }),
+    (
+        "regex_size_gap",
+        7,
+        "the same pattern under a `regex_size` of 600,000 (refused natively and accepted in WASM before the charge)",
+        |_| regex_at_size(600_000),
     ),
     ("many_ports", 7, "a task asking for 1,000,000 dynamic ports", |size| many_ports(pick(size, 100_000, 1_000_000))),
     ("many_ports_in_limit", 7, "a task asking for 10,000 dynamic ports (at `list_items`)", |_| many_ports(10_000)),

@@ -14,9 +14,10 @@
 //!   abort a whole placement). It is never silent: [`super::Constraint::regex_limit_hit`]
 //!   tells the callers, and `check_constraints` warns `limit.regex_backtrack`, an unplaced
 //!   task's `constraint` reason names the constraint and the limit.
-//! * **Size bound.** The compiled program is bounded by [`Limits::regex_size`]; a larger
-//!   pattern (`a{1000}{1000}`) is refused with `limit.regex_size`, and the pattern text itself
-//!   by [`Limits::string_bytes`].
+//! * **Size bound.** The compiled program is bounded by [`Limits::regex_size`], charged by
+//!   offerfit's own count from the parsed pattern ([`crate::limits::regex_cost`]), the same
+//!   on every platform; a larger pattern (`a{1000}{1000}`) is refused with
+//!   `limit.regex_size`, and the pattern text itself by [`Limits::string_bytes`].
 //! * **Errors point inside the pattern.** Syntax errors carry the byte span of the culprit in
 //!   the pattern (from `regex-syntax`), so the caller can draw the caret inside the regex.
 //!
@@ -32,7 +33,7 @@ use regex_syntax::hir::translate::TranslatorBuilder;
 use regex_syntax::hir::{Hir, Look};
 
 use crate::error::Span;
-use crate::limits::{LimitKind, Limits};
+use crate::limits::{regex_cost, LimitKind, Limits};
 
 /// Nesting bound of the pattern parser (groups, repetitions, classes): deeper patterns are
 /// refused before any recursion can exhaust the stack.
@@ -119,11 +120,19 @@ impl JavaRegex {
         &self.source
     }
 
-    /// Its compiled size in bytes: the heap of its compiled matcher (`regex-automata`'s
-    /// `meta::Regex::memory_usage`: its forward and reverse NFAs, whose size `regex_size`
-    /// bounds, and what else it built up front, not its search caches); for a
-    /// backtracking pattern, 64 bytes per pattern byte plus 1 KiB (fancy-regex's program and
-    /// its delegates). What a request's regex budget ([`Limits::regex_budget`]) counts.
+    /// What it is charged, in bytes: a pure function of the pattern, the same on every
+    /// platform ([`crate::limits::regex_cost`]: the states of its forward and reverse
+    /// Thompson NFAs with repetitions expanded and classes by their UTF-8 sequences, as a
+    /// 64-bit host holds them, plus 2 KiB). For a backtracking pattern, 64 bytes per pattern
+    /// byte plus 1 KiB (fancy-regex's program) plus the charge of the parts it hands to the
+    /// linear engine. What [`Limits::regex_size`] bounds and a request's regex budget
+    /// ([`Limits::regex_budget`]) counts.
+    ///
+    /// ```
+    /// use offerfit::constraint::JavaRegex;
+    /// let re = JavaRegex::new("r1x1", &offerfit::Limits::default()).unwrap();
+    /// assert_eq!(re.compiled_bytes(), 2048 + 6 * 48);
+    /// ```
     pub fn compiled_bytes(&self) -> usize {
         self.compiled_bytes
     }
@@ -245,26 +254,29 @@ fn too_big(pattern: &str, limits: &Limits) -> RegexError {
 }
 
 /// Compiles the parsed pattern with the linear engine (`regex-automata`'s meta regex, the
-/// engine behind the `regex` crate, configured as `regex::RegexBuilder` configures it with
-/// `size_limit` and `dfa_size_limit` both `regex_size`: `regex-1.13`'s `builders.rs`). Built from the one parse of
-/// [`syntax_check`], its size read off the compiled matcher: parsing three times and
-/// compiling a second NFA to measure it was a third of a regex's cost (issue 20, callgrind).
+/// engine behind the `regex` crate, configured as `regex::RegexBuilder` configures it:
+/// `regex-1.13`'s `builders.rs`), built from the one parse of [`syntax_check`]. Its charge
+/// ([`regex_cost::matcher_cost`], a pure function of the pattern) decides `regex_size` before
+/// anything is compiled; the crate's own limits sit at [`regex_cost::SAFETY_FACTOR`] ×
+/// `regex_size`, a safety net that charge always decides before (their bytes differ between
+/// wasm32 and 64-bit hosts).
 fn linear(pattern: &str, hir: Hir, limits: &Limits, mode: Mode) -> Result<JavaRegex, RegexError> {
     let hir = match mode {
         // `^(?:p)$`.
         Mode::Whole => Hir::concat(vec![Hir::look(Look::Start), hir, Hir::look(Look::End)]),
         Mode::Search => hir,
     };
+    let compiled_bytes = regex_cost::matcher_cost(&hir, limits.regex_size);
+    if compiled_bytes > limits.regex_size {
+        return Err(too_big(pattern, limits));
+    }
     let config = regex_automata::meta::Config::new()
         .match_kind(regex_automata::MatchKind::LeftmostFirst)
-        .nfa_size_limit(Some(limits.regex_size))
+        .nfa_size_limit(Some(regex_cost::safety_net(limits.regex_size)))
         .hybrid_cache_capacity(limits.regex_size)
         .utf8_empty(true);
     match regex_automata::meta::Builder::new().configure(config).build_from_hir(&hir) {
-        Ok(re) => {
-            let compiled_bytes = re.memory_usage();
-            Ok(JavaRegex { source: pattern.to_owned(), engine: Engine::Linear(re), compiled_bytes })
-        }
+        Ok(re) => Ok(JavaRegex { source: pattern.to_owned(), engine: Engine::Linear(re), compiled_bytes }),
         Err(e) if e.size_limit().is_some() => Err(too_big(pattern, limits)),
         Err(other) => Err(RegexError {
             code: "constraint.regex",
@@ -278,12 +290,19 @@ fn linear(pattern: &str, hir: Hir, limits: &Limits, mode: Mode) -> Result<JavaRe
 /// The backtracking engine; `Err(None)` when it cannot compile the pattern either (the
 /// caller reports the more precise `regex-syntax` error), `Err(Some(_))` for a limit.
 fn backtracking(pattern: &str, limits: &Limits, mode: Mode) -> Result<JavaRegex, Option<RegexError>> {
-    // The error is classified right away (it is large; only "too big" matters).
+    // The regexes it hands to the linear engine are charged first (`regex_cost`); the
+    // crate's own limits are the safety net above. The error is classified right away (it
+    // is large; only "too big" matters).
+    let net = regex_cost::safety_net(limits.regex_size);
     let build = |p: &str| {
-        fancy_regex::RegexBuilder::new(p)
+        let delegated = regex_cost::backtracking_cost(p, limits.regex_size).ok_or(None)?;
+        if delegated > limits.regex_size {
+            return Err(Some(too_big(pattern, limits)));
+        }
+        let re = fancy_regex::RegexBuilder::new(p)
             .backtrack_limit(limits.regex_backtrack)
-            .delegate_size_limit(limits.regex_size)
-            .delegate_dfa_size_limit(limits.regex_size)
+            .delegate_size_limit(net)
+            .delegate_dfa_size_limit(net)
             .build()
             .map_err(|e| match e {
                 fancy_regex::Error::CompileError(fancy_regex::CompileError::InnerError(inner))
@@ -292,15 +311,17 @@ fn backtracking(pattern: &str, limits: &Limits, mode: Mode) -> Result<JavaRegex,
                     Some(too_big(pattern, limits))
                 }
                 _ => None,
-            })
+            })?;
+        Ok((re, delegated))
     };
     // The pattern alone must be valid: wrapping could otherwise hide an unbalanced `)`.
     build(pattern)?;
-    let re = match build(&wrap(pattern, mode)) {
-        Ok(re) => re,
-        Err(_) => build(&wrap(&format!("{pattern}\n"), mode))?,
+    let (re, delegated) = match build(&wrap(pattern, mode)) {
+        Ok(built) => built,
+        Err(Some(limit)) => return Err(Some(limit)),
+        Err(None) => build(&wrap(&format!("{pattern}\n"), mode))?,
     };
-    let compiled_bytes = pattern.len().saturating_mul(64).saturating_add(1024);
+    let compiled_bytes = pattern.len().saturating_mul(64).saturating_add(1024).saturating_add(delegated);
     Ok(JavaRegex { source: pattern.to_owned(), engine: Engine::Backtracking(re), compiled_bytes })
 }
 
@@ -368,11 +389,19 @@ mod tests {
         let l = Limits { regex_size: 10_000, ..Limits::default() };
         let e = JavaRegex::new("a{1000}{1000}", &l).unwrap_err();
         assert_eq!(e.code, "limit.regex_size");
-        // The backtracking engine runs counted repetitions without unrolling them.
-        let r = JavaRegex::new("(?=a)a{1000}{1000}", &l).unwrap();
-        assert_eq!(r.whole_match("aaa"), Some(false));
-        let r = JavaRegex::new(r"(?=a)(\w{1000}){1000}\1", &l).unwrap();
-        assert_eq!(r.whole_match(&"a".repeat(5000)), Some(false));
+        // The backtracking engine runs counted repetitions of its own parts without unrolling
+        // them (charged once; each part it hands to the linear engine costs ~2 KiB)...
+        let l2 = Limits { regex_size: 100_000, ..Limits::default() };
+        let r = JavaRegex::new(r"(?=a)(a{1,3}){100}\1", &l2).unwrap();
+        assert_eq!(r.whole_match("aaaa"), Some(false));
+        let r = JavaRegex::new(r"(?=a)(?:(a)\1){100000}", &l2).unwrap();
+        assert_eq!(r.whole_match("aaaa"), Some(false));
+        // ... but what it hands to the linear engine is charged expanded, as that engine
+        // compiles it (fancy-regex reads `a{1000}{1000}` as `a{1000}` and the text `{1000}`).
+        let e = JavaRegex::new("(?=a)a{1000}{1000}", &l).unwrap_err();
+        assert_eq!(e.code, "limit.regex_size");
+        let e = JavaRegex::new(r"(?=a)(\w{1000}){1000}\1", &l2).unwrap_err();
+        assert_eq!(e.code, "limit.regex_size");
         let l = Limits { string_bytes: 4, ..Limits::default() };
         assert_eq!(JavaRegex::new("abcde", &l).unwrap_err().code, "limit.string_bytes");
         let deep = format!("{}a{}", "(".repeat(500), ")".repeat(500));
