@@ -1002,4 +1002,27 @@ mod tests {
             assert_eq!(units, want, "case {case}");
         }
     }
+
+    #[test]
+    fn tasks_with_the_same_constraints_share_rules_whatever_came_between() {
+        let (a, b, c) = (&["rack GROUP_BY"][..], &["hostname UNIQUE"][..], &["rack LIKE r1", "hostname UNIQUE"][..]);
+        let mut tasks: Vec<_> =
+            [a, b, a, c, a, b, c, c, &[]].iter().enumerate().map(|(i, cs)| task(&format!("t{i}"), 1, 1, cs)).collect();
+        // The same constraints under another delimiter are other rules.
+        let mut other = task("t9", 1, 1, a);
+        other.delimiter = Some(";".into());
+        tasks.push(other);
+        tasks.push(task("t10", 1, 1, a));
+        let req = PlaceRequest {
+            offers: vec![offer("o1", "a1", "cpus:8;mem:8192", "rack:r1")],
+            tasks,
+            ..PlaceRequest::default()
+        };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let ctx = prepared(&opts, &resolved, &req);
+        let ids: Vec<u32> = ctx.tasks.iter().map(|t| t.rules.id).collect();
+        let none = crate::engine::rules::Rules::NO_ID;
+        assert_eq!(ids, [0, 1, 0, 2, 0, 1, 2, 2, none, 3, 0]);
+    }
 }
