@@ -502,18 +502,108 @@ pub(super) fn slack(ctx: &Ctx<'_, '_>, feasible: &[u32]) -> Vec<u32> {
 /// The scarcity order: units by the fewest agents a member fits on (an empty ledger:
 /// `feasible`), then bigger gangs first, then the biggest member's size (`sizes`, descending),
 /// then request order; a gang's members the same way.
+///
+/// The units arrive by their lowest task (they are built in request order), and their ranks
+/// (the order's first three keys) take few values (tasks of an app share needs and rules), so
+/// the order is a counting pass: each unit's rank found once (one hash lookup where it
+/// differs from the unit before), the distinct ranks sorted, the units dealt out by rank in
+/// the order they came. The same order as sorting every unit by its whole key
+/// ([`scarcity_order_sorted`], which still serves units that do not arrive by their lowest
+/// task or whose ranks are mostly distinct).
 pub(super) fn scarcity_order(units: &mut [Unit], feasible: &[u32], sizes: &[i64]) {
-    let key = |i: usize| {
-        (feasible.get(i).copied().unwrap_or(u32::MAX), std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)), i)
-    };
+    let key = |i: usize| scarcity_key(feasible, sizes, i);
     for u in units.iter_mut() {
-        u.sort_by_key(|i| key(*i));
+        if u.len() > 1 {
+            u.sort_by_key(|i| key(*i));
+        }
     }
-    units.sort_by_cached_key(|u| {
-        let first = u.first().map_or((u32::MAX, std::cmp::Reverse(0), usize::MAX), |i| key(*i));
-        let count = u.iter().map(|i| key(*i).0).min().unwrap_or(u32::MAX);
-        (count, std::cmp::Reverse(u.len()), first.1, u.iter().min().copied().unwrap_or(usize::MAX))
-    });
+    let n = units.len();
+    // Each unit's rank; whether the units arrive by their lowest task, and already in order.
+    let mut rank_of: Vec<UnitRank> = Vec::with_capacity(n);
+    let mut lowest_before: Option<usize> = None;
+    let mut in_order = true;
+    for u in units.iter() {
+        let lowest = u.iter().min().copied().unwrap_or(usize::MAX);
+        if lowest_before.is_some_and(|l| l >= lowest) {
+            return scarcity_order_sorted(units, feasible, sizes);
+        }
+        lowest_before = Some(lowest);
+        let r = unit_rank(u, feasible, sizes);
+        in_order = in_order && rank_of.last().map_or(true, |before| *before <= r);
+        rank_of.push(r);
+    }
+    if in_order {
+        return;
+    }
+    // Distinct ranks beyond this many: the sort of every unit is as cheap.
+    let most = n / 8 + 16;
+    let mut ranks: Vec<UnitRank> = Vec::new();
+    let mut index: FxMap<UnitRank, u32> = FxMap::default();
+    let mut of_unit: Vec<u32> = Vec::with_capacity(n);
+    let mut last: Option<(UnitRank, u32)> = None;
+    for r in rank_of {
+        let b = match last {
+            Some((lr, b)) if lr == r => b,
+            _ => *index.entry(r).or_insert_with(|| {
+                ranks.push(r);
+                u32::try_from(ranks.len() - 1).unwrap_or(u32::MAX)
+            }),
+        };
+        if ranks.len() > most {
+            return scarcity_order_sorted(units, feasible, sizes);
+        }
+        last = Some((r, b));
+        of_unit.push(b);
+    }
+    // Each distinct rank's first place in the order: ranks ascending, each taking as many
+    // places as it has units.
+    let mut by_rank: Vec<u32> = (0..u32::try_from(ranks.len()).unwrap_or(u32::MAX)).collect();
+    by_rank.sort_unstable_by_key(|b| ranks.get(*b as usize).copied());
+    let mut count = vec![0usize; ranks.len()];
+    for b in &of_unit {
+        if let Some(c) = count.get_mut(*b as usize) {
+            *c += 1;
+        }
+    }
+    let mut next = vec![0usize; ranks.len()];
+    let mut at = 0usize;
+    for b in &by_rank {
+        if let (Some(s), Some(c)) = (next.get_mut(*b as usize), count.get(*b as usize)) {
+            *s = at;
+            at += c;
+        }
+    }
+    // Deal the units out in the order they came (request order within a rank).
+    let mut taken: Vec<Unit> = units.iter_mut().map(std::mem::take).collect();
+    for (from, b) in of_unit.iter().enumerate() {
+        let Some(s) = next.get_mut(*b as usize) else { continue };
+        if let (Some(slot), Some(u)) = (units.get_mut(*s), taken.get_mut(from)) {
+            *slot = std::mem::take(u);
+        }
+        *s += 1;
+    }
+}
+
+/// A task's key in the scarcity order: its feasible count, its size (descending), its index.
+fn scarcity_key(feasible: &[u32], sizes: &[i64], i: usize) -> (u32, std::cmp::Reverse<i64>, usize) {
+    (feasible.get(i).copied().unwrap_or(u32::MAX), std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)), i)
+}
+
+/// A unit's rank in the scarcity order (the order's keys but its lowest task): its members'
+/// least feasible count, its size (bigger gangs first), its first member's size (descending).
+type UnitRank = (u32, std::cmp::Reverse<usize>, std::cmp::Reverse<i64>);
+
+/// See [`UnitRank`]; `u`'s members already in their order.
+fn unit_rank(u: &Unit, feasible: &[u32], sizes: &[i64]) -> UnitRank {
+    let first = u.first().map_or(std::cmp::Reverse(0), |i| scarcity_key(feasible, sizes, *i).1);
+    let count = u.iter().map(|i| scarcity_key(feasible, sizes, *i).0).min().unwrap_or(u32::MAX);
+    (count, std::cmp::Reverse(u.len()), first)
+}
+
+/// [`scarcity_order`] by sorting every unit by its whole key (units' members already in their
+/// order): rank, then lowest task.
+fn scarcity_order_sorted(units: &mut [Unit], feasible: &[u32], sizes: &[i64]) {
+    units.sort_by_cached_key(|u| (unit_rank(u, feasible, sizes), u.iter().min().copied().unwrap_or(usize::MAX)));
 }
 
 /// Each task's size: the sum over cpus and mem of its request divided by what all agents
@@ -862,5 +952,77 @@ mod tests {
         let mut ctx = Ctx::new(&opts, &resolved, &req);
         let e = compile_tasks(&mut ctx).unwrap_err();
         assert_eq!((e.path.as_str(), e.error.code()), ("/tasks/0/role", "place.invalid_task"));
+    }
+
+    /// The scarcity order as it was first written: every unit sorted by its whole key.
+    fn scarcity_reference(units: &mut [Unit], feasible: &[u32], sizes: &[i64]) {
+        let key = |i: usize| {
+            (feasible.get(i).copied().unwrap_or(u32::MAX), std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)), i)
+        };
+        for u in units.iter_mut() {
+            u.sort_by_key(|i| key(*i));
+        }
+        units.sort_by_cached_key(|u| {
+            let first = u.first().map_or((u32::MAX, std::cmp::Reverse(0), usize::MAX), |i| key(*i));
+            let count = u.iter().map(|i| key(*i).0).min().unwrap_or(u32::MAX);
+            (count, std::cmp::Reverse(u.len()), first.1, u.iter().min().copied().unwrap_or(usize::MAX))
+        });
+    }
+
+    #[test]
+    fn the_counting_scarcity_order_is_the_sorted_one() {
+        let mut seed = 0x5CA2_C17Eu64;
+        let mut next = |below: u64| crate::engine::portset::splitmix(&mut seed) % below;
+        for case in 0..300 {
+            let tasks = 1 + next(400) as usize;
+            // Few distinct values (the counting pass), or many (the sort it falls back to).
+            let spread = if case % 3 == 0 { 1000 } else { 4 };
+            let feasible: Vec<u32> = (0..tasks).map(|_| next(spread) as u32).collect();
+            let sizes: Vec<i64> = (0..tasks).map(|_| next(spread) as i64 * 1000).collect();
+            // Units in request order, some of them gangs of the tasks that follow (or, one
+            // case in five, gangs gathering tasks from anywhere).
+            let mut units: Vec<Unit> = Vec::new();
+            let mut i = 0;
+            while i < tasks {
+                let len = if next(6) == 0 { 1 + next(4) as usize } else { 1 };
+                units.push((i..(i + len).min(tasks)).collect());
+                i += len;
+            }
+            if case % 5 == 0 && units.len() > 2 {
+                let (a, b) = (next(units.len() as u64) as usize, next(units.len() as u64) as usize);
+                let moved = units[a].pop();
+                if let (Some(m), true) = (moved, a != b) {
+                    units[b].push(m);
+                }
+                units.retain(|u| !u.is_empty());
+            }
+            let mut want = units.clone();
+            scarcity_reference(&mut want, &feasible, &sizes);
+            scarcity_order(&mut units, &feasible, &sizes);
+            assert_eq!(units, want, "case {case}");
+        }
+    }
+
+    #[test]
+    fn tasks_with_the_same_constraints_share_rules_whatever_came_between() {
+        let (a, b, c) = (&["rack GROUP_BY"][..], &["hostname UNIQUE"][..], &["rack LIKE r1", "hostname UNIQUE"][..]);
+        let mut tasks: Vec<_> =
+            [a, b, a, c, a, b, c, c, &[]].iter().enumerate().map(|(i, cs)| task(&format!("t{i}"), 1, 1, cs)).collect();
+        // The same constraints under another delimiter are other rules.
+        let mut other = task("t9", 1, 1, a);
+        other.delimiter = Some(";".into());
+        tasks.push(other);
+        tasks.push(task("t10", 1, 1, a));
+        let req = PlaceRequest {
+            offers: vec![offer("o1", "a1", "cpus:8;mem:8192", "rack:r1")],
+            tasks,
+            ..PlaceRequest::default()
+        };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let ctx = prepared(&opts, &resolved, &req);
+        let ids: Vec<u32> = ctx.tasks.iter().map(|t| t.rules.id).collect();
+        let none = crate::engine::rules::Rules::NO_ID;
+        assert_eq!(ids, [0, 1, 0, 2, 0, 1, 2, 2, none, 3, 0]);
     }
 }

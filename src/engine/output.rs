@@ -378,6 +378,18 @@ pub(super) fn metadata_bytes(r: &Resource) -> usize {
     resource_json(&bare).to_string().len()
 }
 
+/// Whether `r` carries nothing but its name and value (no reservation, disk, flag, allocation
+/// role or provider): its [`metadata_bytes`] then depend on its name alone.
+fn is_plain(r: &Resource) -> bool {
+    let Resource { name: _, value: _, reservations, disk, shared, revocable, allocation_role, provider_id } = r;
+    reservations.is_empty()
+        && disk.is_none()
+        && !*shared
+        && !*revocable
+        && allocation_role.is_none()
+        && provider_id.is_none()
+}
+
 impl Ctx<'_, '_> {
     /// Issue 20: the launches of the plan copy their offer resources' metadata, so a
     /// reserved resource with large labels taken by thousands of tasks would make an answer
@@ -390,6 +402,9 @@ impl Ctx<'_, '_> {
         let budget = limits.repeat_budget();
         let per = if self.opts.framework_id.is_some() { 2 } else { 1 };
         let mut measured: crate::hash::FxMap<(u32, u32), usize> = Default::default();
+        // A plain resource's metadata is its name alone: measured once per name, not once
+        // per offer (agents of many static classes offer the same `cpus` and `mem`).
+        let mut plain: crate::hash::FxMap<&str, usize> = Default::default();
         let mut total = 0usize;
         for (n, p) in self.placements.iter().enumerate() {
             let Some(agent) = self.agents.get(p.agent as usize) else { continue };
@@ -401,7 +416,10 @@ impl Ctx<'_, '_> {
                         .offers
                         .get(e.src.0 as usize)
                         .and_then(|o| o.resources.as_slice().get(e.src.1 as usize))
-                        .map_or(0, metadata_bytes)
+                        .map_or(0, |r| match is_plain(r) {
+                            true => *plain.entry(r.name.as_str()).or_insert_with(|| metadata_bytes(r)),
+                            false => metadata_bytes(r),
+                        })
                 });
                 let times = match tk.what {
                     fit::TakeWhat::Scalar(_) | fit::TakeWhat::Ports(_) => per,

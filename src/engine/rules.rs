@@ -54,6 +54,11 @@ pub(crate) struct RulesCache<'r> {
     parsed: ParsedMemo<'r>,
     /// Bytes of the regexes compiled so far for this request (see [`Limits::regex_budget`]).
     regex_bytes: usize,
+    /// The two rules found last (replaced in turn), looked at before the map: an app's tasks
+    /// come in a row, with one or two sets of constraints, so most tasks find theirs here
+    /// without hashing their constraints.
+    recent: [Option<(&'r TaskRequest, Rules)>; 2],
+    recent_next: usize,
 }
 
 /// Constraints already parsed in a call, by dialect and spec (`None`: ignored by the dialect).
@@ -85,6 +90,15 @@ impl<'r> RulesCache<'r> {
             self.empty = Some(rules.clone());
             return Ok(rules);
         }
+        let same = |t: &TaskRequest| {
+            t.dialect == task.dialect
+                && t.delimiter == task.delimiter
+                && t.constraints == task.constraints
+                && t.preferences == task.preferences
+        };
+        if let Some((_, rules)) = self.recent.iter().flatten().find(|(t, _)| same(t)) {
+            return Ok(rules.clone());
+        }
         let mut h = crate::hash::FxBuild::default().build_hasher();
         task.dialect.hash(&mut h);
         task.constraints.iter().for_each(|c| hash_spec(&mut h, c));
@@ -93,14 +107,10 @@ impl<'r> RulesCache<'r> {
             p.weight.hash(&mut h);
         }
         let key = h.finish();
-        let same = |t: &TaskRequest| {
-            t.dialect == task.dialect
-                && t.delimiter == task.delimiter
-                && t.constraints == task.constraints
-                && t.preferences == task.preferences
-        };
         if let Some((_, rules)) = self.map.get(&key).and_then(|list| list.iter().find(|(t, _)| same(t))) {
-            return Ok(rules.clone());
+            let rules = rules.clone();
+            self.remember(task, &rules);
+            return Ok(rules);
         }
         let mut rules = Rules::compile_with(
             task,
@@ -112,7 +122,16 @@ impl<'r> RulesCache<'r> {
         rules.id = self.next;
         self.next = self.next.saturating_add(1).min(Rules::NO_ID - 1);
         self.map.entry(key).or_default().push((task, rules.clone()));
+        self.remember(task, &rules);
         Ok(rules)
+    }
+
+    /// Keeps `rules` (of `task`) among [`RulesCache::recent`], in place of the older one.
+    fn remember(&mut self, task: &'r TaskRequest, rules: &Rules) {
+        if let Some(slot) = self.recent.get_mut(self.recent_next) {
+            *slot = Some((task, rules.clone()));
+        }
+        self.recent_next = (self.recent_next + 1) % 2;
     }
 }
 

@@ -449,7 +449,13 @@ impl<'r, 'o> Ctx<'r, 'o> {
         if let Some(add) = self.order_add.filter(|add| was != on && self.holds(c, add.0)) {
             // The scan's score for these amounts when it has one (the same number).
             let cached = self.scan_rows.get(c as usize).map(|row| row.score.get()).filter(|(a, _)| *a == add);
-            let key = (std::cmp::Reverse(cached.map_or_else(|| self.class_score(c, add), |(_, sc)| sc)), c);
+            let score = cached.map_or_else(|| self.class_score(c, add), |(_, sc)| sc);
+            // Kept for the scan, which reads the class's score for these amounts next (a
+            // class's used amounts never change, so neither does its score).
+            if let Some(row) = self.scan_rows.get(c as usize) {
+                row.score.set((add, score));
+            }
+            let key = (std::cmp::Reverse(score), c);
             match self.order.binary_search_by(|x| key.cmp(x)) {
                 Ok(i) if !on => {
                     self.order.remove(i);
