@@ -507,39 +507,55 @@ pub(super) fn alloc_of(o: &crate::model::Offer) -> Option<&str> {
 
 /// Pools the offers per agent (per offer under mesos-actor and marathon): offer ids must be unique.
 pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
-    let req = ctx.req;
-    let r = ctx.resolved;
-    // Offers: unique ids, pooled per agent (per offer under mesos-actor and marathon).
-    let mut offer_ids = StrIndex::with_capacity(req.offers.len());
-    let mut by_agent = StrIndex::with_capacity(req.offers.len());
-    let offers = req.offers.as_slice();
+    let offers = ctx.req.offers.as_slice();
     // mesos-actor and Marathon match each offer alone (Marathon: `OfferMatcherManagerActor`
     // hands one offer at a time to the matchers; see [`super::marathon`]).
-    let actor = matches!(r.profile, Profile::MesosActor | Profile::Marathon);
-    let offer_id = |k: u32| offers.get(k as usize).map_or("", |o| o.id.as_str());
+    let actor = matches!(ctx.resolved.profile, Profile::MesosActor | Profile::Marathon);
     // Offers of one agent allocated to different roles are never pooled: a master refuses
     // to aggregate them in one ACCEPT (src/master/validation.cpp, `offer::validateAllocationRole`:
     // "Aggregated offers must be allocated to the same role"), and a task's resources must be
     // allocated to one role (`resource::validateAllocatedToSingleRole`). Such an agent is one
-    // pool (and one `accept`) per allocation role; the key is built only when some offer has one.
-    let live = ctx.store.live_offers();
-    let split: Vec<String> = if !actor && live.clone().any(|(_, o)| alloc_of(o).is_some()) {
-        offers.iter().map(|o| format!("{}\u{0}{}", o.agent_id, alloc_of(o).unwrap_or(""))).collect()
-    } else {
-        Vec::new()
-    };
+    // pool (and one `accept`) per allocation role; the key is built only when some offer has
+    // one: the offers are pooled by agent id, looking out for one, and again by the split key
+    // when one is met (no pass of its own over every offer's resources in the usual case).
+    let mut split: Vec<String> = Vec::new();
+    if !pool_by(ctx, actor, &split, !actor)? {
+        split = offers.iter().map(|o| format!("{}\u{0}{}", o.agent_id, alloc_of(o).unwrap_or(""))).collect();
+        ctx.agents.clear();
+        ctx.offer_agent.clear();
+        pool_by(ctx, actor, &split, false)?;
+    }
+    if ctx.opts.tie_break == super::options::TieBreak::AgentId {
+        canonical_agents(ctx, &split);
+    }
+    Ok(())
+}
+
+/// [`pool_agents`]' pass over the live offers, agents keyed by `split` (when not empty) or
+/// their agent id (their offer id under `actor`); `watch`: stops with `false` at the first
+/// offer with an allocation role (the ledger is then left half filled). Duplicate offer ids
+/// are refused in request order, whichever pass meets them.
+fn pool_by(ctx: &mut Ctx<'_, '_>, actor: bool, split: &[String], watch: bool) -> Result<bool, PlaceError> {
+    let req = ctx.req;
+    let mut offer_ids = StrIndex::with_capacity(req.offers.len());
+    let mut by_agent = StrIndex::with_capacity(req.offers.len());
+    let offers = req.offers.as_slice();
+    let offer_id = |k: u32| offers.get(k as usize).map_or("", |o| o.id.as_str());
     // An agent's key: its first offer's id (one agent per offer), its agent id and allocation
     // role, or its agent id.
     let agent_key = |k: u32| match split.get(k as usize) {
         Some(key) => key.as_str(),
         None => offers.get(k as usize).map_or("", |o| if actor { o.id.as_str() } else { o.agent_id.as_str() }),
     };
-    for (i, o) in live {
+    for (i, o) in ctx.store.live_offers() {
         if offer_ids.get_or_insert(&o.id, i as u32, offer_id).is_some() {
             return Err(PlaceError::new(
                 format!("/offers/{}/id", ctx.store.position(i)),
                 Error::invalid("place.duplicate_offer", format!("expected unique offer ids, found `{}` twice", o.id)),
             ));
+        }
+        if watch && alloc_of(o).is_some() {
+            return Ok(false);
         }
         // The table holds each agent's first offer; `offer_agent` maps it to the agent (an
         // offer gone from a held store, a gap, has none).
@@ -570,10 +586,7 @@ pub(super) fn pool_agents(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
             }
         }
     }
-    if ctx.opts.tie_break == super::options::TieBreak::AgentId {
-        canonical_agents(ctx, &split);
-    }
-    Ok(())
+    Ok(true)
 }
 
 /// `tie_break: agent_id`: each agent's offers sorted by offer id and the agents by agent id,

@@ -161,18 +161,16 @@ impl<'r> Ctx<'r, '_> {
         } else {
             Vec::new()
         };
-        let offer_order: Box<dyn Iterator<Item = usize>> =
-            if canonical.is_empty() { Box::new(0..self.req.offers.len()) } else { Box::new(canonical.iter().copied()) };
         // Whether some agent is in maintenance: when none is, a decline needs no lookup of
         // its agent's static class.
         let any_maint = self.statics.iter().any(|s| s.maintenance);
-        for oi in offer_order {
+        let mut decline = |oi: usize| {
             // A held store's gaps are passed over.
-            let Some(offer) = self.req.offers.get(oi).filter(|_| self.store.live(oi)) else { continue };
+            let Some(offer) = self.req.offers.get(oi).filter(|_| self.store.live(oi)) else { return };
             // INVARIANT: `offer_agent` holds one agent per offer of the request.
             let ai = self.offer_agent.get(oi).copied().unwrap_or(0);
             if slot.get(ai as usize).copied().unwrap_or(0) != 0 {
-                continue;
+                return;
             }
             let maint = any_maint
                 && self
@@ -181,13 +179,19 @@ impl<'r> Ctx<'r, '_> {
                     .and_then(|a| self.statics.get(a.static_class as usize))
                     .is_some_and(|s| s.maintenance);
             if self.keep_unused && !maint {
-                continue;
+                return;
             }
             declines.push(Decline {
                 offer_id: offer.id.as_str(),
                 refuse_seconds: self.resolved.refuse_seconds,
                 reason: if maint { DeclineReason::Maintenance } else { DeclineReason::Unused },
             });
+        };
+        // Each offer once, in a loop of its own per order (no boxed iterator: one call per offer).
+        if canonical.is_empty() {
+            (0..self.req.offers.len()).for_each(&mut decline);
+        } else {
+            canonical.iter().for_each(|&oi| decline(oi));
         }
         (accepts, declines)
     }
