@@ -368,7 +368,7 @@ fn agents_that_move_to_the_end_or_swap_places() {
                 check(&engine, &held, round);
                 for o in gone {
                     let agent: usize = o.agent_id.trim_start_matches('S').parse().unwrap();
-                    held.push_offer(next(agent, 8 - (round % 3) as u64));
+                    held.push_offer(next(agent, 8 - round % 3));
                 }
                 check(&engine, &held, round);
                 if round % 6 == 3 {

@@ -98,7 +98,7 @@ impl Members {
     /// Adds `agents`, ascending and each above every member (a class's first state class
     /// filled in one go, [`super::held`]).
     pub(super) fn extend_above(&mut self, agents: &[u32]) {
-        debug_assert!(agents.windows(2).all(|w| w[0] < w[1]));
+        debug_assert!(agents.windows(2).all(|w| w.first() < w.last()));
         debug_assert!(self.list.last().zip(agents.first()).map_or(true, |(l, f)| l < f));
         self.list.extend_from_slice(agents);
     }
