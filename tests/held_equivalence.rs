@@ -318,3 +318,81 @@ fn a_caller_that_keeps_unused_offers_gets_place_less_its_unused_declines() {
         assert_eq!(format!("{:?}", engine.place_held(&held)), format!("{:?}", engine.place(&req)));
     }
 }
+
+/// An offer of `agent` (alike agents: ties decide), `cpus` cpus.
+fn plain(id: &str, agent: usize, cpus: u64) -> Offer {
+    let mut o = Offer::new(id, format!("S{agent}"), format!("host-{agent}"));
+    o.resources = offerfit::parse_resources(&format!("cpus:{cpus};mem:4096;ports:[31000-31009]"), "*").unwrap();
+    o.attributes = offerfit::parse_attributes(&format!("rack:r{}", agent % 2)).unwrap();
+    o
+}
+
+/// Agents alike (ties broken by their order: the order of each agent's first live offer)
+/// whose last offer is used and whose remainder arrives later, at the end, so they move
+/// behind the others; two agents that swap places; an agent with a second offer whose first
+/// leaves (its place is its second offer's). Every batch equals `place`, under every
+/// strategy and tie break, held unused offers kept or not.
+#[test]
+fn agents_that_move_to_the_end_or_swap_places() {
+    for (k, strategy) in [Strategy::Binpack, Strategy::Spread, Strategy::FirstFit].into_iter().enumerate() {
+        for tie_break in [TieBreak::Request, TieBreak::AgentId] {
+            let engine = Engine::new(Options { strategy, tie_break, now: Some(2.0), ..Options::default() }).unwrap();
+            let mut held = Held::new();
+            held.keep_unused(k % 2 == 0);
+            let mut serial = 0;
+            let mut next = |agent: usize, cpus: u64| {
+                serial += 1;
+                plain(&format!("O{serial}"), agent, cpus)
+            };
+            for a in 0..6 {
+                held.push_offer(next(a, 8));
+            }
+            let mut tasks_made = 0;
+            for round in 0..24 {
+                tasks_made += 1;
+                let mut t = TaskRequest::new(format!("t{tasks_made}"));
+                t.cpus = Scalar::from_units(1 + (round % 3) as i64);
+                t.mem = Scalar::from_units(256);
+                if round % 4 == 1 {
+                    t.constraints = vec![ConstraintSpec::text("rack GROUP_BY")];
+                    t.group = Some("/g".into());
+                }
+                if round % 5 == 2 {
+                    t.ports = vec![0];
+                }
+                held.tasks_mut().push(t);
+                let (used, launched) = check(&engine, &held, round);
+                // The used offers leave; each agent's remainder comes back later (at the end).
+                let gone = held.remove_offers(&used);
+                held.tasks_mut().retain(|t| !launched.iter().any(|(id, ..)| *id == t.id));
+                check(&engine, &held, round);
+                for o in gone {
+                    let agent: usize = o.agent_id.trim_start_matches('S').parse().unwrap();
+                    held.push_offer(next(agent, 8 - round % 3));
+                }
+                check(&engine, &held, round);
+                if round % 6 == 3 {
+                    // The first two agents swap places: both leave, the second comes back first.
+                    let first: Vec<String> = held.offers().take(2).map(|o| o.id.clone()).collect();
+                    let gone = held.remove_offers(&first);
+                    check(&engine, &held, round);
+                    for o in gone.iter().rev() {
+                        let agent: usize = o.agent_id.trim_start_matches('S').parse().unwrap();
+                        held.push_offer(next(agent, 8));
+                    }
+                    check(&engine, &held, round);
+                }
+                if round % 6 == 5 {
+                    // An agent gets a second offer, then its first leaves: it is placed by the
+                    // second offer's arrival now.
+                    let first = held.offers().next().map(|o| (o.id.clone(), o.agent_id.clone())).unwrap();
+                    let agent: usize = first.1.trim_start_matches('S').parse().unwrap();
+                    held.push_offer(next(agent, 2));
+                    check(&engine, &held, round);
+                    held.remove_offers(&[first.0]);
+                    check(&engine, &held, round);
+                }
+            }
+        }
+    }
+}

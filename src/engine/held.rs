@@ -26,7 +26,7 @@
 
 use std::cell::RefCell;
 
-use super::classes::{alloc_of, canonical_agents, join_known, join_static, sight_of};
+use super::classes::{alloc_of, canonical_agents, join_static, sight_of};
 use super::options::{Profile, TieBreak};
 use super::request::{check_offer_counts, OfferSums, PlaceRequest};
 use super::shapes::{walk_shape, Build, Sight};
@@ -365,8 +365,9 @@ pub(super) struct Prep {
     slots: Vec<u32>,
     /// Per sight, the kinds of the agents (most recently used last).
     sights: Vec<Kinds>,
-    /// Per agent of the batch being grouped: its kind (`u32::MAX`: none; a buffer kept).
-    of_agent: Vec<u32>,
+    /// Per static class of the batch being grouped: the agents that join its first state
+    /// class after its first member, and their offers (buffers kept).
+    bulk: Vec<(Vec<u32>, usize)>,
 }
 
 /// The agents' kinds under one sight.
@@ -489,9 +490,14 @@ impl Prep {
         }
         self.slots.clear();
         self.slots.resize(self.keys.len(), u32::MAX);
-        for ((i, o), &k) in offers.iter().enumerate().zip(&self.akey) {
+        let dead = ctx.store.dead();
+        ctx.agents.reserve(offers.len());
+        ctx.offer_agent.reserve(offers.len());
+        for ((i, o), (&k, &gone)) in
+            offers.iter().enumerate().zip(self.akey.iter().zip(dead.iter().chain(std::iter::repeat(&false))))
+        {
             // A gap: no agent.
-            if !ctx.store.live(i) {
+            if gone {
                 ctx.offer_agent.push(u32::MAX);
                 continue;
             }
@@ -503,12 +509,11 @@ impl Prep {
             if *slot == u32::MAX {
                 *slot = ctx.agents.len() as u32;
                 ctx.offer_agent.push(*slot);
-                let mut ids = smallvec::SmallVec::new();
-                ids.push(i as u32);
                 ctx.agents.push(Agent {
                     id: o.agent_id.as_str(),
                     hostname: o.hostname.as_str(),
-                    offers: ids,
+                    // One offer, inline (no branch on a push).
+                    offers: SmallVec::from_buf_and_len([i as u32, 0], 1),
                     static_class: 0,
                     class: 0,
                 });
@@ -558,30 +563,36 @@ impl Prep {
             kinds.shapes.clear();
             kinds.of_offer.iter_mut().for_each(|k| *k = u32::MAX);
         }
-        let mut of_agent = std::mem::take(&mut self.of_agent);
-        kinds_of(ctx, &sight, &mut kinds, &mut of_agent);
         ctx.sight = sight;
         // As `group_agents`: the scored dimensions are known before the first class is made.
         ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
         kinds.statics.clear();
         kinds.statics.resize(kinds.shapes.len(), u32::MAX);
-        // How many agents each kind has: its class's members are sized once.
-        let mut per_kind = vec![0u32; kinds.shapes.len()];
-        for k in &of_agent {
-            if let Some(n) = per_kind.get_mut(*k as usize) {
-                *n += 1;
-            }
+        // Per static class of a kind: the agents that join its first state class after the
+        // agent that made it (ascending, as they come) and their offers, added in one go
+        // after the pass (no member list is read while agents are sorted in).
+        let mut bulk = std::mem::take(&mut self.bulk);
+        for b in &mut bulk {
+            b.0.clear();
+            b.1 = 0;
         }
         // The agents without a shape, as the stateless grouping finds their classes (by hash,
         // then field by field): no agent without a shape is alike one with a shape (the
         // fields that keep it from having one are compared).
         let mut others: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
-        for (ai, &kind) in of_agent.iter().enumerate() {
-            let kind = (kind != u32::MAX).then_some(kind);
+        let mut buf = Vec::new();
+        for ai in 0..ctx.agents.len() {
+            let kind = kind_of(ctx, ai, &mut kinds, &mut buf);
             // An agent of a kind whose static class is made: it joins that class's first
             // state class, as `join_static` does (without its lookups: most agents go here).
             if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).filter(|s| *s != u32::MAX) {
-                join_known(ctx, ai, s);
+                let (Some(st), Some(b)) = (ctx.statics.get(s as usize), bulk.get_mut(s as usize)) else { continue };
+                let c = st.init_class;
+                let Some(agent) = ctx.agents.get_mut(ai) else { continue };
+                agent.static_class = s;
+                agent.class = c;
+                b.0.push(ai as u32);
+                b.1 += agent.offers.len();
                 continue;
             }
             let (found, h) = match kind {
@@ -603,18 +614,25 @@ impl Prep {
                     if let Some(x) = kinds.statics.get_mut(k as usize) {
                         *x = s;
                     }
-                    let init = ctx.statics.get(s as usize).map(|st| st.init_class);
-                    if let (Some(c), Some(n)) =
-                        (init.and_then(|c| ctx.classes.get_mut(c as usize)), per_kind.get(k as usize))
-                    {
-                        c.members.reserve(*n as usize);
+                    if bulk.len() <= s as usize {
+                        bulk.resize_with(s as usize + 1, Default::default);
                     }
                 }
                 None if found.is_none() => others.entry(h).or_default().push(s),
                 None => {}
             }
         }
-        self.of_agent = of_agent;
+        // The agents that joined a made class, after its first member (all above it).
+        for (s, (list, offers)) in bulk.iter().enumerate().filter(|(_, b)| !b.0.is_empty()) {
+            let Some(st) = ctx.statics.get_mut(s) else { continue };
+            st.agents += list.len() as u32;
+            let c = st.init_class;
+            if let Some(cl) = ctx.classes.get_mut(c as usize) {
+                cl.members.extend_above(list);
+                cl.offers += offers;
+            }
+        }
+        self.bulk = bulk;
         // Scan rows and live bits once per class, as the stateless grouping does.
         for c in 0..ctx.classes.len() as u32 {
             ctx.refresh(c);
@@ -624,38 +642,32 @@ impl Prep {
     }
 }
 
-/// The kind of each agent of the batch under `sight` (learnt for the agents of one offer not
-/// seen before) into `out`; `u32::MAX` for an agent whose shape cannot be written.
-fn kinds_of(ctx: &Ctx<'_, '_>, sight: &Sight, kinds: &mut Kinds, out: &mut Vec<u32>) {
-    let offers = ctx.req.offers.as_slice();
-    out.clear();
-    out.reserve(ctx.agents.len());
-    let mut buf = Vec::new();
-    for a in &ctx.agents {
-        let single = match a.offers.as_slice() {
-            [o] => Some(*o as usize),
-            _ => None,
-        };
-        if let Some(k) = single.and_then(|o| kinds.of_offer.get(o)).copied().filter(|k| *k != u32::MAX) {
-            out.push(k);
-            continue;
-        }
-        buf.clear();
-        if walk_shape(offers, &a.offers, sight, &mut Build(&mut buf)) != Some(true) {
-            out.push(u32::MAX);
-            continue;
-        }
-        let k = match kinds.shapes.get(&buf) {
-            Some(k) => *k,
-            None => {
-                let k = kinds.shapes.len() as u32;
-                kinds.shapes.insert(buf.clone(), k);
-                k
-            }
-        };
-        if let Some(slot) = single.and_then(|o| kinds.of_offer.get_mut(o)) {
-            *slot = k;
-        }
-        out.push(k);
+/// The kind of agent `ai` under the batch's sight (learnt for an agent of one offer not seen
+/// before); `None` when its shape cannot be written. A new kind has no static class yet.
+fn kind_of(ctx: &Ctx<'_, '_>, ai: usize, kinds: &mut Kinds, buf: &mut Vec<u64>) -> Option<u32> {
+    let a = ctx.agents.get(ai)?;
+    let single = match a.offers.as_slice() {
+        [o] => Some(*o as usize),
+        _ => None,
+    };
+    if let Some(k) = single.and_then(|o| kinds.of_offer.get(o)).copied().filter(|k| *k != u32::MAX) {
+        return Some(k);
     }
+    buf.clear();
+    if walk_shape(ctx.req.offers.as_slice(), &a.offers, &ctx.sight, &mut Build(buf)) != Some(true) {
+        return None;
+    }
+    let k = match kinds.shapes.get(buf.as_slice()) {
+        Some(k) => *k,
+        None => {
+            let k = kinds.shapes.len() as u32;
+            kinds.shapes.insert(buf.clone(), k);
+            kinds.statics.push(u32::MAX);
+            k
+        }
+    };
+    if let Some(slot) = single.and_then(|o| kinds.of_offer.get_mut(o)) {
+        *slot = k;
+    }
+    Some(k)
 }

@@ -70,11 +70,6 @@ impl Members {
         self.list.get(self.start..).unwrap_or(&[]).iter()
     }
 
-    /// Room for `n` more members (a class about to be joined by that many agents).
-    pub(super) fn reserve(&mut self, n: usize) {
-        self.list.reserve(n);
-    }
-
     #[inline(always)]
     pub(super) fn insert(&mut self, agent: u32) {
         if self.list.last().map_or(true, |x| *x < agent) {
@@ -98,6 +93,14 @@ impl Members {
                 self.list.insert(self.start + pos, agent);
             }
         }
+    }
+
+    /// Adds `agents`, ascending and each above every member (a class's first state class
+    /// filled in one go, [`super::held`]).
+    pub(super) fn extend_above(&mut self, agents: &[u32]) {
+        debug_assert!(agents.windows(2).all(|w| w.first() < w.last()));
+        debug_assert!(self.list.last().zip(agents.first()).map_or(true, |(l, f)| l < f));
+        self.list.extend_from_slice(agents);
     }
 
     pub(super) fn remove(&mut self, agent: u32) {
@@ -205,6 +208,12 @@ impl<'r> Req<'r> {
     /// Whether offer `i` is in the store and not gone.
     pub(super) fn live(self, i: usize) -> bool {
         i < self.req.offers.len() && !self.dead.get(i).copied().unwrap_or(false)
+    }
+
+    /// Per offer of the store, whether it is gone (shorter than the store when the last
+    /// offers are live; empty for a request without gaps).
+    pub(super) fn dead(self) -> &'r [bool] {
+        self.dead
     }
 
     /// The live offers, with their indices in the store, in order.
