@@ -72,6 +72,12 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     let mut gangs = Interner::default();
     let mut rules_cache = super::rules::RulesCache::default();
     let mut next_need_id = 0u32;
+    // The last task without `accepted_roles` that has a role (its own or the default): its
+    // `role` (validated), the roles it may consume and its allocation role, which a task of
+    // the same `role` gets again without validating and interning it anew (the other inputs,
+    // the default role and the profile, are the call's).
+    type LastRole<'a> = (Option<&'a str>, SmallVec<[u32; 4]>, u32);
+    let mut last_role: Option<LastRole<'_>> = None;
     type ExecDef<'a> = (&'a str, Scalar, Scalar, Scalar, Option<&'a serde_json::Value>);
     let mut executors: FxMap<&str, ExecDef<'_>> = FxMap::default();
     for (i, t) in req.tasks.iter().enumerate() {
@@ -114,12 +120,17 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
                 }
             }
         }
-        if let Some(role) = &t.role {
+        // The previous task's role (tasks of one app share theirs): its ids again.
+        let again = last_role.as_ref().filter(|l| {
+            l.0 == t.role.as_deref() && t.accepted_roles.is_none() && (l.0.is_some() || default_role.is_some())
+        });
+        if let Some(role) = t.role.as_deref().filter(|_| again.is_none()) {
             validate_role(role).map_err(|m| PlaceError::invalid(format!("{base}/role"), "place.invalid_task", m))?;
         }
         let task_role = t.role.as_deref().or(default_role);
         let mut roles: SmallVec<[u32; 4]> = SmallVec::new();
         match &t.accepted_roles {
+            _ if again.is_some() => {}
             Some(list) => {
                 for (j, r) in list.iter().enumerate() {
                     validate_role(r).map_err(|m| {
@@ -153,7 +164,19 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
                 }
             }
         }
-        let alloc_role = task_role.map_or(NONE, |r| ctx.roles.id(r));
+        let alloc_role = match again {
+            Some(l) => {
+                roles.clone_from(&l.1);
+                l.2
+            }
+            None => {
+                let alloc_role = task_role.map_or(NONE, |r| ctx.roles.id(r));
+                if t.accepted_roles.is_none() && task_role.is_some() {
+                    last_role = Some((t.role.as_deref(), roles.clone(), alloc_role));
+                }
+                alloc_role
+            }
+        };
         // A task with an executor stays on non-revocable resources: the executor's resources
         // go in the TaskInfo of every task that shares it, and validation.cpp
         // (`validateTaskAndExecutorResources`) refuses a task and executor that mix kinds.
@@ -232,7 +255,13 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
                 need.dynamic += 1;
             } else {
                 need.fixed_count += 1;
-                need.fixed.insert(crate::model::Range { begin: *p, end: *p });
+                let r = crate::model::Range { begin: *p, end: *p };
+                // The first one (most tasks ask for one fixed port) without a merge.
+                if need.fixed.is_empty() {
+                    need.fixed = crate::model::Ranges::from_ranges([r]);
+                } else {
+                    need.fixed.insert(r);
+                }
             }
         }
         let mut vols = Vec::new();
@@ -689,7 +718,8 @@ pub(super) fn feasible_counts(ctx: &mut Ctx<'_, '_>) -> Vec<u32> {
                 let same = shared
                     && other.rules.id == t.rules.id
                     && other.gpu_restricted == t.gpu_restricted
-                    && same_need(&other.need, &t.need);
+                    // One need id: equal needs (`compile_tasks` gave it by `same_need`).
+                    && ((t.need_id != u32::MAX && other.need_id == t.need_id) || same_need(&other.need, &t.need));
                 same.then_some(n)
             })
         });

@@ -17,6 +17,8 @@
 //! - volumes: ROOT / PATH (one source only) / MOUNT (taken whole, within `max_size`), storage
 //!   profile and `require` checked on the disk; persistent volumes reused when offered.
 
+use std::sync::Arc;
+
 use smallvec::SmallVec;
 
 use super::options::{PortSelection, Profile};
@@ -284,10 +286,12 @@ pub(crate) enum TakeWhat {
 /// first), held inline; several runs out of line. Small, so that a [`Take`] is 32 bytes and a
 /// [`FitOut`] (moved into every placement) about 500, not a [`Ranges`] of four inline runs
 /// in every take. Canonical: `Many` holds at least two runs (equal takes compare equal).
+/// `Many` is shared, never changed in place ([`PortTake::insert`] makes a new one): a fit kept
+/// by the scan (`ScanCache::fits`) is copied into each placement it serves without allocating.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum PortTake {
     One(Range),
-    Many(Box<Ranges>),
+    Many(Arc<Ranges>),
 }
 
 impl PortTake {
@@ -311,7 +315,7 @@ impl From<Ranges> for PortTake {
     fn from(r: Ranges) -> PortTake {
         match r.as_slice() {
             [one] => PortTake::One(*one),
-            _ => PortTake::Many(Box::new(r)),
+            _ => PortTake::Many(Arc::new(r)),
         }
     }
 }
@@ -948,7 +952,7 @@ mod tests {
         add_port_take(&mut takes, 3, 80, 80);
         add_port_take(&mut takes, 4, 8000, 8000);
         assert_eq!(takes.len(), 2);
-        assert_eq!(takes[0].what, TakeWhat::Ports(PortTake::Many(Box::new(ranges(&[(80, 80), (31000, 31001)])))));
+        assert_eq!(takes[0].what, TakeWhat::Ports(PortTake::Many(Arc::new(ranges(&[(80, 80), (31000, 31001)])))));
         let TakeWhat::Ports(p) = &takes[0].what else { panic!("a port take") };
         assert_eq!(p.to_ranges(), ranges(&[(80, 80), (31000, 31001)]));
         // Applied and given back through the ranges they hold.

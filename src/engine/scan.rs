@@ -314,6 +314,14 @@ impl<'r> Ctx<'r, '_> {
             match cache.fits.iter().find(|(fc, id, _)| memo && *fc == c && *id == t.need_id) {
                 Some((_, _, fit)) => {
                     fitter.evaluations += 1;
+                    if !t.rules.per_agent {
+                        // It scores as its class and beats the best (checked above): the
+                        // fit goes straight to `out`, not through `scratch` and a swap.
+                        copy_fit(out, fit);
+                        best = Some(Best { score, agent: first, class: c });
+                        (best_score, best_agent) = (score, first);
+                        continue;
+                    }
                     copy_fit(scratch, fit);
                 }
                 None => {
