@@ -13,7 +13,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use crate::constraint::{parse_constraint, Field, Operator, ParseOptions, Parsed};
-use crate::limits::{regex_cost, Limits};
+use crate::limits::Limits;
 use crate::model::TaskRequest;
 
 /// One task's constraints as Mesos `AttributeConstraint`s (those that translate).
@@ -28,13 +28,9 @@ fn translate(task: &TaskRequest, limits: &Limits) -> Vec<Json> {
             Field::Zone => json!({"pseudoattribute_type": "ZONE"}),
             Field::Attribute(name) => json!({ "attribute_name": name }),
         };
-        // Within `regex_size` as offerfit charges it (the same on every platform), the crate's
-        // own limit only a safety net above.
-        let re2 = |v: &str| {
-            !v.is_empty()
-                && regex_cost::pattern_cost(v, limits.regex_size).is_some_and(|c| c <= limits.regex_size)
-                && regex::RegexBuilder::new(v).size_limit(regex_cost::safety_net(limits.regex_size)).build().is_ok()
-        };
+        // A regex the engine would compile: within `regex_size` as offerfit charges it (the
+        // same on every platform, `Limits::compile_regex`).
+        let re2 = |v: &str| !v.is_empty() && limits.compile_regex(v).is_ok();
         let predicate = match (c.operator(), c.value()) {
             (Operator::Like, Some(v)) if re2(v) => json!({"text_matches": {"regex": v}}),
             (Operator::Unlike, Some(v)) if re2(v) => json!({"text_not_matches": {"regex": v}}),
