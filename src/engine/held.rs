@@ -344,12 +344,6 @@ impl Held {
         (Req::with_gaps(&self.req, &self.dead, self.gaps), &self.prep, self.keep_unused)
     }
 
-    /// The slot of the held offer with arrival number `n` ([`Held::arrival`]), if it is held.
-    pub(crate) fn slot_of(&self, n: u64) -> Option<usize> {
-        let slot = self.prep.borrow().seq.binary_search(&n).ok()?;
-        self.offer_at(slot).map(|_| slot)
-    }
-
     /// The arrival number of the offer in slot `slot` (offers are numbered as they come,
     /// from 0; a number is never given twice).
     pub(crate) fn arrival(&self, slot: usize) -> Option<u64> {

@@ -32,20 +32,6 @@ impl Session {
         self.remove_held(&at).into_iter().map(|o| o.id).collect()
     }
 
-    /// Removes the offers held `hold` seconds or longer at `now` (those `retain_offers(|_, t|
-    /// t + hold > now)` would remove) and returns their ids, in order. `held_since` is in
-    /// arrival order and nondecreasing, so they are its first entries: found without a pass
-    /// over the held offers.
-    pub(super) fn expire_offers(&mut self, hold: f64, now: f64) -> Vec<String> {
-        let at: Vec<usize> = self
-            .held_since
-            .iter()
-            .take_while(|(_, t)| **t + hold <= now)
-            .filter_map(|(n, _)| self.req.slot_of(*n))
-            .collect();
-        self.remove_held(&at).into_iter().map(|o| o.id).collect()
-    }
-
     /// Removes the held offers in these slots (`Held::positions`) with their arrival times;
     /// returns them in order.
     pub(super) fn remove_held(&mut self, at: &[usize]) -> Vec<Offer> {

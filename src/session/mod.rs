@@ -758,11 +758,7 @@ impl Session {
         // first held offer is the oldest, and a step costs no pass over the held offers.
         let expired = self.held_since.values().next().is_some_and(|t| t + hold <= now);
         if expired || !maintenance.is_empty() {
-            if maintenance.is_empty() {
-                declined.extend(self.expire_offers(hold, now));
-            } else {
-                declined.extend(self.retain_offers(|o, t| t + hold > now && !maintenance.contains(&o.id)));
-            }
+            declined.extend(self.retain_offers(|o, t| t + hold > now && !maintenance.contains(&o.id)));
         }
         if !declined.is_empty() {
             out.calls.push(calls::decline(self.fid(), declined.iter().map(String::as_str), refuse));
