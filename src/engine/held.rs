@@ -44,13 +44,6 @@ const SIGHTS: usize = 4;
 /// third of it (each compaction moves at most three offers per offer gone since the last one).
 const GAPS_MIN: usize = 32;
 
-/// A removal of more offers than this at once leaves the agent table to be rebuilt by the
-/// next batch ([`Prep::rows`]): each offer's edit may move the agents after it.
-const ROWS_EDITS: usize = 16;
-
-/// No kind known ([`Row::kind`]).
-const NO_KIND: (u32, u32) = (u32::MAX, u32::MAX);
-
 /// A [`PlaceRequest`] whose offers are held between placements: offers are added and removed
 /// one by one, tasks and running tasks are edited in place, and [`Engine::place_held`] costs
 /// what changed since the last batch rather than every held offer (see the
@@ -263,11 +256,6 @@ impl Held {
         at.sort_unstable();
         at.dedup();
         let prep = self.prep.get_mut();
-        // Many at once: the agent table is rebuilt by the next batch (one pass) rather than
-        // edited per offer.
-        if at.len() > ROWS_EDITS {
-            prep.rows_ok = false;
-        }
         let mut gone = Vec::with_capacity(at.len());
         for &i in &at {
             let (Some(o), Some(d)) = (self.req.offers.get_mut(i), self.dead.get_mut(i)) else { continue };
@@ -321,10 +309,6 @@ impl Held {
         self.gaps = 0;
         let p = self.prep.get_mut();
         p.akey.clear();
-        // No offers, no agents: the (empty) table is up to date.
-        p.rows.clear();
-        p.row_of.clear();
-        p.rows_ok = true;
         p.seq.clear();
         p.sums.clear();
         p.total = OfferSums::default();
@@ -377,47 +361,19 @@ pub(super) struct Prep {
     /// Held offers with an allocation role, and with an unavailability.
     allocs: usize,
     unavailable: usize,
+    /// Per agent number: its agent in the batch being pooled (`u32::MAX`: none yet).
+    slots: Vec<u32>,
     /// Per sight, the kinds of the agents (most recently used last).
     sights: Vec<Kinds>,
     /// Per static class of the batch being grouped: the agents that join its first state
     /// class after its first member, and their offers (buffers kept).
     bulk: Vec<(Vec<u32>, usize)>,
-    /// The agents as the batch pools them, kept from batch to batch: the agents in the order
-    /// of their first live offer's slot (the order [`super::classes::pool_agents`] meets
-    /// them in), each with its live offers' slots (ascending). Edited per offer added or
-    /// removed (an agent whose first offer leaves moves to its next offer's place; one whose
-    /// last offer leaves goes); rebuilt by the next batch when `rows_ok` is off (a
-    /// compaction, a removal of many offers at once, a fresh store).
-    rows: Vec<Row>,
-    /// Per agent number: its row (`u32::MAX`: none).
-    row_of: Vec<u32>,
-    rows_ok: bool,
-    /// Whether the batch's agents are the rows, in order (the tie break keeps the request's
-    /// order): then a row's kind is its agent's.
-    aligned: bool,
-    /// The next [`Kinds::id`].
-    next_kinds: u32,
-}
-
-/// One agent of [`Prep::rows`].
-#[derive(Debug, Clone)]
-struct Row {
-    /// Its number ([`Prep::keys`]).
-    key: u32,
-    /// Its live offers' slots, ascending.
-    offers: SmallVec<[u32; 2]>,
-    /// Its kind under the sight whose [`Kinds::id`] is the first number ([`NO_KIND`]: not
-    /// known; reset whenever its offers change).
-    kind: (u32, u32),
 }
 
 /// The agents' kinds under one sight.
 #[derive(Debug, Clone)]
 struct Kinds {
     sight: Sight,
-    /// A number no other `Kinds` had (a fresh one when its shapes start afresh): the kinds
-    /// [`Row::kind`] caches are this sight's while the numbers agree.
-    id: u32,
     /// A shape → its kind.
     shapes: FxMap<Vec<u64>, u32>,
     /// Per offer: the kind of the agent it is the only offer of (`u32::MAX`: not known).
@@ -437,10 +393,6 @@ impl Prep {
                 n
             }
         };
-        if self.rows_ok {
-            let slot = self.akey.len() as u32;
-            self.row_add(key, slot);
-        }
         self.akey.push(key);
         let sums = OfferSums::of(o);
         self.total.add(&sums);
@@ -466,9 +418,6 @@ impl Prep {
 
     /// Offer `i` (`o`) leaves (the per-offer vectors are compacted after, by [`Prep::compact`]).
     fn remove(&mut self, o: &Offer, i: usize) {
-        if self.rows_ok {
-            self.row_remove(i);
-        }
         if let Some(s) = self.sums.get(i) {
             self.total.sub(s);
         }
@@ -498,8 +447,6 @@ impl Prep {
                 keep
             });
         }
-        // The slots move: the agent table is rebuilt by the next batch.
-        self.rows_ok = false;
         drop_dead(&mut self.akey, dead);
         drop_dead(&mut self.seq, dead);
         drop_dead(&mut self.sums, dead);
@@ -507,83 +454,6 @@ impl Prep {
         for k in &mut self.sights {
             drop_dead(&mut k.of_offer, dead);
         }
-    }
-
-    /// The offer in slot `slot` is agent `key`'s (the last slot so far): it joins the agent's
-    /// row, or starts a row after all others.
-    fn row_add(&mut self, key: u32, slot: u32) {
-        let k = key as usize;
-        if self.row_of.len() <= k {
-            self.row_of.resize(k + 1, u32::MAX);
-        }
-        let Some(at) = self.row_of.get_mut(k) else { return };
-        match self.rows.get_mut(*at as usize) {
-            Some(row) => {
-                row.offers.push(slot);
-                row.kind = NO_KIND;
-            }
-            None => {
-                *at = self.rows.len() as u32;
-                self.rows.push(Row { key, offers: SmallVec::from_buf_and_len([slot, 0], 1), kind: NO_KIND });
-            }
-        }
-    }
-
-    /// The offer in slot `i` leaves its agent's row: the agent goes when it was its last
-    /// offer, and moves to its next offer's place when it was its first.
-    fn row_remove(&mut self, i: usize) {
-        let row_at = self.akey.get(i).and_then(|k| self.row_of.get(*k as usize)).map(|r| *r as usize);
-        let Some((r, row)) = row_at.and_then(|r| Some((r, self.rows.get_mut(r)?))) else {
-            self.rows_ok = false;
-            return;
-        };
-        let Some(p) = row.offers.iter().position(|s| *s as usize == i) else {
-            self.rows_ok = false;
-            return;
-        };
-        row.offers.remove(p);
-        row.kind = NO_KIND;
-        let (key, first) = (row.key, row.offers.first().copied());
-        // The rows from `r` to `end` (excluded) change places.
-        let end = match first {
-            None => {
-                self.rows.remove(r);
-                if let Some(x) = self.row_of.get_mut(key as usize) {
-                    *x = u32::MAX;
-                }
-                self.rows.len()
-            }
-            Some(first) if p == 0 => {
-                // Behind every agent whose first offer came before its new first offer.
-                let after = self.rows.get(r + 1..).unwrap_or(&[]);
-                let end = r + 1 + after.partition_point(|x| x.offers.first().is_some_and(|f| *f < first));
-                if let Some(moved) = self.rows.get_mut(r..end) {
-                    moved.rotate_left(1);
-                }
-                end
-            }
-            Some(_) => return,
-        };
-        for (j, row) in self.rows.iter().enumerate().take(end).skip(r) {
-            if let Some(x) = self.row_of.get_mut(row.key as usize) {
-                *x = j as u32;
-            }
-        }
-    }
-
-    /// The agent table built afresh from the live offers (`dead`: the gaps).
-    fn rows_rebuild(&mut self, dead: &[bool]) {
-        self.rows.clear();
-        self.row_of.clear();
-        self.row_of.resize(self.keys.len(), u32::MAX);
-        self.rows_ok = true;
-        let akey = std::mem::take(&mut self.akey);
-        for (i, &k) in akey.iter().enumerate() {
-            if !dead.get(i).copied().unwrap_or(false) {
-                self.row_add(k, i as u32);
-            }
-        }
-        self.akey = akey;
     }
 
     /// The positions of the held offers with id `id`.
@@ -618,49 +488,42 @@ impl Prep {
         if self.akey.len() != offers.len() {
             return false;
         }
+        self.slots.clear();
+        self.slots.resize(self.keys.len(), u32::MAX);
         let dead = ctx.store.dead();
-        if !self.rows_ok {
-            self.rows_rebuild(dead);
-        }
-        #[cfg(debug_assertions)]
+        ctx.agents.reserve(offers.len());
+        ctx.offer_agent.reserve(offers.len());
+        for ((i, o), (&k, &gone)) in
+            offers.iter().enumerate().zip(self.akey.iter().zip(dead.iter().chain(std::iter::repeat(&false))))
         {
-            // The table kept equals the table built afresh.
-            let kept: Vec<(u32, Vec<u32>)> = self.rows.iter().map(|r| (r.key, r.offers.to_vec())).collect();
-            let mut fresh = self.clone();
-            fresh.rows_rebuild(dead);
-            let built: Vec<(u32, Vec<u32>)> = fresh.rows.iter().map(|r| (r.key, r.offers.to_vec())).collect();
-            debug_assert_eq!(kept, built);
-        }
-        ctx.offer_agent.clear();
-        ctx.offer_agent.resize(offers.len(), u32::MAX);
-        ctx.agents.reserve(self.rows.len());
-        for (ai, row) in self.rows.iter().enumerate() {
-            let Some(first) = row.offers.first().and_then(|o| offers.get(*o as usize)) else {
+            // A gap: no agent.
+            if gone {
+                ctx.offer_agent.push(u32::MAX);
+                continue;
+            }
+            let Some(slot) = self.slots.get_mut(k as usize) else {
                 ctx.agents.clear();
                 ctx.offer_agent.clear();
-                self.rows_ok = false;
                 return false;
             };
-            for &o in &row.offers {
-                if let Some(x) = ctx.offer_agent.get_mut(o as usize) {
-                    *x = ai as u32;
+            if *slot == u32::MAX {
+                *slot = ctx.agents.len() as u32;
+                ctx.offer_agent.push(*slot);
+                ctx.agents.push(Agent {
+                    id: o.agent_id.as_str(),
+                    hostname: o.hostname.as_str(),
+                    // One offer, inline (no branch on a push).
+                    offers: SmallVec::from_buf_and_len([i as u32, 0], 1),
+                    static_class: 0,
+                    class: 0,
+                });
+            } else {
+                ctx.offer_agent.push(*slot);
+                if let Some(a) = ctx.agents.get_mut(*slot as usize) {
+                    a.offers.push(i as u32);
                 }
             }
-            // One or two offers inline (no allocation, no branch on a push).
-            let offers = match row.offers.as_slice() {
-                [a] => SmallVec::from_buf_and_len([*a, 0], 1),
-                [a, b] => SmallVec::from_buf([*a, *b]),
-                more => SmallVec::from_slice(more),
-            };
-            ctx.agents.push(Agent {
-                id: first.agent_id.as_str(),
-                hostname: first.hostname.as_str(),
-                offers,
-                static_class: 0,
-                class: 0,
-            });
         }
-        self.aligned = ctx.opts.tie_break != TieBreak::AgentId;
         if ctx.opts.tie_break == TieBreak::AgentId {
             canonical_agents(ctx, &[]);
         }
@@ -682,10 +545,8 @@ impl Prep {
                     self.sights.remove(0);
                 }
                 let of_offer = vec![u32::MAX; ctx.req.offers.len()];
-                self.next_kinds = self.next_kinds.wrapping_add(1) % u32::MAX;
                 self.sights.push(Kinds {
                     sight: sight.clone(),
-                    id: self.next_kinds,
                     shapes: FxMap::default(),
                     of_offer,
                     statics: Vec::new(),
@@ -701,8 +562,6 @@ impl Prep {
         if kinds.shapes.len() > 4 * ctx.req.offers.len() + 1024 {
             kinds.shapes.clear();
             kinds.of_offer.iter_mut().for_each(|k| *k = u32::MAX);
-            self.next_kinds = self.next_kinds.wrapping_add(1) % u32::MAX;
-            kinds.id = self.next_kinds;
         }
         ctx.sight = sight;
         // As `group_agents`: the scored dimensions are known before the first class is made.
@@ -722,21 +581,8 @@ impl Prep {
         // fields that keep it from having one are compared).
         let mut others: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
         let mut buf = Vec::new();
-        // The rows are the agents, in order: their kinds are kept (a row not seen under this
-        // sight since its offers changed is walked once).
-        let rows = if self.aligned && self.rows.len() == ctx.agents.len() { &mut self.rows[..] } else { &mut [] };
         for ai in 0..ctx.agents.len() {
-            let kind = match rows.get_mut(ai) {
-                Some(row) if row.kind.0 == kinds.id => Some(row.kind.1),
-                Some(row) => {
-                    let k = kind_of(ctx, ai, &mut kinds, &mut buf);
-                    if let Some(k) = k {
-                        row.kind = (kinds.id, k);
-                    }
-                    k
-                }
-                None => kind_of(ctx, ai, &mut kinds, &mut buf),
-            };
+            let kind = kind_of(ctx, ai, &mut kinds, &mut buf);
             // An agent of a kind whose static class is made: it joins that class's first
             // state class, as `join_static` does (without its lookups: most agents go here).
             if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).filter(|s| *s != u32::MAX) {
