@@ -8,14 +8,14 @@
 //! the best answer. The mesos-actor profile runs its own loop ([`super::mesos_actor`]), the
 //! marathon profile its offer-by-offer loop ([`super::marathon`]).
 
-use super::classes::{group_agents, pool_agents};
+use super::classes::{group_agents, pool_agents, regroup_agents};
 use super::compile::{compile_tasks, intern_values, task_order, Unit};
 use super::fit::FitOut;
 use super::held::Prep;
 use super::options::{Options, Profile, Resolved};
 use super::request::{PlaceError, PlaceRequest};
 use super::scan::ScanCache;
-use super::state::{Ctx, Req};
+use super::state::{Agent, Ctx, Req};
 use crate::decision::Plan;
 
 /// Runs the batch.
@@ -35,6 +35,9 @@ pub(super) fn run_held<'r>(
 ) -> Result<Plan<'r>, PlaceError> {
     let mut ctx = Ctx::new(opts, r, req);
     ctx.keep_unused = keep_unused;
+    // Repair passes take the agents as this pass pools and classes them only when it is the
+    // one they would make themselves (not one `held` made).
+    let fresh = held.is_none();
     if !held.as_deref_mut().is_some_and(|h| h.pool(&mut ctx)) {
         pool_agents(&mut ctx)?;
     }
@@ -56,13 +59,77 @@ pub(super) fn run_held<'r>(
     if !r.quality || ctx.placements.len() == req.request().tasks.len() {
         return super::output::finish(ctx);
     }
-    super::repair::repair(ctx, units, &feasible, pass)
+    super::repair::repair(ctx, units, &feasible, pass, fresh)
 }
 
-/// One whole pass of the batch, units in this order, on a fresh ledger (a repair pass).
-fn pass<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: Req<'r>, units: &[Unit]) -> Option<Ctx<'r, 'o>> {
-    let mut ctx = prepare(opts, r, req)?;
+/// The agents as a pass pooled them ([`pool_agents`]) and the static classes it put them in
+/// ([`group_agents`]), kept for the batch's repair passes: the offers do not change between
+/// passes (only what is allocated of them), so a repair pass takes them from here instead of
+/// pooling the offers and matching every agent's offers against the classes again.
+pub(super) struct Layout<'r> {
+    /// The agents in the ledger's order, as pooled.
+    agents: Vec<Agent<'r>>,
+    offer_agent: Vec<u32>,
+    /// Per agent, its static class, numbered by first appearance (as [`group_agents`]
+    /// numbers them).
+    statics: Vec<u32>,
+}
+
+impl<'r> Layout<'r> {
+    /// What `ctx`'s pass made of the agents (placements change only their state classes).
+    pub(super) fn of(ctx: &Ctx<'r, '_>) -> Layout<'r> {
+        let mut first: Vec<u32> = vec![u32::MAX; ctx.statics.len()];
+        let mut next = 0u32;
+        let statics = ctx
+            .agents
+            .iter()
+            .map(|a| match first.get_mut(a.static_class as usize) {
+                Some(x) if *x == u32::MAX => {
+                    *x = next;
+                    next += 1;
+                    *x
+                }
+                Some(x) => *x,
+                None => u32::MAX,
+            })
+            .collect();
+        Layout { agents: ctx.agents.iter().map(pooled).collect(), offer_agent: ctx.offer_agent.clone(), statics }
+    }
+}
+
+/// Agent `a` as [`pool_agents`] leaves it (in no class yet).
+fn pooled<'r>(a: &Agent<'r>) -> Agent<'r> {
+    Agent { id: a.id, hostname: a.hostname, offers: a.offers.clone(), static_class: 0, class: 0 }
+}
+
+/// One whole pass of the batch, units in this order, on a fresh ledger (a repair pass); the
+/// agents from `layout` when given.
+fn pass<'r, 'o>(
+    opts: &'o Options,
+    r: &'o Resolved,
+    req: Req<'r>,
+    units: &[Unit],
+    layout: Option<&Layout<'r>>,
+) -> Option<Ctx<'r, 'o>> {
+    let mut ctx = match layout {
+        Some(l) => laid_out(opts, r, req, l)?,
+        None => prepare(opts, r, req)?,
+    };
     place_units(&mut ctx, units);
+    Some(ctx)
+}
+
+/// [`prepare`] with the agents pooled and classed as `layout` has them: the same ledger
+/// (agents, static classes and their ids, state classes, interned names) without reading
+/// the offers again but for one agent per static class ([`regroup_agents`]).
+fn laid_out<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: Req<'r>, layout: &Layout<'r>) -> Option<Ctx<'r, 'o>> {
+    let mut ctx = Ctx::new(opts, r, req);
+    ctx.agents.extend(layout.agents.iter().map(pooled));
+    ctx.offer_agent.extend_from_slice(&layout.offer_agent);
+    compile_tasks(&mut ctx).ok()?;
+    ctx.groups.record_running(&req.request().running, req.live_offers().map(|(_, o)| o));
+    regroup_agents(&mut ctx, &layout.statics);
+    intern_values(&mut ctx);
     Some(ctx)
 }
 
