@@ -202,3 +202,68 @@ pub(super) fn place_units(ctx: &mut Ctx<'_, '_>, units: &[Unit]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::compile::fixture::{offer, task};
+    use super::super::options::{Options, Resolved, TieBreak};
+    use super::super::request::PlaceRequest;
+    use super::*;
+
+    /// What a ledger holds before its first task, in comparable form: per agent (id, offers,
+    /// static class, class), per static class (representative, initial class, agents, pool
+    /// size, offered), per class (static class, members, offers), the interned names.
+    type Seen = (
+        Vec<(String, Vec<u32>, u32, u32)>,
+        Vec<(u32, u32, u32, usize, (i64, i64))>,
+        Vec<(u32, Vec<u32>, usize)>,
+        Vec<String>,
+    );
+
+    fn seen(ctx: &Ctx<'_, '_>) -> Seen {
+        (
+            ctx.agents.iter().map(|a| (a.id.to_owned(), a.offers.to_vec(), a.static_class, a.class)).collect(),
+            ctx.statics.iter().map(|s| (s.rep, s.init_class, s.agents, s.pool.len(), s.offered)).collect(),
+            ctx.classes.iter().map(|c| (c.static_class, c.members.iter().copied().collect(), c.offers)).collect(),
+            ctx.names.names.clone(),
+        )
+    }
+
+    #[test]
+    fn a_repair_pass_from_the_layout_has_the_ledger_a_fresh_pass_builds() {
+        // Agents in runs and out of them, one with two offers, one with an extra resource,
+        // one with an allocation role (pooled apart per role), offers out of agent order.
+        let mut offers = vec![
+            offer("o0", "a3", "cpus:4;mem:1024", "rack:r1"),
+            offer("o1", "a1", "cpus:4;mem:1024", "rack:r1"),
+            offer("o2", "a2", "cpus:8;mem:2048;gpus:1", "rack:r2"),
+            offer("o3", "a1", "cpus:1", ""),
+            offer("o4", "a4", "cpus:4;mem:1024", "rack:r1"),
+            offer("o5", "a5", "cpus:8;mem:2048;gpus:1", "rack:r2"),
+            offer("o6", "a6", "cpus:4;mem:1024;disk:100", "rack:r1"),
+            offer("o7", "a0", "cpus:4;mem:1024", "rack:r2"),
+        ];
+        offers[3].allocation_role = Some("web".into());
+        let req = PlaceRequest {
+            offers,
+            tasks: vec![task("t0", 1, 128, &["rack GROUP_BY"]), task("t1", 2, 256, &[]), task("t2", 1, 64, &[])],
+            ..PlaceRequest::default()
+        };
+        for tie_break in [TieBreak::default(), TieBreak::AgentId] {
+            let opts = Options { tie_break, roles: vec!["*".into(), "web".into()], ..Options::default() };
+            let r = Resolved::new(&opts).unwrap();
+            let q: Req<'_> = (&req).into();
+            let fresh = prepare(&opts, &r, q).unwrap();
+            let layout = Layout::of(&fresh);
+            let again = laid_out(&opts, &r, q, &layout).unwrap();
+            assert_eq!(seen(&again), seen(&fresh));
+            assert_eq!(again.offer_agent, fresh.offer_agent);
+            // After a pass has placed tasks, its layout is still the fresh one.
+            let mut placed = prepare(&opts, &r, q).unwrap();
+            place_units(&mut placed, &[smallvec::smallvec![0], smallvec::smallvec![1], smallvec::smallvec![2]]);
+            assert!(!placed.placements.is_empty());
+            let again = laid_out(&opts, &r, q, &Layout::of(&placed)).unwrap();
+            assert_eq!(seen(&again), seen(&fresh));
+        }
+    }
+}
