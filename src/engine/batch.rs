@@ -8,14 +8,14 @@
 //! the best answer. The mesos-actor profile runs its own loop ([`super::mesos_actor`]), the
 //! marathon profile its offer-by-offer loop ([`super::marathon`]).
 
-use super::classes::{group_agents, pool_agents};
+use super::classes::{group_agents, pool_agents, regroup_agents};
 use super::compile::{compile_tasks, intern_values, task_order, Unit};
 use super::fit::FitOut;
 use super::held::Prep;
 use super::options::{Options, Profile, Resolved};
 use super::request::{PlaceError, PlaceRequest};
 use super::scan::ScanCache;
-use super::state::{Ctx, Req};
+use super::state::{Agent, Ctx, Req};
 use crate::decision::Plan;
 
 /// Runs the batch.
@@ -35,6 +35,9 @@ pub(super) fn run_held<'r>(
 ) -> Result<Plan<'r>, PlaceError> {
     let mut ctx = Ctx::new(opts, r, req);
     ctx.keep_unused = keep_unused;
+    // Repair passes take the agents as this pass pools and classes them only when it is the
+    // one they would make themselves (not one `held` made).
+    let fresh = held.is_none();
     if !held.as_deref_mut().is_some_and(|h| h.pool(&mut ctx)) {
         pool_agents(&mut ctx)?;
     }
@@ -56,13 +59,77 @@ pub(super) fn run_held<'r>(
     if !r.quality || ctx.placements.len() == req.request().tasks.len() {
         return super::output::finish(ctx);
     }
-    super::repair::repair(ctx, units, &feasible, pass)
+    super::repair::repair(ctx, units, &feasible, pass, fresh)
 }
 
-/// One whole pass of the batch, units in this order, on a fresh ledger (a repair pass).
-fn pass<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: Req<'r>, units: &[Unit]) -> Option<Ctx<'r, 'o>> {
-    let mut ctx = prepare(opts, r, req)?;
+/// The agents as a pass pooled them ([`pool_agents`]) and the static classes it put them in
+/// ([`group_agents`]), kept for the batch's repair passes: the offers do not change between
+/// passes (only what is allocated of them), so a repair pass takes them from here instead of
+/// pooling the offers and matching every agent's offers against the classes again.
+pub(super) struct Layout<'r> {
+    /// The agents in the ledger's order, as pooled.
+    agents: Vec<Agent<'r>>,
+    offer_agent: Vec<u32>,
+    /// Per agent, its static class, numbered by first appearance (as [`group_agents`]
+    /// numbers them).
+    statics: Vec<u32>,
+}
+
+impl<'r> Layout<'r> {
+    /// What `ctx`'s pass made of the agents (placements change only their state classes).
+    pub(super) fn of(ctx: &Ctx<'r, '_>) -> Layout<'r> {
+        let mut first: Vec<u32> = vec![u32::MAX; ctx.statics.len()];
+        let mut next = 0u32;
+        let statics = ctx
+            .agents
+            .iter()
+            .map(|a| match first.get_mut(a.static_class as usize) {
+                Some(x) if *x == u32::MAX => {
+                    *x = next;
+                    next += 1;
+                    *x
+                }
+                Some(x) => *x,
+                None => u32::MAX,
+            })
+            .collect();
+        Layout { agents: ctx.agents.iter().map(pooled).collect(), offer_agent: ctx.offer_agent.clone(), statics }
+    }
+}
+
+/// Agent `a` as [`pool_agents`] leaves it (in no class yet).
+fn pooled<'r>(a: &Agent<'r>) -> Agent<'r> {
+    Agent { id: a.id, hostname: a.hostname, offers: a.offers.clone(), static_class: 0, class: 0 }
+}
+
+/// One whole pass of the batch, units in this order, on a fresh ledger (a repair pass); the
+/// agents from `layout` when given.
+fn pass<'r, 'o>(
+    opts: &'o Options,
+    r: &'o Resolved,
+    req: Req<'r>,
+    units: &[Unit],
+    layout: Option<&Layout<'r>>,
+) -> Option<Ctx<'r, 'o>> {
+    let mut ctx = match layout {
+        Some(l) => laid_out(opts, r, req, l)?,
+        None => prepare(opts, r, req)?,
+    };
     place_units(&mut ctx, units);
+    Some(ctx)
+}
+
+/// [`prepare`] with the agents pooled and classed as `layout` has them: the same ledger
+/// (agents, static classes and their ids, state classes, interned names) without reading
+/// the offers again but for one agent per static class ([`regroup_agents`]).
+fn laid_out<'r, 'o>(opts: &'o Options, r: &'o Resolved, req: Req<'r>, layout: &Layout<'r>) -> Option<Ctx<'r, 'o>> {
+    let mut ctx = Ctx::new(opts, r, req);
+    ctx.agents.extend(layout.agents.iter().map(pooled));
+    ctx.offer_agent.extend_from_slice(&layout.offer_agent);
+    compile_tasks(&mut ctx).ok()?;
+    ctx.groups.record_running(&req.request().running, req.live_offers().map(|(_, o)| o));
+    regroup_agents(&mut ctx, &layout.statics);
+    intern_values(&mut ctx);
     Some(ctx)
 }
 
@@ -132,6 +199,71 @@ pub(super) fn place_units(ctx: &mut Ctx<'_, '_>, units: &[Unit]) {
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::compile::fixture::{offer, task};
+    use super::super::options::{Options, Resolved, TieBreak};
+    use super::super::request::PlaceRequest;
+    use super::*;
+
+    /// What a ledger holds before its first task, in comparable form: per agent (id, offers,
+    /// static class, class), per static class (representative, initial class, agents, pool
+    /// size, offered), per class (static class, members, offers), the interned names.
+    type Seen = (
+        Vec<(String, Vec<u32>, u32, u32)>,
+        Vec<(u32, u32, u32, usize, (i64, i64))>,
+        Vec<(u32, Vec<u32>, usize)>,
+        Vec<String>,
+    );
+
+    fn seen(ctx: &Ctx<'_, '_>) -> Seen {
+        (
+            ctx.agents.iter().map(|a| (a.id.to_owned(), a.offers.to_vec(), a.static_class, a.class)).collect(),
+            ctx.statics.iter().map(|s| (s.rep, s.init_class, s.agents, s.pool.len(), s.offered)).collect(),
+            ctx.classes.iter().map(|c| (c.static_class, c.members.iter().copied().collect(), c.offers)).collect(),
+            ctx.names.names.clone(),
+        )
+    }
+
+    #[test]
+    fn a_repair_pass_from_the_layout_has_the_ledger_a_fresh_pass_builds() {
+        // Agents in runs and out of them, one with two offers, one with an extra resource,
+        // one with an allocation role (pooled apart per role), offers out of agent order.
+        let mut offers = vec![
+            offer("o0", "a3", "cpus:4;mem:1024", "rack:r1"),
+            offer("o1", "a1", "cpus:4;mem:1024", "rack:r1"),
+            offer("o2", "a2", "cpus:8;mem:2048;gpus:1", "rack:r2"),
+            offer("o3", "a1", "cpus:1", ""),
+            offer("o4", "a4", "cpus:4;mem:1024", "rack:r1"),
+            offer("o5", "a5", "cpus:8;mem:2048;gpus:1", "rack:r2"),
+            offer("o6", "a6", "cpus:4;mem:1024;disk:100", "rack:r1"),
+            offer("o7", "a0", "cpus:4;mem:1024", "rack:r2"),
+        ];
+        offers[3].allocation_role = Some("web".into());
+        let req = PlaceRequest {
+            offers,
+            tasks: vec![task("t0", 1, 128, &["rack GROUP_BY"]), task("t1", 2, 256, &[]), task("t2", 1, 64, &[])],
+            ..PlaceRequest::default()
+        };
+        for tie_break in [TieBreak::default(), TieBreak::AgentId] {
+            let opts = Options { tie_break, roles: vec!["*".into(), "web".into()], ..Options::default() };
+            let r = Resolved::new(&opts).unwrap();
+            let q: Req<'_> = (&req).into();
+            let fresh = prepare(&opts, &r, q).unwrap();
+            let layout = Layout::of(&fresh);
+            let again = laid_out(&opts, &r, q, &layout).unwrap();
+            assert_eq!(seen(&again), seen(&fresh));
+            assert_eq!(again.offer_agent, fresh.offer_agent);
+            // After a pass has placed tasks, its layout is still the fresh one.
+            let mut placed = prepare(&opts, &r, q).unwrap();
+            place_units(&mut placed, &[smallvec::smallvec![0], smallvec::smallvec![1], smallvec::smallvec![2]]);
+            assert!(!placed.placements.is_empty());
+            let again = laid_out(&opts, &r, q, &Layout::of(&placed)).unwrap();
+            assert_eq!(seen(&again), seen(&fresh));
         }
     }
 }

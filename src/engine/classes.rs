@@ -766,6 +766,22 @@ pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
     }
 }
 
+/// [`group_agents`] when the partition of the agents into static classes is known (`of`: per
+/// agent, its static class, numbered by first appearance as `group_agents` numbers them; a
+/// repair pass takes the first pass's, [`super::batch`]): the same static and state classes,
+/// with the same ids and members, built from one agent each, without matching the others.
+pub(super) fn regroup_agents(ctx: &mut Ctx<'_, '_>, of: &[u32]) {
+    ctx.sight = sight_of(ctx);
+    ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
+    for (ai, &s) in of.iter().enumerate().take(ctx.agents.len()) {
+        let found = ((s as usize) < ctx.statics.len()).then_some(s);
+        join_static(ctx, ai, found);
+    }
+    for c in 0..ctx.classes.len() as u32 {
+        ctx.refresh(c);
+    }
+}
+
 /// Agent `ai` joins static class `found`, or a new one it stands for (with its first state
 /// class) when `None`; returns the static class.
 pub(super) fn join_static(ctx: &mut Ctx<'_, '_>, ai: usize, found: Option<u32>) -> u32 {

@@ -38,6 +38,7 @@
 //! unplaced tasks as the first pass does (at the moment each failed), so the kept answer's
 //! reasons are its own; `explain` changes no decision of repair (its budget counts no fit).
 
+use super::batch::Layout;
 use super::compile::{same_need, sizes, Unit};
 use super::fit::FitOut;
 use super::options::{Objective, Options, Resolved};
@@ -68,8 +69,11 @@ pub(super) const SWAP_CANDIDATES: usize = 8;
 /// Repair stops after this many passes in a row that do not improve on the best answer.
 pub(super) const PATIENCE: u32 = 2;
 
-/// One whole pass of the batch in the given order on a fresh ledger ([`super::batch`]).
-pub(super) type Pass = for<'r, 'o> fn(&'o Options, &'o Resolved, Req<'r>, &[Unit]) -> Option<Ctx<'r, 'o>>;
+/// One whole pass of the batch in the given order on a fresh ledger ([`super::batch`]), the
+/// agents pooled and classed as the [`Layout`] has them when given (the first pass's: the
+/// offers are the same in every pass), else pooled and classed again.
+pub(super) type Pass =
+    for<'r, 'o, 'l> fn(&'o Options, &'o Resolved, Req<'r>, &[Unit], Option<&'l Layout<'r>>) -> Option<Ctx<'r, 'o>>;
 
 /// An answer's worth under `objective`: (what it maximises, the tie-break), both higher is
 /// better: (tasks placed, placed share) or (placed share, tasks placed).
@@ -196,18 +200,22 @@ fn over_capacity(ctx: &Ctx<'_, '_>) -> bool {
 }
 
 /// Runs the repair passes after `first` (placed in `units` order; `feasible` per task) and
-/// finishes the best answer.
+/// finishes the best answer; `reuse`: every pass takes the agents as `first` pooled and
+/// classed them ([`Layout`]: when `first`'s are the ones a pass would make).
 pub(super) fn repair<'r>(
     first: Ctx<'r, '_>,
     units: Vec<Unit>,
     feasible: &[u32],
     pass: Pass,
+    reuse: bool,
 ) -> Result<Plan<'r>, PlaceError> {
     let (opts, r, req) = (first.opts, first.resolved, first.store);
     let mut out = left_out(&first, &units, feasible);
     if !out.contains(&true) {
         return finish(first);
     }
+    let layout = reuse.then(|| Layout::of(&first));
+    let layout = layout.as_ref();
     let mut total = first.fitter.evaluations;
     let mut best_worth = worth(&first, r.objective);
     let mut best: Option<(Vec<Unit>, Ctx<'r, '_>)> = None;
@@ -246,7 +254,7 @@ pub(super) fn repair<'r>(
                 _ => promote(&order, &out),
             },
         };
-        let Some(ctx) = pass(opts, r, req, &next) else { break };
+        let Some(ctx) = pass(opts, r, req, &next, layout) else { break };
         passes += 1;
         total = total.saturating_add(ctx.fitter.evaluations);
         let w = worth(&ctx, r.objective);
@@ -270,7 +278,7 @@ pub(super) fn repair<'r>(
     };
     let before = kept.fitter.evaluations;
     let searches = (kept.tasks.len() as u64).saturating_mul(SWAP_SEARCHES).max(MIN_SWAP_SEARCHES);
-    swaps(&mut kept, feasible, searches, pass);
+    swaps(&mut kept, feasible, searches, pass, layout);
     total = total.saturating_add(kept.fitter.evaluations.saturating_sub(before));
     let mut plan = finish(kept)?;
     plan.stats.evaluations = total;
@@ -365,7 +373,7 @@ fn take_out<'r>(ctx: &mut Ctx<'r, '_>, ti: usize, base: &Groups<'r>) -> Option<(
 /// Running tasks are never moved. Deterministic, and blind to how the agents are grouped into
 /// classes (tasks alike are told by their needs and rules, agents by their cpus and mem, never
 /// by a class); stops once the swaps have made more than `budget` searches ([`place_one`]).
-fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
+fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass, layout: Option<&Layout<'r>>) {
     let objective = ctx.resolved.objective;
     let single = |ctx: &Ctx<'_, '_>, ti: usize| ctx.tasks.get(ti).is_some_and(|t| t.gang.is_none());
     let unplaced = |ctx: &Ctx<'_, '_>, ti: usize| ctx.placed.get(ti).is_some_and(Option::is_none);
@@ -467,7 +475,7 @@ fn swaps<'r>(ctx: &mut Ctx<'r, '_>, feasible: &[u32], budget: u64, pass: Pass) {
             let base = match &mut base {
                 Some(b) => &*b,
                 None if !ctx.groups.counts_any() => &*base.insert(Groups::default()),
-                None => match pass(ctx.opts, ctx.resolved, ctx.store, &[]) {
+                None => match pass(ctx.opts, ctx.resolved, ctx.store, &[], layout) {
                     Some(fresh) => &*base.insert(fresh.groups),
                     None => return,
                 },
@@ -624,10 +632,16 @@ mod tests {
         let mut ctx = super::super::compile::fixture::prepared(&opts, &r, &req);
         super::super::batch::place_units(&mut ctx, &units(&[&[0], &[1], &[2]]));
         assert_eq!(ctx.placements.len(), 1);
-        fn pass<'r, 'o>(o: &'o Options, r: &'o Resolved, q: Req<'r>, _: &[Unit]) -> Option<Ctx<'r, 'o>> {
+        fn pass<'r, 'o>(
+            o: &'o Options,
+            r: &'o Resolved,
+            q: Req<'r>,
+            _: &[Unit],
+            _: Option<&Layout<'r>>,
+        ) -> Option<Ctx<'r, 'o>> {
             Some(super::super::compile::fixture::prepared(o, r, q.request()))
         }
-        swaps(&mut ctx, &[1, 1, 1], 1_000, pass);
+        swaps(&mut ctx, &[1, 1, 1], 1_000, pass, None);
         let mut placed: Vec<usize> = ctx.placements.iter().map(|p| p.task).collect();
         placed.sort_unstable();
         assert_eq!(placed, [1, 2]);
@@ -636,7 +650,7 @@ mod tests {
         let r = Resolved::new(&opts).unwrap();
         let mut ctx = super::super::compile::fixture::prepared(&opts, &r, &req);
         super::super::batch::place_units(&mut ctx, &units(&[&[0], &[1], &[2]]));
-        swaps(&mut ctx, &[1, 1, 1], 1_000, pass);
+        swaps(&mut ctx, &[1, 1, 1], 1_000, pass, None);
         assert_eq!(ctx.placements.iter().map(|p| p.task).collect::<Vec<_>>(), [0]);
     }
 
