@@ -21,7 +21,7 @@
 //! ```
 
 pub use crate::wire::{
-    call, call_bytes, call_json, call_json_with_limits, call_with_limits, fail, json_pointer, parse_strict,
+    call, call_bytes, call_json, call_place_fast, call_json_with_limits, call_with_limits, fail, json_pointer, parse_strict,
     parse_strict_with_depth, refusal_for_size, utf8_error, Errors, WireEngine, WireError, OPS, VERSION,
 };
 
