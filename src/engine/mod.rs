@@ -77,9 +77,9 @@ use crate::decision::{DeclineReason, Plan};
 use crate::limits::LimitKind;
 
 pub use held::Held;
-pub(crate) use output::CallsOut;
 pub(crate) use options::MAX_INSTANCES_PER_OFFER;
 pub use options::{Objective, Options, PortSelection, Profile, Strategy, TieBreak};
+pub(crate) use output::CallsOut;
 pub use request::{PlaceError, PlaceRequest};
 
 pub(crate) use compile::validate_mesos_id;
