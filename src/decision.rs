@@ -231,6 +231,21 @@ pub struct Stats {
     pub repair_passes: u32,
 }
 
+/// What a [`Plan`]'s Mesos v1 scheduler calls (scheduler.proto, `Call`) are written from, with
+/// `options.framework_id`: one `ACCEPT` per agent of `accept` (its `RESERVE` / `CREATE`
+/// operations, then one `LAUNCH` of its tasks' `TaskInfo`s), then one `DECLINE` of the offers
+/// in `decline`, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calls<'r> {
+    /// The framework's id, named by every call.
+    pub framework_id: String,
+    /// The `filters.refuse_seconds` of every call.
+    pub refuse_seconds: f64,
+    /// The request's tasks the plan was made from (their own `task_info` fields and executor
+    /// go into their launches).
+    pub tasks: &'r [crate::model::TaskRequest],
+}
+
 /// The answer of [`crate::Engine::place`]. Ids borrow from the request (no copy per offer).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan<'r> {
@@ -240,8 +255,10 @@ pub struct Plan<'r> {
     pub decline: Vec<Decline<'r>>,
     /// Tasks not placed, in request order.
     pub unplaced: Vec<Unplaced<'r>>,
-    /// Mesos v1 calls ready to send (when `framework_id` is set).
-    pub calls: Option<Vec<serde_json::Value>>,
+    /// What the plan's Mesos v1 calls are written from (when `framework_id` is set): the
+    /// calls themselves follow `accept` and `decline` ([`Plan::calls_json`] builds them as
+    /// values; the JSON answers write them straight to text).
+    pub calls: Option<Calls<'r>>,
     /// Counts.
     pub stats: Stats,
     /// Warnings, each with the JSON pointer of its culprit: constraints a task's dialect

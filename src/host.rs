@@ -21,8 +21,8 @@
 //! ```
 
 pub use crate::wire::{
-    call, call_bytes, call_json, call_json_with_limits, call_with_limits, fail, json_pointer, parse_strict,
-    parse_strict_with_depth, refusal_for_size, utf8_error, Errors, WireEngine, WireError, OPS, VERSION,
+    call, call_bytes, call_json, call_json_with_limits, call_place_fast, call_with_limits, fail, json_pointer,
+    parse_strict, parse_strict_with_depth, refusal_for_size, utf8_error, Errors, WireEngine, WireError, OPS, VERSION,
 };
 
 /// Mesos v1 JSON ⇄ the typed model: offers, resources and attributes as the Mesos

@@ -154,7 +154,9 @@ pub mod host;
 mod serde_impls;
 mod wire;
 
-pub use decision::{AgentAccept, Decline, DeclineReason, Launch, Nearest, Plan, Reason, ReasonCode, Stats, Unplaced};
+pub use decision::{
+    AgentAccept, Calls, Decline, DeclineReason, Launch, Nearest, Plan, Reason, ReasonCode, Stats, Unplaced,
+};
 pub use engine::{
     Engine, Held, Objective, Options, PlaceError, PlaceRequest, PortSelection, Profile, Strategy, TieBreak,
 };

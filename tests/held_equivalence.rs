@@ -299,7 +299,7 @@ fn a_caller_that_keeps_unused_offers_gets_place_less_its_unused_declines() {
         assert_eq!(kept.decline.iter().collect::<Vec<_>>(), maintenance, "{profile:?}");
         assert_eq!(format!("{:?}", kept.accept), format!("{:?}", fresh.accept));
         assert_eq!(format!("{:?}", kept.unplaced), format!("{:?}", fresh.unplaced));
-        let (fresh_calls, kept_calls) = (fresh.calls.unwrap(), kept.calls.unwrap());
+        let (fresh_calls, kept_calls) = (fresh.calls_json().unwrap(), kept.calls_json().unwrap());
         let declined = |calls: &[serde_json::Value]| -> Vec<String> {
             calls
                 .iter()

@@ -39,7 +39,7 @@ pub(crate) struct PlaceResult<'a> {
     /// Mesos v1 `Call`s (`ACCEPT`, `DECLINE`), when `options.framework_id` is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "tsify", tsify(type = "Record<string, unknown>[]"))]
-    calls: Option<&'a [Json]>,
+    calls: Option<crate::engine::CallsOut<'a, 'a>>,
     /// Counters.
     #[cfg_attr(feature = "tsify", tsify(type = "Stats"))]
     stats: Counters,
@@ -184,7 +184,7 @@ impl<'a> PlaceResult<'a> {
             accept: plan.accept.iter().map(Accept::new).collect(),
             decline: plan.decline.iter().map(Declined::new).collect(),
             unplaced: plan.unplaced.iter().map(NotPlaced::new).collect(),
-            calls: plan.calls.as_deref(),
+            calls: crate::engine::CallsOut::of(plan),
             stats: Counters::new(&plan.stats),
             warnings: plan.warnings.iter().map(|(path, e)| WireError::from_error(e, path)).collect(),
         }

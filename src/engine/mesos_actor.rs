@@ -341,7 +341,7 @@ pub(super) fn mesos_actor<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceErr
         Objective::Resources => super::score::score_value(ctx.share_of(placed_order.iter().map(|(_, ti)| *ti))),
     };
     let stats = Stats { placed, objective_value, ..ctx.stats() };
-    let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
+    let calls = calls(&ctx);
     Ok(Plan { accept, decline, unplaced, calls, stats, warnings: std::mem::take(&mut ctx.warnings) })
 }
 

@@ -79,6 +79,7 @@ use crate::limits::LimitKind;
 pub use held::Held;
 pub(crate) use options::MAX_INSTANCES_PER_OFFER;
 pub use options::{Objective, Options, PortSelection, Profile, Strategy, TieBreak};
+pub(crate) use output::CallsOut;
 pub use request::{PlaceError, PlaceRequest};
 
 pub(crate) use compile::validate_mesos_id;
@@ -189,13 +190,9 @@ impl Engine {
             }
         };
         // The profiles and passes that write their declines apart (mesos-actor, marathon,
-        // repair) list every unused offer: those are left out here.
+        // repair) list every unused offer: those are left out here (the calls follow).
         if keep_unused && plan.decline.iter().any(|d| d.reason == DeclineReason::Unused) {
             plan.decline.retain(|d| d.reason != DeclineReason::Unused);
-            if let (Some(calls), Some(fw)) = (plan.calls.as_mut(), self.options.framework_id.as_deref()) {
-                *calls =
-                    output::plan_calls(&request.tasks, fw, self.resolved.refuse_seconds, &plan.accept, &plan.decline);
-            }
         }
         Ok(plan)
     }

@@ -11,7 +11,11 @@ use super::fit::{self, Amount, Entry, NONE};
 use super::options::Objective;
 use super::request::PlaceError;
 use super::state::{Ctx, Placement};
-use crate::decision::{AgentAccept, Decline, DeclineReason, Launch, Plan, Stats, Unplaced};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
+
+use crate::decision::{AgentAccept, Calls, Decline, DeclineReason, Launch, Plan, Stats, Unplaced};
+use crate::mesos::write_text::{List, Num, One, ResourceOut};
 use crate::model::{Resource, ResourceValue, Resources, Scalar, TaskRequest};
 
 /// Resources in the given order (like ones merged): like ones found by name, not by a walk
@@ -469,7 +473,7 @@ pub(super) fn finish<'r>(mut ctx: Ctx<'r, '_>) -> Result<Plan<'r>, PlaceError> {
     }
     budget_nearest(&mut unplaced, ctx.opts.limits.repeat_budget());
     let stats = ctx.stats();
-    let calls = ctx.opts.framework_id.as_deref().map(|fw| calls(&ctx, fw, &accept, &decline));
+    let calls = calls(&ctx);
     Ok(Plan { accept, decline, unplaced, calls, stats, warnings: std::mem::take(&mut ctx.warnings) })
 }
 
@@ -543,63 +547,209 @@ fn fill_host_ports(info: &mut Map<String, Json>, requested: &[u64], given: &[u64
     }
 }
 
-pub(super) fn calls(ctx: &Ctx<'_, '_>, fw: &str, accept: &[AgentAccept<'_>], decline: &[Decline<'_>]) -> Vec<Json> {
-    plan_calls(&ctx.req.tasks, fw, ctx.resolved.refuse_seconds, accept, decline)
+/// What the plan's calls are written from, when the options name a framework.
+pub(super) fn calls<'r>(ctx: &Ctx<'r, '_>) -> Option<Calls<'r>> {
+    let framework_id = ctx.opts.framework_id.clone()?;
+    Some(Calls { framework_id, refuse_seconds: ctx.resolved.refuse_seconds, tasks: &ctx.req.tasks })
 }
 
-/// [`calls`] from the request's tasks and the batch's refuse seconds.
-pub(super) fn plan_calls(
-    tasks: &[TaskRequest],
-    fw: &str,
-    refuse: f64,
-    accept: &[AgentAccept<'_>],
-    decline: &[Decline<'_>],
-) -> Vec<Json> {
-    let mut out = accept_calls(tasks, fw, refuse, accept);
-    if !decline.is_empty() {
-        let ids: Vec<Json> = decline.iter().map(|d| object([("value", d.offer_id.into())])).collect();
-        let filters = object([("refuse_seconds", crate::mesos::scalar_json(refuse))]);
-        out.push(object([
-            ("framework_id", object([("value", fw.into())])),
-            ("type", "DECLINE".into()),
-            ("decline", object([("offer_ids", Json::Array(ids)), ("filters", filters)])),
-        ]));
+impl Plan<'_> {
+    /// The plan's Mesos v1 calls as JSON values (with `options.framework_id`; else `None`):
+    /// one `ACCEPT` per agent of `accept`, then one `DECLINE` of `decline`'s offers if any
+    /// ([`Calls`]). The JSON answers write the same calls straight to text.
+    ///
+    /// ```
+    /// use offerfit::{Engine, Offer, Options, PlaceRequest, TaskRequest};
+    /// let mut offer = Offer::new("o1", "a1", "h1");
+    /// offer.resources = offerfit::parse_resources("cpus:4;mem:1024").unwrap();
+    /// let req = PlaceRequest { offers: vec![offer], tasks: vec![TaskRequest::new("t1", 1.0, 128.0)], ..Default::default() };
+    /// let engine = Engine::new(Options { framework_id: Some("fw".into()), ..Default::default() }).unwrap();
+    /// let calls = engine.place(&req).unwrap().calls_json().unwrap();
+    /// assert_eq!(calls[0]["type"], "ACCEPT");
+    /// assert_eq!(calls[0]["accept"]["operations"][0]["launch"]["task_infos"][0]["name"], "t1");
+    /// ```
+    pub fn calls_json(&self) -> Option<Vec<Json>> {
+        let out = CallsOut::of(self)?;
+        match serde_json::to_value(out) {
+            Ok(Json::Array(calls)) => Some(calls),
+            // INVARIANT: a sequence of maps of strings, numbers and values serializes to an array.
+            _ => Some(Vec::new()),
+        }
     }
-    out
 }
 
-/// The `ACCEPT` calls of a plan's accepts (one per agent: `RESERVE` / `CREATE` operations,
-/// then one `LAUNCH`). `tasks` are the request's tasks the plan was made from. The session
-/// writes the same bytes as text (session/calls.rs, `accept`).
-fn accept_calls(tasks: &[TaskRequest], fw: &str, refuse: f64, accept: &[AgentAccept<'_>]) -> Vec<Json> {
-    // Built by moving each part into its parent: `json!` would serialize (deep-copy) every
-    // interpolated value, and the task infos are most of an answer's bytes.
-    let refuse = crate::mesos::scalar_json(refuse);
-    let mut out = Vec::with_capacity(accept.len());
-    for acc in accept {
-        let mut ops = Vec::new();
-        for l in &acc.tasks {
+/// The calls of a plan as a `Serialize` view ([`Calls`]): each `ACCEPT` and the `DECLINE`
+/// written field by field, in the keys, order and number forms of scheduler.proto's JSON
+/// that every host's answer carries, with no `serde_json::Value` tree but for a task's own
+/// `TaskInfo` fields (merged as [`task_info`] merges them).
+#[derive(Debug)]
+pub(crate) struct CallsOut<'a, 'r> {
+    calls: &'a Calls<'r>,
+    accept: &'a [AgentAccept<'r>],
+    decline: &'a [Decline<'r>],
+}
+
+impl<'a, 'r> CallsOut<'a, 'r> {
+    /// The calls of `plan`, if it has any.
+    pub(crate) fn of(plan: &'a Plan<'r>) -> Option<CallsOut<'a, 'r>> {
+        Some(CallsOut { calls: plan.calls.as_ref()?, accept: &plan.accept, decline: &plan.decline })
+    }
+}
+
+impl Serialize for CallsOut<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.calls;
+        let filters = Filters { refuse_seconds: Num(c.refuse_seconds) };
+        let fw = Id { value: &c.framework_id };
+        let n = self.accept.len() + usize::from(!self.decline.is_empty());
+        let mut seq = s.serialize_seq(Some(n))?;
+        for acc in self.accept {
+            let offer_ids = Ids(&acc.offer_ids, |o| o);
+            let operations = Operations { tasks: c.tasks, acc };
+            let accept = AcceptBody { offer_ids, operations, filters: &filters };
+            seq.serialize_element(&AcceptCall { framework_id: &fw, kind: "ACCEPT", accept })?;
+        }
+        if !self.decline.is_empty() {
+            let offer_ids = Ids(self.decline, |d| d.offer_id);
+            let decline = DeclineBody { offer_ids, filters: &filters };
+            seq.serialize_element(&DeclineCall { framework_id: &fw, kind: "DECLINE", decline })?;
+        }
+        seq.end()
+    }
+}
+
+/// `{"value": id}`.
+#[derive(Serialize)]
+struct Id<'a> {
+    value: &'a str,
+}
+
+/// `[{"value": id}, ...]`: the id of each item.
+struct Ids<'a, T>(&'a [T], fn(&T) -> &str);
+
+impl<T> Serialize for Ids<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for x in self.0 {
+            seq.serialize_element(&Id { value: (self.1)(x) })?;
+        }
+        seq.end()
+    }
+}
+
+/// A `LAUNCH`'s `task_infos`: one [`TaskInfoOut`] per launch of the agent.
+struct TaskInfos<'a> {
+    tasks: &'a [TaskRequest],
+    acc: &'a AgentAccept<'a>,
+}
+
+impl Serialize for TaskInfos<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.acc.tasks.len()))?;
+        for l in &self.acc.tasks {
+            seq.serialize_element(&TaskInfoOut { tasks: self.tasks, acc: self.acc, l })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Filters {
+    refuse_seconds: Num,
+}
+
+#[derive(Serialize)]
+struct AcceptCall<'a, A: Serialize> {
+    framework_id: &'a Id<'a>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    accept: A,
+}
+
+#[derive(Serialize)]
+struct AcceptBody<'a, I: Serialize> {
+    offer_ids: I,
+    operations: Operations<'a>,
+    filters: &'a Filters,
+}
+
+#[derive(Serialize)]
+struct DeclineCall<'a, D: Serialize> {
+    framework_id: &'a Id<'a>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    decline: D,
+}
+
+#[derive(Serialize)]
+struct DeclineBody<'a, I: Serialize> {
+    offer_ids: I,
+    filters: &'a Filters,
+}
+
+/// An `ACCEPT`'s operations: per launch, a `RESERVE` (when its disk is reserved here) and a
+/// `CREATE` of each persistent volume it makes, then one `LAUNCH` of every task.
+struct Operations<'a> {
+    tasks: &'a [TaskRequest],
+    acc: &'a AgentAccept<'a>,
+}
+
+impl Serialize for Operations<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for l in &self.acc.tasks {
             for (disk, reserve, volume) in &l.creates {
                 if *reserve {
-                    ops.push(json!({"type": "RESERVE", "reserve": {"resources": [resource_json(disk)]}}));
+                    let reserve = One("resources", &[ResourceOut(disk)]);
+                    seq.serialize_element(&Op { kind: "RESERVE", key: "reserve", body: reserve })?;
                 }
-                ops.push(json!({"type": "CREATE", "create": {"volumes": [resource_json(volume)]}}));
+                let create = One("volumes", &[ResourceOut(volume)]);
+                seq.serialize_element(&Op { kind: "CREATE", key: "create", body: create })?;
             }
         }
-        let infos: Vec<Json> = acc.tasks.iter().map(|l| task_info(tasks, acc, l)).collect();
-        ops.push(object([("type", "LAUNCH".into()), ("launch", object([("task_infos", Json::Array(infos))]))]));
-        let ids: Vec<Json> = acc.offer_ids.iter().map(|o| object([("value", (*o).into())])).collect();
-        let filters = object([("refuse_seconds", refuse.clone())]);
-        out.push(object([
-            ("framework_id", object([("value", fw.into())])),
-            ("type", "ACCEPT".into()),
-            (
-                "accept",
-                object([("offer_ids", Json::Array(ids)), ("operations", Json::Array(ops)), ("filters", filters)]),
-            ),
-        ]));
+        let infos = TaskInfos { tasks: self.tasks, acc: self.acc };
+        seq.serialize_element(&Op { kind: "LAUNCH", key: "launch", body: One("task_infos", &infos) })?;
+        seq.end()
     }
-    out
+}
+
+/// `{"type": kind, key: body}`.
+struct Op<B> {
+    kind: &'static str,
+    key: &'static str,
+    body: B,
+}
+
+impl<B: Serialize> Serialize for Op<B> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("type", self.kind)?;
+        m.serialize_entry(self.key, &self.body)?;
+        m.end()
+    }
+}
+
+/// One launch's `TaskInfo`: [`task_info`] when the task brings fields of its own or an
+/// executor, else `name`, `task_id`, `agent_id` and `resources` written directly.
+struct TaskInfoOut<'a> {
+    tasks: &'a [TaskRequest],
+    acc: &'a AgentAccept<'a>,
+    l: &'a Launch<'a>,
+}
+
+impl Serialize for TaskInfoOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (acc, l) = (self.acc, self.l);
+        if self.tasks.get(l.task_index).is_some_and(|t| t.task_info.is_some() || t.executor.is_some()) {
+            return task_info(self.tasks, acc, l).serialize(s);
+        }
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("name", l.task_id)?;
+        m.serialize_entry("task_id", &Id { value: l.task_id })?;
+        m.serialize_entry("agent_id", &Id { value: acc.agent_id })?;
+        m.serialize_entry("resources", &List(l.resources.as_slice(), ResourceOut))?;
+        m.end()
+    }
 }
 
 /// A JSON object of `fields`, in order, each value moved in.
@@ -657,7 +807,7 @@ mod tests {
         assert_eq!((stats.offers, stats.tasks, stats.placed), (3, 1, 1));
         assert!(ctx.unplaced_tasks().is_empty());
         let plan = finish(ctx).unwrap();
-        let calls = plan.calls.unwrap();
+        let calls = plan.calls_json().unwrap();
         assert_eq!(calls.len(), 2);
         assert_eq!(calls[0]["type"], "ACCEPT");
         assert_eq!(calls[1]["type"], "DECLINE");

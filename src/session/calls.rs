@@ -320,7 +320,7 @@ mod tests {
             let (options, req) = crate::dto::place::request_from_json(dto).unwrap();
             let options = Options { framework_id: Some("F\"1".into()), ..options };
             let plan = Engine::new(options).unwrap().place(&req).unwrap();
-            let calls = plan.calls.as_ref().unwrap();
+            let calls = plan.calls_json().unwrap();
             for (k, a) in plan.accept.iter().enumerate() {
                 let refuse = calls[k]["accept"]["filters"]["refuse_seconds"].as_f64().unwrap();
                 let call = accept(&req.tasks, "F\"1", refuse, a);

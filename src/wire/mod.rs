@@ -171,6 +171,23 @@ pub fn call_with_limits(request: &str, limits: &Limits) -> String {
     answer_text(request, limits, None)
 }
 
+/// The `place` fast path of [`call`] alone: its answer to a `place` request text that it reads
+/// straight into the typed request (an `ok: true` answer, or the engine's refusal of the
+/// decoded request: both exactly [`call`]'s bytes), or `None` where [`call`] would answer by
+/// its general path (another op, any refusal of the text or its shape, anything the fast path
+/// does not prove within the default [`Limits`]). The request-size limit is not applied. For a
+/// host that answers the other requests its own way: the npm package's typed functions read
+/// those as they read a JS object, so that their errors stay theirs, computed once.
+///
+/// ```
+/// let text = r#"{"op":"place","offers":[],"tasks":[]}"#;
+/// assert_eq!(offerfit::host::call_place_fast(text).as_deref(), Some(offerfit::call(text).as_str()));
+/// assert_eq!(offerfit::host::call_place_fast(r#"{"op":"place","offers":[],"tasks":[],"x":1}"#), None);
+/// ```
+pub fn call_place_fast(request: &str) -> Option<String> {
+    place_in::try_place(request, &Limits::DEFAULT)
+}
+
 /// [`call_with_limits`], a `place` request without `options` placed by `stored` when given.
 fn answer_text(request: &str, limits: &Limits, stored: Option<&crate::Engine>) -> String {
     let response = if let Err(e) = limits.check(LimitKind::RequestBytes, request.len()) {

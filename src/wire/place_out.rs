@@ -97,9 +97,9 @@ fn write_response(out: &mut Vec<u8>, p: &Plan<'_>) -> Result<(), serde_json::Err
     }
     out.extend_from_slice(br#"],"unplaced":"#);
     put(out, &List(&p.unplaced, UnplacedOut))?;
-    if let Some(calls) = &p.calls {
+    if let Some(calls) = crate::engine::CallsOut::of(p) {
         out.extend_from_slice(br#","calls":"#);
-        put(out, calls)?;
+        put(out, &calls)?;
     }
     let st = &p.stats;
     out.extend_from_slice(br#","stats":{"offers":"#);

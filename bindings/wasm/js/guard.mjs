@@ -118,28 +118,42 @@ export const OPS = {
  * (where the module adds it: replacing an `op` in place, else last), the text path of
  * `textCall`, and `JSON.parse` of the answer. For such a tree, serde-wasm-bindgen and
  * `JSON.stringify` give the module the same JSON value, and the module's typed and text paths
- * answer the same value (bindings/wasm/tests/contract.rs; `JSON.parse` reads each answer number
- * to the double the module's object encoding gives). Only an `ok: true` answer is taken: any
- * other request (an error, a limit, a value JSON cannot hold) is answered by the module's own
- * function, so errors keep the typed path's form exactly (no text spans), at the cost of
- * answering them twice.
+ * answer the same value (`JSON.parse` reads each answer number to the double the module's
+ * object encoding gives). The module answers that text as its typed function answers the
+ * object (`__typedRequest`, bindings/wasm/src/js.rs `typed_text`): a `place` the core's fast
+ * path reads is answered there (`ok`, or the engine's refusal), anything else is read from the
+ * text by the reader that reads the object (the same limits) and answered by the typed path,
+ * errors included, so every request is computed once. Requests with other values (those the
+ * two readings could differ on) go to the module's own function.
  */
 export function typedCall(module, name, decodeAscii) {
   const op = OPS[name];
   const raw = module[name];
   const typed = function (...args) {
     const request = args[0];
-    if (op !== undefined && args.length === 1 && isPlainObject(request) && jsonTree(request, 1)) {
-      const text = JSON.stringify({ ...request, op });
-      if (!loneSurrogate(text)) {
-        const answer = answerText(module, text, decodeAscii, module.__callRequest, module.__callRequestKept);
-        if (answer.startsWith('{"ok":true')) return JSON.parse(answer);
+    if (op !== undefined && args.length === 1) {
+      const text = jsonText(request, op);
+      if (text !== undefined) {
+        const answer = answerText(module, text, decodeAscii, module.__typedRequest, module.__typedRequestKept);
+        if (answer !== '') return JSON.parse(answer);
       }
     }
     return raw(...args);
   };
   Object.defineProperty(typed, 'name', { value: name });
   return typed;
+}
+
+/**
+ * `JSON.stringify` of the object `request` (with `op` set, where the module sets it: replacing
+ * an `op` in place, else last, when given) when it is a plain tree (`jsonTree`) whose text has
+ * no lone surrogate: then serde-wasm-bindgen reading the object and a JSON reader reading the
+ * text give the module the same value. Else `undefined`.
+ */
+export function jsonText(request, op) {
+  if (!isPlainObject(request) || !jsonTree(request, 1)) return undefined;
+  const text = JSON.stringify(op === undefined ? request : { ...request, op });
+  return loneSurrogate(text) ? undefined : text;
 }
 
 /** How deep `jsonTree` looks (the default `json_depth` limit): deeper goes to the module. */
@@ -227,8 +241,17 @@ function jsonFraction(x) {
   return digits <= 15 && power >= -22 && power <= 22;
 }
 
-/** The exports `textCall` needs besides `call`. */
-const TEXT_CALL_EXPORTS = ['__requestBuffer', '__callRequest', '__callRequestKept', '__response', '__responseAscii', '__memory'];
+/** The exports `textCall` and `typedCall` need besides `call`. */
+const TEXT_CALL_EXPORTS = [
+  '__requestBuffer',
+  '__callRequest',
+  '__callRequestKept',
+  '__typedRequest',
+  '__typedRequestKept',
+  '__response',
+  '__responseAscii',
+  '__memory',
+];
 
 /**
  * The guarded API over a wasm-bindgen module (`pkg/<target>/offerfit_wasm.js`); `decodeAscii`

@@ -8,10 +8,18 @@
 // Handles are chosen here, from a counter that outlives the module's instance: a panic makes
 // the module start afresh with no sessions, and a session from before it is then answered with
 // `session.handle` (never mistaken for a newer session with the same number).
-import { answerText, internalError } from './guard.mjs';
+import { answerText, internalError, jsonText } from './guard.mjs';
 
 /** The module's exports the class needs (besides `answerText`'s). */
-const SESSION_EXPORTS = ['__sessionNew', '__sessionStepRequest', '__sessionStepRequestKept', '__sessionStepValue', '__sessionFree'];
+const SESSION_EXPORTS = [
+  '__sessionNew',
+  '__sessionStepRequest',
+  '__sessionStepRequestKept',
+  '__sessionStepTyped',
+  '__sessionStepTypedKept',
+  '__sessionStepValue',
+  '__sessionFree',
+];
 
 /** A refused session config, as an `Error` carrying the contract's error objects. */
 export class OfferfitError extends Error {
@@ -61,9 +69,24 @@ export function sessionClass(module, decodeAscii, checkReady = () => {}) {
       finalizer?.register(this, handle, this);
     }
 
+    // An input of plain JSON values goes as its `JSON.stringify` text, which the module reads
+    // as it reads the object (guard.mjs `jsonText`; session.rs `__sessionStepTyped`): the same
+    // answer without serde-wasm-bindgen's property-by-property reading. Anything else, and a
+    // text the module cannot read (`""`), goes as the object.
     step(input) {
       const handle = this.#live('step');
       try {
+        const text = jsonText(input);
+        if (text !== undefined) {
+          const answer = answerText(
+            module,
+            text,
+            decodeAscii,
+            (len) => module.__sessionStepTyped(handle, len),
+            (len) => module.__sessionStepTypedKept(handle, len),
+          );
+          if (answer !== '') return JSON.parse(answer);
+        }
         return JSON.parse(module.__sessionStepValue(handle, input));
       } catch (error) {
         return internalError(error);

@@ -105,6 +105,60 @@ pub(crate) fn answer_request_kept(len: usize, answer: impl FnOnce(&str) -> Strin
     n
 }
 
+/// Internal, for the package's JS entry (`js/guard.mjs` `typedCall`): answers the text in the
+/// request buffer (its first `len` bytes: `JSON.stringify` of a typed function's request, its
+/// `op` added) with the answer of that typed function, as JSON text ([`typed_text`]), or `""`
+/// when the text cannot be read as the function reads a JS object (the entry then calls the
+/// function itself).
+#[wasm_bindgen(js_name = __typedRequest, skip_typescript)]
+pub fn typed_request(len: usize) -> String {
+    answer_request(len, typed_text)
+}
+
+/// Internal, for the package's JS entry under Node: [`typed_request`], the answer kept in the
+/// module's memory as [`call_request_kept`] keeps it.
+#[wasm_bindgen(js_name = __typedRequestKept, skip_typescript)]
+pub fn typed_request_kept(len: usize) -> usize {
+    answer_request_kept(len, typed_text)
+}
+
+/// The answer of a typed function (`place()`, `parseValue()`, ...) to the request whose JSON
+/// text (with its `op`) is `text`, as JSON text, computed once: a `place` request the core's
+/// fast path reads straight to its typed form is answered there (an `ok` answer or the
+/// engine's refusal: the bytes of [`crate::call_text`], the same value as the typed answer);
+/// any other text is read as [`to_json`] reads a JS object (the same reader with the default
+/// limits, so the same limit errors) and answered by [`crate::call_op`], errors included. A
+/// text that reader refuses otherwise (not JSON) answers `""`. A panic becomes the `internal`
+/// error.
+pub fn typed_text(text: &str) -> String {
+    let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if let Some(answer) = offerfit::host::call_place_fast(text) {
+            return answer;
+        }
+        match read_text(text) {
+            Ok(Json::Object(request)) => match request.get("op").and_then(Json::as_str).map(str::to_owned) {
+                Some(op) => crate::call_op(&op, Json::Object(request)).to_string(),
+                None => String::new(),
+            },
+            Ok(_) => String::new(),
+            Err(Some(failure)) => failure.to_string(),
+            Err(None) => String::new(),
+        }
+    }));
+    answer.unwrap_or_else(|payload| crate::internal_error(&crate::panic_message(payload.as_ref())).to_string())
+}
+
+/// JSON text read as [`to_json`] reads a JS value (the default limits counted while reading):
+/// the value, the limit error, or `None` for text that is not JSON.
+pub(crate) fn read_text(text: &str) -> Result<Json, Option<Json>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    match offerfit::json::read_value(&mut de, &Limits::DEFAULT) {
+        Ok(json) => de.end().map(|()| json).map_err(|_| None),
+        Err(offerfit::json::ValueError::Limit(error, path)) => Err(Some(failure(offerfit::host::fail(error, &path)))),
+        Err(offerfit::json::ValueError::Source(_)) => Err(None),
+    }
+}
+
 /// Internal, for the package's JS entry: where the answer [`call_request_kept`] keeps starts
 /// in the module's memory (valid until the next call into the module).
 #[wasm_bindgen(js_name = __response, skip_typescript)]

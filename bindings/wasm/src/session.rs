@@ -74,6 +74,39 @@ pub fn session_step_value(handle: u32, input: JsValue) -> String {
         Ok(json) => json,
         Err(failure) => return failure.to_string(),
     };
+    step_json_value(handle, json)
+}
+
+/// Internal, for `js/session.mjs`: answers the input whose JSON text (`JSON.stringify` of the
+/// object `step` was given) is in the request buffer (its first `len` bytes, see
+/// [`crate::js::request_buffer`]) exactly as [`session_step_value`] answers that object: the
+/// text is read as a JS object is read (the same reader, the default limits), then stepped.
+/// Answers `""` when the text is not JSON (the class then passes the object itself).
+#[wasm_bindgen(js_name = __sessionStepTyped, skip_typescript)]
+pub fn session_step_typed(handle: u32, len: usize) -> String {
+    crate::js::answer_request(len, |text| step_typed(handle, text))
+}
+
+/// Internal, for the JS class under Node: [`session_step_typed`], the answer kept in the
+/// module's memory for the entry to decode in place (see [`crate::js::call_request_kept`]).
+#[wasm_bindgen(js_name = __sessionStepTypedKept, skip_typescript)]
+pub fn session_step_typed_kept(handle: u32, len: usize) -> usize {
+    crate::js::answer_request_kept(len, |text| step_typed(handle, text))
+}
+
+/// One step on the JSON text of an object, answered as [`session_step_value`] answers the
+/// object.
+fn step_typed(handle: u32, text: &str) -> String {
+    let json = match crate::js::read_text(text) {
+        Ok(json) => json,
+        Err(Some(failure)) => return failure.to_string(),
+        Err(None) => return String::new(),
+    };
+    step_json_value(handle, json)
+}
+
+/// One step on an input already read as a JSON value.
+fn step_json_value(handle: u32, json: serde_json::Value) -> String {
     with_session(handle, |session| {
         #[cfg(feature = "test-panic")]
         maybe_panic(json.get("op").and_then(serde_json::Value::as_str) == Some(crate::TEST_PANIC_OP));

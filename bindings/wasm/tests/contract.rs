@@ -63,6 +63,27 @@ fn typed_path_answers_exactly_what_the_text_path_answers() {
     assert!(compared > 200, "only {compared} requests had an op");
 }
 
+/// The npm typed functions' text route (`__typedRequest`): the text of a request with its op
+/// (as `JSON.stringify` writes it: op last when the object has none) is answered exactly as
+/// the typed path answers the object, refusals included.
+#[test]
+fn typed_text_answers_what_the_typed_path_answers() {
+    let (mut compared, mut refused) = (0, 0);
+    for line in corpus() {
+        let Some((op, request)) = split_op(&line) else { continue };
+        let typed = offerfit_wasm::call_op(&op, request.clone());
+        let Json::Object(mut m) = request else { continue };
+        m.insert("op".into(), Json::String(op.clone()));
+        let text = serde_json::to_string(&Json::Object(m)).unwrap();
+        let answer = offerfit_wasm::typed_text(&text);
+        let answer: Json = serde_json::from_str(&answer).expect("an answer for JSON text");
+        assert_eq!(answer, typed, "typed text and typed path differ for {line:.200}");
+        compared += 1;
+        refused += usize::from(typed["ok"] == false);
+    }
+    assert!(compared > 200 && refused > 50, "{compared} compared, {refused} refused");
+}
+
 #[test]
 fn text_path_is_offerfit_call() {
     for line in corpus() {

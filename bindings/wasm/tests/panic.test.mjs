@@ -75,6 +75,13 @@ test('the guard also answers a trap that is not a panic', () => {
     __callRequestKept: () => {
       throw new WebAssembly.RuntimeError('unreachable');
     },
+    // The typed functions pass a plain request through these (js/guard.mjs `typedCall`).
+    __typedRequest: () => {
+      throw new WebAssembly.RuntimeError('unreachable');
+    },
+    __typedRequestKept: () => {
+      throw new WebAssembly.RuntimeError('unreachable');
+    },
     place: () => {
       throw new RangeError('Maximum call stack size exceeded');
     },

@@ -3,13 +3,14 @@
 // answer is the one the module's own function gives.
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
 import * as offerfit from '../js/node.mjs';
 import { typedCall } from '../js/guard.mjs';
+import { sessionClass } from '../js/session.mjs';
 import { corpus, PACKAGE, ROOT, splitOp, TYPED } from './helpers.mjs';
 
 const raw = createRequire(import.meta.url)(join(PACKAGE, 'pkg/node/offerfit_wasm.js'));
@@ -68,12 +69,14 @@ test('plain JSON requests go as text; odd values, errors and extra arguments to 
   assert.equal(routed(Object.assign(Object.create(null), { text: 'a' })), 'text');
   assert.equal(routed({ op: 'place', text: '5' }), 'text');
   assert.equal(routed({ text: 'x\u{1F600}' }), 'text');
-  // Errors are the module's own (no text spans), so are values the two readings could differ
-  // on: undefined (dropped by JSON.stringify, null to serde-wasm-bindgen), functions, symbols,
-  // BigInts, non-finite numbers, integral doubles past 2^53, fractions with more digits than
-  // a double's integers hold, lone surrogates, Maps, Dates, class instances, `toJSON`, holes.
-  assert.equal(routed({ text: '[4-1]' }), 'module');
-  assert.equal(routed({ text: '1', extra: 1 }), 'module');
+  // Refusals go as text too, answered once, with the module function's own errors (the text
+  // is read by the reader that reads the object: no text spans).
+  assert.equal(routed({ text: '[4-1]' }), 'text');
+  assert.equal(routed({ text: '1', extra: 1 }), 'text');
+  // Values the two readings could differ on go to the module: undefined (dropped by
+  // JSON.stringify, null to serde-wasm-bindgen), functions, symbols, BigInts, non-finite
+  // numbers, integral doubles past 2^53, fractions with more digits than a double's integers
+  // hold, lone surrogates, Maps, Dates, class instances, `toJSON`, holes.
   for (const odd of [
     undefined,
     () => 1,
@@ -96,11 +99,77 @@ test('plain JSON requests go as text; odd values, errors and extra arguments to 
   assert.equal(routed({ text: '1' }, 'more'), 'module');
   assert.equal(routed([{ text: '1' }]), 'module');
   assert.equal(routed(null), 'module');
-  // Fractions a JSON parser reads back exactly go as text (even when the request is refused
-  // later for another reason, the reading itself is the same).
-  calls.length = 0;
-  parseValue({ text: '1', n: 0.25, m: -1.5e-7, k: 123456.789 });
-  assert.deepEqual(calls, ['parseValue'], 'refused (unknown fields): answered by the module');
+  // Fractions a JSON parser reads back exactly go as text (here refused later, for the
+  // unknown fields, by the text route itself).
+  assert.equal(routed({ text: '1', n: 0.25, m: -1.5e-7, k: 123456.789 }), 'text');
+});
+
+test('a refused place is computed once, with the module function’s own errors', () => {
+  const { module, calls } = spied();
+  const place = typedCall(module, 'place', decodeAscii);
+  const offers = [{ id: { value: 'o1' }, agent_id: { value: 'a1' }, hostname: 'h1', resources: 'cpus:1' }];
+  for (const request of [
+    { offers, tasks: [{ id: 't1', cpus: 1, constraints: [['rack', 'CLUSTER']] }], options: { strategy: 'nope' } },
+    { offers, tasks: [{ id: 't1', cpus: -1 }] },
+    { offers, tasks: [{ id: 't1', cpus: 1, constraints: [['rack', 'LIKE', '(']] }] },
+    { offers: 'x', tasks: [] },
+    { offers: Array.from({ length: 70 }, () => [[[]]]), tasks: [] },
+  ]) {
+    calls.length = 0;
+    const out = place(request);
+    assert.deepEqual(calls, [], `answered by the text route: ${JSON.stringify(request).slice(0, 120)}`);
+    assert.equal(out.ok, false);
+    const own = raw.place(request);
+    assert.deepStrictEqual(out, own);
+    assert.equal(JSON.stringify(out), JSON.stringify(own));
+  }
+});
+
+test('Session.step of plain objects goes as text and answers as the module’s own step', () => {
+  const dir = join(ROOT, 'tests/data/session');
+  const lines = (text) => text.split('\n').filter((l) => l !== '');
+  const names = readdirSync(dir).filter((f) => f.endsWith('.jsonl') && !f.endsWith('.out.jsonl'));
+  assert.ok(names.length > 5, `${names.length} transcripts`);
+  const stepped = [];
+  const module = { ...raw, __sessionStepValue: (...args) => (stepped.push(args[1]), raw.__sessionStepValue(...args)) };
+  const Session = sessionClass(module, decodeAscii);
+  let handle = 0x7000_0000;
+  let compared = 0;
+  for (const name of names.sort()) {
+    const [head, ...inputs] = lines(readFileSync(join(dir, name), 'utf8'));
+    const config = JSON.parse(head).config;
+    const s = new Session(config);
+    const own = ++handle;
+    assert.equal(raw.__sessionNew(own, JSON.stringify(config)), '');
+    try {
+      for (const line of inputs) {
+        let input;
+        try {
+          input = JSON.parse(line);
+        } catch {
+          continue; // bad JSON: no object stands for it (both sessions skip it)
+        }
+        stepped.length = 0;
+        const got = s.step(input);
+        // Objects go as text; other JSON (an array, a number) as itself, to be refused.
+        const object = input !== null && typeof input === 'object' && !Array.isArray(input);
+        assert.equal(stepped.length, object ? 0 : 1, `${name}: ${line.slice(0, 100)}: the route`);
+        const want = JSON.parse(raw.__sessionStepValue(own, input));
+        assert.deepStrictEqual(got, want, `${name}: ${line.slice(0, 100)}`);
+        assert.equal(JSON.stringify(got), JSON.stringify(want));
+        compared++;
+      }
+      // A value the text cannot carry goes as the object, with the module's own error.
+      stepped.length = 0;
+      const odd = { now: NaN, tick: {} };
+      assert.deepStrictEqual(s.step(odd), JSON.parse(raw.__sessionStepValue(own, odd)));
+      assert.equal(stepped.length, 1);
+    } finally {
+      s.free();
+      raw.__sessionFree(own);
+    }
+  }
+  assert.ok(compared > 50, `${compared} steps compared`);
 });
 
 test('a cycle or nesting past the json_depth limit goes to the module, which refuses it', () => {
