@@ -9,6 +9,7 @@ use super::options::PortSelection;
 use super::reasons::{rule_entry, RuleCache, RuleEntry};
 use super::rules::{Candidate, Rules};
 use super::state::{Class, Ctx, TaskPlan};
+use crate::constraint::FieldCounts;
 
 pub(super) struct Best {
     pub(super) score: i64,
@@ -203,9 +204,10 @@ impl<'r> Ctx<'r, '_> {
         // hostname counters and the limit, to pass over a class whose every member's host is
         // full before [`Ctx::first_ok_member`] reads the class's rules (it finds no member
         // there either: an agent passes those rules only below the limit).
-        let host_gate = match (defer && t.rules.per_agent, t.rules.host_limit()) {
-            (true, Some(limit)) => t.rules.host_counts(&self.groups, t.group).map(|counts| (limit, counts)),
-            _ => None,
+        let host_gate = if defer && t.rules.per_agent {
+            t.rules.host_limit().zip(t.rules.host_counts(&self.groups, t.group))
+        } else {
+            None
         };
         // Ascending class ids, skipping the classes without members.
         let mut word = 0usize;
@@ -311,11 +313,8 @@ impl<'r> Ctx<'r, '_> {
             let Some(cl) = self.classes.get(c as usize) else { continue };
             if defer {
                 let agent = if t.rules.per_agent {
-                    if let Some((limit, counts)) = host_gate {
-                        let full = |m: &u32| self.host_ids.get(*m as usize).is_some_and(|h| counts.count(*h) >= limit);
-                        if cl.members.iter().all(full) {
-                            continue;
-                        }
+                    if host_gate.is_some_and(|(limit, counts)| self.hosts_full(cl, limit, counts)) {
+                        continue;
                     }
                     let bound = Bound { score, best: best.as_ref(), first_fit };
                     match self.first_ok_member(t, cl, first, bound, &mut cache.rules) {
@@ -450,6 +449,14 @@ impl<'r> Ctx<'r, '_> {
             }
         }
         true
+    }
+
+    /// Whether every member of class `cl` is on a host that holds `limit` of the group's
+    /// tasks by `counts` (the group's hostname counters); a member without a known host id
+    /// is not.
+    #[inline(never)]
+    fn hosts_full(&self, cl: &Class, limit: u32, counts: &FieldCounts) -> bool {
+        cl.members.iter().all(|m| self.host_ids.get(*m as usize).is_some_and(|h| counts.count(*h) >= limit))
     }
 
     /// The first member of class `cl` (no preferences; `first` its first member) that passes
