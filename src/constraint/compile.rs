@@ -217,6 +217,18 @@ impl CompiledConstraints {
         self.hard.iter().enumerate().all(|(i, c)| !c.uses_placements() || self.satisfied_dynamic(c, i, values, group))
     }
 
+    /// True when a hard `UNIQUE` or `MAX_PER` constraint fails for `values`: the value
+    /// already holds as many of the group's placements as it may. Counts only grow while
+    /// placements are recorded, so such a failure lasts until the counters are restored
+    /// (a gang rolled back, a group recounted).
+    pub(crate) fn capped(&self, values: &FieldValues<'_>, group: GroupRef<'_>) -> bool {
+        self.hard.iter().enumerate().any(|(i, c)| {
+            matches!(c.operator, Operator::Unique | Operator::MaxPer)
+                && c.uses_placements()
+                && !self.satisfied_dynamic(c, i, values, group)
+        })
+    }
+
     /// True when hard constraint `c` reads the agent's hostname (which differs between
     /// agents that are otherwise alike).
     fn reads_host(c: &Constraint) -> bool {

@@ -261,6 +261,12 @@ impl Rules {
         !self.dynamic || self.cc.dynamic_ok(values, groups.gref(group))
     }
 
+    /// True when a `UNIQUE` / `MAX_PER` among these rules fails for `values`: a failure
+    /// that lasts until [`Groups::restores`] changes (counts only grow in between).
+    pub(crate) fn capped(&self, values: &FieldValues<'_>, groups: &Groups<'_>, group: u32) -> bool {
+        self.dynamic && self.cc.capped(values, groups.gref(group))
+    }
+
     /// True when the hard constraints that count placements but do not read the hostname hold
     /// for `values` (the same for every agent of a class).
     pub(crate) fn dynamic_ok_except_host(&self, values: &FieldValues<'_>, groups: &Groups<'_>, group: u32) -> bool {
@@ -396,6 +402,9 @@ pub(crate) struct Groups<'r> {
     counted: Vec<Field>,
     /// The group and rules id [`Groups::track`] saw last.
     last_tracked: Option<(u32, u32)>,
+    /// How many times counters were restored ([`Groups::restore`]): the only way a count
+    /// goes down.
+    restores: u64,
 }
 
 impl<'r> Groups<'r> {
@@ -555,8 +564,15 @@ impl<'r> Groups<'r> {
         groups.iter().filter_map(|g| self.states.get(*g as usize).map(|s| (*g, s.clone()))).collect()
     }
 
+    /// How many times counters were restored: while it stays the same, every count only
+    /// grew (what [`Rules::capped`] found stays found).
+    pub(crate) fn restores(&self) -> u64 {
+        self.restores
+    }
+
     /// Restores a snapshot.
     pub(crate) fn restore(&mut self, snap: Vec<(u32, GroupState)>) {
+        self.restores = self.restores.wrapping_add(1);
         for (g, s) in snap {
             if let Some(x) = self.states.get_mut(g as usize) {
                 *x = s;

@@ -9,6 +9,7 @@ use super::options::PortSelection;
 use super::reasons::{rule_entry, RuleCache, RuleEntry};
 use super::rules::{Candidate, Rules};
 use super::state::{Class, Ctx, TaskPlan};
+use crate::constraint::FieldCounts;
 
 pub(super) struct Best {
     pub(super) score: i64,
@@ -54,6 +55,12 @@ pub(super) struct ScanCache<'r> {
     /// ([`same_fixed`]; `fixed_for` the last task); empty when too large.
     pub(super) fixed: Vec<Option<bool>>,
     pub(super) fixed_for: Option<usize>,
+    /// Per slot of [`ScanCache::fixed`]: the group and [`super::rules::Groups::restores`] at which the
+    /// class was found [`Rules::capped`] for the group (a `UNIQUE` / `MAX_PER` full on its
+    /// value), so barred for the group's later tasks of the same rules until a count goes
+    /// down; `(u32::MAX, 0)` when not found. Cut the rule checks of a constraint-heavy
+    /// call's tasks that meet the same full racks again (issue 19).
+    pub(super) capped: Vec<(u32, u64)>,
     pub(super) rules: RuleCache<'r>,
     /// The latest successful fits of tasks with a [`TaskPlan::need_id`]: (class, need id,
     /// fit), at most [`ScanCache::FITS`], replaced in turn. A class's pool never changes and
@@ -75,6 +82,7 @@ impl<'r> ScanCache<'r> {
             statics: Vec::new(),
             fixed: if fixed_len <= 1 << 20 { vec![None; fixed_len] } else { Vec::new() },
             fixed_for: None,
+            capped: if fixed_len <= 1 << 20 { vec![(u32::MAX, 0); fixed_len] } else { Vec::new() },
             rules: RuleCache::new(rule_ids, ctx.statics.len()),
             fits: Vec::new(),
             fits_next: 0,
@@ -192,6 +200,15 @@ impl<'r> Ctx<'r, '_> {
             t.need_id != u32::MAX && (t.need.dynamic == 0 || self.resolved.port_selection != PortSelection::Random);
         // The best (score, agent) so far as plain numbers, for the quick test below.
         let (mut best_score, mut best_agent) = (i64::MIN, u32::MAX);
+        // Deferred tasks whose hostname rules are all `UNIQUE` / `MAX_PER`: the group's
+        // hostname counters and the limit, to pass over a class whose every member's host is
+        // full before [`Ctx::first_ok_member`] reads the class's rules (it finds no member
+        // there either: an agent passes those rules only below the limit).
+        let host_gate = if defer && t.rules.per_agent {
+            t.rules.host_limit().zip(t.rules.host_counts(&self.groups, t.group))
+        } else {
+            None
+        };
         // Ascending class ids, skipping the classes without members.
         let mut word = 0usize;
         let mut bits = self.live.first().copied().unwrap_or(0);
@@ -296,6 +313,9 @@ impl<'r> Ctx<'r, '_> {
             let Some(cl) = self.classes.get(c as usize) else { continue };
             if defer {
                 let agent = if t.rules.per_agent {
+                    if host_gate.is_some_and(|(limit, counts)| self.hosts_full(cl, limit, counts)) {
+                        continue;
+                    }
                     let bound = Bound { score, best: best.as_ref(), first_fit };
                     match self.first_ok_member(t, cl, first, bound, &mut cache.rules) {
                         Some(a) => a,
@@ -412,11 +432,31 @@ impl<'r> Ctx<'r, '_> {
         if !hard {
             return false;
         }
+        let restores = self.groups.restores();
+        if cache.capped.get(slot) == Some(&(t.group, restores)) {
+            return true;
+        }
         // INVARIANT: `s` is a static class of the ledger (the caller read it from a class).
         let rep = self.statics.get(s as usize).map_or(0, |st| st.rep);
         let (_, _, values) =
             cache.rules.get_or_insert_with(t.rules.id, s, || rule_entry(&t.rules, &self.candidate(rep), &self.groups));
-        !t.rules.dynamic_ok(values, &self.groups, t.group)
+        if t.rules.dynamic_ok(values, &self.groups, t.group) {
+            return false;
+        }
+        if t.rules.capped(values, &self.groups, t.group) {
+            if let Some(x) = cache.capped.get_mut(slot) {
+                *x = (t.group, restores);
+            }
+        }
+        true
+    }
+
+    /// Whether every member of class `cl` is on a host that holds `limit` of the group's
+    /// tasks by `counts` (the group's hostname counters); a member without a known host id
+    /// is not.
+    #[inline(never)]
+    fn hosts_full(&self, cl: &Class, limit: u32, counts: &FieldCounts) -> bool {
+        cl.members.iter().all(|m| self.host_ids.get(*m as usize).is_some_and(|h| counts.count(*h) >= limit))
     }
 
     /// The first member of class `cl` (no preferences; `first` its first member) that passes
@@ -605,6 +645,72 @@ mod tests {
         assert_eq!((placed, evaluations), placed_with_ports(false, PortSelection::Lowest));
         // Random ports are drawn per task: nothing is kept, the answer is the same either way.
         assert_eq!(placed_with_ports(true, PortSelection::Random), placed_with_ports(false, PortSelection::Random));
+    }
+
+    /// Tasks of one app (`rack MAX_PER 1`, then `hostname UNIQUE`) placed one by one on six
+    /// agents in three racks: the agent per task (`None`: none left), with the kept bars
+    /// ([`ScanCache::capped`]) used, or forgotten before every task.
+    fn placed_in_racks(constraint: &str, kept: bool) -> Vec<Option<u32>> {
+        let offers =
+            (0..6).map(|a| offer(&format!("o{a}"), &format!("a{a}"), "cpus:8;mem:8192", &format!("rack:r{}", a % 3)));
+        let tasks = (0..5).map(|i| {
+            let mut t = task(&format!("t{i}"), 1, 128, &[constraint]);
+            t.group = Some("app".to_owned());
+            t
+        });
+        let req = PlaceRequest { offers: offers.collect(), tasks: tasks.collect(), ..PlaceRequest::default() };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, &req);
+        let mut cache = ScanCache::new(&mut ctx);
+        let (mut out, mut scratch) = (FitOut::default(), FitOut::default());
+        (0..req.tasks.len())
+            .map(|ti| {
+                if !kept {
+                    cache.capped.fill((u32::MAX, 0));
+                }
+                let b = ctx.best_for(ti, &mut out, &mut scratch, &mut cache)?;
+                ctx.place_task(ti, b.agent, b.class, b.score, &mut out);
+                Some(b.agent)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_full_rack_stays_barred_for_the_group_and_the_answer_is_the_same() {
+        let placed = placed_in_racks("rack MAX_PER 1", true);
+        assert_eq!(placed.iter().flatten().count(), 3);
+        let mut racks: Vec<u32> = placed.iter().flatten().map(|a| a % 3).collect();
+        racks.sort_unstable();
+        assert_eq!(racks, [0, 1, 2]);
+        assert_eq!(placed, placed_in_racks("rack MAX_PER 1", false));
+        let hosts = placed_in_racks("hostname UNIQUE", true);
+        assert_eq!(hosts.iter().flatten().count(), 5);
+        assert_eq!(hosts, placed_in_racks("hostname UNIQUE", false));
+    }
+
+    #[test]
+    fn a_restore_lifts_the_kept_bars() {
+        let offers = vec![offer("o0", "a0", "cpus:8;mem:8192", "rack:r0")];
+        let mut t = task("t0", 1, 128, &["rack MAX_PER 1"]);
+        t.group = Some("app".to_owned());
+        let mut t1 = t.clone();
+        t1.id = "t1".to_owned();
+        let req = PlaceRequest { offers, tasks: vec![t, t1], ..PlaceRequest::default() };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, &req);
+        let base = ctx.groups.snapshot(&[ctx.tasks[0].group]);
+        let mut cache = ScanCache::new(&mut ctx);
+        let (mut out, mut scratch) = (FitOut::default(), FitOut::default());
+        let b = ctx.best_for(0, &mut out, &mut scratch, &mut cache).unwrap();
+        ctx.place_task(0, b.agent, b.class, b.score, &mut out);
+        // The rack is full for the group: barred, and kept so.
+        assert!(ctx.best_for(1, &mut out, &mut scratch, &mut cache).is_none());
+        assert!(cache.capped.iter().any(|&(g, _)| g == ctx.tasks[1].group));
+        // Counts restored (a gang rolled back): the rack takes the task again.
+        ctx.groups.restore(base);
+        assert!(ctx.best_for(1, &mut out, &mut scratch, &mut cache).is_some());
     }
 
     fn prepared_task(req: &PlaceRequest, ti: usize) -> TaskPlan {
