@@ -17,6 +17,9 @@ use crate::constraint::{Constraint, Dialect};
 use crate::limits::Limits;
 use crate::model::ConstraintSpec;
 
+/// A kept constraint: its dialect, its spec, what they parse to.
+type Kept = (Dialect, ConstraintSpec, Option<Constraint>);
+
 /// Constraints kept across batches, by (dialect, spec), for one set of [`Limits`].
 #[derive(Clone, Default)]
 pub(crate) struct RulesMemo {
@@ -25,7 +28,7 @@ pub(crate) struct RulesMemo {
     limits: Option<Limits>,
     /// By the hash of (dialect, spec) the per-call memo computes ([`super::rules`]): the
     /// constraint, `None` when the dialect ignores it.
-    map: HashMap<u64, Vec<(Dialect, ConstraintSpec, Option<Constraint>)>, crate::hash::FxBuild>,
+    map: HashMap<u64, Vec<Kept>, crate::hash::FxBuild>,
     entries: usize,
     /// Compiled regex bytes of the kept constraints.
     regex_bytes: usize,
