@@ -360,7 +360,7 @@ fn compile_each<'r>(ctx: &mut Ctx<'r, '_>, rules_cache: &mut RulesCache<'r>) -> 
         }
         let rules = rules_cache.compile(t, &base, &ctx.opts.limits, ctx.opts.delimiter.as_deref())?;
         if t.dialect == Dialect::OpenWhisk && !t.constraints.is_empty() {
-            ignored_constraints(ctx, t, &base);
+            ignored_constraints(ctx, t, &base, rules_cache);
         }
         if let Some(info) = t.task_info.as_deref() {
             // Keys a master would drop (camelCase, typos): told, not refused (issue 18).
@@ -391,11 +391,17 @@ fn compile_each<'r>(ctx: &mut Ctx<'r, '_>, rules_cache: &mut RulesCache<'r>) -> 
 
 /// The warnings for the constraints an openwhisk task's dialect ignores (the rules were
 /// compiled, so the delimiter and every constraint parse), as `parse_constraints` gives them.
-fn ignored_constraints(ctx: &mut Ctx<'_, '_>, t: &crate::model::TaskRequest, base: &TaskPath) {
-    use crate::constraint::{parse_constraint, ParseOptions, Parsed};
+/// A constraint the rules' memo holds as parsed (the default delimiter only: the memo's) is
+/// not parsed again (no warning: its regex is not compiled twice).
+fn ignored_constraints(ctx: &mut Ctx<'_, '_>, t: &crate::model::TaskRequest, base: &TaskPath, memo: &RulesCache<'_>) {
+    use crate::constraint::{parse_constraint, ParseOptions, Parsed, DEFAULT_DELIMITER};
     let delimiter = t.delimiter.as_deref().or(ctx.opts.delimiter.as_deref());
     let Ok(opts) = ParseOptions::new(t.dialect, delimiter, &ctx.opts.limits) else { return };
+    let memoised = !delimiter.is_some_and(|d| d != DEFAULT_DELIMITER);
     for (j, c) in t.constraints.iter().enumerate() {
+        if memoised && memo.parsed_to_constraint(t.dialect, c) {
+            continue;
+        }
         let input = c.as_input();
         let Ok(Parsed::Ignored(w)) = parse_constraint(input, &opts) else { continue };
         let path = format!("{base}/constraints/{j}{}", w.part.pointer_suffix(&input));

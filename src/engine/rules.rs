@@ -146,6 +146,17 @@ impl<'r> RulesCache<'r> {
         Ok(rules)
     }
 
+    /// True when this call parsed `spec` (in `dialect`, with the default delimiter) to a
+    /// constraint the dialect does not ignore: parsing it again gives no warning.
+    pub(crate) fn parsed_to_constraint(&self, dialect: Dialect, spec: &ConstraintSpec) -> bool {
+        let mut h = crate::hash::FxBuild::default().build_hasher();
+        dialect.hash(&mut h);
+        hash_spec(&mut h, spec);
+        self.parsed
+            .get(&h.finish())
+            .is_some_and(|list| list.iter().any(|(d, s, c)| *d == dialect && *s == spec && c.is_some()))
+    }
+
     /// Keeps `rules` (of `task`) among [`RulesCache::recent`], in place of the older one.
     fn remember(&mut self, task: &'r TaskRequest, rules: &Rules) {
         if let Some(slot) = self.recent.get_mut(self.recent_next) {

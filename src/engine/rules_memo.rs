@@ -165,6 +165,30 @@ mod tests {
         assert_eq!(again.error.code(), "limit.regex_size");
     }
 
+    /// An openwhisk task's ignored constraints are warned about for every task, with the
+    /// constraints the memo holds as parsed not parsed again for the warnings.
+    #[test]
+    fn ignored_constraints_still_warn() {
+        let engine = Engine::new(Options::default()).unwrap();
+        let mut held = held(&[]);
+        for i in 0..2 {
+            let mut t = TaskRequest::new(format!("w{i}"));
+            t.cpus = Scalar::from_units(1);
+            t.dialect = crate::constraint::Dialect::OpenWhisk;
+            t.constraints = vec![ConstraintSpec::text("rack LIKE r0[12]"), ConstraintSpec::text("rack GROUP_BY x")];
+            held.tasks_mut().push(t);
+        }
+        let mut memo = RulesMemo::default();
+        for _ in 0..2 {
+            let plan = engine.place_held_with(&held, Some(&mut memo)).unwrap();
+            assert_eq!(plan, engine.place_held(&held).unwrap());
+            let paths: Vec<&str> = plan.warnings.iter().map(|(p, _)| p.as_str()).collect();
+            assert_eq!(paths, ["/tasks/0/constraints/1", "/tasks/1/constraints/1"]);
+            assert_eq!(plan.warnings[0].1.code(), "constraint.ignored");
+            assert!(plan.unplaced.is_empty());
+        }
+    }
+
     /// Bounded: past the regex budget the memo starts afresh; other limits empty it.
     #[test]
     fn the_memo_is_bounded() {
