@@ -9,29 +9,32 @@
 //! marathon profile its offer-by-offer loop ([`super::marathon`]).
 
 use super::classes::{group_agents, pool_agents, regroup_agents};
-use super::compile::{compile_tasks, intern_values, task_order, Unit};
+use super::compile::{compile_tasks, compile_tasks_with, intern_values, task_order, Unit};
 use super::fit::FitOut;
 use super::held::Prep;
 use super::options::{Options, Profile, Resolved};
 use super::request::{PlaceError, PlaceRequest};
+use super::rules_memo::RulesMemo;
 use super::scan::ScanCache;
 use super::state::{Agent, Ctx, Req};
 use crate::decision::Plan;
 
 /// Runs the batch.
 pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
-    run_held(opts, r, req.into(), None, false)
+    run_held(opts, r, req.into(), None, false, None)
 }
 
 /// Runs the batch, pooling and grouping the agents from what `held` keeps of the offers
 /// where it can ([`super::held`]: the same answer); `keep_unused`: the plan lists no unused
-/// offers ([`super::Held::keep_unused`]).
+/// offers ([`super::Held::keep_unused`]); `memo`: constraints parsed in earlier batches
+/// ([`super::rules_memo`]).
 pub(super) fn run_held<'r>(
     opts: &Options,
     r: &Resolved,
     req: Req<'r>,
     mut held: Option<&mut Prep>,
     keep_unused: bool,
+    memo: Option<&mut RulesMemo>,
 ) -> Result<Plan<'r>, PlaceError> {
     let mut ctx = Ctx::new(opts, r, req);
     ctx.keep_unused = keep_unused;
@@ -41,7 +44,7 @@ pub(super) fn run_held<'r>(
     if !held.as_deref_mut().is_some_and(|h| h.pool(&mut ctx)) {
         pool_agents(&mut ctx)?;
     }
-    compile_tasks(&mut ctx)?;
+    compile_tasks_with(&mut ctx, memo)?;
     ctx.groups.record_running(&req.request().running, req.live_offers().map(|(_, o)| o));
     if r.profile == Profile::MesosActor {
         return super::mesos_actor::mesos_actor(ctx);

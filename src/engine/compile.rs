@@ -13,7 +13,8 @@ use smallvec::SmallVec;
 use super::fit::{self, Entry, ExecNeed, Need, VolNeed, NONE};
 use super::options::{validate_role, Profile};
 use super::request::PlaceError;
-use super::rules::DiskRules;
+use super::rules::{DiskRules, RulesCache};
+use super::rules_memo::RulesMemo;
 use super::state::{Ctx, TaskPlan};
 use super::tables::Interner;
 use crate::constraint::{Dialect, Field};
@@ -54,6 +55,24 @@ pub(super) fn same_need(a: &Need, b: &Need) -> bool {
 
 /// Compiles every task; checks ids.
 pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
+    compile_tasks_with(ctx, None)
+}
+
+/// [`compile_tasks`], looking constraints parsed in earlier batches up in `memo` (and keeping
+/// the new ones there): the same tasks, the same errors ([`super::rules_memo`]).
+pub(super) fn compile_tasks_with(ctx: &mut Ctx<'_, '_>, mut memo: Option<&mut RulesMemo>) -> Result<(), PlaceError> {
+    let mut cache = match memo.as_deref_mut() {
+        Some(m) => RulesCache::with_shared(std::mem::take(m), &ctx.opts.limits),
+        None => RulesCache::default(),
+    };
+    let done = compile_each(ctx, &mut cache);
+    if let (Some(m), Some(kept)) = (memo, cache.into_shared()) {
+        *m = kept;
+    }
+    done
+}
+
+fn compile_each<'r>(ctx: &mut Ctx<'r, '_>, rules_cache: &mut RulesCache<'r>) -> Result<(), PlaceError> {
     let req = ctx.req;
     let mut seen: FxSet<&str> = FxSet::with_capacity_and_hasher(req.tasks.len(), Default::default());
     ctx.tasks.reserve_exact(req.tasks.len());
@@ -70,7 +89,6 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
     }
     let default_role = ctx.opts.roles.first().map(String::as_str);
     let mut gangs = Interner::default();
-    let mut rules_cache = super::rules::RulesCache::default();
     let mut next_need_id = 0u32;
     // The last task without `accepted_roles` that has a role (its own or the default): its
     // `role` (validated), the roles it may consume and its allocation role, which a task of
@@ -342,7 +360,7 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
         }
         let rules = rules_cache.compile(t, &base, &ctx.opts.limits, ctx.opts.delimiter.as_deref())?;
         if t.dialect == Dialect::OpenWhisk && !t.constraints.is_empty() {
-            ignored_constraints(ctx, t, &base);
+            ignored_constraints(ctx, t, &base, rules_cache);
         }
         if let Some(info) = t.task_info.as_deref() {
             // Keys a master would drop (camelCase, typos): told, not refused (issue 18).
@@ -373,11 +391,17 @@ pub(super) fn compile_tasks(ctx: &mut Ctx<'_, '_>) -> Result<(), PlaceError> {
 
 /// The warnings for the constraints an openwhisk task's dialect ignores (the rules were
 /// compiled, so the delimiter and every constraint parse), as `parse_constraints` gives them.
-fn ignored_constraints(ctx: &mut Ctx<'_, '_>, t: &crate::model::TaskRequest, base: &TaskPath) {
-    use crate::constraint::{parse_constraint, ParseOptions, Parsed};
+/// A constraint the rules' memo holds as parsed (the default delimiter only: the memo's) is
+/// not parsed again (no warning: its regex is not compiled twice).
+fn ignored_constraints(ctx: &mut Ctx<'_, '_>, t: &crate::model::TaskRequest, base: &TaskPath, memo: &RulesCache<'_>) {
+    use crate::constraint::{parse_constraint, ParseOptions, Parsed, DEFAULT_DELIMITER};
     let delimiter = t.delimiter.as_deref().or(ctx.opts.delimiter.as_deref());
     let Ok(opts) = ParseOptions::new(t.dialect, delimiter, &ctx.opts.limits) else { return };
+    let memoised = !delimiter.is_some_and(|d| d != DEFAULT_DELIMITER);
     for (j, c) in t.constraints.iter().enumerate() {
+        if memoised && memo.parsed_to_constraint(t.dialect, c) {
+            continue;
+        }
         let input = c.as_input();
         let Ok(Parsed::Ignored(w)) = parse_constraint(input, &opts) else { continue };
         let path = format!("{base}/constraints/{j}{}", w.part.pointer_suffix(&input));

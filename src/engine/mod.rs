@@ -67,6 +67,7 @@ mod reasons;
 mod repair;
 mod request;
 mod rules;
+mod rules_memo;
 mod scan;
 mod score;
 mod shapes;
@@ -84,6 +85,7 @@ pub use request::{PlaceError, PlaceRequest};
 
 pub(crate) use compile::validate_mesos_id;
 pub(crate) use output::task_info;
+pub(crate) use rules_memo::RulesMemo;
 
 use options::Resolved;
 use request::{check_counts, check_task_counts};
@@ -136,13 +138,26 @@ impl Engine {
     /// `options.roles`, or `*`), a field the profile cannot honour, or an exceeded [`Limits`](crate::Limits)
     /// bound.
     pub fn place<'r>(&self, request: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
+        self.place_with(request, None)
+    }
+
+    /// [`Engine::place`], parsing the constraints through `memo`, kept by the caller across
+    /// calls: the same plan or error ([`rules_memo`]).
+    pub(crate) fn place_with<'r>(
+        &self,
+        request: &'r PlaceRequest,
+        memo: Option<&mut RulesMemo>,
+    ) -> Result<Plan<'r>, PlaceError> {
         let limits = &self.options.limits;
         limits.check(LimitKind::Offers, request.offers.len()).map_err(|e| PlaceError::new("/offers", e))?;
         limits.check(LimitKind::Tasks, request.tasks.len()).map_err(|e| PlaceError::new("/tasks", e))?;
         limits.check(LimitKind::Running, request.running.len()).map_err(|e| PlaceError::new("/running", e))?;
         check_counts(limits, request)?;
         request::check_running(request)?;
-        batch::run(&self.options, &self.resolved, request)
+        match memo {
+            Some(memo) => batch::run_held(&self.options, &self.resolved, request.into(), None, false, Some(memo)),
+            None => batch::run(&self.options, &self.resolved, request),
+        }
     }
 
     /// [`Engine::place`] on the request `held` holds, byte for byte the same plan (or error),
@@ -166,6 +181,16 @@ impl Engine {
     /// assert_eq!(plan.accept[0].tasks[0].task_id, "t1");
     /// ```
     pub fn place_held<'h>(&self, held: &'h Held) -> Result<Plan<'h>, PlaceError> {
+        self.place_held_with(held, None)
+    }
+
+    /// [`Engine::place_held`], parsing the constraints through `memo`, kept by the caller
+    /// across batches: the same plan or error ([`rules_memo`]).
+    pub(crate) fn place_held_with<'h>(
+        &self,
+        held: &'h Held,
+        memo: Option<&mut RulesMemo>,
+    ) -> Result<Plan<'h>, PlaceError> {
         let limits = &self.options.limits;
         let (store, prep, keep_unused) = held.parts();
         let request = store.request();
@@ -181,12 +206,12 @@ impl Engine {
                     check_counts(limits, &held.request())?;
                 }
                 request::check_running(request)?;
-                batch::run_held(&self.options, &self.resolved, store, Some(&mut prep), keep_unused)?
+                batch::run_held(&self.options, &self.resolved, store, Some(&mut prep), keep_unused, memo)?
             }
             Err(_) => {
                 check_counts(limits, &held.request())?;
                 request::check_running(request)?;
-                batch::run_held(&self.options, &self.resolved, store, None, keep_unused)?
+                batch::run_held(&self.options, &self.resolved, store, None, keep_unused, memo)?
             }
         };
         // The profiles and passes that write their declines apart (mesos-actor, marathon,

@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use super::options::WEIGHT_ONE;
 use super::request::PlaceError;
+use super::rules_memo::RulesMemo;
 use crate::constraint::{
     parse_constraint, CompiledConstraints, Dialect, DiskCandidate, Field, FieldValues, GroupState, ParseOptions,
     Parsed, Preference, Target,
@@ -59,11 +60,18 @@ pub(crate) struct RulesCache<'r> {
     /// without hashing their constraints.
     recent: [Option<(&'r TaskRequest, Rules)>; 2],
     recent_next: usize,
+    /// Constraints kept from earlier batches (a caller that owns them across calls,
+    /// [`super::rules_memo`]): looked at when this call has not parsed a spec yet.
+    shared: Option<RulesMemo>,
 }
 
 /// Constraints already parsed in a call, by dialect and spec (`None`: ignored by the dialect).
 type ParsedMemo<'r> =
     HashMap<u64, Vec<(Dialect, &'r ConstraintSpec, Option<crate::constraint::Constraint>)>, crate::hash::FxBuild>;
+
+/// A call's parsed constraints, its regex bytes so far, and the constraints kept across
+/// batches when the caller keeps them.
+type MemoRefs<'m, 'r> = (&'m mut ParsedMemo<'r>, &'m mut usize, Option<&'m mut RulesMemo>);
 
 fn hash_spec(h: &mut impl Hasher, c: &ConstraintSpec) {
     match c {
@@ -74,6 +82,18 @@ fn hash_spec(h: &mut impl Hasher, c: &ConstraintSpec) {
 }
 
 impl<'r> RulesCache<'r> {
+    /// A cache that also looks constraints up in `shared` (and keeps new ones there), made
+    /// ready for `limits`; [`RulesCache::into_shared`] gives it back.
+    pub(crate) fn with_shared(mut shared: RulesMemo, limits: &Limits) -> RulesCache<'r> {
+        shared.begin(limits);
+        RulesCache { shared: Some(shared), ..RulesCache::default() }
+    }
+
+    /// The constraints kept across batches, given back at the end of the call.
+    pub(crate) fn into_shared(self) -> Option<RulesMemo> {
+        self.shared
+    }
+
     /// [`Rules::compile_with`], or a copy of the rules of an earlier task with the same ones.
     pub(crate) fn compile(
         &mut self,
@@ -116,7 +136,7 @@ impl<'r> RulesCache<'r> {
             task,
             base,
             limits,
-            Some((&mut self.parsed, &mut self.regex_bytes)),
+            Some((&mut self.parsed, &mut self.regex_bytes, self.shared.as_mut())),
             default_delimiter,
         )?;
         rules.id = self.next;
@@ -124,6 +144,17 @@ impl<'r> RulesCache<'r> {
         self.map.entry(key).or_default().push((task, rules.clone()));
         self.remember(task, &rules);
         Ok(rules)
+    }
+
+    /// True when this call parsed `spec` (in `dialect`, with the default delimiter) to a
+    /// constraint the dialect does not ignore: parsing it again gives no warning.
+    pub(crate) fn parsed_to_constraint(&self, dialect: Dialect, spec: &ConstraintSpec) -> bool {
+        let mut h = crate::hash::FxBuild::default().build_hasher();
+        dialect.hash(&mut h);
+        hash_spec(&mut h, spec);
+        self.parsed
+            .get(&h.finish())
+            .is_some_and(|list| list.iter().any(|(d, s, c)| *d == dialect && *s == spec && c.is_some()))
     }
 
     /// Keeps `rules` (of `task`) among [`RulesCache::recent`], in place of the older one.
@@ -149,17 +180,28 @@ fn compile_memo<'r>(
     opts: &ParseOptions,
     dialect: Dialect,
     path: &dyn Fn() -> String,
-    memo: Option<(&mut ParsedMemo<'r>, &mut usize)>,
+    memo: Option<MemoRefs<'_, 'r>>,
 ) -> Result<Option<crate::constraint::Constraint>, PlaceError> {
-    let Some((memo, spent)) = memo else { return compile_one(spec, opts, &path()) };
+    let Some((memo, spent, shared)) = memo else { return compile_one(spec, opts, &path()) };
     let mut h = crate::hash::FxBuild::default().build_hasher();
     dialect.hash(&mut h);
     hash_spec(&mut h, spec);
-    let list = memo.entry(h.finish()).or_default();
+    let key = h.finish();
+    let list = memo.entry(key).or_default();
     if let Some((_, _, c)) = list.iter().find(|(d, s, _)| *d == dialect && *s == spec) {
         return Ok(c.clone());
     }
-    let c = compile_one(spec, opts, &path())?;
+    // Parsed in an earlier batch: the same constraint, charged below as if compiled now.
+    let c = match shared.as_deref().and_then(|m| m.get(key, dialect, spec)) {
+        Some(c) => c,
+        None => {
+            let c = compile_one(spec, opts, &path())?;
+            if let Some(m) = shared {
+                m.keep(key, dialect, spec, &c);
+            }
+            c
+        }
+    };
     *spent = spent.saturating_add(c.as_ref().map_or(0, crate::constraint::Constraint::regex_bytes));
     if *spent > opts.limits().regex_budget() {
         return Err(PlaceError::new(path(), opts.limits().regex_budget_exceeded(*spent)));
@@ -189,7 +231,7 @@ impl Rules {
         task: &'r TaskRequest,
         base: &dyn fmt::Display,
         limits: &Limits,
-        mut memo: Option<(&mut ParsedMemo<'r>, &mut usize)>,
+        mut memo: Option<MemoRefs<'_, 'r>>,
         default_delimiter: Option<&str>,
     ) -> Result<Rules, PlaceError> {
         if task.constraints.is_empty() && task.preferences.is_empty() {
@@ -213,14 +255,14 @@ impl Rules {
         let mut hard = Vec::new();
         for (i, c) in task.constraints.iter().enumerate() {
             let path = || format!("{base}/constraints/{i}");
-            let memo = memo.as_mut().map(|(m, s)| (&mut **m, &mut **s));
+            let memo = memo.as_mut().map(|(m, s, x)| (&mut **m, &mut **s, x.as_deref_mut()));
             hard.extend(compile_memo(c, &opts, task.dialect, &path, memo)?);
         }
         let mut soft = Vec::new();
         for (i, p) in task.preferences.iter().enumerate() {
             let path = format!("{base}/preferences/{i}");
             let cpath = || format!("{path}/constraint");
-            let memo = memo.as_mut().map(|(m, s)| (&mut **m, &mut **s));
+            let memo = memo.as_mut().map(|(m, s, x)| (&mut **m, &mut **s, x.as_deref_mut()));
             if let Some(c) = compile_memo(&p.constraint, &opts, task.dialect, &cpath, memo)? {
                 soft.push(Preference::new(c, p.weight).map_err(|e| PlaceError::new(format!("{path}/weight"), e))?);
             }

@@ -56,7 +56,7 @@ pub use state::TaskState;
 use self::mesos_io as io;
 use self::state::Restored;
 use crate::decision::{DeclineReason, ReasonCode};
-use crate::engine::{Engine, Held, Options, PlaceRequest, Profile};
+use crate::engine::{Engine, Held, Options, PlaceRequest, Profile, RulesMemo};
 use crate::hash::FxMap;
 use crate::limits::LimitKind;
 use crate::model::{Offer, RunningTask, TaskRequest};
@@ -195,6 +195,9 @@ pub struct Session {
     sent_constraints: Option<Json>,
     /// Accepted steps so far (orders launches against reconciliations).
     steps: u64,
+    /// The pending tasks' constraints parsed by earlier placements, for the next ones (the
+    /// same apps' constraints every step: their regexes compiled once, not per batch).
+    rules: RulesMemo,
 }
 
 fn refused(errors: Errors) -> Refused {
@@ -271,6 +274,7 @@ impl Session {
             new_work: false,
             sent_constraints: None,
             steps: 0,
+            rules: RulesMemo::default(),
         };
         s.framework_id = s.framework.id.clone();
         // Validate every stored task as `place` would, all at once.
@@ -461,7 +465,7 @@ impl Session {
 
     /// Checks a submit before anything changes: ids new and distinct, the tasks valid for
     /// `place`, the pending queue within `limits.tasks`.
-    fn check_submit(&self, tasks: Vec<TaskRequest>) -> Result<Vec<TaskRequest>, Refused> {
+    fn check_submit(&mut self, tasks: Vec<TaskRequest>) -> Result<Vec<TaskRequest>, Refused> {
         let mut seen = BTreeSet::new();
         for (i, t) in tasks.iter().enumerate() {
             if self.tasks.contains_key(&t.id) || !seen.insert(t.id.as_str()) {
@@ -479,7 +483,7 @@ impl Session {
             return Err(refused(vec![io::from_error(&e, "/submit")]));
         }
         let check = PlaceRequest { tasks, ..PlaceRequest::default() };
-        if let Err(e) = self.checker.place(&check) {
+        if let Err(e) = self.checker.place_with(&check, Some(&mut self.rules)) {
             return Err(refused(vec![io::from_error(&e.error, &repath(&e.path, "/tasks", "/submit"))]));
         }
         Ok(check.tasks)
@@ -806,7 +810,7 @@ impl Session {
         let options = Options { framework_id: None, now: Some(now), ..self.options.clone() };
         let fid = self.fid().to_owned();
         let plan = Engine::new(options).map_err(|e| e.to_string()).and_then(|engine| {
-            let plan = engine.place_held(&self.req).map_err(|e| e.to_string())?;
+            let plan = engine.place_held_with(&self.req, Some(&mut self.rules)).map_err(|e| e.to_string())?;
             let accepts: Vec<(Call, Vec<String>, Vec<String>)> = plan
                 .accept
                 .iter()
