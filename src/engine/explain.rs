@@ -201,7 +201,7 @@ pub(super) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, ti: usize) -> Unplaced<'r>
     // `constraint` reason: failing closed, never silently).
     let mut undecided: Vec<usize> = Vec::new();
     let mut fitter = std::mem::take(&mut ctx.fitter);
-    let mut consider = |bits: u32, offers: usize, agent: u32, missing: &SmallVec<[(u32, i64); 4]>| {
+    let mut consider = |bits: u32, offers: usize, agent: u32, missing: &[(u32, i64)]| {
         if bits == 0 {
             return;
         }
@@ -212,7 +212,7 @@ pub(super) fn explain_task<'r>(ctx: &mut Ctx<'r, '_>, ti: usize) -> Unplaced<'r>
         }
         let key = (bits.count_ones(), missing.iter().map(|m| m.1).sum::<i64>(), agent);
         if nearest.as_ref().map_or(true, |(k, _, _)| key < *k) {
-            nearest = Some((key, bits, missing.clone()));
+            nearest = Some((key, bits, SmallVec::from_slice(missing)));
         }
     };
     for c in 0..ctx.classes.len() as u32 {

@@ -326,22 +326,45 @@ pub(crate) struct Take {
     pub what: TakeWhat,
 }
 
-/// The result of one fit.
+/// The takes of one fit ([`FitOut::takes`]).
+pub(crate) type Takes = SmallVec<[Take; 6]>;
+
+/// The result of one fit. Every placement of a batch keeps one ([`super::state::Placement`]),
+/// moved in by [`super::state::Ctx::place_task`], so it is kept small: inline room for the
+/// takes of a usual task (cpus, mem, disk, ports and a reserved share of a few of them) and of
+/// an executor (cpus, mem, disk); the explain-only shortfalls out of line (a plain call never
+/// fills them, so never allocates). A move of it is a `memory.copy` in WebAssembly (a call
+/// into the runtime in wasmtime and V8), `memcpy` natively: 520 bytes on wasm32 before
+/// (session 12, `wasm7`), 328 now.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FitOut {
-    pub takes: SmallVec<[Take; 8]>,
-    pub exec_takes: SmallVec<[Take; 4]>,
+    pub takes: Takes,
+    pub exec_takes: SmallVec<[Take; 3]>,
     /// Host ports in request order.
     pub ports: SmallVec<[u64; 4]>,
     /// Failure reasons (0 = fits).
     pub reasons: u32,
     /// Shortfalls per scalar name (explain mode only).
-    pub missing: SmallVec<[(u32, i64); 4]>,
+    pub missing: Vec<(u32, i64)>,
     /// Charged the executor.
     pub exec_charged: bool,
 }
 
 impl FitOut {
+    /// Moves this fit into `dst` (an empty one: a new placement's) and leaves this one empty,
+    /// as `std::mem::take` would, element by element: a few takes and ports copied, not the
+    /// whole struct through a temporary (two `memory.copy` calls into the runtime per
+    /// placement in WebAssembly; a swap of the two is a 4-byte loop there).
+    #[inline]
+    pub(crate) fn move_into(&mut self, dst: &mut FitOut) {
+        dst.takes.extend(self.takes.drain(..));
+        dst.exec_takes.extend(self.exec_takes.drain(..));
+        dst.ports.extend(self.ports.drain(..));
+        dst.reasons = std::mem::take(&mut self.reasons);
+        dst.missing = std::mem::take(&mut self.missing);
+        dst.exec_charged = std::mem::take(&mut self.exec_charged);
+    }
+
     #[inline(always)]
     fn clear(&mut self) {
         self.takes.clear();
@@ -388,7 +411,7 @@ fn for_each_free(r: &Ranges, excl: &Ranges, mut f: impl FnMut(u64, u64) -> bool)
     r.iter().all(|rg| runs_outside(rg.begin, rg.end, ex, &mut j, &mut f))
 }
 
-fn add_port_take(takes: &mut SmallVec<[Take; 8]>, entry: usize, begin: u64, end: u64) {
+fn add_port_take(takes: &mut Takes, entry: usize, begin: u64, end: u64) {
     let range = Range { begin, end };
     for t in takes.iter_mut() {
         if t.entry as usize == entry {
@@ -434,7 +457,7 @@ impl Fitter {
         name: u32,
         amount: i64,
         max: i64,
-        out: &mut SmallVec<[Take; 8]>,
+        out: &mut Takes,
     ) -> i64 {
         let mut avail = 0i64;
         // The entries the task may take from, ascending (the passes below visit only these).
@@ -512,7 +535,7 @@ impl Fitter {
 
     /// Records that the task takes `t` of scalar entry `i`.
     #[inline(always)]
-    fn took<P: PoolRead + ?Sized>(&mut self, i: usize, t: i64, out: &mut SmallVec<[Take; 8]>) {
+    fn took<P: PoolRead + ?Sized>(&mut self, i: usize, t: i64, out: &mut Takes) {
         if let Some(u) = self.used.get_mut(i) {
             *u += t;
         }
@@ -581,7 +604,7 @@ impl Fitter {
         // The executor is charged first, once per agent.
         if let Some(ex) = need.executor.filter(|_| !agent.has_exec) {
             out.exec_charged = true;
-            let mut takes = SmallVec::<[Take; 8]>::new();
+            let mut takes = Takes::new();
             for (name, amount, bit) in
                 [(CPUS, ex.cpus, reason::CPUS), (MEM, ex.mem, reason::MEM), (DISK, ex.disk, reason::DISK)]
             {
@@ -943,7 +966,7 @@ mod tests {
 
     #[test]
     fn port_takes_stay_canonical_and_small() {
-        let mut takes: SmallVec<[Take; 8]> = SmallVec::new();
+        let mut takes = Takes::new();
         add_port_take(&mut takes, 3, 31000, 31000);
         add_port_take(&mut takes, 3, 31001, 31001);
         // Adjacent runs merge: still one run, inline.

@@ -623,7 +623,12 @@ impl<'r> Ctx<'r, '_> {
             cl.dropped = true;
         }
         let idx = self.placements.len();
-        self.placements.push(Placement { task: task_index, agent, fit: std::mem::take(fit), score });
+        // The fit goes into the new placement's slot take by take (`FitOut::move_into`): no
+        // move of the whole `FitOut` through a temporary `Placement` into the vector.
+        self.placements.push(Placement { task: task_index, agent, fit: FitOut::default(), score });
+        if let Some(p) = self.placements.last_mut() {
+            fit.move_into(&mut p.fit);
+        }
 
         self.record_group(group, agent);
         if let Some(p) = self.placed.get_mut(ti) {
