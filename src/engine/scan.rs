@@ -73,13 +73,17 @@ pub(super) struct ScanCache<'r> {
 /// fixed host ports) and without volumes. A class's pool never changes, so a need whose fit
 /// failed on a class fails there again, and so does every need that asks for as much or more
 /// of the same things ([`super::fit::Need::covers`]): the scan skips such classes, deferred
-/// or not, for the rest of the batch. Kept from the batch's first failed fit of such a task
-/// on (a batch whose fits never fail pays nothing); at most [`Misfits::NEEDS`] distinct needs
-/// are told apart, the tasks of any other need are scanned as before.
+/// or not, for the rest of the batch. Telling the needs apart costs a comparison per task, so
+/// it starts once the batch's failed fits of such tasks are a sizeable share of its tasks
+/// ([`Misfits::worth`]; a batch whose fits seldom fail pays a count); at most
+/// [`Misfits::NEEDS`] distinct needs are told apart, the tasks of any other need are scanned
+/// as before.
 #[derive(Default)]
 pub(super) struct Misfits {
-    /// Per task: its need's index, [`Misfits::NONE`] for none; empty until the first failure.
+    /// Per task: its need's index, [`Misfits::NONE`] for none; empty until started.
     ids: Vec<u8>,
+    /// The failed fits counted before it started.
+    failures: usize,
     /// Per need: the needs that fail wherever it failed (itself included), as bits: when its
     /// failure was of host ports, and when it was of anything else.
     covered: SmallVec<[(u64, u64); 4]>,
@@ -92,24 +96,31 @@ impl Misfits {
     const NEEDS: usize = 64;
     const NONE: u8 = u8::MAX;
 
-    /// The bit of task `ti`'s need (0: none, or nothing recorded yet).
+    /// Whether class `c` is known not to fit task `ti`'s need (nothing is known before the
+    /// batch's first failure: `ids` is empty).
     #[inline(always)]
-    fn bit(&self, ti: usize) -> u64 {
-        match self.ids.get(ti) {
-            Some(&id) if (id as usize) < Self::NEEDS => 1u64 << id,
-            _ => 0,
+    fn known(&self, ti: usize, c: u32) -> bool {
+        match (self.ids.get(ti), self.by_class.get(c as usize)) {
+            (Some(&id), Some(m)) if (id as usize) < Self::NEEDS => m & (1u64 << id) != 0,
+            _ => false,
         }
     }
 
-    /// Whether class `c` is known not to fit the need of `bit` (from [`Misfits::bit`]).
-    #[inline(always)]
-    fn known(&self, c: u32, bit: u64) -> bool {
-        bit != 0 && self.by_class.get(c as usize).is_some_and(|m| m & bit != 0)
+    /// Whether `failures` failed fits in a batch of `tasks` tasks make telling the needs
+    /// apart worth its cost (≈200 instructions per task, against ≈1,000 or more per failed
+    /// fit and rescan saved): one failure in 32 tasks (kube-hetero's 100 in 10,000 do not
+    /// start it, mantl's 5,286 do, after about 600 tasks).
+    fn worth(failures: usize, tasks: usize) -> bool {
+        failures > tasks / 32
     }
 
     /// Records that task `ti`'s fit on class `c` failed for `reasons`.
     fn record(&mut self, tasks: &[TaskPlan], ti: usize, c: u32, reasons: u32) {
         if self.ids.is_empty() {
+            self.failures += 1;
+            if !Self::worth(self.failures, tasks.len()) {
+                return;
+            }
             self.intern(tasks);
         }
         let Some(&id) = self.ids.get(ti) else { return };
@@ -125,7 +136,9 @@ impl Misfits {
     }
 
     /// Gives every task without a need id or volumes the index of its need (the first
-    /// [`Misfits::NEEDS`] distinct ones), and each need the needs that cover it.
+    /// [`Misfits::NEEDS`] distinct ones), and each need the needs that cover it. Every task,
+    /// not only those after the one whose failure started it: the batch places its tasks in
+    /// its own order (scarcity, gangs), not by index.
     fn intern(&mut self, tasks: &[TaskPlan]) {
         let mut reps: SmallVec<[usize; 8]> = SmallVec::new();
         let mut last: Option<(usize, u8)> = None;
@@ -289,8 +302,6 @@ impl<'r> Ctx<'r, '_> {
         let Scan { defer, ordered } = scan;
         let t = self.tasks.get(ti)?;
         let mut best: Option<Best> = None;
-        // The bit of this task's need among the known misfits ([`Misfits`]).
-        let misfit = cache.misfits.bit(ti);
         cache.statics.clear();
         cache.statics.resize(self.statics.len(), None);
         let first_fit = self.resolved.w_binpack == 0 && self.resolved.w_spread == 0;
@@ -340,10 +351,6 @@ impl<'r> Ctx<'r, '_> {
                 // Failed for these needs before: it would again (a class's pool never
                 // changes). Skipped before its score is read: in a walk by score, the next
                 // class scores no higher, so the walk stops there instead.
-                continue;
-            }
-            if cache.misfits.known(c, misfit) {
-                // Failed for these needs, or smaller ones, before (see `Misfits`).
                 continue;
             }
             // The filters below are pure, so their order changes nothing but their cost: the
@@ -407,6 +414,12 @@ impl<'r> Ctx<'r, '_> {
                         continue;
                     }
                 }
+            }
+            if cache.misfits.known(ti, c) {
+                // Its fit failed for these needs, or smaller ones, before ([`Misfits`]): it
+                // would again. Looked up last, for the classes that would be picked (the
+                // walk by score goes on to the next).
+                continue;
             }
             let Some(cl) = self.classes.get(c as usize) else { continue };
             if defer {
