@@ -216,7 +216,8 @@ pub struct Stats {
     /// attributes no rule reads and amounts no task asks for — are evaluated once): a measure
     /// of the work done, not part of the decision — without soft preferences and host ports
     /// only the class a task would be placed on is fitted (the others again only when that fit
-    /// fails).
+    /// fails), and, once failed fits are common in the call, a class whose fit failed is not
+    /// fitted again for tasks of the same or larger needs.
     pub evaluations: u64,
     /// The objective the answer maximises when not every task fits: `tasks` or `resources`
     /// (the `objective` option).

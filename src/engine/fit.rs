@@ -258,6 +258,32 @@ pub(crate) struct Need {
     pub gpus: i64,
 }
 
+impl Need {
+    /// Whether a fit of `self` fails on every pool (and agent view) where a fit of `other`
+    /// failed, neither having volumes: the same roles, allocation and reservation roles,
+    /// revocable tier, executor and GPUs, and the same scalars in the same order with at
+    /// least `other`'s amounts. With `ports` (the failure was of host ports) the host ports
+    /// must be the same too, unless `other` asks for none; without, they may differ.
+    ///
+    /// Why it holds ([`Fitter::fit`]): the executor is charged first, alike for both; each
+    /// scalar's shortfall depends on its own name's entries only (the eligible ones, the same
+    /// for both, less what the executor took), so a larger amount falls short wherever a
+    /// smaller one did; host ports are checked apart from the scalars, against the same pool
+    /// and blacklist.
+    pub(crate) fn covers(&self, other: &Need, ports: bool) -> bool {
+        let exec = |n: &Need| n.executor.map(|e| (e.id, e.cpus, e.mem, e.disk));
+        self.volumes.is_empty()
+            && other.volumes.is_empty()
+            && (self.alloc_role, self.reserve_role, self.revocable, self.gpus)
+                == (other.alloc_role, other.reserve_role, other.revocable, other.gpus)
+            && self.roles == other.roles
+            && exec(self) == exec(other)
+            && self.scalars.len() == other.scalars.len()
+            && self.scalars.iter().zip(&other.scalars).all(|(a, b)| a.0 == b.0 && a.1 >= b.1)
+            && (!ports || other.ports.is_empty() || self.ports == other.ports)
+    }
+}
+
 /// What a task takes from one entry.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum TakeWhat {
@@ -1004,6 +1030,37 @@ mod tests {
             true
         });
         assert_eq!(runs, [(31000, 32000)]);
+    }
+
+    #[test]
+    fn a_need_covers_the_needs_it_asks_more_than() {
+        let need = |cpus: i64, mem: i64, ports: &[u64]| Need {
+            scalars: [(CPUS, cpus, cpus), (MEM, mem, mem)].into_iter().collect(),
+            ports: ports.iter().copied().collect(),
+            roles: [STAR].into_iter().collect(),
+            alloc_role: NONE,
+            reserve_role: NONE,
+            cpus,
+            mem,
+            ..Need::default()
+        };
+        let small = need(1, 512, &[]);
+        assert!(small.covers(&small, true));
+        assert!(need(2, 512, &[]).covers(&small, true));
+        assert!(!small.covers(&need(2, 512, &[]), false));
+        assert!(!need(2, 256, &[]).covers(&small, false));
+        // Host ports: anything when the failure was not theirs, the same ones when it was.
+        assert!(need(1, 512, &[0]).covers(&small, true));
+        assert!(small.covers(&need(1, 512, &[0]), false));
+        assert!(!small.covers(&need(1, 512, &[0]), true));
+        assert!(!need(1, 512, &[0, 0]).covers(&need(1, 512, &[0]), true));
+        // Other roles, or a name the other does not ask for: never.
+        let mut public = small.clone();
+        public.roles.push(STAR + 1);
+        assert!(!public.covers(&small, false) && !small.covers(&public, false));
+        let mut disk = need(1, 512, &[]);
+        disk.scalars.push((DISK, 1, 1));
+        assert!(!disk.covers(&small, false));
     }
 
     #[test]
