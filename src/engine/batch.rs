@@ -12,11 +12,12 @@ use super::classes::{group_agents, pool_agents, regroup_agents};
 use super::compile::{compile_tasks, compile_tasks_with, intern_values, task_order, Unit};
 use super::fit::FitOut;
 use super::held::Prep;
+use super::layout::{pooled, Layout};
 use super::options::{Options, Profile, Resolved};
 use super::request::{PlaceError, PlaceRequest};
 use super::rules_memo::RulesMemo;
 use super::scan::ScanCache;
-use super::state::{Agent, Ctx, Req};
+use super::state::{Ctx, Req};
 use crate::decision::Plan;
 
 /// Runs the batch.
@@ -63,46 +64,6 @@ pub(super) fn run_held<'r>(
         return super::output::finish(ctx);
     }
     super::repair::repair(ctx, units, &feasible, pass, fresh)
-}
-
-/// The agents as a pass pooled them ([`pool_agents`]) and the static classes it put them in
-/// ([`group_agents`]), kept for the batch's repair passes: the offers do not change between
-/// passes (only what is allocated of them), so a repair pass takes them from here instead of
-/// pooling the offers and matching every agent's offers against the classes again.
-pub(super) struct Layout<'r> {
-    /// The agents in the ledger's order, as pooled.
-    agents: Vec<Agent<'r>>,
-    offer_agent: Vec<u32>,
-    /// Per agent, its static class, numbered by first appearance (as [`group_agents`]
-    /// numbers them).
-    statics: Vec<u32>,
-}
-
-impl<'r> Layout<'r> {
-    /// What `ctx`'s pass made of the agents (placements change only their state classes).
-    pub(super) fn of(ctx: &Ctx<'r, '_>) -> Layout<'r> {
-        let mut first: Vec<u32> = vec![u32::MAX; ctx.statics.len()];
-        let mut next = 0u32;
-        let statics = ctx
-            .agents
-            .iter()
-            .map(|a| match first.get_mut(a.static_class as usize) {
-                Some(x) if *x == u32::MAX => {
-                    *x = next;
-                    next += 1;
-                    *x
-                }
-                Some(x) => *x,
-                None => u32::MAX,
-            })
-            .collect();
-        Layout { agents: ctx.agents.iter().map(pooled).collect(), offer_agent: ctx.offer_agent.clone(), statics }
-    }
-}
-
-/// Agent `a` as [`pool_agents`] leaves it (in no class yet).
-fn pooled<'r>(a: &Agent<'r>) -> Agent<'r> {
-    Agent { id: a.id, hostname: a.hostname, offers: a.offers.clone(), static_class: 0, class: 0 }
 }
 
 /// One whole pass of the batch, units in this order, on a fresh ledger (a repair pass); the

@@ -57,6 +57,7 @@ mod fit;
 #[cfg(all(test, feature = "bench-gen"))]
 mod grouping_tests;
 mod held;
+mod layout;
 mod marathon;
 mod mesos_actor;
 mod options;

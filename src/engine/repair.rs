@@ -38,9 +38,9 @@
 //! unplaced tasks as the first pass does (at the moment each failed), so the kept answer's
 //! reasons are its own; `explain` changes no decision of repair (its budget counts no fit).
 
-use super::batch::Layout;
 use super::compile::{same_need, sizes, Unit};
 use super::fit::FitOut;
+use super::layout::Layout;
 use super::options::{Objective, Options, Resolved};
 use super::output::finish;
 use super::request::PlaceError;
