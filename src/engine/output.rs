@@ -559,10 +559,12 @@ impl Plan<'_> {
     /// ([`Calls`]). The JSON answers write the same calls straight to text.
     ///
     /// ```
-    /// use offerfit::{Engine, Offer, Options, PlaceRequest, TaskRequest};
+    /// use offerfit::{Engine, Offer, Options, PlaceRequest, Scalar, TaskRequest};
     /// let mut offer = Offer::new("o1", "a1", "h1");
-    /// offer.resources = offerfit::parse_resources("cpus:4;mem:1024").unwrap();
-    /// let req = PlaceRequest { offers: vec![offer], tasks: vec![TaskRequest::new("t1", 1.0, 128.0)], ..Default::default() };
+    /// offer.resources = offerfit::parse_resources("cpus:4;mem:1024", "*").unwrap();
+    /// let mut task = TaskRequest::new("t1");
+    /// (task.cpus, task.mem) = (Scalar::from_units(1), Scalar::from_units(128));
+    /// let req = PlaceRequest { offers: vec![offer], tasks: vec![task], ..Default::default() };
     /// let engine = Engine::new(Options { framework_id: Some("fw".into()), ..Default::default() }).unwrap();
     /// let calls = engine.place(&req).unwrap().calls_json().unwrap();
     /// assert_eq!(calls[0]["type"], "ACCEPT");

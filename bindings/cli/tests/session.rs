@@ -29,7 +29,11 @@ fn session(config: &Path, stdin: &str) -> (i32, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    // The binary may refuse before it reads its input (a bad config) and close the pipe:
+    // a broken pipe here is that, and its answer is in the exit status and stdout.
+    if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing the session's input: {e}");
+    }
     let out = child.wait_with_output().unwrap();
     (out.status.code().expect("exited"), String::from_utf8(out.stdout).unwrap())
 }
