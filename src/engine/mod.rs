@@ -81,11 +81,10 @@ use crate::limits::LimitKind;
 pub use held::Held;
 pub(crate) use options::MAX_INSTANCES_PER_OFFER;
 pub use options::{Objective, Options, PortSelection, Profile, Strategy, TieBreak};
-pub(crate) use output::CallsOut;
+pub(crate) use output::{AcceptOut, CallsOut};
 pub use request::{PlaceError, PlaceRequest};
 
 pub(crate) use compile::validate_mesos_id;
-pub(crate) use output::task_info;
 pub(crate) use rules_memo::RulesMemo;
 
 use options::Resolved;

@@ -606,10 +606,7 @@ impl Serialize for CallsOut<'_, '_> {
         let n = self.accept.len() + usize::from(!self.decline.is_empty());
         let mut seq = s.serialize_seq(Some(n))?;
         for acc in self.accept {
-            let offer_ids = Ids(&acc.offer_ids, |o| o);
-            let operations = Operations { tasks: c.tasks, acc };
-            let accept = AcceptBody { offer_ids, operations, filters: &filters };
-            seq.serialize_element(&AcceptCall { framework_id: &fw, kind: "ACCEPT", accept })?;
+            seq.serialize_element(&accept_call(c.tasks, &fw, &filters, acc))?;
         }
         if !self.decline.is_empty() {
             let offer_ids = Ids(self.decline, |d| d.offer_id);
@@ -618,6 +615,40 @@ impl Serialize for CallsOut<'_, '_> {
         }
         seq.end()
     }
+}
+
+/// One agent's `ACCEPT` call as a `Serialize` view, the element [`CallsOut`] writes per
+/// agent: the session writes it alone (session/calls.rs, `accept`). `tasks` are the request's
+/// tasks the plan was made from.
+pub(crate) struct AcceptOut<'a> {
+    /// The request's tasks.
+    pub tasks: &'a [TaskRequest],
+    /// The framework's id.
+    pub framework_id: &'a str,
+    /// The call's `filters.refuse_seconds`.
+    pub refuse_seconds: f64,
+    /// The agent's accept.
+    pub acc: &'a AgentAccept<'a>,
+}
+
+impl Serialize for AcceptOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let filters = Filters { refuse_seconds: Num(self.refuse_seconds) };
+        let fw = Id { value: self.framework_id };
+        accept_call(self.tasks, &fw, &filters, self.acc).serialize(s)
+    }
+}
+
+/// The `ACCEPT` of `acc`: its offers, operations ([`Operations`]) and filters.
+fn accept_call<'a>(
+    tasks: &'a [TaskRequest],
+    fw: &'a Id<'a>,
+    filters: &'a Filters,
+    acc: &'a AgentAccept<'a>,
+) -> AcceptCall<'a, AcceptBody<'a, Ids<'a, &'a str>>> {
+    let offer_ids = Ids(&acc.offer_ids, |o| o);
+    let operations = Operations { tasks, acc };
+    AcceptCall { framework_id: fw, kind: "ACCEPT", accept: AcceptBody { offer_ids, operations, filters } }
 }
 
 /// `{"value": id}`.

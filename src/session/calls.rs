@@ -13,7 +13,7 @@ use super::config::FrameworkConfig;
 use super::mesos_io as io;
 use super::output::Call;
 use crate::decision::AgentAccept;
-use crate::mesos::write_text::{put, write_resources, Num};
+use crate::mesos::write_text::{put, Num};
 use crate::model::TaskRequest;
 
 fn id(v: &str) -> Json {
@@ -135,65 +135,15 @@ fn write_ids<'a>(out: &mut Vec<u8>, ids: impl IntoIterator<Item = &'a str>) -> R
 }
 
 /// The `ACCEPT` of one agent's accept (`RESERVE` / `CREATE` operations, then one `LAUNCH`,
-/// `filters.refuse_seconds`), written straight to text: the bytes of the engine's
-/// `accept_calls` (engine/output.rs) for it. `tasks` are the request's tasks the plan was
+/// `filters.refuse_seconds`), written straight to text by the engine's own writer of a
+/// plan's calls ([`crate::engine::AcceptOut`]). `tasks` are the request's tasks the plan was
 /// made from.
 pub(crate) fn accept(tasks: &[TaskRequest], fid: &str, refuse_seconds: f64, acc: &AgentAccept<'_>) -> Call {
     let mut out = Vec::with_capacity(256 + 320 * acc.tasks.len());
+    let view = crate::engine::AcceptOut { tasks, framework_id: fid, refuse_seconds, acc };
     // Writing strings, numbers and values to a `Vec` cannot fail.
-    let _ = write_accept(&mut out, tasks, fid, refuse_seconds, acc);
+    let _ = serde_json::to_writer(&mut out, &view);
     Call::from_text("ACCEPT", out)
-}
-
-fn write_accept(
-    out: &mut Vec<u8>,
-    tasks: &[TaskRequest],
-    fid: &str,
-    refuse_seconds: f64,
-    acc: &AgentAccept<'_>,
-) -> Result<(), serde_json::Error> {
-    out.extend_from_slice(br#"{"framework_id":{"value":"#);
-    put(out, fid)?;
-    out.extend_from_slice(br#"},"type":"ACCEPT","accept":{"offer_ids":["#);
-    write_ids(out, acc.offer_ids.iter().copied())?;
-    out.extend_from_slice(br#"],"operations":["#);
-    for l in &acc.tasks {
-        for (disk, reserve, volume) in &l.creates {
-            if *reserve {
-                out.extend_from_slice(br#"{"type":"RESERVE","reserve":{"resources":["#);
-                put(out, &io::resource_json(disk))?;
-                out.extend_from_slice(b"]}},");
-            }
-            out.extend_from_slice(br#"{"type":"CREATE","create":{"volumes":["#);
-            put(out, &io::resource_json(volume))?;
-            out.extend_from_slice(b"]}},");
-        }
-    }
-    out.extend_from_slice(br#"{"type":"LAUNCH","launch":{"task_infos":["#);
-    for (i, l) in acc.tasks.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        let task = tasks.get(l.task_index);
-        if task.is_some_and(|t| t.task_info.is_some() || t.executor.is_some()) {
-            // The host's own `TaskInfo` fields (and executor) merged in: as the engine does.
-            put(out, &io::task_info(tasks, acc, l))?;
-            continue;
-        }
-        out.extend_from_slice(br#"{"name":"#);
-        put(out, l.task_id)?;
-        out.extend_from_slice(br#","task_id":{"value":"#);
-        put(out, l.task_id)?;
-        out.extend_from_slice(br#"},"agent_id":{"value":"#);
-        put(out, acc.agent_id)?;
-        out.extend_from_slice(br#"},"resources":"#);
-        write_resources(out, &l.resources)?;
-        out.push(b'}');
-    }
-    out.extend_from_slice(br#"]}}],"filters":{"refuse_seconds":"#);
-    put(out, &Num(refuse_seconds))?;
-    out.extend_from_slice(b"}}}");
-    Ok(())
 }
 
 /// `REVIVE` or `SUPPRESS` of the framework's roles.

@@ -8,8 +8,6 @@ pub(crate) use crate::dto::fast::{give_up, prescan, ListSeed, OfferItem, TaskIte
 pub(crate) use crate::dto::mesos::{attributes_from_json, attributes_to_json, offer_from_json, scalar_json};
 pub(crate) use crate::dto::place::{options_from_json, task_from_json};
 pub use crate::dto::WireError;
-pub(crate) use crate::engine::task_info;
-pub(crate) use crate::mesos::resource_to_json as resource_json;
 
 /// The contract's error list (`{"ok": false, "errors": [...]}`).
 pub type Errors = Vec<WireError>;
