@@ -14,16 +14,11 @@ use super::fit::FitOut;
 use super::held::Prep;
 use super::layout::{pooled, Layout};
 use super::options::{Options, Profile, Resolved};
-use super::request::{PlaceError, PlaceRequest};
+use super::request::PlaceError;
 use super::rules_memo::RulesMemo;
 use super::scan::ScanCache;
 use super::state::{Ctx, Req};
 use crate::decision::Plan;
-
-/// Runs the batch.
-pub(super) fn run<'r>(opts: &Options, r: &Resolved, req: &'r PlaceRequest) -> Result<Plan<'r>, PlaceError> {
-    run_held(opts, r, req.into(), None, false, None)
-}
 
 /// Runs the batch, pooling and grouping the agents from what `held` keeps of the offers
 /// where it can ([`super::held`]: the same answer); `keep_unused`: the plan lists no unused

@@ -956,7 +956,7 @@ mod tests {
         let opts = Options::default();
         let resolved = Resolved::new(&opts).unwrap();
         assert_eq!(prepared(&opts, &resolved, &req).statics.len(), 1);
-        let plan = super::super::batch::run(&opts, &resolved, &req).unwrap();
+        let plan = super::super::batch::run_held(&opts, &resolved, (&req).into(), None, false, None).unwrap();
         let left: Vec<(&str, String)> = plan.accept.iter().map(|a| (a.agent_id, a.remaining.to_string())).collect();
         assert_eq!(
             left,

@@ -154,10 +154,7 @@ impl Engine {
         limits.check(LimitKind::Running, request.running.len()).map_err(|e| PlaceError::new("/running", e))?;
         check_counts(limits, request)?;
         request::check_running(request)?;
-        match memo {
-            Some(memo) => batch::run_held(&self.options, &self.resolved, request.into(), None, false, Some(memo)),
-            None => batch::run(&self.options, &self.resolved, request),
-        }
+        batch::run_held(&self.options, &self.resolved, request.into(), None, false, memo)
     }
 
     /// [`Engine::place`] on the request `held` holds, byte for byte the same plan (or error),
