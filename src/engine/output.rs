@@ -125,7 +125,10 @@ impl<'r> Ctx<'r, '_> {
                     .iter()
                     .filter_map(|o| self.req.offers.get(*o as usize).map(|x| x.id.as_str()))
                     .collect(),
-                tasks: Vec::new(),
+                tasks: Vec::with_capacity(match (start.get(rank), start.get(rank + 1)) {
+                    (Some(&b), Some(&e)) => e.saturating_sub(b),
+                    _ => 0,
+                }),
                 remaining: self
                     .classes
                     .get(agent.class as usize)
@@ -139,7 +142,6 @@ impl<'r> Ctx<'r, '_> {
                 (Some(&b), Some(&e)) => grouped.get(b..e).unwrap_or(&[]),
                 _ => &[],
             };
-            acc.tasks.reserve_exact(mine.len());
             for &pi in mine {
                 let Some(p) = self.placements.get(pi) else { continue };
                 let launch = self.launch(p, pool, own.as_ref());
@@ -168,6 +170,27 @@ impl<'r> Ctx<'r, '_> {
         // Whether some agent is in maintenance: when none is, a decline needs no lookup of
         // its agent's static class.
         let any_maint = self.statics.iter().any(|s| s.maintenance);
+        // The common case (every offer live and listed, none under maintenance, request
+        // order): one tight pass, an offer's answer read from its agent's slot alone — the
+        // loop below gives the same declines at several times the cost per offer (Fenzo:
+        // ~10,000 declines per call).
+        if !self.keep_unused
+            && !any_maint
+            && canonical.is_empty()
+            && self.store.dead().is_empty()
+            && self.offer_agent.len() == self.req.offers.len()
+        {
+            let refuse_seconds = self.resolved.refuse_seconds;
+            declines.extend(
+                self.req
+                    .offers
+                    .iter()
+                    .zip(&self.offer_agent)
+                    .filter(|(_, ai)| slot.get(**ai as usize).map_or(true, |s| *s == 0))
+                    .map(|(o, _)| Decline { offer_id: o.id.as_str(), refuse_seconds, reason: DeclineReason::Unused }),
+            );
+            return (accepts, declines);
+        }
         let mut decline = |oi: usize| {
             // A held store's gaps are passed over.
             let Some(offer) = self.req.offers.get(oi).filter(|_| self.store.live(oi)) else { return };
