@@ -202,24 +202,27 @@ fn counts_and_sums(limits: &Limits, i: usize, o: &Offer, sums: &mut OfferSums) -
     let items = limits.get(LimitKind::ListItems);
     let ranges = limits.get(LimitKind::RangesPerResource);
     let mut own = OfferSums::default();
-    let mut within = o.id.len() <= bytes
-        && o.agent_id.len() <= bytes
-        && o.hostname.len() <= bytes
-        && o.resources.len() <= items
-        && o.attributes.len() <= items;
+    // The lengths and counts ORed together: an OR is at least each of its terms, so one
+    // comparison of it with the limit is a sound fast test (no compare per resource); when
+    // it fails, `offer_counts_at` checks each count exactly (and finds none over if none is).
+    let mut lens = o.id.len() | o.agent_id.len() | o.hostname.len();
+    let mut widest = 0usize;
     for r in o.resources.iter() {
-        within &= r.name.len() <= bytes;
+        lens |= r.name.len();
         match &r.value {
             ResourceValue::Scalar(s) => own.scalars += u128::from(s.millis().unsigned_abs()),
             ResourceValue::Ranges(x) => {
                 let n = x.as_slice().len();
-                within &= n <= ranges;
+                widest |= n;
                 own.ranges = own.ranges.saturating_add(n);
             }
             ResourceValue::Set(_) => {}
         }
     }
-    let within = within && o.attributes.iter().all(|a| attribute_within(a, bytes, ranges));
+    let within = lens <= bytes
+        && (o.resources.len() | o.attributes.len()) <= items
+        && widest <= ranges
+        && o.attributes.iter().all(|a| attribute_within(a, bytes, ranges));
     if !within {
         offer_counts_at(limits, i, o)?;
     }
@@ -405,6 +408,26 @@ mod tests {
         let list = (0..ranges).map(|p| format!("{}-{}", 2 * p + 1, 2 * p + 1)).collect::<Vec<_>>().join(",");
         let text = names.iter().map(|name| format!("{name}:[{list}]")).collect::<Vec<_>>().join(";");
         (0..n).map(|k| offer(&format!("{agent}-{k}"), agent, &text, "")).collect()
+    }
+
+    #[test]
+    fn counts_whose_or_is_over_a_limit_but_each_within_pass() {
+        // 5 | 3 = 7 bytes > 6, 1 | 2 = 3 ranges > 2, 3 | 4 = 7 items > 4: the fast test fails,
+        // the exact walk passes every count (3 resources, 4 attributes).
+        let limits = Limits { string_bytes: 6, ranges_per_resource: 2, list_items: 4, ..Limits::default() };
+        let mut o = offer("abcde", "abc", "cpus:1; ports:[1-1]; other:[1-1,3-3]", "a:1;b:2;c:3;d:4");
+        o.hostname = "h".into();
+        let mut req = PlaceRequest { offers: vec![o.clone()], ..PlaceRequest::default() };
+        assert_eq!(check_counts(&limits, &req), Ok(()));
+        // Each count one over: refused at it, as before.
+        req.offers[0].id = "abcdefg".into();
+        assert_eq!(check_counts(&limits, &req).unwrap_err().path, "/offers/0/id");
+        req.offers[0] = o.clone();
+        req.offers[0].attributes.0.push(Attribute { name: "e".into(), value: Value::Text("5".into()) });
+        assert_eq!(check_counts(&limits, &req).unwrap_err().path, "/offers/0/attributes");
+        req.offers[0] = o;
+        req.offers[0].resources = crate::parse_resources("other:[1-1,3-3,5-5]", "*").unwrap();
+        assert_eq!(check_counts(&limits, &req).unwrap_err().path, "/offers/0/resources/0/ranges/range");
     }
 
     #[test]
