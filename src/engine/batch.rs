@@ -61,6 +61,25 @@ pub(super) fn run_held<'r>(
     super::repair::repair(ctx, units, &feasible, pass, fresh)
 }
 
+/// [`run_held`]'s errors without its plan, for a request that places no task (no offers,
+/// or no tasks): pooling the agents and compiling the tasks are the only steps that can
+/// fail then (a plan's repeat budget counts placements). A request with both, and the
+/// mesos-actor profile (whose loop checks the tasks' fields), run the batch.
+pub(super) fn check(
+    opts: &Options,
+    r: &Resolved,
+    req: Req<'_>,
+    memo: Option<&mut RulesMemo>,
+) -> Result<(), PlaceError> {
+    let request = req.request();
+    if r.profile == Profile::MesosActor || (!request.offers.is_empty() && !request.tasks.is_empty()) {
+        return run_held(opts, r, req, None, false, memo).map(|_| ());
+    }
+    let mut ctx = Ctx::new(opts, r, req);
+    pool_agents(&mut ctx)?;
+    compile_tasks_with(&mut ctx, memo)
+}
+
 /// One whole pass of the batch, units in this order, on a fresh ledger (a repair pass); the
 /// agents from `layout` when given.
 fn pass<'r, 'o>(

@@ -148,13 +148,29 @@ impl Engine {
         request: &'r PlaceRequest,
         memo: Option<&mut RulesMemo>,
     ) -> Result<Plan<'r>, PlaceError> {
+        self.check_request(request)?;
+        batch::run_held(&self.options, &self.resolved, request.into(), None, false, memo)
+    }
+
+    /// Whether [`Engine::place`] takes `request`: `Ok` when it answers a plan, else the same
+    /// error, parsing the constraints through `memo` as [`Engine::place_with`] does. A request
+    /// with no offers or no tasks (a session's check of a submit or of new offers) places no
+    /// task, so its errors are those of the count checks, the agents' pooling and the tasks'
+    /// compiling: those run, and no batch ([`batch::check`]).
+    pub(crate) fn check_with(&self, request: &PlaceRequest, memo: Option<&mut RulesMemo>) -> Result<(), PlaceError> {
+        self.check_request(request)?;
+        batch::check(&self.options, &self.resolved, request.into(), memo)
+    }
+
+    /// The checks of a typed request before its batch: the count limits, then every
+    /// offer's and task's counts and sums, then the running tasks' ids.
+    fn check_request(&self, request: &PlaceRequest) -> Result<(), PlaceError> {
         let limits = &self.options.limits;
         limits.check(LimitKind::Offers, request.offers.len()).map_err(|e| PlaceError::new("/offers", e))?;
         limits.check(LimitKind::Tasks, request.tasks.len()).map_err(|e| PlaceError::new("/tasks", e))?;
         limits.check(LimitKind::Running, request.running.len()).map_err(|e| PlaceError::new("/running", e))?;
         check_counts(limits, request)?;
-        request::check_running(request)?;
-        batch::run_held(&self.options, &self.resolved, request.into(), None, false, memo)
+        request::check_running(request)
     }
 
     /// [`Engine::place`] on the request `held` holds, byte for byte the same plan (or error),
@@ -290,6 +306,78 @@ mod tests {
             ("/offers/0/resources/1/ranges/range", "limit.ranges_per_resource")
         );
         assert_eq!(e.error.message(), "too many ranges in one resource: found 3, the limit `ranges_per_resource` is 2");
+    }
+
+    /// `check_with` answers `place`'s error (or none) for requests with offers only, tasks
+    /// only (the golden requests split, every profile) and both, good and bad, with and
+    /// without a memo of parsed constraints.
+    #[test]
+    fn a_check_answers_what_place_answers() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/place");
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".request.json"))
+            .collect();
+        paths.sort();
+        let mut cases: Vec<(Options, PlaceRequest)> = Vec::new();
+        for p in paths {
+            let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+            json.as_object_mut().unwrap().remove("op");
+            let dto = crate::dto::decode(json, "").unwrap();
+            let (options, req) = crate::dto::place::request_from_json(dto).unwrap();
+            let offers = PlaceRequest { tasks: Vec::new(), ..req.clone() };
+            let tasks = PlaceRequest { offers: Vec::new(), ..req.clone() };
+            cases.extend([(options.clone(), req), (options.clone(), offers), (options, tasks)]);
+        }
+        let max = Scalar::from_millis(SCALAR_MAX_MILLIS);
+        let big = |id: &str, agent: &str| {
+            let mut o = Offer::new(id, agent, "h");
+            o.resources.push(crate::model::Resource::new("cpus", crate::model::resource::ResourceValue::Scalar(max)));
+            o
+        };
+        let constrained = |id: &str, c: &str| {
+            let mut t = TaskRequest::new(id);
+            t.cpus = Scalar::from_units(1);
+            t.constraints = vec![crate::model::ConstraintSpec::text(c)];
+            t
+        };
+        let mut disk = TaskRequest::new("d");
+        disk.disk = Scalar::from_units(1);
+        let bad_offers =
+            [vec![big("o1", "a1"), big("o2", "a1")], vec![Offer::new("o", "a", "h"), Offer::new("o", "b", "h")]];
+        let bad_tasks = [
+            vec![constrained("t1", "rack LIKE r[0-9]"), constrained("t2", "rack LIKE [")],
+            vec![constrained("t1", "rack UNIQUE"), constrained("t1", "rack UNIQUE")],
+            vec![constrained("t1", "rack NOPE x")],
+            vec![disk.clone()],
+        ];
+        for profile in [Profile::Offerfit, Profile::Marathon, Profile::MesosActor] {
+            let options = Options { profile, ..Options::default() };
+            for offers in &bad_offers {
+                cases.push((options.clone(), PlaceRequest { offers: offers.clone(), ..PlaceRequest::default() }));
+            }
+            for tasks in &bad_tasks {
+                cases.push((options.clone(), PlaceRequest { tasks: tasks.clone(), ..PlaceRequest::default() }));
+            }
+            let both = PlaceRequest {
+                offers: vec![Offer::new("o", "a", "h")],
+                tasks: vec![disk.clone()],
+                ..PlaceRequest::default()
+            };
+            cases.push((options, both));
+        }
+        let mut errors = 0;
+        for (options, req) in &cases {
+            let engine = Engine::new(options.clone()).unwrap();
+            let placed = engine.place(req).map(|_| ());
+            errors += usize::from(placed.is_err());
+            assert_eq!(engine.check_with(req, None), placed);
+            let mut memo = RulesMemo::default();
+            assert_eq!(engine.check_with(req, Some(&mut memo)), placed);
+            assert_eq!(engine.check_with(req, Some(&mut memo)), placed);
+        }
+        assert!(errors >= 15, "{errors}");
     }
 
     #[test]

@@ -73,22 +73,45 @@ impl<'r> Ctx<'r, '_> {
         Resources::from_vec_merged(out)
     }
 
-    /// Builds the plan's accepts and declines from the placements.
-    pub(super) fn accepts_and_declines(&self) -> (Vec<AgentAccept<'r>>, Vec<Decline<'r>>) {
-        // Agents in the order of their first placement (`slot[agent]` = rank + 1, 0 = unused),
-        // placements grouped per rank by a counting sort.
+    /// The placed agents in the order of their first placement, and per placement (of an
+    /// agent of the ledger) its agent's index in that order. `search`: each agent looked up
+    /// among those already met (for a few placements: no table over every agent of the
+    /// ledger, thousands in a session's activation); else through `slot[agent]` = rank + 1
+    /// (0 = unused). Both give the same.
+    fn agent_ranks(&self, search: bool) -> (Vec<u32>, Vec<u32>) {
         let mut order: Vec<u32> = Vec::new();
-        let mut slot = vec![0u32; self.agents.len()];
         let mut rank_of: Vec<u32> = Vec::with_capacity(self.placements.len());
-        for p in &self.placements {
-            if let Some(x) = slot.get_mut(p.agent as usize) {
-                if *x == 0 {
-                    order.push(p.agent);
-                    *x = order.len() as u32;
+        if search {
+            for p in self.placements.iter().filter(|p| (p.agent as usize) < self.agents.len()) {
+                let rank = match order.iter().position(|a| *a == p.agent) {
+                    Some(r) => r,
+                    None => {
+                        order.push(p.agent);
+                        order.len() - 1
+                    }
+                };
+                rank_of.push(rank as u32);
+            }
+        } else {
+            let mut slot = vec![0u32; self.agents.len()];
+            for p in &self.placements {
+                if let Some(x) = slot.get_mut(p.agent as usize) {
+                    if *x == 0 {
+                        order.push(p.agent);
+                        *x = order.len() as u32;
+                    }
+                    rank_of.push(*x - 1);
                 }
-                rank_of.push(*x - 1);
             }
         }
+        (order, rank_of)
+    }
+
+    /// Builds the plan's accepts and declines from the placements.
+    pub(super) fn accepts_and_declines(&self) -> (Vec<AgentAccept<'r>>, Vec<Decline<'r>>) {
+        // Agents in the order of their first placement ([`Ctx::agent_ranks`]), placements
+        // grouped per rank by a counting sort.
+        let (order, rank_of) = self.agent_ranks(self.placements.len() <= FEW_PLACEMENTS);
         let mut start = vec![0usize; order.len() + 1];
         for r in &rank_of {
             if let Some(x) = start.get_mut(*r as usize + 1) {
@@ -167,11 +190,18 @@ impl<'r> Ctx<'r, '_> {
         } else {
             Vec::new()
         };
+        // The placed agents (their offers are accepted, not declined).
+        let mut placed = vec![false; self.agents.len()];
+        for a in &order {
+            if let Some(x) = placed.get_mut(*a as usize) {
+                *x = true;
+            }
+        }
         // Whether some agent is in maintenance: when none is, a decline needs no lookup of
         // its agent's static class.
         let any_maint = self.statics.iter().any(|s| s.maintenance);
         // The common case (every offer live and listed, none under maintenance, request
-        // order): one tight pass, an offer's answer read from its agent's slot alone — the
+        // order): one tight pass, an offer's answer read from whether its agent was placed — the
         // loop below gives the same declines at several times the cost per offer (Fenzo:
         // ~10,000 declines per call).
         if !self.keep_unused
@@ -180,7 +210,7 @@ impl<'r> Ctx<'r, '_> {
             && self.store.dead().is_empty()
             && self.offer_agent.len() == self.req.offers.len()
         {
-            unused_declines(&self.req.offers, &self.offer_agent, &slot, self.resolved.refuse_seconds, &mut declines);
+            unused_declines(&self.req.offers, &self.offer_agent, &placed, self.resolved.refuse_seconds, &mut declines);
             return (accepts, declines);
         }
         let mut decline = |oi: usize| {
@@ -188,7 +218,7 @@ impl<'r> Ctx<'r, '_> {
             let Some(offer) = self.req.offers.get(oi).filter(|_| self.store.live(oi)) else { return };
             // INVARIANT: `offer_agent` holds one agent per offer of the request.
             let ai = self.offer_agent.get(oi).copied().unwrap_or(0);
-            if slot.get(ai as usize).copied().unwrap_or(0) != 0 {
+            if placed.get(ai as usize).copied().unwrap_or(false) {
                 return;
             }
             let maint = any_maint
@@ -378,19 +408,19 @@ impl<'r> Ctx<'r, '_> {
 }
 
 /// The common case's declines ([`Ctx::accepts_and_declines`]): each offer (`offer_agent[i]`:
-/// its agent) whose agent has no slot (`slot[agent] == 0`: no task placed) as an `unused`
+/// its agent) whose agent was not placed (`placed[agent]` false) as an `unused`
 /// decline, in request order. A function of its own: the loop keeps its few values in
 /// registers (inside the accepts' builder they were spilled, ~25 instructions per offer).
 #[inline(never)]
 fn unused_declines<'r>(
     offers: &'r [crate::model::Offer],
     offer_agent: &[u32],
-    slot: &[u32],
+    placed: &[bool],
     refuse_seconds: f64,
     out: &mut Vec<Decline<'r>>,
 ) {
     for (o, ai) in offers.iter().zip(offer_agent) {
-        if slot.get(*ai as usize).map_or(true, |s| *s == 0) {
+        if !placed.get(*ai as usize).copied().unwrap_or(false) {
             out.push(Decline { offer_id: o.id.as_str(), refuse_seconds, reason: DeclineReason::Unused });
         }
     }
@@ -413,11 +443,37 @@ fn budget_nearest(unplaced: &mut [Unplaced<'_>], budget: usize) {
     }
 }
 
+/// Up to this many placements, [`Ctx::accepts_and_declines`] finds each one's agent among the
+/// agents already met by a search (at most this many compares each) instead of a table over
+/// every agent of the ledger.
+const FEW_PLACEMENTS: usize = 16;
+
 /// The bytes of `r`'s JSON that each launch from it repeats whatever it takes: everything
 /// but the value (its name, type, reservations with their labels, disk info, flags).
 pub(super) fn metadata_bytes(r: &Resource) -> usize {
     let bare = Resource { value: ResourceValue::Scalar(Scalar::from_millis(0)), ..r.clone() };
     resource_json(&bare).to_string().len()
+}
+
+/// [`metadata_bytes`] of a plain resource ([`is_plain`]) named `name`, counted without
+/// writing it: its bare JSON is `{"name":…,"type":"SCALAR","scalar":{"value":0},"reservations":[]}`.
+fn plain_metadata_bytes(name: &str) -> usize {
+    /// Counts the bytes written to it.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    const REST: usize = r#"{"name":,"type":"SCALAR","scalar":{"value":0},"reservations":[]}"#.len();
+    let mut n = Count(0);
+    // Counting cannot fail.
+    let _ = serde_json::to_writer(&mut n, name);
+    REST + n.0
 }
 
 /// Whether `r` carries nothing but its name and value (no reservation, disk, flag, allocation
@@ -444,9 +500,6 @@ impl Ctx<'_, '_> {
         let budget = limits.repeat_budget();
         let per = if self.opts.framework_id.is_some() { 2 } else { 1 };
         let mut measured: crate::hash::FxMap<(u32, u32), usize> = Default::default();
-        // A plain resource's metadata is its name alone: measured once per name, not once
-        // per offer (agents of many static classes offer the same `cpus` and `mem`).
-        let mut plain: crate::hash::FxMap<&str, usize> = Default::default();
         let mut total = 0usize;
         for (n, p) in self.placements.iter().enumerate() {
             let Some(agent) = self.agents.get(p.agent as usize) else { continue };
@@ -459,7 +512,8 @@ impl Ctx<'_, '_> {
                         .get(e.src.0 as usize)
                         .and_then(|o| o.resources.as_slice().get(e.src.1 as usize))
                         .map_or(0, |r| match is_plain(r) {
-                            true => *plain.entry(r.name.as_str()).or_insert_with(|| metadata_bytes(r)),
+                            // A plain resource's metadata is its name alone: counted, not written.
+                            true => plain_metadata_bytes(r.name.as_str()),
                             false => metadata_bytes(r),
                         })
                 });
@@ -839,6 +893,20 @@ mod tests {
     use crate::decision::ReasonCode;
 
     #[test]
+    fn a_plain_resource_is_measured_as_written() {
+        for name in ["cpus", "mem", "ports", "", "a\"b\\c", "x\u{1}\n", "gpu\u{e9}"] {
+            for value in [
+                ResourceValue::Scalar(Scalar::from_units(3)),
+                ResourceValue::Ranges(crate::model::Ranges::from_pairs([(1, 5)]).unwrap()),
+            ] {
+                let r = Resource::new(name, value);
+                assert!(is_plain(&r));
+                assert_eq!(plain_metadata_bytes(name), metadata_bytes(&r), "{name:?}");
+            }
+        }
+    }
+
+    #[test]
     fn placements_become_accepts_and_the_rest_declines() {
         let req = PlaceRequest {
             offers: vec![
@@ -878,6 +946,29 @@ mod tests {
         assert_eq!(calls.len(), 2);
         assert_eq!(calls[0]["type"], "ACCEPT");
         assert_eq!(calls[1]["type"], "DECLINE");
+    }
+
+    #[test]
+    fn agents_ranked_by_search_as_by_table() {
+        // 40 tasks on 6 agents, placed in an order that meets the agents out of id order.
+        let offers: Vec<_> =
+            (0..6).map(|i| offer(&format!("o{i}"), &format!("a{}", 5 - i), "cpus:8;mem:8192", "")).collect();
+        let tasks: Vec<_> = (0..40).map(|i| task(&format!("t{i}"), 1, 64 + (i % 7) as i64, &[])).collect();
+        let req = PlaceRequest { offers, tasks, ..PlaceRequest::default() };
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, &req);
+        let mut cache = ScanCache::new(&mut ctx);
+        let (mut out, mut scratch) = (FitOut::default(), FitOut::default());
+        for ti in 0..40 {
+            let Some(b) = ctx.best_for(ti, &mut out, &mut scratch, &mut cache) else { continue };
+            ctx.place_task(ti, b.agent, b.class, b.score, &mut out);
+        }
+        assert!(ctx.placements.len() > FEW_PLACEMENTS);
+        let (order, ranks) = ctx.agent_ranks(true);
+        assert!(order.len() > 1);
+        assert_eq!(ranks.len(), ctx.placements.len());
+        assert_eq!((order, ranks), ctx.agent_ranks(false));
     }
 
     #[test]

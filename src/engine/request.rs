@@ -113,7 +113,13 @@ pub(super) fn check_task_counts(limits: &Limits, request: &PlaceRequest) -> Resu
             at(&|| format!("/tasks/{i}/volumes/{j}/require"), LimitKind::ConstraintsPerTask, v.require.len())?;
         }
     }
+    // Running tasks (thousands in a session, checked per batch): their three strings against
+    // the bound at once, each one's own check only when one is over it.
+    let max = limits.get(LimitKind::StringBytes);
     for (i, r) in request.running.iter().enumerate() {
+        if r.id.len().max(r.group.len()).max(r.hostname.len()) <= max {
+            continue;
+        }
         for (field, v) in [("id", &r.id), ("group", &r.group), ("hostname", &r.hostname)] {
             text(&|| format!("/running/{i}/{field}"), v)?;
         }
@@ -428,6 +434,41 @@ mod tests {
         req.offers[0] = o;
         req.offers[0].resources = crate::parse_resources("other:[1-1,3-3,5-5]", "*").unwrap();
         assert_eq!(check_counts(&limits, &req).unwrap_err().path, "/offers/0/resources/0/ranges/range");
+    }
+
+    #[test]
+    fn a_running_tasks_strings_meet_the_bound() {
+        let limits = Limits { string_bytes: 8, ..Limits::default() };
+        let running = |id: &str, group: &str, hostname: &str| RunningTask {
+            id: id.into(),
+            group: group.into(),
+            hostname: hostname.into(),
+            ..RunningTask::default()
+        };
+        let mut req = PlaceRequest {
+            running: vec![running("r0", "g", "h"), running("12345678", "12345678", "12345678")],
+            ..PlaceRequest::default()
+        };
+        assert_eq!(check_task_counts(&limits, &req), Ok(()));
+        for (k, (field, path)) in
+            [("id", "/running/1/id"), ("group", "/running/1/group"), ("hostname", "/running/1/hostname")]
+                .into_iter()
+                .enumerate()
+        {
+            let mut r = running("12345678", "12345678", "12345678");
+            let long = "123456789".to_owned();
+            match k {
+                0 => r.id = long,
+                1 => r.group = long,
+                _ => r.hostname = long,
+            }
+            req.running[1] = r;
+            let e = check_task_counts(&limits, &req).unwrap_err();
+            assert_eq!((e.path.as_str(), e.error.code()), (path, "limit.string_bytes"), "{field}");
+        }
+        // The first string over the bound in field order is the one named.
+        req.running[1] = running("r1", "123456789", "123456789");
+        assert_eq!(check_task_counts(&limits, &req).unwrap_err().path, "/running/1/group");
     }
 
     #[test]

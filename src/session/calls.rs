@@ -185,10 +185,24 @@ pub(crate) fn unacknowledged(what: &str, uuid: &str) -> String {
     )
 }
 
-/// `ACKNOWLEDGE` of a status update.
+/// `ACKNOWLEDGE` of a status update (written as text: one per update, the most frequent
+/// call after `ACCEPT`).
 pub(crate) fn acknowledge(fid: &str, agent_id: &str, task_id: &str, uuid: &str) -> Call {
-    let body = json!({"agent_id": id(agent_id), "task_id": id(task_id), "uuid": uuid});
-    Call::from_json("ACKNOWLEDGE", &call(Some(fid), "ACKNOWLEDGE", "acknowledge", Some(body)))
+    let mut out = Vec::with_capacity(112 + fid.len() + agent_id.len() + task_id.len() + uuid.len());
+    // Writing strings to a `Vec` cannot fail.
+    let _ = (|| -> Result<(), serde_json::Error> {
+        out.extend_from_slice(br#"{"framework_id":{"value":"#);
+        put(&mut out, fid)?;
+        out.extend_from_slice(br#"},"type":"ACKNOWLEDGE","acknowledge":{"agent_id":{"value":"#);
+        put(&mut out, agent_id)?;
+        out.extend_from_slice(br#"},"task_id":{"value":"#);
+        put(&mut out, task_id)?;
+        out.extend_from_slice(br#"},"uuid":"#);
+        put(&mut out, uuid)?;
+        out.extend_from_slice(b"}}");
+        Ok(())
+    })();
+    Call::from_text("ACKNOWLEDGE", out)
 }
 
 /// `ACKNOWLEDGE_OPERATION_STATUS`.
@@ -297,6 +311,23 @@ mod tests {
         assert_eq!(
             decline("F1", [], 5.0).as_str(),
             r#"{"framework_id":{"value":"F1"},"type":"DECLINE","decline":{"offer_ids":[],"filters":{"refuse_seconds":5}}}"#
+        );
+    }
+
+    #[test]
+    fn acknowledge_text_is_the_value_call() {
+        for (fid, agent, task, uuid) in
+            [("F1", "S1", "t1", "AAECAAAAAAAAAAAAAAAAAA=="), ("F\"1", "a\\b", "t\u{e9}\n", ""), ("", "", "", "x\u{1}y")]
+        {
+            let body = json!({"agent_id": id(agent), "task_id": id(task), "uuid": uuid});
+            let value = call(Some(fid), "ACKNOWLEDGE", "acknowledge", Some(body));
+            let text = acknowledge(fid, agent, task, uuid);
+            assert_eq!(text.as_str(), value.to_string());
+            assert_eq!((text.kind(), text.to_json()), ("ACKNOWLEDGE", value));
+        }
+        assert_eq!(
+            acknowledge("F1", "S1", "t1", "U").as_str(),
+            r#"{"framework_id":{"value":"F1"},"type":"ACKNOWLEDGE","acknowledge":{"agent_id":{"value":"S1"},"task_id":{"value":"t1"},"uuid":"U"}}"#
         );
     }
 

@@ -280,7 +280,7 @@ impl Session {
         // Validate every stored task as `place` would, all at once.
         let requests: Vec<TaskRequest> = tasks.iter().map(|t| t.task.clone()).collect();
         let check = PlaceRequest { tasks: requests, ..PlaceRequest::default() };
-        s.checker.place(&check).map(|_| ()).map_err(|e| vec![io::from_error(&e.error, &e.path)])?;
+        s.checker.check_with(&check, None).map_err(|e| vec![io::from_error(&e.error, &e.path)])?;
         for (i, t) in tasks.into_iter().enumerate() {
             let restored = match t.state {
                 StoredState::Pending => Restored::Pending,
@@ -483,7 +483,7 @@ impl Session {
             return Err(refused(vec![io::from_error(&e, "/submit")]));
         }
         let check = PlaceRequest { tasks, ..PlaceRequest::default() };
-        if let Err(e) = self.checker.place_with(&check, Some(&mut self.rules)) {
+        if let Err(e) = self.checker.check_with(&check, Some(&mut self.rules)) {
             return Err(refused(vec![io::from_error(&e.error, &repath(&e.path, "/tasks", "/submit"))]));
         }
         Ok(check.tasks)
@@ -679,7 +679,7 @@ impl Session {
         // declined alone, so one bad offer cannot stall the others.
         let mut check = PlaceRequest { offers: fresh, ..PlaceRequest::default() };
         for _ in 0..check.offers.len() {
-            let Err(e) = self.checker.place(&check) else { break };
+            let Err(e) = self.checker.check_with(&check, None) else { break };
             let index =
                 e.path.strip_prefix("/offers/").and_then(|r| r.split('/').next()).and_then(|i| i.parse::<usize>().ok());
             let Some(i) = index.filter(|i| *i < check.offers.len()) else {
