@@ -5,9 +5,12 @@ import { guardAll } from './guard.mjs';
 import { sessionClass } from './session.mjs';
 
 const require = createRequire(import.meta.url);
-// An all-ASCII answer of `call` is decoded by Buffer (its 'ascii' decoding is exact for ASCII
-// and several times faster than TextDecoder's UTF-8); see guard.mjs `textCall`.
-const decodeAscii = (buffer, at, len) => Buffer.from(buffer, at, len).toString('ascii');
+// An all-ASCII answer of `call` is decoded by Buffer, several times faster than TextDecoder's
+// UTF-8; see guard.mjs `textCall`. The module has already checked that every byte is ASCII
+// (`__responseAscii`), so Buffer's 'latin1' decoding, which maps each byte to the character of
+// that code, gives exactly the string 'ascii' or UTF-8 would, without 'ascii''s second scan of
+// the bytes for a high bit (a plain copy: ~0.3 against ~1.2 ms, medians, for a 2.5 MB answer).
+const decodeAscii = (buffer, at, len) => Buffer.from(buffer, at, len).toString('latin1');
 const module = require('../pkg/node/offerfit_wasm.js');
 const api = guardAll(module, decodeAscii);
 

@@ -38,6 +38,9 @@ const TEXTS = [
   'z\ud83d',
   '\ud83d\ud83d\ude00',
   '\u0000\uffff\ufeff',
+  // Every printable ASCII character: the package decodes an all-ASCII answer with Buffer's
+  // 'latin1' (js/node.mjs), which must agree with TextDecoder on each of them.
+  Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join(''),
   'é'.repeat(1000),
   '\u{10FFFF}'.repeat(300),
   'a'.repeat(70000) + 'é',

@@ -14,7 +14,7 @@ import { sessionClass } from '../js/session.mjs';
 import { corpus, PACKAGE, ROOT, splitOp, TYPED } from './helpers.mjs';
 
 const raw = createRequire(import.meta.url)(join(PACKAGE, 'pkg/node/offerfit_wasm.js'));
-const decodeAscii = (buffer, at, len) => Buffer.from(buffer, at, len).toString('ascii');
+const decodeAscii = (buffer, at, len) => Buffer.from(buffer, at, len).toString('latin1');
 
 /** The package's answer and the module's own (serde-wasm-bindgen) answer: the same value,
  * with the same keys in the same order. */
