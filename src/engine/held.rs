@@ -44,13 +44,6 @@ const SIGHTS: usize = 4;
 /// third of it (each compaction moves at most three offers per offer gone since the last one).
 const GAPS_MIN: usize = 32;
 
-/// A removal of more offers than this at once leaves the agent table to be rebuilt by the
-/// next batch ([`Prep::rows`]) rather than edited per offer.
-const ROWS_EDITS: usize = 64;
-
-/// No kind known ([`Mine::kinds`]).
-const NO_KIND: (u32, u32) = (u32::MAX, u32::MAX);
-
 /// A [`PlaceRequest`] whose offers are held between placements: offers are added and removed
 /// one by one, tasks and running tasks are edited in place, and [`Engine::place_held`] costs
 /// what changed since the last batch rather than every held offer (see the
@@ -263,11 +256,6 @@ impl Held {
         at.sort_unstable();
         at.dedup();
         let prep = self.prep.get_mut();
-        // Many at once: the agent table is rebuilt by the next batch (one pass) rather than
-        // edited per offer.
-        if at.len() > ROWS_EDITS {
-            prep.rows_ok = false;
-        }
         let mut gone = Vec::with_capacity(at.len());
         for &i in &at {
             let (Some(o), Some(d)) = (self.req.offers.get_mut(i), self.dead.get_mut(i)) else { continue };
@@ -321,10 +309,6 @@ impl Held {
         self.gaps = 0;
         let p = self.prep.get_mut();
         p.akey.clear();
-        // No offers, no agents: the (empty) table is up to date.
-        p.rows.clear();
-        p.mine.iter_mut().for_each(Mine::clear);
-        p.rows_ok = true;
         p.seq.clear();
         p.sums.clear();
         p.total = OfferSums::default();
@@ -377,61 +361,19 @@ pub(super) struct Prep {
     /// Held offers with an allocation role, and with an unavailability.
     allocs: usize,
     unavailable: usize,
+    /// Per agent number: its agent in the batch being pooled (`u32::MAX`: none yet).
+    slots: Vec<u32>,
     /// Per sight, the kinds of the agents (most recently used last).
     sights: Vec<Kinds>,
     /// Per static class of the batch being grouped: the agents that join its first state
     /// class after its first member, and their offers (buffers kept).
     bulk: Vec<(Vec<u32>, usize)>,
-    /// The agents as the batch pools them, kept from batch to batch: the numbers of the
-    /// agents with a live offer, in the order of their first live offer's slot (the order
-    /// [`super::classes::pool_agents`] meets them in). A row is found by a binary search on
-    /// its agent's first slot ([`Mine::offers`]), so an agent whose first offer leaves moves
-    /// to its next offer's place by one `memmove` of the rows between. Edited per offer added
-    /// or removed while `rows_ok`; rebuilt by the next batch when it is off (a compaction, a
-    /// removal of many offers at once, a table that disagrees with an offer).
-    rows: Vec<u32>,
-    /// Per agent number: its live offers and its kinds ([`Mine`]).
-    mine: Vec<Mine>,
-    rows_ok: bool,
-    /// Whether the batch's agents are the rows, in order (the tie break keeps the request's
-    /// order): then a row's kind is its agent's.
-    aligned: bool,
-    /// The last [`Kinds::id`] given.
-    next_kinds: u32,
-}
-
-/// One agent number's entry beside [`Prep::rows`].
-#[derive(Debug, Clone)]
-struct Mine {
-    /// Its live offers' slots, ascending (empty: no row).
-    offers: SmallVec<[u32; 2]>,
-    /// Per lane ([`Kinds::lane`]): the [`Kinds::id`] and its kind under that sight
-    /// ([`NO_KIND`]: not known; reset whenever its offers change).
-    kinds: [(u32, u32); SIGHTS],
-}
-
-impl Default for Mine {
-    fn default() -> Mine {
-        Mine { offers: SmallVec::new(), kinds: [NO_KIND; SIGHTS] }
-    }
-}
-
-impl Mine {
-    fn clear(&mut self) {
-        self.offers.clear();
-        self.kinds = [NO_KIND; SIGHTS];
-    }
 }
 
 /// The agents' kinds under one sight.
 #[derive(Debug, Clone)]
 struct Kinds {
     sight: Sight,
-    /// A number no other `Kinds` had (a fresh one when its shapes start afresh): the kinds
-    /// [`Mine::kinds`] caches are this sight's while the numbers agree.
-    id: u32,
-    /// Its place in [`Mine::kinds`] (the lane of the sight it took the place of).
-    lane: usize,
     /// A shape → its kind.
     shapes: FxMap<Vec<u64>, u32>,
     /// Per offer: the kind of the agent it is the only offer of (`u32::MAX`: not known).
@@ -451,10 +393,6 @@ impl Prep {
                 n
             }
         };
-        if self.rows_ok {
-            let slot = self.akey.len() as u32;
-            self.row_add(key, slot);
-        }
         self.akey.push(key);
         let sums = OfferSums::of(o);
         self.total.add(&sums);
@@ -480,9 +418,6 @@ impl Prep {
 
     /// Offer `i` (`o`) leaves (the per-offer vectors are compacted after, by [`Prep::compact`]).
     fn remove(&mut self, o: &Offer, i: usize) {
-        if self.rows_ok {
-            self.row_remove(i);
-        }
         if let Some(s) = self.sums.get(i) {
             self.total.sub(s);
         }
@@ -512,8 +447,6 @@ impl Prep {
                 keep
             });
         }
-        // The slots move: the agent table is rebuilt by the next batch.
-        self.rows_ok = false;
         drop_dead(&mut self.akey, dead);
         drop_dead(&mut self.seq, dead);
         drop_dead(&mut self.sums, dead);
@@ -521,83 +454,6 @@ impl Prep {
         for k in &mut self.sights {
             drop_dead(&mut k.of_offer, dead);
         }
-    }
-
-    /// The offer in slot `slot` is agent `key`'s (the last slot so far): it joins the agent's
-    /// row, or starts a row after all others.
-    fn row_add(&mut self, key: u32, slot: u32) {
-        let k = key as usize;
-        if self.mine.len() <= k {
-            self.mine.resize_with(k + 1, Mine::default);
-        }
-        let Some(m) = self.mine.get_mut(k) else { return };
-        if m.offers.is_empty() {
-            self.rows.push(key);
-        }
-        m.offers.push(slot);
-        m.kinds = [NO_KIND; SIGHTS];
-    }
-
-    /// The offer in slot `i` leaves its agent's row: the agent goes when it was its last
-    /// offer, and moves to its next offer's place when it was its first.
-    fn row_remove(&mut self, i: usize) {
-        let key = self.akey.get(i).copied().unwrap_or(u32::MAX);
-        let Some(m) = self.mine.get_mut(key as usize) else {
-            self.rows_ok = false;
-            return;
-        };
-        let Some(p) = m.offers.iter().position(|s| *s as usize == i) else {
-            self.rows_ok = false;
-            return;
-        };
-        m.kinds = [NO_KIND; SIGHTS];
-        if p > 0 {
-            m.offers.remove(p);
-            return;
-        }
-        // Its first offer: its row is found by that slot (before it goes).
-        let mine = &self.mine;
-        let Ok(r) = self.rows.binary_search_by(|k| first_of(mine, *k).cmp(&(i as u32))) else {
-            self.rows_ok = false;
-            return;
-        };
-        let Some(m) = self.mine.get_mut(key as usize) else { return };
-        m.offers.remove(0);
-        match m.offers.first().copied() {
-            None => {
-                self.rows.remove(r);
-            }
-            Some(next) => {
-                // Behind every agent whose first offer came before its new first offer: the
-                // rows between move up one place (one `memmove`).
-                let mine = &self.mine;
-                let after = self.rows.get(r + 1..).unwrap_or(&[]);
-                let end = r + 1 + after.partition_point(|k| first_of(mine, *k) < next);
-                self.rows.copy_within(r + 1..end, r);
-                if let Some(x) = self.rows.get_mut(end - 1) {
-                    *x = key;
-                }
-            }
-        }
-    }
-
-    /// The agent table built afresh from the live offers (`dead`: the gaps).
-    fn rows_rebuild(&mut self, dead: &[bool]) {
-        self.rows.clear();
-        self.mine.iter_mut().for_each(Mine::clear);
-        self.rows_ok = true;
-        let akey = std::mem::take(&mut self.akey);
-        for (i, &k) in akey.iter().enumerate() {
-            if !dead.get(i).copied().unwrap_or(false) {
-                self.row_add(k, i as u32);
-            }
-        }
-        self.akey = akey;
-    }
-
-    /// The agent table as kept: per row, its agent number and its offers' slots.
-    fn table(&self) -> Vec<(u32, Vec<u32>)> {
-        self.rows.iter().map(|k| (*k, self.mine.get(*k as usize).map_or(Vec::new(), |m| m.offers.to_vec()))).collect()
     }
 
     /// The positions of the held offers with id `id`.
@@ -625,8 +481,6 @@ impl Prep {
     /// [`super::classes::pool_agents`] from the agent numbers: `false` (nothing done) where
     /// it cannot vouch for the answer.
     pub(super) fn pool(&mut self, ctx: &mut Ctx<'_, '_>) -> bool {
-        // The rows are the batch's agents only when this pass pools them.
-        self.aligned = false;
         if matches!(ctx.resolved.profile, Profile::MesosActor | Profile::Marathon) || self.allocs > 0 || self.dups > 0 {
             return false;
         }
@@ -634,43 +488,42 @@ impl Prep {
         if self.akey.len() != offers.len() {
             return false;
         }
+        self.slots.clear();
+        self.slots.resize(self.keys.len(), u32::MAX);
         let dead = ctx.store.dead();
-        if !self.rows_ok {
-            self.rows_rebuild(dead);
-        }
-        // The table kept equals the table built afresh.
-        debug_assert_eq!(self.table(), fresh_table(&self.akey, dead));
-        ctx.offer_agent.clear();
-        ctx.offer_agent.resize(offers.len(), u32::MAX);
-        ctx.agents.reserve(self.rows.len());
-        for (ai, &key) in self.rows.iter().enumerate() {
-            let m = self.mine.get(key as usize);
-            let Some((m, first)) = m.and_then(|m| Some((m, offers.get(*m.offers.first()? as usize)?))) else {
+        ctx.agents.reserve(offers.len());
+        ctx.offer_agent.reserve(offers.len());
+        for ((i, o), (&k, &gone)) in
+            offers.iter().enumerate().zip(self.akey.iter().zip(dead.iter().chain(std::iter::repeat(&false))))
+        {
+            // A gap: no agent.
+            if gone {
+                ctx.offer_agent.push(u32::MAX);
+                continue;
+            }
+            let Some(slot) = self.slots.get_mut(k as usize) else {
                 ctx.agents.clear();
                 ctx.offer_agent.clear();
-                self.rows_ok = false;
                 return false;
             };
-            for &o in &m.offers {
-                if let Some(x) = ctx.offer_agent.get_mut(o as usize) {
-                    *x = ai as u32;
+            if *slot == u32::MAX {
+                *slot = ctx.agents.len() as u32;
+                ctx.offer_agent.push(*slot);
+                ctx.agents.push(Agent {
+                    id: o.agent_id.as_str(),
+                    hostname: o.hostname.as_str(),
+                    // One offer, inline (no branch on a push).
+                    offers: SmallVec::from_buf_and_len([i as u32, 0], 1),
+                    static_class: 0,
+                    class: 0,
+                });
+            } else {
+                ctx.offer_agent.push(*slot);
+                if let Some(a) = ctx.agents.get_mut(*slot as usize) {
+                    a.offers.push(i as u32);
                 }
             }
-            // One or two offers inline (no allocation, no branch on a push).
-            let offers = match m.offers.as_slice() {
-                [a] => SmallVec::from_buf_and_len([*a, 0], 1),
-                [a, b] => SmallVec::from_buf([*a, *b]),
-                more => SmallVec::from_slice(more),
-            };
-            ctx.agents.push(Agent {
-                id: first.agent_id.as_str(),
-                hostname: first.hostname.as_str(),
-                offers,
-                static_class: 0,
-                class: 0,
-            });
         }
-        self.aligned = ctx.opts.tie_break != TieBreak::AgentId;
         if ctx.opts.tie_break == TieBreak::AgentId {
             canonical_agents(ctx, &[]);
         }
@@ -688,13 +541,12 @@ impl Prep {
         let at = match self.sights.iter().position(|k| k.sight == sight) {
             Some(at) => at,
             None => {
-                let lane = if self.sights.len() == SIGHTS { self.sights.remove(0).lane } else { self.sights.len() };
+                if self.sights.len() == SIGHTS {
+                    self.sights.remove(0);
+                }
                 let of_offer = vec![u32::MAX; ctx.req.offers.len()];
-                let id = self.kinds_id();
                 self.sights.push(Kinds {
                     sight: sight.clone(),
-                    id,
-                    lane,
                     shapes: FxMap::default(),
                     of_offer,
                     statics: Vec::new(),
@@ -710,7 +562,6 @@ impl Prep {
         if kinds.shapes.len() > 4 * ctx.req.offers.len() + 1024 {
             kinds.shapes.clear();
             kinds.of_offer.iter_mut().for_each(|k| *k = u32::MAX);
-            kinds.id = self.kinds_id();
         }
         ctx.sight = sight;
         // As `group_agents`: the scored dimensions are known before the first class is made.
@@ -730,23 +581,8 @@ impl Prep {
         // fields that keep it from having one are compared).
         let mut others: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
         let mut buf = Vec::new();
-        // The rows are the agents, in order: their kinds are kept (a row not seen under this
-        // sight since its offers changed is walked once).
-        let rows = if self.aligned && self.rows.len() == ctx.agents.len() { &self.rows[..] } else { &[] };
-        let (id, lane) = (kinds.id, kinds.lane);
         for ai in 0..ctx.agents.len() {
-            let cached = rows.get(ai).and_then(|k| self.mine.get_mut(*k as usize)).and_then(|m| m.kinds.get_mut(lane));
-            let kind = match cached {
-                Some(c) if c.0 == id => Some(c.1),
-                Some(c) => {
-                    let k = kind_of(ctx, ai, &mut kinds, &mut buf);
-                    if let Some(k) = k {
-                        *c = (id, k);
-                    }
-                    k
-                }
-                None => kind_of(ctx, ai, &mut kinds, &mut buf),
-            };
+            let kind = kind_of(ctx, ai, &mut kinds, &mut buf);
             // An agent of a kind whose static class is made: it joins that class's first
             // state class, as `join_static` does (without its lookups: most agents go here).
             if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).filter(|s| *s != u32::MAX) {
@@ -806,46 +642,6 @@ impl Prep {
     }
 }
 
-impl Prep {
-    /// A [`Kinds::id`] not given before (when the numbers wrap, every kind kept is forgotten).
-    fn kinds_id(&mut self) -> u32 {
-        self.next_kinds = match self.next_kinds.checked_add(1).filter(|n| *n != u32::MAX) {
-            Some(n) => n,
-            None => {
-                self.mine.iter_mut().for_each(|m| m.kinds = [NO_KIND; SIGHTS]);
-                0
-            }
-        };
-        self.next_kinds
-    }
-}
-
-/// Agent `key`'s first live offer's slot (`u32::MAX`: none).
-fn first_of(mine: &[Mine], key: u32) -> u32 {
-    mine.get(key as usize).and_then(|m| m.offers.first()).copied().unwrap_or(u32::MAX)
-}
-
-/// The agent table [`Prep::rows`] should be, built from the offers' agent numbers (`dead`:
-/// the gaps): per agent, in the order of its first live offer, its number and its live
-/// offers' slots.
-fn fresh_table(akey: &[u32], dead: &[bool]) -> Vec<(u32, Vec<u32>)> {
-    let mut row: FxMap<u32, usize> = FxMap::default();
-    let mut table: Vec<(u32, Vec<u32>)> = Vec::new();
-    for (i, &k) in akey.iter().enumerate() {
-        if dead.get(i).copied().unwrap_or(false) {
-            continue;
-        }
-        let r = *row.entry(k).or_insert_with(|| {
-            table.push((k, Vec::new()));
-            table.len() - 1
-        });
-        if let Some(t) = table.get_mut(r) {
-            t.1.push(i as u32);
-        }
-    }
-    table
-}
-
 /// The kind of agent `ai` under the batch's sight (learnt for an agent of one offer not seen
 /// before); `None` when its shape cannot be written. A new kind has no static class yet.
 fn kind_of(ctx: &Ctx<'_, '_>, ai: usize, kinds: &mut Kinds, buf: &mut Vec<u64>) -> Option<u32> {
@@ -874,70 +670,4 @@ fn kind_of(ctx: &Ctx<'_, '_>, ai: usize, kinds: &mut Kinds, buf: &mut Vec<u64>) 
         *slot = k;
     }
     Some(k)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The kept table, and the one built afresh from the offers (a rebuild when the kept one
-    /// is to be rebuilt, as the next batch does).
-    fn kept_and_fresh(held: &mut Held) -> (Vec<(u32, Vec<u32>)>, Vec<(u32, Vec<u32>)>, bool) {
-        let dead = held.dead.clone();
-        let p = held.prep.get_mut();
-        let edited = p.rows_ok;
-        if !p.rows_ok {
-            p.rows_rebuild(&dead);
-        }
-        (p.table(), fresh_table(&p.akey, &dead), edited)
-    }
-
-    #[test]
-    fn the_kept_agent_table_is_the_one_built_afresh_after_adds_removes_and_compactions() {
-        let mut held = Held::new();
-        // A small generator (the same run every time).
-        let mut x = 0x2545_f491_u64;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
-        let (mut n, mut edited, mut compactions, mut moved) = (0, 0, 0, 0);
-        for step in 0..3000 {
-            match next(10) {
-                // Offers come, on 40 agents (some with several offers).
-                0..=5 => {
-                    held.push_offer(Offer::new(format!("o{n}"), format!("a{}", next(40)), "h"));
-                    n += 1;
-                }
-                // One goes (often an agent's first).
-                6..=8 => {
-                    let live: Vec<usize> = (0..held.slots()).filter(|i| held.offer_at(*i).is_some()).collect();
-                    if let Some(&i) = live.get(next(live.len().max(1) as u64) as usize) {
-                        let key = held.prep.get_mut().akey[i];
-                        let first = held.prep.get_mut().mine.get(key as usize).and_then(|m| m.offers.first().copied());
-                        moved += usize::from(first == Some(i as u32));
-                        let before = held.req.offers.len();
-                        held.remove_at(&[i]);
-                        compactions += usize::from(held.req.offers.len() < before);
-                    }
-                }
-                // Many at once (the table is rebuilt), now and then.
-                _ if step % 7 == 0 => {
-                    let at: Vec<usize> = (0..held.slots()).filter(|i| i % 3 == 0).collect();
-                    held.remove_at(&at);
-                }
-                _ => {}
-            }
-            let (kept, fresh, ok) = kept_and_fresh(&mut held);
-            assert_eq!(kept, fresh, "step {step}");
-            edited += usize::from(ok);
-        }
-        // The edits were exercised (moves, compactions), not only rebuilds.
-        assert!(edited > 2000 && moved > 100 && compactions > 10, "{edited} {moved} {compactions}");
-        held.clear_offers();
-        let (kept, fresh, _) = kept_and_fresh(&mut held);
-        assert!(kept.is_empty() && fresh.is_empty());
-    }
 }
