@@ -71,8 +71,7 @@ impl<'r> Ctx<'r, '_> {
                 let pid =
                     d.and_then(|d| d.persistence.as_ref()).map_or(NONE, |p| self.ids.id(&format!("pid:{}", p.id)));
                 let src = d.and_then(|d| d.source.as_ref());
-                let source =
-                    self.ids.id(&format!("src:{}:{}", kind as u8, src.and_then(|s| s.root.as_deref()).unwrap_or("")));
+                let source = self.ids.id(&source_key(kind, src.and_then(|s| s.root.as_deref()).unwrap_or("")));
                 let profile = src
                     .and_then(|s| s.profile.as_deref())
                     .filter(|p| !p.is_empty())
@@ -268,7 +267,10 @@ impl<'r> Ctx<'r, '_> {
         })
     }
 
-    pub(super) fn new_static(&mut self, agent: usize) -> u32 {
+    /// `shape`: the agent's shape when the caller has walked it already (under the batch's
+    /// sight), so it is not walked again.
+    pub(super) fn new_static(&mut self, agent: usize, shape: Option<&[u64]>) -> u32 {
+        let walked = shape;
         let pool = self.build_pool(agent);
         let req = self.req;
         let a = self.agents.get(agent);
@@ -325,7 +327,9 @@ impl<'r> Ctx<'r, '_> {
         let mut shape = Vec::new();
         if self.opts.port_blacklist.is_empty() {
             let ids = a.map_or(&[][..], |a| a.offers.as_slice());
-            if walk_shape(&req.offers, ids, &self.sight, &mut Build(&mut shape)) != Some(true) {
+            if let Some(walked) = walked {
+                shape = walked.to_vec();
+            } else if walk_shape(&req.offers, ids, &self.sight, &mut Build(&mut shape)) != Some(true) {
                 shape = Vec::new();
             }
         }
@@ -747,7 +751,7 @@ pub(super) fn group_agents(ctx: &mut Ctx<'_, '_>) {
         }
         #[cfg(test)]
         let found = found.filter(|_| ctx.resolved.grouping != super::options::Grouping::Single);
-        let s = join_static(ctx, ai, found);
+        let s = join_static(ctx, ai, found, own);
         if found.is_none() {
             let sh = ctx.agents.get(ai).map_or(0, |a| ctx.static_hash(a));
             static_index.entry(sh).or_default().push(s);
@@ -775,20 +779,33 @@ pub(super) fn regroup_agents(ctx: &mut Ctx<'_, '_>, of: &[u32]) {
     ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
     for (ai, &s) in of.iter().enumerate().take(ctx.agents.len()) {
         let found = ((s as usize) < ctx.statics.len()).then_some(s);
-        join_static(ctx, ai, found);
+        join_static(ctx, ai, found, None);
     }
     for c in 0..ctx.classes.len() as u32 {
         ctx.refresh(c);
     }
 }
 
+/// A disk source's interned key: `src:{kind}:{root}` (the common keys without a root written
+/// once, not formatted per pool).
+fn source_key(kind: DiskKind, root: &str) -> std::borrow::Cow<'static, str> {
+    match (kind, root) {
+        (DiskKind::Root, "") => "src:1:".into(),
+        (DiskKind::Path, "") => "src:2:".into(),
+        (DiskKind::Mount, "") => "src:3:".into(),
+        (DiskKind::Unusable, "") => "src:4:".into(),
+        _ => format!("src:{}:{}", kind as u8, root).into(),
+    }
+}
+
 /// Agent `ai` joins static class `found`, or a new one it stands for (with its first state
-/// class) when `None`; returns the static class.
-pub(super) fn join_static(ctx: &mut Ctx<'_, '_>, ai: usize, found: Option<u32>) -> u32 {
+/// class) when `None`; returns the static class. `shape`: the agent's shape under the batch's
+/// sight when the caller has it ([`Ctx::new_static`]).
+pub(super) fn join_static(ctx: &mut Ctx<'_, '_>, ai: usize, found: Option<u32>, shape: Option<&[u64]>) -> u32 {
     let s = match found {
         Some(s) => s,
         None => {
-            let s = ctx.new_static(ai);
+            let s = ctx.new_static(ai, shape);
             let (mut pool, execs) = match ctx.statics.get(s as usize) {
                 Some(st) => (ClassPool::of(&st.pool), st.execs.clone()),
                 None => (ClassPool::default(), SmallVec::new()),
@@ -841,6 +858,15 @@ mod tests {
                 offer("o7", "a6", "cpus:4;mem:1024", "rack:r1"),
             ],
             ..PlaceRequest::default()
+        }
+    }
+
+    #[test]
+    fn a_disk_source_key_is_the_formatted_one() {
+        for kind in [DiskKind::NotDisk, DiskKind::Root, DiskKind::Path, DiskKind::Mount, DiskKind::Unusable] {
+            for root in ["", "/mnt/a"] {
+                assert_eq!(source_key(kind, root), format!("src:{}:{}", kind as u8, root));
+            }
         }
     }
 

@@ -374,8 +374,9 @@ pub(super) struct Prep {
 #[derive(Debug, Clone)]
 struct Kinds {
     sight: Sight,
-    /// A shape → its kind.
+    /// A shape → its kind, and per kind its shape.
     shapes: FxMap<Vec<u64>, u32>,
+    by_kind: Vec<Vec<u64>>,
     /// Per offer: the kind of the agent it is the only offer of (`u32::MAX`: not known).
     of_offer: Vec<u32>,
     /// Per kind: its static class in the batch being grouped (`u32::MAX`: none yet).
@@ -548,6 +549,7 @@ impl Prep {
                 self.sights.push(Kinds {
                     sight: sight.clone(),
                     shapes: FxMap::default(),
+                    by_kind: Vec::new(),
                     of_offer,
                     statics: Vec::new(),
                 });
@@ -561,6 +563,7 @@ impl Prep {
         // Kinds of shapes no held offer has any more pile up in a long run: start afresh.
         if kinds.shapes.len() > 4 * ctx.req.offers.len() + 1024 {
             kinds.shapes.clear();
+            kinds.by_kind.clear();
             kinds.of_offer.iter_mut().for_each(|k| *k = u32::MAX);
         }
         ctx.sight = sight;
@@ -608,7 +611,9 @@ impl Prep {
                     (found, h)
                 }
             };
-            let s = join_static(ctx, ai, found);
+            // A new static class takes its kind's shape (not walked again).
+            let shape = kind.and_then(|k| kinds.by_kind.get(k as usize)).map(Vec::as_slice);
+            let s = join_static(ctx, ai, found, shape);
             match kind {
                 Some(k) => {
                     if let Some(x) = kinds.statics.get_mut(k as usize) {
@@ -662,6 +667,7 @@ fn kind_of(ctx: &Ctx<'_, '_>, ai: usize, kinds: &mut Kinds, buf: &mut Vec<u64>) 
         None => {
             let k = kinds.shapes.len() as u32;
             kinds.shapes.insert(buf.clone(), k);
+            kinds.by_kind.push(buf.clone());
             kinds.statics.push(u32::MAX);
             k
         }
