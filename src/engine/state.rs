@@ -370,6 +370,16 @@ impl<'r, 'o> Ctx<'r, 'o> {
             ClassPool::Shared(p) => avail = p.avail(),
         }
         let c = self.classes.len() as u32;
+        if self.classes.len() == self.classes.capacity() {
+            // Room for a class per task at once (a placement makes at most one): not a
+            // doubling of the classes, their rows and their index every few placements, each
+            // moving all of them (issue 19: ≈1.7 M of a constraint-heavy call's 8,200 new
+            // classes).
+            let more = self.tasks.len().max(self.classes.len());
+            self.classes.reserve(more);
+            self.scan_rows.reserve(more);
+            self.class_index.reserve(more);
+        }
         if self.dims.on() {
             let base = self.statics.get(s as usize).map_or(&[][..], |st| st.pool.as_slice());
             // Only the scored names' entries: a shared pool is not copied whole per class.
