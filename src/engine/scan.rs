@@ -331,16 +331,22 @@ impl<'r> Ctx<'r, '_> {
         } else {
             None
         };
+        let restores = self.groups.restores();
+        // Tasks whose hard rules are checked per static class ([`Ctx::scan_barred`]): the
+        // start of their rules' row in [`ScanCache::capped`].
+        let cap_base = (t.rules.has_hard() && !t.rules.per_agent && t.rules.id != Rules::NO_ID)
+            .then(|| (t.rules.id as usize).saturating_mul(self.statics.len()));
         // Ascending class ids, skipping the classes without members.
         let mut word = 0usize;
         let mut bits = self.live.first().copied().unwrap_or(0);
         let mut next = 0usize;
         loop {
-            let c = if ordered {
+            // In a walk by score, the class's score as [`Ctx::order`] lists it.
+            let (c, listed) = if ordered {
                 match self.order.len().checked_sub(next + 1).and_then(|i| self.order.get(i)) {
-                    Some(&(_, c)) => {
+                    Some(&(std::cmp::Reverse(sc), c)) => {
                         next += 1;
-                        c
+                        (c, Some(sc))
                     }
                     None => break,
                 }
@@ -357,12 +363,26 @@ impl<'r> Ctx<'r, '_> {
                 }
                 let c = (word * 64) as u32 + bits.trailing_zeros();
                 bits &= bits - 1;
-                c
+                (c, None)
             };
             let Some(row) = self.scan_rows.get(c as usize) else { continue };
             let (first, s) = (row.first, row.static_class);
             if first == u32::MAX {
                 continue;
+            }
+            if let Some(sc) = listed {
+                // The order lists the classes that hold these amounts, each with its score for
+                // them (the tests below, without reading the class's amounts or score): one
+                // scoring below the best ends the walk (no class after it can beat the best),
+                // one scoring as the best cannot beat it from a member at or above the best's
+                // agent (ties are walked in class order, issue 19: ≈5 per task of a
+                // constraint-heavy call).
+                if sc < best_score {
+                    break;
+                }
+                if sc == best_score && first >= best_agent {
+                    continue;
+                }
             }
             if !defer && t.need_id != u32::MAX && row.failed.get() == t.need_id {
                 // Failed for these needs before: it would again (a class's pool never
@@ -370,26 +390,46 @@ impl<'r> Ctx<'r, '_> {
                 // class scores no higher, so the walk stops there instead.
                 continue;
             }
+            // Known barred for this task before anything else is read (issue 19: binpack puts
+            // the group's partly filled agents at the top of the order, ≈11 visits per task
+            // of a constraint-heavy call): its static class found barred earlier in this
+            // scan, or, for the task's group, a full value (`UNIQUE` / `MAX_PER`,
+            // [`ScanCache::capped`]) or every member's host full
+            // ([`super::state::ScanRow::full`]), found by the group's earlier tasks. The
+            // filters are pure, so this changes only the cost (in a walk by score, the class
+            // scoring below the best that ends it is found above, before these).
+            if cache.statics.get(s as usize) == Some(&Some(true))
+                || cap_base
+                    .is_some_and(|b| cache.capped.get(b.saturating_add(s as usize)) == Some(&(t.group, restores)))
+                || host_gate.is_some_and(|(limit, _)| row.full.get() == Some((t.group, limit, restores)))
+            {
+                continue;
+            }
             // The filters below are pure, so their order changes nothing but their cost: the
             // cheap ones (amounts, score against the best so far) run before the static
             // reasons, which evaluate the task's constraints.
-            let add = match exec {
-                None => base,
-                Some(e) => match self.classes.get(c as usize) {
-                    Some(cl) if !cl.execs.contains(&e.id) => (base.0 + e.cpus, base.1 + e.mem),
-                    _ => base,
-                },
-            };
-            if row.avail.0 < add.0 || row.avail.1 < add.1 {
-                continue;
-            }
-            let key = (add, k);
-            let mut score = match row.score.get() {
-                (a, sc) if a == key => sc,
-                _ => {
-                    let sc = self.class_score(c, key);
-                    row.score.set((key, sc));
-                    sc
+            let mut score = match listed {
+                Some(sc) => sc,
+                None => {
+                    let add = match exec {
+                        None => base,
+                        Some(e) => match self.classes.get(c as usize) {
+                            Some(cl) if !cl.execs.contains(&e.id) => (base.0 + e.cpus, base.1 + e.mem),
+                            _ => base,
+                        },
+                    };
+                    if row.avail.0 < add.0 || row.avail.1 < add.1 {
+                        continue;
+                    }
+                    let key = (add, k);
+                    match row.score.get() {
+                        (a, sc) if a == key => sc,
+                        _ => {
+                            let sc = self.class_score(c, key);
+                            row.score.set((key, sc));
+                            sc
+                        }
+                    }
                 }
             };
             let beats = |b: &Option<Best>, score: i64, agent: u32| match b {
@@ -441,8 +481,11 @@ impl<'r> Ctx<'r, '_> {
             let Some(cl) = self.classes.get(c as usize) else { continue };
             if defer {
                 let agent = if t.rules.per_agent {
-                    if host_gate.is_some_and(|(limit, counts)| self.hosts_full(cl, limit, counts)) {
-                        continue;
+                    if let Some((limit, counts)) = host_gate {
+                        if self.hosts_full(cl, limit, counts) {
+                            row.full.set(Some((t.group, limit, restores)));
+                            continue;
+                        }
                     }
                     let bound = Bound { score, best: best.as_ref(), first_fit };
                     match self.first_ok_member(t, cl, first, bound, &mut cache.rules) {

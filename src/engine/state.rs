@@ -144,6 +144,12 @@ pub(super) struct ScanRow {
     /// The [`TaskPlan::need_id`] whose fit last failed on the class (`u32::MAX`: none). A
     /// class's pool never changes, so the same needs fail again.
     pub(super) failed: std::cell::Cell<u32>,
+    /// `(group, limit, restores)` when the scan found every member's host holding `limit` of
+    /// the group's tasks ([`super::rules::Groups::restores`] then): the group's later tasks
+    /// with that hostname limit pass over the class at once (issue 19). Counts only grow
+    /// until `restores` changes, and a member that joins the class resets it
+    /// ([`Ctx::move_agent`]); `None` when not known.
+    pub(super) full: std::cell::Cell<Option<(u32, u32, u64)>>,
 }
 
 pub(super) struct Class {
@@ -364,6 +370,16 @@ impl<'r, 'o> Ctx<'r, 'o> {
             ClassPool::Shared(p) => avail = p.avail(),
         }
         let c = self.classes.len() as u32;
+        if self.classes.len() == self.classes.capacity() {
+            // Room for a class per task at once (a placement makes at most one): not a
+            // doubling of the classes, their rows and their index every few placements, each
+            // moving all of them (issue 19: ≈1.7 M of a constraint-heavy call's 8,200 new
+            // classes).
+            let more = self.tasks.len().max(self.classes.len());
+            self.classes.reserve(more);
+            self.scan_rows.reserve(more);
+            self.class_index.reserve(more);
+        }
         if self.dims.on() {
             let base = self.statics.get(s as usize).map_or(&[][..], |st| st.pool.as_slice());
             // Only the scored names' entries: a shared pool is not copied whole per class.
@@ -385,6 +401,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
             first: u32::MAX,
             score: std::cell::Cell::new((((i64::MIN, i64::MIN), 0), 0)),
             failed: std::cell::Cell::new(u32::MAX),
+            full: std::cell::Cell::new(None),
         });
         if self.live.len() * 64 < self.classes.len() {
             self.live.push(0);
@@ -406,6 +423,10 @@ impl<'r, 'o> Ctx<'r, 'o> {
         if let Some(cl) = self.classes.get_mut(to as usize) {
             cl.members.insert(agent);
             cl.offers += n;
+        }
+        // A new member's host may be below a group's limit.
+        if let Some(row) = self.scan_rows.get(to as usize) {
+            row.full.set(None);
         }
         self.refresh(to);
     }
@@ -436,7 +457,13 @@ impl<'r, 'o> Ctx<'r, 'o> {
                 let c = (word * 64) as u32 + bits.trailing_zeros();
                 bits &= bits - 1;
                 if self.holds(c, add.0) {
-                    order.push((std::cmp::Reverse(self.class_score(c, add)), c));
+                    let score = self.class_score(c, add);
+                    // Kept for [`Ctx::refresh`], which finds the class in the order by it
+                    // (the scan reads it from the order).
+                    if let Some(row) = self.scan_rows.get(c as usize) {
+                        row.score.set((add, score));
+                    }
+                    order.push((std::cmp::Reverse(score), c));
                 }
             }
         }
@@ -742,6 +769,7 @@ impl<'r> Ctx<'r, '_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::options::Strategy;
     use super::*;
 
     #[test]
@@ -787,5 +815,85 @@ mod tests {
         assert_eq!((ctx.classes[0].offers, ctx.classes[1].offers), (0, 1));
         assert_eq!((ctx.scan_rows[0].first, ctx.scan_rows[1].first), (u32::MAX, 0));
         assert_eq!(ctx.live[0], 0b010);
+    }
+
+    /// Tasks of three apps (interleaved, each app with `UNIQUE`, `MAX_PER` or `GROUP_BY` on the
+    /// hostname or the rack: `apps`, or drawn) placed one by one on ten agents of drawn sizes
+    /// in three racks, every seventh placement rolled back (counts restored, as for a failed
+    /// gang): the agent per task and the evaluations, with the bars kept between tasks
+    /// ([`ScanRow::full`], the scan cache's `capped`), or forgotten before every task; and how
+    /// many classes were found full (summed over the placements).
+    fn placed_by_apps(
+        kept: bool,
+        seed: u64,
+        apps: Option<[&str; 3]>,
+        strategy: Strategy,
+    ) -> (Vec<Option<u32>>, u64, usize) {
+        use super::super::compile::fixture::{offer, prepared, task};
+        use super::super::scan::ScanCache;
+        let mut rng = seed;
+        let mut draw = |n: u64| super::super::fit::splitmix(&mut rng) % n;
+        let rules = ["hostname UNIQUE", "hostname MAX_PER 2", "rack MAX_PER 3", "rack GROUP_BY", "hostname MAX_PER 3"];
+        let offers: Vec<_> = (0..10u64)
+            .map(|a| {
+                let res = format!("cpus:{};mem:8192", 2 + draw(4));
+                offer(&format!("o{a}"), &format!("a{a}"), &res, &format!("rack:r{}", a % 3))
+            })
+            .collect();
+        let apps = apps.unwrap_or_else(|| [0, 1, 2].map(|_| rules[draw(rules.len() as u64) as usize]));
+        let tasks: Vec<_> = (0..30u64)
+            .map(|i| {
+                let app = draw(3) as usize;
+                let mut t = task(&format!("t{i}"), 1, 128, &[apps[app]]);
+                t.group = Some(format!("app{app}"));
+                t
+            })
+            .collect();
+        let req = PlaceRequest { offers, tasks, ..PlaceRequest::default() };
+        let opts = Options { strategy, ..Options::default() };
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, &req);
+        let mut cache = ScanCache::new(&mut ctx);
+        let (mut out, mut scratch) = (FitOut::default(), FitOut::default());
+        let mut placed = Vec::new();
+        let mut fulls = 0;
+        for ti in 0..req.tasks.len() {
+            if !kept {
+                cache.capped.fill((u32::MAX, 0));
+                ctx.scan_rows.iter().for_each(|r| r.full.set(None));
+            }
+            let snap = ctx.groups.snapshot(&[ctx.tasks[ti].group]);
+            let Some(b) = ctx.best_for(ti, &mut out, &mut scratch, &mut cache) else {
+                placed.push(None);
+                continue;
+            };
+            fulls += ctx.scan_rows.iter().filter(|r| r.full.get().is_some()).count();
+            let from = ctx.agents[b.agent as usize].class;
+            ctx.place_task(ti, b.agent, b.class, b.score, &mut out);
+            placed.push(Some(b.agent));
+            if ti % 7 == 6 {
+                ctx.unplace_last(from);
+                ctx.groups.restore(snap);
+            }
+        }
+        (placed, ctx.fitter.evaluations, fulls)
+    }
+
+    #[test]
+    fn kept_bars_for_a_group_give_the_picks_and_evaluations_of_fresh_ones() {
+        let hosts = Some(["hostname UNIQUE", "hostname MAX_PER 2", "hostname UNIQUE"]);
+        let (placed, evaluations, fulls) = placed_by_apps(true, 3, hosts, Strategy::Binpack);
+        let (again, fresh, _) = placed_by_apps(false, 3, hosts, Strategy::Binpack);
+        assert_eq!((&placed, evaluations), (&again, fresh));
+        assert!(placed.iter().flatten().count() > 20, "{placed:?}");
+        assert!(fulls > 0, "no class was kept full");
+        for seed in 0..60u64 {
+            for strategy in [Strategy::Binpack, Strategy::Spread, Strategy::FirstFit] {
+                let apps = (seed % 4 == 0).then_some(["hostname UNIQUE", "rack MAX_PER 3", "hostname MAX_PER 2"]);
+                let (a, ea, _) = placed_by_apps(true, seed, apps, strategy);
+                let (b, eb, _) = placed_by_apps(false, seed, apps, strategy);
+                assert_eq!((a, ea), (b, eb), "seed {seed}, {strategy:?}");
+            }
+        }
     }
 }
