@@ -27,8 +27,8 @@ use super::portset::PORTSET_MIN;
 use super::request::PlaceError;
 use super::rules::Rules;
 use super::shapes::{
-    alike, attrs_eq, counted_ports, hash_attrs, hash_resources, opt_str_eq, ports_word, resources_eq, walk_shape,
-    Build, Match, Sight,
+    alike, attrs_eq, counted_ports, hash_attrs, hash_resources, opt_str_eq, resources_eq, walk_shape, Build, Match,
+    Sight,
 };
 use super::state::{Agent, Ctx, Static};
 use super::tables::StrIndex;
@@ -257,67 +257,15 @@ impl<'r> Ctx<'r, '_> {
     /// shape built alike), else as [`Ctx::shape_eq`] and [`Ctx::static_eq`] decide.
     fn is_static(&self, s: u32, agent: &Agent<'r>, own: Option<&[u64]>) -> bool {
         let st = self.statics.get(s as usize);
-        if let Some(st) = st.filter(|st| !st.shape.is_empty()) {
-            if let Some(own) = own {
+        if let (Some(own), Some(st)) = (own, st) {
+            if !st.shape.is_empty() {
                 return st.shape == own;
-            }
-            if self.same_as_rep(st, agent) {
-                return true;
             }
         }
         self.shape_eq(s, agent).unwrap_or_else(|| {
             let rep = st.and_then(|st| self.agents.get(st.rep as usize));
             rep.is_some_and(|rep| self.static_eq(rep, agent))
         })
-    }
-
-    /// Whether `agent` is surely of static class `st` (one with a shape) by a direct
-    /// comparison of its offer with the class's first member's, before any walk: both of one
-    /// offer, no attribute seen by the batch, and the agent's offer as plain as a shape asks
-    /// (no allocation role, executors, maintenance, disk, allocation or provider ids,
-    /// reservations), with the same region, zone and resources — names, flags and values
-    /// equal, a `ports` compared by count ([`Sight::ports_by_count`]) by its count. Equal so,
-    /// the agent's shape is the class's word for word ([`Ctx::shape_eq`] answers `true`);
-    /// `false` says nothing (the walk decides). Agents of a run cost one read of each field.
-    #[inline]
-    fn same_as_rep(&self, st: &Static<'r>, agent: &Agent<'r>) -> bool {
-        let sight = &self.sight;
-        if sight.all || !sight.attrs.is_empty() {
-            return false;
-        }
-        let ([a], Some(rep)) = (agent.offers.as_slice(), self.agents.get(st.rep as usize)) else { return false };
-        let [b] = rep.offers.as_slice() else { return false };
-        let offers = self.req.offers.as_slice();
-        let (Some(x), Some(y)) = (offers.get(*a as usize), offers.get(*b as usize)) else { return false };
-        if x.allocation_role.is_some() || !x.executor_ids.is_empty() || x.unavailability.is_some() {
-            return false;
-        }
-        let (xr, yr) = (x.resources.as_slice(), y.resources.as_slice());
-        xr.len() == yr.len()
-            && opt_str_eq(x.region.as_deref(), y.region.as_deref())
-            && opt_str_eq(x.zone.as_deref(), y.zone.as_deref())
-            && xr.iter().zip(yr).all(|(p, q)| {
-                p.disk.is_none()
-                    && p.allocation_role.is_none()
-                    && p.provider_id.is_none()
-                    && p.reservations.is_empty()
-                    && q.reservations.is_empty()
-                    && p.shared == q.shared
-                    && p.revocable == q.revocable
-                    && str_eq(&p.name, &q.name)
-                    && match (&p.value, &q.value) {
-                        (ResourceValue::Scalar(u), ResourceValue::Scalar(v)) => u == v,
-                        (ResourceValue::Ranges(u), ResourceValue::Ranges(v)) => {
-                            u.as_slice() == v.as_slice()
-                                || (sight.ports_by_count
-                                    && str_eq(&p.name, "ports")
-                                    && u.range_count() < PORTSET_MIN
-                                    && v.range_count() < PORTSET_MIN
-                                    && ports_word(u) == ports_word(v))
-                        }
-                        _ => false,
-                    }
-            })
     }
 
     pub(super) fn new_static(&mut self, agent: usize) -> u32 {
@@ -952,47 +900,6 @@ mod tests {
             weight: 1,
         }];
         assert_eq!(statics(&req), [0, 1, 2, 3]);
-    }
-
-    #[test]
-    fn a_run_matched_by_its_offer_is_matched_as_by_its_shape() {
-        let mut req = PlaceRequest {
-            offers: vec![
-                offer("o1", "a1", "cpus:4;mem:1024;ports:[1000-1009]", ""),
-                offer("o2", "a2", "cpus:4;mem:1024;ports:[1000-1009]", "node_id:n2"),
-                // Ten other ports: alike when only the count is seen.
-                offer("o3", "a3", "cpus:4;mem:1024;ports:[5000-5009]", "node_id:n3"),
-                offer("o4", "a4", "cpus:4;mem:1024;ports:[5000-5010]", ""),
-                offer("o5", "a5", "cpus:4;mem:2048;ports:[1000-1009]", ""),
-                offer("o6", "a6", "cpus:4;mem:1024;ports:[1000-1009]", ""),
-            ],
-            tasks: vec![task("t", 1, 1, &[])],
-            ..PlaceRequest::default()
-        };
-        req.tasks[0].ports = vec![0];
-        let opts = Options::default();
-        let resolved = Resolved::new(&opts).unwrap();
-        let ctx = prepared(&opts, &resolved, &req);
-        let statics: Vec<u32> = ctx.agents.iter().map(|a| a.static_class).collect();
-        assert_eq!(statics, [0, 0, 0, 1, 2, 0]);
-        // Every direct match is a match of the shapes; a1, a2, a3 and a6 match a1's class so.
-        let mut direct = Vec::new();
-        for a in &ctx.agents {
-            for (s, st) in ctx.statics.iter().enumerate() {
-                if ctx.same_as_rep(st, a) {
-                    assert_eq!(ctx.shape_eq(s as u32, a), Some(true), "{} and class {s}", a.id);
-                    direct.push((a.id, s));
-                }
-                assert_eq!(ctx.is_static(s as u32, a, None), a.static_class == s as u32, "{} and class {s}", a.id);
-            }
-        }
-        assert_eq!(direct, [("a1", 0), ("a2", 0), ("a3", 0), ("a4", 1), ("a5", 2), ("a6", 0)]);
-        // A batch that reads an attribute: no direct match (the walk decides), same classes.
-        req.tasks[0].constraints = vec![crate::model::ConstraintSpec::text("node_id UNLIKE x")];
-        let ctx = prepared(&opts, &resolved, &req);
-        assert!(ctx.agents.iter().all(|a| ctx.statics.iter().all(|st| !ctx.same_as_rep(st, a))));
-        let statics: Vec<u32> = ctx.agents.iter().map(|a| a.static_class).collect();
-        assert_eq!(statics, [0, 1, 2, 3, 4, 0]);
     }
 
     #[test]
