@@ -500,14 +500,20 @@ pub(super) fn walk_shape<S: ShapeSink>(
         }
     }
     let first = first?;
-    put!(sink.word(sight.attr_count(&first.attributes) as u64));
-    for (name, value) in sight.attrs(&first.attributes) {
-        put!(str_words(name, 0, sink));
-        match value {
-            // Never a word of `str_words`: top bytes up to 0x7f, or a head word 0xff00…0.
-            None => put!(sink.word(u64::MAX)),
-            Some(Value::Text(t)) => put!(str_words(t, 0, sink)),
-            Some(_) => return None,
+    if !sight.all && sight.attrs.is_empty() {
+        // No attribute seen: the count alone (0, as `attr_count` says), without building the
+        // attribute iterator (a batch no rule of which reads an attribute: most of them).
+        put!(sink.word(0));
+    } else {
+        put!(sink.word(sight.attr_count(&first.attributes) as u64));
+        for (name, value) in sight.attrs(&first.attributes) {
+            put!(str_words(name, 0, sink));
+            match value {
+                // Never a word of `str_words`: top bytes up to 0x7f, or a head word 0xff00…0.
+                None => put!(sink.word(u64::MAX)),
+                Some(Value::Text(t)) => put!(str_words(t, 0, sink)),
+                Some(_) => return None,
+            }
         }
     }
     for part in [&first.region, &first.zone] {
@@ -703,6 +709,36 @@ mod tests {
         }
         // Most pairs are decided by their shapes (the plain variants).
         assert!(decided > 300, "{decided}");
+    }
+
+    #[test]
+    fn a_batch_that_reads_no_attribute_shapes_every_agent_without_them() {
+        // No rule reads an attribute: text, scalar or no attributes at all give one shape,
+        // whose attribute part is the count 0 alone, then region and zone.
+        let sight = Sight::default();
+        let with = |attrs: Vec<Attribute>| {
+            let mut o = Offer::new("o", "a", "h");
+            for r in [scalar("cpus", 8000), scalar("mem", 8_000_000), ports(&[(1, 10)])] {
+                o.resources.push(r);
+            }
+            o.attributes = Attributes(attrs);
+            o
+        };
+        let bare = with(Vec::new());
+        let text = with(vec![Attribute::new("node_id", Value::Text("n1".into()))]);
+        let scalar_attr = with(vec![Attribute::new("rack", Value::Scalar(1.0))]);
+        let mut shape = Vec::new();
+        assert_eq!(walk_shape(std::slice::from_ref(&bare), &[0], &sight, &mut Build(&mut shape)), Some(true));
+        assert_eq!(shape.get(shape.len() - 3..), Some(&[0, u64::MAX, u64::MAX][..]));
+        for o in [&text, &scalar_attr] {
+            let mut own = Vec::new();
+            assert_eq!(walk_shape(std::slice::from_ref(o), &[0], &sight, &mut Build(&mut own)), Some(true));
+            assert_eq!(own, shape);
+            assert_eq!(shape_match(&bare, o, &sight), Some(true));
+        }
+        // A batch that reads `rack` tells them apart (and has no shape for a scalar rack).
+        assert_eq!(shape_match(&bare, &text, &rack_sight()), Some(true));
+        assert_eq!(shape_match(&bare, &scalar_attr, &rack_sight()), None);
     }
 
     fn list(rs: &[Resource]) -> Resources {
