@@ -107,28 +107,6 @@ pub(crate) unsafe fn request_in_memory<'a>(ptr: u32, len: u32) -> Result<&'a [u8
     }
 }
 
-/// `bytes` as text when every byte is ASCII (so valid UTF-8), checked 16 bytes per step on
-/// 64-bit words (WebAssembly has them; `str::from_utf8` steps by wasm32's 4-byte `usize`);
-/// `None` when any byte is not ASCII (the caller then validates as usual).
-pub(crate) fn ascii_text(bytes: &[u8]) -> Option<&str> {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let pairs = bytes.chunks_exact(16);
-    let tail = pairs.remainder();
-    for pair in pairs {
-        let (Some(a), Some(b)) = (pair.first_chunk::<8>(), pair.last_chunk::<8>()) else {
-            return None;
-        };
-        if (u64::from_le_bytes(*a) | u64::from_le_bytes(*b)) & HIGH != 0 {
-            return None;
-        }
-    }
-    if !tail.is_ascii() {
-        return None;
-    }
-    // SAFETY: every byte is below 0x80, and a sequence of ASCII bytes is valid UTF-8.
-    Some(unsafe { std::str::from_utf8_unchecked(bytes) })
-}
-
 /// Copies `response` into a fresh exact-size allocation the host frees with `offerfit_free`,
 /// packed as `(ptr << 32) | len`; 0 when that allocation fails.
 pub(crate) fn into_host(response: &str) -> u64 {
