@@ -43,10 +43,42 @@ pub use wasm::*;
 pub fn respond(request: &[u8]) -> String {
     #[cfg(feature = "test-panic")]
     test_panic(request);
+    // WebAssembly: an all-ASCII request within the size limit is UTF-8 without core's
+    // validation, which steps by wasm32's 4-byte `usize` (the same answer: `call_bytes` checks
+    // the size, then validates, then calls `call`).
+    #[cfg(target_arch = "wasm32")]
+    if host::refusal_for_size(request.len()).is_none() {
+        if let Some(text) = ascii_text(request) {
+            return offerfit::call(text);
+        }
+    }
     host::call_bytes(request)
 }
 
 /// With the `test-panic` feature, panics when the request's `op` is `__test_panic`.
+/// `bytes` as text when every byte is ASCII (so valid UTF-8), checked 16 bytes per step on
+/// 64-bit words (WebAssembly has them; `str::from_utf8` steps by wasm32's 4-byte `usize`);
+/// `None` when any byte is not ASCII (the caller then validates as usual).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // Used by the wasm32 `respond`.
+fn ascii_text(bytes: &[u8]) -> Option<&str> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let pairs = bytes.chunks_exact(16);
+    let tail = pairs.remainder();
+    for pair in pairs {
+        let (Some(a), Some(b)) = (pair.first_chunk::<8>(), pair.last_chunk::<8>()) else {
+            return None;
+        };
+        if (u64::from_le_bytes(*a) | u64::from_le_bytes(*b)) & HIGH != 0 {
+            return None;
+        }
+    }
+    if !tail.is_ascii() {
+        return None;
+    }
+    // SAFETY: every byte is below 0x80, and a sequence of ASCII bytes is valid UTF-8.
+    Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+}
+
 #[cfg(feature = "test-panic")]
 #[allow(clippy::panic)]
 fn test_panic(request: &[u8]) {
@@ -142,6 +174,24 @@ mod tests {
             respond(req.as_bytes()),
             r#"{"ok":true,"value":{"type":"RANGES","ranges":{"range":[{"begin":1,"end":9}]}}}"#
         );
+    }
+
+    #[test]
+    fn ascii_text_is_the_text_of_ascii_bytes_only() {
+        let long = br#"{"op":"place","offers":[],"tasks":[{"id":"a-very-long-task-id"}]}"#;
+        for ascii in [&b""[..], b"{}", b"0123456789abcdef", b"0123456789abcdefg", long] {
+            assert_eq!(ascii_text(ascii), std::str::from_utf8(ascii).ok(), "{ascii:?}");
+        }
+        // A byte of 0x80 or more anywhere (in a 16-byte step, either word, or the tail) is not
+        // ASCII, valid UTF-8 or not: the caller validates it as before.
+        for at in [0, 7, 8, 15, 16, 31, long.len() - 1] {
+            for byte in [0x80, 0xc3, 0xff] {
+                let mut b = long.to_vec();
+                b[at] = byte;
+                assert_eq!(ascii_text(&b), None, "{at} {byte:#x}");
+            }
+        }
+        assert_eq!(ascii_text("{\"x\":\"é\"}".as_bytes()), None);
     }
 
     #[test]
