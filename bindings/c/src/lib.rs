@@ -55,7 +55,6 @@ pub fn respond(request: &[u8]) -> String {
     host::call_bytes(request)
 }
 
-/// With the `test-panic` feature, panics when the request's `op` is `__test_panic`.
 /// `bytes` as text when every byte is ASCII (so valid UTF-8), checked 16 bytes per step on
 /// 64-bit words (WebAssembly has them; `str::from_utf8` steps by wasm32's 4-byte `usize`);
 /// `None` when any byte is not ASCII (the caller then validates as usual).
@@ -79,6 +78,7 @@ fn ascii_text(bytes: &[u8]) -> Option<&str> {
     Some(unsafe { std::str::from_utf8_unchecked(bytes) })
 }
 
+/// With the `test-panic` feature, panics when the request's `op` is `__test_panic`.
 #[cfg(feature = "test-panic")]
 #[allow(clippy::panic)]
 fn test_panic(request: &[u8]) {
