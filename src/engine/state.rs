@@ -119,6 +119,23 @@ impl Members {
     }
 }
 
+/// Where `key` is in `order` (sorted worst first, as [`Ctx::build_order`] leaves it), as
+/// `order.binary_search_by(|x| key.cmp(x))` finds it (the keys are distinct: the same
+/// answer), with a look at the last entry first: the classes that come and go are mostly the
+/// best-scoring one, at the end (binpack fills it), found there with one comparison.
+fn search_from_end(
+    order: &[(std::cmp::Reverse<i64>, u32)],
+    key: (std::cmp::Reverse<i64>, u32),
+) -> Result<usize, usize> {
+    let n = order.len();
+    match order.last().map(|x| key.cmp(x)) {
+        // The last entry comes before `key` (or there is none): `key` goes after it.
+        None | Some(std::cmp::Ordering::Less) => Err(n),
+        Some(std::cmp::Ordering::Equal) => Ok(n - 1),
+        Some(std::cmp::Ordering::Greater) => order.get(..n - 1).unwrap_or(&[]).binary_search_by(|x| key.cmp(x)),
+    }
+}
+
 impl<'a> IntoIterator for &'a Members {
     type Item = &'a u32;
     type IntoIter = std::slice::Iter<'a, u32>;
@@ -492,7 +509,7 @@ impl<'r, 'o> Ctx<'r, 'o> {
                 row.score.set((add, score));
             }
             let key = (std::cmp::Reverse(score), c);
-            match self.order.binary_search_by(|x| key.cmp(x)) {
+            match search_from_end(&self.order, key) {
                 Ok(i) if !on => {
                     self.order.remove(i);
                 }
@@ -771,6 +788,40 @@ impl<'r> Ctx<'r, '_> {
 mod tests {
     use super::super::options::Strategy;
     use super::*;
+
+    #[test]
+    fn the_search_from_the_end_finds_what_the_binary_search_finds() {
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |m: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % m
+        };
+        for len in [0usize, 1, 2, 3, 5, 8, 17, 64, 200] {
+            for _ in 0..40 {
+                let mut order: Vec<(std::cmp::Reverse<i64>, u32)> = Vec::new();
+                let mut c = 0u32;
+                while order.len() < len {
+                    c += 1 + next(3) as u32;
+                    order.push((std::cmp::Reverse(next(6) as i64), c));
+                }
+                order.sort_unstable_by(|a, b| b.cmp(a));
+                // Every member, and keys between, below and above them.
+                let mut keys: Vec<_> = order.clone();
+                for _ in 0..20 {
+                    keys.push((std::cmp::Reverse(next(8) as i64 - 1), next(u64::from(c) + 3) as u32));
+                }
+                for key in keys {
+                    assert_eq!(
+                        search_from_end(&order, key),
+                        order.binary_search_by(|x| key.cmp(x)),
+                        "{key:?} in {order:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn members_stay_ascending_and_leave_from_the_front() {
