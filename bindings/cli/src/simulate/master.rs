@@ -12,10 +12,11 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use offerfit::mesos::{offer_to_json, resources_from_json};
+use offerfit::mesos::{offer_to_json, resources_from_json_text};
 use offerfit::session::{Event, InverseOffer, TaskState as State, TaskStatus};
 use offerfit::{Offer, Resource, ResourceValue, Resources, Unavailability};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value as Json};
 
 use super::inputs::AgentSpec;
@@ -808,7 +809,7 @@ impl Master {
                         "CREATE" => create.and_then(|r| r.volumes),
                         _ => destroy.and_then(|r| r.volumes),
                     };
-                    let res = field.map(|r| resources_from_json(&r, "/resources"));
+                    let res = field.map(|r| resources_from_json_text(r.get(), "/resources"));
                     let Some(Ok(res)) = res else {
                         self.violation(&format!("{kind} with malformed resources"));
                         continue;
@@ -843,7 +844,7 @@ impl Master {
     fn launch(&mut self, agent: usize, info: TaskInfoIn, pool: &mut Resources) {
         let id = value_of(&info.task_id).to_owned();
         let agent_id = self.agents.get(agent).map(|a| a.spec.id.clone()).unwrap_or_default();
-        let res = info.resources.map(|r| resources_from_json(&r, "/resources"));
+        let res = info.resources.map(|r| resources_from_json_text(r.get(), "/resources"));
         let error = match (&res, self.tasks.get(&id)) {
             _ if id.is_empty() => Some("a task without an id"),
             (_, Some(t)) if !t.terminal() => Some("a task id that is already live"),
@@ -1110,25 +1111,26 @@ struct LaunchIn {
     task_infos: Vec<TaskInfoIn>,
 }
 
-/// A `TaskInfo`: its resources stay JSON for the Mesos resource reader.
+/// A `TaskInfo`: its resources stay JSON text (any JSON value, `null` being none) for the
+/// library's Mesos resource reader, which reads them without a `Value` tree.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct TaskInfoIn {
     task_id: Option<IdIn>,
     agent_id: Option<IdIn>,
-    resources: Option<Json>,
+    resources: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ResourcesIn {
-    resources: Option<Json>,
+    resources: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct VolumesIn {
-    volumes: Option<Json>,
+    volumes: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
