@@ -139,7 +139,7 @@ impl Session {
                     })
             });
             let counted = if let Some((hostname, attributes, region, zone)) = known {
-                self.req.running_mut().push(RunningTask {
+                self.count(RunningTask {
                     id: id.to_owned(),
                     group: t.group_name().to_owned(),
                     hostname,
@@ -161,9 +161,30 @@ impl Session {
         self.dirty = true;
     }
 
+    /// Counts a launched task where it runs: at the end of the running list, indexed by id.
+    pub(super) fn count(&mut self, r: RunningTask) {
+        self.running_at.insert(r.id.clone(), self.req.running().len());
+        self.req.running_mut().push(r);
+    }
+
+    /// Takes a task out of the running list (the last entry moves into its place), found
+    /// through the index.
     pub(super) fn uncount(&mut self, id: &str) {
-        if let Some(i) = self.req.running().iter().position(|r| r.id == id) {
-            self.req.running_mut().swap_remove(i);
+        debug_assert_eq!(
+            self.running_at.get(id).copied(),
+            self.req.running().iter().position(|r| r.id == id),
+            "the running index is out of step with the running list"
+        );
+        let Some(i) = self.running_at.remove(id) else { return };
+        let running = self.req.running_mut();
+        if i >= running.len() {
+            return;
+        }
+        running.swap_remove(i);
+        if let Some(moved) = running.get(i) {
+            if let Some(at) = self.running_at.get_mut(moved.id.as_str()) {
+                *at = i;
+            }
         }
     }
 
