@@ -222,3 +222,52 @@ impl Session {
     // Timers and scheduling
     // -----------------------------------------------------------------------------------
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished(s: &mut Session, task: &str) {
+        let line = format!(
+            r#"{{"now": 2, "event": {{"type": "UPDATE", "update": {{"status": {{"task_id": {{"value": "{task}"}}, "state": "TASK_FINISHED", "agent_id": {{"value": "S1"}}}}}}}}}}"#
+        );
+        let out: Json = serde_json::from_str(&s.step_json(&line)).unwrap();
+        assert_eq!(out["notices"][0]["terminal"], true, "{out}");
+    }
+
+    /// The running list's ids, and that the index names each one's place.
+    fn running(s: &Session) -> Vec<&str> {
+        for (i, r) in s.req.running().iter().enumerate() {
+            assert_eq!(s.running_at.get(&r.id), Some(&i), "{}", r.id);
+        }
+        assert_eq!(s.running_at.len(), s.req.running().len());
+        s.req.running().iter().map(|r| r.id.as_str()).collect()
+    }
+
+    #[test]
+    fn the_running_index_follows_the_running_list() {
+        let task = |id: &str| {
+            format!(r#"{{"id": "{id}", "cpus": 1, "state": "TASK_RUNNING", "agent_id": "S1", "hostname": "h"}}"#)
+        };
+        let config = format!(
+            r#"{{"framework": {{"name": "f", "id": "F1"}}, "tasks": [{}, {}, {}, {}]}}"#,
+            task("a"),
+            task("b"),
+            task("c"),
+            task("d")
+        );
+        let mut s = Session::from_json(&config).unwrap();
+        assert_eq!(running(&s), ["a", "b", "c", "d"]);
+        s.step_json(r#"{"now": 0, "connect": {}}"#);
+        s.step_json(r#"{"now": 1, "event": {"type": "SUBSCRIBED", "subscribed": {"framework_id": {"value": "F1"}}}}"#);
+        // A task leaves as `swap_remove` takes it: the last one moves into its place.
+        finished(&mut s, "b");
+        assert_eq!(running(&s), ["a", "d", "c"]);
+        finished(&mut s, "c");
+        assert_eq!(running(&s), ["a", "d"]);
+        finished(&mut s, "a");
+        assert_eq!(running(&s), ["d"]);
+        finished(&mut s, "d");
+        assert!(running(&s).is_empty());
+    }
+}
