@@ -382,15 +382,14 @@ impl Master {
         self.fates.insert(task_id.to_owned(), fate);
     }
 
-    /// Timers set since the last call, to be queued by the runner (drained: the list keeps
-    /// its allocation for the next ones).
-    pub fn take_timers(&mut self) -> std::vec::Drain<'_, (u64, Timer)> {
-        self.timers.drain(..)
+    /// Timers set since the last call, to be queued by the runner.
+    pub fn take_timers(&mut self) -> Vec<(u64, Timer)> {
+        std::mem::take(&mut self.timers)
     }
 
-    /// Events for the scheduler since the last call, in order (drained, as the timers).
-    pub fn take_events(&mut self) -> std::vec::Drain<'_, MasterEvent> {
-        self.events.drain(..)
+    /// Events for the scheduler since the last call, in order.
+    pub fn take_events(&mut self) -> Vec<MasterEvent> {
+        std::mem::take(&mut self.events)
     }
 
     /// Seconds since the Unix epoch at simulated `ms`.
@@ -904,8 +903,7 @@ impl Master {
         let Some(t) = self.tasks.get_mut(id) else { return };
         t.state = state;
         self.live = self.live.saturating_sub(1);
-        // The resources are lent to `recover` (which does not read the tasks) and put back.
-        let (agent, resources, used) = (t.agent, std::mem::replace(&mut t.resources, Resources::new()), t.used);
+        let (agent, resources, used) = (t.agent, t.resources.clone(), t.used);
         if let Some(a) = self.agents.get_mut(agent) {
             a.tasks = a.tasks.saturating_sub(1);
             for (u, x) in a.used.iter_mut().zip(used) {
@@ -916,9 +914,6 @@ impl Master {
             *u -= x;
         }
         self.recover(agent, &resources, None);
-        if let Some(t) = self.tasks.get_mut(id) {
-            t.resources = resources;
-        }
         self.queue_update(id, state, reason, message);
     }
 
@@ -1399,7 +1394,7 @@ mod tests {
     }
 
     fn json_events(m: &mut Master) -> Vec<Json> {
-        m.take_events().map(|e| e.to_json()).collect()
+        m.take_events().iter().map(MasterEvent::to_json).collect()
     }
 
     fn subscribe(m: &mut Master) -> Vec<Json> {

@@ -179,15 +179,11 @@ impl Loop<'_> {
     /// Moves the master's new timers and events into the queue.
     fn drain_master(&mut self) {
         let t0 = std::time::Instant::now();
-        // `push` by hand: the master's lists are drained in place (they keep their allocation).
-        let Loop { master, queue, seq, now, .. } = self;
-        for (t, timer) in master.take_timers() {
-            *seq += 1;
-            queue.push(Reverse(Entry(t.max(*now), *seq, Item::Master(timer))));
+        for (t, timer) in self.master.take_timers() {
+            self.push(t.max(self.now), Item::Master(timer));
         }
-        for ev in master.take_events() {
-            *seq += 1;
-            queue.push(Reverse(Entry(*now, *seq, Item::Deliver(ev))));
+        for ev in self.master.take_events() {
+            self.push(self.now, Item::Deliver(ev));
         }
         self.master_time += t0.elapsed();
     }
