@@ -46,6 +46,39 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
+/// Deserializes `T` (a derived struct) only from a JSON object, as the readers do
+/// (`offer_from_json`, `resources_from_json` and friends refuse anything but an object; serde's derive would also
+/// take an array of the fields in order).
+pub(crate) struct ObjOnly<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ObjOnly<T>, D::Error> {
+        T::deserialize(StructAsMap(d)).map(ObjOnly)
+    }
+}
+
+/// A deserializer that reads a struct only from a map.
+struct StructAsMap<D>(D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for StructAsMap<D> {
+    type Error = D::Error;
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(v)
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(v)
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
+
 #[derive(Debug, Deserialize, Serialize)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "Scalar"))]
 pub(crate) struct ScalarDto {

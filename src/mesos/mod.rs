@@ -17,6 +17,7 @@ pub(crate) mod dto;
 mod numbers;
 pub(crate) mod pointer;
 pub(crate) mod read;
+mod read_text;
 pub(crate) mod task_info;
 #[rustfmt::skip]
 mod task_info_fields;
@@ -28,6 +29,7 @@ pub use read::{
     attributes_from_json, offer_from_json, offers_from_json, resource_from_json, resources_from_json, ReadError,
     ReadErrors,
 };
+pub use read_text::resources_from_json_text;
 pub use write::{
     attribute_to_json, attributes_to_json, offer_to_json, ranges_to_json, resource_to_json, resources_to_json,
     scalar_json, set_to_json, value_to_json,

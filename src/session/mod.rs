@@ -170,6 +170,9 @@ pub struct Session {
     /// of launched tasks (`running`): the placement request, kept decoded between steps,
     /// with what the engine works out from the offers kept between batches ([`Held`]).
     req: Held,
+    /// Where each counted task is in `req`'s running list, by task id (one entry per counted
+    /// task: what `uncount` finds without a pass over the list).
+    running_at: FxMap<String, usize>,
     /// When each held offer arrived, by its arrival number in `req` ([`Held`]'s, ascending
     /// in arrival order).
     held_since: BTreeMap<u64, f64>,
@@ -260,6 +263,7 @@ impl Session {
                 held.keep_unused(true);
                 held
             },
+            running_at: FxMap::default(),
             held_since: BTreeMap::new(),
             decline_now: Vec::new(),
             tasks: BTreeMap::new(),
@@ -310,7 +314,7 @@ impl Session {
             let mut e = Entry::new(phase, Some(t.task), t.agent_id);
             if let (Some(p), Some(task)) = (t.placement, &e.request) {
                 e.agent_id = Some(p.agent_id.clone());
-                s.req.running_mut().push(RunningTask {
+                let r = RunningTask {
                     id: id.clone(),
                     group: task.group_name().to_owned(),
                     hostname: p.hostname,
@@ -318,7 +322,8 @@ impl Session {
                     attributes: p.attributes,
                     region: p.region,
                     zone: p.zone,
-                });
+                };
+                s.count(r);
                 e.counted = true;
             }
             s.tasks.insert(id, e);
@@ -668,10 +673,12 @@ impl Session {
             }
         }
         // An id already held (or twice in the event) is one offer: answered once.
+        // (A single offer, the usual event, cannot repeat itself: no set of ids for it.)
+        let single = offers.len() == 1;
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut fresh: Vec<Offer> = Vec::with_capacity(offers.len());
         for o in offers {
-            if !self.is_held(&o.id) && !self.decline_now.contains(&o.id) && seen.insert(o.id.clone()) {
+            if !self.is_held(&o.id) && !self.decline_now.contains(&o.id) && (single || seen.insert(o.id.clone())) {
                 fresh.push(o);
             }
         }
@@ -893,13 +900,13 @@ impl Session {
             }
         }
         if !launched.is_empty() {
-            let queue = std::mem::take(self.req.tasks_mut());
-            for t in queue {
+            let mut queue = std::mem::take(self.req.tasks_mut());
+            for t in queue.drain(..) {
                 let Some(p) = launched.remove(&t.id) else {
                     self.req.tasks_mut().push(t);
                     continue;
                 };
-                self.req.running_mut().push(RunningTask {
+                self.count(RunningTask {
                     id: t.id.clone(),
                     group: t.group_name().to_owned(),
                     hostname: p.hostname,
@@ -916,6 +923,11 @@ impl Session {
                     e.counted = true;
                     e.request = Some(t);
                 }
+            }
+            // Every pending task launched (the usual step): the next submits reuse the queue's
+            // allocation instead of growing a new one from nothing.
+            if self.req.tasks().is_empty() {
+                *self.req.tasks_mut() = queue;
             }
         }
         for n in unplaced {

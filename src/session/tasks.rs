@@ -139,7 +139,7 @@ impl Session {
                     })
             });
             let counted = if let Some((hostname, attributes, region, zone)) = known {
-                self.req.running_mut().push(RunningTask {
+                self.count(RunningTask {
                     id: id.to_owned(),
                     group: t.group_name().to_owned(),
                     hostname,
@@ -161,9 +161,30 @@ impl Session {
         self.dirty = true;
     }
 
+    /// Counts a launched task where it runs: at the end of the running list, indexed by id.
+    pub(super) fn count(&mut self, r: RunningTask) {
+        self.running_at.insert(r.id.clone(), self.req.running().len());
+        self.req.running_mut().push(r);
+    }
+
+    /// Takes a task out of the running list (the last entry moves into its place), found
+    /// through the index.
     pub(super) fn uncount(&mut self, id: &str) {
-        if let Some(i) = self.req.running().iter().position(|r| r.id == id) {
-            self.req.running_mut().swap_remove(i);
+        debug_assert_eq!(
+            self.running_at.get(id).copied(),
+            self.req.running().iter().position(|r| r.id == id),
+            "the running index is out of step with the running list"
+        );
+        let Some(i) = self.running_at.remove(id) else { return };
+        let running = self.req.running_mut();
+        if i >= running.len() {
+            return;
+        }
+        running.swap_remove(i);
+        if let Some(moved) = running.get(i) {
+            if let Some(at) = self.running_at.get_mut(moved.id.as_str()) {
+                *at = i;
+            }
         }
     }
 
@@ -200,4 +221,53 @@ impl Session {
     // -----------------------------------------------------------------------------------
     // Timers and scheduling
     // -----------------------------------------------------------------------------------
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished(s: &mut Session, task: &str) {
+        let line = format!(
+            r#"{{"now": 2, "event": {{"type": "UPDATE", "update": {{"status": {{"task_id": {{"value": "{task}"}}, "state": "TASK_FINISHED", "agent_id": {{"value": "S1"}}}}}}}}}}"#
+        );
+        let out: Json = serde_json::from_str(&s.step_json(&line)).unwrap();
+        assert_eq!(out["notices"][0]["terminal"], true, "{out}");
+    }
+
+    /// The running list's ids, and that the index names each one's place.
+    fn running(s: &Session) -> Vec<&str> {
+        for (i, r) in s.req.running().iter().enumerate() {
+            assert_eq!(s.running_at.get(&r.id), Some(&i), "{}", r.id);
+        }
+        assert_eq!(s.running_at.len(), s.req.running().len());
+        s.req.running().iter().map(|r| r.id.as_str()).collect()
+    }
+
+    #[test]
+    fn the_running_index_follows_the_running_list() {
+        let task = |id: &str| {
+            format!(r#"{{"id": "{id}", "cpus": 1, "state": "TASK_RUNNING", "agent_id": "S1", "hostname": "h"}}"#)
+        };
+        let config = format!(
+            r#"{{"framework": {{"name": "f", "id": "F1"}}, "tasks": [{}, {}, {}, {}]}}"#,
+            task("a"),
+            task("b"),
+            task("c"),
+            task("d")
+        );
+        let mut s = Session::from_json(&config).unwrap();
+        assert_eq!(running(&s), ["a", "b", "c", "d"]);
+        s.step_json(r#"{"now": 0, "connect": {}}"#);
+        s.step_json(r#"{"now": 1, "event": {"type": "SUBSCRIBED", "subscribed": {"framework_id": {"value": "F1"}}}}"#);
+        // A task leaves as `swap_remove` takes it: the last one moves into its place.
+        finished(&mut s, "b");
+        assert_eq!(running(&s), ["a", "d", "c"]);
+        finished(&mut s, "c");
+        assert_eq!(running(&s), ["a", "d"]);
+        finished(&mut s, "a");
+        assert_eq!(running(&s), ["d"]);
+        finished(&mut s, "d");
+        assert!(running(&s).is_empty());
+    }
 }

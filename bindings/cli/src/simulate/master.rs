@@ -12,10 +12,11 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use offerfit::mesos::{offer_to_json, resources_from_json};
+use offerfit::mesos::{offer_to_json, resources_from_json_text};
 use offerfit::session::{Event, InverseOffer, TaskState as State, TaskStatus};
 use offerfit::{Offer, Resource, ResourceValue, Resources, Unavailability};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value as Json};
 
 use super::inputs::AgentSpec;
@@ -808,7 +809,7 @@ impl Master {
                         "CREATE" => create.and_then(|r| r.volumes),
                         _ => destroy.and_then(|r| r.volumes),
                     };
-                    let res = field.map(|r| resources_from_json(&r, "/resources"));
+                    let res = field.map(|r| resources_from_json_text(r.get(), "/resources"));
                     let Some(Ok(res)) = res else {
                         self.violation(&format!("{kind} with malformed resources"));
                         continue;
@@ -843,7 +844,7 @@ impl Master {
     fn launch(&mut self, agent: usize, info: TaskInfoIn, pool: &mut Resources) {
         let id = value_of(&info.task_id).to_owned();
         let agent_id = self.agents.get(agent).map(|a| a.spec.id.clone()).unwrap_or_default();
-        let res = info.resources.map(|r| resources_from_json(&r, "/resources"));
+        let res = info.resources.map(|r| resources_from_json_text(r.get(), "/resources"));
         let error = match (&res, self.tasks.get(&id)) {
             _ if id.is_empty() => Some("a task without an id"),
             (_, Some(t)) if !t.terminal() => Some("a task id that is already live"),
@@ -1110,25 +1111,26 @@ struct LaunchIn {
     task_infos: Vec<TaskInfoIn>,
 }
 
-/// A `TaskInfo`: its resources stay JSON for the Mesos resource reader.
+/// A `TaskInfo`: its resources stay JSON text (any JSON value, `null` being none) for the
+/// library's Mesos resource reader, which reads them without a `Value` tree.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct TaskInfoIn {
     task_id: Option<IdIn>,
     agent_id: Option<IdIn>,
-    resources: Option<Json>,
+    resources: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ResourcesIn {
-    resources: Option<Json>,
+    resources: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct VolumesIn {
-    volumes: Option<Json>,
+    volumes: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1341,22 +1343,42 @@ pub fn encode_uuid(n: u64) -> String {
     out
 }
 
-/// The counter back from [`encode_uuid`]'s text; `None` for anything else.
+/// The value of one base64 digit ([`B64`]'s alphabet).
+fn b64_digit(c: u8) -> Option<u32> {
+    let v = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => return None,
+    };
+    Some(u32::from(v))
+}
+
+/// The counter back from [`encode_uuid`]'s text; `None` for anything else (`=` is skipped
+/// wherever it stands; the counter is bytes 8..16 of the decoded bytes, at least 16 of them).
 pub fn decode_uuid(s: &str) -> Option<u64> {
-    let mut bits = Vec::with_capacity(16);
+    let mut bytes = [0u8; 16];
+    let mut count = 0usize;
     let mut acc = 0u32;
     let mut n = 0;
     for c in s.bytes().filter(|c| *c != b'=') {
-        let v = B64.iter().position(|x| *x == c)? as u32;
-        acc = (acc << 6) | v;
+        acc = (acc << 6) | b64_digit(c)?;
         n += 6;
         if n >= 8 {
             n -= 8;
-            bits.push((acc >> n) as u8);
+            if let Some(b) = bytes.get_mut(count) {
+                *b = (acc >> n) as u8;
+            }
+            count += 1;
             acc &= (1 << n) - 1;
         }
     }
-    let tail: [u8; 8] = bits.get(8..16)?.try_into().ok()?;
+    if count < 16 {
+        return None;
+    }
+    let tail: [u8; 8] = bytes.get(8..16)?.try_into().ok()?;
     Some(u64::from_be_bytes(tail) & !(0x80u64 << 56))
 }
 
@@ -1612,6 +1634,40 @@ mod tests {
         assert!(gone[0]["update"]["status"].get("uuid").is_none());
         assert_eq!((m.live_tasks(), m.used[0], m.size[0], m.stats.agents_lost), (0, 0.0, 2.0, 1));
         assert!(offers(&run_timers(&mut m, 60_000)).iter().all(|x| x["agent_id"] != o[0]["agent_id"]));
+    }
+
+    #[test]
+    fn decoding_uuids_matches_the_digit_search() {
+        // The decoder as it was: a search of the alphabet per digit, the bytes in a `Vec`.
+        fn by_search(s: &str) -> Option<u64> {
+            let mut bits = Vec::with_capacity(16);
+            let mut acc = 0u32;
+            let mut n = 0;
+            for c in s.bytes().filter(|c| *c != b'=') {
+                let v = B64.iter().position(|x| *x == c)? as u32;
+                acc = (acc << 6) | v;
+                n += 6;
+                if n >= 8 {
+                    n -= 8;
+                    bits.push((acc >> n) as u8);
+                    acc &= (1 << n) - 1;
+                }
+            }
+            let tail: [u8; 8] = bits.get(8..16)?.try_into().ok()?;
+            Some(u64::from_be_bytes(tail) & !(0x80u64 << 56))
+        }
+        let mut texts: Vec<String> =
+            [0u64, 1, 63, 64, 4095, 1 << 40, u64::MAX >> 8, u64::MAX].iter().map(|n| encode_uuid(*n)).collect();
+        texts.extend(
+            ["", "=", "AAAA", "QUJD", "not base64!", "AAAAAAAAQACAAAAAAAAAAQ", "AAAAAAAAQACAAAAAAAAAAQ==AAAA", "A=A=A"]
+                .map(str::to_owned),
+        );
+        texts.push(format!("{}{}", encode_uuid(7), encode_uuid(9)));
+        texts.push(encode_uuid(5).replace('A', "-"));
+        for t in &texts {
+            assert_eq!(decode_uuid(t), by_search(t), "{t}");
+        }
+        assert_eq!(decode_uuid(&encode_uuid(12345)), Some(12345));
     }
 
     #[test]
