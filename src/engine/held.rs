@@ -361,8 +361,10 @@ pub(super) struct Prep {
     /// Held offers with an allocation role, and with an unavailability.
     allocs: usize,
     unavailable: usize,
-    /// Per agent number: its agent in the batch being pooled (`u32::MAX`: none yet).
-    slots: Vec<u32>,
+    /// Per agent number: its agent in the batch being pooled, in the low half, when the high
+    /// half is the batch's `stamp` (none yet otherwise: no fill per batch).
+    slots: Vec<u64>,
+    stamp: u32,
     /// Per sight, the kinds of the agents (most recently used last).
     sights: Vec<Kinds>,
     /// Per static class of the batch being grouped: the agents that join its first state
@@ -379,8 +381,10 @@ struct Kinds {
     by_kind: Vec<Vec<u64>>,
     /// Per offer: the kind of the agent it is the only offer of (`u32::MAX`: not known).
     of_offer: Vec<u32>,
-    /// Per kind: its static class in the batch being grouped (`u32::MAX`: none yet).
-    statics: Vec<u32>,
+    /// Per kind: its static class in the batch being grouped, in the low half, when the high
+    /// half is the batch's `stamp` (none yet otherwise: no fill per batch).
+    statics: Vec<u64>,
+    stamp: u32,
 }
 
 impl Prep {
@@ -489,41 +493,40 @@ impl Prep {
         if self.akey.len() != offers.len() {
             return false;
         }
-        self.slots.clear();
-        self.slots.resize(self.keys.len(), u32::MAX);
+        // The slots of this batch carry its stamp (no fill of every agent number per batch).
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.slots.iter_mut().for_each(|s| *s = 0);
+            self.stamp = 1;
+        }
+        if self.slots.len() < self.keys.len() {
+            self.slots.resize(self.keys.len(), 0);
+        }
+        let stamp = u64::from(self.stamp) << 32;
         let dead = ctx.store.dead();
         ctx.agents.reserve(offers.len());
         ctx.offer_agent.reserve(offers.len());
-        for ((i, o), (&k, &gone)) in
-            offers.iter().enumerate().zip(self.akey.iter().zip(dead.iter().chain(std::iter::repeat(&false))))
-        {
-            // A gap: no agent.
+        // The offers that may be gaps, then the others (no gap past `dead`'s end).
+        let split = dead.len().min(offers.len());
+        let (Some(head), Some(tail)) = (offers.get(..split), offers.get(split..)) else { return false };
+        let (Some(khead), Some(ktail)) = (self.akey.get(..split), self.akey.get(split..)) else { return false };
+        let slots = self.slots.as_mut_slice();
+        let mut ok = true;
+        for (i, ((o, &k), &gone)) in head.iter().zip(khead).zip(dead).enumerate() {
             if gone {
+                // A gap: no agent.
                 ctx.offer_agent.push(u32::MAX);
-                continue;
-            }
-            let Some(slot) = self.slots.get_mut(k as usize) else {
-                ctx.agents.clear();
-                ctx.offer_agent.clear();
-                return false;
-            };
-            if *slot == u32::MAX {
-                *slot = ctx.agents.len() as u32;
-                ctx.offer_agent.push(*slot);
-                ctx.agents.push(Agent {
-                    id: o.agent_id.as_str(),
-                    hostname: o.hostname.as_str(),
-                    // One offer, inline (no branch on a push).
-                    offers: SmallVec::from_buf_and_len([i as u32, 0], 1),
-                    static_class: 0,
-                    class: 0,
-                });
             } else {
-                ctx.offer_agent.push(*slot);
-                if let Some(a) = ctx.agents.get_mut(*slot as usize) {
-                    a.offers.push(i as u32);
-                }
+                ok &= pool_one(ctx, slots, stamp, i, o, k);
             }
+        }
+        for (i, (o, &k)) in tail.iter().zip(ktail).enumerate() {
+            ok &= pool_one(ctx, slots, stamp, split + i, o, k);
+        }
+        if !ok {
+            ctx.agents.clear();
+            ctx.offer_agent.clear();
+            return false;
         }
         if ctx.opts.tie_break == TieBreak::AgentId {
             canonical_agents(ctx, &[]);
@@ -552,6 +555,7 @@ impl Prep {
                     by_kind: Vec::new(),
                     of_offer,
                     statics: Vec::new(),
+                    stamp: 0,
                 });
                 self.sights.len() - 1
             }
@@ -564,13 +568,20 @@ impl Prep {
         if kinds.shapes.len() > 4 * ctx.req.offers.len() + 1024 {
             kinds.shapes.clear();
             kinds.by_kind.clear();
+            kinds.statics.clear();
             kinds.of_offer.iter_mut().for_each(|k| *k = u32::MAX);
         }
         ctx.sight = sight;
         // As `group_agents`: the scored dimensions are known before the first class is made.
         ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
-        kinds.statics.clear();
-        kinds.statics.resize(kinds.shapes.len(), u32::MAX);
+        kinds.stamp = kinds.stamp.wrapping_add(1);
+        if kinds.stamp == 0 || kinds.statics.len() != kinds.shapes.len() {
+            kinds.statics.clear();
+            kinds.statics.resize(kinds.shapes.len(), 0);
+            kinds.stamp = 1;
+        }
+        let stamp = u64::from(kinds.stamp) << 32;
+        let made = |x: u64| ((x & !u64::from(u32::MAX)) == stamp).then_some(x as u32);
         // Per static class of a kind: the agents that join its first state class after the
         // agent that made it (ascending, as they come) and their offers, added in one go
         // after the pass (no member list is read while agents are sorted in).
@@ -585,10 +596,27 @@ impl Prep {
         let mut others: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
         let mut buf = Vec::new();
         for ai in 0..ctx.agents.len() {
+            // Most agents: one offer, whose kind is known and whose kind's static class is
+            // made (an offer of no known kind reads `u32::MAX`, past `statics`).
+            if let Some(agent) = ctx.agents.get_mut(ai) {
+                let s = match agent.offers.as_slice() {
+                    [o] => kinds.of_offer.get(*o as usize).and_then(|k| kinds.statics.get(*k as usize)).copied(),
+                    _ => None,
+                };
+                if let Some(s) = s.and_then(made) {
+                    if let (Some(st), Some(b)) = (ctx.statics.get(s as usize), bulk.get_mut(s as usize)) {
+                        agent.static_class = s;
+                        agent.class = st.init_class;
+                        b.0.push(ai as u32);
+                        b.1 += 1;
+                        continue;
+                    }
+                }
+            }
             let kind = kind_of(ctx, ai, &mut kinds, &mut buf);
             // An agent of a kind whose static class is made: it joins that class's first
             // state class, as `join_static` does (without its lookups: most agents go here).
-            if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).filter(|s| *s != u32::MAX) {
+            if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).and_then(made) {
                 let (Some(st), Some(b)) = (ctx.statics.get(s as usize), bulk.get_mut(s as usize)) else { continue };
                 let c = st.init_class;
                 let Some(agent) = ctx.agents.get_mut(ai) else { continue };
@@ -599,7 +627,7 @@ impl Prep {
                 continue;
             }
             let (found, h) = match kind {
-                Some(k) => (kinds.statics.get(k as usize).copied().filter(|s| *s != u32::MAX), 0),
+                Some(k) => (kinds.statics.get(k as usize).copied().and_then(made), 0),
                 None => {
                     let Some(agent) = ctx.agents.get(ai) else { continue };
                     let h = ctx.static_hash(agent);
@@ -617,7 +645,7 @@ impl Prep {
             match kind {
                 Some(k) => {
                     if let Some(x) = kinds.statics.get_mut(k as usize) {
-                        *x = s;
+                        *x = stamp | u64::from(s);
                     }
                     if bulk.len() <= s as usize {
                         bulk.resize_with(s as usize + 1, Default::default);
@@ -668,7 +696,8 @@ fn kind_of(ctx: &Ctx<'_, '_>, ai: usize, kinds: &mut Kinds, buf: &mut Vec<u64>) 
             let k = kinds.shapes.len() as u32;
             kinds.shapes.insert(buf.clone(), k);
             kinds.by_kind.push(buf.clone());
-            kinds.statics.push(u32::MAX);
+            // Not made in this batch (no stamp is 0).
+            kinds.statics.push(0);
             k
         }
     };
@@ -676,4 +705,31 @@ fn kind_of(ctx: &Ctx<'_, '_>, ai: usize, kinds: &mut Kinds, buf: &mut Vec<u64>) 
         *slot = k;
     }
     Some(k)
+}
+
+/// Pools offer `i` (`o`, of agent number `k`) into its agent ([`Prep::pool`]): the agent's
+/// slot holds `stamp | index` once the batch has it. `false` for an agent number out of range.
+#[inline(always)]
+fn pool_one<'r>(ctx: &mut Ctx<'r, '_>, slots: &mut [u64], stamp: u64, i: usize, o: &'r Offer, k: u32) -> bool {
+    let Some(slot) = slots.get_mut(k as usize) else { return false };
+    if (*slot & !u64::from(u32::MAX)) == stamp {
+        let at = *slot as u32;
+        ctx.offer_agent.push(at);
+        if let Some(a) = ctx.agents.get_mut(at as usize) {
+            a.offers.push(i as u32);
+        }
+    } else {
+        let at = ctx.agents.len() as u32;
+        *slot = stamp | u64::from(at);
+        ctx.offer_agent.push(at);
+        ctx.agents.push(Agent {
+            id: o.agent_id.as_str(),
+            hostname: o.hostname.as_str(),
+            // One offer, inline (no branch on a push).
+            offers: SmallVec::from_buf_and_len([i as u32, 0], 1),
+            static_class: 0,
+            class: 0,
+        });
+    }
+    true
 }

@@ -3,6 +3,7 @@
 //! requirements once, evaluates them against a candidate agent (or disk) and the placements
 //! of the task's group, and keeps the group counters live as the batch places tasks.
 
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -523,8 +524,18 @@ impl<'r> Groups<'r> {
                 by_host.entry(o.hostname.as_str()).or_insert(o);
             }
         }
+        // A batch has a few groups and a session many running tasks: a few ids are compared
+        // one by one (no hash per running task).
+        let few: SmallVec<[(&str, u32); 4]> =
+            if self.ids.len() <= 4 { self.ids.iter().map(|(k, v)| (*k, *v)).collect() } else { SmallVec::new() };
         for r in running {
-            let Some(&g) = self.ids.get(r.group.as_str()) else { continue };
+            let name = r.group.as_str();
+            let g = if self.ids.len() <= 4 {
+                few.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+            } else {
+                self.ids.get(name).copied()
+            };
+            let Some(g) = g else { continue };
             let agent = if bare(r) {
                 match r.agent_id.as_deref() {
                     Some(id) => by_agent.get(id).copied(),
