@@ -368,7 +368,7 @@ pub(super) struct Prep {
     /// Per sight, the kinds of the agents (most recently used last).
     sights: Vec<Kinds>,
     /// Per static class of the batch being grouped: the agents that join its first state
-    /// class after its first member, and their offers (buffers kept).
+    /// class after its first member, and their offers beyond one each (buffers kept).
     bulk: Vec<(Vec<u32>, usize)>,
 }
 
@@ -504,28 +504,33 @@ impl Prep {
         }
         let stamp = u64::from(self.stamp) << 32;
         let dead = ctx.store.dead();
-        ctx.agents.reserve(offers.len());
-        ctx.offer_agent.reserve(offers.len());
         // The offers that may be gaps, then the others (no gap past `dead`'s end).
         let split = dead.len().min(offers.len());
         let (Some(head), Some(tail)) = (offers.get(..split), offers.get(split..)) else { return false };
         let (Some(khead), Some(ktail)) = (self.akey.get(..split), self.akey.get(split..)) else { return false };
-        let slots = self.slots.as_mut_slice();
-        let mut ok = true;
-        for (i, ((o, &k), &gone)) in head.iter().zip(khead).zip(dead).enumerate() {
+        // Filled as locals (kept in registers), then handed to the ledger.
+        let mut agents = std::mem::take(&mut ctx.agents);
+        let mut offer_agent = std::mem::take(&mut ctx.offer_agent);
+        agents.reserve(offers.len());
+        offer_agent.reserve(offers.len());
+        let mut pooler = Pooler { agents, slots: self.slots.as_mut_slice(), stamp, bad: false };
+        offer_agent.extend(head.iter().zip(khead).zip(dead).enumerate().map(|(i, ((o, &k), &gone))| {
+            // A gap: no agent.
             if gone {
-                // A gap: no agent.
-                ctx.offer_agent.push(u32::MAX);
+                u32::MAX
             } else {
-                ok &= pool_one(ctx, slots, stamp, i, o, k);
+                pooler.pool(i, o, k)
             }
+        }));
+        offer_agent.extend(tail.iter().zip(ktail).enumerate().map(|(i, (o, &k))| pooler.pool(split + i, o, k)));
+        let Pooler { mut agents, bad, .. } = pooler;
+        if bad {
+            agents.clear();
+            offer_agent.clear();
         }
-        for (i, (o, &k)) in tail.iter().zip(ktail).enumerate() {
-            ok &= pool_one(ctx, slots, stamp, split + i, o, k);
-        }
-        if !ok {
-            ctx.agents.clear();
-            ctx.offer_agent.clear();
+        ctx.agents = agents;
+        ctx.offer_agent = offer_agent;
+        if bad {
             return false;
         }
         if ctx.opts.tie_break == TieBreak::AgentId {
@@ -583,7 +588,7 @@ impl Prep {
         let stamp = u64::from(kinds.stamp) << 32;
         let made = |x: u64| ((x & !u64::from(u32::MAX)) == stamp).then_some(x as u32);
         // Per static class of a kind: the agents that join its first state class after the
-        // agent that made it (ascending, as they come) and their offers, added in one go
+        // agent that made it (ascending, as they come) and their offers beyond one each, added in one go
         // after the pass (no member list is read while agents are sorted in).
         let mut bulk = std::mem::take(&mut self.bulk);
         for b in &mut bulk {
@@ -595,74 +600,83 @@ impl Prep {
         // fields that keep it from having one are compared).
         let mut others: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
         let mut buf = Vec::new();
-        for ai in 0..ctx.agents.len() {
-            // Most agents: one offer, whose kind is known and whose kind's static class is
-            // made (an offer of no known kind reads `u32::MAX`, past `statics`).
-            if let Some(agent) = ctx.agents.get_mut(ai) {
+        let n = ctx.agents.len();
+        let mut ai = 0;
+        while ai < n {
+            // Most agents, in runs: one offer, whose kind is known and whose kind's static
+            // class is made (an offer of no known kind reads `u32::MAX`, past `statics`).
+            let statics = &ctx.statics;
+            for agent in ctx.agents.get_mut(ai..).unwrap_or_default() {
                 let s = match agent.offers.as_slice() {
                     [o] => kinds.of_offer.get(*o as usize).and_then(|k| kinds.statics.get(*k as usize)).copied(),
                     _ => None,
                 };
-                if let Some(s) = s.and_then(made) {
-                    if let (Some(st), Some(b)) = (ctx.statics.get(s as usize), bulk.get_mut(s as usize)) {
-                        agent.static_class = s;
-                        agent.class = st.init_class;
-                        b.0.push(ai as u32);
-                        b.1 += 1;
-                        continue;
-                    }
-                }
-            }
-            let kind = kind_of(ctx, ai, &mut kinds, &mut buf);
-            // An agent of a kind whose static class is made: it joins that class's first
-            // state class, as `join_static` does (without its lookups: most agents go here).
-            if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).and_then(made) {
-                let (Some(st), Some(b)) = (ctx.statics.get(s as usize), bulk.get_mut(s as usize)) else { continue };
-                let c = st.init_class;
-                let Some(agent) = ctx.agents.get_mut(ai) else { continue };
+                let Some(s) = s.and_then(made) else { break };
+                let (Some(st), Some(b)) = (statics.get(s as usize), bulk.get_mut(s as usize)) else { break };
                 agent.static_class = s;
-                agent.class = c;
+                agent.class = st.init_class;
                 b.0.push(ai as u32);
-                b.1 += agent.offers.len();
-                continue;
+                ai += 1;
             }
-            let (found, h) = match kind {
-                Some(k) => (kinds.statics.get(k as usize).copied().and_then(made), 0),
-                None => {
-                    let Some(agent) = ctx.agents.get(ai) else { continue };
-                    let h = ctx.static_hash(agent);
-                    let list = others.get(&h).map_or(&[][..], |l| l.as_slice());
-                    let found = list.iter().copied().find(|&s| {
-                        let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
-                        rep.is_some_and(|rep| ctx.static_eq(rep, agent))
-                    });
-                    (found, h)
-                }
-            };
-            // A new static class takes its kind's shape (not walked again).
-            let shape = kind.and_then(|k| kinds.by_kind.get(k as usize)).map(Vec::as_slice);
-            let s = join_static(ctx, ai, found, shape);
-            match kind {
-                Some(k) => {
-                    if let Some(x) = kinds.statics.get_mut(k as usize) {
-                        *x = stamp | u64::from(s);
-                    }
-                    if bulk.len() <= s as usize {
-                        bulk.resize_with(s as usize + 1, Default::default);
-                    }
-                }
-                None if found.is_none() => others.entry(h).or_default().push(s),
-                None => {}
+            if ai >= n {
+                break;
             }
+            // The others one by one.
+            'slow: {
+                let kind = kind_of(ctx, ai, &mut kinds, &mut buf);
+                // An agent of a kind whose static class is made: it joins that class's first
+                // state class, as `join_static` does (without its lookups: most agents go here).
+                if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).and_then(made) {
+                    let (Some(st), Some(b)) = (ctx.statics.get(s as usize), bulk.get_mut(s as usize)) else {
+                        break 'slow;
+                    };
+                    let c = st.init_class;
+                    let Some(agent) = ctx.agents.get_mut(ai) else { break 'slow };
+                    agent.static_class = s;
+                    agent.class = c;
+                    b.0.push(ai as u32);
+                    b.1 += agent.offers.len().saturating_sub(1);
+                    break 'slow;
+                }
+                let (found, h) = match kind {
+                    Some(k) => (kinds.statics.get(k as usize).copied().and_then(made), 0),
+                    None => {
+                        let Some(agent) = ctx.agents.get(ai) else { break 'slow };
+                        let h = ctx.static_hash(agent);
+                        let list = others.get(&h).map_or(&[][..], |l| l.as_slice());
+                        let found = list.iter().copied().find(|&s| {
+                            let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
+                            rep.is_some_and(|rep| ctx.static_eq(rep, agent))
+                        });
+                        (found, h)
+                    }
+                };
+                // A new static class takes its kind's shape (not walked again).
+                let shape = kind.and_then(|k| kinds.by_kind.get(k as usize)).map(Vec::as_slice);
+                let s = join_static(ctx, ai, found, shape);
+                match kind {
+                    Some(k) => {
+                        if let Some(x) = kinds.statics.get_mut(k as usize) {
+                            *x = stamp | u64::from(s);
+                        }
+                        if bulk.len() <= s as usize {
+                            bulk.resize_with(s as usize + 1, Default::default);
+                        }
+                    }
+                    None if found.is_none() => others.entry(h).or_default().push(s),
+                    None => {}
+                }
+            }
+            ai += 1;
         }
         // The agents that joined a made class, after its first member (all above it).
-        for (s, (list, offers)) in bulk.iter().enumerate().filter(|(_, b)| !b.0.is_empty()) {
+        for (s, (list, extra)) in bulk.iter().enumerate().filter(|(_, b)| !b.0.is_empty()) {
             let Some(st) = ctx.statics.get_mut(s) else { continue };
             st.agents += list.len() as u32;
             let c = st.init_class;
             if let Some(cl) = ctx.classes.get_mut(c as usize) {
                 cl.members.extend_above(list);
-                cl.offers += offers;
+                cl.offers += list.len() + extra;
             }
         }
         self.bulk = bulk;
@@ -707,29 +721,43 @@ fn kind_of(ctx: &Ctx<'_, '_>, ai: usize, kinds: &mut Kinds, buf: &mut Vec<u64>) 
     Some(k)
 }
 
-/// Pools offer `i` (`o`, of agent number `k`) into its agent ([`Prep::pool`]): the agent's
-/// slot holds `stamp | index` once the batch has it. `false` for an agent number out of range.
-#[inline(always)]
-fn pool_one<'r>(ctx: &mut Ctx<'r, '_>, slots: &mut [u64], stamp: u64, i: usize, o: &'r Offer, k: u32) -> bool {
-    let Some(slot) = slots.get_mut(k as usize) else { return false };
-    if (*slot & !u64::from(u32::MAX)) == stamp {
-        let at = *slot as u32;
-        ctx.offer_agent.push(at);
-        if let Some(a) = ctx.agents.get_mut(at as usize) {
-            a.offers.push(i as u32);
+/// The agents of a batch being pooled from the agent numbers ([`Prep::pool`]).
+struct Pooler<'r, 's> {
+    agents: Vec<Agent<'r>>,
+    /// Per agent number: `stamp | index` once the batch has the agent.
+    slots: &'s mut [u64],
+    stamp: u64,
+    /// An agent number was out of range.
+    bad: bool,
+}
+
+impl<'r> Pooler<'r, '_> {
+    /// Pools offer `i` (`o`, of agent number `k`) into its agent; returns the agent's index
+    /// (`u32::MAX`, and `bad` set, for an agent number out of range).
+    #[inline(always)]
+    fn pool(&mut self, i: usize, o: &'r Offer, k: u32) -> u32 {
+        let Some(slot) = self.slots.get_mut(k as usize) else {
+            self.bad = true;
+            return u32::MAX;
+        };
+        if (*slot & !u64::from(u32::MAX)) == self.stamp {
+            let at = *slot as u32;
+            if let Some(a) = self.agents.get_mut(at as usize) {
+                a.offers.push(i as u32);
+            }
+            at
+        } else {
+            let at = self.agents.len() as u32;
+            *slot = self.stamp | u64::from(at);
+            self.agents.push(Agent {
+                id: o.agent_id.as_str(),
+                hostname: o.hostname.as_str(),
+                // One offer, inline (no branch on a push).
+                offers: SmallVec::from_buf_and_len([i as u32, 0], 1),
+                static_class: 0,
+                class: 0,
+            });
+            at
         }
-    } else {
-        let at = ctx.agents.len() as u32;
-        *slot = stamp | u64::from(at);
-        ctx.offer_agent.push(at);
-        ctx.agents.push(Agent {
-            id: o.agent_id.as_str(),
-            hostname: o.hostname.as_str(),
-            // One offer, inline (no branch on a push).
-            offers: SmallVec::from_buf_and_len([i as u32, 0], 1),
-            static_class: 0,
-            class: 0,
-        });
     }
-    true
 }
