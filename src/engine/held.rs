@@ -662,6 +662,10 @@ impl Prep {
                         if bulk.len() <= s as usize {
                             bulk.resize_with(s as usize + 1, Default::default);
                         }
+                        // Its first member heads its list (the list becomes the members).
+                        if let Some(b) = bulk.get_mut(s as usize).filter(|b| b.0.is_empty()) {
+                            b.0.push(ai as u32);
+                        }
                     }
                     None if found.is_none() => others.entry(h).or_default().push(s),
                     None => {}
@@ -669,14 +673,22 @@ impl Prep {
             }
             ai += 1;
         }
-        // The agents that joined a made class, after its first member (all above it).
-        for (s, (list, extra)) in bulk.iter().enumerate().filter(|(_, b)| !b.0.is_empty()) {
+        // The agents that joined a made class, after its first member (all above it): the
+        // list, headed by the first member, becomes the members (no copy; the buffer kept is
+        // a new one of its size), else the joiners are copied in.
+        for (s, (list, extra)) in bulk.iter_mut().enumerate().filter(|(_, b)| b.0.len() > 1) {
             let Some(st) = ctx.statics.get_mut(s) else { continue };
-            st.agents += list.len() as u32;
+            let joined = list.get(1..).unwrap_or(&[]);
+            st.agents += joined.len() as u32;
             let c = st.init_class;
             if let Some(cl) = ctx.classes.get_mut(c as usize) {
-                cl.members.extend_above(list);
-                cl.offers += list.len() + extra;
+                cl.offers += joined.len() + *extra;
+                if cl.members.iter().as_slice() == list.get(..1).unwrap_or(&[]) {
+                    let fresh = Vec::with_capacity(list.len());
+                    cl.members.set(std::mem::replace(list, fresh));
+                } else {
+                    cl.members.extend_above(joined);
+                }
             }
         }
         self.bulk = bulk;
@@ -758,6 +770,83 @@ impl<'r> Pooler<'r, '_> {
                 class: 0,
             });
             at
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Engine, Options, Scalar};
+
+    /// Offers on agents of one, two and three offers (some alike, some not), and two tasks.
+    fn held() -> Held {
+        let mut held = Held::new();
+        for i in 0..12 {
+            let agent = format!("agent-{}", i % 5);
+            let mut o = Offer::new(format!("O{i}"), format!("S{}", i % 5), agent.clone());
+            o.hostname = agent;
+            let cpus = if i % 4 == 0 { 2 } else { 4 };
+            o.resources = crate::parse_resources(&format!("cpus:{cpus};mem:4096"), "*").unwrap();
+            held.push_offer(o);
+        }
+        for t in 0..2 {
+            let mut task = TaskRequest::new(format!("web-{t}"));
+            task.cpus = Scalar::from_units(3);
+            held.tasks_mut().push(task);
+        }
+        held
+    }
+
+    #[test]
+    fn stamps_that_wrap_give_the_fresh_answer() {
+        let engine = Engine::new(Options::default()).unwrap();
+        let mut held = held();
+        for round in 0..5 {
+            if round == 2 {
+                // The next batch takes the last stamp, the one after wraps (every slot reset).
+                let p = held.prep.get_mut();
+                p.stamp = u32::MAX - 1;
+                for k in &mut p.sights {
+                    k.stamp = u32::MAX - 1;
+                }
+            }
+            let plan = engine.place_held(&held).unwrap();
+            assert_eq!(plan, engine.place(&held.request()).unwrap(), "round {round}");
+            assert_eq!(plan.accept.len(), 2, "round {round}");
+            let used: Vec<String> =
+                plan.accept.iter().flat_map(|a| a.offer_ids.iter().map(|o| o.to_string())).collect();
+            drop(plan);
+            held.remove_offers(&used);
+            let mut o = Offer::new(format!("N{round}"), "S9", format!("agent-{}", round % 3));
+            o.resources = crate::parse_resources("cpus:8;mem:8192", "*").unwrap();
+            held.push_offer(o);
+        }
+        let p = held.prep.get_mut();
+        assert!(p.stamp < 4, "the stamp wrapped: {}", p.stamp);
+    }
+
+    #[test]
+    fn a_class_made_in_the_batch_takes_its_joiners_as_members() {
+        let engine = Engine::new(Options::default()).unwrap();
+        let mut held = Held::new();
+        for i in 0..40 {
+            let mut o = Offer::new(format!("O{i}"), format!("S{i}"), format!("agent-{i}"));
+            o.resources = crate::parse_resources("cpus:4;mem:4096", "*").unwrap();
+            held.push_offer(o);
+        }
+        for t in 0..30 {
+            let mut task = TaskRequest::new(format!("web-{t}"));
+            task.cpus = Scalar::from_units(4);
+            held.tasks_mut().push(task);
+        }
+        // Twice: kinds learnt, then known (the joiners taken in runs).
+        for _ in 0..2 {
+            let plan = engine.place_held(&held).unwrap();
+            assert_eq!(plan, engine.place(&held.request()).unwrap());
+            let agents: Vec<&str> = plan.accept.iter().map(|a| a.agent_id).collect();
+            let expect: Vec<String> = (0..30).map(|i| format!("agent-{i}")).collect();
+            assert_eq!(agents, expect);
         }
     }
 }

@@ -633,3 +633,53 @@ impl<'r> Groups<'r> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{ConstraintSpec, Engine, Offer, Options, PlaceRequest, RunningTask, Scalar, TaskRequest};
+
+    /// Per task of group `g0` placed with `hostname UNIQUE` among `groups` groups (one task
+    /// each) on three agents, `agent-0` and `agent-1` running a task of `g0`: its agent.
+    fn g0_agent(groups: usize) -> String {
+        let offers = (0..3)
+            .map(|i| {
+                let mut o = Offer::new(format!("O{i}"), format!("S{i}"), format!("agent-{i}"));
+                o.hostname = format!("agent-{i}");
+                o.resources = crate::parse_resources("cpus:8;mem:8192", "*").unwrap();
+                o
+            })
+            .collect();
+        let tasks = (0..groups)
+            .map(|g| {
+                let mut t = TaskRequest::new(format!("t{g}"));
+                t.cpus = Scalar::from_units(1);
+                t.group = Some(format!("g{g}"));
+                t.constraints = vec![ConstraintSpec::text("hostname UNIQUE")];
+                t
+            })
+            .collect();
+        let running = (0..2)
+            .map(|i| RunningTask {
+                id: format!("r{i}"),
+                group: "g0".into(),
+                hostname: format!("agent-{i}"),
+                agent_id: Some(format!("agent-{i}")),
+                attributes: crate::model::Attributes(Vec::new()),
+                region: None,
+                zone: None,
+            })
+            .collect();
+        let req = PlaceRequest { offers, tasks, running };
+        let plan = Engine::new(Options::default()).unwrap().place(&req).unwrap();
+        let acc = plan.accept.iter().find(|a| a.tasks.iter().any(|l| l.task_id == "t0")).unwrap();
+        acc.agent_id.to_string()
+    }
+
+    #[test]
+    fn running_tasks_count_with_few_groups_as_with_many() {
+        // One group: its id found among the few; six: found by hash. Both count the running
+        // tasks of `g0`: its task goes to the one host without one.
+        assert_eq!(g0_agent(1), "agent-2");
+        assert_eq!(g0_agent(6), "agent-2");
+    }
+}
