@@ -639,7 +639,7 @@ mod tests {
     use crate::{ConstraintSpec, Engine, Offer, Options, PlaceRequest, RunningTask, Scalar, TaskRequest};
 
     /// Per task of group `g0` placed with `hostname UNIQUE` among `groups` groups (one task
-    /// each) on three agents, `agent-0` and `agent-1` running a task of `g0`: its agent.
+    /// each) on three agents, `S0` and `S1` running a task of `g0`: its agent.
     fn g0_agent(groups: usize) -> String {
         let offers = (0..3)
             .map(|i| {
@@ -663,7 +663,7 @@ mod tests {
                 id: format!("r{i}"),
                 group: "g0".into(),
                 hostname: format!("agent-{i}"),
-                agent_id: Some(format!("agent-{i}")),
+                agent_id: Some(format!("S{i}")),
                 attributes: crate::model::Attributes(Vec::new()),
                 region: None,
                 zone: None,
@@ -678,8 +678,8 @@ mod tests {
     #[test]
     fn running_tasks_count_with_few_groups_as_with_many() {
         // One group: its id found among the few; six: found by hash. Both count the running
-        // tasks of `g0`: its task goes to the one host without one.
-        assert_eq!(g0_agent(1), "agent-2");
-        assert_eq!(g0_agent(6), "agent-2");
+        // tasks of `g0`: its task goes to the one agent without one.
+        assert_eq!(g0_agent(1), "S2");
+        assert_eq!(g0_agent(6), "S2");
     }
 }
