@@ -361,12 +361,14 @@ pub(super) struct Prep {
     /// Held offers with an allocation role, and with an unavailability.
     allocs: usize,
     unavailable: usize,
-    /// Per agent number: its agent in the batch being pooled (`u32::MAX`: none yet).
-    slots: Vec<u32>,
+    /// Per agent number: its agent in the batch being pooled, in the low half, when the high
+    /// half is the batch's `stamp` (none yet otherwise: no fill per batch).
+    slots: Vec<u64>,
+    stamp: u32,
     /// Per sight, the kinds of the agents (most recently used last).
     sights: Vec<Kinds>,
     /// Per static class of the batch being grouped: the agents that join its first state
-    /// class after its first member, and their offers (buffers kept).
+    /// class after its first member, and their offers beyond one each (buffers kept).
     bulk: Vec<(Vec<u32>, usize)>,
 }
 
@@ -379,8 +381,10 @@ struct Kinds {
     by_kind: Vec<Vec<u64>>,
     /// Per offer: the kind of the agent it is the only offer of (`u32::MAX`: not known).
     of_offer: Vec<u32>,
-    /// Per kind: its static class in the batch being grouped (`u32::MAX`: none yet).
-    statics: Vec<u32>,
+    /// Per kind: its static class in the batch being grouped, in the low half, when the high
+    /// half is the batch's `stamp` (none yet otherwise: no fill per batch).
+    statics: Vec<u64>,
+    stamp: u32,
 }
 
 impl Prep {
@@ -489,41 +493,45 @@ impl Prep {
         if self.akey.len() != offers.len() {
             return false;
         }
-        self.slots.clear();
-        self.slots.resize(self.keys.len(), u32::MAX);
+        // The slots of this batch carry its stamp (no fill of every agent number per batch).
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.slots.iter_mut().for_each(|s| *s = 0);
+            self.stamp = 1;
+        }
+        if self.slots.len() < self.keys.len() {
+            self.slots.resize(self.keys.len(), 0);
+        }
+        let stamp = u64::from(self.stamp) << 32;
         let dead = ctx.store.dead();
-        ctx.agents.reserve(offers.len());
-        ctx.offer_agent.reserve(offers.len());
-        for ((i, o), (&k, &gone)) in
-            offers.iter().enumerate().zip(self.akey.iter().zip(dead.iter().chain(std::iter::repeat(&false))))
-        {
+        // The offers that may be gaps, then the others (no gap past `dead`'s end).
+        let split = dead.len().min(offers.len());
+        let (Some(head), Some(tail)) = (offers.get(..split), offers.get(split..)) else { return false };
+        let (Some(khead), Some(ktail)) = (self.akey.get(..split), self.akey.get(split..)) else { return false };
+        // Filled as locals (kept in registers), then handed to the ledger.
+        let mut agents = std::mem::take(&mut ctx.agents);
+        let mut offer_agent = std::mem::take(&mut ctx.offer_agent);
+        agents.reserve(offers.len());
+        offer_agent.reserve(offers.len());
+        let mut pooler = Pooler { agents, slots: self.slots.as_mut_slice(), stamp, bad: false };
+        offer_agent.extend(head.iter().zip(khead).zip(dead).enumerate().map(|(i, ((o, &k), &gone))| {
             // A gap: no agent.
             if gone {
-                ctx.offer_agent.push(u32::MAX);
-                continue;
-            }
-            let Some(slot) = self.slots.get_mut(k as usize) else {
-                ctx.agents.clear();
-                ctx.offer_agent.clear();
-                return false;
-            };
-            if *slot == u32::MAX {
-                *slot = ctx.agents.len() as u32;
-                ctx.offer_agent.push(*slot);
-                ctx.agents.push(Agent {
-                    id: o.agent_id.as_str(),
-                    hostname: o.hostname.as_str(),
-                    // One offer, inline (no branch on a push).
-                    offers: SmallVec::from_buf_and_len([i as u32, 0], 1),
-                    static_class: 0,
-                    class: 0,
-                });
+                u32::MAX
             } else {
-                ctx.offer_agent.push(*slot);
-                if let Some(a) = ctx.agents.get_mut(*slot as usize) {
-                    a.offers.push(i as u32);
-                }
+                pooler.pool(i, o, k)
             }
+        }));
+        offer_agent.extend(tail.iter().zip(ktail).enumerate().map(|(i, (o, &k))| pooler.pool(split + i, o, k)));
+        let Pooler { mut agents, bad, .. } = pooler;
+        if bad {
+            agents.clear();
+            offer_agent.clear();
+        }
+        ctx.agents = agents;
+        ctx.offer_agent = offer_agent;
+        if bad {
+            return false;
         }
         if ctx.opts.tie_break == TieBreak::AgentId {
             canonical_agents(ctx, &[]);
@@ -552,6 +560,7 @@ impl Prep {
                     by_kind: Vec::new(),
                     of_offer,
                     statics: Vec::new(),
+                    stamp: 0,
                 });
                 self.sights.len() - 1
             }
@@ -564,15 +573,22 @@ impl Prep {
         if kinds.shapes.len() > 4 * ctx.req.offers.len() + 1024 {
             kinds.shapes.clear();
             kinds.by_kind.clear();
+            kinds.statics.clear();
             kinds.of_offer.iter_mut().for_each(|k| *k = u32::MAX);
         }
         ctx.sight = sight;
         // As `group_agents`: the scored dimensions are known before the first class is made.
         ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
-        kinds.statics.clear();
-        kinds.statics.resize(kinds.shapes.len(), u32::MAX);
+        kinds.stamp = kinds.stamp.wrapping_add(1);
+        if kinds.stamp == 0 || kinds.statics.len() != kinds.shapes.len() {
+            kinds.statics.clear();
+            kinds.statics.resize(kinds.shapes.len(), 0);
+            kinds.stamp = 1;
+        }
+        let stamp = u64::from(kinds.stamp) << 32;
+        let made = |x: u64| ((x & !u64::from(u32::MAX)) == stamp).then_some(x as u32);
         // Per static class of a kind: the agents that join its first state class after the
-        // agent that made it (ascending, as they come) and their offers, added in one go
+        // agent that made it (ascending, as they come) and their offers beyond one each, added in one go
         // after the pass (no member list is read while agents are sorted in).
         let mut bulk = std::mem::take(&mut self.bulk);
         for b in &mut bulk {
@@ -584,57 +600,95 @@ impl Prep {
         // fields that keep it from having one are compared).
         let mut others: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
         let mut buf = Vec::new();
-        for ai in 0..ctx.agents.len() {
-            let kind = kind_of(ctx, ai, &mut kinds, &mut buf);
-            // An agent of a kind whose static class is made: it joins that class's first
-            // state class, as `join_static` does (without its lookups: most agents go here).
-            if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).filter(|s| *s != u32::MAX) {
-                let (Some(st), Some(b)) = (ctx.statics.get(s as usize), bulk.get_mut(s as usize)) else { continue };
-                let c = st.init_class;
-                let Some(agent) = ctx.agents.get_mut(ai) else { continue };
+        let n = ctx.agents.len();
+        let mut ai = 0;
+        while ai < n {
+            // Most agents, in runs: one offer, whose kind is known and whose kind's static
+            // class is made (an offer of no known kind reads `u32::MAX`, past `statics`).
+            let statics = &ctx.statics;
+            for agent in ctx.agents.get_mut(ai..).unwrap_or_default() {
+                let s = match agent.offers.as_slice() {
+                    [o] => kinds.of_offer.get(*o as usize).and_then(|k| kinds.statics.get(*k as usize)).copied(),
+                    _ => None,
+                };
+                let Some(s) = s.and_then(made) else { break };
+                let (Some(st), Some(b)) = (statics.get(s as usize), bulk.get_mut(s as usize)) else { break };
                 agent.static_class = s;
-                agent.class = c;
+                agent.class = st.init_class;
                 b.0.push(ai as u32);
-                b.1 += agent.offers.len();
-                continue;
+                ai += 1;
             }
-            let (found, h) = match kind {
-                Some(k) => (kinds.statics.get(k as usize).copied().filter(|s| *s != u32::MAX), 0),
-                None => {
-                    let Some(agent) = ctx.agents.get(ai) else { continue };
-                    let h = ctx.static_hash(agent);
-                    let list = others.get(&h).map_or(&[][..], |l| l.as_slice());
-                    let found = list.iter().copied().find(|&s| {
-                        let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
-                        rep.is_some_and(|rep| ctx.static_eq(rep, agent))
-                    });
-                    (found, h)
-                }
-            };
-            // A new static class takes its kind's shape (not walked again).
-            let shape = kind.and_then(|k| kinds.by_kind.get(k as usize)).map(Vec::as_slice);
-            let s = join_static(ctx, ai, found, shape);
-            match kind {
-                Some(k) => {
-                    if let Some(x) = kinds.statics.get_mut(k as usize) {
-                        *x = s;
-                    }
-                    if bulk.len() <= s as usize {
-                        bulk.resize_with(s as usize + 1, Default::default);
-                    }
-                }
-                None if found.is_none() => others.entry(h).or_default().push(s),
-                None => {}
+            if ai >= n {
+                break;
             }
+            // The others one by one.
+            'slow: {
+                let kind = kind_of(ctx, ai, &mut kinds, &mut buf);
+                // An agent of a kind whose static class is made: it joins that class's first
+                // state class, as `join_static` does (without its lookups: most agents go here).
+                if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).and_then(made) {
+                    let (Some(st), Some(b)) = (ctx.statics.get(s as usize), bulk.get_mut(s as usize)) else {
+                        break 'slow;
+                    };
+                    let c = st.init_class;
+                    let Some(agent) = ctx.agents.get_mut(ai) else { break 'slow };
+                    agent.static_class = s;
+                    agent.class = c;
+                    b.0.push(ai as u32);
+                    b.1 += agent.offers.len().saturating_sub(1);
+                    break 'slow;
+                }
+                let (found, h) = match kind {
+                    Some(k) => (kinds.statics.get(k as usize).copied().and_then(made), 0),
+                    None => {
+                        let Some(agent) = ctx.agents.get(ai) else { break 'slow };
+                        let h = ctx.static_hash(agent);
+                        let list = others.get(&h).map_or(&[][..], |l| l.as_slice());
+                        let found = list.iter().copied().find(|&s| {
+                            let rep = ctx.statics.get(s as usize).and_then(|st| ctx.agents.get(st.rep as usize));
+                            rep.is_some_and(|rep| ctx.static_eq(rep, agent))
+                        });
+                        (found, h)
+                    }
+                };
+                // A new static class takes its kind's shape (not walked again).
+                let shape = kind.and_then(|k| kinds.by_kind.get(k as usize)).map(Vec::as_slice);
+                let s = join_static(ctx, ai, found, shape);
+                match kind {
+                    Some(k) => {
+                        if let Some(x) = kinds.statics.get_mut(k as usize) {
+                            *x = stamp | u64::from(s);
+                        }
+                        if bulk.len() <= s as usize {
+                            bulk.resize_with(s as usize + 1, Default::default);
+                        }
+                        // Its first member heads its list (the list becomes the members).
+                        if let Some(b) = bulk.get_mut(s as usize).filter(|b| b.0.is_empty()) {
+                            b.0.push(ai as u32);
+                        }
+                    }
+                    None if found.is_none() => others.entry(h).or_default().push(s),
+                    None => {}
+                }
+            }
+            ai += 1;
         }
-        // The agents that joined a made class, after its first member (all above it).
-        for (s, (list, offers)) in bulk.iter().enumerate().filter(|(_, b)| !b.0.is_empty()) {
+        // The agents that joined a made class, after its first member (all above it): the
+        // list, headed by the first member, becomes the members (no copy; the buffer kept is
+        // a new one of its size), else the joiners are copied in.
+        for (s, (list, extra)) in bulk.iter_mut().enumerate().filter(|(_, b)| b.0.len() > 1) {
             let Some(st) = ctx.statics.get_mut(s) else { continue };
-            st.agents += list.len() as u32;
+            let joined = list.get(1..).unwrap_or(&[]);
+            st.agents += joined.len() as u32;
             let c = st.init_class;
             if let Some(cl) = ctx.classes.get_mut(c as usize) {
-                cl.members.extend_above(list);
-                cl.offers += offers;
+                cl.offers += joined.len() + *extra;
+                if cl.members.iter().as_slice() == list.get(..1).unwrap_or(&[]) {
+                    let fresh = Vec::with_capacity(list.len());
+                    cl.members.set(std::mem::replace(list, fresh));
+                } else {
+                    cl.members.extend_above(joined);
+                }
             }
         }
         self.bulk = bulk;
@@ -668,7 +722,8 @@ fn kind_of(ctx: &Ctx<'_, '_>, ai: usize, kinds: &mut Kinds, buf: &mut Vec<u64>) 
             let k = kinds.shapes.len() as u32;
             kinds.shapes.insert(buf.clone(), k);
             kinds.by_kind.push(buf.clone());
-            kinds.statics.push(u32::MAX);
+            // Not made in this batch (no stamp is 0).
+            kinds.statics.push(0);
             k
         }
     };
@@ -676,4 +731,122 @@ fn kind_of(ctx: &Ctx<'_, '_>, ai: usize, kinds: &mut Kinds, buf: &mut Vec<u64>) 
         *slot = k;
     }
     Some(k)
+}
+
+/// The agents of a batch being pooled from the agent numbers ([`Prep::pool`]).
+struct Pooler<'r, 's> {
+    agents: Vec<Agent<'r>>,
+    /// Per agent number: `stamp | index` once the batch has the agent.
+    slots: &'s mut [u64],
+    stamp: u64,
+    /// An agent number was out of range.
+    bad: bool,
+}
+
+impl<'r> Pooler<'r, '_> {
+    /// Pools offer `i` (`o`, of agent number `k`) into its agent; returns the agent's index
+    /// (`u32::MAX`, and `bad` set, for an agent number out of range).
+    #[inline(always)]
+    fn pool(&mut self, i: usize, o: &'r Offer, k: u32) -> u32 {
+        let Some(slot) = self.slots.get_mut(k as usize) else {
+            self.bad = true;
+            return u32::MAX;
+        };
+        if (*slot & !u64::from(u32::MAX)) == self.stamp {
+            let at = *slot as u32;
+            if let Some(a) = self.agents.get_mut(at as usize) {
+                a.offers.push(i as u32);
+            }
+            at
+        } else {
+            let at = self.agents.len() as u32;
+            *slot = self.stamp | u64::from(at);
+            self.agents.push(Agent {
+                id: o.agent_id.as_str(),
+                hostname: o.hostname.as_str(),
+                // One offer, inline (no branch on a push).
+                offers: SmallVec::from_buf_and_len([i as u32, 0], 1),
+                static_class: 0,
+                class: 0,
+            });
+            at
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Engine, Options, Scalar};
+
+    /// Offers on agents of one, two and three offers (some alike, some not), and two tasks.
+    fn held() -> Held {
+        let mut held = Held::new();
+        for i in 0..12 {
+            let agent = format!("agent-{}", i % 5);
+            let mut o = Offer::new(format!("O{i}"), format!("S{}", i % 5), agent.clone());
+            o.hostname = agent;
+            let cpus = if i % 4 == 0 { 2 } else { 4 };
+            o.resources = crate::parse_resources(&format!("cpus:{cpus};mem:4096"), "*").unwrap();
+            held.push_offer(o);
+        }
+        for t in 0..2 {
+            let mut task = TaskRequest::new(format!("web-{t}"));
+            task.cpus = Scalar::from_units(3);
+            held.tasks_mut().push(task);
+        }
+        held
+    }
+
+    #[test]
+    fn stamps_that_wrap_give_the_fresh_answer() {
+        let engine = Engine::new(Options::default()).unwrap();
+        let mut held = held();
+        for round in 0..5 {
+            if round == 2 {
+                // The next batch takes the last stamp, the one after wraps (every slot reset).
+                let p = held.prep.get_mut();
+                p.stamp = u32::MAX - 1;
+                for k in &mut p.sights {
+                    k.stamp = u32::MAX - 1;
+                }
+            }
+            let plan = engine.place_held(&held).unwrap();
+            assert_eq!(plan, engine.place(&held.request()).unwrap(), "round {round}");
+            assert_eq!(plan.accept.iter().map(|a| a.tasks.len()).sum::<usize>(), 2, "round {round}");
+            let used: Vec<String> =
+                plan.accept.iter().flat_map(|a| a.offer_ids.iter().map(|o| o.to_string())).collect();
+            drop(plan);
+            held.remove_offers(&used);
+            let mut o = Offer::new(format!("N{round}"), format!("S{}", round % 3), format!("agent-{}", round % 3));
+            o.resources = crate::parse_resources("cpus:8;mem:8192", "*").unwrap();
+            held.push_offer(o);
+        }
+        let p = held.prep.get_mut();
+        assert!(p.stamp < 4, "the stamp wrapped: {}", p.stamp);
+    }
+
+    #[test]
+    fn a_class_made_in_the_batch_takes_its_joiners_as_members() {
+        let engine = Engine::new(Options::default()).unwrap();
+        let mut held = Held::new();
+        for i in 0..40 {
+            let mut o = Offer::new(format!("O{i}"), format!("S{i}"), format!("agent-{i}"));
+            o.resources = crate::parse_resources("cpus:4;mem:4096", "*").unwrap();
+            held.push_offer(o);
+        }
+        for t in 0..30 {
+            let mut task = TaskRequest::new(format!("web-{t}"));
+            task.cpus = Scalar::from_units(4);
+            held.tasks_mut().push(task);
+        }
+        // Twice: kinds learnt, then known (the joiners taken in runs).
+        for _ in 0..2 {
+            let plan = engine.place_held(&held).unwrap();
+            assert_eq!(plan, engine.place(&held.request()).unwrap());
+            let agents: Vec<&str> = plan.accept.iter().map(|a| a.agent_id).collect();
+            let expect: Vec<String> = (0..30).map(|i| format!("S{i}")).collect();
+            assert_eq!(agents, expect);
+        }
+    }
 }

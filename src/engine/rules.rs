@@ -3,6 +3,7 @@
 //! requirements once, evaluates them against a candidate agent (or disk) and the placements
 //! of the task's group, and keeps the group counters live as the batch places tasks.
 
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -523,8 +524,18 @@ impl<'r> Groups<'r> {
                 by_host.entry(o.hostname.as_str()).or_insert(o);
             }
         }
+        // A batch has a few groups and a session many running tasks: a few ids are compared
+        // one by one (no hash per running task).
+        let few: SmallVec<[(&str, u32); 4]> =
+            if self.ids.len() <= 4 { self.ids.iter().map(|(k, v)| (*k, *v)).collect() } else { SmallVec::new() };
         for r in running {
-            let Some(&g) = self.ids.get(r.group.as_str()) else { continue };
+            let name = r.group.as_str();
+            let g = if self.ids.len() <= 4 {
+                few.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+            } else {
+                self.ids.get(name).copied()
+            };
+            let Some(g) = g else { continue };
             let agent = if bare(r) {
                 match r.agent_id.as_deref() {
                     Some(id) => by_agent.get(id).copied(),
@@ -620,5 +631,55 @@ impl<'r> Groups<'r> {
                 *x = s;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ConstraintSpec, Engine, Offer, Options, PlaceRequest, RunningTask, Scalar, TaskRequest};
+
+    /// Per task of group `g0` placed with `hostname UNIQUE` among `groups` groups (one task
+    /// each) on three agents, `S0` and `S1` running a task of `g0`: its agent.
+    fn g0_agent(groups: usize) -> String {
+        let offers = (0..3)
+            .map(|i| {
+                let mut o = Offer::new(format!("O{i}"), format!("S{i}"), format!("agent-{i}"));
+                o.hostname = format!("agent-{i}");
+                o.resources = crate::parse_resources("cpus:8;mem:8192", "*").unwrap();
+                o
+            })
+            .collect();
+        let tasks = (0..groups)
+            .map(|g| {
+                let mut t = TaskRequest::new(format!("t{g}"));
+                t.cpus = Scalar::from_units(1);
+                t.group = Some(format!("g{g}"));
+                t.constraints = vec![ConstraintSpec::text("hostname UNIQUE")];
+                t
+            })
+            .collect();
+        let running = (0..2)
+            .map(|i| RunningTask {
+                id: format!("r{i}"),
+                group: "g0".into(),
+                hostname: format!("agent-{i}"),
+                agent_id: Some(format!("S{i}")),
+                attributes: crate::model::Attributes(Vec::new()),
+                region: None,
+                zone: None,
+            })
+            .collect();
+        let req = PlaceRequest { offers, tasks, running };
+        let plan = Engine::new(Options::default()).unwrap().place(&req).unwrap();
+        let acc = plan.accept.iter().find(|a| a.tasks.iter().any(|l| l.task_id == "t0")).unwrap();
+        acc.agent_id.to_string()
+    }
+
+    #[test]
+    fn running_tasks_count_with_few_groups_as_with_many() {
+        // One group: its id found among the few; six: found by hash. Both count the running
+        // tasks of `g0`: its task goes to the one agent without one.
+        assert_eq!(g0_agent(1), "S2");
+        assert_eq!(g0_agent(6), "S2");
     }
 }

@@ -103,6 +103,13 @@ impl Members {
         self.list.extend_from_slice(agents);
     }
 
+    /// The members are `agents`, ascending (their buffer taken, not copied).
+    pub(super) fn set(&mut self, agents: Vec<u32>) {
+        debug_assert!(agents.windows(2).all(|w| w.first() < w.last()));
+        self.list = SmallVec::from_vec(agents);
+        self.start = 0;
+    }
+
     pub(super) fn remove(&mut self, agent: u32) {
         let live = self.list.get(self.start..).unwrap_or(&[]);
         if let Ok(pos) = live.binary_search(&agent) {
@@ -838,6 +845,18 @@ mod tests {
         m.remove(0);
         m.remove(3);
         assert_eq!(m.first(), None);
+    }
+
+    #[test]
+    fn members_set_from_a_list_take_it_and_still_insert_and_remove() {
+        let mut m = Members::default();
+        m.insert(7);
+        m.set(vec![2, 4, 6, 8]);
+        assert_eq!(m.iter().copied().collect::<Vec<_>>(), [2, 4, 6, 8]);
+        m.remove(2);
+        m.insert(5);
+        m.remove(8);
+        assert_eq!((m.first(), m.iter().copied().collect::<Vec<_>>()), (Some(&4), vec![4, 5, 6]));
     }
 
     #[test]
