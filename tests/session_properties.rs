@@ -92,8 +92,10 @@ fn status(task: &str, state: &str, agent: usize, uuid: Option<String>, reason: O
 impl Master {
     fn uuid(&mut self) -> Option<String> {
         self.next_uuid += 1;
-        // Base64 of the counter's bytes (any base64 text will do for the session).
-        Some(format!("AAAA{:04}", self.next_uuid))
+        // The base64 text of 16 bytes (22 digits and the padding), as a master sends: the
+        // session acknowledges nothing else (a master refuses it), and an update it cannot
+        // acknowledge comes again after every resubscription, as agents resend it.
+        Some(format!("{:A>22}==", self.next_uuid))
     }
 
     fn apply(&mut self, calls: &[Json]) {
