@@ -40,6 +40,9 @@ use crate::model::{Offer, RunningTask, TaskRequest};
 /// How many sights keep their kinds (the least recently used goes first).
 const SIGHTS: usize = 4;
 
+/// A kind's static class not made yet in the batch being grouped ([`Kinds::statics`]).
+const UNMADE: (u32, u32) = (u32::MAX, u32::MAX);
+
 /// The store compacts when more than this many of its offers are gone and they are over a
 /// third of it (each compaction moves at most three offers per offer gone since the last one).
 const GAPS_MIN: usize = 32;
@@ -379,8 +382,9 @@ struct Kinds {
     by_kind: Vec<Vec<u64>>,
     /// Per offer: the kind of the agent it is the only offer of (`u32::MAX`: not known).
     of_offer: Vec<u32>,
-    /// Per kind: its static class in the batch being grouped (`u32::MAX`: none yet).
-    statics: Vec<u32>,
+    /// Per kind: its static class in the batch being grouped and that class's first state
+    /// class (`UNMADE`: none yet).
+    statics: Vec<(u32, u32)>,
 }
 
 impl Prep {
@@ -570,7 +574,7 @@ impl Prep {
         // As `group_agents`: the scored dimensions are known before the first class is made.
         ctx.dims = super::score::Dims::of(ctx.resolved, ctx.tasks.iter().map(|t| &t.need));
         kinds.statics.clear();
-        kinds.statics.resize(kinds.shapes.len(), u32::MAX);
+        kinds.statics.resize(kinds.shapes.len(), UNMADE);
         // Per static class of a kind: the agents that join its first state class after the
         // agent that made it (ascending, as they come) and their offers, added in one go
         // after the pass (no member list is read while agents are sorted in).
@@ -585,12 +589,28 @@ impl Prep {
         let mut others: FxMap<u64, SmallVec<[u32; 1]>> = FxMap::default();
         let mut buf = Vec::new();
         for ai in 0..ctx.agents.len() {
+            // An agent of one offer whose kind is known and made (most agents): it joins that
+            // kind's static class's first state class, as `join_static` does (without its
+            // lookups), read from the offer's kind at once.
+            if let Some(agent) = ctx.agents.get_mut(ai) {
+                if let [o] = agent.offers.as_slice() {
+                    let k = kinds.of_offer.get(*o as usize).copied().unwrap_or(u32::MAX);
+                    if let Some(&(s, c)) = kinds.statics.get(k as usize).filter(|m| m.0 != u32::MAX) {
+                        if let Some(b) = bulk.get_mut(s as usize) {
+                            agent.static_class = s;
+                            agent.class = c;
+                            b.0.push(ai as u32);
+                            b.1 += 1;
+                            continue;
+                        }
+                    }
+                }
+            }
             let kind = kind_of(ctx, ai, &mut kinds, &mut buf);
-            // An agent of a kind whose static class is made: it joins that class's first
-            // state class, as `join_static` does (without its lookups: most agents go here).
-            if let Some(s) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).filter(|s| *s != u32::MAX) {
-                let (Some(st), Some(b)) = (ctx.statics.get(s as usize), bulk.get_mut(s as usize)) else { continue };
-                let c = st.init_class;
+            // An agent of a kind whose static class is made: the same, its kind found by a walk.
+            if let Some((s, c)) = kind.and_then(|k| kinds.statics.get(k as usize).copied()).filter(|m| m.0 != u32::MAX)
+            {
+                let Some(b) = bulk.get_mut(s as usize) else { continue };
                 let Some(agent) = ctx.agents.get_mut(ai) else { continue };
                 agent.static_class = s;
                 agent.class = c;
@@ -599,7 +619,7 @@ impl Prep {
                 continue;
             }
             let (found, h) = match kind {
-                Some(k) => (kinds.statics.get(k as usize).copied().filter(|s| *s != u32::MAX), 0),
+                Some(k) => (kinds.statics.get(k as usize).map(|m| m.0).filter(|s| *s != u32::MAX), 0),
                 None => {
                     let Some(agent) = ctx.agents.get(ai) else { continue };
                     let h = ctx.static_hash(agent);
@@ -617,7 +637,7 @@ impl Prep {
             match kind {
                 Some(k) => {
                     if let Some(x) = kinds.statics.get_mut(k as usize) {
-                        *x = s;
+                        *x = (s, ctx.statics.get(s as usize).map_or(u32::MAX, |st| st.init_class));
                     }
                     if bulk.len() <= s as usize {
                         bulk.resize_with(s as usize + 1, Default::default);
@@ -668,7 +688,7 @@ fn kind_of(ctx: &Ctx<'_, '_>, ai: usize, kinds: &mut Kinds, buf: &mut Vec<u64>) 
             let k = kinds.shapes.len() as u32;
             kinds.shapes.insert(buf.clone(), k);
             kinds.by_kind.push(buf.clone());
-            kinds.statics.push(u32::MAX);
+            kinds.statics.push(UNMADE);
             k
         }
     };
