@@ -369,7 +369,7 @@ pub(super) struct Prep {
     /// Per sight, the kinds of the agents (most recently used last).
     sights: Vec<Kinds>,
     /// Per static class of the batch being grouped: the agents that join its first state
-    /// class after its first member, and their offers (buffers kept).
+    /// class after its first member, and their offers less one per agent (buffers kept).
     bulk: Vec<(Vec<u32>, usize)>,
 }
 
@@ -576,8 +576,9 @@ impl Prep {
         kinds.statics.clear();
         kinds.statics.resize(kinds.shapes.len(), UNMADE);
         // Per static class of a kind: the agents that join its first state class after the
-        // agent that made it (ascending, as they come) and their offers, added in one go
-        // after the pass (no member list is read while agents are sorted in).
+        // agent that made it (ascending, as they come) and their offers less one per agent
+        // (wrapping: an agent of one offer adds nothing), added in one go after the pass
+        // (no member list is read while agents are sorted in).
         let mut bulk = std::mem::take(&mut self.bulk);
         for b in &mut bulk {
             b.0.clear();
@@ -600,7 +601,6 @@ impl Prep {
                             agent.static_class = s;
                             agent.class = c;
                             b.0.push(ai as u32);
-                            b.1 += 1;
                             continue;
                         }
                     }
@@ -615,7 +615,7 @@ impl Prep {
                 agent.static_class = s;
                 agent.class = c;
                 b.0.push(ai as u32);
-                b.1 += agent.offers.len();
+                b.1 = b.1.wrapping_add(agent.offers.len()).wrapping_sub(1);
                 continue;
             }
             let (found, h) = match kind {
@@ -654,7 +654,7 @@ impl Prep {
             let c = st.init_class;
             if let Some(cl) = ctx.classes.get_mut(c as usize) {
                 cl.members.extend_above(list);
-                cl.offers += offers;
+                cl.offers += list.len().wrapping_add(*offers);
             }
         }
         self.bulk = bulk;
@@ -706,12 +706,15 @@ mod tests {
     use super::super::options::{Options, Resolved};
     use super::*;
 
-    /// Per agent: its id, static class, state class, and that class's members.
-    fn classes(ctx: &Ctx<'_, '_>) -> Vec<(String, u32, u32, Vec<u32>)> {
-        let members = |c: u32| ctx.classes.get(c as usize).map(|cl| cl.members.iter().copied().collect());
+    /// Per agent: its id, static class, state class, and that class's members and offers.
+    fn classes(ctx: &Ctx<'_, '_>) -> Vec<(String, u32, u32, Vec<u32>, usize)> {
+        let members = |c: u32| ctx.classes.get(c as usize).map(|cl| (cl.members.iter().copied().collect(), cl.offers));
         ctx.agents
             .iter()
-            .map(|a| (a.id.to_owned(), a.static_class, a.class, members(a.class).unwrap_or_default()))
+            .map(|a| {
+                let (list, offers) = members(a.class).unwrap_or_default();
+                (a.id.to_owned(), a.static_class, a.class, list, offers)
+            })
             .collect()
     }
 
@@ -719,7 +722,7 @@ mod tests {
     fn kept_kinds_group_the_agents_as_a_fresh_grouping_does() {
         let mut held = Held::new();
         held.tasks_mut().push(task("t", 1, 1, &["rack LIKE r.*"]));
-        // Agents of one offer of three kinds, interleaved, and one of two offers.
+        // Agents of one offer of three kinds, interleaved, and two of two offers alike.
         for i in 0..12 {
             let (res, rack) = match i % 3 {
                 0 => ("cpus:4;mem:1024", "rack:r1"),
@@ -729,6 +732,7 @@ mod tests {
             held.push_offer(offer(&format!("o{i}"), &format!("a{i}"), res, rack));
         }
         held.push_offer(offer("o12", "a4", "cpus:1", ""));
+        held.push_offer(offer("o13", "a7", "cpus:1", ""));
         let opts = Options::default();
         let resolved = Resolved::new(&opts).unwrap();
         // Three batches: the kinds learnt in the first are read from the offers after it,
