@@ -46,16 +46,25 @@ impl<'r> Ctx<'r, '_> {
 
     /// Builds the pool of an agent's offers: one entry per distinct resource, amounts merged.
     pub(super) fn build_pool(&mut self, agent: usize) -> Vec<Entry> {
-        let offers: SmallVec<[u32; 2]> = self.agents.get(agent).map(|a| a.offers.clone()).unwrap_or_default();
         let req = self.req;
-        let merged = pooled(&req.offers, &offers);
+        let merged = match self.agents.get(agent) {
+            Some(a) => pooled(&req.offers, &a.offers),
+            None => Vec::new(),
+        };
         let mut pool: Vec<Entry> = Vec::with_capacity(merged.len());
         for Pooled { src: (o, ri), amount, exclusive } in merged {
             let Some(res) = req.offers.get(o as usize).and_then(|x| x.resources.as_slice().get(ri as usize)) else {
                 continue;
             };
-            let name = self.names.id(&res.name);
-            let role = self.roles.id(res.role());
+            // The well-known names and the unreserved role have fixed ids: no lookup.
+            let name = match known_name(&res.name) {
+                Some(id) => id,
+                None => self.names.id(&res.name),
+            };
+            let role = match res.role() {
+                r if str_eq(r, "*") => fit::STAR,
+                r => self.roles.id(r),
+            };
             let alloc = match res.allocation_role.as_deref().or(self.offer_allocation(o as usize)) {
                 Some(a) => self.roles.id(a),
                 None => NONE,
@@ -71,7 +80,10 @@ impl<'r> Ctx<'r, '_> {
                 let pid =
                     d.and_then(|d| d.persistence.as_ref()).map_or(NONE, |p| self.ids.id(&format!("pid:{}", p.id)));
                 let src = d.and_then(|d| d.source.as_ref());
-                let source = self.ids.id(&source_key(kind, src.and_then(|s| s.root.as_deref()).unwrap_or("")));
+                let source = match source_key(kind, src.and_then(|s| s.root.as_deref()).unwrap_or("")) {
+                    std::borrow::Cow::Borrowed(key) => self.ids.id_const(key),
+                    std::borrow::Cow::Owned(key) => self.ids.id(&key),
+                };
                 let profile = src
                     .and_then(|s| s.profile.as_deref())
                     .filter(|p| !p.is_empty())
@@ -798,6 +810,15 @@ fn source_key(kind: DiskKind, root: &str) -> std::borrow::Cow<'static, str> {
     }
 }
 
+/// The id of a well-known resource name in every batch's `Ctx::names` (seeded with them, in
+/// this order): `None` for any other name.
+#[inline]
+fn known_name(name: &str) -> Option<u32> {
+    const KNOWN: [(&str, u32); 5] =
+        [("cpus", fit::CPUS), ("mem", fit::MEM), ("disk", fit::DISK), ("gpus", fit::GPUS), ("ports", fit::PORTS)];
+    KNOWN.iter().find(|(k, _)| str_eq(k, name)).map(|(_, id)| *id)
+}
+
 /// Agent `ai` joins static class `found`, or a new one it stands for (with its first state
 /// class) when `None`; returns the static class. `shape`: the agent's shape under the batch's
 /// sight when the caller has it ([`Ctx::new_static`]).
@@ -806,11 +827,14 @@ pub(super) fn join_static(ctx: &mut Ctx<'_, '_>, ai: usize, found: Option<u32>, 
         Some(s) => s,
         None => {
             let s = ctx.new_static(ai, shape);
-            let (mut pool, execs) = match ctx.statics.get(s as usize) {
+            let (pool, execs) = match ctx.statics.get(s as usize) {
                 Some(st) => (ClassPool::of(&st.pool), st.execs.clone()),
                 None => (ClassPool::default(), SmallVec::new()),
             };
-            let c = ctx.find_or_create_class(s, &mut pool, (0, 0), execs);
+            // A static class just made has no state class yet: its first one is made
+            // without looking for it (`find_or_create_class` would find none).
+            let key = Ctx::class_key(s, &pool, (0, 0), &execs);
+            let c = ctx.create_class(key, s, pool, (0, 0), execs);
             if let Some(st) = ctx.statics.get_mut(s as usize) {
                 st.init_class = c;
             }
@@ -859,6 +883,21 @@ mod tests {
             ],
             ..PlaceRequest::default()
         }
+    }
+
+    #[test]
+    fn the_known_names_and_the_star_role_have_their_interned_ids() {
+        let req = request();
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        let mut ctx = prepared(&opts, &resolved, &req);
+        for name in ["cpus", "mem", "disk", "gpus", "ports"] {
+            assert_eq!(known_name(name), Some(ctx.names.id(name)), "{name}");
+        }
+        for name in ["fpgas", "cpu", "", "ports "] {
+            assert_eq!(known_name(name), None, "{name}");
+        }
+        assert_eq!(ctx.roles.id("*"), fit::STAR);
     }
 
     #[test]

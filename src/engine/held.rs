@@ -850,3 +850,64 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod kept_grouping_tests {
+    use super::super::classes::{group_agents, pool_agents};
+    use super::super::compile::compile_tasks;
+    use super::super::compile::fixture::{offer, task};
+    use super::super::options::{Options, Resolved};
+    use super::*;
+
+    /// Per agent: its id, static class, state class, and that class's members and offers.
+    fn classes(ctx: &Ctx<'_, '_>) -> Vec<(String, u32, u32, Vec<u32>, usize)> {
+        let members = |c: u32| ctx.classes.get(c as usize).map(|cl| (cl.members.iter().copied().collect(), cl.offers));
+        ctx.agents
+            .iter()
+            .map(|a| {
+                let (list, offers) = members(a.class).unwrap_or_default();
+                (a.id.to_owned(), a.static_class, a.class, list, offers)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn kept_kinds_group_the_agents_as_a_fresh_grouping_does() {
+        let mut held = Held::new();
+        held.tasks_mut().push(task("t", 1, 1, &["rack LIKE r.*"]));
+        // Agents of one offer of three kinds, interleaved, and two of two offers alike.
+        for i in 0..12 {
+            let (res, rack) = match i % 3 {
+                0 => ("cpus:4;mem:1024", "rack:r1"),
+                1 => ("cpus:4;mem:1024", "rack:r2"),
+                _ => ("cpus:8;mem:2048", "rack:r1"),
+            };
+            held.push_offer(offer(&format!("o{i}"), &format!("a{i}"), res, rack));
+        }
+        held.push_offer(offer("o12", "a4", "cpus:1", ""));
+        held.push_offer(offer("o13", "a7", "cpus:1", ""));
+        let opts = Options::default();
+        let resolved = Resolved::new(&opts).unwrap();
+        // Three batches: the kinds learnt in the first are read from the offers after it,
+        // an agent gone and one come in between.
+        for round in 0..3 {
+            let (req, prep, _) = held.parts();
+            let mut prep = prep.borrow_mut();
+            let mut kept = Ctx::new(&opts, &resolved, req);
+            if !prep.pool(&mut kept) {
+                pool_agents(&mut kept).unwrap();
+            }
+            compile_tasks(&mut kept).unwrap();
+            assert!(prep.group(&mut kept), "round {round}");
+            let mut fresh = Ctx::new(&opts, &resolved, req);
+            pool_agents(&mut fresh).unwrap();
+            compile_tasks(&mut fresh).unwrap();
+            group_agents(&mut fresh);
+            assert_eq!(classes(&kept), classes(&fresh), "round {round}");
+            assert_eq!(kept.statics.len(), 4, "round {round}");
+            drop(prep);
+            held.remove_offers(&[format!("o{round}")]);
+            held.push_offer(offer(&format!("n{round}"), &format!("b{round}"), "cpus:4;mem:1024", "rack:r2"));
+        }
+    }
+}

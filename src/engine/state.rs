@@ -379,7 +379,19 @@ impl<'r, 'o> Ctx<'r, 'o> {
                 }
             }
         }
-        let pool = std::mem::take(pool);
+        self.create_class(key, s, std::mem::take(pool), used, execs)
+    }
+
+    /// A new class of static class `s` (no class of it has this pool, used amounts and
+    /// executors); `key`: their [`Ctx::class_key`].
+    pub(super) fn create_class(
+        &mut self,
+        key: u64,
+        s: u32,
+        pool: ClassPool,
+        used: (i64, i64),
+        execs: SmallVec<[u32; 2]>,
+    ) -> u32 {
         let mut avail = (0, 0);
         match &pool {
             ClassPool::Flat(entries) => {

@@ -57,6 +57,9 @@ impl StrIndex {
 pub(super) struct Interner {
     pub(super) map: FxMap<String, u32>,
     pub(super) names: Vec<String>,
+    /// The constant keys looked up by [`Interner::id_const`] so far, with their ids (a few:
+    /// compared in turn, not hashed).
+    consts: Vec<(&'static str, u32)>,
 }
 
 impl Interner {
@@ -75,6 +78,18 @@ impl Interner {
         let v = self.names.len() as u32;
         self.map.insert(s.to_owned(), v);
         self.names.push(s.to_owned());
+        v
+    }
+
+    /// [`Interner::id`] of a constant key, one of a few a caller asks for over and over (a
+    /// disk source without a root): found by a compare with each one asked before, no hash.
+    #[inline]
+    pub(super) fn id_const(&mut self, s: &'static str) -> u32 {
+        if let Some((_, v)) = self.consts.iter().find(|(k, _)| str_eq(k, s)) {
+            return *v;
+        }
+        let v = self.id(s);
+        self.consts.push((s, v));
         v
     }
 
@@ -106,5 +121,18 @@ mod tests {
         assert_eq!(names.id("cpus"), 0);
         assert_eq!(names.name(2), "gpus");
         assert_eq!(names.name(9), "");
+    }
+
+    #[test]
+    fn a_constant_key_has_the_id_a_lookup_gives() {
+        let mut ids = Interner::default();
+        assert_eq!(ids.id("pid:a"), 0);
+        assert_eq!(ids.id_const("src:1:"), 1);
+        assert_eq!(ids.id_const("src:1:"), 1);
+        assert_eq!(ids.id("src:1:"), 1);
+        assert_eq!(ids.id("src:3:"), 2);
+        assert_eq!(ids.id_const("src:3:"), 2);
+        assert_eq!(ids.id_const("src:1:"), 1);
+        assert_eq!(ids.name(2), "src:3:");
     }
 }
