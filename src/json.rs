@@ -530,6 +530,40 @@ fn byte_offset(text: &str, line: usize, column: usize) -> usize {
     text.len()
 }
 
+/// True when a JSON string holding `b` must escape some byte of it: `"`, `\\` or a control byte
+/// (below 0x20), the bytes `serde_json` writes escaped (nothing else is). Eight bytes a step, as
+/// one `u64` (WebAssembly without SIMD would otherwise look at one byte a step); the last few
+/// bytes are padded with spaces to a word.
+pub(crate) fn needs_escape(b: &[u8]) -> bool {
+    let mut words = b.chunks_exact(8);
+    for chunk in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        if word_needs_escape(u64::from_le_bytes(w)) {
+            return true;
+        }
+    }
+    let rest = words.remainder();
+    let mut w = [b' '; 8];
+    if let Some(head) = w.get_mut(..rest.len()) {
+        head.copy_from_slice(rest);
+    }
+    word_needs_escape(u64::from_le_bytes(w))
+}
+
+/// True when some byte of the word `w` is `"`, `\\` or below 0x20. Exact: a flag can only be
+/// wrong above a byte that is rightly flagged, so "some byte" never is.
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let equal = |x: u8| {
+        let v = w ^ (ONES * u64::from(x));
+        v.wrapping_sub(ONES) & !v
+    };
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
+    (equal(b'"') | equal(b'\\') | below_space) & HIGHS != 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -661,5 +695,58 @@ mod value_tests {
             panic!("nesting not refused")
         };
         assert_eq!((e.code(), path.as_str()), ("limit.json_depth", "/x/0/0"));
+    }
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::needs_escape;
+
+    /// What `serde_json` escapes, byte by byte.
+    fn reference(b: &[u8]) -> bool {
+        b.iter().any(|&c| c == b'"' || c == b'\\' || c < 0x20)
+    }
+
+    #[test]
+    fn every_byte_class_at_every_offset_of_a_word() {
+        // Every byte value (quote, backslash, each control byte, space, DEL, high bytes, ...)
+        // at every position of strings of 0 to 24 bytes (whole words, tails, both), in a
+        // background of plain letters or of high bytes.
+        for background in [b'a', 0x20, 0x7f, 0x80, 0xff] {
+            for len in 0..=24usize {
+                let plain = vec![background; len];
+                assert!(!needs_escape(&plain));
+                for at in 0..len {
+                    for byte in 0..=255u8 {
+                        let mut b = plain.clone();
+                        b[at] = byte;
+                        assert_eq!(
+                            needs_escape(&b),
+                            reference(&b),
+                            "{byte:#04x} at {at} of {len} in {background:#04x}"
+                        );
+                    }
+                }
+            }
+        }
+        // Two special bytes in one word (the flags above the first are not exact).
+        for a in 0..8 {
+            for c in a..8 {
+                for (x, y) in [(b'"', b'\\'), (0x1f, b'"'), (0x00, 0x01), (b'!', 0x1f)] {
+                    let mut b = *b"abcdefgh";
+                    b[a] = x;
+                    b[c] = y;
+                    assert_eq!(needs_escape(&b), reference(&b));
+                }
+            }
+        }
+        // The bytes serde_json writes as they are, and the ones it escapes.
+        let mut out = Vec::new();
+        for byte in 0..=0x7fu8 {
+            let s = (byte as char).to_string();
+            out.clear();
+            serde_json::to_writer(&mut out, &s).unwrap();
+            assert_eq!(needs_escape(s.as_bytes()), out.len() != s.len() + 2, "{byte:#04x}");
+        }
     }
 }

@@ -137,32 +137,35 @@ impl<'de> Deserialize<'de> for TextId {
     }
 }
 
-/// `resources` or `attributes` of an offer as text holds them: an array of objects or a text.
-enum ListOrText<T> {
-    List(Vec<T>),
+/// `attributes` of an offer as read from request text: each attribute object converted (as
+/// [`attribute_from_dto`] does for the API) as soon as it is read, into the offer's own list
+/// (no list of decoding structs in between), or an attributes text. Any problem is a
+/// deserialization error: the fast path then gives up.
+enum AttributeList {
+    List(Attributes),
     Text(String),
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for ListOrText<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ListOrText<T>, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = ListOrText<T>;
+impl<'de> Deserialize<'de> for AttributeList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<AttributeList, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AttributeList;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an array or a text")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ListOrText<T>, E> {
-                Ok(ListOrText::Text(v.to_owned()))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<AttributeList, E> {
+                Ok(AttributeList::Text(v.to_owned()))
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ListOrText<T>, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-                while let Some(ObjOnly(x)) = seq.next_element::<ObjOnly<T>>()? {
-                    out.push(x);
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<AttributeList, A::Error> {
+                let mut out = Attributes::new();
+                while let Some(ObjOnly(dto)) = seq.next_element::<ObjOnly<AttributeDto>>()? {
+                    out.push(attribute_from_dto(dto).map_err(|_| de::Error::custom("not on the fast path"))?);
                 }
-                Ok(ListOrText::List(out))
+                Ok(AttributeList::List(out))
             }
         }
-        d.deserialize_any(V(std::marker::PhantomData))
+        d.deserialize_any(V)
     }
 }
 
@@ -183,7 +186,7 @@ pub(crate) struct OfferText {
     #[serde(alias = "executorIds", default)]
     executor_ids: Vec<TextId>,
     resources: Option<ResourceList>,
-    attributes: Option<ListOrText<AttributeDto>>,
+    attributes: Option<AttributeList>,
 }
 
 /// `resources` of an offer as read from request text: each resource object converted (as
@@ -238,14 +241,8 @@ pub(crate) fn offer_from_text_dto(o: OfferText) -> Option<Offer> {
     };
     let attributes = match o.attributes {
         None => Attributes::new(),
-        Some(ListOrText::List(list)) => {
-            let mut out = Attributes::new();
-            for dto in list {
-                out.push(attribute_from_dto(dto).ok()?);
-            }
-            out
-        }
-        Some(ListOrText::Text(text)) => crate::text::parse_attributes(&text).ok()?,
+        Some(AttributeList::List(list)) => list,
+        Some(AttributeList::Text(text)) => crate::text::parse_attributes(&text).ok()?,
     };
     let dto = OfferDto {
         id: Id(o.id.0),

@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 
 use super::numbers::{de_f64, de_i64, de_u64};
 use super::pointer::kind;
-use crate::model::{Label, Value};
+use crate::model::{Label, ResourceName, Value};
 
 /// A Mesos id: `{"value": "..."}`, or just the string.
 pub(crate) struct Id(pub(crate) String);
@@ -275,10 +275,33 @@ impl<'de> Deserialize<'de> for TypeName {
     }
 }
 
+/// A resource's `name`: a string, made a [`ResourceName`] from the text's own bytes where it
+/// can be borrowed (a known name then allocates nothing), as `String` would read it otherwise.
+fn resource_name<'de, D: Deserializer<'de>>(d: D) -> Result<ResourceName, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = ResourceName;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<ResourceName, E> {
+            Ok(ResourceName::from(v))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<ResourceName, E> {
+            Ok(ResourceName::from(v))
+        }
+    }
+    d.deserialize_string(V)
+}
+
 #[derive(Deserialize)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(rename = "Resource"))]
 pub(crate) struct ResourceDto {
-    pub(crate) name: String,
+    /// Read straight into the model's name: a well-known name (`cpus`, `mem`, ...) read from
+    /// text allocates nothing (a `String` here was allocated and dropped for every resource).
+    #[serde(deserialize_with = "resource_name")]
+    #[cfg_attr(feature = "tsify", tsify(type = "string"))]
+    pub(crate) name: ResourceName,
     #[serde(rename = "type")]
     #[serde(default)]
     #[cfg_attr(feature = "tsify", tsify(type = "ValueType"))]

@@ -359,7 +359,7 @@ pub(crate) fn resource_from_dto(mut dto: ResourceDto, default_role: &str, origin
     let reservations = reservations_from(&mut dto, default_role)?;
     let disk = dto.disk.take().map(|d| disk_from(*d).map(Box::new)).transpose()?;
     let r = Resource {
-        name: dto.name.into(),
+        name: dto.name,
         value,
         reservations,
         disk,

@@ -235,6 +235,20 @@ pub(crate) fn put<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> Result<(),
     serde_json::to_writer(&mut *out, v)
 }
 
+/// Writes the string `s` as [`put`] does (the same bytes): as it is between quotes when no byte
+/// of it needs an escape ([`crate::json::needs_escape`], eight bytes a step), else by
+/// `serde_json`.
+pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) -> Result<(), serde_json::Error> {
+    if crate::json::needs_escape(s.as_bytes()) {
+        return put(out, s);
+    }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+    Ok(())
+}
+
 /// Resources: the common plain scalar resource by hand, any other through [`ResourceOut`].
 pub(crate) fn write_resources(out: &mut Vec<u8>, r: &Resources) -> Result<(), serde_json::Error> {
     out.push(b'[');
@@ -251,7 +265,7 @@ pub(crate) fn write_resources(out: &mut Vec<u8>, r: &Resources) -> Result<(), se
         match &res.value {
             ResourceValue::Scalar(x) if plain => {
                 out.extend_from_slice(br#"{"name":"#);
-                put(out, res.name.as_str())?;
+                put_str(out, res.name.as_str())?;
                 out.extend_from_slice(br#","type":"SCALAR","scalar":{"value":"#);
                 put(out, &Num(x.to_f64()))?;
                 out.extend_from_slice(br#"},"reservations":[]}"#);

@@ -9,7 +9,7 @@ use serde_json::Map;
 
 use super::mesos::scalar_json;
 use crate::decision::{AgentAccept, Nearest, Plan, Reason, Unplaced};
-use crate::mesos::write_text::{put, write_resources, List, Num};
+use crate::mesos::write_text::{put, put_str, write_resources, List, Num};
 
 struct ReasonOut<'a>(&'a Reason);
 
@@ -88,11 +88,11 @@ fn write_response(out: &mut Vec<u8>, p: &Plan<'_>) -> Result<(), serde_json::Err
             out.push(b',');
         }
         out.extend_from_slice(br#"{"offer_id":"#);
-        put(out, d.offer_id)?;
+        put_str(out, d.offer_id)?;
         out.extend_from_slice(br#","refuse_seconds":"#);
         put(out, &Num(d.refuse_seconds))?;
         out.extend_from_slice(br#","reason":"#);
-        put(out, d.reason.as_str())?;
+        put_str(out, d.reason.as_str())?;
         out.push(b'}');
     }
     out.extend_from_slice(br#"],"unplaced":"#);
@@ -129,18 +129,24 @@ fn write_response(out: &mut Vec<u8>, p: &Plan<'_>) -> Result<(), serde_json::Err
 
 fn write_accept(out: &mut Vec<u8>, a: &AgentAccept<'_>) -> Result<(), serde_json::Error> {
     out.extend_from_slice(br#"{"agent_id":"#);
-    put(out, a.agent_id)?;
+    put_str(out, a.agent_id)?;
     out.extend_from_slice(br#","hostname":"#);
-    put(out, a.hostname)?;
-    out.extend_from_slice(br#","offer_ids":"#);
-    put(out, &a.offer_ids)?;
+    put_str(out, a.hostname)?;
+    out.extend_from_slice(br#","offer_ids":["#);
+    for (i, id) in a.offer_ids.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        put_str(out, id)?;
+    }
+    out.push(b']');
     out.extend_from_slice(br#","tasks":["#);
     for (i, t) in a.tasks.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         out.extend_from_slice(br#"{"task_id":"#);
-        put(out, t.task_id)?;
+        put_str(out, t.task_id)?;
         out.extend_from_slice(br#","resources":"#);
         write_resources(out, &t.resources)?;
         out.extend_from_slice(br#","ports":"#);
