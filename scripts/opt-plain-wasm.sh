@@ -41,6 +41,7 @@ if [ ! -s "$cache/$key.wasm" ]; then
   "$WASM_OPT" "${FLAGS[@]}" "${FEATURES[@]}" "$in" -o "$cache/$key.tmp"
   mv "$cache/$key.tmp" "$cache/$key.wasm"
 fi
+touch "$cache/$key.wasm" # in use: kept by the clean-up below
 find "$cache" -name '*.wasm' -mmin +1440 -delete
 cp "$cache/$key.wasm" "$out"
 echo "opt-plain-wasm: $out ($(wc -c <"$out") bytes)" >&2
