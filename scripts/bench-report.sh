@@ -15,7 +15,8 @@
 #      same code built for size (opt-level "z" + wasm-opt -Oz) to show what the speed costs;
 #   3a. bindings/wasm/bench/session-wasm.mjs: Fenzo's scenario through the npm `Session`, per
 #      step against the npm `place` of the same batch (issue 15's ≤ 1.5×), $ROUNDS rounds;
-#   3b. the plain-WASM module (offerfit-c for wasm32-unknown-unknown) driven from Python with
+#   3b. the plain-WASM module (offerfit-c for wasm32-unknown-unknown, through scripts/opt-plain-wasm.sh
+#      as the Python package ships it) driven from Python with
 #      the `wasmtime` package (bindings/wasm/bench/wasmtime_bench.py, a venv at
 #      $CARGO_TARGET_DIR/bench-venv with the wasmtime version scripts/stages/c.sh pins), then
 #      once with --fuel: the module's WebAssembly operations per first call, load-free;
@@ -102,14 +103,16 @@ VENV="$TARGET/bench-venv"
 if { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import wasmtime' 2>/dev/null; } ||
   { python3 -m venv "$VENV" && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
     "wasmtime==$WASMTIME_VERSION"; }; then
-  if cargo build --locked -p offerfit-c --release --target wasm32-unknown-unknown >&2; then
+  # The module the Python package ships: the release build through scripts/opt-plain-wasm.sh.
+  if cargo build --locked -p offerfit-c --release --target wasm32-unknown-unknown >&2 &&
+    scripts/opt-plain-wasm.sh "$TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" "$OUT/offerfit_c.opt.wasm"; then
     for r in $(seq "$ROUNDS"); do
       "$VENV/bin/python" bindings/wasm/bench/wasmtime_bench.py --workloads "$OUT/workloads" --samples "$SAMPLES" \
-        --module "$TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" --json >"$OUT/wasmtime-$r.json"
+        --module "$OUT/offerfit_c.opt.wasm" --json >"$OUT/wasmtime-$r.json"
     done
     # The same module's operations per first call (wasmtime's fuel): a count the load does not move.
     "$VENV/bin/python" bindings/wasm/bench/wasmtime_bench.py --workloads "$OUT/workloads" --fuel \
-      --module "$TARGET/wasm32-unknown-unknown/release/offerfit_c.wasm" --json >"$OUT/wasmtime-fuel.json" ||
+      --module "$OUT/offerfit_c.opt.wasm" --json >"$OUT/wasmtime-fuel.json" ||
       rm -f "$OUT/wasmtime-fuel.json"
   fi
 else

@@ -200,7 +200,7 @@ mod wasm {
         match built {
             Ok(session) => with_sessions(|(next, map)| {
                 let Some(handle) = next.checked_add(1) else {
-                    return into_host(&error_response(vec![WireError::new(
+                    return into_host(error_response(vec![WireError::new(
                         "session.handle",
                         "expected fewer than 4294967295 sessions in one instance, found more",
                     )]));
@@ -209,7 +209,7 @@ mod wasm {
                 map.insert(handle, session);
                 u64::from(handle)
             }),
-            Err(response) => into_host(&response),
+            Err(response) => into_host(response),
         }
     }
 
@@ -232,7 +232,7 @@ mod wasm {
                 Err(e) => e,
             },
         });
-        into_host(&response)
+        into_host(response)
     }
 
     /// Frees a session; a handle that is not live is ignored.

@@ -16,7 +16,7 @@
 //! panics anyway, the host gets a trap: it should answer with the contract's `internal` error
 //! and discard the instance (see `bindings/README.md`).
 
-use std::alloc::{alloc, dealloc, Layout};
+use std::alloc::{alloc, dealloc, realloc, Layout};
 
 use offerfit::host::WireError;
 
@@ -54,8 +54,9 @@ pub unsafe extern "C" fn offerfit_free(ptr: u32, len: u32) {
     let Ok(layout) = Layout::from_size_align(len as usize, 1) else {
         return;
     };
-    // SAFETY: by the caller's contract the buffer was allocated by `alloc` with exactly this
-    // layout (size `len`, alignment 1), in `offerfit_alloc` or `into_host`, and is live.
+    // SAFETY: by the caller's contract the buffer was allocated by the global allocator with
+    // exactly this layout (size `len`, alignment 1), in `offerfit_alloc` or `into_host`, and
+    // is live.
     unsafe { dealloc(ptr as usize as *mut u8, layout) };
 }
 
@@ -77,7 +78,7 @@ pub unsafe extern "C" fn offerfit_call(ptr: u32, len: u32) -> u64 {
         Ok(bytes) => respond(bytes),
         Err(e) => e,
     };
-    into_host(&response)
+    into_host(response)
 }
 
 /// The `len` request bytes at `ptr`, or the error response for address 0 or bytes outside
@@ -107,26 +108,39 @@ pub(crate) unsafe fn request_in_memory<'a>(ptr: u32, len: u32) -> Result<&'a [u8
     }
 }
 
-/// Copies `response` into a fresh exact-size allocation the host frees with `offerfit_free`,
-/// packed as `(ptr << 32) | len`; 0 when that allocation fails.
-pub(crate) fn into_host(response: &str) -> u64 {
-    let bytes = response.as_bytes();
-    let Ok(len) = u32::try_from(bytes.len()) else {
+/// Hands `response`'s own buffer to the host, trimmed to its length (dlmalloc shrinks in
+/// place: no copy of the answer), packed as `(ptr << 32) | len` for `offerfit_free(ptr, len)`;
+/// 0 when the answer is empty or longer than 4 GiB, or when the trim fails (memory is freed).
+pub(crate) fn into_host(response: String) -> u64 {
+    let len = response.len();
+    let Ok(len32) = u32::try_from(len) else {
         return 0;
     };
     if len == 0 {
         return 0;
     }
-    let Ok(layout) = Layout::from_size_align(bytes.len(), 1) else {
-        return 0;
+    // The String's buffer, owned by hand from here: by `Vec`'s guarantees it was allocated by
+    // the global allocator with the layout of `[u8; capacity]`, i.e. (capacity, 1).
+    let mut bytes = std::mem::ManuallyDrop::new(response.into_bytes());
+    let (ptr, capacity) = (bytes.as_mut_ptr(), bytes.capacity());
+    let Ok(layout) = Layout::from_size_align(capacity, 1) else {
+        return 0; // Cannot happen (the buffer exists with this layout); leaks rather than trap.
     };
-    // SAFETY: `layout` has a non-zero size.
-    let p = unsafe { alloc(layout) };
-    if p.is_null() {
-        return 0;
-    }
-    // SAFETY: `p` is a fresh allocation of `bytes.len()` bytes, so it is valid for the write
-    // and cannot overlap `bytes`.
-    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
-    (u64::from(p as usize as u32) << 32) | u64::from(len)
+    let p = if capacity == len {
+        ptr
+    } else {
+        // SAFETY: `ptr` was allocated by the global allocator with `layout` and is owned here
+        // (the `Vec` will not free it); `len` is non-zero and below `isize::MAX` once rounded
+        // to alignment 1. After the call `ptr` is not used again unless the result is NULL.
+        let q = unsafe { realloc(ptr, layout, len) };
+        if q.is_null() {
+            // SAFETY: on failure `realloc` leaves the block as it was: still ours, `layout`.
+            unsafe { dealloc(ptr, layout) };
+            return 0;
+        }
+        q
+    };
+    // The host frees `len` bytes at `p` with `offerfit_free(p, len)`: layout (len, 1), the
+    // block's layout now.
+    (u64::from(p as usize as u32) << 32) | u64::from(len32)
 }
