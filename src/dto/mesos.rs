@@ -11,8 +11,8 @@ use serde_json::Value as Json;
 
 use super::{Errors, WireError};
 pub(crate) use crate::mesos::dto::ObjOnly;
-use crate::mesos::dto::{AttributeDto, DomainDto, Id, OfferDto, ResourceDto, RoleDto, UnavailabilityDto};
-use crate::mesos::read::{attribute_from_dto, offer_from_parts, resource_from_dto, Origin, ReadError};
+use crate::mesos::dto::{AttributeDto, DomainDto, Id, OfferDto, RoleDto, UnavailabilityDto};
+use crate::mesos::read::{attribute_from_dto, offer_from_parts, ReadError};
 use crate::model::resources::first_type_conflict as type_conflict_at;
 use crate::model::{Attributes, Offer, Resource, Resources};
 
@@ -189,38 +189,10 @@ pub(crate) struct OfferText {
     attributes: Option<AttributeList>,
 }
 
-/// `resources` of an offer as read from request text: each resource object converted (as
-/// [`resource_from_dto`] does for the API) as soon as it is read, or a resources text. Any
-/// problem is a deserialization error: the fast path then gives up.
-enum ResourceList {
-    List(Vec<Resource>),
-    Text(String),
-}
-
-impl<'de> Deserialize<'de> for ResourceList {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ResourceList, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ResourceList;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array or a text")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ResourceList, E> {
-                Ok(ResourceList::Text(v.to_owned()))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ResourceList, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(64));
-                while let Some(ObjOnly(dto)) = seq.next_element::<ObjOnly<ResourceDto>>()? {
-                    let r = resource_from_dto(dto, "*", Origin::Api)
-                        .map_err(|_| de::Error::custom("not on the fast path"))?;
-                    out.push(r);
-                }
-                Ok(ResourceList::List(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+// `resources` of an offer as read from request text: each resource object converted (as
+// `resource_from_dto` does for the API) as soon as it is read, or a resources text. Any
+// problem is a deserialization error: the fast path then gives up.
+use crate::mesos::DirectList as ResourceList;
 
 /// Resources of an API object (an offer, a running task's agent) from their decoded list, as
 /// [`resources_from_list`] makes them; `None` for any problem (the caller then reads the

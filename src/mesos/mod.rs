@@ -30,6 +30,7 @@ pub use read::{
     ReadErrors,
 };
 pub use read_text::resources_from_json_text;
+pub(crate) use read_text::DirectList;
 pub use write::{
     attribute_to_json, attributes_to_json, offer_to_json, ranges_to_json, resource_to_json, resources_to_json,
     scalar_json, set_to_json, value_to_json,

@@ -66,8 +66,9 @@ fn read_direct(text: &str) -> Option<Resources> {
 }
 
 /// An array of resource objects (each converted as `resources_from_json` converts it) or a
-/// resources text; any problem is a deserialization error.
-enum DirectList {
+/// resources text; any problem is a deserialization error (the caller then reads the text
+/// again through its general reader). Also the offer fast path's `resources` (`dto::mesos`).
+pub(crate) enum DirectList {
     List(Vec<Resource>),
     Text(String),
 }
@@ -87,7 +88,7 @@ impl<'de> Deserialize<'de> for DirectList {
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(64));
                 while let Some(ObjOnly(dto)) = seq.next_element::<ObjOnly<ResourceDto>>()? {
                     let r = resource_from_dto(dto, "*", Origin::Api)
-                        .map_err(|_| de::Error::custom("read again with the value reader"))?;
+                        .map_err(|_| de::Error::custom("read again by the general reader"))?;
                     out.push(r);
                 }
                 Ok(DirectList::List(out))
